@@ -1,0 +1,59 @@
+# Atrium: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test install assets lint typecheck test-postgres worker translations clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+app/static/vendor/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p app/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx.min.js
+
+install: $(BIN)/.installed assets
+
+assets: app/static/vendor/htmx.min.js
+
+## Install, migrate the SQLite database, load the demo data and serve on http://localhost:$(PORT)
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --base-url http://localhost:$(PORT)
+	@echo "Serving on http://localhost:$(PORT) (tenants at http://<slug>.localhost:$(PORT)); Ctrl-C stops."
+	LOG_JSON=$${LOG_JSON:-0} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## Start an RQ worker (needs REDIS_URL)
+worker: install
+	$(BIN)/python -m workers
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+## Install what the tests need and run every test. PostgreSQL and Redis are used when
+## TEST_POSTGRES_URL and TEST_REDIS_URL are set (see README); SQLite and inline jobs otherwise.
+test: install
+	scripts/ensure-system-packages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+## The same suite against the PostgreSQL and Redis on this machine.
+test-postgres:
+	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} $(MAKE) test
+
+clean:
+	rm -rf $(VENV) node_modules app/static/vendor instance .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,104 @@
+"""Atrium: a multi-tenant learning platform for the extended enterprise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_login import current_user
+
+from app.config import load_settings
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def _select_locale() -> str:
+    tenant = g.get("tenant")
+    enabled = list(tenant.enabled_locales) if tenant else ["en"]
+    if current_user and current_user.is_authenticated and current_user.locale in enabled:
+        return current_user.locale
+    accepted = [loc.replace("_", "-") for loc in enabled]
+    best = request.accept_languages.best_match(accepted) if request else None
+    if best:
+        return best.replace("-", "_")
+    return tenant.default_locale if tenant else "en"
+
+
+def _select_timezone() -> str:
+    tenant = g.get("tenant")
+    if current_user and current_user.is_authenticated and current_user.time_zone:
+        return current_user.time_zone
+    return tenant.time_zone if tenant else "UTC"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the Atrium application; *config* overrides settings from the environment."""
+    instance_path = os.environ.get("ATRIUM_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path or str(Path.cwd() / "instance"), instance_relative_config=True)
+    app.config.update(load_settings(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    from app.logging import configure_logging
+
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_JSON"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    # Tenant resolution must be the first before_request hook: CSRF, rate limits
+    # and sign-in all happen inside a tenant.
+    from app.tenancy import web as tenancy_web
+
+    tenancy_web.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    htmx.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    # Import every model so metadata, scoping and RLS know all tables.
+    from app import events  # noqa: F401
+    from app.accounts import models as _accounts_models  # noqa: F401
+    from app.audit import models as _audit_models  # noqa: F401
+    from app.tenancy import models as _tenancy_models  # noqa: F401
+    from app.tenancy import scoping  # noqa: F401
+
+    from app.accounts.views import bp as accounts_bp
+    from app.accounts.views import init_login
+    from app.admin.views import bp as admin_bp
+    from app.admin.console import bp as console_bp
+    from app.ops.views import bp as ops_bp
+
+    init_login(app)
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(console_bp)
+
+    from app.errors_views import register_error_pages
+
+    register_error_pages(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    from app.locales import RTL_LOCALES
+
+    @app.template_global()
+    def current_locale_code() -> str:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return str(locale).replace("_", "-") if locale else "en"
+
+    @app.context_processor
+    def _i18n_globals() -> dict[str, object]:
+        return {"rtl_locales": RTL_LOCALES}
+
+    @app.template_global()
+    def has_permission(permission: str) -> bool:
+        return bool(current_user and current_user.is_authenticated and current_user.can(permission))
+
+    return app

@@ -1,0 +1,107 @@
+"""Forms for signing in, passwords, and the admin screens for people."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password.")), Length(min=10, message=_l("Use at least 10 characters."))],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")), EqualTo("password", _l("The two passwords differ."))],
+    )
+
+
+def _optional_int(value: object) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter an email address."))])
+    full_name = StringField(
+        _l("Full name"), validators=[DataRequired(_l("Enter the person's full name.")), Length(max=200)]
+    )
+    employee_id = StringField(_l("Employee ID"), validators=[Optional(), Length(max=64)])
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
+    org_unit_id = SelectField(_l("Organisation unit"), coerce=_optional_int, validators=[Optional()])
+    manager_id = SelectField(_l("Manager"), coerce=_optional_int, validators=[Optional()])
+    hire_date = DateField(_l("Hire date"), validators=[Optional()])
+    locale = SelectField(_l("Language"), validators=[Optional()])
+    time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)])
+    roles = MultiCheckboxField(_l("Roles"), coerce=int)
+
+
+class OrgUnitForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name for the unit.")), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            ("region", _l("Region")),
+            ("location", _l("Location")),
+            ("department", _l("Department")),
+            ("other", _l("Other")),
+        ],
+    )
+    parent_id = SelectField(_l("Inside"), coerce=_optional_int, validators=[Optional()])
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=64)])
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name for the group.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
+
+
+class AddMembersForm(FlaskForm):
+    user_ids = MultiCheckboxField(_l("People"), coerce=int)
+
+
+class TenantForm(FlaskForm):
+    slug = StringField(_l("Address (subdomain)"), validators=[DataRequired(_l("Choose the portal's address."))])
+    display_name = StringField(_l("Portal name"), validators=[DataRequired(_l("Enter the portal's name."))])
+    audience = SelectField(
+        _l("Audience"),
+        choices=[
+            ("employees", _l("Employees")),
+            ("partners", _l("Channel partners")),
+            ("franchise", _l("Franchise")),
+            ("customers", _l("Customers")),
+            ("other", _l("Other")),
+        ],
+    )
+    partner_tier = StringField(_l("Partner tier"), validators=[Optional(), Length(max=40)])
+    default_locale = SelectField(_l("Default language"))
+    time_zone = StringField(_l("Time zone"), default="UTC")
+    admin_email = EmailField(_l("First admin's email"), validators=[Optional()])
+    admin_name = StringField(_l("First admin's name"), validators=[Optional(), Length(max=200)])

@@ -1,0 +1,173 @@
+"""People, their organisation, groups and roles — all tenant-scoped."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.tenancy.models import TenantScoped, tenant_unique, utcnow
+
+
+class UserStatus(enum.StrEnum):
+    active = "active"
+    deactivated = "deactivated"
+
+
+class OrgUnitKind(enum.StrEnum):
+    region = "region"
+    location = "location"
+    department = "department"
+    other = "other"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class OrgUnit(TenantScoped, db.Model):
+    """A node of the tenant's organisation tree: a region, location or department."""
+
+    __tablename__ = "org_units"
+    __table_args__ = (tenant_unique("parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default=OrgUnitKind.location.value)
+    code: Mapped[str | None] = mapped_column(String(64))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[OrgUnit]] = relationship(back_populates="parent", order_by="OrgUnit.name")
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.name}>"
+
+
+class User(TenantScoped, UserMixin, db.Model):
+    """A person in one tenant. Never deleted: deactivation keeps every record."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        tenant_unique("email"),
+        tenant_unique("employee_id"),
+        tenant_unique("session_token"),
+        Index("ix_users_tenant_name", "tenant_id", "full_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str] = mapped_column(String(200))
+    employee_id: Mapped[str | None] = mapped_column(String(64))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    hire_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=UserStatus.active.value)
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Rotated when the password changes or the user is deactivated, ending every session.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    manager: Mapped[User | None] = relationship(remote_side=[id])
+    role_assignments: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated user cannot sign in.
+        return self.status == UserStatus.active.value
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def roles(self) -> list[Role]:
+        return [a.role for a in self.role_assignments]
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return frozenset(p for a in self.role_assignments for p in a.role.permissions)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Role(TenantScoped, db.Model):
+    """A named set of permission strings; built-in roles carry a key."""
+
+    __tablename__ = "roles"
+    __table_args__ = (tenant_unique("name"), tenant_unique("key"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(500))
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    builtin: Mapped[bool] = mapped_column(default=False)
+
+
+class RoleAssignment(TenantScoped, db.Model):
+    __tablename__ = "role_assignments"
+    __table_args__ = (tenant_unique("user_id", "role_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="role_assignments")
+    role: Mapped[Role] = relationship(lazy="joined")
+
+
+class Group(TenantScoped, db.Model):
+    __tablename__ = "groups"
+    __table_args__ = (tenant_unique("name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    memberships: Mapped[list[GroupMembership]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+    @property
+    def member_count(self) -> int:
+        return len(self.memberships)
+
+
+class GroupMembership(TenantScoped, db.Model):
+    __tablename__ = "group_memberships"
+    __table_args__ = (tenant_unique("group_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+
+def lower_email(email: str) -> str:
+    return email.strip().lower()

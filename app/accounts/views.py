@@ -1,0 +1,127 @@
+"""Sign in, sign out, password reset, and the portal's home page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from app.accounts import services
+from app.accounts.access import require_sign_in
+from app.accounts.forms import ForgotPasswordForm, ResetPasswordForm, SignInForm
+from app.accounts.models import User
+from app.errors import ValidationError
+from app.extensions import db, limiter, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+
+def init_login(app: Flask) -> None:
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str) -> User | None:
+        tenant = g.get("tenant")
+        # The session must have been issued by this tenant; the query is tenant-scoped besides.
+        if tenant is None or session.get("tenant_id") != tenant.id:
+            return None
+        user = db.session.scalars(select(User).where(User.session_token == token)).one_or_none()
+        if user is None or not user.is_active:
+            return None
+        return user
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("accounts.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("accounts.home")
+    return target
+
+
+def _sign_in_rate_key() -> str:
+    return f"{g.tenant.id if g.get('tenant') else '-'}:{request.remote_addr}"
+
+
+@bp.route("/")
+def home():  # type: ignore[no-untyped-def]
+    if g.tenant.is_platform:
+        return redirect(url_for("console.tenants"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/home.html")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"], key_func=_sign_in_rate_key)
+def sign_in():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+        except services.SignInRefused as refused:
+            error = refused.message
+        else:
+            session.clear()
+            login_user(user)
+            session["tenant_id"] = g.tenant.id
+            return redirect(_safe_next(request.args.get("next")))
+    status = 200 if request.method == "GET" else (401 if error else 422)
+    return render_template("accounts/sign_in.html", form=form, error=error), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():  # type: ignore[no-untyped-def]
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"], key_func=_sign_in_rate_key)
+def forgot_password():  # type: ignore[no-untyped-def]
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(
+            form.email.data or "",
+            portal_name=g.tenant.display_name,
+            reset_url_for=lambda token: url_for("accounts.reset_password", token=token, _external=True),
+        )
+        flash(_("If that address has an account here, a reset link is on its way. Check your inbox."), "info")
+        return redirect(url_for("accounts.sign_in"))
+    status = 200 if request.method == "GET" else 422
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    user = services.user_for_reset_token(token)
+    if user is None:
+        return render_template("accounts/reset_invalid.html"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data or "")
+        except ValidationError as exc:
+            form.password.errors = [exc.message]
+        else:
+            flash(_("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for("accounts.sign_in"))
+    status = 200 if request.method == "GET" else 422
+    return render_template("accounts/reset_password.html", form=form, user=user), status
+
+
+@bp.route("/account")
+@require_sign_in
+def account():  # type: ignore[no-untyped-def]
+    return render_template("accounts/account.html")

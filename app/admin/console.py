@@ -1,0 +1,106 @@
+"""The platform console at the root domain: create, suspend and resume tenants."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.accounts import permissions as perms
+from app.accounts import services as accounts
+from app.accounts.access import require_permission
+from app.accounts.forms import TenantForm
+from app.accounts.models import User
+from app.admin.views import _apply_error
+from app.errors import ValidationError
+from app.extensions import db
+from app.locales import LOCALE_NAMES
+from app.tenancy import as_tenant, unscoped
+from app.tenancy import services as tenancy
+from app.tenancy.models import Tenant
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+
+def _tenant_form() -> TenantForm:
+    form = TenantForm()
+    form.default_locale.choices = list(LOCALE_NAMES.items())
+    return form
+
+
+def _load_tenant(tenant_id: int) -> Tenant:
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None or tenant.is_platform:
+        abort(404)
+    return tenant
+
+
+@bp.route("/")
+@require_permission(perms.PLATFORM_TENANTS, platform=True)
+def tenants():  # type: ignore[no-untyped-def]
+    all_tenants = tenancy.list_tenants()
+    with unscoped("platform console: active user count per tenant"):
+        counts = dict(
+            db.session.execute(
+                select(User.tenant_id, func.count()).where(User.status == "active").group_by(User.tenant_id)
+            ).all()
+        )
+    return render_template("console/tenants.html", tenants=all_tenants, counts=counts, form=_tenant_form())
+
+
+@bp.route("/tenants", methods=["POST"])
+@require_permission(perms.PLATFORM_TENANTS, platform=True)
+def create_tenant():  # type: ignore[no-untyped-def]
+    form = _tenant_form()
+    if form.validate_on_submit():
+        try:
+            tenant = tenancy.create_tenant(
+                form.slug.data or "",
+                form.display_name.data or "",
+                audience=form.audience.data,
+                partner_tier=form.partner_tier.data,
+                default_locale=form.default_locale.data,
+                enabled_locales=[form.default_locale.data],
+                time_zone=(form.time_zone.data or "UTC").strip(),
+            )
+            if form.admin_email.data:
+                with as_tenant(tenant):
+                    accounts.create_user(
+                        form.admin_email.data,
+                        form.admin_name.data or form.admin_email.data,
+                        role_keys=("tenant_admin", "learner"),
+                    )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            flash(_("The portal %(name)s is ready at %(slug)s.", name=tenant.display_name, slug=tenant.slug), "success")
+            return redirect(url_for("console.tenants"))
+    all_tenants = tenancy.list_tenants()
+    return render_template("console/tenants.html", tenants=all_tenants, counts={}, form=form), 422
+
+
+@bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
+@require_permission(perms.PLATFORM_TENANTS, platform=True)
+def suspend_tenant(tenant_id: int):  # type: ignore[no-untyped-def]
+    tenant = _load_tenant(tenant_id)
+    tenancy.suspend_tenant(tenant)
+    flash(_("%(name)s is suspended. Its people cannot sign in until you resume it.", name=tenant.display_name), "success")
+    return redirect(url_for("console.tenants"))
+
+
+@bp.route("/tenants/<int:tenant_id>/resume", methods=["POST"])
+@require_permission(perms.PLATFORM_TENANTS, platform=True)
+def resume_tenant(tenant_id: int):  # type: ignore[no-untyped-def]
+    tenant = _load_tenant(tenant_id)
+    tenancy.resume_tenant(tenant)
+    flash(_("%(name)s is active again.", name=tenant.display_name), "success")
+    return redirect(url_for("console.tenants"))
+
+
+@bp.app_template_filter("tenant_url")
+def tenant_url(tenant: Tenant) -> str:
+    from flask import current_app
+
+    scheme = current_app.config["PREFERRED_URL_SCHEME"]
+    port = request.host.rsplit(":", 1)[1] if ":" in request.host and not request.host.endswith("]") else ""
+    return f"{scheme}://{tenant.slug}.{current_app.config['ATRIUM_DOMAIN']}{':' + port if port else ''}/"

@@ -1,0 +1,129 @@
+"""Operator commands: ``flask --app wsgi tenants …``, ``audit verify``, ``demo``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.audit.context import Actor, acting_as
+from app.errors import ValidationError
+from app.extensions import db
+from app.tenancy import as_tenant
+from app.tenancy import services as tenancy
+from app.tenancy.models import Tenant
+
+CLI_ACTOR = Actor(type="system", label="cli")
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group("tenants")
+    def tenants_group() -> None:
+        """Create, suspend, resume and list tenants."""
+
+    @tenants_group.command("list")
+    def list_tenants() -> None:
+        """List every tenant with its status."""
+        for tenant in tenancy.list_tenants(include_platform=True):
+            kind = "platform" if tenant.is_platform else tenant.audience
+            click.echo(f"{tenant.slug:<20} {tenant.status:<10} {kind:<10} {tenant.display_name}")
+
+    @tenants_group.command("create")
+    @click.argument("slug")
+    @click.option("--name", "display_name", required=True, help="The portal's display name.")
+    @click.option("--audience", default="employees", show_default=True,
+                  type=click.Choice(["employees", "partners", "franchise", "customers", "other"]))
+    @click.option("--tier", "partner_tier", default=None, help="Partner tier (for partner portals).")
+    @click.option("--locale", "default_locale", default="en", show_default=True)
+    @click.option("--time-zone", default="UTC", show_default=True)
+    @click.option("--admin-email", default=None, help="Create a first tenant admin with this email.")
+    @click.option("--admin-name", default=None)
+    @click.option("--admin-password", default=None, help="Password for the first admin (else they reset it).")
+    def create_tenant(slug: str, display_name: str, audience: str, partner_tier: str | None, default_locale: str,
+                      time_zone: str, admin_email: str | None, admin_name: str | None,
+                      admin_password: str | None) -> None:
+        """Create a tenant served at SLUG.<domain>."""
+        from app.accounts.services import create_user
+
+        with acting_as(CLI_ACTOR):
+            try:
+                tenancy.ensure_platform_tenant()
+                tenant = tenancy.create_tenant(slug, display_name, audience=audience, partner_tier=partner_tier,
+                                               default_locale=default_locale, time_zone=time_zone)
+                if admin_email:
+                    with as_tenant(tenant):
+                        create_user(admin_email, admin_name or admin_email, password=admin_password,
+                                    role_keys=("tenant_admin", "learner"))
+            except ValidationError as exc:
+                db.session.rollback()
+                raise click.ClickException(exc.message) from None
+            db.session.commit()
+        click.echo(f"created {tenant.slug}")
+
+    def _tenant_or_fail(slug: str) -> Tenant:
+        tenant = tenancy.get_tenant_by_slug(slug)
+        if tenant is None or tenant.is_platform:
+            raise click.ClickException(f"no tenant {slug!r}")
+        return tenant
+
+    @tenants_group.command("suspend")
+    @click.argument("slug")
+    def suspend_tenant(slug: str) -> None:
+        """Suspend a tenant: its portal answers 403."""
+        with acting_as(CLI_ACTOR):
+            tenancy.suspend_tenant(_tenant_or_fail(slug))
+            db.session.commit()
+        click.echo(f"suspended {slug}")
+
+    @tenants_group.command("resume")
+    @click.argument("slug")
+    def resume_tenant(slug: str) -> None:
+        """Resume a suspended tenant."""
+        with acting_as(CLI_ACTOR):
+            tenancy.resume_tenant(_tenant_or_fail(slug))
+            db.session.commit()
+        click.echo(f"resumed {slug}")
+
+    @app.cli.group("audit")
+    def audit_group() -> None:
+        """Check the audit log."""
+
+    @audit_group.command("verify")
+    @click.option("--tenant", "slug", default=None, help="Check one tenant (default: all).")
+    def verify(slug: str | None) -> None:
+        """Verify each tenant's audit hash chain; exit 1 naming the first broken link."""
+        from app.audit.services import verify_chain
+
+        if slug:
+            tenants = [_tenant_or_fail(slug)] if slug != "platform" else [
+                t for t in tenancy.list_tenants(include_platform=True) if t.is_platform
+            ]
+        else:
+            tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
+        failed = False
+        for tenant in tenants:
+            with as_tenant(tenant):
+                report = verify_chain(tenant.id)
+            if report.ok:
+                click.echo(f"{tenant.slug}: ok ({report.checked} events)")
+            else:
+                failed = True
+                click.echo(f"{tenant.slug}: BROKEN at seq {report.broken_at}: {report.problem}", err=True)
+        db.session.rollback()
+        if failed:
+            sys.exit(1)
+
+    @app.cli.command("demo")
+    @click.option("--base-url", default="http://localhost:5000", show_default=True,
+                  help="Where the server will listen, for the sign-in lines printed at the end.")
+    def demo(base_url: str) -> None:
+        """Create the platform tenant and the demo tenants (safe to run again)."""
+        from app.demo import load_demo
+
+        with acting_as(CLI_ACTOR):
+            lines = load_demo(base_url)
+            db.session.commit()
+        for line in lines:
+            click.echo(line)

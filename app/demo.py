@@ -1,0 +1,167 @@
+"""Demo data: the platform tenant and four tenants, each a different kind of audience."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.accounts import services as accounts
+from app.accounts.models import Group, OrgUnit, User
+from app.extensions import db
+from app.tenancy import as_tenant
+from app.tenancy import services as tenancy
+from app.tenancy.models import Tenant
+
+DEMO_PASSWORD = "atrium-demo"  # noqa: S105 - the documented demo password
+
+TENANTS = [
+    {
+        "slug": "acme",
+        "display_name": "Acme Corporation Academy",
+        "audience": "employees",
+        "default_locale": "en",
+        "enabled_locales": ["en", "de", "fr", "es", "pt_BR", "ar"],
+        "time_zone": "America/New_York",
+        "theme": "corporate",
+        "branding": {"primary": "#1d4ed8", "accent": "#0f766e"},
+    },
+    {
+        "slug": "partners",
+        "display_name": "Widget Partner Network",
+        "audience": "partners",
+        "partner_tier": None,
+        "default_locale": "en",
+        "enabled_locales": ["en", "es", "pt_BR", "fr", "de", "ar"],
+        "time_zone": "Europe/London",
+        "theme": "midnight",
+        "branding": {"primary": "#7c3aed", "accent": "#b45309"},
+    },
+    {
+        "slug": "bistro",
+        "display_name": "Bistro Bello Crew Training",
+        "audience": "franchise",
+        "default_locale": "en",
+        "enabled_locales": ["en", "es", "fr", "de", "pt_BR", "ar"],
+        "time_zone": "America/Chicago",
+        "theme": "warm",
+        "branding": {"primary": "#b91c1c", "accent": "#92400e"},
+    },
+    {
+        "slug": "academy",
+        "display_name": "Atrium Customer Academy",
+        "audience": "customers",
+        "default_locale": "en",
+        "enabled_locales": ["en", "fr", "es", "de", "pt_BR", "ar"],
+        "time_zone": "Europe/Paris",
+        "theme": "default",
+        "branding": {"primary": "#0f766e", "accent": "#1d4ed8"},
+    },
+]
+
+
+def _user(email: str, name: str, roles: tuple[str, ...], **fields: object) -> User:
+    existing = accounts.user_by_email(email)
+    if existing is not None:
+        return existing
+    return accounts.create_user(email, name, password=DEMO_PASSWORD, role_keys=roles, **fields)
+
+
+def _unit(name: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
+    unit = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.name == name, OrgUnit.parent_id == (parent.id if parent else None))
+        if parent
+        else select(OrgUnit).where(OrgUnit.name == name, OrgUnit.parent_id.is_(None))
+    ).first()
+    if unit is None:
+        unit = accounts.create_org_unit(name, kind, parent.id if parent else None)
+        db.session.flush()
+    return unit
+
+
+def _group(name: str, description: str) -> Group:
+    group = db.session.scalars(select(Group).where(Group.name == name)).first()
+    if group is None:
+        group = accounts.create_group(name, description)
+        db.session.flush()
+    return group
+
+
+def _standard_people(slug: str, unit: OrgUnit | None = None) -> dict[str, User]:
+    domain = f"{slug}.example"
+    admin = _user(f"admin@{domain}", "Alex Admin", ("tenant_admin", "learner"), org_unit_id=unit.id if unit else None)
+    manager = _user(f"manager@{domain}", "Morgan Manager", ("manager", "learner"),
+                    org_unit_id=unit.id if unit else None, job_title="Team manager")
+    learner = _user(f"learner@{domain}", "Lee Learner", ("learner",), org_unit_id=unit.id if unit else None,
+                    manager_id=manager.id, job_title="Associate")
+    instructor = _user(f"instructor@{domain}", "Indra Instructor", ("instructor", "learner"))
+    author = _user(f"author@{domain}", "Avery Author", ("author", "learner"))
+    auditor = _user(f"auditor@{domain}", "Ari Auditor", ("auditor",))
+    return {"admin": admin, "manager": manager, "learner": learner, "instructor": instructor,
+            "author": author, "auditor": auditor}
+
+
+def _acme() -> None:
+    hq = _unit("Headquarters", "region")
+    sales = _unit("Sales", "department", hq)
+    _unit("Engineering", "department", hq)
+    _standard_people("acme", sales)
+    _group("New hires 2026", "Everyone who joined this year")
+
+
+def _partners() -> None:
+    people = _standard_people("partners")
+    gold = _group("Gold partners", "Partner reps at gold-tier resellers")
+    silver = _group("Silver partners", "Partner reps at silver-tier resellers")
+    learner = people["learner"]
+    accounts.update_user(learner, attributes={"partner_tier": "gold", "company": "Northwind Resellers"})
+    accounts.add_group_members(gold, [learner.id])
+    rep = _user("rep@partners.example", "Sam Silver", ("learner",), job_title="Sales rep")
+    accounts.update_user(rep, attributes={"partner_tier": "silver", "company": "Contoso Distribution"})
+    accounts.add_group_members(silver, [rep.id])
+
+
+def _bistro() -> None:
+    region = _unit("Midwest", "region")
+    locations = [_unit(name, "location", region) for name in ("Downtown", "Riverside", "Airport")]
+    downtown = locations[0]
+    people = _standard_people("bistro", downtown)
+    accounts.update_user(people["manager"], job_title="Location manager")
+    accounts.update_user(people["learner"], job_title="Line cook")
+    for location in locations[1:]:
+        key = location.name.lower()
+        manager = _user(f"manager.{key}@bistro.example", f"{location.name} Manager", ("manager", "learner"),
+                        org_unit_id=location.id, job_title="Location manager")
+        for n, title in enumerate(("Line cook", "Server"), start=1):
+            _user(f"crew{n}.{key}@bistro.example", f"{location.name} Crew {n}", ("learner",),
+                  org_unit_id=location.id, manager_id=manager.id, job_title=title)
+    _user("crew2.downtown@bistro.example", "Downtown Crew 2", ("learner",), org_unit_id=downtown.id,
+          manager_id=people["manager"].id, job_title="Server")
+
+
+def _academy() -> None:
+    _standard_people("academy")
+    _group("Enterprise customers", "Admins at customers on the Enterprise plan")
+
+
+BUILDERS = {"acme": _acme, "partners": _partners, "bistro": _bistro, "academy": _academy}
+
+
+def load_demo(base_url: str | None = None) -> list[str]:
+    """Create the demo data if missing; return lines describing where to sign in."""
+    platform = tenancy.ensure_platform_tenant()
+    with as_tenant(platform):
+        _user("operator@atrium.example", "Olivia Operator", ("operator",))
+    lines = []
+    for spec in TENANTS:
+        tenant = db.session.scalars(select(Tenant).where(Tenant.slug == spec["slug"])).one_or_none()
+        if tenant is None:
+            tenant = tenancy.create_tenant(**spec)  # type: ignore[arg-type]
+        with as_tenant(tenant):
+            BUILDERS[tenant.slug]()
+        db.session.flush()
+    root = base_url or "http://localhost:5000"
+    scheme, _, host = root.partition("://")
+    lines.append(f"platform console  {root}/  operator@atrium.example / {DEMO_PASSWORD}")
+    for spec in TENANTS:
+        lines.append(f"{spec['slug']:<9} {scheme}://{spec['slug']}.{host}/  admin@{spec['slug']}.example, "
+                     f"manager@{spec['slug']}.example, learner@{spec['slug']}.example / {DEMO_PASSWORD}")
+    return lines

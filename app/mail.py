@@ -1,0 +1,34 @@
+"""Send mail over SMTP when MAIL_SERVER is set; print it to the console otherwise."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import sys
+from email.message import EmailMessage
+
+from flask import current_app
+
+log = logging.getLogger("atrium.mail")
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send a plain-text message to *to*; a job function, so it runs in a worker when Redis is set."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    if not config.get("MAIL_SERVER"):
+        print(f"\n----- mail (MAIL_SERVER not set) -----\n{message}\n-----", file=sys.stderr, flush=True)
+        log.info("mail.printed", extra={"to": to, "subject": subject})
+        return
+    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+    log.info("mail.sent", extra={"to": to, "subject": subject})

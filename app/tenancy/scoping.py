@@ -1,0 +1,103 @@
+"""Automatic tenant scoping for every ORM read and write.
+
+Reads: ``do_orm_execute`` adds ``with_loader_criteria(TenantScoped, ...)`` so
+every SELECT, UPDATE and DELETE of a scoped model is filtered by the current
+tenant; a statement whose top-level entity is scoped raises when no tenant is
+in context (fail closed). Writes: ``before_flush`` stamps new objects with the
+current tenant and refuses any object of another tenant. On PostgreSQL the
+same context is copied into ``app.tenant_id`` for row-level security.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, false, text
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from app.tenancy import context
+from app.tenancy.models import TenantScoped
+
+_GUC_KEY = "_atrium_rls_guc"
+
+
+def _is_scoped(mapper: Any) -> bool:
+    return isinstance(mapper.class_, type) and issubclass(mapper.class_, TenantScoped)
+
+
+def _guc_values() -> tuple[str, str]:
+    ctx = context.current()
+    return ("" if ctx.tenant_id is None else str(ctx.tenant_id), "on" if ctx.unscoped else "off")
+
+
+def _set_guc(connection: Any, values: tuple[str, str]) -> None:
+    connection.execute(
+        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.unscoped', :unscoped, true)"),
+        {"tenant": values[0], "unscoped": values[1]},
+    )
+
+
+def sync_database_context(session: Session) -> None:
+    """Copy the tenant context into the PostgreSQL transaction when it changed."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    connection = session.connection()
+    values = _guc_values()
+    if session.info.get(_GUC_KEY) != values:
+        _set_guc(connection, values)
+        session.info[_GUC_KEY] = values
+
+
+@event.listens_for(Session, "after_begin")
+def _after_begin(session: Session, transaction: Any, connection: Any) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    values = _guc_values()
+    _set_guc(connection, values)
+    session.info[_GUC_KEY] = values
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: ORMExecuteState) -> None:
+    if state.is_column_load:
+        return
+    ctx = context.current()
+    sync_database_context(state.session)
+    if ctx.unscoped or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if ctx.tenant_id is None:
+        if any(_is_scoped(m) for m in state.all_mappers):
+            names = ", ".join(sorted(m.class_.__name__ for m in state.all_mappers if _is_scoped(m)))
+            raise context.TenantContextMissing(f"query of tenant-scoped {names} with no tenant in context")
+        # A scoped model reached only through a join: return none of its rows.
+        state.statement = state.statement.options(
+            with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
+        )
+        return
+    tenant_id = ctx.tenant_id
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    ctx = context.current()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if ctx.unscoped:
+            if obj.tenant_id is None:
+                raise context.TenantContextMissing(
+                    f"{type(obj).__name__} written in an unscoped block without a tenant_id"
+                )
+            continue
+        if ctx.tenant_id is None:
+            raise context.TenantContextMissing(f"{type(obj).__name__} written with no tenant in context")
+        if obj.tenant_id is None:
+            obj.tenant_id = ctx.tenant_id
+        elif obj.tenant_id != ctx.tenant_id:
+            raise context.CrossTenantWrite(
+                f"{type(obj).__name__} of tenant {obj.tenant_id} written as tenant {ctx.tenant_id}"
+            )
+    sync_database_context(session)

@@ -1,0 +1,191 @@
+"""Create, suspend and resume tenants; resolve a request's Host to a tenant."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import available_timezones
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit
+from app.errors import ValidationError
+from app.extensions import db
+from app.tenancy import context
+from app.tenancy.models import (
+    PLATFORM_SLUG,
+    RESERVED_SLUGS,
+    Audience,
+    Tenant,
+    TenantDomain,
+    TenantStatus,
+    utcnow,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+SUPPORTED_LOCALES = ("en", "es", "fr", "de", "pt_BR", "ar")
+
+
+def normalise_host(host: str) -> str:
+    """Lower-case *host* and drop the port and a trailing dot."""
+    host = host.strip().lower()
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
+
+
+def resolve_host(host: str, root_domain: str) -> Tenant | None:
+    """Return the tenant served at *host*, or None when no tenant is."""
+    host = normalise_host(host)
+    root = normalise_host(root_domain)
+    if host == root:
+        return db.session.scalars(select(Tenant).where(Tenant.is_platform.is_(True))).first()
+    suffix = "." + root
+    if host.endswith(suffix):
+        label = host[: -len(suffix)]
+        if "." in label or not label:
+            return None
+        return db.session.scalars(
+            select(Tenant).where(Tenant.slug == label, Tenant.is_platform.is_(False))
+        ).one_or_none()
+    return db.session.scalars(
+        select(Tenant)
+        .join(TenantDomain)
+        .where(TenantDomain.domain == host, TenantDomain.verified.is_(True), Tenant.is_platform.is_(False))
+    ).one_or_none()
+
+
+def get_tenant_by_slug(slug: str) -> Tenant | None:
+    return db.session.scalars(select(Tenant).where(Tenant.slug == slug.strip().lower())).one_or_none()
+
+
+def _validate_tenant_fields(
+    slug: str, display_name: str, audience: str, default_locale: str, enabled_locales: list[str], time_zone: str
+) -> None:
+    if not SLUG_RE.match(slug):
+        raise ValidationError(
+            _("Use 1–63 lower-case letters, digits and hyphens, not starting or ending with a hyphen."),
+            field="slug",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(_("“%(slug)s” is reserved; choose another address.", slug=slug), field="slug")
+    if not display_name.strip():
+        raise ValidationError(_("Enter the portal's name."), field="display_name")
+    if audience not in {a.value for a in Audience}:
+        raise ValidationError(_("Choose an audience from the list."), field="audience")
+    unknown = [loc for loc in enabled_locales if loc not in SUPPORTED_LOCALES]
+    if unknown or not enabled_locales:
+        raise ValidationError(_("Choose languages from the list."), field="enabled_locales")
+    if default_locale not in enabled_locales:
+        raise ValidationError(_("The default language must be one of the enabled languages."), field="default_locale")
+    if time_zone not in available_timezones():
+        raise ValidationError(_("“%(tz)s” is not a known time zone.", tz=time_zone), field="time_zone")
+
+
+def create_tenant(
+    slug: str,
+    display_name: str,
+    *,
+    audience: str = Audience.employees.value,
+    partner_tier: str | None = None,
+    default_locale: str = "en",
+    enabled_locales: list[str] | None = None,
+    time_zone: str = "UTC",
+    theme: str = "default",
+    branding: dict | None = None,
+) -> Tenant:
+    """Create a tenant with its built-in roles, recording it in the new tenant's audit log."""
+    from app.accounts.services import ensure_builtin_roles
+
+    slug = slug.strip().lower()
+    enabled_locales = enabled_locales or [default_locale]
+    _validate_tenant_fields(slug, display_name, audience, default_locale, enabled_locales, time_zone)
+    if get_tenant_by_slug(slug) is not None:
+        raise ValidationError(_("A portal at “%(slug)s” already exists.", slug=slug), field="slug")
+    tenant = Tenant(
+        slug=slug,
+        display_name=display_name.strip(),
+        audience=audience,
+        partner_tier=(partner_tier or "").strip() or None,
+        default_locale=default_locale,
+        enabled_locales=list(enabled_locales),
+        time_zone=time_zone,
+        theme=theme,
+        branding=branding or {},
+        status=TenantStatus.active.value,
+    )
+    db.session.add(tenant)
+    db.session.flush()
+    with context.as_tenant(tenant.id):
+        ensure_builtin_roles(tenant)
+        audit.record("tenant.created", target=tenant, after=tenant_snapshot(tenant), tenant_id=tenant.id)
+    return tenant
+
+
+def ensure_platform_tenant() -> Tenant:
+    """Create the reserved platform tenant served at the root domain, once."""
+    from app.accounts.services import ensure_builtin_roles
+
+    tenant = db.session.scalars(select(Tenant).where(Tenant.is_platform.is_(True))).first()
+    if tenant is None:
+        tenant = Tenant(
+            slug=PLATFORM_SLUG,
+            display_name="Atrium",
+            audience=Audience.other.value,
+            is_platform=True,
+            default_locale="en",
+            enabled_locales=list(SUPPORTED_LOCALES),
+            time_zone="UTC",
+        )
+        db.session.add(tenant)
+        db.session.flush()
+    with context.as_tenant(tenant.id):
+        ensure_builtin_roles(tenant)
+    return tenant
+
+
+def tenant_snapshot(tenant: Tenant) -> dict:
+    return {
+        "slug": tenant.slug,
+        "display_name": tenant.display_name,
+        "audience": tenant.audience,
+        "partner_tier": tenant.partner_tier,
+        "status": tenant.status,
+        "default_locale": tenant.default_locale,
+        "enabled_locales": tenant.enabled_locales,
+        "time_zone": tenant.time_zone,
+        "theme": tenant.theme,
+    }
+
+
+def suspend_tenant(tenant: Tenant) -> Tenant:
+    """Suspend *tenant*: its portal answers 403 and nobody can sign in or call its API."""
+    if tenant.is_platform:
+        raise ValidationError(_("The platform itself cannot be suspended."))
+    if tenant.status == TenantStatus.suspended.value:
+        return tenant
+    before = tenant_snapshot(tenant)
+    tenant.status = TenantStatus.suspended.value
+    tenant.suspended_at = utcnow()
+    with context.as_tenant(tenant.id):
+        audit.record("tenant.suspended", target=tenant, before=before, after=tenant_snapshot(tenant))
+    return tenant
+
+
+def resume_tenant(tenant: Tenant) -> Tenant:
+    """Resume a suspended tenant."""
+    if tenant.status == TenantStatus.active.value:
+        return tenant
+    before = tenant_snapshot(tenant)
+    tenant.status = TenantStatus.active.value
+    tenant.suspended_at = None
+    with context.as_tenant(tenant.id):
+        audit.record("tenant.resumed", target=tenant, before=before, after=tenant_snapshot(tenant))
+    return tenant
+
+
+def list_tenants(include_platform: bool = False) -> list[Tenant]:
+    query = select(Tenant).order_by(Tenant.slug)
+    if not include_platform:
+        query = query.where(Tenant.is_platform.is_(False))
+    return list(db.session.scalars(query))

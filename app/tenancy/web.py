@@ -1,0 +1,93 @@
+"""Per-request tenancy: resolve the Host, set the tenant context, keep sessions at home."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, Response, current_app, g, render_template, request, session
+from flask_login import current_user
+
+from app.audit.context import Actor, reset_actor, set_actor
+from app.extensions import db
+from app.tenancy import context
+from app.tenancy.services import resolve_host
+
+# Endpoints that answer on any host, before (and without) a tenant.
+HOSTLESS_ENDPOINTS = frozenset({"static", "ops.healthz", "ops.readyz"})
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _request_id() -> str:
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+
+
+def _client_ip() -> str | None:
+    return request.remote_addr
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _resolve_tenant() -> Response | tuple[str, int] | None:
+        g.request_id = _request_id()
+        if request.endpoint in HOSTLESS_ENDPOINTS:
+            return None
+        tenant = resolve_host(request.host, current_app.config["ATRIUM_DOMAIN"])
+        if tenant is None:
+            g.unknown_host = True
+            return render_template("errors/not_found.html"), 404
+        g.tenant = tenant
+        g.tenant_context_token = context.set_tenant(tenant.id)
+        if not tenant.is_active:
+            return render_template("errors/suspended.html"), 403
+        if session.get("tenant_id") not in (None, tenant.id):
+            # A session issued by another tenant is not a login here.
+            session.clear()
+        user = current_user if current_user.is_authenticated else None
+        g.actor_token = set_actor(
+            Actor(
+                type="user" if user else "anonymous",
+                id=user.id if user else None,
+                label=user.email if user else None,
+                ip=_client_ip(),
+                user_agent=request.user_agent.string or None,
+                request_id=g.request_id,
+            )
+        )
+        return None
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        # The one commit of a request: only when it succeeded.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        response.headers["X-Request-ID"] = g.get("request_id") or _request_id()
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if request.headers.get("HX-Request") is not None or response.vary:
+            response.vary.add("HX-Request")
+        return response
+
+    @app.teardown_request
+    def _reset_context(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+        token = g.pop("tenant_context_token", None)
+        if token is not None:
+            context.reset(token)
+        actor_token = g.pop("actor_token", None)
+        if actor_token is not None:
+            reset_actor(actor_token)
+
+    @app.context_processor
+    def _inject_tenant() -> dict[str, object]:
+        return {"tenant": g.get("tenant")}

@@ -1,0 +1,212 @@
+"""Fixtures: ``app``, ``db``, ``tenant_factory``, ``user_factory``, ``client_for``, ``count_queries``.
+
+The database is created fresh for each test run and migrated with the real
+migrations: SQLite in a temporary folder by default; PostgreSQL when
+TEST_POSTGRES_URL names an admin connection (a new database with an owner role
+and an application role under row-level security). Redis and a real worker
+process are used when TEST_REDIS_URL is set; jobs run inline otherwise.
+
+Tests isolate themselves by creating their own tenants (unique slugs), which
+is exactly the isolation the product promises; nothing is shared between
+tests but the platform tenant.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from app import create_app
+from app.extensions import db as _db
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+TEST_DOMAIN = "atrium.test"
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header(config: Any) -> str:
+    database = "PostgreSQL (row-level security)" if POSTGRES_ADMIN_URL else "SQLite"
+    jobs = "RQ on Redis with a worker process" if REDIS_URL else "inline"
+    return f"atrium: database={database}, jobs={jobs}"
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    for item in items:
+        if "postgres" in item.keywords and not POSTGRES_ADMIN_URL:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL run only (set TEST_POSTGRES_URL)"))
+        if "redis" in item.keywords and not REDIS_URL:
+            item.add_marker(pytest.mark.skip(reason="Redis run only (set TEST_REDIS_URL)"))
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    if POSTGRES_ADMIN_URL:
+        from app.tenancy.postgres import drop_database, prepare_database
+
+        name = f"atrium_test_{uuid.uuid4().hex[:12]}"
+        app_url, owner_url = prepare_database(POSTGRES_ADMIN_URL, name)
+        yield {"app": app_url, "owner": owner_url, "name": name}
+        drop_database(POSTGRES_ADMIN_URL, name)
+    else:
+        path = tmp_path_factory.mktemp("db") / "atrium.sqlite3"
+        url = f"sqlite:///{path}"
+        yield {"app": url, "owner": url, "name": str(path)}
+
+
+@pytest.fixture(scope="session")
+def app(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["ATRIUM_INSTANCE_PATH"] = str(instance)
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": database_urls["app"],
+            "MIGRATION_DATABASE_URL": database_urls["owner"],
+            "REDIS_URL": REDIS_URL,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "ATRIUM_DOMAIN": TEST_DOMAIN,
+            "MAIL_SERVER": None,
+            "LOG_JSON": True,
+        }
+    )
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        from app.tenancy.services import ensure_platform_tenant
+
+        upgrade()
+        ensure_platform_tenant()
+        _db.session.commit()
+        _db.session.remove()
+    yield application
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+
+
+def unique_slug(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def tenant_factory(db: Any) -> Callable[..., Any]:
+    from app.tenancy.services import create_tenant
+
+    def make(slug: str | None = None, **fields: Any) -> Any:
+        fields.setdefault("display_name", "Test portal")
+        tenant = create_tenant(slug or unique_slug(), **fields)
+        db.session.commit()
+        return tenant
+
+    return make
+
+
+@pytest.fixture
+def user_factory(db: Any) -> Callable[..., Any]:
+    from app.accounts.services import create_user
+    from app.tenancy import as_tenant
+
+    def make(tenant: Any, email: str | None = None, *, roles: tuple[str, ...] = ("learner",),
+             password: str | None = PASSWORD, **fields: Any) -> Any:
+        with as_tenant(tenant):
+            user = create_user(email or f"{uuid.uuid4().hex[:8]}@example.com",
+                               fields.pop("full_name", "Pat Person"), password=password, role_keys=roles, **fields)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def tenant_host(tenant: Any) -> str:
+    return TEST_DOMAIN if tenant.is_platform else f"{tenant.slug}.{TEST_DOMAIN}"
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    token = csrf_token(client, "/sign-in")
+    return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
+
+
+class HostClient(FlaskClient):
+    """A test client whose requests go to one host (one tenant's portal)."""
+
+    host = "localhost"
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if not args or isinstance(args[0], str):
+            kwargs.setdefault("base_url", f"http://{self.host}")
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client_for(app: Flask) -> Callable[..., FlaskClient]:
+    def make(tenant: Any, user: Any = None, password: str = PASSWORD) -> FlaskClient:
+        app.test_client_class = HostClient
+        client = app.test_client()
+        client.host = tenant_host(tenant)  # type: ignore[attr-defined]
+        client.environ_base["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.0.1"
+        if user is not None:
+            response = sign_in(client, user.email, password)
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], Any]:
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "set_config('app.tenant_id'" not in statement:
+                counter.count += 1
+                counter.statements.append(statement)
+
+        with app.app_context():
+            engine = _db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
+
+
+@pytest.fixture
+def root_path() -> Path:
+    return Path(__file__).resolve().parent.parent
