@@ -53,7 +53,7 @@ test: install
 ## The same suite against the PostgreSQL and Redis on this machine.
 test-postgres:
 	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
-	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} $(MAKE) test
+	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} $(MAKE) test
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor instance .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ tests but the platform tenant.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import uuid
@@ -90,6 +91,9 @@ def app(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
         _db.session.commit()
         _db.session.remove()
     yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 @pytest.fixture
@@ -159,7 +163,9 @@ class HostClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if not args or isinstance(args[0], str):
             kwargs.setdefault("base_url", f"http://{self.host}")
-        return super().open(*args, **kwargs)
+        # Run the request in an empty context, as a server would: its own app
+        # context, database session and tenant context, not the test's.
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture

@@ -13,8 +13,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def as_choices(pairs: object) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[attr-defined]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -67,12 +73,14 @@ class OrgUnitForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name for the unit.")), Length(max=200)])
     kind = SelectField(
         _l("Kind"),
-        choices=[
+        choices=as_choices(
+        [
             ("region", _l("Region")),
             ("location", _l("Location")),
             ("department", _l("Department")),
             ("other", _l("Other")),
-        ],
+        ]
+    ),
     )
     parent_id = SelectField(_l("Inside"), coerce=_optional_int, validators=[Optional()])
     code = StringField(_l("Code"), validators=[Optional(), Length(max=64)])
@@ -92,13 +100,15 @@ class TenantForm(FlaskForm):
     display_name = StringField(_l("Portal name"), validators=[DataRequired(_l("Enter the portal's name."))])
     audience = SelectField(
         _l("Audience"),
-        choices=[
+        choices=as_choices(
+        [
             ("employees", _l("Employees")),
             ("partners", _l("Channel partners")),
             ("franchise", _l("Franchise")),
             ("customers", _l("Customers")),
             ("other", _l("Other")),
-        ],
+        ]
+    ),
     )
     partner_tier = StringField(_l("Partner tier"), validators=[Optional(), Length(max=40)])
     default_locale = SelectField(_l("Default language"))

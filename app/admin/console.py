@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.accounts import permissions as perms
 from app.accounts import services as accounts
 from app.accounts.access import require_permission
-from app.accounts.forms import TenantForm
+from app.accounts.forms import TenantForm, as_choices
 from app.accounts.models import User
 from app.admin.views import _apply_error
 from app.errors import ValidationError
@@ -24,7 +24,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 def _tenant_form() -> TenantForm:
     form = TenantForm()
-    form.default_locale.choices = list(LOCALE_NAMES.items())
+    form.default_locale.choices = as_choices(LOCALE_NAMES.items())
     return form
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.accounts import permissions as perms
 from app.accounts import services
 from app.accounts.access import get_or_404, require_permission
-from app.accounts.forms import AddMembersForm, GroupForm, OrgUnitForm, UserForm
+from app.accounts.forms import AddMembersForm, GroupForm, OrgUnitForm, UserForm, as_choices
 from app.accounts.models import Group, OrgUnit, RoleAssignment, User, UserStatus
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
@@ -34,16 +34,17 @@ def _apply_error(form: Any, exc: ValidationError) -> None:
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user) if request.method == "GET" and user else UserForm()
     units = services.org_unit_tree()
-    form.org_unit_id.choices = [(None, _("— none —"))] + [(u.id, "  " * depth + u.name) for u, depth in units]
+    form.org_unit_id.choices = as_choices([("", _("— none —"))] + [(u.id, "\u00a0\u00a0" * depth + u.name) for u, depth in units])
     managers = db.session.scalars(
         select(User).where(User.status == UserStatus.active.value).order_by(User.full_name)
     ).all()
-    form.manager_id.choices = [(None, _("— none —"))] + [
-        (m.id, f"{m.full_name} ({m.email})") for m in managers if user is None or m.id != user.id
-    ]
+    form.manager_id.choices = as_choices(
+        [("", _("— none —"))]
+        + [(m.id, f"{m.full_name} ({m.email})") for m in managers if user is None or m.id != user.id]
+    )
     enabled = g.tenant.enabled_locales
-    form.locale.choices = [("", _("Portal default"))] + [(loc, LOCALE_NAMES.get(loc, loc)) for loc in enabled]
-    form.roles.choices = [(r.id, r.name) for r in services.list_roles()]
+    form.locale.choices = as_choices([("", _("Portal default"))] + [(loc, LOCALE_NAMES.get(loc, loc)) for loc in enabled])
+    form.roles.choices = as_choices([(r.id, r.name) for r in services.list_roles()])
     if request.method == "GET":
         form.roles.data = [a.role_id for a in user.role_assignments] if user else [
             r.id for r in services.list_roles() if r.key == "learner"
@@ -156,9 +157,10 @@ def reactivate_user(user_id: int):  # type: ignore[no-untyped-def]
 def _org_form(unit: OrgUnit | None = None) -> OrgUnitForm:
     form = OrgUnitForm(obj=unit) if request.method == "GET" and unit else OrgUnitForm()
     excluded = services.subtree_ids(unit) if unit else set()
-    form.parent_id.choices = [(None, _("— top level —"))] + [
-        (u.id, "  " * depth + u.name) for u, depth in services.org_unit_tree() if u.id not in excluded
-    ]
+    form.parent_id.choices = as_choices(
+        [("", _("— top level —"))]
+        + [(u.id, "\u00a0\u00a0" * depth + u.name) for u, depth in services.org_unit_tree() if u.id not in excluded]
+    )
     return form
 
 
@@ -238,7 +240,9 @@ def edit_group(group_id: int):  # type: ignore[no-untyped-def]
     q = request.args.get("q", "")
     candidates, _total = services.search_users(q, status=UserStatus.active.value, per_page=50)
     add_form = AddMembersForm()
-    add_form.user_ids.choices = [(u.id, f"{u.full_name} ({u.email})") for u in candidates if u.id not in member_ids]
+    add_form.user_ids.choices = as_choices(
+        [(u.id, f"{u.full_name} ({u.email})") for u in candidates if u.id not in member_ids]
+    )
     status = 200 if request.method == "GET" else 422
     return render_template(
         "admin/group_form.html", form=form, group=group, members=members, add_form=add_form, q=q

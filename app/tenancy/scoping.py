@@ -59,10 +59,13 @@ def _after_begin(session: Session, transaction: Any, connection: Any) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
-    if state.is_column_load:
-        return
     ctx = context.current()
     sync_database_context(state.session)
+    if state.is_column_load:
+        # Refreshing an expired or deferred attribute of a loaded object.
+        if ctx.tenant_id is None and not ctx.unscoped and any(_is_scoped(m) for m in state.all_mappers):
+            raise context.TenantContextMissing("refresh of a tenant-scoped object with no tenant in context")
+        return
     if ctx.unscoped or not (state.is_select or state.is_update or state.is_delete):
         return
     if ctx.tenant_id is None:

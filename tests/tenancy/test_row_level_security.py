@@ -1,0 +1,97 @@
+"""PostgreSQL enforces tenancy again: the application role reads no foreign rows from any scoped table."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.accounts.services import add_group_members, create_group, create_org_unit
+from app.audit.services import record
+from app.events import emit
+from app.tenancy import as_tenant
+from app.tenancy.rls import scoped_tables
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def populated_tenant(db, tenant_factory, user_factory):
+    """A tenant with at least one row in every scoped table."""
+    tenant = tenant_factory()
+    user = user_factory(tenant, roles=("tenant_admin",))
+    with as_tenant(tenant):
+        create_org_unit("Depot", "location")
+        group = create_group("Drivers")
+        db.session.flush()
+        add_group_members(group, [user.id])
+        record("test.row", target=group)
+        emit("test.event", {"ok": True})
+        db.session.commit()
+    return tenant
+
+
+def test_every_scoped_table_has_forced_row_level_security(app, db, populated_tenant):
+    rows = db.session.execute(
+        text("SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(:names)"),
+        {"names": scoped_tables()},
+    ).all()
+    assert {r.relname for r in rows} == set(scoped_tables())
+    assert all(r.relrowsecurity and r.relforcerowsecurity for r in rows), rows
+
+
+def test_application_role_cannot_bypass_row_level_security(db):
+    row = db.session.execute(
+        text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).one()
+    assert not row.rolsuper and not row.rolbypassrls
+
+
+def test_application_role_reads_no_foreign_rows_from_any_scoped_table(app, db, populated_tenant, tenant_factory):
+    other = tenant_factory()
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as conn:
+            for table in scoped_tables():
+                with conn.begin():
+                    # As the tenant itself, the rows are there ...
+                    conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(populated_tenant.id)})
+                    own = conn.execute(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"),  # noqa: S608
+                                       {"t": populated_tenant.id}).scalar()
+                    assert own > 0, f"{table} has no rows for the test tenant"
+                with conn.begin():
+                    # ... and as another tenant, with raw SQL and no ORM filter, none of them are.
+                    conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(other.id)})
+                    seen = conn.execute(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"),  # noqa: S608
+                                        {"t": populated_tenant.id}).scalar()
+                    assert seen == 0, f"{table}: {seen} foreign rows visible"
+                with conn.begin():
+                    # With no tenant set at all, nothing.
+                    assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table  # noqa: S608
+    finally:
+        engine.dispose()
+
+
+def test_application_role_cannot_write_into_another_tenant(app, db, populated_tenant, tenant_factory):
+    other = tenant_factory()
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as conn, conn.begin():
+            conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(other.id)})
+            with pytest.raises(Exception, match="row-level security"):
+                conn.execute(
+                    text("INSERT INTO groups (tenant_id, name, created_at) VALUES (:t, 'Intruders', now())"),
+                    {"t": populated_tenant.id},
+                )
+    finally:
+        engine.dispose()
+
+
+def test_audit_log_is_append_only_for_the_application_role(app, db, populated_tenant):
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as conn, conn.begin():
+            conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(populated_tenant.id)})
+            with pytest.raises(Exception, match="permission denied"):
+                conn.execute(text("UPDATE audit_events SET action = 'forged'"))
+    finally:
+        engine.dispose()
