@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from app.config import load_settings
@@ -35,12 +35,14 @@ def _select_timezone() -> str:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Atrium application; *config* overrides settings from the environment."""
     instance_path = os.environ.get("ATRIUM_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path or str(Path.cwd() / "instance"), instance_relative_config=True)
+    app = Flask(
+        __name__, instance_path=instance_path or str(Path.cwd() / "instance"), instance_relative_config=True
+    )
     app.config.update(load_settings(Path(app.instance_path)))
     if config:
         app.config.update(config)
 
-    from app.logging import configure_logging
+    from app.logging import configure_logging, log_requests
 
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_JSON"])
 
@@ -51,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.tenancy import web as tenancy_web
 
     tenancy_web.init_app(app)
+    log_requests(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     htmx.init_app(app)
@@ -60,15 +63,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Import every model so metadata, scoping and RLS know all tables.
     from app import events  # noqa: F401
     from app.accounts import models as _accounts_models  # noqa: F401
-    from app.audit import models as _audit_models  # noqa: F401
-    from app.tenancy import models as _tenancy_models  # noqa: F401
-    from app.tenancy import scoping  # noqa: F401
-
     from app.accounts.views import bp as accounts_bp
     from app.accounts.views import init_login
-    from app.admin.views import bp as admin_bp
     from app.admin.console import bp as console_bp
+    from app.admin.views import bp as admin_bp
+    from app.audit import models as _audit_models  # noqa: F401
     from app.ops.views import bp as ops_bp
+    from app.tenancy import models as _tenancy_models  # noqa: F401
+    from app.tenancy import scoping  # noqa: F401
 
     init_login(app)
     app.register_blueprint(ops_bp)

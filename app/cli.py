@@ -33,29 +33,51 @@ def register_cli(app: Flask) -> None:
     @tenants_group.command("create")
     @click.argument("slug")
     @click.option("--name", "display_name", required=True, help="The portal's display name.")
-    @click.option("--audience", default="employees", show_default=True,
-                  type=click.Choice(["employees", "partners", "franchise", "customers", "other"]))
+    @click.option(
+        "--audience",
+        default="employees",
+        show_default=True,
+        type=click.Choice(["employees", "partners", "franchise", "customers", "other"]),
+    )
     @click.option("--tier", "partner_tier", default=None, help="Partner tier (for partner portals).")
     @click.option("--locale", "default_locale", default="en", show_default=True)
     @click.option("--time-zone", default="UTC", show_default=True)
     @click.option("--admin-email", default=None, help="Create a first tenant admin with this email.")
     @click.option("--admin-name", default=None)
     @click.option("--admin-password", default=None, help="Password for the first admin (else they reset it).")
-    def create_tenant(slug: str, display_name: str, audience: str, partner_tier: str | None, default_locale: str,
-                      time_zone: str, admin_email: str | None, admin_name: str | None,
-                      admin_password: str | None) -> None:
+    def create_tenant(
+        slug: str,
+        display_name: str,
+        audience: str,
+        partner_tier: str | None,
+        default_locale: str,
+        time_zone: str,
+        admin_email: str | None,
+        admin_name: str | None,
+        admin_password: str | None,
+    ) -> None:
         """Create a tenant served at SLUG.<domain>."""
         from app.accounts.services import create_user
 
         with acting_as(CLI_ACTOR):
             try:
                 tenancy.ensure_platform_tenant()
-                tenant = tenancy.create_tenant(slug, display_name, audience=audience, partner_tier=partner_tier,
-                                               default_locale=default_locale, time_zone=time_zone)
+                tenant = tenancy.create_tenant(
+                    slug,
+                    display_name,
+                    audience=audience,
+                    partner_tier=partner_tier,
+                    default_locale=default_locale,
+                    time_zone=time_zone,
+                )
                 if admin_email:
                     with as_tenant(tenant):
-                        create_user(admin_email, admin_name or admin_email, password=admin_password,
-                                    role_keys=("tenant_admin", "learner"))
+                        create_user(
+                            admin_email,
+                            admin_name or admin_email,
+                            password=admin_password,
+                            role_keys=("tenant_admin", "learner"),
+                        )
             except ValidationError as exc:
                 db.session.rollback()
                 raise click.ClickException(exc.message) from None
@@ -97,9 +119,11 @@ def register_cli(app: Flask) -> None:
         from app.audit.services import verify_chain
 
         if slug:
-            tenants = [_tenant_or_fail(slug)] if slug != "platform" else [
-                t for t in tenancy.list_tenants(include_platform=True) if t.is_platform
-            ]
+            tenants = (
+                [_tenant_or_fail(slug)]
+                if slug != "platform"
+                else [t for t in tenancy.list_tenants(include_platform=True) if t.is_platform]
+            )
         else:
             tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
         failed = False
@@ -116,8 +140,12 @@ def register_cli(app: Flask) -> None:
             sys.exit(1)
 
     @app.cli.command("demo")
-    @click.option("--base-url", default="http://localhost:5000", show_default=True,
-                  help="Where the server will listen, for the sign-in lines printed at the end.")
+    @click.option(
+        "--base-url",
+        default="http://localhost:5000",
+        show_default=True,
+        help="Where the server will listen, for the sign-in lines printed at the end.",
+    )
     def demo(base_url: str) -> None:
         """Create the platform tenant and the demo tenants (safe to run again)."""
         from app.demo import load_demo

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from app.accounts import services as accounts
@@ -13,7 +15,7 @@ from app.tenancy.models import Tenant
 
 DEMO_PASSWORD = "atrium-demo"  # noqa: S105 - the documented demo password
 
-TENANTS = [
+TENANTS: list[dict[str, Any]] = [
     {
         "slug": "acme",
         "display_name": "Acme Corporation Academy",
@@ -66,11 +68,8 @@ def _user(email: str, name: str, roles: tuple[str, ...], **fields: object) -> Us
 
 
 def _unit(name: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
-    unit = db.session.scalars(
-        select(OrgUnit).where(OrgUnit.name == name, OrgUnit.parent_id == (parent.id if parent else None))
-        if parent
-        else select(OrgUnit).where(OrgUnit.name == name, OrgUnit.parent_id.is_(None))
-    ).first()
+    where_parent = OrgUnit.parent_id == parent.id if parent else OrgUnit.parent_id.is_(None)
+    unit = db.session.scalars(select(OrgUnit).where(OrgUnit.name == name, where_parent)).first()
     if unit is None:
         unit = accounts.create_org_unit(name, kind, parent.id if parent else None)
         db.session.flush()
@@ -87,16 +86,35 @@ def _group(name: str, description: str) -> Group:
 
 def _standard_people(slug: str, unit: OrgUnit | None = None) -> dict[str, User]:
     domain = f"{slug}.example"
-    admin = _user(f"admin@{domain}", "Alex Admin", ("tenant_admin", "learner"), org_unit_id=unit.id if unit else None)
-    manager = _user(f"manager@{domain}", "Morgan Manager", ("manager", "learner"),
-                    org_unit_id=unit.id if unit else None, job_title="Team manager")
-    learner = _user(f"learner@{domain}", "Lee Learner", ("learner",), org_unit_id=unit.id if unit else None,
-                    manager_id=manager.id, job_title="Associate")
+    admin = _user(
+        f"admin@{domain}", "Alex Admin", ("tenant_admin", "learner"), org_unit_id=unit.id if unit else None
+    )
+    manager = _user(
+        f"manager@{domain}",
+        "Morgan Manager",
+        ("manager", "learner"),
+        org_unit_id=unit.id if unit else None,
+        job_title="Team manager",
+    )
+    learner = _user(
+        f"learner@{domain}",
+        "Lee Learner",
+        ("learner",),
+        org_unit_id=unit.id if unit else None,
+        manager_id=manager.id,
+        job_title="Associate",
+    )
     instructor = _user(f"instructor@{domain}", "Indra Instructor", ("instructor", "learner"))
     author = _user(f"author@{domain}", "Avery Author", ("author", "learner"))
     auditor = _user(f"auditor@{domain}", "Ari Auditor", ("auditor",))
-    return {"admin": admin, "manager": manager, "learner": learner, "instructor": instructor,
-            "author": author, "auditor": auditor}
+    return {
+        "admin": admin,
+        "manager": manager,
+        "learner": learner,
+        "instructor": instructor,
+        "author": author,
+        "auditor": auditor,
+    }
 
 
 def _acme() -> None:
@@ -128,13 +146,30 @@ def _bistro() -> None:
     accounts.update_user(people["learner"], job_title="Line cook")
     for location in locations[1:]:
         key = location.name.lower()
-        manager = _user(f"manager.{key}@bistro.example", f"{location.name} Manager", ("manager", "learner"),
-                        org_unit_id=location.id, job_title="Location manager")
+        manager = _user(
+            f"manager.{key}@bistro.example",
+            f"{location.name} Manager",
+            ("manager", "learner"),
+            org_unit_id=location.id,
+            job_title="Location manager",
+        )
         for n, title in enumerate(("Line cook", "Server"), start=1):
-            _user(f"crew{n}.{key}@bistro.example", f"{location.name} Crew {n}", ("learner",),
-                  org_unit_id=location.id, manager_id=manager.id, job_title=title)
-    _user("crew2.downtown@bistro.example", "Downtown Crew 2", ("learner",), org_unit_id=downtown.id,
-          manager_id=people["manager"].id, job_title="Server")
+            _user(
+                f"crew{n}.{key}@bistro.example",
+                f"{location.name} Crew {n}",
+                ("learner",),
+                org_unit_id=location.id,
+                manager_id=manager.id,
+                job_title=title,
+            )
+    _user(
+        "crew2.downtown@bistro.example",
+        "Downtown Crew 2",
+        ("learner",),
+        org_unit_id=downtown.id,
+        manager_id=people["manager"].id,
+        job_title="Server",
+    )
 
 
 def _academy() -> None:
@@ -154,7 +189,7 @@ def load_demo(base_url: str | None = None) -> list[str]:
     for spec in TENANTS:
         tenant = db.session.scalars(select(Tenant).where(Tenant.slug == spec["slug"])).one_or_none()
         if tenant is None:
-            tenant = tenancy.create_tenant(**spec)  # type: ignore[arg-type]
+            tenant = tenancy.create_tenant(**spec)
         with as_tenant(tenant):
             BUILDERS[tenant.slug]()
         db.session.flush()
@@ -162,6 +197,8 @@ def load_demo(base_url: str | None = None) -> list[str]:
     scheme, _, host = root.partition("://")
     lines.append(f"platform console  {root}/  operator@atrium.example / {DEMO_PASSWORD}")
     for spec in TENANTS:
-        lines.append(f"{spec['slug']:<9} {scheme}://{spec['slug']}.{host}/  admin@{spec['slug']}.example, "
-                     f"manager@{spec['slug']}.example, learner@{spec['slug']}.example / {DEMO_PASSWORD}")
+        lines.append(
+            f"{spec['slug']:<9} {scheme}://{spec['slug']}.{host}/  admin@{spec['slug']}.example, "
+            f"manager@{spec['slug']}.example, learner@{spec['slug']}.example / {DEMO_PASSWORD}"
+        )
     return lines

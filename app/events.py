@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import TenantScoped, utcnow
 
@@ -21,7 +21,7 @@ Subscriber = Callable[["OutboxEvent"], None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
 
 
-class OutboxEvent(TenantScoped, db.Model):
+class OutboxEvent(TenantScoped, Model):
     """An event waiting to be delivered to integrations (webhooks, sync)."""
 
     __tablename__ = "outbox_events"

@@ -1,5 +1,7 @@
 """The Flask extensions, created unbound and initialised in create_app."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -32,3 +34,9 @@ babel = Babel()
 htmx = Htmx()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# The declarative base models inherit from; typed as Base so mypy understands the models.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

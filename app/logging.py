@@ -20,11 +20,14 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str, json_lines: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(level: str, json_lines: bool, stream: object = None) -> None:
+    """Send every log record to *stream* (stderr by default), one JSON object per line."""
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     if json_lines:
         handler.setFormatter(
-            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"})
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"}
+            )
         )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
@@ -34,3 +37,32 @@ def configure_logging(level: str, json_lines: bool) -> None:
     handler._atrium = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def log_requests(app: object) -> None:
+    """Log one line per request: method, path, status, duration, request id and tenant."""
+    import time
+
+    from flask import Flask, Response, g, request
+
+    assert isinstance(app, Flask)
+    request_log = logging.getLogger("atrium.request")
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response: Response) -> Response:
+        started = g.get("request_started")
+        request_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                "remote_addr": request.remote_addr,
+            },
+        )
+        return response

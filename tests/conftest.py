@@ -64,8 +64,59 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         yield {"app": url, "owner": url, "name": str(path)}
 
 
+class Mailbox:
+    """Messages received by the test SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def wait_for(self, to: str, timeout: float = 30) -> Any:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.messages:
+                if to in message["To"]:
+                    return message
+            time.sleep(0.1)
+        raise AssertionError(f"no mail to {to} within {timeout}s")
+
+
 @pytest.fixture(scope="session")
-def app(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
+    """A real SMTP server (aiosmtpd) on a free local port."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield "127.0.0.1", port, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[str, int, Mailbox]) -> Mailbox:
+    return smtp_server[2]
+
+
+@pytest.fixture(scope="session")
+def app(
+    database_urls: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: tuple[str, int, Mailbox],
+) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
     os.environ["ATRIUM_INSTANCE_PATH"] = str(instance)
     application = create_app(
@@ -77,7 +128,8 @@ def app(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
             "REDIS_URL": REDIS_URL,
             "RATELIMIT_STORAGE_URI": "memory://",
             "ATRIUM_DOMAIN": TEST_DOMAIN,
-            "MAIL_SERVER": None,
+            "MAIL_SERVER": smtp_server[0],
+            "MAIL_PORT": smtp_server[1],
             "LOG_JSON": True,
         }
     )
@@ -126,11 +178,22 @@ def user_factory(db: Any) -> Callable[..., Any]:
     from app.accounts.services import create_user
     from app.tenancy import as_tenant
 
-    def make(tenant: Any, email: str | None = None, *, roles: tuple[str, ...] = ("learner",),
-             password: str | None = PASSWORD, **fields: Any) -> Any:
+    def make(
+        tenant: Any,
+        email: str | None = None,
+        *,
+        roles: tuple[str, ...] = ("learner",),
+        password: str | None = PASSWORD,
+        **fields: Any,
+    ) -> Any:
         with as_tenant(tenant):
-            user = create_user(email or f"{uuid.uuid4().hex[:8]}@example.com",
-                               fields.pop("full_name", "Pat Person"), password=password, role_keys=roles, **fields)
+            user = create_user(
+                email or f"{uuid.uuid4().hex[:8]}@example.com",
+                fields.pop("full_name", "Pat Person"),
+                password=password,
+                role_keys=roles,
+                **fields,
+            )
         db.session.commit()
         return user
 
@@ -216,3 +279,38 @@ def count_queries(app: Flask) -> Callable[[], Any]:
 @pytest.fixture
 def root_path() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def worker(app: Flask) -> Iterator[Any]:
+    """A real `python -m workers` process when Redis is configured."""
+    if not REDIS_URL:
+        yield None
+        return
+    import subprocess
+    import sys
+    import time
+
+    from redis import Redis
+    from rq import Worker
+
+    connection = Redis.from_url(REDIS_URL)
+    connection.flushdb()  # TEST_REDIS_URL names a database the tests own; start from nothing
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "ATRIUM_DOMAIN": app.config["ATRIUM_DOMAIN"],
+        "MAIL_SERVER": app.config["MAIL_SERVER"],
+        "MAIL_PORT": str(app.config["MAIL_PORT"]),
+    }
+    process = subprocess.Popen([sys.executable, "-m", "workers"], env=env)
+    deadline = time.monotonic() + 30
+    while not Worker.all(connection=connection):
+        assert process.poll() is None, "the worker exited at start"
+        assert time.monotonic() < deadline, "the worker did not register with Redis"
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    process.wait(timeout=30)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -16,34 +12,6 @@ from app.audit.models import AuditEvent
 from app.jobs import enqueue
 from app.tenancy import as_tenant
 from tests.conftest import REDIS_URL
-
-
-@pytest.fixture(scope="session")
-def worker(app) -> Iterator[subprocess.Popen | None]:
-    """A real `python -m workers` process when Redis is configured."""
-    if not REDIS_URL:
-        yield None
-        return
-    from redis import Redis
-    from rq import Worker
-
-    connection = Redis.from_url(REDIS_URL)
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "ATRIUM_DOMAIN": app.config["ATRIUM_DOMAIN"],
-    }
-    process = subprocess.Popen([sys.executable, "-m", "workers"], env=env)
-    deadline = time.monotonic() + 30
-    while not Worker.all(connection=connection):
-        assert process.poll() is None, "the worker exited at start"
-        assert time.monotonic() < deadline, "the worker did not register with Redis"
-        time.sleep(0.2)
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
 
 
 def _snapshots(db, tenant) -> list[dict]:

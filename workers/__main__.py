@@ -13,7 +13,9 @@ from app.jobs import QUEUES, redis_connection
 def main(argv: list[str]) -> int:
     app = create_app()
     if not app.config.get("REDIS_URL"):
-        print("REDIS_URL is not set: jobs run inline in the web process; no worker is needed.", file=sys.stderr)
+        print(
+            "REDIS_URL is not set: jobs run inline in the web process; no worker is needed.", file=sys.stderr
+        )
         return 2
     queues = argv or list(QUEUES)
     with app.app_context():

@@ -40,18 +40,24 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(_l("Choose a new password.")), Length(min=10, message=_l("Use at least 10 characters."))],
+        validators=[
+            DataRequired(_l("Choose a new password.")),
+            Length(min=10, message=_l("Use at least 10 characters.")),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(_l("Repeat the new password.")), EqualTo("password", _l("The two passwords differ."))],
+        validators=[
+            DataRequired(_l("Repeat the new password.")),
+            EqualTo("password", _l("The two passwords differ.")),
+        ],
     )
 
 
 def _optional_int(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
-    return int(value)  # type: ignore[arg-type]
+    return int(str(value))
 
 
 class UserForm(FlaskForm):
@@ -70,24 +76,28 @@ class UserForm(FlaskForm):
 
 
 class OrgUnitForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name for the unit.")), Length(max=200)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter a name for the unit.")), Length(max=200)]
+    )
     kind = SelectField(
         _l("Kind"),
         choices=as_choices(
-        [
-            ("region", _l("Region")),
-            ("location", _l("Location")),
-            ("department", _l("Department")),
-            ("other", _l("Other")),
-        ]
-    ),
+            [
+                ("region", _l("Region")),
+                ("location", _l("Location")),
+                ("department", _l("Department")),
+                ("other", _l("Other")),
+            ]
+        ),
     )
     parent_id = SelectField(_l("Inside"), coerce=_optional_int, validators=[Optional()])
     code = StringField(_l("Code"), validators=[Optional(), Length(max=64)])
 
 
 class GroupForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name for the group.")), Length(max=200)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter a name for the group.")), Length(max=200)]
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
 
 
@@ -96,19 +106,21 @@ class AddMembersForm(FlaskForm):
 
 
 class TenantForm(FlaskForm):
-    slug = StringField(_l("Address (subdomain)"), validators=[DataRequired(_l("Choose the portal's address."))])
+    slug = StringField(
+        _l("Address (subdomain)"), validators=[DataRequired(_l("Choose the portal's address."))]
+    )
     display_name = StringField(_l("Portal name"), validators=[DataRequired(_l("Enter the portal's name."))])
     audience = SelectField(
         _l("Audience"),
         choices=as_choices(
-        [
-            ("employees", _l("Employees")),
-            ("partners", _l("Channel partners")),
-            ("franchise", _l("Franchise")),
-            ("customers", _l("Customers")),
-            ("other", _l("Other")),
-        ]
-    ),
+            [
+                ("employees", _l("Employees")),
+                ("partners", _l("Channel partners")),
+                ("franchise", _l("Franchise")),
+                ("customers", _l("Customers")),
+                ("other", _l("Other")),
+            ]
+        ),
     )
     partner_tier = StringField(_l("Partner tier"), validators=[Optional(), Length(max=40)])
     default_locale = SelectField(_l("Default language"))

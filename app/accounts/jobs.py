@@ -11,6 +11,8 @@ from app.extensions import db
 
 def record_usage_snapshot() -> int:
     """Count the current tenant's active people and record the figure in its audit log (for billing)."""
-    active = db.session.scalar(select(func.count()).select_from(User).where(User.status == UserStatus.active.value))
+    active = db.session.scalar(
+        select(func.count()).select_from(User).where(User.status == UserStatus.active.value)
+    )
     audit.record("usage.snapshot", after={"active_people": active or 0})
     return active or 0

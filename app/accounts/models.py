@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.tenancy.models import TenantScoped, tenant_unique, utcnow
 
 
@@ -30,7 +30,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class OrgUnit(TenantScoped, db.Model):
+class OrgUnit(TenantScoped, Model):
     """A node of the tenant's organisation tree: a region, location or department."""
 
     __tablename__ = "org_units"
@@ -50,7 +50,7 @@ class OrgUnit(TenantScoped, db.Model):
         return f"<OrgUnit {self.name}>"
 
 
-class User(TenantScoped, UserMixin, db.Model):
+class User(TenantScoped, UserMixin, Model):
     """A person in one tenant. Never deleted: deactivation keeps every record."""
 
     __tablename__ = "users"
@@ -111,7 +111,7 @@ class User(TenantScoped, UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class Role(TenantScoped, db.Model):
+class Role(TenantScoped, Model):
     """A named set of permission strings; built-in roles carry a key."""
 
     __tablename__ = "roles"
@@ -125,7 +125,7 @@ class Role(TenantScoped, db.Model):
     builtin: Mapped[bool] = mapped_column(default=False)
 
 
-class RoleAssignment(TenantScoped, db.Model):
+class RoleAssignment(TenantScoped, Model):
     __tablename__ = "role_assignments"
     __table_args__ = (tenant_unique("user_id", "role_id"),)
 
@@ -138,7 +138,7 @@ class RoleAssignment(TenantScoped, db.Model):
     role: Mapped[Role] = relationship(lazy="joined")
 
 
-class Group(TenantScoped, db.Model):
+class Group(TenantScoped, Model):
     __tablename__ = "groups"
     __table_args__ = (tenant_unique("name"),)
 
@@ -156,7 +156,7 @@ class Group(TenantScoped, db.Model):
         return len(self.memberships)
 
 
-class GroupMembership(TenantScoped, db.Model):
+class GroupMembership(TenantScoped, Model):
     __tablename__ = "group_memberships"
     __table_args__ = (tenant_unique("group_id", "user_id"),)
 

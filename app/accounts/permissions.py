@@ -53,5 +53,5 @@ BUILTIN_ROLES: dict[str, tuple[object, tuple[str, ...]]] = {
     "tenant_admin": (_l("Tenant admin"), TENANT_PERMISSIONS),
 }
 PLATFORM_BUILTIN_ROLES: dict[str, tuple[object, tuple[str, ...]]] = {
-    "operator": (_l("Platform operator"), PLATFORM_PERMISSIONS + (AUDIT_VIEW, USERS_MANAGE, ROLES_MANAGE)),
+    "operator": (_l("Platform operator"), (*PLATFORM_PERMISSIONS, AUDIT_VIEW, USERS_MANAGE, ROLES_MANAGE)),
 }

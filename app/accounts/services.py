@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import date, timedelta
 from typing import Any
@@ -69,7 +70,9 @@ def create_role(name: str, permissions: list[str], description: str | None = Non
         raise ValidationError(_("Enter a name for the role."), field="name")
     unknown = sorted(set(permissions) - set(TENANT_PERMISSIONS))
     if unknown:
-        raise ValidationError(_("Unknown permission: %(names)s", names=", ".join(unknown)), field="permissions")
+        raise ValidationError(
+            _("Unknown permission: %(names)s", names=", ".join(unknown)), field="permissions"
+        )
     if db.session.scalars(select(Role).where(func.lower(Role.name) == name.lower())).first():
         raise ValidationError(_("A role called “%(name)s” already exists.", name=name), field="name")
     role = Role(name=name, permissions=sorted(set(permissions)), description=description, builtin=False)
@@ -80,7 +83,9 @@ def create_role(name: str, permissions: list[str], description: str | None = Non
 
 def set_user_roles(user: User, role_ids: list[int]) -> None:
     """Make *user* hold exactly the roles *role_ids*."""
-    roles = {r.id: r for r in db.session.scalars(select(Role).where(Role.id.in_(role_ids)))} if role_ids else {}
+    roles = (
+        {r.id: r for r in db.session.scalars(select(Role).where(Role.id.in_(role_ids)))} if role_ids else {}
+    )
     if len(roles) != len(set(role_ids)):
         raise ValidationError(_("Choose roles from the list."), field="roles")
     before = sorted(r.name for r in user.roles)
@@ -119,7 +124,9 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise ValidationError(_("Enter a valid email address, like name@example.com."), field="email") from None
+        raise ValidationError(
+            _("Enter a valid email address, like name@example.com."), field="email"
+        ) from None
 
 
 def get_user(user_id: int) -> User | None:
@@ -137,7 +144,9 @@ def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
         email = normalise_email(fields["email"] or "")
         clash = db.session.scalars(select(User.id).where(User.email == email)).first()
         if clash is not None and (user is None or clash != user.id):
-            raise ValidationError(_("Someone in this portal already uses %(email)s.", email=email), field="email")
+            raise ValidationError(
+                _("Someone in this portal already uses %(email)s.", email=email), field="email"
+            )
         cleaned["email"] = email
     if "full_name" in fields:
         name = (fields["full_name"] or "").strip()
@@ -152,7 +161,8 @@ def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
             clash = db.session.scalars(select(User.id).where(User.employee_id == employee_id)).first()
             if clash is not None and (user is None or clash != user.id):
                 raise ValidationError(
-                    _("Employee ID %(id)s already belongs to someone else.", id=employee_id), field="employee_id"
+                    _("Employee ID %(id)s already belongs to someone else.", id=employee_id),
+                    field="employee_id",
                 )
         cleaned["employee_id"] = employee_id
     if "job_title" in fields:
@@ -170,7 +180,8 @@ def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError(_("Choose a manager from the list."), field="manager_id")
             if user is not None and _reports_to(manager, user):
                 raise ValidationError(
-                    _("%(name)s cannot manage someone they report to.", name=user.full_name), field="manager_id"
+                    _("%(name)s cannot manage someone they report to.", name=user.full_name),
+                    field="manager_id",
                 )
         cleaned["manager_id"] = int(manager_id) if manager_id else None
     if "locale" in fields:
@@ -230,7 +241,9 @@ def create_user(
         if role is not None:
             user.role_assignments.append(RoleAssignment(role=role, tenant_id=user.tenant_id))
     audit.record(
-        "user.created", target=user, after={**user_snapshot(user), "roles": sorted(r.name for r in user.roles)}
+        "user.created",
+        target=user,
+        after={**user_snapshot(user), "roles": sorted(r.name for r in user.roles)},
     )
     events.emit("user.created", {"user_id": user.id, "email": user.email})
     return user
@@ -275,7 +288,9 @@ def reactivate_user(user: User) -> User:
     user.deactivated_at = None
     user.failed_logins = 0
     user.locked_until = None
-    audit.record("user.reactivated", target=user, before={"status": "deactivated"}, after={"status": "active"})
+    audit.record(
+        "user.reactivated", target=user, before={"status": "deactivated"}, after={"status": "active"}
+    )
     events.emit("user.reactivated", {"user_id": user.id})
     return user
 
@@ -350,18 +365,19 @@ def authenticate(email: str, password: str) -> User:
     user = user_by_email(address)
     now = utcnow()
     if user is None or user.password_hash is None:
-        try:
+        # Spend the time a real check takes, so timing does not reveal which emails exist.
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         raise SignInRefused(generic)
     locked_until = user.locked_until
     if locked_until is not None and locked_until.tzinfo is None:
         locked_until = locked_until.replace(tzinfo=now.tzinfo)
     if locked_until is not None and locked_until > now:
         raise SignInRefused(
-            _("Too many failed attempts. Try again in %(minutes)d minutes or reset your password.",
-              minutes=config["LOGIN_LOCKOUT_MINUTES"])
+            _(
+                "Too many failed attempts. Try again in %(minutes)d minutes or reset your password.",
+                minutes=config["LOGIN_LOCKOUT_MINUTES"],
+            )
         )
     try:
         _hasher.verify(user.password_hash, password)
@@ -471,7 +487,9 @@ def subtree_ids(unit: OrgUnit) -> set[int]:
     return ids
 
 
-def _clean_org_unit(unit: OrgUnit | None, name: str, kind: str, parent_id: int | None) -> tuple[str, str, int | None]:
+def _clean_org_unit(
+    unit: OrgUnit | None, name: str, kind: str, parent_id: int | None
+) -> tuple[str, str, int | None]:
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Enter a name for the unit."), field="name")
@@ -483,7 +501,9 @@ def _clean_org_unit(unit: OrgUnit | None, name: str, kind: str, parent_id: int |
         if parent is None:
             raise ValidationError(_("Choose a parent unit from the list."), field="parent_id")
         if unit is not None and parent.id in subtree_ids(unit):
-            raise ValidationError(_("A unit cannot sit inside itself or one of its own units."), field="parent_id")
+            raise ValidationError(
+                _("A unit cannot sit inside itself or one of its own units."), field="parent_id"
+            )
     clash = db.session.scalars(
         select(OrgUnit.id).where(
             func.lower(OrgUnit.name) == name.lower(),
@@ -495,7 +515,9 @@ def _clean_org_unit(unit: OrgUnit | None, name: str, kind: str, parent_id: int |
     return name, kind, parent.id if parent else None
 
 
-def create_org_unit(name: str, kind: str = "location", parent_id: int | None = None, code: str | None = None) -> OrgUnit:
+def create_org_unit(
+    name: str, kind: str = "location", parent_id: int | None = None, code: str | None = None
+) -> OrgUnit:
     """Create an organisation unit under *parent_id* (or at the top)."""
     name, kind, parent_id = _clean_org_unit(None, name, kind, parent_id)
     unit = OrgUnit(name=name, kind=kind, parent_id=parent_id, code=(code or "").strip() or None)
@@ -504,7 +526,9 @@ def create_org_unit(name: str, kind: str = "location", parent_id: int | None = N
     return unit
 
 
-def update_org_unit(unit: OrgUnit, name: str, kind: str, parent_id: int | None, code: str | None = None) -> OrgUnit:
+def update_org_unit(
+    unit: OrgUnit, name: str, kind: str, parent_id: int | None, code: str | None = None
+) -> OrgUnit:
     """Rename or move *unit*."""
     before = {"name": unit.name, "kind": unit.kind, "parent_id": unit.parent_id, "code": unit.code}
     unit.name, unit.kind, unit.parent_id = _clean_org_unit(unit, name, kind, parent_id)
@@ -519,7 +543,9 @@ def update_org_unit(unit: OrgUnit, name: str, kind: str, parent_id: int | None, 
 
 
 def list_groups() -> list[Group]:
-    return list(db.session.scalars(select(Group).options(selectinload(Group.memberships)).order_by(Group.name)))
+    return list(
+        db.session.scalars(select(Group).options(selectinload(Group.memberships)).order_by(Group.name))
+    )
 
 
 def create_group(name: str, description: str | None = None) -> Group:
@@ -553,7 +579,9 @@ def update_group(group: Group, name: str, description: str | None) -> Group:
 def add_group_members(group: Group, user_ids: list[int]) -> int:
     """Add the users *user_ids* to *group*, skipping those already in it; return how many were added."""
     present = {m.user_id for m in group.memberships}
-    users = list(db.session.scalars(select(User).where(User.id.in_(set(user_ids) - present)))) if user_ids else []
+    users = (
+        list(db.session.scalars(select(User).where(User.id.in_(set(user_ids) - present)))) if user_ids else []
+    )
     for user in users:
         group.memberships.append(GroupMembership(user=user, tenant_id=group.tenant_id))
     if users:

@@ -50,7 +50,7 @@ def _sign_in_rate_key() -> str:
 
 
 @bp.route("/")
-def home():  # type: ignore[no-untyped-def]
+def home():
     if g.tenant.is_platform:
         return redirect(url_for("console.tenants"))
     if not current_user.is_authenticated:
@@ -60,7 +60,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"], key_func=_sign_in_rate_key)
-def sign_in():  # type: ignore[no-untyped-def]
+def sign_in():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = SignInForm()
@@ -80,7 +80,7 @@ def sign_in():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/sign-out", methods=["POST"])
-def sign_out():  # type: ignore[no-untyped-def]
+def sign_out():
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -89,7 +89,7 @@ def sign_out():  # type: ignore[no-untyped-def]
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"], key_func=_sign_in_rate_key)
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(
@@ -104,7 +104,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str):
     user = services.user_for_reset_token(token)
     if user is None:
         return render_template("accounts/reset_invalid.html"), 410
@@ -123,5 +123,5 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/account")
 @require_sign_in
-def account():  # type: ignore[no-untyped-def]
+def account():
     return render_template("accounts/account.html")

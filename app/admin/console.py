@@ -37,7 +37,7 @@ def _load_tenant(tenant_id: int) -> Tenant:
 
 @bp.route("/")
 @require_permission(perms.PLATFORM_TENANTS, platform=True)
-def tenants():  # type: ignore[no-untyped-def]
+def tenants():
     all_tenants = tenancy.list_tenants()
     with unscoped("platform console: active user count per tenant"):
         counts = dict(
@@ -50,7 +50,7 @@ def tenants():  # type: ignore[no-untyped-def]
 
 @bp.route("/tenants", methods=["POST"])
 @require_permission(perms.PLATFORM_TENANTS, platform=True)
-def create_tenant():  # type: ignore[no-untyped-def]
+def create_tenant():
     form = _tenant_form()
     if form.validate_on_submit():
         try:
@@ -73,7 +73,10 @@ def create_tenant():  # type: ignore[no-untyped-def]
         except ValidationError as exc:
             _apply_error(form, exc)
         else:
-            flash(_("The portal %(name)s is ready at %(slug)s.", name=tenant.display_name, slug=tenant.slug), "success")
+            flash(
+                _("The portal %(name)s is ready at %(slug)s.", name=tenant.display_name, slug=tenant.slug),
+                "success",
+            )
             return redirect(url_for("console.tenants"))
     all_tenants = tenancy.list_tenants()
     return render_template("console/tenants.html", tenants=all_tenants, counts={}, form=form), 422
@@ -81,16 +84,19 @@ def create_tenant():  # type: ignore[no-untyped-def]
 
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
 @require_permission(perms.PLATFORM_TENANTS, platform=True)
-def suspend_tenant(tenant_id: int):  # type: ignore[no-untyped-def]
+def suspend_tenant(tenant_id: int):
     tenant = _load_tenant(tenant_id)
     tenancy.suspend_tenant(tenant)
-    flash(_("%(name)s is suspended. Its people cannot sign in until you resume it.", name=tenant.display_name), "success")
+    flash(
+        _("%(name)s is suspended. Its people cannot sign in until you resume it.", name=tenant.display_name),
+        "success",
+    )
     return redirect(url_for("console.tenants"))
 
 
 @bp.route("/tenants/<int:tenant_id>/resume", methods=["POST"])
 @require_permission(perms.PLATFORM_TENANTS, platform=True)
-def resume_tenant(tenant_id: int):  # type: ignore[no-untyped-def]
+def resume_tenant(tenant_id: int):
     tenant = _load_tenant(tenant_id)
     tenancy.resume_tenant(tenant)
     flash(_("%(name)s is active again.", name=tenant.display_name), "success")

@@ -34,7 +34,9 @@ def _apply_error(form: Any, exc: ValidationError) -> None:
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user) if request.method == "GET" and user else UserForm()
     units = services.org_unit_tree()
-    form.org_unit_id.choices = as_choices([("", _("— none —"))] + [(u.id, "\u00a0\u00a0" * depth + u.name) for u, depth in units])
+    form.org_unit_id.choices = as_choices(
+        [("", _("— none —"))] + [(u.id, "\u00a0\u00a0" * depth + u.name) for u, depth in units]
+    )
     managers = db.session.scalars(
         select(User).where(User.status == UserStatus.active.value).order_by(User.full_name)
     ).all()
@@ -43,12 +45,16 @@ def _user_form(user: User | None = None) -> UserForm:
         + [(m.id, f"{m.full_name} ({m.email})") for m in managers if user is None or m.id != user.id]
     )
     enabled = g.tenant.enabled_locales
-    form.locale.choices = as_choices([("", _("Portal default"))] + [(loc, LOCALE_NAMES.get(loc, loc)) for loc in enabled])
+    form.locale.choices = as_choices(
+        [("", _("Portal default"))] + [(loc, LOCALE_NAMES.get(loc, loc)) for loc in enabled]
+    )
     form.roles.choices = as_choices([(r.id, r.name) for r in services.list_roles()])
     if request.method == "GET":
-        form.roles.data = [a.role_id for a in user.role_assignments] if user else [
-            r.id for r in services.list_roles() if r.key == "learner"
-        ]
+        form.roles.data = (
+            [a.role_id for a in user.role_assignments]
+            if user
+            else [r.id for r in services.list_roles() if r.key == "learner"]
+        )
         if user is not None:
             form.locale.data = user.locale or ""
     return form
@@ -70,18 +76,25 @@ def _user_fields(form: UserForm) -> dict[str, Any]:
 
 @bp.route("/")
 @require_permission(perms.USERS_MANAGE, platform=None)
-def index():  # type: ignore[no-untyped-def]
+def index():
     return redirect(url_for("admin.users"))
 
 
 @bp.route("/users")
 @require_permission(perms.USERS_MANAGE, platform=None)
-def users():  # type: ignore[no-untyped-def]
+def users():
     query = request.args.get("q", "")
     status = request.args.get("status") or None
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     people, total = services.search_users(query, status=status, page=page, per_page=PER_PAGE)
-    context = {"people": people, "total": total, "q": query, "status": status, "page": page, "per_page": PER_PAGE}
+    context = {
+        "people": people,
+        "total": total,
+        "q": query,
+        "status": status,
+        "page": page,
+        "per_page": PER_PAGE,
+    }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "user-results":
         return render_template("admin/_user_results.html", **context)
     return render_template("admin/users.html", **context)
@@ -89,7 +102,7 @@ def users():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @require_permission(perms.USERS_MANAGE, platform=None)
-def new_user():  # type: ignore[no-untyped-def]
+def new_user():
     form = _user_form()
     if form.validate_on_submit():
         try:
@@ -106,7 +119,7 @@ def new_user():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @require_permission(perms.USERS_MANAGE, platform=None)
-def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+def edit_user(user_id: int):
     user = get_or_404(User, user_id)
     form = _user_form(user)
     if form.validate_on_submit():
@@ -130,7 +143,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 @require_permission(perms.USERS_MANAGE, platform=None)
-def deactivate_user(user_id: int):  # type: ignore[no-untyped-def]
+def deactivate_user(user_id: int):
     from flask_login import current_user
 
     user = get_or_404(User, user_id)
@@ -144,7 +157,7 @@ def deactivate_user(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 @require_permission(perms.USERS_MANAGE, platform=None)
-def reactivate_user(user_id: int):  # type: ignore[no-untyped-def]
+def reactivate_user(user_id: int):
     user = get_or_404(User, user_id)
     services.reactivate_user(user)
     flash(_("%(name)s can sign in again.", name=user.full_name), "success")
@@ -159,18 +172,24 @@ def _org_form(unit: OrgUnit | None = None) -> OrgUnitForm:
     excluded = services.subtree_ids(unit) if unit else set()
     form.parent_id.choices = as_choices(
         [("", _("— top level —"))]
-        + [(u.id, "\u00a0\u00a0" * depth + u.name) for u, depth in services.org_unit_tree() if u.id not in excluded]
+        + [
+            (u.id, "\u00a0\u00a0" * depth + u.name)
+            for u, depth in services.org_unit_tree()
+            if u.id not in excluded
+        ]
     )
     return form
 
 
 @bp.route("/org-units", methods=["GET", "POST"])
 @require_permission(perms.ORG_MANAGE)
-def org_units():  # type: ignore[no-untyped-def]
+def org_units():
     form = _org_form()
     if form.validate_on_submit():
         try:
-            unit = services.create_org_unit(form.name.data or "", form.kind.data, form.parent_id.data, form.code.data)
+            unit = services.create_org_unit(
+                form.name.data or "", form.kind.data, form.parent_id.data, form.code.data
+            )
         except ValidationError as exc:
             _apply_error(form, exc)
         else:
@@ -178,27 +197,35 @@ def org_units():  # type: ignore[no-untyped-def]
             return redirect(url_for("admin.org_units"))
     counts = dict(
         db.session.execute(
-            select(User.org_unit_id, func.count()).where(User.org_unit_id.is_not(None)).group_by(User.org_unit_id)
+            select(User.org_unit_id, func.count())
+            .where(User.org_unit_id.is_not(None))
+            .group_by(User.org_unit_id)
         ).all()
     )
     status = 200 if request.method == "GET" else 422
-    return render_template("admin/org_units.html", form=form, tree=services.org_unit_tree(), counts=counts), status
+    return render_template(
+        "admin/org_units.html", form=form, tree=services.org_unit_tree(), counts=counts
+    ), status
 
 
 @bp.route("/org-units/<int:unit_id>", methods=["GET", "POST"])
 @require_permission(perms.ORG_MANAGE)
-def edit_org_unit(unit_id: int):  # type: ignore[no-untyped-def]
+def edit_org_unit(unit_id: int):
     unit = get_or_404(OrgUnit, unit_id)
     form = _org_form(unit)
     if form.validate_on_submit():
         try:
-            services.update_org_unit(unit, form.name.data or "", form.kind.data, form.parent_id.data, form.code.data)
+            services.update_org_unit(
+                unit, form.name.data or "", form.kind.data, form.parent_id.data, form.code.data
+            )
         except ValidationError as exc:
             _apply_error(form, exc)
         else:
             flash(_("%(name)s was saved.", name=unit.name), "success")
             return redirect(url_for("admin.org_units"))
-    people = db.session.scalars(select(User).where(User.org_unit_id == unit.id).order_by(User.full_name)).all()
+    people = db.session.scalars(
+        select(User).where(User.org_unit_id == unit.id).order_by(User.full_name)
+    ).all()
     status = 200 if request.method == "GET" else 422
     return render_template("admin/org_unit_form.html", form=form, unit=unit, people=people), status
 
@@ -208,7 +235,7 @@ def edit_org_unit(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/groups", methods=["GET", "POST"])
 @require_permission(perms.GROUPS_MANAGE)
-def groups():  # type: ignore[no-untyped-def]
+def groups():
     form = GroupForm()
     if form.validate_on_submit():
         try:
@@ -224,7 +251,7 @@ def groups():  # type: ignore[no-untyped-def]
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
 @require_permission(perms.GROUPS_MANAGE)
-def edit_group(group_id: int):  # type: ignore[no-untyped-def]
+def edit_group(group_id: int):
     group = get_or_404(Group, group_id)
     form = GroupForm(obj=group) if request.method == "GET" else GroupForm()
     if form.validate_on_submit():
@@ -251,7 +278,7 @@ def edit_group(group_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/groups/<int:group_id>/members", methods=["POST"])
 @require_permission(perms.GROUPS_MANAGE)
-def add_group_members(group_id: int):  # type: ignore[no-untyped-def]
+def add_group_members(group_id: int):
     group = get_or_404(Group, group_id)
     ids = [int(v) for v in request.form.getlist("user_ids") if v.isdigit()]
     added = services.add_group_members(group, ids)
@@ -261,7 +288,7 @@ def add_group_members(group_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/groups/<int:group_id>/members/<int:user_id>/remove", methods=["POST"])
 @require_permission(perms.GROUPS_MANAGE)
-def remove_group_member(group_id: int, user_id: int):  # type: ignore[no-untyped-def]
+def remove_group_member(group_id: int, user_id: int):
     group = get_or_404(Group, group_id)
     user = get_or_404(User, user_id)
     services.remove_group_member(group, user)
@@ -274,7 +301,7 @@ def remove_group_member(group_id: int, user_id: int):  # type: ignore[no-untyped
 
 @bp.route("/roles")
 @require_permission(perms.ROLES_MANAGE, platform=None)
-def roles():  # type: ignore[no-untyped-def]
+def roles():
     counts = dict(
         db.session.execute(
             select(RoleAssignment.role_id, func.count()).group_by(RoleAssignment.role_id)
@@ -285,7 +312,7 @@ def roles():  # type: ignore[no-untyped-def]
 
 @bp.route("/audit")
 @require_permission(perms.AUDIT_VIEW, platform=None)
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     action = request.args.get("action", "").strip()
     statement = select(AuditEvent)

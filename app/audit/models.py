@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.tenancy.models import TenantScoped, tenant_unique, utcnow
 
 GENESIS_HASH = "0" * 64
 
 
-class AuditEvent(TenantScoped, db.Model):
+class AuditEvent(TenantScoped, Model):
     """Who did what to whom, from where, with before/after; each row hashes the previous one."""
 
     __tablename__ = "audit_events"
@@ -38,7 +38,7 @@ class AuditEvent(TenantScoped, db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditChainHead(TenantScoped, db.Model):
+class AuditChainHead(TenantScoped, Model):
     """The newest link of a tenant's chain, so removing the last rows is detected too."""
 
     __tablename__ = "audit_chain_heads"

@@ -154,7 +154,9 @@ def verify_chain(tenant_id: int) -> ChainReport:
         report.checked += 1
         expected_prev = event.hash
         expected_seq += 1
-    head = db.session.scalars(select(AuditChainHead).where(AuditChainHead.tenant_id == tenant_id)).one_or_none()
+    head = db.session.scalars(
+        select(AuditChainHead).where(AuditChainHead.tenant_id == tenant_id)
+    ).one_or_none()
     last_seq = expected_seq - 1
     if head is not None and (head.seq != last_seq or head.hash != expected_prev):
         report.broken_at = last_seq + 1

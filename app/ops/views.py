@@ -14,7 +14,7 @@ bp = Blueprint("ops", __name__)
 
 @bp.route("/healthz")
 @limiter.exempt
-def healthz():  # type: ignore[no-untyped-def]
+def healthz():
     """Answer 200 while the process is alive."""
     return jsonify(status="ok")
 
@@ -58,7 +58,7 @@ def _check_redis_and_workers() -> tuple[dict[str, object], dict[str, object]]:
 
 @bp.route("/readyz")
 @limiter.exempt
-def readyz():  # type: ignore[no-untyped-def]
+def readyz():
     """Report database, Redis and worker health as JSON; 503 when any check fails."""
     database = _check_database()
     redis, workers = _check_redis_and_workers()

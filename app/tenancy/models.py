@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 
 
 def utcnow() -> datetime:
@@ -35,7 +35,7 @@ RESERVED_SLUGS = frozenset(
 )
 
 
-class Tenant(db.Model):
+class Tenant(Model):
     """A portal: one audience's own branded, isolated space. A global table."""
 
     __tablename__ = "tenants"
@@ -55,7 +55,9 @@ class Tenant(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    domains: Mapped[list[TenantDomain]] = relationship(back_populates="tenant", order_by="TenantDomain.domain")
+    domains: Mapped[list[TenantDomain]] = relationship(
+        back_populates="tenant", order_by="TenantDomain.domain"
+    )
 
     @property
     def is_active(self) -> bool:
@@ -65,7 +67,7 @@ class Tenant(db.Model):
         return f"<Tenant {self.slug}>"
 
 
-class TenantDomain(db.Model):
+class TenantDomain(Model):
     """A custom domain a tenant is served on once it is verified. A global table."""
 
     __tablename__ = "tenant_domains"

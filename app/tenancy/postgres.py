@@ -16,7 +16,12 @@ def _ident(name: str) -> str:
 
 
 def prepare_database(
-    admin_url: str, database: str, *, owner: str = "atrium_owner", app_role: str = "atrium_app", create: bool = True
+    admin_url: str,
+    database: str,
+    *,
+    owner: str = "atrium_owner",
+    app_role: str = "atrium_app",
+    create: bool = True,
 ) -> tuple[str, str]:
     """Create the roles (if missing) and *database*, and grant the application role its rights.
 
@@ -31,10 +36,12 @@ def prepare_database(
     with psycopg.connect(conninfo, autocommit=True) as conn:
         for role, options in ((owner, "NOBYPASSRLS"), (app_role, "NOBYPASSRLS")):
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
-                conn.execute(f"CREATE ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE {options}")  # type: ignore[arg-type]
+                conn.execute(
+                    f"CREATE ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE {options}"
+                )
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if exists is None and create:
-            conn.execute(f"CREATE DATABASE {_ident(database)} OWNER {_ident(owner)}")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE {_ident(database)} OWNER {_ident(owner)}")
     target = admin.set(drivername="postgresql", database=database).render_as_string(hide_password=False)
     with psycopg.connect(target, autocommit=True) as conn:
         statements = [
@@ -46,7 +53,7 @@ def prepare_database(
             f"GRANT USAGE, SELECT ON SEQUENCES TO {_ident(app_role)}",
         ]
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
     base = admin.set(drivername="postgresql+psycopg", database=database, password=None)
     app_url = base.set(username=app_role).render_as_string(hide_password=False)
     owner_url = base.set(username=owner).render_as_string(hide_password=False)
@@ -58,4 +65,4 @@ def drop_database(admin_url: str, database: str) -> None:
 
     conninfo = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {_ident(database)} WITH (FORCE)")  # type: ignore[arg-type]
+        conn.execute(f"DROP DATABASE IF EXISTS {_ident(database)} WITH (FORCE)")

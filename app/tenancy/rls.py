@@ -31,13 +31,13 @@ def enable(op: object, table: str) -> None:
 
 def scoped_tables() -> list[str]:
     """Return the names of every table whose model is TenantScoped."""
-    from app.extensions import db
+    from app.extensions import Base
     from app.tenancy.models import TenantScoped
 
     tables = set()
-    for mapper in db.Model.registry.mappers:
+    for mapper in Base.registry.mappers:
         if issubclass(mapper.class_, TenantScoped):
-            tables.add(mapper.local_table.name)
+            tables.add(str(mapper.local_table.description))
     return sorted(tables)
 
 

@@ -32,7 +32,9 @@ def _guc_values() -> tuple[str, str]:
 
 def _set_guc(connection: Any, values: tuple[str, str]) -> None:
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.unscoped', :unscoped, true)"),
+        text(
+            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.unscoped', :unscoped, true)"
+        ),
         {"tenant": values[0], "unscoped": values[1]},
     )
 

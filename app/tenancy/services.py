@@ -60,11 +60,16 @@ def get_tenant_by_slug(slug: str) -> Tenant | None:
 
 
 def _validate_tenant_fields(
-    slug: str, display_name: str, audience: str, default_locale: str, enabled_locales: list[str], time_zone: str
+    slug: str,
+    display_name: str,
+    audience: str,
+    default_locale: str,
+    enabled_locales: list[str],
+    time_zone: str,
 ) -> None:
     if not SLUG_RE.match(slug):
         raise ValidationError(
-            _("Use 1–63 lower-case letters, digits and hyphens, not starting or ending with a hyphen."),
+            _("Use 1 to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen."),
             field="slug",
         )
     if slug in RESERVED_SLUGS:
@@ -77,7 +82,9 @@ def _validate_tenant_fields(
     if unknown or not enabled_locales:
         raise ValidationError(_("Choose languages from the list."), field="enabled_locales")
     if default_locale not in enabled_locales:
-        raise ValidationError(_("The default language must be one of the enabled languages."), field="default_locale")
+        raise ValidationError(
+            _("The default language must be one of the enabled languages."), field="default_locale"
+        )
     if time_zone not in available_timezones():
         raise ValidationError(_("“%(tz)s” is not a known time zone.", tz=time_zone), field="time_zone")
 

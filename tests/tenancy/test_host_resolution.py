@@ -76,7 +76,9 @@ def test_suspended_tenant_answers_403_and_refuses_sign_in(db, tenant_factory, us
     assert fresh.get("/api/v1/users").status_code == 403
 
 
-def test_signed_in_session_stops_working_when_tenant_is_suspended(db, tenant_factory, user_factory, client_for):
+def test_signed_in_session_stops_working_when_tenant_is_suspended(
+    db, tenant_factory, user_factory, client_for
+):
     from app.tenancy.services import suspend_tenant
 
     tenant = tenant_factory()

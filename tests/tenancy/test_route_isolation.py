@@ -68,7 +68,9 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
             path = rule.build(values)[1]
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.open(path, method=method, data={})
-                assert response.status_code == 404, f"{method} {path} ({rule.endpoint}) gave {response.status_code}"
+                assert response.status_code == 404, (
+                    f"{method} {path} ({rule.endpoint}) gave {response.status_code}"
+                )
                 checked.append((method, rule.endpoint))
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
@@ -82,7 +84,9 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         assert len(db.session.get(Group, ids["group_id"]).memberships) == 1
 
 
-@pytest.mark.parametrize("path", ["/admin/users/{user_id}", "/admin/groups/{group_id}", "/admin/org-units/{unit_id}"])
+@pytest.mark.parametrize(
+    "path", ["/admin/users/{user_id}", "/admin/groups/{group_id}", "/admin/org-units/{unit_id}"]
+)
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):
     tenant = tenant_factory()
     ids = _foreign_objects(db, tenant, user_factory)

@@ -46,7 +46,9 @@ def test_application_role_cannot_bypass_row_level_security(db):
     assert not row.rolsuper and not row.rolbypassrls
 
 
-def test_application_role_reads_no_foreign_rows_from_any_scoped_table(app, db, populated_tenant, tenant_factory):
+def test_application_role_reads_no_foreign_rows_from_any_scoped_table(
+    app, db, populated_tenant, tenant_factory
+):
     other = tenant_factory()
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
@@ -54,15 +56,21 @@ def test_application_role_reads_no_foreign_rows_from_any_scoped_table(app, db, p
             for table in scoped_tables():
                 with conn.begin():
                     # As the tenant itself, the rows are there ...
-                    conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(populated_tenant.id)})
-                    own = conn.execute(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"),  # noqa: S608
-                                       {"t": populated_tenant.id}).scalar()
+                    conn.execute(
+                        text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(populated_tenant.id)}
+                    )
+                    own = conn.execute(
+                        text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"),  # noqa: S608
+                        {"t": populated_tenant.id},
+                    ).scalar()
                     assert own > 0, f"{table} has no rows for the test tenant"
                 with conn.begin():
                     # ... and as another tenant, with raw SQL and no ORM filter, none of them are.
                     conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(other.id)})
-                    seen = conn.execute(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"),  # noqa: S608
-                                        {"t": populated_tenant.id}).scalar()
+                    seen = conn.execute(
+                        text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"),  # noqa: S608
+                        {"t": populated_tenant.id},
+                    ).scalar()
                     assert seen == 0, f"{table}: {seen} foreign rows visible"
                 with conn.begin():
                     # With no tenant set at all, nothing.
@@ -90,7 +98,9 @@ def test_audit_log_is_append_only_for_the_application_role(app, db, populated_te
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
         with engine.connect() as conn, conn.begin():
-            conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(populated_tenant.id)})
+            conn.execute(
+                text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(populated_tenant.id)}
+            )
             with pytest.raises(Exception, match="permission denied"):
                 conn.execute(text("UPDATE audit_events SET action = 'forged'"))
     finally:

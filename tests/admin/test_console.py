@@ -1,0 +1,88 @@
+"""The platform console at the root domain creates, suspends and resumes tenants."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.tenancy.models import Tenant
+from tests.conftest import csrf_token, unique_slug
+
+
+@pytest.fixture
+def operator_client(db, client_for, user_factory):
+    platform = db.session.scalars(select(Tenant).where(Tenant.is_platform.is_(True))).one()
+    operator = user_factory(platform, roles=("operator",))
+    return client_for(platform, operator)
+
+
+def test_operator_creates_a_tenant_with_a_first_admin(db, operator_client):
+    slug = unique_slug("new")
+    token = csrf_token(operator_client, "/console/")
+    response = operator_client.post(
+        "/console/tenants",
+        data={
+            "csrf_token": token,
+            "slug": slug,
+            "display_name": "Fabrikam Franchise",
+            "audience": "franchise",
+            "partner_tier": "",
+            "default_locale": "es",
+            "time_zone": "Europe/Madrid",
+            "admin_email": "owner@fabrikam.example",
+            "admin_name": "Fran Owner",
+        },
+    )
+    assert response.status_code == 302
+    listing = operator_client.get("/console/").get_data(as_text=True)
+    assert "Fabrikam Franchise" in listing
+    tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).one()
+    assert tenant.default_locale == "es" and tenant.time_zone == "Europe/Madrid"
+
+
+def test_bad_tenant_form_keeps_what_was_typed(operator_client):
+    token = csrf_token(operator_client, "/console/")
+    response = operator_client.post(
+        "/console/tenants",
+        data={
+            "csrf_token": token,
+            "slug": "Bad Slug!",
+            "display_name": "Typed name",
+            "audience": "franchise",
+            "default_locale": "en",
+            "time_zone": "Mars/Olympus",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "lower-case letters" in page and 'value="Typed name"' in page
+
+
+def test_operator_suspends_and_resumes_a_tenant(db, operator_client, tenant_factory, client_for):
+    tenant = tenant_factory(display_name="Soon Paused")
+    token = csrf_token(operator_client, "/console/")
+    assert (
+        operator_client.post(f"/console/tenants/{tenant.id}/suspend", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert client_for(tenant).get("/sign-in").status_code == 403
+    token = csrf_token(operator_client, "/console/")
+    assert (
+        operator_client.post(f"/console/tenants/{tenant.id}/resume", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert client_for(tenant).get("/sign-in").status_code == 200
+
+
+def test_console_is_not_served_on_tenant_hosts_and_needs_an_operator(
+    tenant_factory, user_factory, client_for
+):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, roles=("tenant_admin",))
+    assert client_for(tenant, admin).get("/console/").status_code == 404
+
+
+def test_tenant_admin_of_platform_without_operator_role_is_refused(db, client_for, user_factory):
+    platform = db.session.scalars(select(Tenant).where(Tenant.is_platform.is_(True))).one()
+    nobody = user_factory(platform, roles=())
+    assert client_for(platform, nobody).get("/console/").status_code == 403
