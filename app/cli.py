@@ -108,6 +108,48 @@ def register_cli(app: Flask) -> None:
             db.session.commit()
         click.echo(f"resumed {slug}")
 
+    @tenants_group.command("add-domain")
+    @click.argument("slug")
+    @click.argument("domain")
+    @click.option("--verified", is_flag=True, help="Serve the tenant at DOMAIN now (you checked its DNS).")
+    def add_domain(slug: str, domain: str, verified: bool) -> None:
+        """Serve tenant SLUG at a custom DOMAIN too (once verified)."""
+        with acting_as(CLI_ACTOR):
+            try:
+                record = tenancy.add_custom_domain(_tenant_or_fail(slug), domain, verified=verified)
+            except ValidationError as exc:
+                db.session.rollback()
+                raise click.ClickException(exc.message) from None
+            db.session.commit()
+        state = "verified" if record.verified else "not verified yet: requests to it get 404"
+        click.echo(f"{record.domain} -> {slug} ({state})")
+
+    @app.cli.group("postgres")
+    def postgres_group() -> None:
+        """Set up PostgreSQL for Atrium."""
+
+    @postgres_group.command("prepare")
+    @click.option(
+        "--admin-url", required=True, help="A superuser connection, e.g. postgresql://postgres@host/postgres"
+    )
+    @click.option("--database", default="atrium", show_default=True)
+    @click.option(
+        "--owner", default="atrium_owner", show_default=True, help="Owns the schema; runs migrations."
+    )
+    @click.option(
+        "--app-role", default="atrium_app", show_default=True, help="What the application connects as."
+    )
+    def postgres_prepare(admin_url: str, database: str, owner: str, app_role: str) -> None:
+        """Create the owner and application roles and the database; print the two URLs to use."""
+        from app.tenancy.postgres import prepare_database
+
+        app_url, owner_url = prepare_database(admin_url, database, owner=owner, app_role=app_role)
+        click.echo(f"DATABASE_URL={app_url}")
+        click.echo(f"MIGRATION_DATABASE_URL={owner_url}")
+        click.echo(
+            "Set passwords for both roles (ALTER ROLE ... PASSWORD ...) unless you use peer or cert auth."
+        )
+
     @app.cli.group("audit")
     def audit_group() -> None:
         """Check the audit log."""

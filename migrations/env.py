@@ -8,7 +8,9 @@ from flask import current_app
 from sqlalchemy import create_engine, pool
 
 config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+if not logging.getLogger().handlers:
+    # Run outside the app's logging (rare): use alembic.ini's console format.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

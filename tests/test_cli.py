@@ -86,3 +86,21 @@ def test_demo_loads_four_tenants_once_and_prints_where_to_sign_in(app, db, clien
     assert sign_in(console, "operator@atrium.example", "atrium-demo").status_code == 302
     listing = console.get("/console/").get_data(as_text=True)
     assert "Bistro Bello Crew Training" in listing
+
+
+def test_custom_domain_serves_the_tenant_once_verified(app, tenant_factory):
+    tenant = tenant_factory(display_name="Fabrikam Learning")
+    runner = app.test_cli_runner()
+    domain = f"learn.{tenant.slug}.example"
+    added = runner.invoke(args=["tenants", "add-domain", tenant.slug, domain])
+    assert added.exit_code == 0 and "not verified" in added.output
+    client = app.test_client()
+    assert client.get("/sign-in", headers={"Host": domain}).status_code == 404
+    assert runner.invoke(args=["tenants", "add-domain", tenant.slug, domain, "--verified"]).exit_code == 0
+    page = client.get("/sign-in", headers={"Host": domain})
+    assert page.status_code == 200 and "Fabrikam Learning" in page.get_data(as_text=True)
+    bad = runner.invoke(args=["tenants", "add-domain", tenant.slug, "not a domain"])
+    assert bad.exit_code != 0 and "not a valid domain" in bad.output
+    other = tenant_factory()
+    taken = runner.invoke(args=["tenants", "add-domain", other.slug, domain])
+    assert taken.exit_code != 0 and "another portal" in taken.output

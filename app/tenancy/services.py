@@ -196,3 +196,28 @@ def list_tenants(include_platform: bool = False) -> list[Tenant]:
     if not include_platform:
         query = query.where(Tenant.is_platform.is_(False))
     return list(db.session.scalars(query))
+
+
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def add_custom_domain(tenant: Tenant, domain: str, *, verified: bool = False) -> TenantDomain:
+    """Attach *domain* to *tenant*; it serves the tenant once verified."""
+    domain = normalise_host(domain)
+    if not DOMAIN_RE.match(domain):
+        raise ValidationError(_("“%(domain)s” is not a valid domain name.", domain=domain), field="domain")
+    if tenant.is_platform:
+        raise ValidationError(_("The platform is served at the root domain only."), field="domain")
+    existing = db.session.scalars(select(TenantDomain).where(TenantDomain.domain == domain)).one_or_none()
+    if existing is not None and existing.tenant_id != tenant.id:
+        raise ValidationError(
+            _("%(domain)s already belongs to another portal.", domain=domain), field="domain"
+        )
+    record = existing or TenantDomain(tenant_id=tenant.id, domain=domain)
+    record.verified = verified or record.verified
+    db.session.add(record)
+    with context.as_tenant(tenant.id):
+        audit.record(
+            "tenant.domain_added", target=tenant, after={"domain": domain, "verified": record.verified}
+        )
+    return record

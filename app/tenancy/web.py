@@ -73,7 +73,8 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
-        if request.headers.get("HX-Request") is not None or response.vary:
+        if response.mimetype == "text/html":
+            # Pages may render a partial for htmx; caches must keep the two apart.
             response.vary.add("HX-Request")
         return response
 
