@@ -24,11 +24,12 @@ install: $(BIN)/.installed assets
 assets: app/static/vendor/htmx.min.js
 
 ## Install, migrate the SQLite database, load the demo data and serve on http://localhost:$(PORT)
+run: export LOG_JSON ?= 0
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --base-url http://localhost:$(PORT)
 	@echo "Serving on http://localhost:$(PORT) (tenants at http://<slug>.localhost:$(PORT)); Ctrl-C stops."
-	LOG_JSON=$${LOG_JSON:-0} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Start an RQ worker (needs REDIS_URL)
 worker: install
