@@ -14,10 +14,17 @@ from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrat
 
 
 def _select_locale() -> str:
+    """Pick the user's setting, their choice this visit, the browser's (among the tenant's) or the default."""
+    from flask import has_request_context, session
+
+    if not has_request_context():
+        return "en"
     tenant = g.get("tenant")
     enabled = list(tenant.enabled_locales) if tenant else ["en"]
     if current_user and current_user.is_authenticated and current_user.locale in enabled:
         return current_user.locale
+    if session.get("locale") in enabled:
+        return session["locale"]
     accepted = [loc.replace("_", "-") for loc in enabled]
     best = request.accept_languages.best_match(accepted) if request else None
     if best:
@@ -26,6 +33,10 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "UTC"
     tenant = g.get("tenant")
     if current_user and current_user.is_authenticated and current_user.time_zone:
         return current_user.time_zone
@@ -38,6 +49,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__, instance_path=instance_path or str(Path.cwd() / "instance"), instance_relative_config=True
     )
+    from app.tenancy.themes import ThemeLoader, themed_environment_class
+
+    # Template lookup is tenant-aware: the tenant's theme first, then the app (cached per theme).
+    app.jinja_environment = themed_environment_class(app.jinja_environment)  # type: ignore[assignment]
+    app.jinja_options = {**app.jinja_options, "extensions": ["jinja2.ext.do"]}
+    app.jinja_env.loader = ThemeLoader(app.create_global_jinja_loader())
     app.config.update(load_settings(Path(app.instance_path)))
     if config:
         app.config.update(config)
@@ -65,18 +82,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.accounts import models as _accounts_models  # noqa: F401
     from app.accounts.views import bp as accounts_bp
     from app.accounts.views import init_login
+    from app.admin.branding import bp as branding_bp
     from app.admin.console import bp as console_bp
     from app.admin.views import bp as admin_bp
     from app.audit import models as _audit_models  # noqa: F401
     from app.ops.views import bp as ops_bp
     from app.tenancy import models as _tenancy_models  # noqa: F401
     from app.tenancy import scoping  # noqa: F401
+    from app.tenancy.views import bp as tenancy_bp
 
     init_login(app)
     app.register_blueprint(ops_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(branding_bp)
+    app.register_blueprint(tenancy_bp)
 
     from app.errors_views import register_error_pages
 
@@ -95,9 +116,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         locale = get_locale()
         return str(locale).replace("_", "-") if locale else "en"
 
+    from app.labels import label
+    from app.locales import switchable_locales
+    from app.navigation import main_navigation
+    from app.tenancy.branding import brand_version
+    from app.tenancy.themes import current_theme_key, get_theme
+
+    app.add_template_global(label)
+    app.add_template_global(main_navigation)
+    app.add_template_global(switchable_locales)
+
     @app.context_processor
-    def _i18n_globals() -> dict[str, object]:
-        return {"rtl_locales": RTL_LOCALES}
+    def _page_globals() -> dict[str, object]:
+        return {
+            "rtl_locales": RTL_LOCALES,
+            "theme": get_theme(current_theme_key()),
+            "brand_version": brand_version(g.get("tenant")),
+        }
 
     @app.template_global()
     def has_permission(permission: str) -> bool:

@@ -80,5 +80,6 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         "WORKER_HEARTBEAT_MAX_AGE": int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "90")),
     }

@@ -35,7 +35,7 @@ TENANTS: list[dict[str, Any]] = [
         "enabled_locales": ["en", "es", "pt_BR", "fr", "de", "ar"],
         "time_zone": "Europe/London",
         "theme": "midnight",
-        "branding": {"primary": "#7c3aed", "accent": "#b45309"},
+        "branding": {"primary": "#a78bfa", "accent": "#fbbf24"},
     },
     {
         "slug": "bistro",

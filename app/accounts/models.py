@@ -124,6 +124,14 @@ class Role(TenantScoped, Model):
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
     builtin: Mapped[bool] = mapped_column(default=False)
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language for built-in roles; as typed for custom ones."""
+        from app.accounts.permissions import BUILTIN_ROLES, PLATFORM_BUILTIN_ROLES
+
+        definition = BUILTIN_ROLES.get(self.key or "") or PLATFORM_BUILTIN_ROLES.get(self.key or "")
+        return str(definition[0]) if self.builtin and definition else self.name
+
 
 class RoleAssignment(TenantScoped, Model):
     __tablename__ = "role_assignments"

@@ -125,3 +125,16 @@ def reset_password(token: str):
 @require_sign_in
 def account():
     return render_template("accounts/account.html")
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """Switch the interface language: for this visit, and in the profile of a signed-in person."""
+    locale = request.form.get("locale", "")
+    if locale not in g.tenant.enabled_locales:
+        flash(_("That language is not offered in this portal."), "error")
+        return redirect(_safe_next(request.form.get("next")))
+    session["locale"] = locale
+    if current_user.is_authenticated and current_user.locale != locale:
+        services.update_user(current_user, locale=locale)
+    return redirect(_safe_next(request.form.get("next")))

@@ -48,7 +48,7 @@ def _user_form(user: User | None = None) -> UserForm:
     form.locale.choices = as_choices(
         [("", _("Portal default"))] + [(loc, LOCALE_NAMES.get(loc, loc)) for loc in enabled]
     )
-    form.roles.choices = as_choices([(r.id, r.name) for r in services.list_roles()])
+    form.roles.choices = as_choices([(r.id, r.display_name) for r in services.list_roles()])
     if request.method == "GET":
         form.roles.data = (
             [a.role_id for a in user.role_assignments]

@@ -14,7 +14,7 @@ from app.tenancy import context
 from app.tenancy.services import resolve_host
 
 # Endpoints that answer on any host, before (and without) a tenant.
-HOSTLESS_ENDPOINTS = frozenset({"static", "ops.healthz", "ops.readyz"})
+HOSTLESS_ENDPOINTS = frozenset({"static", "tenancy.theme_static", "ops.healthz", "ops.readyz"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 

@@ -1,0 +1,127 @@
+"""The tenant admin Branding page, with a live preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.accounts import permissions as perms
+from app.accounts.access import require_permission
+from app.accounts.forms import as_choices
+from app.admin.views import _apply_error
+from app.errors import ValidationError
+from app.tenancy import branding as branding_service
+from app.tenancy.colours import normalise
+from app.tenancy.themes import available_themes, brand_variables, get_theme, stylesheet
+
+bp = Blueprint("branding", __name__, url_prefix="/admin/branding")
+
+
+class BrandingForm(FlaskForm):
+    display_name = StringField(
+        _l("Portal name"), validators=[DataRequired(_l("Enter the portal's name.")), Length(max=200)]
+    )
+    theme = SelectField(_l("Theme"))
+    primary = StringField(_l("Primary colour"), validators=[DataRequired(_l("Enter a colour."))])
+    accent = StringField(_l("Accent colour"), validators=[DataRequired(_l("Enter a colour."))])
+    logo = FileField(_l("Logo"))
+    remove_logo = BooleanField(_l("Remove the current logo"))
+    favicon = FileField(_l("Favicon"))
+    remove_favicon = BooleanField(_l("Remove the current favicon"))
+    sign_in_message = TextAreaField(
+        _l("Message on the sign-in page"), validators=[Optional(), Length(max=500)]
+    )
+
+
+def _form() -> BrandingForm:
+    tenant = g.tenant
+    form = BrandingForm()
+    form.theme.choices = as_choices((key, theme.name) for key, theme in available_themes().items())
+    if request.method == "GET":
+        current = brand_variables(get_theme(tenant.theme), tenant.branding or {})
+        form.display_name.data = tenant.display_name
+        form.theme.data = tenant.theme if tenant.theme in available_themes() else "default"
+        form.primary.data = current["color-primary"]
+        form.accent.data = current["color-accent"]
+        form.sign_in_message.data = (tenant.branding or {}).get("sign_in_message") or ""
+    return form
+
+
+def _preview_context(theme_key: str, primary: str, accent: str) -> dict[str, Any]:
+    theme = get_theme(theme_key)
+    checks = []
+    for field, value in (("primary", primary), ("accent", accent)):
+        colour = normalise(value or "")
+        checks.append(branding_service.check_colour(theme, field, colour) if colour else None)
+    return {
+        "preview_theme": theme,
+        "preview_primary": primary,
+        "preview_accent": accent,
+        "checks": checks,
+    }
+
+
+def _read_upload(field: Any) -> bytes | None:
+    storage = field.data
+    if storage is None or not getattr(storage, "filename", ""):
+        return None
+    return storage.read(branding_service.LOGO_MAX_BYTES + 1)
+
+
+@bp.route("", methods=["GET", "POST"])
+@require_permission(perms.BRANDING_MANAGE)
+def edit() -> Any:
+    form = _form()
+    previewing = request.form.get("action") == "preview"
+    if request.method == "POST" and not previewing and form.validate_on_submit():
+        try:
+            branding_service.update_branding(
+                g.tenant,
+                display_name=form.display_name.data or "",
+                theme=form.theme.data or "default",
+                primary=form.primary.data or "",
+                accent=form.accent.data or "",
+                sign_in_message=form.sign_in_message.data or "",
+                logo=_read_upload(form.logo),
+                favicon=_read_upload(form.favicon),
+                remove_logo=bool(form.remove_logo.data),
+                remove_favicon=bool(form.remove_favicon.data),
+            )
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            flash(_("The branding is saved. Everyone sees it on their next page."), "success")
+            return redirect(url_for("branding.edit"))
+    context = _preview_context(form.theme.data or "default", form.primary.data or "", form.accent.data or "")
+    status = 200 if request.method == "GET" or previewing else 422
+    return render_template("admin/branding.html", form=form, **context), status
+
+
+@bp.route("/preview", methods=["POST"])
+@require_permission(perms.BRANDING_MANAGE)
+def preview() -> Any:
+    """The preview panel for the colours and theme being typed (an htmx partial)."""
+    context = _preview_context(
+        request.form.get("theme", "default"), request.form.get("primary", ""), request.form.get("accent", "")
+    )
+    return render_template("admin/_branding_preview.html", **context)
+
+
+@bp.route("/preview.css")
+@require_permission(perms.BRANDING_MANAGE)
+def preview_css() -> Response:
+    """CSS for the preview panel only, so the preview obeys the Content-Security-Policy."""
+    theme = get_theme(request.args.get("theme"))
+    candidate = {
+        "primary": normalise(request.args.get("primary", "")) or None,
+        "accent": normalise(request.args.get("accent", "")) or None,
+    }
+    css = stylesheet(brand_variables(theme, candidate), selector=".brand-preview")
+    return Response(css, mimetype="text/css", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,50 @@
+"""The main navigation: what a signed-in person may reach, in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts import permissions as perms
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def main_navigation() -> list[NavItem]:
+    """Return the main navigation items for the current person and portal."""
+    if not current_user.is_authenticated:
+        return []
+    tenant = g.get("tenant")
+    platform = bool(tenant and tenant.is_platform)
+    entries: list[tuple[str, str, str | None, str]] = []  # label, endpoint, permission, url prefix
+    if platform:
+        entries.append((_("Tenants"), "console.tenants", perms.PLATFORM_TENANTS, "/console"))
+    else:
+        entries.append((_("Home"), "accounts.home", None, "/"))
+    entries += [
+        (_("People"), "admin.users", perms.USERS_MANAGE, "/admin/users"),
+    ]
+    if not platform:
+        entries += [
+            (_("Organisation"), "admin.org_units", perms.ORG_MANAGE, "/admin/org-units"),
+            (_("Groups"), "admin.groups", perms.GROUPS_MANAGE, "/admin/groups"),
+        ]
+    entries.append((_("Roles"), "admin.roles", perms.ROLES_MANAGE, "/admin/roles"))
+    if not platform:
+        entries.append((_("Branding"), "branding.edit", perms.BRANDING_MANAGE, "/admin/branding"))
+    entries.append((_("Audit log"), "admin.audit_log", perms.AUDIT_VIEW, "/admin/audit"))
+    items = []
+    for label, endpoint, permission, prefix in entries:
+        if permission is not None and not current_user.can(permission):
+            continue
+        current = request.path == prefix if prefix == "/" else request.path.startswith(prefix)
+        items.append(NavItem(label=label, url=url_for(endpoint), current=current))
+    return items

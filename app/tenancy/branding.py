@@ -1,0 +1,217 @@
+"""A tenant's brand: name, logo, favicon, colours, sign-in message and theme."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from app import audit
+from app.errors import ValidationError
+from app.storage import storage
+from app.tenancy.colours import AA_TEXT, contrast_ratio, nearest_passing, normalise
+from app.tenancy.models import Tenant
+from app.tenancy.themes import Theme, available_themes, get_theme
+
+LOGO_MAX_BYTES = 1_000_000
+LOGO_MAX_SIDE = 2000
+FAVICON_MAX_BYTES = 300_000
+FAVICON_SIZE = 64
+IMAGE_FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
+SIGN_IN_MESSAGE_MAX = 500
+
+
+@dataclass
+class ColourCheck:
+    """How a brand colour reads against the theme's backgrounds."""
+
+    field: str
+    colour: str
+    ratio: float
+    suggestion: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.ratio >= AA_TEXT
+
+
+def colour_backgrounds(theme: Theme, field: str) -> list[str]:
+    # The primary colour is link and nav text on the page and on the header surface;
+    # the accent colour is heading text on the page.
+    if field == "primary":
+        return [theme.background, theme.surface]
+    return [theme.background]
+
+
+def check_colour(theme: Theme, field: str, colour: str) -> ColourCheck:
+    backgrounds = colour_backgrounds(theme, field)
+    ratio = min(contrast_ratio(colour, bg) for bg in backgrounds)
+    suggestion = None if ratio >= AA_TEXT else nearest_passing(colour, backgrounds)
+    return ColourCheck(field=field, colour=colour, ratio=ratio, suggestion=suggestion)
+
+
+def _clean_colour(value: str, field: str, label: str, theme: Theme) -> str:
+    colour = normalise(value or "")
+    if colour is None:
+        raise ValidationError(
+            _("Enter the %(label)s as a hex colour such as #1d4ed8.", label=label), field=field
+        )
+    check = check_colour(theme, field, colour)
+    if not check.ok:
+        message = _(
+            "%(colour)s gives text a contrast of only %(ratio).1f:1 on this theme's background; "
+            "people with low vision could not read it. Text needs at least 4.5:1.",
+            colour=colour,
+            ratio=check.ratio,
+        )
+        if check.suggestion:
+            message += " " + _(
+                "The nearest colour that passes is %(suggestion)s.", suggestion=check.suggestion
+            )
+        raise ValidationError(message, field=field)
+    return colour
+
+
+def _read_image(data: bytes, *, field: str, max_bytes: int) -> Image.Image:
+    if not data:
+        raise ValidationError(_("The file is empty."), field=field)
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _(
+                "The file is %(size)d KB; the limit is %(limit)d KB.",
+                size=len(data) // 1000,
+                limit=max_bytes // 1000,
+            ),
+            field=field,
+        )
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
+        raise ValidationError(
+            _("SVG images are not accepted because they can carry scripts. Upload PNG, JPEG or WebP."),
+            field=field,
+        )
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError):
+        raise ValidationError(
+            _("That file is not a PNG, JPEG or WebP image, whatever its name says."), field=field
+        ) from None
+    if image.format not in IMAGE_FORMATS:
+        raise ValidationError(_("Upload a PNG, JPEG or WebP image."), field=field)
+    return image
+
+
+def clean_logo(data: bytes) -> tuple[bytes, str]:
+    """Check a logo upload and re-encode it (dropping metadata); return the bytes and extension."""
+    image = _read_image(data, field="logo", max_bytes=LOGO_MAX_BYTES)
+    width, height = image.size
+    if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
+        raise ValidationError(
+            _(
+                "The logo is %(w)d×%(h)d pixels; keep both sides at most %(max)d pixels.",
+                w=width,
+                h=height,
+                max=LOGO_MAX_SIDE,
+            ),
+            field="logo",
+        )
+    if width < 16 or height < 16:
+        raise ValidationError(_("The logo is too small; use at least 16×16 pixels."), field="logo")
+    extension, _mime = IMAGE_FORMATS[str(image.format)]
+    fmt = str(image.format)
+    image.load()
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue(), extension
+
+
+def clean_favicon(data: bytes) -> tuple[bytes, str]:
+    """Check a favicon upload and return it as a 64×64 PNG."""
+    image = _read_image(data, field="favicon", max_bytes=FAVICON_MAX_BYTES)
+    if max(image.size) > 1024:
+        raise ValidationError(
+            _("Use an image of at most 1024 pixels a side for the favicon."), field="favicon"
+        )
+    image.load()
+    image = image.convert("RGBA")
+    image.thumbnail((FAVICON_SIZE, FAVICON_SIZE))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue(), "png"
+
+
+def branding_snapshot(tenant: Tenant) -> dict[str, Any]:
+    return {"display_name": tenant.display_name, "theme": tenant.theme, **(tenant.branding or {})}
+
+
+def update_branding(
+    tenant: Tenant,
+    *,
+    display_name: str,
+    theme: str,
+    primary: str,
+    accent: str,
+    sign_in_message: str,
+    logo: bytes | None = None,
+    favicon: bytes | None = None,
+    remove_logo: bool = False,
+    remove_favicon: bool = False,
+) -> Tenant:
+    """Change *tenant*'s brand after checking every field; nothing changes if one is wrong."""
+    name = (display_name or "").strip()
+    if not name:
+        raise ValidationError(_("Enter the portal's name."), field="display_name")
+    if len(name) > 200:
+        raise ValidationError(_("Keep the portal's name under 200 characters."), field="display_name")
+    if theme not in available_themes():
+        raise ValidationError(_("Choose a theme from the list."), field="theme")
+    chosen = get_theme(theme)
+    primary_colour = _clean_colour(primary, "primary", _("primary colour"), chosen)
+    accent_colour = _clean_colour(accent, "accent", _("accent colour"), chosen)
+    message = (sign_in_message or "").strip()
+    if len(message) > SIGN_IN_MESSAGE_MAX:
+        raise ValidationError(
+            _("Keep the sign-in message under %(n)d characters.", n=SIGN_IN_MESSAGE_MAX),
+            field="sign_in_message",
+        )
+    cleaned_logo = clean_logo(logo) if logo else None
+    cleaned_favicon = clean_favicon(favicon) if favicon else None
+
+    before = branding_snapshot(tenant)
+    branding = dict(tenant.branding or {})
+    branding.update(primary=primary_colour, accent=accent_colour, sign_in_message=message or None)
+    if cleaned_logo:
+        branding["logo"] = storage().save(tenant.id, "branding", *cleaned_logo)
+    elif remove_logo:
+        branding.pop("logo", None)
+    if cleaned_favicon:
+        branding["favicon"] = storage().save(tenant.id, "branding", *cleaned_favicon)
+    elif remove_favicon:
+        branding.pop("favicon", None)
+    tenant.display_name = name
+    tenant.theme = theme
+    tenant.branding = branding
+    after = branding_snapshot(tenant)
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    if changed:
+        audit.record(
+            "tenant.branding_changed",
+            target=tenant,
+            before={k: before.get(k) for k in sorted(changed)},
+            after={k: after.get(k) for k in sorted(changed)},
+        )
+    return tenant
+
+
+def brand_version(tenant: Tenant | None) -> str:
+    """A short hash that changes whenever the brand does (for cache-busting URLs)."""
+    if tenant is None:
+        return "0"
+    material = repr((tenant.theme, sorted((tenant.branding or {}).items())))
+    return hashlib.sha256(material.encode()).hexdigest()[:12]
