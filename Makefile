@@ -20,6 +20,7 @@ app/static/vendor/htmx.min.js: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx.min.js
 
 install: $(BIN)/.installed assets
+	$(BIN)/flask translate compile > /dev/null
 
 assets: app/static/vendor/htmx.min.js
 
@@ -55,6 +56,11 @@ test: install
 test-postgres:
 	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} $(MAKE) test
+
+## Extract new strings, merge them into every locale, compile (see README, "Translating Atrium")
+translations: $(BIN)/.installed
+	$(BIN)/flask translate update
+	$(BIN)/flask translate compile
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor instance .pytest_cache .mypy_cache .ruff_cache

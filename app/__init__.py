@@ -107,6 +107,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
 
+    from app.translations_cli import register_translation_cli
+
+    register_translation_cli(app)
+
     from app.locales import RTL_LOCALES
 
     @app.template_global()
@@ -117,6 +121,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return str(locale).replace("_", "-") if locale else "en"
 
     from app.labels import label
+
+    @app.template_filter("iso")
+    def iso(value: Any) -> str:
+        """An ISO 8601 timestamp with its offset, for <time datetime>."""
+        from datetime import UTC
+
+        if value is None:
+            return ""
+        if getattr(value, "tzinfo", None) is None and hasattr(value, "hour"):
+            value = value.replace(tzinfo=UTC)
+        return str(value.isoformat())
+
+    @app.template_filter("relative_time")
+    def relative_time(value: Any) -> str:
+        """Say how long ago (or until) *value* is, in the reader's language: "3 hours ago"."""
+        from datetime import UTC, datetime
+
+        from flask_babel import format_timedelta
+
+        if value is None:
+            return ""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return format_timedelta(value - datetime.now(UTC), add_direction=True)
     from app.locales import switchable_locales
     from app.navigation import main_navigation
     from app.tenancy.branding import brand_version

@@ -133,6 +133,15 @@ def app(
             "LOG_JSON": True,
         }
     )
+    # The catalogs are compiled by `make install`; compile here too so pytest alone works.
+    from babel.messages.frontend import CommandLineInterface
+
+    previous = Path.cwd()
+    os.chdir(Path(__file__).resolve().parent.parent)
+    try:
+        CommandLineInterface().run(["pybabel", "-q", "compile", "-d", "translations"])
+    finally:
+        os.chdir(previous)
     with application.app_context():
         from flask_migrate import upgrade
 

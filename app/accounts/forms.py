@@ -127,3 +127,8 @@ class TenantForm(FlaskForm):
     time_zone = StringField(_l("Time zone"), default="UTC")
     admin_email = EmailField(_l("First admin's email"), validators=[Optional()])
     admin_name = StringField(_l("First admin's name"), validators=[Optional(), Length(max=200)])
+
+
+class PreferencesForm(FlaskForm):
+    locale = SelectField(_l("Language"))
+    time_zone = SelectField(_l("Time zone"))

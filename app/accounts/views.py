@@ -121,10 +121,37 @@ def reset_password(token: str):
     return render_template("accounts/reset_password.html", form=form, user=user), status
 
 
-@bp.route("/account")
+@bp.route("/account", methods=["GET", "POST"])
 @require_sign_in
 def account():
-    return render_template("accounts/account.html")
+    from datetime import UTC, datetime
+    from zoneinfo import available_timezones
+
+    from app.accounts.forms import PreferencesForm, as_choices
+    from app.locales import switchable_locales
+
+    form = PreferencesForm()
+    form.locale.choices = as_choices([("", _("Portal default")), *switchable_locales()])
+    form.time_zone.choices = as_choices(
+        [("", _("Portal time zone (%(tz)s)", tz=g.tenant.time_zone))] + [(z, z) for z in sorted(available_timezones())]
+    )
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+        form.time_zone.data = current_user.time_zone or ""
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, locale=form.locale.data or None, time_zone=form.time_zone.data or None)
+        except ValidationError as exc:
+            form.time_zone.errors = [exc.message]
+        else:
+            session.pop("locale", None)
+            from flask_babel import refresh
+
+            refresh()
+            flash(_("Your preferences are saved."), "success")
+            return redirect(url_for("accounts.account"))
+    status = 200 if request.method == "GET" else 422
+    return render_template("accounts/account.html", form=form, now=datetime.now(UTC)), status
 
 
 @bp.route("/language", methods=["POST"])
@@ -137,4 +164,8 @@ def choose_language():
     session["locale"] = locale
     if current_user.is_authenticated and current_user.locale != locale:
         services.update_user(current_user, locale=locale)
+    from flask_babel import refresh
+
+    refresh()
+    flash(_("The language is changed."), "success")
     return redirect(_safe_next(request.form.get("next")))
