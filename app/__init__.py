@@ -145,6 +145,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return format_timedelta(value - datetime.now(UTC), add_direction=True)
+
     from app.locales import switchable_locales
     from app.navigation import main_navigation
     from app.tenancy.branding import brand_version

@@ -31,9 +31,21 @@ def _pybabel(*args: str) -> None:
 
 def extract() -> None:
     _pybabel(
-        "extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-wrap", "--sort-by-file",
-        "--project", "Atrium", "--copyright-holder", "Atrium contributors",
-        "--msgid-bugs-address", "translations@atrium.example", "-o", str(POT), ".",
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        *KEYWORDS,
+        "--no-wrap",
+        "--sort-by-file",
+        "--project",
+        "Atrium",
+        "--copyright-holder",
+        "Atrium contributors",
+        "--msgid-bugs-address",
+        "translations@atrium.example",
+        "-o",
+        str(POT),
+        ".",
     )
 
 

@@ -27,7 +27,20 @@ def source_catalog(tmp_path_factory):
     os.chdir(ROOT)
     try:
         CommandLineInterface().run(
-            ["pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."]
+            [
+                "pybabel",
+                "-q",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "_l",
+                "-k",
+                "lazy_gettext",
+                "-o",
+                str(pot),
+                ".",
+            ]
         )
     finally:
         os.chdir(previous)
@@ -62,8 +75,9 @@ def test_locale_has_every_message_translated_and_none_fuzzy(locale, source_catal
                 problems.append(f"empty plural form: {key!r}")
         elif not translated.string:
             problems.append(f"empty: {key!r}")
-    assert not problems, f"{locale}: {len(problems)} problems; run `make translations` and translate:\n" + "\n".join(
-        problems[:40]
+    assert not problems, (
+        f"{locale}: {len(problems)} problems; run `make translations` and translate:\n"
+        + "\n".join(problems[:40])
     )
 
 
@@ -82,7 +96,9 @@ def test_translations_keep_the_placeholders_of_the_source(locale):
                 if extra:
                     problems.append(f"{message.id[0]!r}: unknown placeholders {sorted(extra)}")
             if forms and _placeholders(forms[-1]) != _placeholders(message.id[1]):
-                problems.append(f"{message.id[0]!r}: the 'other' plural form must keep {_placeholders(message.id[1])}")
+                problems.append(
+                    f"{message.id[0]!r}: the 'other' plural form must keep {_placeholders(message.id[1])}"
+                )
         elif _placeholders(message.string) != _placeholders(message.id):
             problems.append(f"{message.id!r}: {_placeholders(message.string)} != {_placeholders(message.id)}")
     assert not problems, f"{locale}:\n" + "\n".join(problems)

@@ -133,14 +133,17 @@ def account():
     form = PreferencesForm()
     form.locale.choices = as_choices([("", _("Portal default")), *switchable_locales()])
     form.time_zone.choices = as_choices(
-        [("", _("Portal time zone (%(tz)s)", tz=g.tenant.time_zone))] + [(z, z) for z in sorted(available_timezones())]
+        [("", _("Portal time zone (%(tz)s)", tz=g.tenant.time_zone))]
+        + [(z, z) for z in sorted(available_timezones())]
     )
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
         form.time_zone.data = current_user.time_zone or ""
     if form.validate_on_submit():
         try:
-            services.update_user(current_user, locale=form.locale.data or None, time_zone=form.time_zone.data or None)
+            services.update_user(
+                current_user, locale=form.locale.data or None, time_zone=form.time_zone.data or None
+            )
         except ValidationError as exc:
             form.time_zone.errors = [exc.message]
         else:

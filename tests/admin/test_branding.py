@@ -48,11 +48,13 @@ def test_admin_saves_name_colours_theme_and_message(db, tenant_factory, user_fac
     assert "tenant.branding_changed" in audit
 
 
-def test_pale_yellow_is_refused_with_the_reason_and_a_passing_suggestion(db, tenant_factory, user_factory,
-                                                                          client_for):
+def test_pale_yellow_is_refused_with_the_reason_and_a_passing_suggestion(
+    db, tenant_factory, user_factory, client_for
+):
     tenant, client = _admin_client(tenant_factory, user_factory, client_for, display_name="Before")
-    response = client.post("/admin/branding", data=_form(client, theme="default", primary="#ffff99",
-                                                         display_name="After"))
+    response = client.post(
+        "/admin/branding", data=_form(client, theme="default", primary="#ffff99", display_name="After")
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "#ffff99 gives text a contrast of only 1.0:1" in page
@@ -67,18 +69,24 @@ def test_pale_yellow_is_refused_with_the_reason_and_a_passing_suggestion(db, ten
 def test_contrast_is_judged_against_the_chosen_themes_background(tenant_factory, user_factory, client_for):
     _, client = _admin_client(tenant_factory, user_factory, client_for)
     # Dark navy reads well on white but not on the midnight theme's dark background.
-    assert client.post("/admin/branding", data=_form(client, theme="default", primary="#1e3a8a")).status_code == 302
-    refused = client.post("/admin/branding", data=_form(client, theme="midnight", primary="#1e3a8a",
-                                                        accent="#fbbf24"))
+    assert (
+        client.post("/admin/branding", data=_form(client, theme="default", primary="#1e3a8a")).status_code
+        == 302
+    )
+    refused = client.post(
+        "/admin/branding", data=_form(client, theme="midnight", primary="#1e3a8a", accent="#fbbf24")
+    )
     assert refused.status_code == 422
 
 
 def test_live_preview_shows_contrast_verdicts_without_saving(db, tenant_factory, user_factory, client_for):
     tenant, client = _admin_client(tenant_factory, user_factory, client_for, display_name="Keep me")
     token = csrf_token(client, "/admin/branding")
-    partial = client.post("/admin/branding/preview", data={"csrf_token": token, "theme": "default",
-                                                           "primary": "#ffff99", "accent": "#0f766e"},
-                          headers={"HX-Request": "true"})
+    partial = client.post(
+        "/admin/branding/preview",
+        data={"csrf_token": token, "theme": "default", "primary": "#ffff99", "accent": "#0f766e"},
+        headers={"HX-Request": "true"},
+    )
     body = partial.get_data(as_text=True)
     assert partial.status_code == 200 and "<html" not in body
     assert "too low to read" in body and "The nearest colour that passes is" in body
@@ -92,8 +100,9 @@ def test_live_preview_shows_contrast_verdicts_without_saving(db, tenant_factory,
     assert tenant.display_name == "Keep me"
 
 
-def test_logo_upload_is_checked_re_encoded_and_served_to_this_tenant_only(db, tenant_factory, user_factory,
-                                                                           client_for):
+def test_logo_upload_is_checked_re_encoded_and_served_to_this_tenant_only(
+    db, tenant_factory, user_factory, client_for
+):
     tenant, client = _admin_client(tenant_factory, user_factory, client_for)
     data = _form(client)
     data["logo"] = (io.BytesIO(_png()), "logo.png")
@@ -109,7 +118,10 @@ def test_logo_upload_is_checked_re_encoded_and_served_to_this_tenant_only(db, te
 def test_svg_logos_are_refused(tenant_factory, user_factory, client_for):
     _, client = _admin_client(tenant_factory, user_factory, client_for)
     data = _form(client)
-    data["logo"] = (io.BytesIO(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), "logo.png")
+    data["logo"] = (
+        io.BytesIO(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        "logo.png",
+    )
     response = client.post("/admin/branding", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "SVG images are not accepted" in response.get_data(as_text=True)

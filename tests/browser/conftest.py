@@ -1,0 +1,128 @@
+"""Real-browser fixtures: the app on a live local server, driven by Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import PASSWORD, TEST_DOMAIN
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    missing = [what for what, path in (("chromium", Path(CHROMIUM)), ("axe-core", AXE)) if not path.exists()]
+    if not missing:
+        return
+    reason = f"browser tests need {', '.join(missing)} (make test installs them)"
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Any) -> Iterator[str]:
+    """Serve the test app on a free local port; return 'host:port' suffix for tenant URLs."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield str(server.server_port)
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--host-resolver-rules=MAP *.{TEST_DOMAIN} 127.0.0.1, MAP {TEST_DOMAIN} 127.0.0.1",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+class Portal:
+    """A browser page pointed at one tenant's portal."""
+
+    def __init__(self, page: Any, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.console: list[str] = []
+
+    def go(self, path: str) -> Any:
+        return self.page.goto(self.base_url + path)
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        self.go("/sign-in")
+        self.page.fill("#email", email)
+        self.page.fill("#password", password)
+        self.page.locator("main form button[type=submit]").click()
+        self.page.wait_for_load_state()
+        assert "/sign-in" not in self.page.url, self.page.content()[:2000]
+
+    def axe_violations(self) -> list[dict[str, Any]]:
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+            WCAG_TAGS,
+        )
+        return [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"]][:5],
+                "summary": v["nodes"][0]["failureSummary"] if v["nodes"] else "",
+            }
+            for v in result
+        ]
+
+    def scrolls_sideways(self) -> bool:
+        return bool(self.page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"))
+
+
+@pytest.fixture
+def portal_for(browser: Any, live_server: str) -> Iterator[Any]:
+    contexts = []
+
+    def make(
+        tenant: Any, *, width: int = 1280, height: int = 900, locale: str = "en-US", axe: bool = True
+    ) -> Portal:
+        # bypass_csp lets axe-core be injected; the pages themselves still run under their CSP.
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale=locale,
+            bypass_csp=axe,
+            extra_http_headers={"Accept-Language": locale},
+        )
+        contexts.append(context)
+        host = TEST_DOMAIN if tenant.is_platform else f"{tenant.slug}.{TEST_DOMAIN}"
+        page = context.new_page()
+        portal = Portal(page, f"http://{host}:{live_server}")
+        page.on("console", lambda message: portal.console.append(message.text))
+        return portal
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,179 @@
+"""No page has a WCAG 2.2 A/AA violation (axe-core): desktop and 360 px, two themes, and Arabic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.services import add_group_members, create_group, create_org_unit, make_password_reset_token
+from app.tenancy import as_tenant
+from app.tenancy.models import Tenant
+
+# GET endpoints that are not pages (assets, health checks) and so are not checked with axe.
+NOT_PAGES = {
+    "static",
+    "tenancy.brand_css",
+    "tenancy.brand_image",
+    "tenancy.theme_static",
+    "branding.preview_css",
+    "ops.healthz",
+    "ops.readyz",
+    "admin.index",
+}
+
+
+@pytest.fixture(scope="module")
+def furnished(app) -> dict[str, Any]:
+    """Two tenants in different themes with people, units and groups; a platform operator."""
+    from app.accounts.services import create_user
+    from app.extensions import db
+    from app.tenancy.services import create_tenant
+    from tests.conftest import PASSWORD, unique_slug
+
+    with app.app_context():
+        result: dict[str, Any] = {}
+        for theme in ("warm", "midnight"):
+            tenant = create_tenant(
+                unique_slug(theme),
+                f"{theme.title()} Portal",
+                theme=theme,
+                enabled_locales=["en", "es", "ar"],
+                default_locale="en",
+                branding={"sign_in_message": "Welcome to training."},
+            )
+            with as_tenant(tenant):
+                admin = create_user(
+                    f"admin@{theme}.example",
+                    "Ada Admin",
+                    password=PASSWORD,
+                    role_keys=("tenant_admin", "learner"),
+                )
+                unit = create_org_unit("Downtown", "location")
+                db.session.flush()
+                person = create_user(
+                    f"lee@{theme}.example",
+                    "Lee Learner",
+                    password=PASSWORD,
+                    org_unit_id=unit.id,
+                    manager_id=admin.id,
+                    job_title="Line cook",
+                )
+                group = create_group("Night shift", "Evening crew")
+                db.session.flush()
+                add_group_members(group, [person.id])
+                token = make_password_reset_token(person)
+            result[theme] = {
+                "tenant": tenant,
+                "admin": admin.email,
+                "person": person.id,
+                "unit": unit.id,
+                "group": group.id,
+                "reset": token,
+            }
+        platform = db.session.scalars(select(Tenant).where(Tenant.is_platform.is_(True))).one()
+        with as_tenant(platform):
+            operator = create_user(
+                f"{unique_slug('op')}@atrium.example",
+                "Opal Operator",
+                password=PASSWORD,
+                role_keys=("operator",),
+            )
+        result["platform"] = {"tenant": platform, "admin": operator.email}
+        db.session.commit()
+        return result
+
+
+def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
+    """endpoint -> path, for every page of a tenant portal."""
+    return {
+        "accounts.sign_in": "/sign-in",
+        "accounts.forgot_password": "/password/forgot",
+        "accounts.reset_password": f"/password/reset/{data['reset']}",
+        "accounts.home": "/",
+        "accounts.account": "/account",
+        "admin.users": "/admin/users",
+        "admin.new_user": "/admin/users/new",
+        "admin.edit_user": f"/admin/users/{data['person']}",
+        "admin.org_units": "/admin/org-units",
+        "admin.edit_org_unit": f"/admin/org-units/{data['unit']}",
+        "admin.groups": "/admin/groups",
+        "admin.edit_group": f"/admin/groups/{data['group']}",
+        "admin.roles": "/admin/roles",
+        "admin.audit_log": "/admin/audit",
+        "branding.edit": "/admin/branding",
+    }
+
+
+CONSOLE_PAGES = {"console.tenants": "/console/"}
+SIGNED_OUT = {"accounts.sign_in", "accounts.forgot_password", "accounts.reset_password"}
+
+
+def test_every_page_is_in_the_accessibility_walk(app, furnished):
+    walked = set(tenant_pages(furnished["warm"])) | set(CONSOLE_PAGES)
+    get_endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+    }
+    assert get_endpoints - walked == set(), "add these pages to the accessibility walk"
+
+
+def _walk(portal, pages: dict[str, str], email: str) -> dict[str, list]:
+    failures: dict[str, list] = {}
+    for endpoint in sorted(pages, key=lambda e: e not in SIGNED_OUT):  # signed-out pages first
+        if endpoint not in SIGNED_OUT and "/sign-in" in (portal.page.url or "/sign-in"):
+            portal.sign_in(email)
+        response = portal.go(pages[endpoint])
+        assert response.status < 400, f"{pages[endpoint]} answered {response.status}"
+        problems = portal.axe_violations()
+        if portal.page.viewport_size["width"] <= 360 and portal.scrolls_sideways():
+            problems.append({"id": "horizontal-scroll", "help": "the page scrolls sideways at 360 px"})
+        if problems:
+            failures[pages[endpoint]] = problems
+    return failures
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+@pytest.mark.parametrize("theme,locale", [("warm", "en-US"), ("midnight", "en-US"), ("warm", "ar")])
+def test_pages_have_no_wcag_violations(portal_for, furnished, theme, locale, width):
+    data = furnished[theme]
+    portal = portal_for(data["tenant"], width=width, locale=locale)
+    failures = _walk(portal, tenant_pages(data), data["admin"])
+    if locale == "ar":
+        assert portal.page.get_attribute("html", "dir") == "rtl"
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_platform_console_has_no_wcag_violations(portal_for, furnished, width):
+    data = furnished["platform"]
+    portal = portal_for(data["tenant"], width=width)
+    failures = _walk(portal, {"accounts.sign_in": "/sign-in", **CONSOLE_PAGES}, data["admin"])
+    assert not failures, failures
+
+
+def test_error_pages_have_no_wcag_violations(portal_for, furnished):
+    portal = portal_for(furnished["warm"]["tenant"])
+    assert portal.go("/no-such-page").status == 404
+    assert portal.axe_violations() == []
+
+
+def test_form_errors_are_announced_and_linked_to_their_fields(portal_for, furnished):
+    data = furnished["warm"]
+    portal = portal_for(data["tenant"], width=360)
+    portal.sign_in(data["admin"])
+    portal.go("/admin/users/new")
+    portal.page.fill("#full_name", "Someone New")
+    portal.page.fill("#email", "not-an-email")
+    portal.page.locator("main form button[type=submit]").click()
+    portal.page.wait_for_load_state()
+    summary = portal.page.locator("#error-summary")
+    assert summary.is_visible()
+    assert portal.page.evaluate("() => document.activeElement.id") == "error-summary"
+    link = summary.locator("a[href='#email']")
+    assert "valid email address" in link.inner_text()
+    assert portal.page.get_attribute("#email", "aria-invalid") == "true"
+    assert portal.page.input_value("#full_name") == "Someone New"
+    assert portal.axe_violations() == []
