@@ -136,3 +136,18 @@ def test_language_switcher_sets_the_language_and_remembers_it_for_a_signed_in_us
     assert user.locale == "fr"
     refused = client.post("/language", data={"csrf_token": token, "locale": "de"}, follow_redirects=True)
     assert '<html lang="fr"' in refused.get_data(as_text=True)
+
+
+def test_dates_are_shown_in_the_users_time_zone_and_language(db, tenant_factory, user_factory, client_for):
+    tenant = tenant_factory(time_zone="America/Chicago", enabled_locales=["en", "de"])
+    user = user_factory(tenant, time_zone="Asia/Tokyo", locale="de")
+    page = client_for(tenant, user).get("/account").get_data(as_text=True)
+    assert "Japanische Normalzeit" in page  # the sign-in time, in German, in Tokyo time
+    assert re.search(r">vor \d+ (Sekunde|Sekunden|Minute|Minuten)<", page)  # and how long ago, in German
+
+
+def test_tenant_time_zone_applies_when_the_user_has_none(db, tenant_factory, user_factory, client_for):
+    tenant = tenant_factory(time_zone="America/Chicago")
+    user = user_factory(tenant)
+    page = client_for(tenant, user).get("/account").get_data(as_text=True)
+    assert "Central Standard Time" in page or "Central Daylight Time" in page

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.accounts import permissions as perms
@@ -282,7 +283,12 @@ def add_group_members(group_id: int):
     group = get_or_404(Group, group_id)
     ids = [int(v) for v in request.form.getlist("user_ids") if v.isdigit()]
     added = services.add_group_members(group, ids)
-    flash(_("%(n)d people added to %(name)s.", n=added, name=group.name), "success")
+    flash(
+        ngettext(
+            "%(num)d person added to %(name)s.", "%(num)d people added to %(name)s.", added, name=group.name
+        ),
+        "success",
+    )
     return redirect(url_for("admin.edit_group", group_id=group.id))
 
 
