@@ -1,4 +1,4 @@
-"""People search updates as you type (htmx) and tells screen readers what changed; it works without JavaScript too."""
+"""People search updates as you type (htmx), tells screen readers what changed, and works without JavaScript."""
 
 from __future__ import annotations
 
