@@ -1,4 +1,4 @@
-"""People search updates as you type (htmx), tells screen readers what changed, and works without JavaScript."""
+"""People search updates as you type (htmx), is announced to screen readers, and works without JavaScript."""
 
 from __future__ import annotations
 
