@@ -76,8 +76,8 @@ class Portal:
         self.go("/sign-in")
         self.page.fill("#email", email)
         self.page.fill("#password", password)
-        self.page.locator("main form button[type=submit]").click()
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.locator("main form button[type=submit]").click()
         assert "/sign-in" not in self.page.url, self.page.content()[:2000]
 
     def axe_violations(self) -> list[dict[str, Any]]:

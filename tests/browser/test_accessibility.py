@@ -167,8 +167,8 @@ def test_form_errors_are_announced_and_linked_to_their_fields(portal_for, furnis
     portal.go("/admin/users/new")
     portal.page.fill("#full_name", "Someone New")
     portal.page.fill("#email", "not-an-email")
-    portal.page.locator("main form button[type=submit]").click()
-    portal.page.wait_for_load_state()
+    with portal.page.expect_navigation():
+        portal.page.locator("main form button[type=submit]").click()
     summary = portal.page.locator("#error-summary")
     assert summary.is_visible()
     assert portal.page.evaluate("() => document.activeElement.id") == "error-summary"

@@ -24,8 +24,8 @@ def test_pale_yellow_is_previewed_live_and_refused_with_a_suggestion(db, tenant_
     assert "too low to read" in verdicts and "The nearest colour that passes is" in verdicts
     page.wait_for_function("() => document.getElementById('announcer').textContent.includes('#ffff99')")
     assert page.evaluate("() => document.activeElement.id") == "primary"  # typing is not interrupted
-    page.locator("button", has_text="Save the branding").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button", has_text="Save the branding").click()
     assert page.evaluate("() => document.activeElement.id") == "error-summary"
     summary = page.locator("#error-summary").inner_text()
     assert "#ffff99 gives text a contrast of only 1.0:1" in summary

@@ -38,11 +38,12 @@ def test_search_works_as_a_plain_form_without_javascript(db, tenant_factory, bro
     page.goto(base + "/sign-in")
     page.fill("#email", "boss@nojs.example")
     page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.goto(base + "/admin/users")
     page.fill("#q", "fryer")
-    page.locator("form[role=search] button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[role=search] button[type=submit]").click()
     assert "1 person" in page.locator("#result-count").inner_text()
     assert page.locator("nav.main-nav").is_visible()  # the menu is open without JavaScript
     context.close()
