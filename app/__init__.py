@@ -85,7 +85,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.admin.branding import bp as branding_bp
     from app.admin.console import bp as console_bp
     from app.admin.views import bp as admin_bp
+    from app.learning.views import bp as learning_bp
+    from app.library.views import bp as library_bp
     from app.audit import models as _audit_models  # noqa: F401
+    from app.learning import models as _learning_models  # noqa: F401
+    from app.library import models as _library_models  # noqa: F401
     from app.ops.views import bp as ops_bp
     from app.tenancy import models as _tenancy_models  # noqa: F401
     from app.tenancy import scoping  # noqa: F401
@@ -98,6 +102,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(console_bp)
     app.register_blueprint(branding_bp)
     app.register_blueprint(tenancy_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(library_bp)
 
     from app.errors_views import register_error_pages
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
-_KEY_RE = re.compile(r"^tenants/\d+/[a-z0-9_-]+/[0-9a-f]{32}\.[a-z0-9]{1,8}$")
+_KEY_RE = re.compile(r"^tenants/\d+/[a-z0-9_-]+/[0-9a-f]{32}\.[a-z0-9]{1,8}$")  # noqa: RUF039
 
 
 class LocalStorage:
@@ -33,6 +33,104 @@ class LocalStorage:
             return None
         path = self.root / key
         return path.read_bytes() if path.is_file() else None
+
+
+# What each kind of upload may be, by content (sniffed), not by the name it came with.
+UPLOAD_TYPES: dict[str, dict[str, object]] = {
+    "video": {"types": {"video/mp4": "mp4", "video/webm": "webm"}, "max_bytes": 500 * 1024 * 1024},
+    "captions": {"types": {"text/vtt": "vtt"}, "max_bytes": 1024 * 1024},
+    "document": {
+        "types": {
+            "application/pdf": "pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+            "application/zip": "zip",
+            "image/png": "png",
+            "image/jpeg": "jpg",
+            "text/plain": "txt",
+            "text/csv": "csv",
+        },
+        "max_bytes": 50 * 1024 * 1024,
+    },
+}
+
+_OOXML = {
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+class UploadRefused(ValueError):
+    """An upload that is too big or not what it claims to be; the message says which."""
+
+
+def sniff(data: bytes, filename: str = "") -> str | None:
+    """Return the MIME type *data* really is, judged by its bytes, or None."""
+    import io
+    import zipfile
+
+    if data[:5] == b"%PDF-":
+        return "application/pdf"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:4] == b"\x1aE\xdf\xa3":
+        return "video/webm"
+    if data[4:8] == b"ftyp":
+        return "video/mp4"
+    if data[:4] == b"PK\x03\x04":
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return None
+        for prefix, mime in _OOXML.items():
+            if any(name.startswith(prefix) for name in names):
+                return mime
+        return "application/zip"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in text:
+        return None
+    if text.startswith("WEBVTT"):
+        return "text/vtt"
+    if filename.lower().endswith(".csv"):
+        return "text/csv"
+    return "text/plain"
+
+
+def check_upload(category: str, data: bytes, filename: str) -> tuple[str, str]:
+    """Return (MIME type, extension) for an allowed upload of *category*, or raise UploadRefused."""
+    from flask_babel import gettext as _
+
+    rules = UPLOAD_TYPES[category]
+    max_bytes = int(rules["max_bytes"])  # type: ignore[call-overload]
+    if not data:
+        raise UploadRefused(_("The file is empty."))
+    if len(data) > max_bytes:
+        raise UploadRefused(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.", size=len(data) // 1048576 or "<1",
+              limit=max_bytes // 1048576)
+        )
+    mime = sniff(data, filename)
+    types: dict[str, str] = rules["types"]  # type: ignore[assignment]
+    if mime not in types:
+        allowed = ", ".join(sorted(set(types.values())))
+        raise UploadRefused(
+            _("This file's content is not an allowed type (%(allowed)s), whatever its name says.", allowed=allowed)
+        )
+    return mime, types[mime]
+
+
+def safe_filename(filename: str, fallback: str = "download") -> str:
+    """A file name safe to offer for download: no path, no control characters."""
+    from werkzeug.utils import secure_filename
+
+    return secure_filename(filename) or fallback
 
 
 def storage() -> LocalStorage:

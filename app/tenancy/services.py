@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import audit
+from app import audit, events
 from app.errors import ValidationError
 from app.extensions import db
 from app.tenancy import context
@@ -126,6 +126,9 @@ def create_tenant(
     with context.as_tenant(tenant.id):
         ensure_builtin_roles(tenant)
         audit.record("tenant.created", target=tenant, after=tenant_snapshot(tenant), tenant_id=tenant.id)
+        # Subscribers (e.g. the library's automatic deployments) run in the new tenant's context.
+        events.emit("tenant.created", {"tenant_id": tenant.id, "slug": tenant.slug, "audience": tenant.audience,
+                                       "partner_tier": tenant.partner_tier})
     return tenant
 
 

@@ -1,0 +1,1 @@
+"""Courses, lessons, learning paths, catalogs, enrollments, rules and progress."""

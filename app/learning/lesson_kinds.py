@@ -1,0 +1,161 @@
+"""The lesson-kind registry: each kind validates its content, renders itself and says when it is complete.
+
+A kind is a class registered under a key. Adding a kind (assessment, policy,
+SCORM, cmi5, LTI …) means writing one class and its two templates
+(``learning/kinds/<key>.html`` for the learner and
+``learning/kinds/<key>_form.html`` for the author); nothing else changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import nh3
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markdown_it import MarkdownIt
+
+from app.errors import ValidationError
+from app.storage import UploadRefused, check_upload, safe_filename, storage
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable("table")
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre",
+    "table", "thead", "tbody", "tr", "th", "td", "img",
+}
+
+
+def render_markdown(source: str) -> str:
+    """Render Markdown to HTML and sanitise it (no scripts, styles or event handlers; safe links)."""
+    html = _markdown.render(source or "")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"scope"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+@dataclass
+class Upload:
+    filename: str
+    data: bytes
+
+
+class LessonKind:
+    key: ClassVar[str]
+    label: ClassVar[Any]
+    #: Progress events the learner's browser may report for this kind.
+    events: ClassVar[frozenset[str]] = frozenset()
+
+    def clean(self, fields: dict[str, str], uploads: dict[str, Upload | None], current: dict[str, Any],
+              tenant_id: int) -> dict[str, Any]:
+        """Validate the author's input and return the lesson's content (raise ValidationError)."""
+        raise NotImplementedError
+
+    def completes(self, event: str, value: int | None) -> bool:
+        """Whether a progress *event* (with *value*, e.g. percent watched) completes the lesson."""
+        return False
+
+    @property
+    def template(self) -> str:
+        return f"learning/kinds/{self.key}.html"
+
+    @property
+    def form_template(self) -> str:
+        return f"learning/kinds/{self.key}_form.html"
+
+
+REGISTRY: dict[str, LessonKind] = {}
+
+
+def register(cls: type[LessonKind]) -> type[LessonKind]:
+    REGISTRY[cls.key] = cls()
+    return cls
+
+
+def get_kind(key: str) -> LessonKind:
+    return REGISTRY[key]
+
+
+def _store(upload: Upload, category: str, field: str, tenant_id: int) -> dict[str, Any]:
+    try:
+        mime, extension = check_upload(category, upload.data, upload.filename)
+    except UploadRefused as refused:
+        raise ValidationError(str(refused), field=field) from None
+    key = storage().save(tenant_id, "lessons", upload.data, extension)
+    return {"key": key, "filename": safe_filename(upload.filename, f"file.{extension}"), "content_type": mime,
+            "size": len(upload.data)}
+
+
+@register
+class PageLesson(LessonKind):
+    key = "page"
+    label = _l("Page")
+    events = frozenset({"viewed_to_end"})
+
+    def clean(self, fields, uploads, current, tenant_id):  # type: ignore[no-untyped-def]
+        body = (fields.get("body") or "").strip()
+        if not body:
+            raise ValidationError(_("Write the page's text."), field="body")
+        return {"markdown": body, "html": render_markdown(body)}
+
+    def completes(self, event: str, value: int | None) -> bool:
+        return event == "viewed_to_end"
+
+
+@register
+class VideoLesson(LessonKind):
+    key = "video"
+    label = _l("Video")
+    events = frozenset({"watched"})
+    COMPLETE_AT = 90
+
+    def clean(self, fields, uploads, current, tenant_id):  # type: ignore[no-untyped-def]
+        content = dict(current)
+        url = (fields.get("video_url") or "").strip()
+        video = uploads.get("video_file")
+        if video is not None:
+            content["video"] = _store(video, "video", "video_file", tenant_id)
+            content.pop("url", None)
+        elif url:
+            parts = urlsplit(url)
+            if parts.scheme != "https" or not parts.netloc:
+                raise ValidationError(_("Link to the video with an https:// address."), field="video_url")
+            content["url"] = url
+            content.pop("video", None)
+        if not content.get("video") and not content.get("url"):
+            raise ValidationError(_("Upload a video file or give a link to one."), field="video_file")
+        captions = uploads.get("captions_file")
+        if captions is not None:
+            content["captions"] = _store(captions, "captions", "captions_file", tenant_id)
+        content["captions_language"] = (fields.get("captions_language") or "en").strip()[:10]
+        content["transcript"] = (fields.get("transcript") or "").strip()
+        return content
+
+    def completes(self, event: str, value: int | None) -> bool:
+        return event == "watched" and (value or 0) >= self.COMPLETE_AT
+
+
+@register
+class FileLesson(LessonKind):
+    key = "file"
+    label = _l("File to download")
+    events = frozenset()  # completed by the download itself
+
+    def clean(self, fields, uploads, current, tenant_id):  # type: ignore[no-untyped-def]
+        content = dict(current)
+        upload = uploads.get("document_file")
+        if upload is not None:
+            content["file"] = _store(upload, "document", "document_file", tenant_id)
+        if not content.get("file"):
+            raise ValidationError(_("Choose the file people will download."), field="document_file")
+        content["note"] = (fields.get("note") or "").strip()
+        return content
+
+    def completes(self, event: str, value: int | None) -> bool:
+        return event == "downloaded"

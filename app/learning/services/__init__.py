@@ -1,0 +1,1 @@
+"""Every operation that changes courses, paths, enrollments, rules and progress."""

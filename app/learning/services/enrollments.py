@@ -1,0 +1,189 @@
+"""Enrol people in courses and paths, withdraw them, and compute due dates. Idempotent throughout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit, events
+from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
+from app.accounts.services import subtree_ids
+from app.errors import ValidationError
+from app.extensions import db
+from app.learning.models import (
+    Course,
+    CourseStatus,
+    Enrollment,
+    EnrollmentStatus,
+    LearningPath,
+    PathEnrollment,
+)
+from app.tenancy.models import utcnow
+
+SOURCES = ("manual", "self", "rule", "path", "manager")
+
+
+def due_date_for(user: User, mode: str, *, days: int | None = None, fixed: date | None = None,
+                 enrolled_on: date | None = None) -> date | None:
+    """The due date for *user* under *mode*: none, a fixed date, N days after enrolment, or N days after hire."""
+    enrolled_on = enrolled_on or utcnow().date()
+    if mode == "fixed":
+        return fixed
+    if mode == "after_enrolment" and days is not None:
+        return enrolled_on + timedelta(days=days)
+    if mode == "after_hire" and days is not None:
+        return (user.hire_date + timedelta(days=days)) if user.hire_date else enrolled_on + timedelta(days=days)
+    return None
+
+
+def current_enrollment(user_id: int, course_id: int) -> Enrollment | None:
+    return db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.user_id == user_id, Enrollment.course_id == course_id, Enrollment.withdrawn_at.is_(None)
+        )
+    ).first()
+
+
+def enrol(
+    user: User,
+    course: Course,
+    *,
+    due_on: date | None = None,
+    source: str = "manual",
+    rule_id: int | None = None,
+    assigned_by: User | None = None,
+    path_enrollment: PathEnrollment | None = None,
+) -> tuple[Enrollment, bool]:
+    """Enrol *user* in *course*; return the enrollment and whether it is new (never a duplicate)."""
+    if source not in SOURCES:
+        raise ValueError(source)
+    existing = current_enrollment(user.id, course.id)
+    if existing is not None:
+        if path_enrollment is not None and existing.path_enrollment_id is None:
+            existing.path_enrollment_id = path_enrollment.id
+        return existing, False
+    if course.status != CourseStatus.published.value:
+        raise ValidationError(_("“%(title)s” is not published, so nobody can be enrolled yet.", title=course.title))
+    if user.status != UserStatus.active.value:
+        raise ValidationError(_("%(name)s is deactivated and cannot be enrolled.", name=user.full_name))
+    enrollment = Enrollment(
+        user_id=user.id,
+        course_id=course.id,
+        library_version_id=course.library_version_id,
+        source=source,
+        rule_id=rule_id,
+        assigned_by_id=assigned_by.id if assigned_by else None,
+        due_on=due_on,
+        path_enrollment_id=path_enrollment.id if path_enrollment else None,
+        status=EnrollmentStatus.active.value,
+    )
+    db.session.add(enrollment)
+    db.session.flush()
+    audit.record(
+        "enrollment.created",
+        target=enrollment,
+        after={"user": user.email, "course": course.title, "due_on": due_on.isoformat() if due_on else None,
+               "source": source, "rule_id": rule_id},
+    )
+    events.emit(
+        "enrollment.created",
+        {"enrollment_id": enrollment.id, "user_id": user.id, "course_id": course.id, "source": source,
+         "due_on": due_on.isoformat() if due_on else None},
+    )
+    return enrollment, True
+
+
+def withdraw(enrollment: Enrollment) -> Enrollment:
+    """Take someone out of a course; their progress and history stay on record."""
+    if enrollment.withdrawn_at is not None:
+        return enrollment
+    before = {"status": enrollment.status}
+    enrollment.withdrawn_at = utcnow()
+    if enrollment.status != EnrollmentStatus.completed.value:
+        enrollment.status = EnrollmentStatus.withdrawn.value
+    audit.record("enrollment.withdrawn", target=enrollment, before=before, after={"status": enrollment.status})
+    events.emit("enrollment.withdrawn", {"enrollment_id": enrollment.id, "user_id": enrollment.user_id,
+                                         "course_id": enrollment.course_id})
+    return enrollment
+
+
+def people_for(*, user_ids: Iterable[int] = (), group_id: int | None = None,
+               org_unit_id: int | None = None) -> list[User]:
+    """The active people named, in a group, or in an org unit and everything below it."""
+    ids: set[int] = {int(i) for i in user_ids}
+    if group_id is not None:
+        ids |= set(db.session.scalars(select(GroupMembership.user_id).where(GroupMembership.group_id == group_id)))
+    statement = select(User).where(User.status == UserStatus.active.value)
+    if org_unit_id is not None:
+        unit = db.session.get(OrgUnit, org_unit_id)
+        if unit is None:
+            return []
+        units = subtree_ids(unit)
+        if ids:
+            statement = statement.where((User.id.in_(ids)) | (User.org_unit_id.in_(units)))
+        else:
+            statement = statement.where(User.org_unit_id.in_(units))
+    elif ids:
+        statement = statement.where(User.id.in_(ids))
+    else:
+        return []
+    return list(db.session.scalars(statement.order_by(User.full_name)))
+
+
+def enrol_people(
+    people: list[User], course: Course, *, due_mode: str = "none", due_days: int | None = None,
+    due_date: date | None = None, source: str = "manual", assigned_by: User | None = None,
+    rule_id: int | None = None,
+) -> dict[str, int]:
+    """Enrol everyone in *people*; return how many were new and how many were already enrolled."""
+    counts = {"created": 0, "existing": 0}
+    for person in people:
+        due = due_date_for(person, due_mode, days=due_days, fixed=due_date)
+        _enrollment, created = enrol(person, course, due_on=due, source=source, assigned_by=assigned_by,
+                                     rule_id=rule_id)
+        counts["created" if created else "existing"] += 1
+    return counts
+
+
+def current_path_enrollment(user_id: int, path_id: int) -> PathEnrollment | None:
+    return db.session.scalars(
+        select(PathEnrollment).where(
+            PathEnrollment.user_id == user_id, PathEnrollment.path_id == path_id,
+            PathEnrollment.withdrawn_at.is_(None),
+        )
+    ).first()
+
+
+def enrol_in_path(
+    user: User, path: LearningPath, *, due_on: date | None = None, source: str = "manual",
+    rule_id: int | None = None, assigned_by: User | None = None,
+) -> tuple[PathEnrollment, bool]:
+    """Enrol *user* in *path* and in each of its courses that is unlocked for them."""
+    existing = current_path_enrollment(user.id, path.id)
+    if existing is not None:
+        return existing, False
+    if path.status != CourseStatus.published.value:
+        raise ValidationError(_("“%(title)s” is not published, so nobody can be enrolled yet.", title=path.title))
+    path_enrollment = PathEnrollment(
+        user_id=user.id, path_id=path.id, due_on=due_on, source=source, rule_id=rule_id,
+        assigned_by_id=assigned_by.id if assigned_by else None,
+    )
+    db.session.add(path_enrollment)
+    db.session.flush()
+    audit.record("path_enrollment.created", target=path_enrollment,
+                 after={"user": user.email, "path": path.title, "source": source})
+    events.emit("enrollment.created", {"path_enrollment_id": path_enrollment.id, "user_id": user.id,
+                                       "path_id": path.id, "source": source})
+    from app.learning.services.progress import advance_path
+
+    advance_path(path_enrollment, user)
+    return path_enrollment, True
+
+
+def enrollment_snapshot(enrollment: Enrollment) -> dict[str, Any]:
+    return {"status": enrollment.status, "progress_percent": enrollment.progress_percent,
+            "due_on": enrollment.due_on.isoformat() if enrollment.due_on else None}

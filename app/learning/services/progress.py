@@ -1,0 +1,164 @@
+"""Record what a learner did in a lesson, and complete lessons, courses and paths when they are done."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit, events
+from app.accounts.models import User
+from app.errors import ValidationError
+from app.extensions import db
+from app.learning.lesson_kinds import get_kind
+from app.learning.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Lesson,
+    LessonProgress,
+    PathEnrollment,
+)
+from app.tenancy.models import utcnow
+
+
+def lessons_of(enrollment: Enrollment) -> list[Lesson]:
+    """The lessons this enrollment takes: the course's own, or those of the pinned library version."""
+    return enrollment.course.lessons_for(enrollment.library_version_id)
+
+
+def progress_by_lesson(enrollment: Enrollment) -> dict[int, LessonProgress]:
+    return {p.lesson_id: p for p in enrollment.progress}
+
+
+def open_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
+    """Note that the learner opened *lesson*: it becomes where they resume."""
+    _check_lesson(enrollment, lesson)
+    now = utcnow()
+    if enrollment.started_at is None:
+        enrollment.started_at = now
+    enrollment.last_lesson_id = lesson.id
+    progress = progress_by_lesson(enrollment).get(lesson.id)
+    if progress is None:
+        progress = LessonProgress(enrollment=enrollment, lesson_id=lesson.id, started_at=now, percent=0)
+        db.session.add(progress)
+    return progress
+
+
+def _check_lesson(enrollment: Enrollment, lesson: Lesson) -> None:
+    if enrollment.withdrawn_at is not None:
+        raise ValidationError(_("You are no longer enrolled in this course."))
+    if lesson not in lessons_of(enrollment):
+        raise ValidationError(_("That lesson is not part of your version of the course."))
+
+
+def record_event(enrollment: Enrollment, lesson: Lesson, event: str, value: int | None = None) -> LessonProgress:
+    """Apply a progress *event* reported for *lesson* (viewed to the end, percent watched, downloaded)."""
+    kind = get_kind(lesson.kind)
+    if event not in kind.events and event != "downloaded":
+        raise ValidationError(_("That kind of progress does not apply to this lesson."))
+    progress = open_lesson(enrollment, lesson)
+    if value is not None:
+        progress.percent = max(progress.percent, max(0, min(100, int(value))))
+    if progress.completed_at is None and kind.completes(event, value):
+        complete_lesson(enrollment, lesson, progress)
+    return progress
+
+
+def complete_lesson(enrollment: Enrollment, lesson: Lesson, progress: LessonProgress | None = None) -> None:
+    """Mark *lesson* complete for this enrollment and complete the course when every required lesson is."""
+    progress = progress or open_lesson(enrollment, lesson)
+    if progress.completed_at is not None:
+        return
+    progress.completed_at = utcnow()
+    progress.percent = 100
+    db.session.flush()
+    events.emit("lesson.completed", {"enrollment_id": enrollment.id, "user_id": enrollment.user_id,
+                                     "course_id": enrollment.course_id, "lesson_id": lesson.id})
+    update_course_progress(enrollment)
+
+
+def update_course_progress(enrollment: Enrollment) -> None:
+    lessons = lessons_of(enrollment)
+    done = {p.lesson_id for p in enrollment.progress if p.completed_at is not None}
+    required = [lesson for lesson in lessons if lesson.required] or lessons
+    enrollment.progress_percent = round(100 * sum(1 for lesson in required if lesson.id in done) / len(required)) \
+        if required else 0
+    if required and all(lesson.id in done for lesson in required) and enrollment.completed_at is None:
+        enrollment.completed_at = utcnow()
+        enrollment.status = EnrollmentStatus.completed.value
+        enrollment.progress_percent = 100
+        audit.record("enrollment.completed", target=enrollment,
+                     after={"course": enrollment.course.title, "user_id": enrollment.user_id})
+        events.emit("course.completed", {"enrollment_id": enrollment.id, "user_id": enrollment.user_id,
+                                         "course_id": enrollment.course_id})
+        if enrollment.path_enrollment_id is not None:
+            path_enrollment = db.session.get(PathEnrollment, enrollment.path_enrollment_id)
+            user = db.session.get(User, enrollment.user_id)
+            if path_enrollment is not None and user is not None:
+                advance_path(path_enrollment, user)
+
+
+def resume_lesson(enrollment: Enrollment) -> Lesson | None:
+    """Where the learner picks up: the last lesson they opened if unfinished, else the first unfinished one."""
+    lessons = lessons_of(enrollment)
+    if not lessons:
+        return None
+    done = {p.lesson_id for p in enrollment.progress if p.completed_at is not None}
+    last = next((lesson for lesson in lessons if lesson.id == enrollment.last_lesson_id), None)
+    if last is not None and last.id not in done:
+        return last
+    return next((lesson for lesson in lessons if lesson.id not in done), lessons[0])
+
+
+def advance_path(path_enrollment: PathEnrollment, user: User) -> None:
+    """Enrol the learner in each path course whose earlier courses are complete; complete the path at the end."""
+    from app.learning.services.enrollments import current_enrollment, enrol
+
+    steps = path_enrollment.path.steps
+    completed_courses = set(
+        db.session.scalars(
+            select(Enrollment.course_id).where(
+                Enrollment.user_id == user.id, Enrollment.completed_at.is_not(None),
+                Enrollment.course_id.in_([s.course_id for s in steps]),
+            )
+        )
+    )
+    for step in steps:
+        if step.course_id in completed_courses:
+            continue
+        existing = current_enrollment(user.id, step.course_id)
+        if existing is None:
+            enrol(user, step.course, due_on=path_enrollment.due_on, source="path",
+                  path_enrollment=path_enrollment)
+        elif existing.path_enrollment_id is None:
+            existing.path_enrollment_id = path_enrollment.id
+        return  # the next course unlocks only when this one is complete
+    if path_enrollment.completed_at is None:
+        path_enrollment.completed_at = utcnow()
+        path_enrollment.status = EnrollmentStatus.completed.value
+        audit.record("path_enrollment.completed", target=path_enrollment, after={"path": path_enrollment.path.title})
+        events.emit("path.completed", {"path_enrollment_id": path_enrollment.id, "user_id": user.id,
+                                       "path_id": path_enrollment.path_id})
+
+
+def path_progress(path_enrollment: PathEnrollment) -> list[tuple[object, str]]:
+    """Each step of the path with its state for this learner: completed, in_progress, locked."""
+    steps = path_enrollment.path.steps
+    enrollments = {
+        e.course_id: e
+        for e in db.session.scalars(
+            select(Enrollment).where(Enrollment.user_id == path_enrollment.user_id,
+                                     Enrollment.course_id.in_([s.course_id for s in steps]))
+        )
+    }
+    states: list[tuple[object, str]] = []
+    unlocked = True
+    for step in steps:
+        enrollment = enrollments.get(step.course_id)
+        if enrollment is not None and enrollment.completed_at is not None:
+            states.append((step, "completed"))
+        elif unlocked:
+            states.append((step, "in_progress"))
+            unlocked = False
+        else:
+            states.append((step, "locked"))
+    return states

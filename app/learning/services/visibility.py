@@ -1,0 +1,89 @@
+"""Who may see which course or path: everyone, or the groups, org units (with subtrees) and job titles named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, false, or_, select
+
+from app.accounts.models import GroupMembership, OrgUnit, User
+from app.extensions import db
+from app.learning.models import Audience, Course, LearningPath
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What visibility rules look at for one person: their groups, org-unit ancestry and job title."""
+
+    user_id: int
+    group_ids: frozenset[int]
+    org_unit_ids: frozenset[int]  # their unit and every unit above it
+    job_title: str | None
+
+
+def org_unit_ancestry(org_unit_id: int | None) -> frozenset[int]:
+    """The ids of *org_unit_id* and all units above it (one query)."""
+    if org_unit_id is None:
+        return frozenset()
+    parents = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
+    chain: set[int] = set()
+    current: int | None = org_unit_id
+    while current is not None and current not in chain:
+        chain.add(current)
+        current = parents.get(current)
+    return frozenset(chain)
+
+
+def viewer_for(user: User) -> Viewer:
+    groups = frozenset(db.session.scalars(select(GroupMembership.group_id).where(GroupMembership.user_id == user.id)))
+    return Viewer(
+        user_id=user.id,
+        group_ids=groups,
+        org_unit_ids=org_unit_ancestry(user.org_unit_id),
+        job_title=(user.job_title or "").strip().casefold() or None,
+    )
+
+
+def _audience_match(viewer: Viewer):  # type: ignore[no-untyped-def]
+    conditions = []
+    if viewer.group_ids:
+        conditions.append(and_(Audience.kind == "group", Audience.value.in_([str(g) for g in viewer.group_ids])))
+    if viewer.org_unit_ids:
+        conditions.append(
+            and_(Audience.kind == "org_unit", Audience.value.in_([str(u) for u in viewer.org_unit_ids]))
+        )
+    if viewer.job_title:
+        conditions.append(and_(Audience.kind == "job_title", Audience.value == viewer.job_title))
+    return or_(*conditions) if conditions else false()
+
+
+def visible_courses_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
+    """A WHERE clause: courses *viewer* may see (published, and everyone or a matching audience)."""
+    return and_(
+        Course.status == "published",
+        or_(
+            Course.visibility == "everyone",
+            exists().where(Audience.course_id == Course.id, _audience_match(viewer)),
+        ),
+    )
+
+
+def visible_paths_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
+    return and_(
+        LearningPath.status == "published",
+        or_(
+            LearningPath.visibility == "everyone",
+            exists().where(Audience.path_id == LearningPath.id, _audience_match(viewer)),
+        ),
+    )
+
+
+def can_see_course(viewer: Viewer, course_id: int) -> bool:
+    return db.session.scalar(select(Course.id).where(Course.id == course_id, visible_courses_clause(viewer))) is not None
+
+
+def can_see_path(viewer: Viewer, path_id: int) -> bool:
+    return (
+        db.session.scalar(select(LearningPath.id).where(LearningPath.id == path_id, visible_paths_clause(viewer)))
+        is not None
+    )

@@ -1,0 +1,1 @@
+"""The global content library: packages with immutable versions, deployed to tenants."""
