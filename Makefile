@@ -18,6 +18,7 @@ app/static/vendor/htmx.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error  # also installs axe-core for the browser tests
 	mkdir -p app/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx.min.js
+	cp node_modules/sortablejs/Sortable.min.js app/static/vendor/Sortable.min.js
 
 install: $(BIN)/.installed assets
 	$(BIN)/flask translate compile > /dev/null

@@ -85,11 +85,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.admin.branding import bp as branding_bp
     from app.admin.console import bp as console_bp
     from app.admin.views import bp as admin_bp
-    from app.learning.views import bp as learning_bp
-    from app.library.views import bp as library_bp
     from app.audit import models as _audit_models  # noqa: F401
     from app.learning import models as _learning_models  # noqa: F401
+    from app.learning.admin_views import bp as authoring_bp
+    from app.learning.team_views import bp as team_bp
+    from app.learning.views import bp as learning_bp
     from app.library import models as _library_models  # noqa: F401
+    from app.library.views import bp as library_bp
     from app.ops.views import bp as ops_bp
     from app.tenancy import models as _tenancy_models  # noqa: F401
     from app.tenancy import scoping  # noqa: F401
@@ -103,6 +105,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(branding_bp)
     app.register_blueprint(tenancy_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(team_bp)
     app.register_blueprint(library_bp)
 
     from app.errors_views import register_error_pages

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.accounts import services as accounts
 from app.accounts.models import Group, OrgUnit, User
 from app.extensions import db
+from app.learning import demo as learning_demo
 from app.tenancy import as_tenant
 from app.tenancy import services as tenancy
 from app.tenancy.models import Tenant
@@ -123,6 +124,7 @@ def _acme() -> None:
     _unit("Engineering", "department", hq)
     _standard_people("acme", sales)
     _group("New hires 2026", "Everyone who joined this year")
+    learning_demo.onboarding("Acme")
 
 
 def _partners() -> None:
@@ -135,6 +137,7 @@ def _partners() -> None:
     rep = _user("rep@partners.example", "Sam Silver", ("learner",), job_title="Sales rep")
     accounts.update_user(rep, attributes={"partner_tier": "silver", "company": "Contoso Distribution"})
     accounts.add_group_members(silver, [rep.id])
+    learning_demo.partners()
 
 
 def _bistro() -> None:
@@ -170,11 +173,13 @@ def _bistro() -> None:
         manager_id=people["manager"].id,
         job_title="Server",
     )
+    learning_demo.bistro()
 
 
 def _academy() -> None:
     _standard_people("academy")
     _group("Enterprise customers", "Admins at customers on the Enterprise plan")
+    learning_demo.onboarding("the Atrium Customer Academy")
 
 
 BUILDERS = {"acme": _acme, "partners": _partners, "bistro": _bistro, "academy": _academy}

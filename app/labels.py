@@ -11,6 +11,28 @@ LABELS = {
         "department": _l("Department"),
         "other": _l("Other"),
     },
+    "lesson_kind": {
+        "page": _l("Page"),
+        "video": _l("Video"),
+        "file": _l("File to download"),
+    },
+    "course_status": {
+        "draft": _l("Draft"),
+        "published": _l("Published"),
+        "archived": _l("Archived"),
+    },
+    "enrollment_status": {
+        "active": _l("Enrolled"),
+        "completed": _l("Completed"),
+        "withdrawn": _l("Withdrawn"),
+    },
+    "enrollment_source": {
+        "manual": _l("By an administrator"),
+        "self": _l("Self-enrolled"),
+        "rule": _l("By a rule"),
+        "path": _l("Through a path"),
+        "manager": _l("By their manager"),
+    },
     "audience": {
         "employees": _l("Employees"),
         "partners": _l("Channel partners"),

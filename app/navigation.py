@@ -27,8 +27,17 @@ def main_navigation() -> list[NavItem]:
     entries: list[tuple[str, str, str | None, str]] = []  # label, endpoint, permission, url prefix
     if platform:
         entries.append((_("Tenants"), "console.tenants", perms.PLATFORM_TENANTS, "/console"))
+        entries.append((_("Library"), "library.console_packages", perms.PLATFORM_LIBRARY, "/console/library"))
     else:
-        entries.append((_("Home"), "accounts.home", None, "/"))
+        entries += [
+            (_("My learning"), "accounts.home", None, "/"),
+            (_("Catalog"), "learning.catalog", perms.LEARNING_TAKE, "/catalog"),
+            (_("My team"), "team.index", perms.TEAM_VIEW, "/team"),
+            (_("Courses"), "authoring.courses", "author", "/admin/courses"),
+            (_("Paths"), "authoring.paths", "author", "/admin/paths"),
+            (_("Rules"), "authoring.rules", perms.CATALOG_MANAGE, "/admin/rules"),
+            (_("Library"), "library.tenant_deployments", perms.CATALOG_MANAGE, "/admin/library"),
+        ]
     entries += [
         (_("People"), "admin.users", perms.USERS_MANAGE, "/admin/users"),
     ]
@@ -41,10 +50,22 @@ def main_navigation() -> list[NavItem]:
     if not platform:
         entries.append((_("Branding"), "branding.edit", perms.BRANDING_MANAGE, "/admin/branding"))
     entries.append((_("Audit log"), "admin.audit_log", perms.AUDIT_VIEW, "/admin/audit"))
-    items = []
+    visible = []
     for label, endpoint, permission, prefix in entries:
-        if permission is not None and not current_user.can(permission):
+        if permission == "author":
+            if not (current_user.can(perms.CONTENT_AUTHOR) or current_user.can(perms.CATALOG_MANAGE)):
+                continue
+        elif permission is not None and not current_user.can(permission):
             continue
-        current = request.path == prefix if prefix == "/" else request.path.startswith(prefix)
-        items.append(NavItem(label=label, url=url_for(endpoint), current=current))
-    return items
+        visible.append((label, endpoint, prefix))
+    # Only the best match is current: "/console/library" is the Library, not also the Tenants at "/console".
+    matching = [
+        prefix
+        for _label, _endpoint, prefix in visible
+        if (request.path == prefix if prefix == "/" else request.path.startswith(prefix))
+    ]
+    best = max(matching, key=len, default=None)
+    return [
+        NavItem(label=label, url=url_for(endpoint), current=prefix == best)
+        for label, endpoint, prefix in visible
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
-_KEY_RE = re.compile(r"^tenants/\d+/[a-z0-9_-]+/[0-9a-f]{32}\.[a-z0-9]{1,8}$")  # noqa: RUF039
+_KEY_RE = re.compile(r"^tenants/\d+/[a-z0-9_-]+/[0-9a-f]{32}\.[a-z0-9]{1,8}$")
 
 
 class LocalStorage:
@@ -26,6 +26,13 @@ class LocalStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         return key
+
+    def path(self, key: str, *, tenant_id: int) -> Path | None:
+        """The file behind *key* if it belongs to *tenant_id* (for streaming large media), else None."""
+        if not _KEY_RE.match(key) or not key.startswith(f"tenants/{int(tenant_id)}/"):
+            return None
+        path = self.root / key
+        return path if path.is_file() else None
 
     def read(self, key: str, *, tenant_id: int) -> bytes | None:
         """Return the bytes under *key* if it belongs to *tenant_id*, else None."""
@@ -113,15 +120,21 @@ def check_upload(category: str, data: bytes, filename: str) -> tuple[str, str]:
         raise UploadRefused(_("The file is empty."))
     if len(data) > max_bytes:
         raise UploadRefused(
-            _("The file is %(size)s MB; the limit is %(limit)s MB.", size=len(data) // 1048576 or "<1",
-              limit=max_bytes // 1048576)
+            _(
+                "The file is %(size)s MB; the limit is %(limit)s MB.",
+                size=len(data) // 1048576 or "<1",
+                limit=max_bytes // 1048576,
+            )
         )
     mime = sniff(data, filename)
     types: dict[str, str] = rules["types"]  # type: ignore[assignment]
     if mime not in types:
         allowed = ", ".join(sorted(set(types.values())))
         raise UploadRefused(
-            _("This file's content is not an allowed type (%(allowed)s), whatever its name says.", allowed=allowed)
+            _(
+                "This file's content is not an allowed type (%(allowed)s), whatever its name says.",
+                allowed=allowed,
+            )
         )
     return mime, types[mime]
 

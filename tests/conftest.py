@@ -248,7 +248,11 @@ def client_for(app: Flask) -> Callable[..., FlaskClient]:
         client.host = tenant_host(tenant)  # type: ignore[attr-defined]
         client.environ_base["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.0.1"
         if user is not None:
-            response = sign_in(client, user.email, password)
+            from app.tenancy import as_tenant
+
+            with as_tenant(tenant):
+                email = user.email  # the test may have expired it
+            response = sign_in(client, email, password)
             assert response.status_code == 302, response.get_data(as_text=True)
         return client
 

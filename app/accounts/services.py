@@ -230,7 +230,7 @@ def create_user(
 ) -> User:
     """Create an active user in the current tenant."""
     cleaned = _clean_fields(None, {"email": email, "full_name": full_name, **fields})
-    user = User(status=UserStatus.active.value, attributes={}, **cleaned)
+    user = User(status=UserStatus.active.value, **{"attributes": {}, **cleaned})
     if password is not None:
         _check_password(password, user)
         user.password_hash = _hasher.hash(password)
@@ -585,7 +585,9 @@ def add_group_members(group: Group, user_ids: list[int]) -> int:
     for user in users:
         group.memberships.append(GroupMembership(user=user, tenant_id=group.tenant_id))
     if users:
+        db.session.flush()
         audit.record("group.members_added", target=group, after={"user_ids": sorted(u.id for u in users)})
+        events.emit("group.members_added", {"group_id": group.id, "user_ids": sorted(u.id for u in users)})
     return len(users)
 
 

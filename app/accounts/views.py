@@ -55,7 +55,9 @@ def home():
         return redirect(url_for("console.tenants"))
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in"))
-    return render_template("accounts/home.html")
+    from app.learning.views import my_learning_page
+
+    return my_learning_page()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -23,8 +23,28 @@ from app.storage import UploadRefused, check_upload, safe_filename, storage
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable("table")
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre",
-    "table", "thead", "tbody", "tr", "th", "td", "img",
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "em",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "img",
 }
 
 
@@ -52,8 +72,13 @@ class LessonKind:
     #: Progress events the learner's browser may report for this kind.
     events: ClassVar[frozenset[str]] = frozenset()
 
-    def clean(self, fields: dict[str, str], uploads: dict[str, Upload | None], current: dict[str, Any],
-              tenant_id: int) -> dict[str, Any]:
+    def clean(
+        self,
+        fields: dict[str, str],
+        uploads: dict[str, Upload | None],
+        current: dict[str, Any],
+        tenant_id: int,
+    ) -> dict[str, Any]:
         """Validate the author's input and return the lesson's content (raise ValidationError)."""
         raise NotImplementedError
 
@@ -88,8 +113,12 @@ def _store(upload: Upload, category: str, field: str, tenant_id: int) -> dict[st
     except UploadRefused as refused:
         raise ValidationError(str(refused), field=field) from None
     key = storage().save(tenant_id, "lessons", upload.data, extension)
-    return {"key": key, "filename": safe_filename(upload.filename, f"file.{extension}"), "content_type": mime,
-            "size": len(upload.data)}
+    return {
+        "key": key,
+        "filename": safe_filename(upload.filename, f"file.{extension}"),
+        "content_type": mime,
+        "size": len(upload.data),
+    }
 
 
 @register
@@ -98,7 +127,13 @@ class PageLesson(LessonKind):
     label = _l("Page")
     events = frozenset({"viewed_to_end"})
 
-    def clean(self, fields, uploads, current, tenant_id):  # type: ignore[no-untyped-def]
+    def clean(
+        self,
+        fields: dict[str, str],
+        uploads: dict[str, Upload | None],
+        current: dict[str, Any],
+        tenant_id: int,
+    ) -> dict[str, Any]:
         body = (fields.get("body") or "").strip()
         if not body:
             raise ValidationError(_("Write the page's text."), field="body")
@@ -115,7 +150,13 @@ class VideoLesson(LessonKind):
     events = frozenset({"watched"})
     COMPLETE_AT = 90
 
-    def clean(self, fields, uploads, current, tenant_id):  # type: ignore[no-untyped-def]
+    def clean(
+        self,
+        fields: dict[str, str],
+        uploads: dict[str, Upload | None],
+        current: dict[str, Any],
+        tenant_id: int,
+    ) -> dict[str, Any]:
         content = dict(current)
         url = (fields.get("video_url") or "").strip()
         video = uploads.get("video_file")
@@ -147,7 +188,13 @@ class FileLesson(LessonKind):
     label = _l("File to download")
     events = frozenset()  # completed by the download itself
 
-    def clean(self, fields, uploads, current, tenant_id):  # type: ignore[no-untyped-def]
+    def clean(
+        self,
+        fields: dict[str, str],
+        uploads: dict[str, Upload | None],
+        current: dict[str, Any],
+        tenant_id: int,
+    ) -> dict[str, Any]:
         content = dict(current)
         upload = uploads.get("document_file")
         if upload is not None:

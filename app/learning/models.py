@@ -116,7 +116,9 @@ class LearningPath(TenantScoped, Model):
         back_populates="path", order_by="PathStep.position", cascade="all, delete-orphan"
     )
     audiences: Mapped[list[Audience]] = relationship(
-        primaryjoin="LearningPath.id == foreign(Audience.path_id)", cascade="all, delete-orphan", viewonly=False
+        primaryjoin="LearningPath.id == foreign(Audience.path_id)",
+        cascade="all, delete-orphan",
+        viewonly=False,
     )
 
 
@@ -137,8 +139,13 @@ class PathEnrollment(TenantScoped, Model):
     __tablename__ = "path_enrollments"
     __table_args__ = (
         Index(
-            "uq_path_enrollments_current", "tenant_id", "user_id", "path_id", unique=True,
-            postgresql_where=text("withdrawn_at IS NULL"), sqlite_where=text("withdrawn_at IS NULL"),
+            "uq_path_enrollments_current",
+            "tenant_id",
+            "user_id",
+            "path_id",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+            sqlite_where=text("withdrawn_at IS NULL"),
         ),
     )
 
@@ -163,8 +170,13 @@ class Enrollment(TenantScoped, Model):
     __tablename__ = "enrollments"
     __table_args__ = (
         Index(
-            "uq_enrollments_current", "tenant_id", "user_id", "course_id", unique=True,
-            postgresql_where=text("withdrawn_at IS NULL"), sqlite_where=text("withdrawn_at IS NULL"),
+            "uq_enrollments_current",
+            "tenant_id",
+            "user_id",
+            "course_id",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+            sqlite_where=text("withdrawn_at IS NULL"),
         ),
         Index("ix_enrollments_tenant_user_status", "tenant_id", "user_id", "status"),
     )
@@ -188,7 +200,9 @@ class Enrollment(TenantScoped, Model):
 
     course: Mapped[Course] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
-    progress: Mapped[list[LessonProgress]] = relationship(back_populates="enrollment", cascade="all, delete-orphan")
+    progress: Mapped[list[LessonProgress]] = relationship(
+        back_populates="enrollment", cascade="all, delete-orphan"
+    )
 
 
 class LessonProgress(TenantScoped, Model):
@@ -214,11 +228,14 @@ class EnrollmentRule(TenantScoped, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     match: Mapped[str] = mapped_column(String(5), default="all")  # all | any
-    # [{"field": "org_unit"|"group"|"job_title"|"attribute:<name>"|"email"|..., "op": "is"|"is_not"|"contains", "value": "..."}]
+    # [{"field": "org_unit"|"group"|"job_title"|"email_domain"|"attribute", "name": attribute name,
+    #   "op": "is"|"is_not"|"contains", "value": "..."}]
     conditions: Mapped[list[dict]] = mapped_column(JSON, default=list)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
     path_id: Mapped[int | None] = mapped_column(ForeignKey("learning_paths.id"))
-    due_mode: Mapped[str] = mapped_column(String(20), default="none")  # none | fixed | after_enrolment | after_hire
+    due_mode: Mapped[str] = mapped_column(
+        String(20), default="none"
+    )  # none | fixed | after_enrolment | after_hire
     due_days: Mapped[int | None] = mapped_column(Integer)
     due_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(default=True)

@@ -1,7 +1,256 @@
-"""Learning screens: catalog, course pages, taking lessons, My learning, authoring, enrollments, rules, team."""
+"""Learner screens: My learning, catalog, course and path pages, taking lessons, progress and downloads."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.access import require_sign_in
+from app.errors import ValidationError
+from app.extensions import db
+from app.learning import subscribers  # noqa: F401 - rules react to people changing
+from app.learning.lesson_kinds import get_kind
+from app.learning.models import Course, Enrollment, LearningPath, Lesson
+from app.learning.services import catalog as catalog_service
+from app.learning.services import enrollments as enrolling
+from app.learning.services import progress as progress_service
+from app.learning.services.visibility import can_see_course, can_see_path, viewer_for
+from app.storage import storage
 
 bp = Blueprint("learning", __name__)
+
+
+def my_learning_page() -> Any:
+    """The learner's home page (served at / by accounts.home)."""
+    from datetime import datetime
+
+    from flask_babel import get_timezone
+
+    today = datetime.now(get_timezone()).date()
+    data = catalog_service.my_learning(current_user, viewer_for(current_user), today)
+    return render_template("learning/my_learning.html", data=data, today=today)
+
+
+@bp.route("/catalog")
+@require_sign_in
+def catalog() -> Any:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    params: dict[str, Any] = {
+        "query": request.args.get("q", ""),
+        "category": request.args.get("category", ""),
+        "tag": request.args.get("tag", ""),
+        "sort": request.args.get("sort", "title"),
+    }
+    result = catalog_service.catalog(viewer_for(current_user), page=page, **params)
+    context = {"result": result, **params}
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "catalog-results":
+        return render_template("learning/_catalog_results.html", **context)
+    return render_template("learning/catalog.html", **context)
+
+
+def _own_enrollment(enrollment_id: int) -> Enrollment:
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.user_id != current_user.id or enrollment.withdrawn_at is not None:
+        abort(404)
+    return enrollment
+
+
+@bp.route("/courses/<int:course_id>")
+@require_sign_in
+def course(course_id: int) -> Any:
+    found = db.session.get(Course, course_id)
+    enrollment = enrolling.current_enrollment(current_user.id, course_id) if found else None
+    if found is None or (enrollment is None and not can_see_course(viewer_for(current_user), course_id)):
+        abort(404)
+    lessons = found.lessons_for(enrollment.library_version_id if enrollment else found.library_version_id)
+    done = {p.lesson_id for p in enrollment.progress if p.completed_at} if enrollment else set()
+    paths = (
+        db.session.scalars(
+            select(LearningPath)
+            .join(LearningPath.steps)
+            .where(LearningPath.status == "published")
+            .where(LearningPath.steps.any(course_id=course_id))
+        )
+        .unique()
+        .all()
+    )
+    return render_template(
+        "learning/course.html", course=found, lessons=lessons, enrollment=enrollment, done=done, paths=paths
+    )
+
+
+@bp.route("/courses/<int:course_id>/enrol", methods=["POST"])
+@require_sign_in
+def self_enrol(course_id: int) -> Any:
+    found = db.session.get(Course, course_id)
+    if found is None or not can_see_course(viewer_for(current_user), course_id):
+        abort(404)
+    if not found.self_enroll:
+        flash(_("This course is by assignment only. Ask your manager or administrator."), "error")
+        return redirect(url_for("learning.course", course_id=course_id))
+    try:
+        enrollment, _created = enrolling.enrol(current_user, found, source="self")
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("learning.course", course_id=course_id))
+    return redirect(url_for("learning.resume", enrollment_id=enrollment.id))
+
+
+@bp.route("/learn/<int:enrollment_id>")
+@require_sign_in
+def resume(enrollment_id: int) -> Any:
+    enrollment = _own_enrollment(enrollment_id)
+    lesson = progress_service.resume_lesson(enrollment)
+    if lesson is None:
+        flash(_("This course has no lessons yet."), "info")
+        return redirect(url_for("learning.course", course_id=enrollment.course_id))
+    return redirect(url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=lesson.id))
+
+
+def _lesson_in(enrollment: Enrollment, lesson_id: int) -> Lesson:
+    lesson = next((item for item in progress_service.lessons_of(enrollment) if item.id == lesson_id), None)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+@bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>")
+@require_sign_in
+def lesson(enrollment_id: int, lesson_id: int) -> Any:
+    enrollment = _own_enrollment(enrollment_id)
+    current = _lesson_in(enrollment, lesson_id)
+    progress = progress_service.open_lesson(enrollment, current)
+    lessons = progress_service.lessons_of(enrollment)
+    index = lessons.index(current)
+    done = {p.lesson_id for p in enrollment.progress if p.completed_at}
+    return render_template(
+        "learning/lesson.html",
+        enrollment=enrollment,
+        lesson=current,
+        kind=get_kind(current.kind),
+        progress=progress,
+        lessons=lessons,
+        done=done,
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+    )
+
+
+@bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>/progress", methods=["POST"])
+@require_sign_in
+def report_progress(enrollment_id: int, lesson_id: int) -> Any:
+    """Progress from the learner's browser: a page read to the end, a share of a video watched."""
+    enrollment = _own_enrollment(enrollment_id)
+    current = _lesson_in(enrollment, lesson_id)
+    event = request.form.get("event", "")
+    value = request.form.get("value", type=int)
+    try:
+        progress = progress_service.record_event(enrollment, current, event, value)
+    except ValidationError as exc:
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=exc.message), 422
+        flash(exc.message, "error")
+        return redirect(url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=current.id))
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(
+            completed=progress.completed_at is not None,
+            percent=progress.percent,
+            course_completed=enrollment.completed_at is not None,
+            course_percent=enrollment.progress_percent,
+        )
+    lessons = progress_service.lessons_of(enrollment)
+    index = lessons.index(current)
+    if index + 1 < len(lessons):
+        return redirect(
+            url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=lessons[index + 1].id)
+        )
+    if enrollment.completed_at is not None:
+        flash(_("You completed “%(title)s”. Well done!", title=enrollment.course.title), "success")
+        return redirect(url_for("accounts.home"))
+    return redirect(url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=current.id))
+
+
+@bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>/download")
+@require_sign_in
+def download(enrollment_id: int, lesson_id: int) -> Any:
+    """Send a file lesson's file; downloading it completes the lesson."""
+    enrollment = _own_enrollment(enrollment_id)
+    current = _lesson_in(enrollment, lesson_id)
+    stored = (current.content or {}).get("file")
+    if current.kind != "file" or not stored:
+        abort(404)
+    data = storage().read(stored["key"], tenant_id=g.tenant.id)
+    if data is None:
+        abort(404)
+    progress_service.record_event(enrollment, current, "downloaded")
+    import io
+
+    return send_file(
+        io.BytesIO(data),
+        mimetype=stored["content_type"],
+        as_attachment=True,
+        download_name=stored["filename"],
+    )
+
+
+def may_view_lesson_media(lesson: Lesson) -> bool:
+    from app.accounts import permissions as perms
+
+    if current_user.can(perms.CONTENT_AUTHOR) or current_user.can(perms.CATALOG_MANAGE):
+        return True
+    return enrolling.current_enrollment(current_user.id, lesson.course_id) is not None
+
+
+@bp.route("/media/lessons/<int:lesson_id>/<any(video, captions):part>")
+@require_sign_in
+def lesson_media(lesson_id: int, part: str) -> Any:
+    """A lesson's uploaded video or captions, for the people taking or authoring it (with Range support)."""
+    current = db.session.get(Lesson, lesson_id)
+    if current is None or current.kind != "video" or not may_view_lesson_media(current):
+        abort(404)
+    stored = (current.content or {}).get(part)
+    if not stored:
+        abort(404)
+    path = storage().path(stored["key"], tenant_id=g.tenant.id)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype=stored["content_type"], conditional=True, max_age=3600)
+
+
+@bp.route("/paths/<int:path_id>")
+@require_sign_in
+def path(path_id: int) -> Any:
+    found = db.session.get(LearningPath, path_id)
+    path_enrollment = enrolling.current_path_enrollment(current_user.id, path_id) if found else None
+    if found is None or (path_enrollment is None and not can_see_path(viewer_for(current_user), path_id)):
+        abort(404)
+    states = (
+        progress_service.path_progress(path_enrollment)
+        if path_enrollment
+        else [(step, "locked" if i else "available") for i, step in enumerate(found.steps)]
+    )
+    return render_template("learning/path.html", path=found, path_enrollment=path_enrollment, states=states)
+
+
+@bp.route("/paths/<int:path_id>/enrol", methods=["POST"])
+@require_sign_in
+def enrol_in_path(path_id: int) -> Any:
+    found = db.session.get(LearningPath, path_id)
+    if found is None or not can_see_path(viewer_for(current_user), path_id):
+        abort(404)
+    if not found.self_enroll:
+        flash(_("This path is by assignment only. Ask your manager or administrator."), "error")
+        return redirect(url_for("learning.path", path_id=path_id))
+    try:
+        enrolling.enrol_in_path(current_user, found, source="self")
+    except ValidationError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(
+            _("You are enrolled in “%(title)s”. Start with its first course.", title=found.title), "success"
+        )
+    return redirect(url_for("learning.path", path_id=path_id))

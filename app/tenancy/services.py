@@ -127,8 +127,15 @@ def create_tenant(
         ensure_builtin_roles(tenant)
         audit.record("tenant.created", target=tenant, after=tenant_snapshot(tenant), tenant_id=tenant.id)
         # Subscribers (e.g. the library's automatic deployments) run in the new tenant's context.
-        events.emit("tenant.created", {"tenant_id": tenant.id, "slug": tenant.slug, "audience": tenant.audience,
-                                       "partner_tier": tenant.partner_tier})
+        events.emit(
+            "tenant.created",
+            {
+                "tenant_id": tenant.id,
+                "slug": tenant.slug,
+                "audience": tenant.audience,
+                "partner_tier": tenant.partner_tier,
+            },
+        )
     return tenant
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 23:29:45.519768
+Create Date: 2026-11-23 23:33:16.722357
 
 """
 from alembic import op
@@ -103,6 +103,7 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('visibility', sa.String(length=20), nullable=False),
     sa.Column('self_enroll', sa.Boolean(), nullable=False),
+    sa.Column('listed', sa.Boolean(), nullable=False),
     sa.Column('deployment_id', sa.Integer(), nullable=True),
     sa.Column('library_version_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

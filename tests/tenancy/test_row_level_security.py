@@ -20,14 +20,49 @@ def populated_tenant(db, tenant_factory, user_factory):
     tenant = tenant_factory()
     user = user_factory(tenant, roles=("tenant_admin",))
     with as_tenant(tenant):
+        user = db.session.merge(user)
         create_org_unit("Depot", "location")
         group = create_group("Drivers")
         db.session.flush()
         add_group_members(group, [user.id])
         record("test.row", target=group)
         emit("test.event", {"ok": True})
+        _learning_rows(db, user, group)
         db.session.commit()
     return tenant
+
+
+def _learning_rows(db, user, group):
+    """One row in every learning and library table, made through the services where they exist."""
+    from sqlalchemy import select
+
+    from app.learning.models import Enrollment, Lesson
+    from app.learning.services import courses as authoring
+    from app.learning.services import rules
+    from app.learning.services.enrollments import enrol_in_path
+    from app.learning.services.progress import record_event
+    from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
+
+    package = LibraryPackage(slug=f"rls-{user.tenant_id}", audiences=["employees"])
+    version = LibraryVersion(package=package, number=1, title="Library course", status="published", lessons=[])
+    db.session.add_all([package, version])
+    db.session.flush()
+    db.session.add(LibraryDeployment(package_id=package.id, version_id=version.id))
+    course = authoring.create_course({"title": "Scoped course"}, visibility="restricted",
+                                     audiences={"group": [str(group.id)]})
+    authoring.add_lesson(course, "page", "Only lesson", True, {"body": "Text."}, {})
+    authoring.set_course_status(course, "published")
+    path = authoring.create_path({"title": "Scoped path"})
+    authoring.set_path_courses(path, [course.id])
+    authoring.set_path_status(path, "published")
+    path_enrollment, _new = enrol_in_path(user, path)
+    enrollment = db.session.scalars(select(Enrollment).where(Enrollment.user_id == user.id)).one()
+    record_event(enrollment, db.session.get(Lesson, course.lessons[0].id), "viewed_to_end")
+    draft = rules.RuleDraft(name="Everyone", match="all", conditions=[{"field": "job_title", "op": "contains",
+                                                                       "value": "x"}],
+                            course=course, path=None, due_mode="none", due_days=None, due_date=None)
+    rules.save_rule(None, draft)
+    assert path_enrollment
 
 
 def test_every_scoped_table_has_forced_row_level_security(app, db, populated_tenant):

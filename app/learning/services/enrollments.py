@@ -27,23 +27,33 @@ from app.tenancy.models import utcnow
 SOURCES = ("manual", "self", "rule", "path", "manager")
 
 
-def due_date_for(user: User, mode: str, *, days: int | None = None, fixed: date | None = None,
-                 enrolled_on: date | None = None) -> date | None:
-    """The due date for *user* under *mode*: none, a fixed date, N days after enrolment, or N days after hire."""
+def due_date_for(
+    user: User,
+    mode: str,
+    *,
+    days: int | None = None,
+    fixed: date | None = None,
+    enrolled_on: date | None = None,
+) -> date | None:
+    """Return *user*'s due date under *mode*: none, fixed, N days after enrolment or after hire."""
     enrolled_on = enrolled_on or utcnow().date()
     if mode == "fixed":
         return fixed
     if mode == "after_enrolment" and days is not None:
         return enrolled_on + timedelta(days=days)
     if mode == "after_hire" and days is not None:
-        return (user.hire_date + timedelta(days=days)) if user.hire_date else enrolled_on + timedelta(days=days)
+        return (
+            (user.hire_date + timedelta(days=days)) if user.hire_date else enrolled_on + timedelta(days=days)
+        )
     return None
 
 
 def current_enrollment(user_id: int, course_id: int) -> Enrollment | None:
     return db.session.scalars(
         select(Enrollment).where(
-            Enrollment.user_id == user_id, Enrollment.course_id == course_id, Enrollment.withdrawn_at.is_(None)
+            Enrollment.user_id == user_id,
+            Enrollment.course_id == course_id,
+            Enrollment.withdrawn_at.is_(None),
         )
     ).first()
 
@@ -67,7 +77,9 @@ def enrol(
             existing.path_enrollment_id = path_enrollment.id
         return existing, False
     if course.status != CourseStatus.published.value:
-        raise ValidationError(_("“%(title)s” is not published, so nobody can be enrolled yet.", title=course.title))
+        raise ValidationError(
+            _("“%(title)s” is not published, so nobody can be enrolled yet.", title=course.title)
+        )
     if user.status != UserStatus.active.value:
         raise ValidationError(_("%(name)s is deactivated and cannot be enrolled.", name=user.full_name))
     enrollment = Enrollment(
@@ -86,13 +98,23 @@ def enrol(
     audit.record(
         "enrollment.created",
         target=enrollment,
-        after={"user": user.email, "course": course.title, "due_on": due_on.isoformat() if due_on else None,
-               "source": source, "rule_id": rule_id},
+        after={
+            "user": user.email,
+            "course": course.title,
+            "due_on": due_on.isoformat() if due_on else None,
+            "source": source,
+            "rule_id": rule_id,
+        },
     )
     events.emit(
         "enrollment.created",
-        {"enrollment_id": enrollment.id, "user_id": user.id, "course_id": course.id, "source": source,
-         "due_on": due_on.isoformat() if due_on else None},
+        {
+            "enrollment_id": enrollment.id,
+            "user_id": user.id,
+            "course_id": course.id,
+            "source": source,
+            "due_on": due_on.isoformat() if due_on else None,
+        },
     )
     return enrollment, True
 
@@ -105,18 +127,25 @@ def withdraw(enrollment: Enrollment) -> Enrollment:
     enrollment.withdrawn_at = utcnow()
     if enrollment.status != EnrollmentStatus.completed.value:
         enrollment.status = EnrollmentStatus.withdrawn.value
-    audit.record("enrollment.withdrawn", target=enrollment, before=before, after={"status": enrollment.status})
-    events.emit("enrollment.withdrawn", {"enrollment_id": enrollment.id, "user_id": enrollment.user_id,
-                                         "course_id": enrollment.course_id})
+    audit.record(
+        "enrollment.withdrawn", target=enrollment, before=before, after={"status": enrollment.status}
+    )
+    events.emit(
+        "enrollment.withdrawn",
+        {"enrollment_id": enrollment.id, "user_id": enrollment.user_id, "course_id": enrollment.course_id},
+    )
     return enrollment
 
 
-def people_for(*, user_ids: Iterable[int] = (), group_id: int | None = None,
-               org_unit_id: int | None = None) -> list[User]:
+def people_for(
+    *, user_ids: Iterable[int] = (), group_id: int | None = None, org_unit_id: int | None = None
+) -> list[User]:
     """The active people named, in a group, or in an org unit and everything below it."""
     ids: set[int] = {int(i) for i in user_ids}
     if group_id is not None:
-        ids |= set(db.session.scalars(select(GroupMembership.user_id).where(GroupMembership.group_id == group_id)))
+        ids |= set(
+            db.session.scalars(select(GroupMembership.user_id).where(GroupMembership.group_id == group_id))
+        )
     statement = select(User).where(User.status == UserStatus.active.value)
     if org_unit_id is not None:
         unit = db.session.get(OrgUnit, org_unit_id)
@@ -135,16 +164,23 @@ def people_for(*, user_ids: Iterable[int] = (), group_id: int | None = None,
 
 
 def enrol_people(
-    people: list[User], course: Course, *, due_mode: str = "none", due_days: int | None = None,
-    due_date: date | None = None, source: str = "manual", assigned_by: User | None = None,
+    people: list[User],
+    course: Course,
+    *,
+    due_mode: str = "none",
+    due_days: int | None = None,
+    due_date: date | None = None,
+    source: str = "manual",
+    assigned_by: User | None = None,
     rule_id: int | None = None,
 ) -> dict[str, int]:
     """Enrol everyone in *people*; return how many were new and how many were already enrolled."""
     counts = {"created": 0, "existing": 0}
     for person in people:
         due = due_date_for(person, due_mode, days=due_days, fixed=due_date)
-        _enrollment, created = enrol(person, course, due_on=due, source=source, assigned_by=assigned_by,
-                                     rule_id=rule_id)
+        _enrollment, created = enrol(
+            person, course, due_on=due, source=source, assigned_by=assigned_by, rule_id=rule_id
+        )
         counts["created" if created else "existing"] += 1
     return counts
 
@@ -152,32 +188,49 @@ def enrol_people(
 def current_path_enrollment(user_id: int, path_id: int) -> PathEnrollment | None:
     return db.session.scalars(
         select(PathEnrollment).where(
-            PathEnrollment.user_id == user_id, PathEnrollment.path_id == path_id,
+            PathEnrollment.user_id == user_id,
+            PathEnrollment.path_id == path_id,
             PathEnrollment.withdrawn_at.is_(None),
         )
     ).first()
 
 
 def enrol_in_path(
-    user: User, path: LearningPath, *, due_on: date | None = None, source: str = "manual",
-    rule_id: int | None = None, assigned_by: User | None = None,
+    user: User,
+    path: LearningPath,
+    *,
+    due_on: date | None = None,
+    source: str = "manual",
+    rule_id: int | None = None,
+    assigned_by: User | None = None,
 ) -> tuple[PathEnrollment, bool]:
     """Enrol *user* in *path* and in each of its courses that is unlocked for them."""
     existing = current_path_enrollment(user.id, path.id)
     if existing is not None:
         return existing, False
     if path.status != CourseStatus.published.value:
-        raise ValidationError(_("“%(title)s” is not published, so nobody can be enrolled yet.", title=path.title))
+        raise ValidationError(
+            _("“%(title)s” is not published, so nobody can be enrolled yet.", title=path.title)
+        )
     path_enrollment = PathEnrollment(
-        user_id=user.id, path_id=path.id, due_on=due_on, source=source, rule_id=rule_id,
+        user_id=user.id,
+        path_id=path.id,
+        due_on=due_on,
+        source=source,
+        rule_id=rule_id,
         assigned_by_id=assigned_by.id if assigned_by else None,
     )
     db.session.add(path_enrollment)
     db.session.flush()
-    audit.record("path_enrollment.created", target=path_enrollment,
-                 after={"user": user.email, "path": path.title, "source": source})
-    events.emit("enrollment.created", {"path_enrollment_id": path_enrollment.id, "user_id": user.id,
-                                       "path_id": path.id, "source": source})
+    audit.record(
+        "path_enrollment.created",
+        target=path_enrollment,
+        after={"user": user.email, "path": path.title, "source": source},
+    )
+    events.emit(
+        "enrollment.created",
+        {"path_enrollment_id": path_enrollment.id, "user_id": user.id, "path_id": path.id, "source": source},
+    )
     from app.learning.services.progress import advance_path
 
     advance_path(path_enrollment, user)
@@ -185,5 +238,8 @@ def enrol_in_path(
 
 
 def enrollment_snapshot(enrollment: Enrollment) -> dict[str, Any]:
-    return {"status": enrollment.status, "progress_percent": enrollment.progress_percent,
-            "due_on": enrollment.due_on.isoformat() if enrollment.due_on else None}
+    return {
+        "status": enrollment.status,
+        "progress_percent": enrollment.progress_percent,
+        "due_on": enrollment.due_on.isoformat() if enrollment.due_on else None,
+    }

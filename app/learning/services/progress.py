@@ -50,7 +50,9 @@ def _check_lesson(enrollment: Enrollment, lesson: Lesson) -> None:
         raise ValidationError(_("That lesson is not part of your version of the course."))
 
 
-def record_event(enrollment: Enrollment, lesson: Lesson, event: str, value: int | None = None) -> LessonProgress:
+def record_event(
+    enrollment: Enrollment, lesson: Lesson, event: str, value: int | None = None
+) -> LessonProgress:
     """Apply a progress *event* reported for *lesson* (viewed to the end, percent watched, downloaded)."""
     kind = get_kind(lesson.kind)
     if event not in kind.events and event != "downloaded":
@@ -71,8 +73,15 @@ def complete_lesson(enrollment: Enrollment, lesson: Lesson, progress: LessonProg
     progress.completed_at = utcnow()
     progress.percent = 100
     db.session.flush()
-    events.emit("lesson.completed", {"enrollment_id": enrollment.id, "user_id": enrollment.user_id,
-                                     "course_id": enrollment.course_id, "lesson_id": lesson.id})
+    events.emit(
+        "lesson.completed",
+        {
+            "enrollment_id": enrollment.id,
+            "user_id": enrollment.user_id,
+            "course_id": enrollment.course_id,
+            "lesson_id": lesson.id,
+        },
+    )
     update_course_progress(enrollment)
 
 
@@ -80,16 +89,26 @@ def update_course_progress(enrollment: Enrollment) -> None:
     lessons = lessons_of(enrollment)
     done = {p.lesson_id for p in enrollment.progress if p.completed_at is not None}
     required = [lesson for lesson in lessons if lesson.required] or lessons
-    enrollment.progress_percent = round(100 * sum(1 for lesson in required if lesson.id in done) / len(required)) \
-        if required else 0
+    enrollment.progress_percent = (
+        round(100 * sum(1 for lesson in required if lesson.id in done) / len(required)) if required else 0
+    )
     if required and all(lesson.id in done for lesson in required) and enrollment.completed_at is None:
         enrollment.completed_at = utcnow()
         enrollment.status = EnrollmentStatus.completed.value
         enrollment.progress_percent = 100
-        audit.record("enrollment.completed", target=enrollment,
-                     after={"course": enrollment.course.title, "user_id": enrollment.user_id})
-        events.emit("course.completed", {"enrollment_id": enrollment.id, "user_id": enrollment.user_id,
-                                         "course_id": enrollment.course_id})
+        audit.record(
+            "enrollment.completed",
+            target=enrollment,
+            after={"course": enrollment.course.title, "user_id": enrollment.user_id},
+        )
+        events.emit(
+            "course.completed",
+            {
+                "enrollment_id": enrollment.id,
+                "user_id": enrollment.user_id,
+                "course_id": enrollment.course_id,
+            },
+        )
         if enrollment.path_enrollment_id is not None:
             path_enrollment = db.session.get(PathEnrollment, enrollment.path_enrollment_id)
             user = db.session.get(User, enrollment.user_id)
@@ -98,7 +117,7 @@ def update_course_progress(enrollment: Enrollment) -> None:
 
 
 def resume_lesson(enrollment: Enrollment) -> Lesson | None:
-    """Where the learner picks up: the last lesson they opened if unfinished, else the first unfinished one."""
+    """Return where the learner picks up: the last lesson opened if unfinished, else the first unfinished."""
     lessons = lessons_of(enrollment)
     if not lessons:
         return None
@@ -110,14 +129,15 @@ def resume_lesson(enrollment: Enrollment) -> Lesson | None:
 
 
 def advance_path(path_enrollment: PathEnrollment, user: User) -> None:
-    """Enrol the learner in each path course whose earlier courses are complete; complete the path at the end."""
+    """Enrol the learner in the next unlocked course of the path; complete the path after the last one."""
     from app.learning.services.enrollments import current_enrollment, enrol
 
     steps = path_enrollment.path.steps
     completed_courses = set(
         db.session.scalars(
             select(Enrollment.course_id).where(
-                Enrollment.user_id == user.id, Enrollment.completed_at.is_not(None),
+                Enrollment.user_id == user.id,
+                Enrollment.completed_at.is_not(None),
                 Enrollment.course_id.in_([s.course_id for s in steps]),
             )
         )
@@ -127,17 +147,30 @@ def advance_path(path_enrollment: PathEnrollment, user: User) -> None:
             continue
         existing = current_enrollment(user.id, step.course_id)
         if existing is None:
-            enrol(user, step.course, due_on=path_enrollment.due_on, source="path",
-                  path_enrollment=path_enrollment)
+            enrol(
+                user,
+                step.course,
+                due_on=path_enrollment.due_on,
+                source="path",
+                path_enrollment=path_enrollment,
+            )
         elif existing.path_enrollment_id is None:
             existing.path_enrollment_id = path_enrollment.id
         return  # the next course unlocks only when this one is complete
     if path_enrollment.completed_at is None:
         path_enrollment.completed_at = utcnow()
         path_enrollment.status = EnrollmentStatus.completed.value
-        audit.record("path_enrollment.completed", target=path_enrollment, after={"path": path_enrollment.path.title})
-        events.emit("path.completed", {"path_enrollment_id": path_enrollment.id, "user_id": user.id,
-                                       "path_id": path_enrollment.path_id})
+        audit.record(
+            "path_enrollment.completed", target=path_enrollment, after={"path": path_enrollment.path.title}
+        )
+        events.emit(
+            "path.completed",
+            {
+                "path_enrollment_id": path_enrollment.id,
+                "user_id": user.id,
+                "path_id": path_enrollment.path_id,
+            },
+        )
 
 
 def path_progress(path_enrollment: PathEnrollment) -> list[tuple[object, str]]:
@@ -146,8 +179,10 @@ def path_progress(path_enrollment: PathEnrollment) -> list[tuple[object, str]]:
     enrollments = {
         e.course_id: e
         for e in db.session.scalars(
-            select(Enrollment).where(Enrollment.user_id == path_enrollment.user_id,
-                                     Enrollment.course_id.in_([s.course_id for s in steps]))
+            select(Enrollment).where(
+                Enrollment.user_id == path_enrollment.user_id,
+                Enrollment.course_id.in_([s.course_id for s in steps]),
+            )
         )
     }
     states: list[tuple[object, str]] = []

@@ -1,8 +1,9 @@
-"""Who may see which course or path: everyone, or the groups, org units (with subtrees) and job titles named."""
+"""Who may see which course or path: everyone, or the groups, org units (with subtrees) and job titles."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, exists, false, or_, select
 
@@ -35,7 +36,9 @@ def org_unit_ancestry(org_unit_id: int | None) -> frozenset[int]:
 
 
 def viewer_for(user: User) -> Viewer:
-    groups = frozenset(db.session.scalars(select(GroupMembership.group_id).where(GroupMembership.user_id == user.id)))
+    groups = frozenset(
+        db.session.scalars(select(GroupMembership.group_id).where(GroupMembership.user_id == user.id))
+    )
     return Viewer(
         user_id=user.id,
         group_ids=groups,
@@ -44,10 +47,12 @@ def viewer_for(user: User) -> Viewer:
     )
 
 
-def _audience_match(viewer: Viewer):  # type: ignore[no-untyped-def]
+def _audience_match(viewer: Viewer) -> Any:
     conditions = []
     if viewer.group_ids:
-        conditions.append(and_(Audience.kind == "group", Audience.value.in_([str(g) for g in viewer.group_ids])))
+        conditions.append(
+            and_(Audience.kind == "group", Audience.value.in_([str(g) for g in viewer.group_ids]))
+        )
     if viewer.org_unit_ids:
         conditions.append(
             and_(Audience.kind == "org_unit", Audience.value.in_([str(u) for u in viewer.org_unit_ids]))
@@ -57,7 +62,7 @@ def _audience_match(viewer: Viewer):  # type: ignore[no-untyped-def]
     return or_(*conditions) if conditions else false()
 
 
-def visible_courses_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
+def visible_courses_clause(viewer: Viewer) -> Any:
     """A WHERE clause: courses *viewer* may see (published, and everyone or a matching audience)."""
     return and_(
         Course.status == "published",
@@ -68,7 +73,7 @@ def visible_courses_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
     )
 
 
-def visible_paths_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
+def visible_paths_clause(viewer: Viewer) -> Any:
     return and_(
         LearningPath.status == "published",
         or_(
@@ -79,11 +84,16 @@ def visible_paths_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
 
 
 def can_see_course(viewer: Viewer, course_id: int) -> bool:
-    return db.session.scalar(select(Course.id).where(Course.id == course_id, visible_courses_clause(viewer))) is not None
+    return (
+        db.session.scalar(select(Course.id).where(Course.id == course_id, visible_courses_clause(viewer)))
+        is not None
+    )
 
 
 def can_see_path(viewer: Viewer, path_id: int) -> bool:
     return (
-        db.session.scalar(select(LearningPath.id).where(LearningPath.id == path_id, visible_paths_clause(viewer)))
+        db.session.scalar(
+            select(LearningPath.id).where(LearningPath.id == path_id, visible_paths_clause(viewer))
+        )
         is not None
     )

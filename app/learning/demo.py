@@ -1,0 +1,369 @@
+"""Demo courses, a path and rules with real lesson text, for `flask demo`."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from app.accounts.models import Group, OrgUnit
+from app.extensions import db
+from app.learning.lesson_kinds import Upload
+from app.learning.models import Course, EnrollmentRule, LearningPath
+from app.learning.services import courses as authoring
+from app.learning.services import rules as rule_service
+
+SLIDES = [
+    "Keep hot food hot and cold food cold.",
+    "The danger zone: 5 to 60 degrees Celsius.",
+    "Probe the core. Write it on the log.",
+]
+
+FOOD_SAFETY = [
+    (
+        "page",
+        "Why food safety matters",
+        """\
+Every plate that leaves our kitchen carries our name. Foodborne illness is not an abstract risk: it happens when
+bacteria such as *Salmonella*, *Listeria* or *E. coli* multiply in food that was stored, cooked or handled the wrong
+way. Most cases come from a handful of mistakes that are easy to avoid once you know them.
+
+In this course you will learn the four habits that prevent almost all of those mistakes: **clean**, **separate**,
+**cook** and **chill**. You will also learn what to do when something goes wrong, because hiding a problem is always
+worse than reporting it.
+
+By the end you should be able to explain the danger zone, take and record a food temperature, and set up a station
+so that raw and ready-to-eat food never meet.""",
+    ),
+    (
+        "page",
+        "Clean and separate",
+        """\
+## Wash your hands — properly
+
+Wet, soap, scrub for twenty seconds (backs of hands, between fingers, under nails), rinse, dry with a single-use
+towel. Wash after handling raw meat, after a break, after touching your face or phone, and whenever you change tasks.
+
+## Keep raw and ready-to-eat apart
+
+- Use **red** boards and knives for raw meat, **green** for produce, **blue** for fish.
+- Store raw meat on the **bottom** shelf of the walk-in, ready-to-eat food above it.
+- Never put cooked food back on a plate or tray that held raw food.
+
+## Clean, then sanitise
+
+Cleaning removes dirt; sanitising kills what is left. Wipe surfaces with detergent first, then apply sanitiser at
+the strength on the bottle and leave it for the contact time shown.""",
+    ),
+    ("video", "Temperature control in two minutes", ""),
+    (
+        "page",
+        "Cook and chill: the danger zone",
+        """\
+Bacteria grow fastest between **5 °C and 60 °C** (41 °F – 140 °F). That range is the *danger zone*.
+
+| Food | Safe minimum core temperature |
+|---|---|
+| Poultry, stuffing | 74 °C (165 °F) |
+| Minced meat, burgers | 71 °C (160 °F) |
+| Whole cuts of beef, pork, fish | 63 °C (145 °F) |
+| Reheated food | 74 °C (165 °F) |
+
+Chill cooked food from 60 °C to 21 °C within two hours and to 5 °C within the next four. Use shallow pans and ice
+baths; never put a deep pot of hot stock straight into the walk-in.
+
+Record every check on the temperature log. If a reading is out of range, tell your shift lead at once.""",
+    ),
+]
+
+OPENING = [
+    (
+        "page",
+        "Before the doors open",
+        """\
+The first hour sets the tone for the whole day. Arrive fifteen minutes before your shift and sign in.
+
+1. Check the walk-in and reach-in temperatures and write them on the log (at or below 5 °C).
+2. Turn on the fryers and grills in the order on the station card; never leave a fryer heating unattended.
+3. Sanitise every prep surface and set out fresh sanitiser buckets.
+4. Check the handwash sinks: soap, towels, hot water.
+5. Read the day's notes from the manager: deliveries, specials, large bookings.""",
+    ),
+    ("file", "Opening and closing checklist", ""),
+    (
+        "page",
+        "Closing safely",
+        """\
+At close, work from the dining room back to the kitchen. Label, date and cover everything that goes into storage.
+Filter the fryer oil once it has cooled below 50 °C, using the safety pitcher. Switch off and clean the grills,
+take out the rubbish, and do a last walk-through with the closing checklist before you set the alarm.""",
+    ),
+]
+
+SELLING = [
+    (
+        "Widgets 101",
+        "page",
+        """\
+Atrium Widgets come in three lines: **Core** for small teams, **Pro** for growing companies and **Enterprise** for
+organisations that need single sign-on, audit trails and a service-level agreement. Every line shares the same
+platform, so customers can start small and grow without migrating.
+
+Know the three questions that place a customer: *How many people? Which systems must it connect to? Who signs off on
+security?*""",
+    ),
+    (
+        "Discovery conversations",
+        "page",
+        """\
+Great discovery is 80 % listening. Open with the customer's goals, not our features. Ask what happens today, what it
+costs when it goes wrong, and who else cares about the answer. Summarise what you heard before you propose anything;
+customers buy from people who understood them.""",
+    ),
+    (
+        "Handling objections",
+        "page",
+        """\
+Treat an objection as a request for information. *Acknowledge* it, *ask* a clarifying question, *answer* with
+evidence (a reference customer, a benchmark, a trial) and *confirm* the concern is resolved. The most common
+objection — price — is usually a question about value: return to the cost of the problem you uncovered in
+discovery.""",
+    ),
+]
+
+ONBOARDING = [
+    (
+        "page",
+        "Welcome aboard",
+        """\
+Welcome! This short course walks you through how we work, where to find help and what is expected in your first
+thirty days. Take your time; you can come back to any lesson whenever you like.
+
+Your manager and your onboarding buddy are your first points of contact. Don't hesitate to ask — there are no
+silly questions in your first month.""",
+    ),
+    (
+        "page",
+        "How we work",
+        """\
+We write things down. Decisions, meeting notes and how-tos live in the shared wiki, so everyone can find them.
+We respect focus time: meetings have an agenda, start on time and end early when they can. And we give feedback
+kindly and directly, because we want each other to succeed.""",
+    ),
+]
+
+
+def _checklist_pdf() -> bytes:
+    """A one-page checklist as a PDF (drawn with Pillow, which writes PDFs natively)."""
+    page = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(page)
+    lines = ["Bistro Bello - Opening and closing checklist", ""]
+    items = [
+        "OPENING",
+        "[ ] Fridge and freezer temperatures logged",
+        "[ ] Fryers and grills on, in order",
+        "[ ] Prep surfaces sanitised",
+        "[ ] Handwash sinks stocked",
+        "[ ] Manager's notes read",
+        "",
+        "CLOSING",
+        "[ ] Food labelled, dated, covered",
+        "[ ] Fryer oil filtered below 50 C",
+        "[ ] Grills off and cleaned",
+        "[ ] Rubbish out",
+        "[ ] Final walk-through, alarm set",
+    ]
+    y = 120
+    for text in lines + items:
+        draw.text((120, y), text, fill="black", font_size=36)
+        y += 60
+    out = io.BytesIO()
+    page.save(out, format="PDF")
+    return out.getvalue()
+
+
+def _video() -> bytes:
+    """A short WebM of three captioned slides, rendered here so the demo plays offline."""
+    import av
+
+    out = io.BytesIO()
+    container = av.open(out, mode="w", format="webm")
+    stream = container.add_stream("libvpx", rate=10)
+    stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+    for frame_number in range(240):
+        slide = SLIDES[min(frame_number // 80, len(SLIDES) - 1)]
+        image = Image.new("RGB", (640, 360), (154, 52, 18))
+        draw = ImageDraw.Draw(image)
+        draw.text((40, 150), slide, fill="white", font_size=28)
+        draw.text((40, 300), f"Bistro Bello · {frame_number / 10:4.1f}s", fill="white", font_size=20)
+        for packet in stream.encode(av.VideoFrame.from_image(image)):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
+    container.close()
+    return out.getvalue()
+
+
+def _captions() -> bytes:
+    return (
+        b"WEBVTT\n\n00:00:00.000 --> 00:00:08.000\nKeep hot food hot and cold food cold.\n\n"
+        b"00:00:08.000 --> 00:00:16.000\nThe danger zone is between 5 and 60 degrees Celsius.\n\n"
+        b"00:00:16.000 --> 00:00:24.000\nCheck core temperatures with a clean probe and write them on the log.\n"
+    )
+
+
+def _course(
+    title: str,
+    lessons: list[tuple[str, str, str]],
+    *,
+    category: str,
+    tags: list[str],
+    minutes: int,
+    description: str,
+    self_enroll: bool = True,
+) -> Course:
+    course = db.session.scalars(select(Course).where(Course.title == title)).first()
+    if course is not None:
+        return course
+    course = authoring.create_course(
+        {
+            "title": title,
+            "description": description,
+            "category": category,
+            "tags": tags,
+            "language": "en",
+            "duration_minutes": minutes,
+            "self_enroll": self_enroll,
+            "listed": True,
+        }
+    )
+    for kind, lesson_title, body in lessons:
+        uploads: dict[str, Upload | None] = {}
+        fields = {"body": body}
+        if kind == "video":
+            fields = {
+                "captions_language": "en",
+                "transcript": "Keep hot food hot and cold food cold. The danger zone is between 5 and 60 "
+                "degrees Celsius. Check core temperatures with a clean probe and write them on "
+                "the log.",
+            }
+            uploads = {
+                "video_file": Upload("temperature-control.webm", _video()),
+                "captions_file": Upload("temperature-control.vtt", _captions()),
+            }
+        elif kind == "file":
+            fields = {"note": "Print this and keep it by the pass. Tick each line at opening and at close."}
+            uploads = {"document_file": Upload("opening-closing-checklist.pdf", _checklist_pdf())}
+        authoring.add_lesson(course, kind, lesson_title, True, fields, uploads)
+    authoring.set_course_status(course, "published")
+    return course
+
+
+def _rule(
+    name: str,
+    conditions: list[dict[str, str]],
+    *,
+    course: Course | None = None,
+    path: LearningPath | None = None,
+    due_days: int | None = None,
+) -> None:
+    if db.session.scalars(select(EnrollmentRule).where(EnrollmentRule.name == name)).first():
+        return
+    draft = rule_service.RuleDraft(
+        name=name,
+        match="all",
+        conditions=conditions,
+        course=course,
+        path=path,
+        due_mode="after_enrolment" if due_days else "none",
+        due_days=due_days,
+        due_date=None,
+    )
+    rule_service.run_rule(rule_service.save_rule(None, draft))
+
+
+def bistro() -> None:
+    food = _course(
+        "Food Safety Basics",
+        FOOD_SAFETY,
+        category="Food safety",
+        tags=["safety", "kitchen"],
+        minutes=25,
+        description="The four habits that keep our guests safe: clean, separate, cook, chill.",
+    )
+    opening = _course(
+        "Opening and Closing Procedures",
+        OPENING,
+        category="Operations",
+        tags=["operations"],
+        minutes=15,
+        description="How to open and close a Bistro Bello location safely and on time.",
+    )
+    for location in ("Riverside", "Airport"):
+        unit = db.session.scalars(select(OrgUnit).where(OrgUnit.name == location)).first()
+        if unit is not None:
+            _rule(
+                f"{location} crew need Food Safety",
+                [{"field": "org_unit", "op": "is", "value": str(unit.id)}],
+                course=food,
+                due_days=14,
+            )
+    crew = db.session.scalars(select(OrgUnit).where(OrgUnit.name == "Midwest")).first()
+    if crew is not None:
+        _rule(
+            "Every location learns opening and closing",
+            [{"field": "org_unit", "op": "is", "value": str(crew.id)}],
+            course=opening,
+            due_days=30,
+        )
+
+
+def partners() -> None:
+    steps = []
+    for index, (title, kind, body) in enumerate(SELLING, start=1):
+        steps.append(
+            _course(
+                f"Selling Atrium Widgets {index}: {title}",
+                [(kind, title, body)],
+                category="Sales",
+                tags=["sales", "certification"],
+                minutes=10,
+                description=f"Part {index} of the Selling Atrium Widgets path.",
+                self_enroll=False,
+            )
+        )
+    path = db.session.scalars(
+        select(LearningPath).where(LearningPath.title == "Selling Atrium Widgets")
+    ).first()
+    if path is None:
+        path = authoring.create_path(
+            {
+                "title": "Selling Atrium Widgets",
+                "description": "From the product lines to closing: the path every partner "
+                "sales rep completes to sell Atrium Widgets.",
+                "self_enroll": True,
+            }
+        )
+        authoring.set_path_courses(path, [c.id for c in steps])
+        authoring.set_path_status(path, "published")
+    for tier in ("gold", "silver"):
+        group = db.session.scalars(select(Group).where(Group.name == f"{tier.title()} partners")).first()
+        if group is not None:
+            _rule(
+                f"{tier.title()} partners sell Widgets",
+                [{"field": "group", "op": "is", "value": str(group.id)}],
+                path=path,
+                due_days=30 if tier == "gold" else 60,
+            )
+
+
+def onboarding(company: str) -> None:
+    _course(
+        f"Welcome to {company}",
+        ONBOARDING,
+        category="Onboarding",
+        tags=["onboarding"],
+        minutes=10,
+        description="Your first steps: how we work and where to find help.",
+    )

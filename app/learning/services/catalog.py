@@ -1,0 +1,160 @@
+"""What a learner sees: the catalog (search, filters, sorting) and My learning. Constant queries per page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.extensions import db
+from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment
+from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
+
+SORTS = {
+    "title": (Course.title.asc(),),
+    "newest": (Course.created_at.desc(), Course.id.desc()),
+    "shortest": (Course.duration_minutes.asc(), Course.title.asc()),
+}
+PER_PAGE = 24
+
+
+@dataclass
+class CatalogPage:
+    courses: list[Course]
+    total: int
+    page: int
+    per_page: int
+    categories: list[str]
+    tags: list[str]
+    enrollments: dict[int, Enrollment] = field(default_factory=dict)
+    paths: list[LearningPath] = field(default_factory=list)
+
+
+def catalog(
+    viewer: Viewer,
+    *,
+    query: str = "",
+    category: str = "",
+    tag: str = "",
+    sort: str = "title",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> CatalogPage:
+    """One page of the courses *viewer* may see and enrol in, with the facets to filter by."""
+    base = select(Course).where(visible_courses_clause(viewer), Course.listed.is_(True))
+    filtered = base
+    if query.strip():
+        like = f"%{query.strip().lower()}%"
+        filtered = filtered.where(
+            or_(func.lower(Course.title).like(like), func.lower(Course.description).like(like))
+        )
+    if category:
+        filtered = filtered.where(Course.category == category)
+    if tag:
+        filtered = filtered.where(cast(Course.tags, String).like(f'%"{tag.lower()}"%'))
+    total = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+    courses = list(
+        db.session.scalars(
+            filtered.order_by(*SORTS.get(sort, SORTS["title"]))
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
+    )
+    facets = db.session.execute(base.with_only_columns(Course.category, Course.tags)).all()
+    categories = sorted({c for c, _t in facets if c})
+    tags = sorted({t for _c, ts in facets for t in (ts or [])})
+    enrollments = (
+        {
+            e.course_id: e
+            for e in db.session.scalars(
+                select(Enrollment).where(
+                    Enrollment.user_id == viewer.user_id,
+                    Enrollment.withdrawn_at.is_(None),
+                    Enrollment.course_id.in_([c.id for c in courses]),
+                )
+            )
+        }
+        if courses
+        else {}
+    )
+    paths = (
+        list(
+            db.session.scalars(
+                select(LearningPath)
+                .where(visible_paths_clause(viewer))
+                .options(selectinload(LearningPath.steps))
+                .order_by(LearningPath.title)
+            )
+        )
+        if page == 1 and not (query or category or tag)
+        else []
+    )
+    return CatalogPage(
+        courses=courses,
+        total=total,
+        page=page,
+        per_page=per_page,
+        categories=categories,
+        tags=tags,
+        enrollments=enrollments,
+        paths=paths,
+    )
+
+
+@dataclass
+class MyLearning:
+    assigned: list[Enrollment]
+    in_progress: list[Enrollment]
+    completed: list[Enrollment]
+    paths: list[PathEnrollment]
+    suggestions: list[Course]
+    today: date
+
+
+def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
+    """The learner's home: what is assigned (overdue first), in progress, done, and what to try next."""
+    enrollments = list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.user_id == user.id, Enrollment.withdrawn_at.is_(None))
+            .options(selectinload(Enrollment.course))
+            .order_by(Enrollment.enrolled_at.desc())
+        )
+    )
+    assigned, in_progress, completed = [], [], []
+    for enrollment in enrollments:
+        if enrollment.status == EnrollmentStatus.completed.value:
+            completed.append(enrollment)
+        elif enrollment.started_at is None and enrollment.source != "self":
+            assigned.append(enrollment)
+        else:
+            in_progress.append(enrollment)
+    far = date.max
+    assigned.sort(key=lambda e: (e.due_on or far, e.course.title))
+    in_progress.sort(key=lambda e: (e.due_on or far, e.course.title))
+    completed.sort(key=lambda e: e.completed_at or e.enrolled_at, reverse=True)
+    paths = list(
+        db.session.scalars(
+            select(PathEnrollment)
+            .where(PathEnrollment.user_id == user.id, PathEnrollment.withdrawn_at.is_(None))
+            .options(selectinload(PathEnrollment.path).selectinload(LearningPath.steps))
+        )
+    )
+    enrolled_ids = [e.course_id for e in enrollments]
+    suggestion_query = select(Course).where(
+        visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True)
+    )
+    if enrolled_ids:
+        suggestion_query = suggestion_query.where(Course.id.not_in(enrolled_ids))
+    suggestions = list(db.session.scalars(suggestion_query.order_by(Course.created_at.desc()).limit(4)))
+    return MyLearning(
+        assigned=assigned,
+        in_progress=in_progress,
+        completed=completed,
+        paths=paths,
+        suggestions=suggestions,
+        today=today,
+    )

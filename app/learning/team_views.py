@@ -1,0 +1,148 @@
+"""Managers see their people's training (their org-unit subtree and their reports) and assign more."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts import permissions as perms
+from app.accounts.access import require_permission
+from app.accounts.models import OrgUnit, User, UserStatus
+from app.accounts.services import subtree_ids
+from app.errors import ValidationError
+from app.extensions import db
+from app.learning.models import Course, Enrollment
+from app.learning.services import enrollments as enrolling
+from app.learning.services import rules as rule_service
+
+bp = Blueprint("team", __name__, url_prefix="/team")
+
+
+def team_of(manager: User) -> list[User]:
+    """Return the people a manager reaches: their org-unit subtree and everyone below them as manager."""
+    unit_ids: set[int] = set()
+    if manager.org_unit_id is not None:
+        unit = db.session.get(OrgUnit, manager.org_unit_id)
+        if unit is not None:
+            unit_ids = subtree_ids(unit)
+    people = list(db.session.scalars(select(User).where(User.status == UserStatus.active.value)))
+    reports: dict[int | None, list[User]] = {}
+    for person in people:
+        reports.setdefault(person.manager_id, []).append(person)
+    reach: dict[int, User] = {}
+    frontier = [manager.id]
+    while frontier:
+        boss = frontier.pop()
+        for person in reports.get(boss, []):
+            if person.id not in reach:
+                reach[person.id] = person
+                frontier.append(person.id)
+    for person in people:
+        if person.org_unit_id in unit_ids:
+            reach[person.id] = person
+    reach.pop(manager.id, None)
+    return sorted(reach.values(), key=lambda u: u.full_name)
+
+
+@bp.route("/")
+@require_permission(perms.TEAM_VIEW)
+def index() -> Any:
+    today = datetime.now(get_timezone()).date()
+    people = team_of(current_user)
+    ids = [p.id for p in people]
+    enrollments = (
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.user_id.in_(ids), Enrollment.withdrawn_at.is_(None))
+            .options(selectinload(Enrollment.course))
+        ).all()
+        if ids
+        else []
+    )
+    by_person: dict[int, list[Enrollment]] = {}
+    for enrollment in enrollments:
+        by_person.setdefault(enrollment.user_id, []).append(enrollment)
+    show = request.args.get("show", "")
+    rows = []
+    for person in people:
+        items = sorted(
+            by_person.get(person.id, []), key=lambda e: (e.completed_at is not None, e.due_on or today)
+        )
+        overdue = [e for e in items if e.due_on and e.due_on < today and not e.completed_at]
+        if show == "overdue" and not overdue:
+            continue
+        rows.append(
+            {
+                "person": person,
+                "enrollments": items,
+                "overdue": len(overdue),
+                "done": sum(1 for e in items if e.completed_at),
+                "open": sum(1 for e in items if not e.completed_at),
+            }
+        )
+    courses = db.session.scalars(
+        select(Course).where(Course.status == "published").order_by(Course.title)
+    ).all()
+    return render_template(
+        "learning/team.html",
+        rows=rows,
+        today=today,
+        show=show,
+        courses=courses,
+        due_modes=rule_service.DUE_MODES,
+    )
+
+
+@bp.route("/assign", methods=["POST"])
+@require_permission(perms.TEAM_ASSIGN)
+def assign() -> Any:
+    team_ids = {p.id for p in team_of(current_user)}
+    chosen = [int(v) for v in request.form.getlist("people") if v.isdigit()]
+    if not chosen:
+        flash(_("Choose at least one person from your team."), "error")
+        return redirect(url_for("team.index"))
+    if not set(chosen) <= team_ids:
+        abort(404)  # someone outside the manager's reach
+    course_id = request.form.get("course_id", type=int)
+    course = db.session.get(Course, course_id) if course_id else None
+    if course is None:
+        flash(_("Choose a course to assign."), "error")
+        return redirect(url_for("team.index"))
+    people = list(db.session.scalars(select(User).where(User.id.in_(chosen))))
+    try:
+        from datetime import date
+
+        due_date = date.fromisoformat(request.form["due_date"]) if request.form.get("due_date") else None
+        counts = enrolling.enrol_people(
+            people,
+            course,
+            due_mode=request.form.get("due_mode", "none"),
+            due_days=request.form.get("due_days", type=int),
+            due_date=due_date,
+            source="manager",
+            assigned_by=current_user,
+        )
+    except (ValidationError, ValueError) as exc:
+        db.session.rollback()
+        flash(
+            exc.message if isinstance(exc, ValidationError) else _("Enter the due date as YYYY-MM-DD."),
+            "error",
+        )
+        return redirect(url_for("team.index"))
+    flash(
+        _(
+            "“%(title)s” assigned: %(new)d new, %(existing)d already enrolled.",
+            title=course.title,
+            new=counts["created"],
+            existing=counts["existing"],
+        ),
+        "success",
+    )
+    return redirect(url_for("team.index"))

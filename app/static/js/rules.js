@@ -1,0 +1,14 @@
+// Show only the value control that fits what each rule condition looks at (all of them show without JavaScript).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".condition-row").forEach((row) => {
+    const field = row.querySelector("select[name=condition_field]");
+    const update = () => {
+      const kind = field.value === "org_unit" || field.value === "group" ? field.value : "text";
+      row.querySelectorAll("[data-for]").forEach((box) => { box.hidden = box.dataset.for !== kind; });
+      const name = row.querySelector("input[name=condition_name]");
+      if (name) name.closest(".field").hidden = field.value !== "attribute";
+    };
+    field.addEventListener("change", update);
+    update();
+  });
+});
