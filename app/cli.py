@@ -181,6 +181,24 @@ def register_cli(app: Flask) -> None:
         if failed:
             sys.exit(1)
 
+    @app.cli.group("rules")
+    def rules_group() -> None:
+        """Enrolment rules."""
+
+    @rules_group.command("run-all")
+    @click.option("--tenant", "slug", default=None, help="Only this tenant (default: every active tenant).")
+    def run_all_rules(slug: str | None) -> None:
+        """Run every active enrolment rule now (what the nightly job does); print how many were enrolled."""
+        from app.learning.services.rules import run_all_rules as run
+
+        tenants = [_tenant_or_fail(slug)] if slug else [t for t in tenancy.list_tenants() if t.is_active]
+        with acting_as(CLI_ACTOR):
+            for tenant in tenants:
+                with as_tenant(tenant):
+                    enrolled = run()
+                db.session.commit()
+                click.echo(f"{tenant.slug}: {enrolled} enrolled")
+
     @app.cli.command("demo")
     @click.option(
         "--base-url",

@@ -1,4 +1,5 @@
-"""Start an RQ worker for Atrium's queues: ``python -m workers [queue ...]``."""
+"""Start an RQ worker for Atrium's queues: ``python -m workers [queue ...]``; ``python -m workers cron``
+starts the scheduler of periodic work (the nightly rule run at 02:00 UTC)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,23 @@ def main(argv: list[str]) -> int:
             "REDIS_URL is not set: jobs run inline in the web process; no worker is needed.", file=sys.stderr
         )
         return 2
+    if argv[:1] == ["cron"]:
+        from rq.cron import CronScheduler
+
+        from workers.runner import run_job
+
+        with app.app_context():
+            scheduler = CronScheduler(connection=redis_connection(), name="atrium-cron")
+            # Run as a platform job (no tenant): it queues one rule run per tenant.
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "workers.nightly:run_rules_everywhere", [], {}),
+                cron="0 2 * * *",
+                name="nightly-rules",
+            )
+            scheduler.start()
+        return 0
     queues = argv or list(QUEUES)
     with app.app_context():
         # SimpleWorker runs jobs in this process, inside the app context created above.

@@ -151,3 +151,21 @@ def test_any_match_and_attribute_conditions(db, tenant_factory, user_factory):
         assert not matches("all", conditions, by_id[silver.id], population)
         assert matches("any", conditions, by_id[silver.id], population)
     assert RuleDraft
+
+
+def test_nightly_run_enrols_people_who_match_now(app, db, tenant_factory, user_factory, course_factory):
+    from app.learning.services.rules import RuleDraft, save_rule
+
+    tenant, _admin, crew, other, downtown, _ = _bistro(db, tenant_factory, user_factory)
+    course = course_factory(tenant)
+    with as_tenant(tenant):
+        save_rule(None, RuleDraft(name="Downtown", match="all", course=course, path=None, due_mode="none",
+                                  due_days=None, due_date=None,
+                                  conditions=[{"field": "org_unit", "op": "is", "value": str(downtown.id)}]))
+        db.session.commit()
+    assert _enrolled(db, tenant, course) == 0  # saved without running
+    result = app.test_cli_runner().invoke(args=["rules", "run-all", "--tenant", tenant.slug])
+    assert result.exit_code == 0 and f"{tenant.slug}: 3 enrolled" in result.output
+    result = app.test_cli_runner().invoke(args=["rules", "run-all", "--tenant", tenant.slug])
+    assert f"{tenant.slug}: 0 enrolled" in result.output
+    assert other and crew
