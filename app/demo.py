@@ -198,6 +198,9 @@ def load_demo(base_url: str | None = None) -> list[str]:
         with as_tenant(tenant):
             BUILDERS[tenant.slug]()
         db.session.flush()
+    from app.library.demo import load_library_demo
+
+    load_library_demo()
     root = base_url or "http://localhost:5000"
     scheme, _, host = root.partition("://")
     lines.append(f"platform console  {root}/  operator@atrium.example / {DEMO_PASSWORD}")

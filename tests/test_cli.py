@@ -61,6 +61,18 @@ def test_tenants_create_explains_a_bad_or_taken_slug(app):
 
 def test_demo_loads_four_tenants_once_and_prints_where_to_sign_in(app, db, client_for):
     runner = app.test_cli_runner()
+    try:
+        _check_demo(app, db, client_for, runner)
+    finally:
+        # The demo's library package deploys itself to every new tenant; other tests make their own.
+        from app.library.models import LibraryPackage
+
+        for package in db.session.scalars(select(LibraryPackage)):
+            package.auto_deploy = False
+        db.session.commit()
+
+
+def _check_demo(app, db, client_for, runner):
     first = runner.invoke(args=["demo", "--base-url", "http://localhost:5000"])
     assert first.exit_code == 0, first.output
     assert "http://acme.localhost:5000/" in first.output
@@ -86,6 +98,19 @@ def test_demo_loads_four_tenants_once_and_prints_where_to_sign_in(app, db, clien
     assert sign_in(console, "operator@atrium.example", "atrium-demo").status_code == 302
     listing = console.get("/console/").get_data(as_text=True)
     assert "Bistro Bello Crew Training" in listing
+    # Demo learning content: bistro's rules enrolled crew; the library course reached every tenant.
+    from app.learning.models import Course, Enrollment
+
+    with as_tenant(tenants["bistro"]):
+        titles = set(db.session.scalars(select(Course.title)))
+        assert {
+            "Food Safety Basics",
+            "Opening and Closing Procedures",
+            "Security Awareness Essentials",
+        } <= titles
+        assert db.session.scalars(select(Enrollment).where(Enrollment.source == "rule")).first() is not None
+    with as_tenant(tenants["partners"]):
+        assert "Security Awareness Essentials" in set(db.session.scalars(select(Course.title)))
 
 
 def test_custom_domain_serves_the_tenant_once_verified(app, tenant_factory):

@@ -159,9 +159,19 @@ def test_nightly_run_enrols_people_who_match_now(app, db, tenant_factory, user_f
     tenant, _admin, crew, other, downtown, _ = _bistro(db, tenant_factory, user_factory)
     course = course_factory(tenant)
     with as_tenant(tenant):
-        save_rule(None, RuleDraft(name="Downtown", match="all", course=course, path=None, due_mode="none",
-                                  due_days=None, due_date=None,
-                                  conditions=[{"field": "org_unit", "op": "is", "value": str(downtown.id)}]))
+        save_rule(
+            None,
+            RuleDraft(
+                name="Downtown",
+                match="all",
+                course=course,
+                path=None,
+                due_mode="none",
+                due_days=None,
+                due_date=None,
+                conditions=[{"field": "org_unit", "op": "is", "value": str(downtown.id)}],
+            ),
+        )
         db.session.commit()
     assert _enrolled(db, tenant, course) == 0  # saved without running
     result = app.test_cli_runner().invoke(args=["rules", "run-all", "--tenant", tenant.slug])

@@ -17,7 +17,7 @@ from app.tenancy import as_tenant
 
 # Routes served only at the root domain (the platform console) are 404 on a
 # tenant host whatever the id; they are listed so the check still covers them.
-PLATFORM_ONLY_PREFIXES = ("console.",)
+PLATFORM_ONLY_PREFIXES = ("console.", "library.console_")
 
 
 def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> dict[str, int]:
@@ -28,10 +28,94 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         db.session.flush()
         add_group_members(group, [member.id])
         db.session.commit()
-        return {"user_id": member.id, "unit_id": unit.id, "group_id": group.id, "tenant_id": tenant.id}
+    deployment_id, package_id = _foreign_library_deployment(db, tenant)
+    return {
+        "user_id": member.id,
+        "unit_id": unit.id,
+        "group_id": group.id,
+        "tenant_id": tenant.id,
+        "package_id": package_id,
+        "deployment_id": deployment_id,
+        **_foreign_learning(db, tenant, member, unit),
+    }
 
 
-OBJECT_FACTORIES = {"user_id", "unit_id", "group_id", "tenant_id"}
+def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str, int]:
+    """A course with a lesson, an enrollment, a path and a rule in *tenant*."""
+    from app.learning.services import courses as authoring
+    from app.learning.services import rules
+    from app.learning.services.enrollments import enrol
+
+    with as_tenant(tenant):
+        course = authoring.create_course({"title": "Foreign course", "self_enroll": True, "listed": True})
+        lesson = authoring.add_lesson(course, "page", "Foreign lesson", True, {"body": "Theirs."}, {})
+        authoring.set_course_status(course, "published")
+        enrollment, _new = enrol(db.session.merge(member), course)
+        path = authoring.create_path({"title": "Foreign path", "self_enroll": True})
+        authoring.set_path_courses(path, [course.id])
+        authoring.set_path_status(path, "published")
+        rule = rules.save_rule(
+            None,
+            rules.RuleDraft(
+                name="Foreign rule",
+                match="all",
+                course=course,
+                path=None,
+                due_mode="none",
+                due_days=None,
+                due_date=None,
+                conditions=[{"field": "org_unit", "op": "is", "value": str(unit.id)}],
+            ),
+        )
+        db.session.commit()
+        return {
+            "course_id": course.id,
+            "lesson_id": lesson.id,
+            "enrollment_id": enrollment.id,
+            "path_id": path.id,
+            "rule_id": rule.id,
+        }
+
+
+def _foreign_library_deployment(db: Any, tenant: Any) -> tuple[int, int]:
+    """A library package (global, console-only routes) deployed to *tenant*; not deployed automatically."""
+    import uuid
+
+    from app.library import services as library
+
+    package = library.create_package(f"isolation-{uuid.uuid4().hex[:8]}", "Foreign library course")
+    library.update_draft(
+        package.draft,
+        title="Foreign library course",
+        description="",
+        language="en",
+        duration_minutes=0,
+        category=None,
+        tags=(),
+        lessons=[{"kind": "page", "title": "Only theirs", "required": True, "markdown": "Theirs."}],
+    )
+    library.publish(package.draft)
+    deployment = library.deploy(package, tenant)
+    db.session.commit()
+    return deployment.id, package.id
+
+
+# Route arguments that are not object ids, with a valid value.
+OTHER_ARGUMENTS = {"part": "video", "kind": "logo", "token": "x", "filename": "theme.css", "theme": "warm"}
+
+OBJECT_FACTORIES = {
+    "user_id",
+    "unit_id",
+    "group_id",
+    "tenant_id",
+    "package_id",
+    "deployment_id",
+    "course_id",
+    "lesson_id",
+    "enrollment_id",
+    "path_id",
+    "rule_id",
+}
 
 
 def _routes_with_ids(app: Any) -> list[Any]:
@@ -64,7 +148,7 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
     checked = []
     try:
         for rule in _routes_with_ids(app):
-            values = {arg: ids[arg] for arg in rule.arguments}
+            values = {arg: ids.get(arg, OTHER_ARGUMENTS.get(arg)) for arg in rule.arguments}
             path = rule.build(values)[1]
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.open(path, method=method, data={})
@@ -82,10 +166,25 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         db.session.expire_all()
         assert db.session.get(User, ids["user_id"]).status == "active"
         assert len(db.session.get(Group, ids["group_id"]).memberships) == 1
+        from app.learning.models import Course, Enrollment
+
+        assert db.session.get(Course, ids["course_id"]).status == "published"
+        assert db.session.get(Enrollment, ids["enrollment_id"]).withdrawn_at is None
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/users/{user_id}", "/admin/groups/{group_id}", "/admin/org-units/{unit_id}"]
+    "path",
+    [
+        "/admin/users/{user_id}",
+        "/admin/groups/{group_id}",
+        "/admin/org-units/{unit_id}",
+        "/admin/courses/{course_id}",
+        "/admin/courses/{course_id}/lessons/{lesson_id}",
+        "/courses/{course_id}",
+        "/admin/paths/{path_id}",
+        "/admin/rules/{rule_id}",
+        "/admin/courses/{course_id}/enrollments",
+    ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):
     tenant = tenant_factory()

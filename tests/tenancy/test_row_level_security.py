@@ -44,12 +44,15 @@ def _learning_rows(db, user, group):
     from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
 
     package = LibraryPackage(slug=f"rls-{user.tenant_id}", audiences=["employees"])
-    version = LibraryVersion(package=package, number=1, title="Library course", status="published", lessons=[])
+    version = LibraryVersion(
+        package=package, number=1, title="Library course", status="published", lessons=[]
+    )
     db.session.add_all([package, version])
     db.session.flush()
     db.session.add(LibraryDeployment(package_id=package.id, version_id=version.id))
-    course = authoring.create_course({"title": "Scoped course"}, visibility="restricted",
-                                     audiences={"group": [str(group.id)]})
+    course = authoring.create_course(
+        {"title": "Scoped course"}, visibility="restricted", audiences={"group": [str(group.id)]}
+    )
     authoring.add_lesson(course, "page", "Only lesson", True, {"body": "Text."}, {})
     authoring.set_course_status(course, "published")
     path = authoring.create_path({"title": "Scoped path"})
@@ -58,9 +61,16 @@ def _learning_rows(db, user, group):
     path_enrollment, _new = enrol_in_path(user, path)
     enrollment = db.session.scalars(select(Enrollment).where(Enrollment.user_id == user.id)).one()
     record_event(enrollment, db.session.get(Lesson, course.lessons[0].id), "viewed_to_end")
-    draft = rules.RuleDraft(name="Everyone", match="all", conditions=[{"field": "job_title", "op": "contains",
-                                                                       "value": "x"}],
-                            course=course, path=None, due_mode="none", due_days=None, due_date=None)
+    draft = rules.RuleDraft(
+        name="Everyone",
+        match="all",
+        conditions=[{"field": "job_title", "op": "contains", "value": "x"}],
+        course=course,
+        path=None,
+        due_mode="none",
+        due_days=None,
+        due_date=None,
+    )
     rules.save_rule(None, draft)
     assert path_enrollment
 

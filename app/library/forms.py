@@ -1,0 +1,87 @@
+"""Forms for the platform's library console and a tenant's deployed library courses."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.accounts.forms import MultiCheckboxField, as_choices
+
+
+def lesson_kind_choices() -> list:
+    return as_choices([("page", _l("Page")), ("video", _l("Video link"))])
+
+
+def audience_choices() -> list:
+    return as_choices(
+        [
+            ("employees", _l("Employees")),
+            ("partners", _l("Channel partners")),
+            ("franchise", _l("Franchise")),
+            ("customers", _l("Customers")),
+        ]
+    )
+
+
+class NewPackageForm(FlaskForm):
+    slug = StringField(
+        _l("Identifier"), validators=[DataRequired(_l("Choose an identifier.")), Length(max=100)]
+    )
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give the package a title.")), Length(max=200)]
+    )
+
+
+class LibraryLessonForm(Form):
+    """One lesson of a draft; a sub-form repeated in PackageForm (no CSRF of its own)."""
+
+    kind = SelectField(_l("Kind"), choices=lesson_kind_choices())
+    title = StringField(_l("Lesson title"), validators=[Optional(), Length(max=200)])
+    required = BooleanField(_l("Required to complete the course"), default=True)
+    markdown = TextAreaField(_l("Page text (Markdown)"), validators=[Optional()])
+    url = StringField(_l("Video link (https://)"), validators=[Optional(), Length(max=2000)])
+    captions_language = StringField(
+        _l("Captions language"), default="en", validators=[Optional(), Length(max=10)]
+    )
+    transcript = TextAreaField(_l("Transcript"), validators=[Optional()])
+    remove = BooleanField(_l("Remove this lesson when saving"))
+
+
+class PackageForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give the package a title.")), Length(max=200)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    language = SelectField(_l("Language of the content"))
+    duration_minutes = IntegerField(
+        _l("Duration in minutes"),
+        default=0,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100000, message=_l("Enter the duration in whole minutes.")),
+        ],
+    )
+    category = StringField(_l("Category"), validators=[Optional(), Length(max=100)])
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=1000)])
+    lessons = FieldList(FormField(LibraryLessonForm), min_entries=0)
+
+
+class TargetingForm(FlaskForm):
+    audiences = MultiCheckboxField(_l("Audiences that receive it"), choices=audience_choices())
+    partner_tiers = StringField(_l("Partner tiers"), validators=[Optional(), Length(max=500)])
+    auto_deploy = BooleanField(_l("Give it automatically to matching tenants created from now on"))
+
+
+class DeployForm(FlaskForm):
+    tenant_id = SelectField(_l("Tenant"), coerce=int)
