@@ -61,7 +61,16 @@ def test_sign_in_and_every_main_navigation_item_by_keyboard_alone(portal_for, ke
     )  # the fragment survives redirects
 
     labels = page.eval_on_selector_all(".main-nav a", "links => links.map(a => a.textContent.trim())")
-    assert {"Home", "People", "Organisation", "Groups", "Roles", "Branding", "Audit log"} <= set(labels)
+    assert {
+        "My learning",
+        "Catalog",
+        "People",
+        "Organisation",
+        "Groups",
+        "Roles",
+        "Branding",
+        "Audit log",
+    } <= set(labels)
     for label in labels:
         page.keyboard.press("Home")  # not a navigation key here; focus stays put
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
