@@ -20,6 +20,9 @@ SHOTS = [
     ("partners-people-desktop", "partners", "admin@partners.example", "/admin/users", 1280, "en-US"),
     ("partners-org-arabic-phone", "partners", "admin@partners.example", "/admin/groups", 360, "ar"),
     ("acme-user-desktop", "acme", "admin@acme.example", "/admin/users/new", 1280, "de"),
+    ("bistro-my-learning-phone", "bistro", "learner@bistro.example", "/", 360, "en-US"),
+    ("bistro-catalog-desktop", "bistro", "learner@bistro.example", "/catalog", 1280, "en-US"),
+    ("bistro-rules-desktop", "bistro", "admin@bistro.example", "/admin/rules/new", 1280, "en-US"),
 ]
 
 
