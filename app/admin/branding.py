@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_permission
-from app.accounts.forms import as_choices
+from app.accounts.forms import MultiCheckboxField, as_choices
 from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.tenancy import branding as branding_service
@@ -40,11 +40,40 @@ class BrandingForm(FlaskForm):
     )
 
 
+class LocaleSettingsForm(FlaskForm):
+    enabled_locales = MultiCheckboxField(_l("Languages offered"))
+    default_locale = SelectField(_l("Default language"))
+    time_zone = SelectField(_l("Time zone"))
+
+
+def _locale_form() -> LocaleSettingsForm:
+    from zoneinfo import available_timezones
+
+    from app.locales import LOCALE_NAMES
+
+    tenant = g.tenant
+    submitted_here = request.endpoint == "branding.languages"
+    form = (
+        LocaleSettingsForm(prefix="locale")
+        if submitted_here
+        else LocaleSettingsForm(prefix="locale", formdata=None)
+    )
+    form.enabled_locales.choices = as_choices(LOCALE_NAMES.items())
+    form.default_locale.choices = as_choices(LOCALE_NAMES.items())
+    form.time_zone.choices = as_choices((z, z) for z in sorted(available_timezones()))
+    if not submitted_here:
+        form.enabled_locales.data = list(tenant.enabled_locales)
+        form.default_locale.data = tenant.default_locale
+        form.time_zone.data = tenant.time_zone
+    return form
+
+
 def _form() -> BrandingForm:
     tenant = g.tenant
-    form = BrandingForm()
+    fresh = request.method == "GET" or request.endpoint == "branding.languages"
+    form = BrandingForm(formdata=None) if request.endpoint == "branding.languages" else BrandingForm()
     form.theme.choices = as_choices((key, theme.name) for key, theme in available_themes().items())
-    if request.method == "GET":
+    if fresh:
         current = brand_variables(get_theme(tenant.theme), tenant.branding or {})
         form.display_name.data = tenant.display_name
         form.theme.data = tenant.theme if tenant.theme in available_themes() else "default"
@@ -101,7 +130,32 @@ def edit() -> Any:
             return redirect(url_for("branding.edit"))
     context = _preview_context(form.theme.data or "default", form.primary.data or "", form.accent.data or "")
     status = 200 if request.method == "GET" or previewing else 422
-    return render_template("admin/branding.html", form=form, **context), status
+    return render_template("admin/branding.html", form=form, locale_form=_locale_form(), **context), status
+
+
+@bp.route("/languages", methods=["POST"])
+@require_permission(perms.BRANDING_MANAGE)
+def languages() -> Any:
+    """Save the languages the portal offers, its default language and time zone."""
+    from app.tenancy.services import update_locale_settings
+
+    locale_form = _locale_form()
+    if locale_form.validate_on_submit():
+        try:
+            update_locale_settings(
+                g.tenant,
+                enabled_locales=list(locale_form.enabled_locales.data or []),
+                default_locale=locale_form.default_locale.data or "",
+                time_zone=locale_form.time_zone.data or "",
+            )
+        except ValidationError as exc:
+            _apply_error(locale_form, exc)
+        else:
+            flash(_("Languages and time zone are saved."), "success")
+            return redirect(url_for("branding.edit") + "#languages-heading")
+    form = _form()
+    context = _preview_context(form.theme.data or "default", form.primary.data or "", form.accent.data or "")
+    return render_template("admin/branding.html", form=form, locale_form=locale_form, **context), 422
 
 
 @bp.route("/preview", methods=["POST"])

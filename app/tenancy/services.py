@@ -231,3 +231,25 @@ def add_custom_domain(tenant: Tenant, domain: str, *, verified: bool = False) ->
             "tenant.domain_added", target=tenant, after={"domain": domain, "verified": record.verified}
         )
     return record
+
+
+def update_locale_settings(
+    tenant: Tenant, *, enabled_locales: list[str], default_locale: str, time_zone: str
+) -> Tenant:
+    """Choose which languages the portal offers, its default language and its time zone."""
+    enabled = [loc for loc in SUPPORTED_LOCALES if loc in set(enabled_locales)]
+    if not enabled or len(enabled) != len(set(enabled_locales)):
+        raise ValidationError(_("Choose languages from the list."), field="enabled_locales")
+    if default_locale not in enabled:
+        raise ValidationError(
+            _("The default language must be one of the enabled languages."), field="default_locale"
+        )
+    if time_zone not in available_timezones():
+        raise ValidationError(_("“%(tz)s” is not a known time zone.", tz=time_zone), field="time_zone")
+    before = tenant_snapshot(tenant)
+    tenant.enabled_locales, tenant.default_locale, tenant.time_zone = enabled, default_locale, time_zone
+    after = tenant_snapshot(tenant)
+    if before != after:
+        with context.as_tenant(tenant.id):
+            audit.record("tenant.locale_settings_changed", target=tenant, before=before, after=after)
+    return tenant

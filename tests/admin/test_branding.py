@@ -158,3 +158,37 @@ def test_favicon_is_shrunk_to_64_pixels(tenant_factory, user_factory, client_for
 def test_branding_page_is_for_admins_only(tenant_factory, user_factory, client_for):
     tenant = tenant_factory()
     assert client_for(tenant, user_factory(tenant)).get("/admin/branding").status_code == 403
+
+
+def test_admin_chooses_languages_default_and_time_zone(db, tenant_factory, user_factory, client_for):
+    tenant, client = _admin_client(tenant_factory, user_factory, client_for)
+    token = csrf_token(client, "/admin/branding")
+    response = client.post(
+        "/admin/branding/languages",
+        data={
+            "locale-csrf_token": token,
+            "csrf_token": token,
+            "locale-enabled_locales": ["en", "es", "ar"],
+            "locale-default_locale": "es",
+            "locale-time_zone": "Europe/Madrid",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(tenant)
+    assert tenant.enabled_locales == ["en", "es", "ar"] and tenant.default_locale == "es"
+    assert tenant.time_zone == "Europe/Madrid"
+    assert '<html lang="es"' in client_for(tenant).get("/sign-in").get_data(as_text=True)
+    refused = client.post(
+        "/admin/branding/languages",
+        data={
+            "csrf_token": token,
+            "locale-enabled_locales": ["en"],
+            "locale-default_locale": "fr",
+            "locale-time_zone": "Europe/Madrid",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert refused.status_code == 422
+    assert "The default language must be one of the enabled languages." in refused.get_data(as_text=True)
+    db.session.refresh(tenant)
+    assert tenant.default_locale == "es"
