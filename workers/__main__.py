@@ -38,7 +38,8 @@ def main(argv: list[str]) -> int:
     queues = argv or list(QUEUES)
     with app.app_context():
         # SimpleWorker runs jobs in this process, inside the app context created above.
-        worker = SimpleWorker(queues, connection=redis_connection())
+        # A 60 s TTL makes an idle worker refresh its heartbeat every 45 s, well inside /readyz's window.
+        worker = SimpleWorker(queues, connection=redis_connection(), worker_ttl=60)
         worker.work(with_scheduler=True)
     return 0
 
