@@ -596,3 +596,62 @@ def edit_path(path_id: int | None = None) -> Any:
     return render_template(
         "learning/admin/path_form.html", form=form, path=path, courses=all_courses, positions=positions
     ), status
+
+
+@bp.route("/paths/<int:path_id>/enrollments", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def path_enrollments(path_id: int) -> Any:
+    """Enrol people, a group or an org unit in a path; its courses follow as they unlock."""
+    from app.learning.models import PathEnrollment
+
+    path = get_or_404(LearningPath, path_id)
+    form = _enrol_form()
+    if form.validate_on_submit():
+        people = enrolling.people_for(
+            user_ids=form.people.data or [],
+            group_id=int(form.group_id.data) if form.group_id.data else None,
+            org_unit_id=int(form.org_unit_id.data) if form.org_unit_id.data else None,
+        )
+        if not people:
+            form.form_errors.append(_("Choose people, a group or an organisation unit."))
+        else:
+            created = existing = 0
+            try:
+                for person in people:
+                    due = enrolling.due_date_for(
+                        person,
+                        form.due_mode.data or "none",
+                        days=form.due_days.data,
+                        fixed=form.due_date.data,
+                    )
+                    _pe, new = enrolling.enrol_in_path(person, path, due_on=due, assigned_by=current_user)
+                    created += int(new)
+                    existing += int(not new)
+            except ValidationError as exc:
+                db.session.rollback()
+                _apply_error(form, exc)
+            else:
+                flash(
+                    _(
+                        "%(new)d enrolled; %(existing)d were already enrolled.",
+                        new=created,
+                        existing=existing,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("authoring.path_enrollments", path_id=path.id))
+    rows = db.session.scalars(
+        select(PathEnrollment)
+        .where(PathEnrollment.path_id == path.id)
+        .order_by(PathEnrollment.enrolled_at.desc())
+    ).all()
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([r.user_id for r in rows])))}
+    status = 200 if request.method == "GET" else 422
+    return render_template(
+        "learning/admin/path_enrollments.html",
+        path=path,
+        form=form,
+        enrollments=rows,
+        users=users,
+        q=request.args.get("q", ""),
+    ), status

@@ -196,6 +196,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "authoring.edit_rule": f"/admin/rules/{data['rule']}",
         "authoring.paths": "/admin/paths",
         "authoring.edit_path": f"/admin/paths/{data['path']}",
+        "authoring.path_enrollments": f"/admin/paths/{data['path']}/enrollments",
         "library.tenant_deployments": "/admin/library",
     }
 

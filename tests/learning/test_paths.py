@@ -56,3 +56,42 @@ def test_a_path_cannot_be_published_with_draft_courses(db, tenant_factory, cours
         with pytest.raises(ValidationError, match="Publish these courses first"):
             authoring.set_path_status(path, "published")
         db.session.rollback()
+
+
+def test_admin_enrols_a_group_in_a_path(db, tenant_factory, user_factory, course_factory, client_for):
+    from app.accounts.services import add_group_members, create_group
+    from tests.conftest import csrf_token
+
+    tenant = tenant_factory()
+    first = course_factory(tenant, "Widgets 101", lessons=1)
+    second = course_factory(tenant, "Discovery", lessons=1)
+    reps = [user_factory(tenant) for _ in range(2)]
+    with as_tenant(tenant):
+        path = authoring.create_path({"title": "Selling Widgets"})
+        authoring.set_path_courses(path, [first.id, second.id])
+        authoring.set_path_status(path, "published")
+        group = create_group("Gold partners")
+        db.session.flush()
+        add_group_members(group, [r.id for r in reps])
+        db.session.commit()
+    admin = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    url = f"/admin/paths/{path.id}/enrollments"
+    response = admin.post(
+        url,
+        data={
+            "csrf_token": csrf_token(admin, url),
+            "group_id": str(group.id),
+            "due_mode": "after_enrolment",
+            "due_days": "30",
+        },
+    )
+    assert response.status_code == 302
+    assert "2 enrolled; 0 were already enrolled." in admin.get(url).get_data(as_text=True)
+    with as_tenant(tenant):
+        courses = set(
+            db.session.scalars(
+                select(Enrollment.course_id).where(Enrollment.user_id.in_([r.id for r in reps]))
+            )
+        )
+        assert courses == {first.id}  # the second course waits until the first is complete
+        assert all(pe.due_on is not None for pe in db.session.scalars(select(PathEnrollment)))
