@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install assets lint typecheck test-postgres worker translations clean
+.PHONY: run test install assets lint typecheck test-postgres worker translations clean bench-smoke
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## A few-second run of the benchmark scripts on a tiny dataset (the real numbers: bench/README.md).
+bench-smoke: install
+	rm -f /tmp/atrium-smoke.sqlite3 /tmp/atrium-smoke.json
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/generate.py --tenants 1 --users 30 --courses 8 \
+	    --enrollments 60 --database-url sqlite:////tmp/atrium-smoke.sqlite3 --manifest /tmp/atrium-smoke.json
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/run.py --manifest /tmp/atrium-smoke.json --warmup 1 --repeat 2
 
 ## The same suite against the PostgreSQL and Redis on this machine.
 test-postgres:

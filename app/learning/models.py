@@ -90,6 +90,11 @@ class Audience(TenantScoped, Model):
     """Who may see a restricted course or path: a group, an org unit (with its subtree) or a job title."""
 
     __tablename__ = "course_audiences"
+    # Visibility checks look audiences up by course (or path) within a tenant.
+    __table_args__ = (
+        Index("ix_course_audiences_tenant_course", "tenant_id", "course_id"),
+        Index("ix_course_audiences_tenant_path", "tenant_id", "path_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)

@@ -1,0 +1,63 @@
+"""What the generator and the benchmark share: where the data lives, the manifest, and the app they load."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+DATA_DIR = BENCH_DIR / ".data"
+DEFAULT_SQLITE_PATH = DATA_DIR / "atrium-bench.sqlite3"
+# The one account per tenant the benchmark signs in as; bulk users have no password at all.
+LEARNER_PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway account in a generated benchmark database
+
+# The scripts run as `python bench/<script>.py`, so the repository root is not on the path by itself.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def manifest_path(dialect: str) -> Path:
+    return DATA_DIR / f"{dialect}.json"
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist: run bench/generate.py first")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Name the psycopg driver in a PostgreSQL URL, as the app's own settings do for DATABASE_URL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_bench_app(database_url: str, migration_url: str | None = None) -> Any:
+    """Create the Atrium app against the benchmark database, quiet and with jobs inline."""
+    # Keep the generated secret key and any uploads away from the developer's own instance/ folder.
+    os.environ.setdefault("ATRIUM_INSTANCE_PATH", str(DATA_DIR / "instance"))
+    from app import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
+            "MIGRATION_DATABASE_URL": sqlalchemy_url(migration_url or database_url),
+            "REDIS_URL": None,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            # One log line per request would be measured along with the request.
+            "LOG_LEVEL": "WARNING",
+            "MAIL_SERVER": None,
+        }
+    )

@@ -1,0 +1,793 @@
+"""Build a realistic Atrium dataset quickly, for the catalog and My learning benchmarks.
+
+    .venv/bin/python bench/generate.py                     # 3 tenants, 20k users, 1k courses, 100k enrolments
+    .venv/bin/python bench/generate.py --tenants 1 --users 30 --courses 8 --enrollments 60   # a smoke run
+    .venv/bin/python bench/generate.py --postgres-admin-url postgresql://postgres@127.0.0.1:5432/postgres
+
+Tenants and one learner per tenant (with a password) go through the real services, so built-in
+roles and audit chains exist; everything else is written with bulk INSERTs in batches. SQLite by
+default (a fresh file under bench/.data/); PostgreSQL with --postgres-admin-url (a fresh database
+with the owner and application roles) or --database-url/--migration-url (a prepared, empty one).
+The manifest the benchmark reads is written to bench/.data/<dialect>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from bench_app import (
+    DEFAULT_SQLITE_PATH,
+    LEARNER_PASSWORD,
+    create_bench_app,
+    manifest_path,
+    sqlalchemy_url,
+    write_manifest,
+)
+
+BATCH = 5000
+SEARCH_TERM = "safety"
+
+TENANT_SHAPES = [
+    ("bench-retail", "Bench Retail Group", "employees"),
+    ("bench-partners", "Bench Partner Network", "partners"),
+    ("bench-franchise", "Bench Franchise Kitchens", "franchise"),
+    ("bench-academy", "Bench Customer Academy", "customers"),
+]
+# fmt: off
+FIRST_NAMES = [
+    "Ada", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jamal", "Kira", "Liam",
+    "Maya", "Noah", "Olu", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Victor", "Wen", "Ximena",
+    "Yusuf", "Zoe", "Amir", "Beatriz", "Chen", "Dara", "Emeka", "Fatima", "Goran", "Hana", "Ivan",
+    "Jun",
+]
+LAST_NAMES = [
+    "Adams", "Baker", "Costa", "Dubois", "Eze", "Fischer", "Garcia", "Haddad", "Ito", "Jensen",
+    "Kowalski", "Lopez", "Mendes", "Nakamura", "Okafor", "Petrov", "Quispe", "Rossi", "Silva", "Tanaka",
+    "Umar", "Varga", "Weber", "Xu", "Yilmaz", "Zhang", "Murphy", "Nguyen", "Schmidt", "Kaur",
+]
+JOB_TITLES = [
+    "Sales associate",
+    "Cashier",
+    "Line cook",
+    "Shift supervisor",
+    "Warehouse operative",
+    "Customer service agent",
+    "Account executive",
+    "Field technician",
+    "Barista",
+    "Delivery driver",
+    "HR coordinator",
+    "Software engineer",
+    "Store manager",
+    "Regional manager",
+    "Partner sales rep",
+    "Channel manager",
+    "Accountant",
+    "Marketing specialist",
+]
+DEPARTMENTS = ["Front of house", "Back of house", "Sales floor", "Stockroom"]
+REGIONS = ["North", "South", "East", "West", "Central", "Coastal", "Highlands", "Metro", "Valley", "Lakes"]
+GROUP_KINDS = ["Cohort", "Team", "Project", "Mentoring circle", "Committee", "Guild", "Partner tier"]
+SUBJECTS = [
+    ("Food Safety", "Safety"),
+    ("Workplace Safety", "Safety"),
+    ("Fire Safety", "Safety"),
+    ("Forklift Safety", "Safety"),
+    ("First Aid", "Safety"),
+    ("Manual Handling", "Safety"),
+    ("Allergen Awareness", "Safety"),
+    ("Data Privacy", "Compliance"),
+    ("Anti-Bribery", "Compliance"),
+    ("Code of Conduct", "Compliance"),
+    ("Harassment Prevention", "Compliance"),
+    ("Export Controls", "Compliance"),
+    ("Cybersecurity Basics", "Technology"),
+    ("Spreadsheets", "Technology"),
+    ("Point of Sale", "Operations"),
+    ("Inventory Counts", "Operations"),
+    ("Opening and Closing", "Operations"),
+    ("Customer Service", "Customers"),
+    ("Handling Complaints", "Customers"),
+    ("Product Knowledge", "Sales"),
+    ("Negotiation", "Sales"),
+    ("Solution Selling", "Sales"),
+    ("Coaching Conversations", "Leadership"),
+    ("Leading a Shift", "Leadership"),
+    ("Giving Feedback", "Leadership"),
+    ("Inclusive Hiring", "People"),
+    ("Onboarding New Starters", "People"),
+    ("Time Management", "Personal effectiveness"),
+    ("Presentation Skills", "Personal effectiveness"),
+    ("Conflict Resolution", "Personal effectiveness"),
+]
+PREFIXES = ["", "Introduction to ", "Advanced ", "Essentials of ", "Refresher: ", "Practical ", "Mastering "]
+SUFFIXES = ["", " 101", " for Managers", " for New Starters", " (2025 update)", " in Practice", ": Part 2"]
+TAGS = [
+    "safety", "compliance", "mandatory", "onboarding", "leadership", "sales", "kitchen", "retail",
+    "warehouse", "customer", "privacy", "security", "gdpr", "ethics", "excel", "communication",
+    "coaching", "hiring", "inventory", "pos", "food", "allergens", "fire", "first-aid", "forklift",
+    "negotiation", "product", "partners", "certification", "refresher", "annual", "managers",
+    "new-starters", "video", "quick-win", "soft-skills", "operations", "finance", "marketing",
+]
+# fmt: on
+SENTENCES = [
+    "This course covers the everyday habits that make {subject} second nature on every shift.",
+    "You will practise with real situations from stores, kitchens and customer calls.",
+    "Short pages you can finish on a phone between tasks, with a checklist to keep.",
+    "Managers use it to bring new starters up to standard in their first weeks.",
+    "Updated for this year's regulations and the questions inspectors ask most often.",
+    "Learn what good looks like, what to avoid, and who to ask when you are unsure about {subject}.",
+    "Includes the common mistakes we see and how colleagues fixed them.",
+]
+LESSON_TITLES = [
+    "Why it matters",
+    "The basics",
+    "What good looks like",
+    "Common mistakes",
+    "A day on the job",
+    "When something goes wrong",
+    "Checklist",
+    "Recap",
+]
+LESSON_BODY = """\
+## {title}
+
+{subject} is part of everyone's job here. This page walks through what to do, step by step, and why each step
+matters for you, your colleagues and our customers.
+
+- Check before you start: equipment, signage and the log.
+- Ask when you are unsure; nobody is expected to guess.
+- Write down what you did, so the next shift knows.
+
+> Tip: keep this page open on your phone the first few times you do it for real.
+
+When you reach the end of the page, the lesson counts as done.
+"""
+
+
+@dataclass
+class Sizes:
+    users: int
+    courses: int
+    enrollments: int
+
+
+@dataclass
+class TenantResult:
+    slug: str
+    tenant_id: int
+    users: int
+    learner_email: str
+    learner_course_id: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def split(total: int, weights: Sequence[float]) -> list[int]:
+    """Share *total* by *weights* with the largest-remainder method, so the parts add up exactly."""
+    raw = [total * w / sum(weights) for w in weights]
+    parts = [int(r) for r in raw]
+    for index in sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)[: total - sum(parts)]:
+        parts[index] += 1
+    return parts
+
+
+def batches(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), BATCH):
+        yield rows[start : start + BATCH]
+
+
+def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk INSERT *rows* (dicts with the same keys) in batches.
+
+    ``render_nulls`` keeps None values in the parameters: without it the ORM groups rows by which
+    columns are None and sends each small group on its own, dozens of times slower.
+    """
+    from sqlalchemy import insert
+
+    from app.extensions import db
+
+    for chunk in batches(rows):
+        db.session.execute(insert(model).execution_options(render_nulls=True), chunk)
+
+
+def insert_returning_ids(model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Bulk INSERT *rows* and return their new ids in the same order."""
+    from sqlalchemy import insert
+
+    from app.extensions import db
+
+    ids: list[int] = []
+    for chunk in batches(rows):
+        statement = (
+            insert(model)
+            .returning(model.id, sort_by_parameter_order=True)
+            .execution_options(render_nulls=True)
+        )
+        ids.extend(db.session.scalars(statement, chunk))
+    return ids
+
+
+class TenantBuilder:
+    """Fill one tenant: organisation, people, groups, catalog, enrolments and progress."""
+
+    def __init__(self, rng: random.Random, tenant: Any, sizes: Sizes, now: datetime) -> None:
+        self.rng = rng
+        self.tenant = tenant
+        self.tid: int = tenant.id
+        self.sizes = sizes
+        self.now = now
+        self.today = now.date()
+        self.counts: dict[str, int] = {}
+
+    def ago(self, max_days: int, min_days: int = 0) -> datetime:
+        seconds = self.rng.randint(min_days * 86400, max(min_days, max_days) * 86400)
+        return self.now - timedelta(seconds=seconds)
+
+    def build(self) -> TenantResult:
+        from sqlalchemy import select
+
+        from app.accounts.models import Role
+        from app.extensions import db
+
+        self.roles = dict(db.session.execute(select(Role.key, Role.id)).all())
+        self.build_organisation()
+        self.build_groups()
+        self.build_people()
+        self.build_catalog()
+        learner_course_id = self.build_enrollments()
+        return TenantResult(
+            slug=self.tenant.slug,
+            tenant_id=self.tid,
+            users=self.sizes.users,
+            learner_email=self.learner_email,
+            learner_course_id=learner_course_id,
+            counts=self.counts,
+        )
+
+    # -- organisation -------------------------------------------------------------------------------
+
+    def build_organisation(self) -> None:
+        from app.accounts.models import OrgUnit
+
+        users = self.sizes.users
+        n_regions = min(len(REGIONS), max(1, users // 2000))
+        n_locations = max(1, min(400, users // 60))
+        created = self.now - timedelta(days=900)
+        regions = [
+            {
+                "tenant_id": self.tid,
+                "name": f"{name} region",
+                "kind": "region",
+                "code": f"R{i:02d}",
+                "parent_id": None,
+                "created_at": created,
+            }
+            for i, name in enumerate(REGIONS[:n_regions], start=1)
+        ]
+        self.region_ids = insert_returning_ids(OrgUnit, regions)
+        locations = [
+            {
+                "tenant_id": self.tid,
+                "name": f"Location {i:04d}",
+                "kind": "location",
+                "code": f"L{i:04d}",
+                "parent_id": self.region_ids[i % n_regions],
+                "created_at": created,
+            }
+            for i in range(1, n_locations + 1)
+        ]
+        self.location_ids = insert_returning_ids(OrgUnit, locations)
+        departments = [
+            {
+                "tenant_id": self.tid,
+                "name": name,
+                "kind": "department",
+                "code": None,
+                "parent_id": location_id,
+                "created_at": created,
+            }
+            for location_id in self.location_ids
+            for name in DEPARTMENTS
+        ]
+        self.department_ids = insert_returning_ids(OrgUnit, departments)
+        self.department_location = {
+            dep: self.location_ids[i // len(DEPARTMENTS)] for i, dep in enumerate(self.department_ids)
+        }
+        self.counts["org_units"] = len(regions) + len(locations) + len(departments)
+
+    def build_groups(self) -> None:
+        from app.accounts.models import Group
+
+        n_groups = max(2, min(300, self.sizes.users // 150))
+        rows = [
+            {
+                "tenant_id": self.tid,
+                "name": f"{GROUP_KINDS[i % len(GROUP_KINDS)]} {i:03d}",
+                "description": "Generated for the benchmark.",
+                "created_at": self.ago(700, 30),
+            }
+            for i in range(1, n_groups + 1)
+        ]
+        self.group_ids = insert_returning_ids(Group, rows)
+        self.counts["groups"] = n_groups
+
+    # -- people -------------------------------------------------------------------------------------
+
+    def user_row(self, n: int, org_unit_id: int, job_title: str, manager_id: int | None) -> dict[str, Any]:
+        from app.accounts.models import new_session_token
+
+        rng = self.rng
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        created = self.ago(900, 1)
+        deactivated = rng.random() < 0.03
+        return {
+            "tenant_id": self.tid,
+            "email": f"{first.lower()}.{last.lower()}.{n}@{self.tenant.slug}.example",
+            "full_name": f"{first} {last}",
+            "employee_id": f"E{n:06d}",
+            "job_title": job_title,
+            "org_unit_id": org_unit_id,
+            "manager_id": manager_id,
+            "locale": rng.choice([None, None, None, "en", "es", "fr", "de"]),
+            "time_zone": None,
+            "hire_date": (created - timedelta(days=rng.randint(0, 3000))).date(),
+            "status": "deactivated" if deactivated else "active",
+            "attributes": {"employment": rng.choice(["full-time", "part-time", "contractor"])},
+            "password_hash": None,
+            "session_token": new_session_token(),
+            "failed_logins": 0,
+            "created_at": created,
+            "updated_at": created,
+            "deactivated_at": self.ago(200) if deactivated else None,
+        }
+
+    def build_people(self) -> None:
+        from app.accounts.models import GroupMembership, RoleAssignment, User
+        from app.accounts.services import create_user
+
+        rng = self.rng
+        bulk = max(0, self.sizes.users - 1)  # the signed-in learner is the last one
+        n_managers = min(len(self.location_ids), bulk // 10)
+        managers = [self.user_row(n, self.location_ids[n], "Store manager", None) for n in range(n_managers)]
+        manager_ids = insert_returning_ids(User, managers)
+        manager_of = dict(zip(self.location_ids, manager_ids, strict=False))
+        staff = []
+        for n in range(n_managers, bulk):
+            department = rng.choice(self.department_ids)
+            title = rng.choice(JOB_TITLES[:12])
+            staff.append(
+                self.user_row(n, department, title, manager_of.get(self.department_location[department]))
+            )
+        staff_ids = insert_returning_ids(User, staff)
+        self.user_ids = manager_ids + staff_ids
+
+        # The account the benchmark signs in as: an ordinary learner in a department, in two groups.
+        department = self.department_ids[0]
+        self.learner_email = f"learner@{self.tenant.slug}.example"
+        learner = create_user(
+            self.learner_email,
+            "Bench Learner",
+            password=LEARNER_PASSWORD,
+            job_title=JOB_TITLES[0],
+            org_unit_id=department,
+            manager_id=manager_of.get(self.department_location[department]),
+        )
+        self.learner_id = learner.id
+
+        assignments = [
+            {"tenant_id": self.tid, "user_id": uid, "role_id": self.roles["learner"], "created_at": self.now}
+            for uid in self.user_ids
+        ]
+        assignments += [
+            {"tenant_id": self.tid, "user_id": uid, "role_id": self.roles["manager"], "created_at": self.now}
+            for uid in manager_ids
+        ]
+        insert_rows(RoleAssignment, assignments)
+
+        memberships = []
+        for uid in self.user_ids:
+            for gid in rng.sample(self.group_ids, k=min(len(self.group_ids), rng.choice([0, 1, 1, 2, 3]))):
+                memberships.append(
+                    {"tenant_id": self.tid, "group_id": gid, "user_id": uid, "created_at": self.ago(400)}
+                )
+        self.learner_groups = self.group_ids[:2]
+        memberships += [
+            {"tenant_id": self.tid, "group_id": gid, "user_id": self.learner_id, "created_at": self.now}
+            for gid in self.learner_groups
+        ]
+        insert_rows(GroupMembership, memberships)
+        self.counts["users"] = len(self.user_ids) + 1
+        self.counts["role_assignments"] = len(assignments) + 1
+        self.counts["group_memberships"] = len(memberships)
+
+    # -- catalog ------------------------------------------------------------------------------------
+
+    def build_catalog(self) -> None:
+        from app.learning.lesson_kinds import render_markdown
+        from app.learning.models import Audience, Course, LearningPath, Lesson, PathStep
+
+        rng = self.rng
+        n_courses = self.sizes.courses
+        rows, seen = [], set()
+        for i in range(n_courses):
+            subject, category = SUBJECTS[i % len(SUBJECTS)]
+            title = f"{rng.choice(PREFIXES)}{subject}{rng.choice(SUFFIXES)}"
+            if title in seen:
+                title = f"{title} — module {i}"
+            seen.add(title)
+            roll = rng.random()
+            status = "published" if roll < 0.9 else ("draft" if roll < 0.95 else "archived")
+            created = self.ago(1000, 20)
+            description = " ".join(s.format(subject=subject.lower()) for s in rng.sample(SENTENCES, 3))
+            rows.append(
+                {
+                    "tenant_id": self.tid,
+                    "title": title,
+                    "description": description,
+                    "category": category,
+                    "tags": sorted(set(rng.sample(TAGS, rng.randint(1, 4)))),
+                    "language": "en",
+                    "duration_minutes": rng.choice([5, 10, 15, 20, 30, 45, 60, 90]),
+                    "status": status,
+                    "visibility": "restricted" if rng.random() < 0.2 else "everyone",
+                    "self_enroll": rng.random() < 0.8,
+                    "listed": rng.random() < 0.95,
+                    "deployment_id": None,
+                    "library_version_id": None,
+                    "created_at": created,
+                    "updated_at": created + timedelta(days=rng.randint(0, 15)),
+                }
+            )
+        course_ids = insert_returning_ids(Course, rows)
+        self.published = [
+            cid for cid, row in zip(course_ids, rows, strict=True) if row["status"] == "published"
+        ]
+        self.course_created = {cid: row["created_at"] for cid, row in zip(course_ids, rows, strict=True)}
+
+        pages = {
+            (subject, title): {"markdown": body, "html": render_markdown(body)}
+            for subject, _category in SUBJECTS
+            for title in LESSON_TITLES
+            for body in [LESSON_BODY.format(title=title, subject=subject)]
+        }
+        lesson_rows = []
+        for index, cid in enumerate(course_ids):
+            subject = SUBJECTS[index % len(SUBJECTS)][0]
+            titles = [
+                *LESSON_TITLES[:2],
+                *rng.sample(LESSON_TITLES[2:-1], rng.randint(0, 3)),
+                LESSON_TITLES[-1],
+            ]
+            for position, title in enumerate(titles, start=1):
+                lesson_rows.append(
+                    {
+                        "tenant_id": self.tid,
+                        "course_id": cid,
+                        "library_version_id": None,
+                        "position": position,
+                        "kind": "page",
+                        "title": title,
+                        "required": True,
+                        "content": pages[(subject, title)],
+                    }
+                )
+        lesson_ids = insert_returning_ids(Lesson, lesson_rows)
+        self.lessons: dict[int, list[int]] = {}
+        for lesson_id, row in zip(lesson_ids, lesson_rows, strict=True):
+            self.lessons.setdefault(row["course_id"], []).append(lesson_id)
+
+        # Restricted courses: to a group, a region or location (with its subtree), or a job title.
+        audience_rows = []
+        for cid, row in zip(course_ids, rows, strict=True):
+            if row["visibility"] != "restricted":
+                continue
+            for _n in range(rng.randint(1, 3)):
+                kind = rng.choice(["group", "group", "org_unit", "job_title"])
+                if kind == "group":
+                    value = str(rng.choice(self.group_ids))
+                elif kind == "org_unit":
+                    value = str(rng.choice(self.region_ids + self.location_ids))
+                else:
+                    value = rng.choice(JOB_TITLES).casefold()
+                audience_rows.append(
+                    {"tenant_id": self.tid, "course_id": cid, "path_id": None, "kind": kind, "value": value}
+                )
+        unique_audiences = list({(r["course_id"], r["kind"], r["value"]): r for r in audience_rows}.values())
+        insert_rows(Audience, unique_audiences)
+
+        # A few learning paths of published courses, as the catalog's first page shows them.
+        n_paths = max(1, n_courses // 100) if len(self.published) >= 3 else 0
+        path_rows = [
+            {
+                "tenant_id": self.tid,
+                "title": f"{SUBJECTS[i % len(SUBJECTS)][0]} path {i + 1}",
+                "description": "A sequence of related courses.",
+                "category": SUBJECTS[i % len(SUBJECTS)][1],
+                "status": "published",
+                "visibility": "everyone",
+                "self_enroll": True,
+                "created_at": self.ago(500),
+            }
+            for i in range(n_paths)
+        ]
+        path_ids = insert_returning_ids(LearningPath, path_rows)
+        step_rows = [
+            {"tenant_id": self.tid, "path_id": pid, "course_id": cid, "position": position}
+            for pid in path_ids
+            for position, cid in enumerate(rng.sample(self.published, min(len(self.published), 4)), start=1)
+        ]
+        insert_rows(PathStep, step_rows)
+        self.counts.update(
+            courses=len(course_ids),
+            lessons=len(lesson_ids),
+            course_audiences=len(unique_audiences),
+            learning_paths=len(path_ids),
+        )
+
+    # -- enrolments and progress --------------------------------------------------------------------
+
+    def enrollment(self, user_id: int, course_id: int, kind: str) -> tuple[dict[str, Any], list[dict]]:
+        """One enrolment of *kind* (completed, started, assigned) and its lesson progress rows."""
+        rng = self.rng
+        lessons = self.lessons[course_id]
+        source = rng.choices(["rule", "manual", "self", "manager"], weights=[40, 20, 35, 5])[0]
+        if kind == "assigned" and source == "self":
+            source = "rule"
+        earliest = max(1, (self.now - self.course_created[course_id]).days)
+        row: dict[str, Any] = {
+            "tenant_id": self.tid,
+            "user_id": user_id,
+            "course_id": course_id,
+            "path_enrollment_id": None,
+            "library_version_id": None,
+            "status": "active",
+            "source": source,
+            "rule_id": None,
+            "assigned_by_id": None,
+            "due_on": None,
+            "enrolled_at": None,
+            "started_at": None,
+            "completed_at": None,
+            "withdrawn_at": None,
+            "last_lesson_id": None,
+            "progress_percent": 0,
+        }
+        progress: list[dict[str, Any]] = []
+        has_due = source != "self" or rng.random() < 0.1
+        if kind == "completed":
+            enrolled = self.ago(min(earliest, 720), 2)
+            completed = min(self.now, enrolled + timedelta(days=rng.randint(0, 45), hours=rng.randint(1, 20)))
+            row.update(status="completed", enrolled_at=enrolled, completed_at=completed, progress_percent=100)
+            row["started_at"] = enrolled + (completed - enrolled) / 4
+            row["last_lesson_id"] = lessons[-1]
+            done = len(lessons)
+            if has_due:
+                row["due_on"] = completed.date() + timedelta(days=rng.randint(-5, 30))
+        else:
+            enrolled = self.ago(min(earliest, 150), 1)
+            row["enrolled_at"] = enrolled
+            done = 0
+            if kind == "started":
+                done = rng.randint(0, len(lessons) - 1)
+                row["started_at"] = min(self.now, enrolled + timedelta(days=rng.randint(0, 10)))
+                row["last_lesson_id"] = lessons[done]
+                row["progress_percent"] = round(100 * done / len(lessons))
+            if has_due:
+                overdue = rng.random() < 0.25
+                offset = -rng.randint(1, 60) if overdue else rng.randint(0, 90)
+                row["due_on"] = self.today + timedelta(days=offset)
+        if row["started_at"] is not None:
+            step = ((row["completed_at"] or self.now) - row["started_at"]) / (len(lessons) + 1)
+            for index, lesson_id in enumerate(lessons[: done + 1] if kind == "started" else lessons):
+                started = row["started_at"] + step * index
+                finished = index < done
+                progress.append(
+                    {
+                        "tenant_id": self.tid,
+                        "lesson_id": lesson_id,
+                        "percent": 100 if finished else 0,
+                        "started_at": started,
+                        "completed_at": started + step / 2 if finished else None,
+                    }
+                )
+        return row, progress
+
+    def build_enrollments(self) -> int | None:
+        from app.learning.models import Enrollment, LessonProgress
+
+        rng = self.rng
+        if not self.published:
+            self.counts.update(enrollments=0, lesson_progress=0)
+            return None
+        # Popular courses get most enrolments (a Zipf-like tail), as in any real catalog.
+        popularity = self.published[:]
+        rng.shuffle(popularity)
+        cumulative = list(accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(popularity))))
+
+        learner_total = min(
+            len(self.published), 20, max(4, self.sizes.enrollments // 10), self.sizes.enrollments
+        )
+        target = max(0, self.sizes.enrollments - learner_total)
+        people = self.user_ids or []
+        per_person = [0] * len(people)
+        if people:
+            mean = target / len(people)
+            cap = min(len(self.published), 60)
+            per_person = [min(cap, int(rng.expovariate(1 / mean)) if mean else 0) for _ in people]
+            # Nudge random people up or down until the total is exactly what was asked for.
+            missing = min(target, cap * len(people)) - sum(per_person)
+            while missing:
+                index = rng.randrange(len(people))
+                if missing > 0 and per_person[index] < cap:
+                    per_person[index] += 1
+                    missing -= 1
+                elif missing < 0 and per_person[index] > 0:
+                    per_person[index] -= 1
+                    missing += 1
+
+        plan: list[tuple[int, int, str]] = []
+        for user_id, count in zip(people, per_person, strict=True):
+            chosen: set[int] = set()
+            while len(chosen) < count:
+                chosen.update(rng.choices(popularity, cum_weights=cumulative, k=count - len(chosen)))
+            for course_id in chosen:
+                kind = rng.choices(["completed", "started", "assigned"], weights=[45, 33, 22])[0]
+                plan.append((user_id, course_id, kind))
+        # The benchmark learner: a full page of each section, some of it overdue.
+        learner_courses = rng.sample(self.published, learner_total)
+        kinds = ["started", "assigned", "completed"]
+        plan += [(self.learner_id, cid, kinds[i % 3]) for i, cid in enumerate(learner_courses)]
+
+        enrollments = progress_total = 0
+        for start in range(0, len(plan), BATCH):
+            built = [self.enrollment(*item) for item in plan[start : start + BATCH]]
+            ids = insert_returning_ids(Enrollment, [row for row, _progress in built])
+            progress_rows = [
+                {**p, "enrollment_id": eid}
+                for eid, (_row, rows) in zip(ids, built, strict=True)
+                for p in rows
+            ]
+            insert_rows(LessonProgress, progress_rows)
+            enrollments += len(ids)
+            progress_total += len(progress_rows)
+        self.counts.update(enrollments=enrollments, lesson_progress=progress_total)
+        # The course page is timed on one the learner takes (any published one if they take none).
+        return (learner_courses or self.published)[0]
+
+
+def prepare_postgres(admin_url: str, database: str) -> tuple[str, str]:
+    """Drop and re-create *database* with the owner and application roles; return their URLs."""
+    from app.tenancy.postgres import drop_database, prepare_database
+
+    drop_database(admin_url, database)
+    return prepare_database(admin_url, database)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tenants", type=int, default=3, help="tenants (the first is the biggest)")
+    parser.add_argument("--users", type=int, default=20_000, help="users in all tenants")
+    parser.add_argument("--courses", type=int, default=1_000, help="courses in all tenants")
+    parser.add_argument("--enrollments", type=int, default=100_000, help="enrolments in all tenants")
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--database-url", help="application role URL of an empty, migrated-or-not database")
+    parser.add_argument("--migration-url", help="schema owner URL (PostgreSQL); default: --database-url")
+    parser.add_argument("--postgres-admin-url", help="create a fresh PostgreSQL database with both roles")
+    parser.add_argument("--postgres-database", default="atrium_bench", help="with --postgres-admin-url")
+    parser.add_argument("--manifest", type=Path, help="where to write the manifest (default bench/.data/)")
+    args = parser.parse_args(argv)
+    if args.tenants < 1 or args.tenants > len(TENANT_SHAPES):
+        parser.error(f"--tenants must be between 1 and {len(TENANT_SHAPES)}")
+    if args.users < 2 * args.tenants or args.courses < args.tenants or args.enrollments < 0:
+        parser.error("need at least two users and one course per tenant")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    if args.postgres_admin_url:
+        database_url, migration_url = prepare_postgres(args.postgres_admin_url, args.postgres_database)
+    elif args.database_url:
+        database_url = sqlalchemy_url(args.database_url)
+        migration_url = sqlalchemy_url(args.migration_url or args.database_url)
+    else:
+        DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{DEFAULT_SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        database_url = migration_url = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+    app = create_bench_app(database_url, migration_url)
+    rng = random.Random(args.seed)  # noqa: S311 - reproducible fake data, not secrets
+    now = datetime.now(UTC).replace(microsecond=0)
+    weights = [1 / (i + 1) for i in range(args.tenants)]
+    sizes = [
+        Sizes(users=u, courses=c, enrollments=e)
+        for u, c, e in zip(
+            split(args.users, weights),
+            split(args.courses, weights),
+            split(args.enrollments, weights),
+            strict=True,
+        )
+    ]
+    with app.app_context():
+        from flask_migrate import upgrade
+        from sqlalchemy import func, select
+
+        from app.audit.context import Actor, acting_as
+        from app.extensions import db
+        from app.tenancy import as_tenant, unscoped
+        from app.tenancy.models import Tenant
+        from app.tenancy.services import create_tenant, ensure_platform_tenant
+
+        upgrade()
+        with unscoped("bench data generation"):
+            existing = db.session.scalar(select(func.count()).select_from(Tenant).where(~Tenant.is_platform))
+        if existing:
+            raise SystemExit("the database already has tenants: give an empty one (or --postgres-admin-url)")
+        results = []
+        with acting_as(Actor(type="system", label="bench")):
+            ensure_platform_tenant()
+            db.session.commit()
+            for (slug, name, audience), tenant_sizes in zip(TENANT_SHAPES, sizes, strict=False):
+                tenant_started = time.perf_counter()
+                tenant = create_tenant(slug, name, audience=audience)
+                db.session.commit()
+                with as_tenant(tenant.id):
+                    result = TenantBuilder(rng, tenant, tenant_sizes, now).build()
+                db.session.commit()
+                results.append(result)
+                print(
+                    f"{slug}: {result.counts['users']:,} users, {result.counts['courses']:,} courses, "
+                    f"{result.counts['enrollments']:,} enrolments "
+                    f"in {time.perf_counter() - tenant_started:.1f}s",
+                    flush=True,
+                )
+        if db.engine.dialect.name == "postgresql":
+            # Fresh bulk-loaded tables have no statistics until autovacuum comes by; plan as it would.
+            from sqlalchemy import create_engine, text
+
+            owner = create_engine(migration_url, isolation_level="AUTOCOMMIT")
+            with owner.connect() as connection:
+                connection.execute(text("ANALYZE"))
+            owner.dispose()
+        dialect = db.engine.dialect.name
+        db.session.remove()
+        db.engine.dispose()
+
+    totals: dict[str, int] = {}
+    for result in results:
+        for key, value in result.counts.items():
+            totals[key] = totals.get(key, 0) + value
+    elapsed = time.perf_counter() - started
+    manifest = {
+        "generated_at": now.isoformat(),
+        "seconds": round(elapsed, 1),
+        "dialect": dialect,
+        "database_url": database_url,
+        "migration_url": migration_url,
+        "arguments": {k: getattr(args, k) for k in ("tenants", "users", "courses", "enrollments", "seed")},
+        "search_term": SEARCH_TERM,
+        "totals": totals,
+        "tenants": [result.__dict__ for result in results],
+    }
+    path = args.manifest or manifest_path(dialect)
+    write_manifest(path, manifest)
+    print(f"done in {elapsed:.1f}s: " + ", ".join(f"{v:,} {k}" for k, v in totals.items()))
+    print(f"manifest: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Time the learner's catalog, search, My learning and course pages against a generated dataset.
+
+    .venv/bin/python bench/generate.py && .venv/bin/python bench/run.py
+    .venv/bin/python bench/run.py --manifest bench/.data/postgresql.json --repeat 50
+
+Signs in as the bench learner of the biggest tenant with Flask's test client (the Host header picks
+the tenant, as in production), warms each page up, then requests it --repeat times. Prints a
+Markdown table of median and p95 wall time per request and SQL statements per request, then the
+slowest statement of each page (median time over the runs) so a query that grows with the data
+shows itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextvars
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench_app import LEARNER_PASSWORD, create_bench_app, manifest_path, read_manifest
+
+# Copying the tenant into PostgreSQL's transaction is bookkeeping, not a query a page asks for.
+BOOKKEEPING = "set_config('app.tenant_id'"
+
+
+@dataclass
+class Statement:
+    sql: str
+    seconds: float
+
+
+@dataclass
+class Recorder:
+    """Every SQL statement the engine runs while recording, with how long the cursor took."""
+
+    recording: bool = False
+    statements: list[Statement] = field(default_factory=list)
+    _started: float = 0.0
+
+    def before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self._started = time.perf_counter()
+
+    def after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if self.recording and BOOKKEEPING not in statement:
+            self.statements.append(Statement(statement, time.perf_counter() - self._started))
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    times: list[float]
+    queries: list[int]
+    statements: list[list[Statement]]
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.times)
+        return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+    def slowest_statement(self) -> tuple[str, float]:
+        """The statement with the highest median time across runs (by position in the request)."""
+        runs = [run for run in self.statements if len(run) == len(self.statements[0])]
+        best = ("", 0.0)
+        for index in range(len(runs[0]) if runs else 0):
+            median = statistics.median(run[index].seconds for run in runs)
+            if median > best[1]:
+                best = (runs[0][index].sql, median)
+        return best
+
+
+class Browser:
+    """A test client bound to one tenant's host; each request runs in a fresh context, like a server's."""
+
+    def __init__(self, app: Any, host: str) -> None:
+        self.client = app.test_client()
+        self.base_url = f"http://{host}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        call = getattr(self.client, method)
+        return contextvars.Context().run(call, path, base_url=self.base_url, **kwargs)
+
+    def sign_in(self, email: str, password: str) -> None:
+        page = self.request("get", "/sign-in").get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page
+        )
+        if match is None:
+            raise SystemExit("no CSRF token on /sign-in")
+        response = self.request(
+            "post", "/sign-in", data={"email": email, "password": password, "csrf_token": match.group(1)}
+        )
+        if response.status_code != 302:
+            raise SystemExit(f"sign-in as {email} failed: {response.status_code}")
+
+
+def measure(browser: Browser, recorder: Recorder, name: str, path: str, warmup: int, repeat: int) -> Result:
+    for _ in range(warmup):
+        response = browser.request("get", path)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}")
+    result = Result(name, path, [], [], [])
+    for _ in range(repeat):
+        recorder.statements = []
+        recorder.recording = True
+        started = time.perf_counter()
+        response = browser.request("get", path)
+        elapsed = time.perf_counter() - started
+        recorder.recording = False
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}")
+        result.times.append(elapsed)
+        result.queries.append(len(recorder.statements))
+        result.statements.append(recorder.statements)
+    return result
+
+
+def one_line(sql: str, limit: int) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def report(
+    manifest: dict[str, Any],
+    tenant: dict[str, Any],
+    results: list[Result],
+    load: tuple[float, ...],
+    show_sql: bool,
+) -> str:
+    totals = manifest["totals"]
+    lines = [
+        f"Database: {manifest['dialect']}; dataset generated {manifest['generated_at'][:10]} "
+        f"({manifest['arguments']['tenants']} tenants, {totals['users']:,} users, {totals['courses']:,} "
+        f"courses, {totals['lessons']:,} lessons, {totals['enrollments']:,} enrolments, "
+        f"{totals['lesson_progress']:,} lesson progress rows).",
+        f"Signed in as {tenant['learner_email']} in {tenant['slug']} "
+        f"({tenant['counts']['users']:,} users, {tenant['counts']['courses']:,} courses, "
+        f"{tenant['counts']['enrollments']:,} enrolments).",
+        f"{os.cpu_count()} CPUs; load average {load[0]:.2f} before the runs, {os.getloadavg()[0]:.2f} after.",
+        "",
+        "| page | request | median ms | p95 ms | SQL queries |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for result in results:
+        low, high = min(result.queries), max(result.queries)
+        queries = str(low) if low == high else f"{low}–{high}"
+        lines.append(
+            f"| {result.name} | `GET {result.path}` | {statistics.median(result.times) * 1000:.1f} "
+            f"| {result.percentile(0.95) * 1000:.1f} | {queries} |"
+        )
+    lines += ["", "Slowest statement per page (median over the runs):", ""]
+    for result in results:
+        sql, seconds = result.slowest_statement()
+        lines.append(f"- {result.name}: {seconds * 1000:.1f} ms — `{one_line(sql, 160)}`")
+    if show_sql:
+        for result in results:
+            lines += ["", f"### {result.name}: every statement of the last run", ""]
+            lines += [f"- {s.seconds * 1000:.2f} ms `{one_line(s.sql, 400)}`" for s in result.statements[-1]]
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--manifest", type=Path, default=manifest_path("sqlite"))
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--show-sql", action="store_true", help="list every statement of each page")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    manifest = read_manifest(args.manifest)
+    tenant = max(manifest["tenants"], key=lambda t: t["users"])
+    app = create_bench_app(manifest["database_url"], manifest["migration_url"])
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    recorder = Recorder()
+    event.listen(engine, "before_cursor_execute", recorder.before)
+    event.listen(engine, "after_cursor_execute", recorder.after)
+
+    browser = Browser(app, f"{tenant['slug']}.{app.config['ATRIUM_DOMAIN']}")
+    browser.sign_in(tenant["learner_email"], LEARNER_PASSWORD)
+    pages = [
+        ("Catalog", "/catalog"),
+        ("Catalog search", f"/catalog?q={manifest['search_term']}"),
+        ("My learning", "/"),
+    ]
+    if tenant.get("learner_course_id"):
+        pages.append(("Course page", f"/courses/{tenant['learner_course_id']}"))
+    load = os.getloadavg()
+    results = [measure(browser, recorder, name, path, args.warmup, args.repeat) for name, path in pages]
+    print(report(manifest, tenant, results, load, args.show_sql))
+    with app.app_context():
+        db.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
