@@ -93,6 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.library import models as _library_models  # noqa: F401
     from app.library.views import bp as library_bp
     from app.ops.views import bp as ops_bp
+    from app.policies import models as _policy_models  # noqa: F401
     from app.tenancy import models as _tenancy_models  # noqa: F401
     from app.tenancy import scoping  # noqa: F401
     from app.tenancy.views import bp as tenancy_bp

@@ -172,11 +172,18 @@ def register_cli(app: Flask) -> None:
         for tenant in tenants:
             with as_tenant(tenant):
                 report = verify_chain(tenant.id)
+                if report.ok:
+                    from app.policies.services import verify_acknowledgements
+
+                    problem = verify_acknowledgements(tenant.id)
+                    if problem:
+                        report.problem, report.broken_at = problem, None
             if report.ok:
                 click.echo(f"{tenant.slug}: ok ({report.checked} events)")
             else:
                 failed = True
-                click.echo(f"{tenant.slug}: BROKEN at seq {report.broken_at}: {report.problem}", err=True)
+                where = f" at seq {report.broken_at}" if report.broken_at is not None else ""
+                click.echo(f"{tenant.slug}: BROKEN{where}: {report.problem}", err=True)
         db.session.rollback()
         if failed:
             sys.exit(1)

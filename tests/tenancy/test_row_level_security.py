@@ -28,6 +28,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         record("test.row", target=group)
         emit("test.event", {"ok": True})
         _learning_rows(db, user, group)
+        _policy_rows(user, group)
         db.session.commit()
     return tenant
 
@@ -150,3 +151,14 @@ def test_audit_log_is_append_only_for_the_application_role(app, db, populated_te
                 conn.execute(text("UPDATE audit_events SET action = 'forged'"))
     finally:
         engine.dispose()
+
+
+def _policy_rows(user, group):
+    from app.policies import services as policies
+
+    policy = policies.create_policy(
+        "Scoped policy", visibility="restricted", audiences={"group": [str(group.id)]}
+    )
+    version = policies.save_draft(policy, "Be kind.")
+    policies.publish_version(version)
+    policies.acknowledge_policy(user, version, user.full_name, accepted=True, ip=None, user_agent=None)

@@ -1,0 +1,1 @@
+"""Policy documents, their versions, and people's signed acknowledgements."""

@@ -1,0 +1,102 @@
+"""Policies with versions (each with the SHA-256 of its content) and append-only acknowledgements."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.tenancy.models import TenantScoped, tenant_unique, utcnow
+
+
+class PolicyStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+    archived = "archived"
+
+
+class Policy(TenantScoped, Model):
+    """A document people must read and accept, such as a Code of Conduct."""
+
+    __tablename__ = "policies"
+    __table_args__ = (tenant_unique("title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=PolicyStatus.draft.value)
+    # Who must accept it: "everyone", or the groups and org units in policy_audiences.
+    visibility: Mapped[str] = mapped_column(String(20), default="everyone")
+    due_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    versions: Mapped[list[PolicyVersion]] = relationship(
+        back_populates="policy", order_by="PolicyVersion.number", cascade="all, delete-orphan"
+    )
+    audiences: Mapped[list[PolicyAudience]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def published_versions(self) -> list[PolicyVersion]:
+        return [v for v in self.versions if v.published_at is not None]
+
+    @property
+    def current_version(self) -> PolicyVersion | None:
+        published = self.published_versions
+        return published[-1] if published else None
+
+    @property
+    def binding_version(self) -> PolicyVersion | None:
+        """The newest version that asks everyone again: the first one, or the latest material change."""
+        binding = None
+        for version in self.published_versions:
+            if binding is None or version.material:
+                binding = version
+        return binding
+
+
+class PolicyAudience(TenantScoped, Model):
+    __tablename__ = "policy_audiences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # group | org_unit
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class PolicyVersion(TenantScoped, Model):
+    """One version of a policy; once published its text and hash never change."""
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (tenant_unique("policy_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    material: Mapped[bool] = mapped_column(default=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    policy: Mapped[Policy] = relationship(back_populates="versions")
+
+
+class Acknowledgement(TenantScoped, Model):
+    """A person's signed acceptance of one policy version. Never edited or deleted."""
+
+    __tablename__ = "policy_acknowledgements"
+    __table_args__ = (tenant_unique("user_id", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("policy_versions.id"), index=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(200))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    acknowledged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    version: Mapped[PolicyVersion] = relationship()
