@@ -94,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.library.views import bp as library_bp
     from app.ops.views import bp as ops_bp
     from app.policies import models as _policy_models  # noqa: F401
+    from app.policies.views import bp as policies_bp
     from app.tenancy import models as _tenancy_models  # noqa: F401
     from app.tenancy import scoping  # noqa: F401
     from app.tenancy.views import bp as tenancy_bp
@@ -109,6 +110,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(library_bp)
+    app.register_blueprint(policies_bp)
 
     from app.errors_views import register_error_pages
 

@@ -30,9 +30,13 @@ def my_learning_page() -> Any:
 
     from flask_babel import get_timezone
 
+    from app.policies.services import pending_policies
+
     today = datetime.now(get_timezone()).date()
     data = catalog_service.my_learning(current_user, viewer_for(current_user), today)
-    return render_template("learning/my_learning.html", data=data, today=today)
+    return render_template(
+        "learning/my_learning.html", data=data, today=today, policies=pending_policies(current_user)
+    )
 
 
 @bp.route("/catalog")

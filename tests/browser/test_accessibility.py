@@ -151,8 +151,12 @@ def _furnish_learning(admin: Any, unit: Any) -> dict[str, Any]:
         due_date=None,
     )
     rule = rules.save_rule(None, draft)
+    from app.policies.demo import code_of_conduct
+
+    policy = code_of_conduct()
     db.session.flush()
     return {
+        "policy": policy.id,
         "course": course.id,
         "lessons": [lesson.id for lesson in course.lessons],
         "enrollment": enrollment.id,
@@ -198,6 +202,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "authoring.edit_path": f"/admin/paths/{data['path']}",
         "authoring.path_enrollments": f"/admin/paths/{data['path']}/enrollments",
         "library.tenant_deployments": "/admin/library",
+        "policies.policy": f"/policies/{data['policy']}",
     }
 
 

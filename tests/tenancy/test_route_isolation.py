@@ -67,8 +67,12 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
                 conditions=[{"field": "org_unit", "op": "is", "value": str(unit.id)}],
             ),
         )
+        from app.policies.demo import code_of_conduct
+
+        policy = code_of_conduct()
         db.session.commit()
         return {
+            "policy_id": policy.id,
             "course_id": course.id,
             "lesson_id": lesson.id,
             "enrollment_id": enrollment.id,
@@ -115,6 +119,7 @@ OBJECT_FACTORIES = {
     "enrollment_id",
     "path_id",
     "rule_id",
+    "policy_id",
 }
 
 

@@ -1,0 +1,45 @@
+"""The demo Code of Conduct: version 1, then a material version 2 that asks everyone again."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.policies import services as policies
+from app.policies.models import Policy
+
+VERSION_1 = """\
+## Our commitment
+
+We treat colleagues, partners and customers with respect. We do not tolerate harassment, discrimination or
+bullying, in person or online.
+
+## Honesty
+
+We record hours, expenses and results truthfully. We never offer or accept bribes.
+
+## Speaking up
+
+If you see something that breaks this code, tell your manager or use the confidential hotline. Nobody will be
+punished for raising a concern in good faith."""
+
+VERSION_2 = (
+    VERSION_1
+    + """
+
+## Gifts and hospitality (new)
+
+You may accept gifts or hospitality worth up to 50 € a year from any one business contact. Anything above that
+must be declined or registered with your manager before you accept it."""
+)
+
+
+def code_of_conduct() -> Policy:
+    """Create the two-version Code of Conduct in the current tenant, once."""
+    policy = db.session.scalars(select(Policy).where(Policy.title == "Code of Conduct")).first()
+    if policy is not None:
+        return policy
+    policy = policies.create_policy("Code of Conduct", due_days=14)
+    policies.publish_version(policies.save_draft(policy, VERSION_1))
+    policies.publish_version(policies.save_draft(policy, VERSION_2, material=True))
+    return policy
