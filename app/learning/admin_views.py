@@ -95,7 +95,7 @@ def _course_fields(form: CourseForm) -> tuple[dict[str, Any], str, dict[str, lis
 @require_author
 def courses() -> Any:
     status = request.args.get("status", "")
-    statement = select(Course).order_by(Course.title)
+    statement = select(Course).options(selectinload(Course.lessons)).order_by(Course.title)
     if status:
         statement = statement.where(Course.status == status)
     rows = db.session.scalars(statement).all()
@@ -333,42 +333,47 @@ def _search_people(q: str) -> tuple[list[User], int]:
     return search_users(q, status=UserStatus.active.value, per_page=50)
 
 
+def _enrol_from_form(form: EnrolForm, target: Course | LearningPath) -> bool:
+    """Enrol the people, group or org unit chosen on *form* in *target*; report errors on the form."""
+    people = enrolling.people_for(
+        user_ids=form.people.data or [],
+        group_id=int(form.group_id.data) if form.group_id.data else None,
+        org_unit_id=int(form.org_unit_id.data) if form.org_unit_id.data else None,
+    )
+    if not people:
+        form.form_errors.append(_("Choose people, a group or an organisation unit."))
+        return False
+    try:
+        counts = enrolling.enrol_people(
+            people,
+            target,
+            due_mode=form.due_mode.data or "none",
+            due_days=form.due_days.data,
+            due_date=form.due_date.data,
+            assigned_by=current_user,
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        _apply_error(form, exc)
+        return False
+    flash(
+        _(
+            "%(new)d enrolled; %(existing)d were already enrolled.",
+            new=counts["created"],
+            existing=counts["existing"],
+        ),
+        "success",
+    )
+    return True
+
+
 @bp.route("/courses/<int:course_id>/enrollments", methods=["GET", "POST"])
 @require_permission(MANAGE)
 def course_enrollments(course_id: int) -> Any:
     course = get_or_404(Course, course_id)
     form = _enrol_form()
-    if form.validate_on_submit():
-        people = enrolling.people_for(
-            user_ids=form.people.data or [],
-            group_id=int(form.group_id.data) if form.group_id.data else None,
-            org_unit_id=int(form.org_unit_id.data) if form.org_unit_id.data else None,
-        )
-        if not people:
-            form.form_errors.append(_("Choose people, a group or an organisation unit."))
-        else:
-            try:
-                counts = enrolling.enrol_people(
-                    people,
-                    course,
-                    due_mode=form.due_mode.data or "none",
-                    due_days=form.due_days.data,
-                    due_date=form.due_date.data,
-                    assigned_by=current_user,
-                )
-            except ValidationError as exc:
-                db.session.rollback()
-                _apply_error(form, exc)
-            else:
-                flash(
-                    _(
-                        "%(new)d enrolled; %(existing)d were already enrolled.",
-                        new=counts["created"],
-                        existing=counts["existing"],
-                    ),
-                    "success",
-                )
-                return redirect(url_for("authoring.course_enrollments", course_id=course.id))
+    if form.validate_on_submit() and _enrol_from_form(form, course):
+        return redirect(url_for("authoring.course_enrollments", course_id=course.id))
     rows = db.session.scalars(
         select(Enrollment)
         .where(Enrollment.course_id == course.id)
@@ -606,40 +611,8 @@ def path_enrollments(path_id: int) -> Any:
 
     path = get_or_404(LearningPath, path_id)
     form = _enrol_form()
-    if form.validate_on_submit():
-        people = enrolling.people_for(
-            user_ids=form.people.data or [],
-            group_id=int(form.group_id.data) if form.group_id.data else None,
-            org_unit_id=int(form.org_unit_id.data) if form.org_unit_id.data else None,
-        )
-        if not people:
-            form.form_errors.append(_("Choose people, a group or an organisation unit."))
-        else:
-            created = existing = 0
-            try:
-                for person in people:
-                    due = enrolling.due_date_for(
-                        person,
-                        form.due_mode.data or "none",
-                        days=form.due_days.data,
-                        fixed=form.due_date.data,
-                    )
-                    _pe, new = enrolling.enrol_in_path(person, path, due_on=due, assigned_by=current_user)
-                    created += int(new)
-                    existing += int(not new)
-            except ValidationError as exc:
-                db.session.rollback()
-                _apply_error(form, exc)
-            else:
-                flash(
-                    _(
-                        "%(new)d enrolled; %(existing)d were already enrolled.",
-                        new=created,
-                        existing=existing,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("authoring.path_enrollments", path_id=path.id))
+    if form.validate_on_submit() and _enrol_from_form(form, path):
+        return redirect(url_for("authoring.path_enrollments", path_id=path.id))
     rows = db.session.scalars(
         select(PathEnrollment)
         .where(PathEnrollment.path_id == path.id)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import audit, events
 from app.accounts.models import GroupMembership, User
@@ -113,7 +114,13 @@ class PendingPolicy:
 
 def pending_policies(user: User) -> list[PendingPolicy]:
     """The policies *user* must still accept: the latest material version they have not signed."""
-    policies = list(db.session.scalars(select(Policy).where(Policy.status == PolicyStatus.published.value)))
+    policies = list(
+        db.session.scalars(
+            select(Policy)
+            .where(Policy.status == PolicyStatus.published.value)
+            .options(selectinload(Policy.versions), selectinload(Policy.audiences))
+        )
+    )
     if not policies:
         return []
     groups = set(

@@ -165,7 +165,7 @@ def people_for(
 
 def enrol_people(
     people: list[User],
-    course: Course,
+    target: Course | LearningPath,
     *,
     due_mode: str = "none",
     due_days: int | None = None,
@@ -174,13 +174,19 @@ def enrol_people(
     assigned_by: User | None = None,
     rule_id: int | None = None,
 ) -> dict[str, int]:
-    """Enrol everyone in *people*; return how many were new and how many were already enrolled."""
+    """Enrol everyone in *people* in a course or path; return how many were new and how many already were."""
     counts = {"created": 0, "existing": 0}
     for person in people:
         due = due_date_for(person, due_mode, days=due_days, fixed=due_date)
-        _enrollment, created = enrol(
-            person, course, due_on=due, source=source, assigned_by=assigned_by, rule_id=rule_id
-        )
+        created: bool
+        if isinstance(target, LearningPath):
+            _path_enrollment, created = enrol_in_path(
+                person, target, due_on=due, source=source, assigned_by=assigned_by, rule_id=rule_id
+            )
+        else:
+            _enrollment, created = enrol(
+                person, target, due_on=due, source=source, assigned_by=assigned_by, rule_id=rule_id
+            )
         counts["created" if created else "existing"] += 1
     return counts
 

@@ -16,6 +16,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.learning.models import Course, CourseStatus, EnrollmentRule, LearningPath
 from app.learning.services import enrollments as enrolling
+from app.learning.services.visibility import ancestry
 from app.tenancy.models import utcnow
 
 FIELDS = {
@@ -42,13 +43,8 @@ class Population:
     groups_by_user: dict[int, set[int]]
     parents: dict[int, int | None]
 
-    def ancestry(self, org_unit_id: int | None) -> set[int]:
-        chain: set[int] = set()
-        current = org_unit_id
-        while current is not None and current not in chain:
-            chain.add(current)
-            current = self.parents.get(current)
-        return chain
+    def ancestry(self, org_unit_id: int | None) -> frozenset[int]:
+        return ancestry(self.parents, org_unit_id)
 
 
 def load_population(user_ids: list[int] | None = None) -> Population:

@@ -22,17 +22,21 @@ class Viewer:
     job_title: str | None
 
 
-def org_unit_ancestry(org_unit_id: int | None) -> frozenset[int]:
-    """The ids of *org_unit_id* and all units above it (one query)."""
-    if org_unit_id is None:
-        return frozenset()
-    parents = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
+def ancestry(parents: dict[int, int | None], org_unit_id: int | None) -> frozenset[int]:
+    """Return *org_unit_id* and every unit above it, given each unit's parent."""
     chain: set[int] = set()
-    current: int | None = org_unit_id
+    current = org_unit_id
     while current is not None and current not in chain:
         chain.add(current)
         current = parents.get(current)
     return frozenset(chain)
+
+
+def org_unit_ancestry(org_unit_id: int | None) -> frozenset[int]:
+    """The ids of *org_unit_id* and all units above it (one query)."""
+    if org_unit_id is None:
+        return frozenset()
+    return ancestry(dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all()), org_unit_id)
 
 
 def viewer_for(user: User) -> Viewer:
