@@ -187,11 +187,15 @@ def _uploads(form: LessonForm) -> dict[str, Upload | None]:
     return result
 
 
-def _lesson_fields(form: LessonForm) -> dict[str, str]:
-    return {
+def _lesson_fields(form: LessonForm, kind_key: str) -> dict[str, str]:
+    fields = {
         name: getattr(form, name).data or ""
         for name in ("body", "video_url", "captions_language", "transcript", "note")
     }
+    for name in get_kind(kind_key).form_fields:
+        values = request.form.getlist(name)
+        fields[name] = "\n".join(values) if len(values) > 1 else (values[0] if values else "")
+    return fields
 
 
 @bp.route("/courses/<int:course_id>/lessons/new", methods=["GET", "POST"])
@@ -209,7 +213,7 @@ def new_lesson(course_id: int) -> Any:
                 kind_key,
                 form.title.data or "",
                 bool(form.required.data),
-                _lesson_fields(form),
+                _lesson_fields(form, kind_key),
                 _uploads(form),
             )
         except ValidationError as exc:
@@ -241,7 +245,11 @@ def edit_lesson(course_id: int, lesson_id: int) -> Any:
     if form.validate_on_submit():
         try:
             authoring.update_lesson(
-                lesson, form.title.data or "", bool(form.required.data), _lesson_fields(form), _uploads(form)
+                lesson,
+                form.title.data or "",
+                bool(form.required.data),
+                _lesson_fields(form, lesson.kind),
+                _uploads(form),
             )
         except ValidationError as exc:
             _apply_error(form, exc)

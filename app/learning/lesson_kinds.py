@@ -71,6 +71,10 @@ class LessonKind:
     label: ClassVar[Any]
     #: Progress events the learner's browser may report for this kind.
     events: ClassVar[frozenset[str]] = frozenset()
+    #: Lessons after one of this kind stay locked until it is complete (assessments, checkpoints).
+    gates: ClassVar[bool] = False
+    #: Extra form fields (beyond the shared lesson form) the author's form template posts.
+    form_fields: ClassVar[tuple[str, ...]] = ()
 
     def clean(
         self,
@@ -85,6 +89,14 @@ class LessonKind:
     def completes(self, event: str, value: int | None) -> bool:
         """Whether a progress *event* (with *value*, e.g. percent watched) completes the lesson."""
         return False
+
+    def page_context(self, enrollment: Any, lesson: Any) -> dict[str, Any]:
+        """Extra template variables for the learner's page of *lesson* (a quiz's attempts, say)."""
+        return {}
+
+    def unlock_message(self, lesson: Any) -> str:
+        """What a learner must do in *lesson* to unlock the lessons after it."""
+        return _("Complete “%(title)s” to unlock this lesson.", title=lesson.title)
 
     @property
     def template(self) -> str:

@@ -127,20 +127,36 @@ def _lesson_in(enrollment: Enrollment, lesson_id: int) -> Lesson:
 def lesson(enrollment_id: int, lesson_id: int) -> Any:
     enrollment = _own_enrollment(enrollment_id)
     current = _lesson_in(enrollment, lesson_id)
-    progress = progress_service.open_lesson(enrollment, current)
     lessons = progress_service.lessons_of(enrollment)
+    locked = progress_service.locked_lessons(enrollment)
+    gate = locked.get(current.id)
+    if gate is not None:
+        return render_template(
+            "learning/lesson_locked.html",
+            enrollment=enrollment,
+            lesson=current,
+            gate=gate,
+            message=get_kind(gate.kind).unlock_message(gate),
+            lessons=lessons,
+            locked=locked,
+            done={p.lesson_id for p in enrollment.progress if p.completed_at},
+        ), 403
+    progress = progress_service.open_lesson(enrollment, current)
     index = lessons.index(current)
     done = {p.lesson_id for p in enrollment.progress if p.completed_at}
+    kind = get_kind(current.kind)
     return render_template(
         "learning/lesson.html",
         enrollment=enrollment,
         lesson=current,
-        kind=get_kind(current.kind),
+        kind=kind,
         progress=progress,
         lessons=lessons,
         done=done,
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        locked=locked,
+        **kind.page_context(enrollment, current),
     )
 
 
@@ -187,6 +203,8 @@ def download(enrollment_id: int, lesson_id: int) -> Any:
     stored = (current.content or {}).get("file")
     if current.kind != "file" or not stored:
         abort(404)
+    if current.id in progress_service.locked_lessons(enrollment):
+        abort(403)
     data = storage().read(stored["key"], tenant_id=g.tenant.id)
     if data is None:
         abort(404)

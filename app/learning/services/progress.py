@@ -29,9 +29,29 @@ def progress_by_lesson(enrollment: Enrollment) -> dict[int, LessonProgress]:
     return {p.lesson_id: p for p in enrollment.progress}
 
 
+def locked_lessons(enrollment: Enrollment) -> dict[int, Lesson]:
+    """Lessons the learner may not open yet, each with the gate (assessment, checkpoint) that unlocks it.
+
+    A gating lesson that is not complete locks every lesson after it, so an
+    assessment placed before a practical checkpoint must be passed first.
+    """
+    done = {p.lesson_id for p in enrollment.progress if p.completed_at is not None}
+    locked: dict[int, Lesson] = {}
+    gate: Lesson | None = None
+    for lesson in lessons_of(enrollment):
+        if gate is not None:
+            locked[lesson.id] = gate
+        elif get_kind(lesson.kind).gates and lesson.id not in done:
+            gate = lesson
+    return locked
+
+
 def open_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
     """Note that the learner opened *lesson*: it becomes where they resume."""
     _check_lesson(enrollment, lesson)
+    gate = locked_lessons(enrollment).get(lesson.id)
+    if gate is not None:
+        raise ValidationError(get_kind(gate.kind).unlock_message(gate))
     now = utcnow()
     if enrollment.started_at is None:
         enrollment.started_at = now
@@ -122,10 +142,12 @@ def resume_lesson(enrollment: Enrollment) -> Lesson | None:
     if not lessons:
         return None
     done = {p.lesson_id for p in enrollment.progress if p.completed_at is not None}
+    locked = locked_lessons(enrollment)
     last = next((lesson for lesson in lessons if lesson.id == enrollment.last_lesson_id), None)
-    if last is not None and last.id not in done:
+    if last is not None and last.id not in done and last.id not in locked:
         return last
-    return next((lesson for lesson in lessons if lesson.id not in done), lessons[0])
+    open_ones = (lesson for lesson in lessons if lesson.id not in done and lesson.id not in locked)
+    return next(open_ones, lessons[0])
 
 
 def advance_path(path_enrollment: PathEnrollment, user: User) -> None:
