@@ -85,6 +85,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.admin.branding import bp as branding_bp
     from app.admin.console import bp as console_bp
     from app.admin.views import bp as admin_bp
+    from app.assessments import lesson_kinds as _assessment_kinds  # noqa: F401
+    from app.assessments import models as _assessment_models  # noqa: F401
     from app.audit import models as _audit_models  # noqa: F401
     from app.learning import models as _learning_models  # noqa: F401
     from app.learning.admin_views import bp as authoring_bp

@@ -223,7 +223,12 @@ def new_lesson(course_id: int) -> Any:
             return redirect(url_for("authoring.edit_course", course_id=course.id) + "#lessons")
     status = 200 if request.method == "GET" else 422
     return render_template(
-        "learning/admin/lesson_form.html", form=form, course=course, lesson=None, kind=get_kind(kind_key)
+        "learning/admin/lesson_form.html",
+        form=form,
+        course=course,
+        lesson=None,
+        kind=get_kind(kind_key),
+        **get_kind(kind_key).author_context(),
     ), status
 
 
@@ -258,7 +263,12 @@ def edit_lesson(course_id: int, lesson_id: int) -> Any:
             return redirect(url_for("authoring.edit_course", course_id=course.id) + "#lessons")
     status = 200 if request.method == "GET" else 422
     return render_template(
-        "learning/admin/lesson_form.html", form=form, course=course, lesson=lesson, kind=get_kind(lesson.kind)
+        "learning/admin/lesson_form.html",
+        form=form,
+        course=course,
+        lesson=lesson,
+        kind=get_kind(lesson.kind),
+        **get_kind(lesson.kind).author_context(),
     ), status
 
 

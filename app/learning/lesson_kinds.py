@@ -94,6 +94,10 @@ class LessonKind:
         """Extra template variables for the learner's page of *lesson* (a quiz's attempts, say)."""
         return {}
 
+    def author_context(self) -> dict[str, Any]:
+        """Extra template variables for the author's form (the quizzes to choose from, say)."""
+        return {}
+
     def unlock_message(self, lesson: Any) -> str:
         """What a learner must do in *lesson* to unlock the lessons after it."""
         return _("Complete “%(title)s” to unlock this lesson.", title=lesson.title)

@@ -1,0 +1,213 @@
+"""Read a learner's answer from a form and grade it against a question revision, on the server only."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.assessments.models import QuestionRevision, QuestionType
+from app.errors import ValidationError
+
+CHOICE_TYPES = {QuestionType.single.value, QuestionType.multiple.value, QuestionType.true_false.value}
+MAX_TEXT_ANSWER = 500
+
+
+def normalise_text(value: str) -> str:
+    """Compare typed answers ignoring case, accents' composed forms and runs of spaces."""
+    return " ".join(unicodedata.normalize("NFKC", value or "").casefold().split())
+
+
+def parse_number(value: str) -> Decimal | None:
+    """Read a number typed as 3.5, 3,5 or 1 000; None for an empty answer."""
+    text = (value or "").strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    text = text.replace(",", ".") if "," in text and "." not in text else text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(_("Enter a number, such as 63 or 2.5.")) from None
+    if not number.is_finite():
+        raise ValidationError(_("Enter a number, such as 63 or 2.5."))
+    return number
+
+
+def field_name(position: int, part: str | None = None) -> str:
+    return f"answer-{position}" if part is None else f"answer-{position}-{part}"
+
+
+def parse_answer(
+    revision: QuestionRevision, display_order: Sequence[str], position: int, form: Mapping[str, list[str]]
+) -> Any:
+    """Turn the posted fields for the question at *position* into a stored answer (None: unanswered).
+
+    Values that are not among the choices this learner was shown are refused.
+    """
+    kind = revision.type
+    name = field_name(position)
+    if kind in (QuestionType.single.value, QuestionType.true_false.value):
+        values = [v for v in form.get(name, []) if v]
+        if not values:
+            return None
+        if len(values) > 1 or values[0] not in display_order:
+            raise ValidationError(_("Choose one of the answers shown."))
+        return values[0]
+    if kind == QuestionType.multiple.value:
+        values = [v for v in form.get(name, []) if v]
+        if any(v not in display_order for v in values):
+            raise ValidationError(_("Choose among the answers shown."))
+        return sorted(set(values)) or None
+    if kind == QuestionType.short_answer.value:
+        text = " ".join((form.get(name) or [""])[0].split())
+        if len(text) > MAX_TEXT_ANSWER:
+            raise ValidationError(_("Keep the answer under %(n)d characters.", n=MAX_TEXT_ANSWER))
+        return text or None
+    if kind == QuestionType.numeric.value:
+        raw = (form.get(name) or [""])[0]
+        number = parse_number(raw)
+        return None if number is None else str(number)
+    if kind == QuestionType.ordering.value:
+        ranks: dict[str, int] = {}
+        for item_id in display_order:
+            raw = (form.get(field_name(position, item_id)) or [""])[0]
+            if not raw:
+                continue
+            if not raw.isdigit() or not 1 <= int(raw) <= len(display_order):
+                raise ValidationError(_("Give each step a place from 1 to %(n)d.", n=len(display_order)))
+            ranks[item_id] = int(raw)
+        if not ranks:
+            return None
+        if len(set(ranks.values())) != len(ranks):
+            raise ValidationError(_("Give each step a different place."))
+        return [item_id for item_id, _rank in sorted(ranks.items(), key=lambda pair: pair[1])]
+    if kind == QuestionType.matching.value:
+        lefts = [pair["id"] for pair in revision.data.get("pairs", [])]
+        matches: dict[str, str] = {}
+        for left in lefts:
+            raw = (form.get(field_name(position, left)) or [""])[0]
+            if not raw:
+                continue
+            if raw not in display_order:
+                raise ValidationError(_("Choose a match from the list."))
+            matches[left] = raw
+        return matches or None
+    raise ValidationError(_("This kind of question cannot be answered."))
+
+
+def grade(revision: QuestionRevision, answer: Any) -> float:
+    """Return the share of the question's points this *answer* earns (0 to 1)."""
+    if answer is None:
+        return 0.0
+    data = revision.data or {}
+    kind = revision.type
+    if kind in (QuestionType.single.value, QuestionType.true_false.value):
+        correct = {o["id"] for o in data.get("options", []) if o.get("correct")}
+        return 1.0 if answer in correct else 0.0
+    if kind == QuestionType.multiple.value:
+        correct = {o["id"] for o in data.get("options", []) if o.get("correct")}
+        chosen = set(answer)
+        if not correct:
+            return 0.0
+        # Partial credit: each right choice earns a share, each wrong choice takes one back.
+        score = (len(chosen & correct) - len(chosen - correct)) / len(correct)
+        return max(0.0, min(1.0, score))
+    if kind == QuestionType.short_answer.value:
+        given = normalise_text(str(answer))
+        if given in {normalise_text(a) for a in data.get("accepted", [])}:
+            return 1.0
+        pattern = data.get("pattern") or ""
+        if pattern and re.fullmatch(pattern, given, flags=re.IGNORECASE) is not None:
+            return 1.0
+        return 0.0
+    if kind == QuestionType.numeric.value:
+        try:
+            given_number = Decimal(str(answer))
+            expected = Decimal(str(data.get("answer")))
+            tolerance = Decimal(str(data.get("tolerance") or 0))
+        except InvalidOperation:
+            return 0.0
+        return 1.0 if abs(given_number - expected) <= tolerance else 0.0
+    if kind == QuestionType.ordering.value:
+        expected_order = [item["id"] for item in data.get("items", [])]
+        if not expected_order:
+            return 0.0
+        right = sum(
+            1 for i, item_id in enumerate(answer) if i < len(expected_order) and expected_order[i] == item_id
+        )
+        return right / len(expected_order)
+    if kind == QuestionType.matching.value:
+        pairs = data.get("pairs", [])
+        if not pairs:
+            return 0.0
+        right = sum(1 for pair in pairs if answer.get(pair["id"]) == pair["id"])
+        return right / len(pairs)
+    return 0.0
+
+
+def correct_answer_text(revision: QuestionRevision) -> list[str]:
+    """The right answer in words, for the review page when the quiz allows showing it."""
+    data = revision.data or {}
+    kind = revision.type
+    if kind in CHOICE_TYPES:
+        return [option_label(revision, o["id"]) for o in data.get("options", []) if o.get("correct")]
+    if kind == QuestionType.short_answer.value:
+        return list(data.get("accepted", []))
+    if kind == QuestionType.numeric.value:
+        tolerance = data.get("tolerance") or 0
+        return [f"{data.get('answer')}" + (f" ± {tolerance}" if tolerance else "")]
+    if kind == QuestionType.ordering.value:
+        return [item["text"] for item in data.get("items", [])]
+    if kind == QuestionType.matching.value:
+        return [f"{pair['left']} → {pair['right']}" for pair in data.get("pairs", [])]
+    return []
+
+
+def option_label(revision: QuestionRevision, option_id: str) -> str:
+    if revision.type == QuestionType.true_false.value:
+        return _("True") if option_id == "true" else _("False")
+    for option in (revision.data or {}).get("options", []):
+        if option["id"] == option_id:
+            return str(option["text"])
+    return option_id
+
+
+def answer_text(revision: QuestionRevision, answer: Any) -> list[str]:
+    """The learner's answer in words, for the review page."""
+    if answer is None:
+        return []
+    kind = revision.type
+    data = revision.data or {}
+    if kind in (QuestionType.single.value, QuestionType.true_false.value):
+        return [option_label(revision, answer)]
+    if kind == QuestionType.multiple.value:
+        return [option_label(revision, option_id) for option_id in answer]
+    if kind in (QuestionType.short_answer.value, QuestionType.numeric.value):
+        return [str(answer)]
+    if kind == QuestionType.ordering.value:
+        texts = {item["id"]: item["text"] for item in data.get("items", [])}
+        return [texts.get(item_id, "?") for item_id in answer]
+    if kind == QuestionType.matching.value:
+        rights = {pair["id"]: pair["right"] for pair in data.get("pairs", [])}
+        return [
+            f"{pair['left']} → {rights.get(answer.get(pair['id'], ''), '—')}"
+            for pair in data.get("pairs", [])
+        ]
+    return []
+
+
+def feedback_for(revision: QuestionRevision, answer: Any, credit: float) -> list[str]:
+    """Feedback the author wrote for this answer: per chosen option, then for right or wrong."""
+    data = revision.data or {}
+    notes: list[str] = []
+    if revision.type in CHOICE_TYPES and answer is not None:
+        chosen = set(answer) if isinstance(answer, list) else {answer}
+        notes += [o["feedback"] for o in data.get("options", []) if o["id"] in chosen and o.get("feedback")]
+    general = data.get("feedback_correct") if credit >= 1 else data.get("feedback_incorrect")
+    if general:
+        notes.append(general)
+    return notes

@@ -1,0 +1,823 @@
+"""Author question banks and quizzes; start, save, submit and grade attempts; report results per question."""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app import audit, events
+from app.accounts.models import User
+from app.assessments import grading
+from app.assessments.models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Question,
+    QuestionBank,
+    QuestionRevision,
+    QuestionType,
+    QuizLayout,
+    QuizSection,
+    ShowAnswers,
+)
+from app.assessments.models import Quiz as Quiz
+from app.errors import ValidationError
+from app.extensions import db
+from app.learning.lesson_kinds import render_markdown
+from app.tenancy.models import utcnow
+
+# Answers a browser sends a moment after the deadline (network latency) still count.
+DEADLINE_GRACE = timedelta(seconds=2)
+
+
+# --- Question banks and questions -------------------------------------------------------------
+
+
+def create_bank(title: str, description: str = "") -> QuestionBank:
+    """Create a question bank with a title unique in the tenant."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError(_("Give the question bank a title."), field="title")
+    if db.session.scalars(select(QuestionBank.id).where(QuestionBank.title == title)).first():
+        raise ValidationError(
+            _("A question bank called “%(name)s” already exists.", name=title), field="title"
+        )
+    bank = QuestionBank(title=title, description=(description or "").strip())
+    db.session.add(bank)
+    db.session.flush()
+    audit.record("question_bank.created", target=bank, after={"title": title})
+    return bank
+
+
+def update_bank(bank: QuestionBank, title: str, description: str = "") -> QuestionBank:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError(_("Give the question bank a title."), field="title")
+    clash = db.session.scalars(
+        select(QuestionBank.id).where(QuestionBank.title == title, QuestionBank.id != bank.id)
+    ).first()
+    if clash:
+        raise ValidationError(
+            _("A question bank called “%(name)s” already exists.", name=title), field="title"
+        )
+    before = {"title": bank.title}
+    bank.title, bank.description = title, (description or "").strip()
+    audit.record("question_bank.updated", target=bank, before=before, after={"title": title})
+    return bank
+
+
+def _new_id() -> str:
+    return secrets.token_hex(4)
+
+
+def _clean_lines(values: Any) -> list[str]:
+    if isinstance(values, str):
+        values = values.splitlines()
+    return [" ".join(str(v).split()) for v in values or [] if str(v).strip()]
+
+
+def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
+    """Validate a question as the author wrote it; return type, prompt, points and the answer key.
+
+    *draft* keys: type, prompt, points, feedback_correct, feedback_incorrect and, by type,
+    options [{id?, text, correct, feedback}], answer ("true"/"false" or a number),
+    accepted (lines), pattern, tolerance, items (lines or [{id?, text}]), pairs [{id?, left, right}].
+    """
+    kind = draft.get("type") or ""
+    if kind not in {t.value for t in QuestionType}:
+        raise ValidationError(_("Choose a kind of question."), field="type")
+    prompt = (draft.get("prompt") or "").strip()
+    if not prompt:
+        raise ValidationError(_("Write the question."), field="prompt")
+    try:
+        points = int(draft.get("points") or 1)
+    except (TypeError, ValueError):
+        raise ValidationError(_("Points must be a whole number from 1 to 100."), field="points") from None
+    if not 1 <= points <= 100:
+        raise ValidationError(_("Points must be a whole number from 1 to 100."), field="points")
+    data: dict[str, Any] = {
+        "feedback_correct": (draft.get("feedback_correct") or "").strip(),
+        "feedback_incorrect": (draft.get("feedback_incorrect") or "").strip(),
+    }
+    if kind in (QuestionType.single.value, QuestionType.multiple.value):
+        options = []
+        for option in draft.get("options") or []:
+            text = " ".join(str(option.get("text") or "").split())
+            if not text:
+                continue
+            options.append(
+                {
+                    "id": option.get("id") or _new_id(),
+                    "text": text,
+                    "correct": bool(option.get("correct")),
+                    "feedback": (option.get("feedback") or "").strip(),
+                }
+            )
+        if len(options) < 2:
+            raise ValidationError(_("Give at least two answers to choose from."), field="options")
+        right = sum(1 for o in options if o["correct"])
+        if kind == QuestionType.single.value and right != 1:
+            raise ValidationError(_("Mark exactly one answer as correct."), field="options")
+        if kind == QuestionType.multiple.value and right < 1:
+            raise ValidationError(_("Mark at least one answer as correct."), field="options")
+        data["options"] = options
+    elif kind == QuestionType.true_false.value:
+        answer = str(draft.get("answer") or "").lower()
+        if answer not in ("true", "false"):
+            raise ValidationError(_("Say whether the statement is true or false."), field="answer")
+        feedback = {o.get("id"): (o.get("feedback") or "").strip() for o in draft.get("options") or []}
+        data["options"] = [
+            {"id": "true", "text": "True", "correct": answer == "true", "feedback": feedback.get("true", "")},
+            {
+                "id": "false",
+                "text": "False",
+                "correct": answer == "false",
+                "feedback": feedback.get("false", ""),
+            },
+        ]
+    elif kind == QuestionType.short_answer.value:
+        accepted = _clean_lines(draft.get("accepted"))
+        pattern = (draft.get("pattern") or "").strip()
+        if pattern:
+            if len(pattern) > 200:
+                raise ValidationError(_("Keep the pattern under 200 characters."), field="pattern")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValidationError(
+                    _("The pattern is not a valid regular expression: %(error)s", error=str(exc)),
+                    field="pattern",
+                ) from None
+        if not accepted and not pattern:
+            raise ValidationError(_("List at least one accepted answer, or a pattern."), field="accepted")
+        data["accepted"], data["pattern"] = accepted, pattern
+    elif kind == QuestionType.numeric.value:
+        try:
+            answer_number = grading.parse_number(str(draft.get("answer") or ""))
+        except ValidationError:
+            answer_number = None
+        if answer_number is None:
+            raise ValidationError(_("Enter the correct answer as a number."), field="answer")
+        try:
+            tolerance = grading.parse_number(str(draft.get("tolerance") or "0")) or Decimal(0)
+        except ValidationError:
+            raise ValidationError(
+                _("Enter the tolerance as a number, 0 or more."), field="tolerance"
+            ) from None
+        if tolerance < 0:
+            raise ValidationError(_("Enter the tolerance as a number, 0 or more."), field="tolerance")
+        data["answer"], data["tolerance"] = str(answer_number), str(tolerance)
+    elif kind == QuestionType.ordering.value:
+        raw_items = draft.get("items") or []
+        if isinstance(raw_items, str):
+            raw_items = [{"text": line} for line in _clean_lines(raw_items)]
+        items = [
+            {"id": item.get("id") or _new_id(), "text": " ".join(str(item.get("text") or "").split())}
+            for item in raw_items
+            if str(item.get("text") or "").strip()
+        ]
+        if len(items) < 2:
+            raise ValidationError(_("List at least two steps, in the correct order."), field="items")
+        data["items"] = items
+    elif kind == QuestionType.matching.value:
+        pairs = []
+        for pair in draft.get("pairs") or []:
+            left_side = " ".join(str(pair.get("left") or "").split())
+            right_side = " ".join(str(pair.get("right") or "").split())
+            if not left_side and not right_side:
+                continue
+            if not left_side or not right_side:
+                raise ValidationError(_("Give every pair both sides."), field="pairs")
+            pairs.append({"id": pair.get("id") or _new_id(), "left": left_side, "right": right_side})
+        if len(pairs) < 2:
+            raise ValidationError(_("Give at least two pairs to match."), field="pairs")
+        if len({str(p["right"]).casefold() for p in pairs}) != len(pairs):
+            raise ValidationError(_("Each right-hand side must be different."), field="pairs")
+        data["pairs"] = pairs
+    return {"type": kind, "prompt": prompt, "points": points, "data": data}
+
+
+def add_question(bank: QuestionBank, draft: dict[str, Any]) -> Question:
+    """Add a question to *bank*; its first revision holds the wording and answer key."""
+    cleaned = clean_question(draft)
+    question = Question(bank=bank, position=len(bank.questions))
+    db.session.add(question)
+    question.revisions.append(_revision(1, cleaned))
+    db.session.flush()
+    audit.record(
+        "question.created",
+        target=question,
+        after={"bank": bank.title, "type": cleaned["type"], "revision": 1},
+    )
+    return question
+
+
+def _revision(number: int, cleaned: dict[str, Any]) -> QuestionRevision:
+    return QuestionRevision(
+        number=number,
+        type=cleaned["type"],
+        prompt=cleaned["prompt"],
+        prompt_html=render_markdown(cleaned["prompt"]),
+        points=cleaned["points"],
+        data=cleaned["data"],
+    )
+
+
+def revise_question(question: Question, draft: dict[str, Any]) -> QuestionRevision:
+    """Save an edit as a new revision; attempts already recorded keep the revision they showed."""
+    cleaned = clean_question(draft)
+    current = question.current
+    if (current.type, current.prompt, current.points, current.data) == (
+        cleaned["type"],
+        cleaned["prompt"],
+        cleaned["points"],
+        cleaned["data"],
+    ):
+        return current  # nothing changed: no new revision
+    revision = _revision(current.number + 1, cleaned)
+    question.revisions.append(revision)
+    db.session.flush()
+    audit.record(
+        "question.revised",
+        target=question,
+        before={"revision": current.number},
+        after={"revision": revision.number, "type": revision.type},
+    )
+    return revision
+
+
+def set_question_active(question: Question, active: bool) -> None:
+    """Retire a question (no longer drawn) or bring it back; its history stays."""
+    if question.active == active:
+        return
+    question.active = active
+    audit.record("question.retired" if not active else "question.restored", target=question)
+
+
+# --- Quizzes ---------------------------------------------------------------------------------
+
+
+QUIZ_SETTINGS = (
+    "title",
+    "description",
+    "layout",
+    "shuffle_questions",
+    "shuffle_options",
+    "pass_percent",
+    "time_limit_minutes",
+    "max_attempts",
+    "wait_minutes",
+    "show_answers",
+)
+
+
+def _optional_int(value: Any, field_name: str, low: int, high: int, message: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(message, field=field_name) from None
+    if not low <= number <= high:
+        raise ValidationError(message, field=field_name)
+    return number
+
+
+def clean_quiz_settings(values: dict[str, Any]) -> dict[str, Any]:
+    title = (values.get("title") or "").strip()
+    if not title:
+        raise ValidationError(_("Give the quiz a title."), field="title")
+    layout = values.get("layout") or QuizLayout.one_page.value
+    if layout not in {v.value for v in QuizLayout}:
+        raise ValidationError(_("Choose how the quiz is shown."), field="layout")
+    show = values.get("show_answers") or ShowAnswers.after_pass.value
+    if show not in {v.value for v in ShowAnswers}:
+        raise ValidationError(_("Choose when correct answers are shown."), field="show_answers")
+    pass_percent = _optional_int(
+        values.get("pass_percent"), "pass_percent", 0, 100, _("Enter a passing score from 0 to 100 %.")
+    )
+    return {
+        "title": title,
+        "description": (values.get("description") or "").strip(),
+        "layout": layout,
+        "shuffle_questions": bool(values.get("shuffle_questions")),
+        "shuffle_options": bool(values.get("shuffle_options")),
+        "pass_percent": 80 if pass_percent is None else pass_percent,
+        "time_limit_minutes": _optional_int(
+            values.get("time_limit_minutes"),
+            "time_limit_minutes",
+            1,
+            600,
+            _("Enter a time limit from 1 to 600 minutes, or leave it empty."),
+        ),
+        "max_attempts": _optional_int(
+            values.get("max_attempts"),
+            "max_attempts",
+            1,
+            100,
+            _("Enter from 1 to 100 attempts, or leave it empty for no limit."),
+        ),
+        "wait_minutes": _optional_int(
+            values.get("wait_minutes"),
+            "wait_minutes",
+            1,
+            60 * 24 * 30,
+            _("Enter a wait from 1 minute to 30 days (43200 minutes), or leave it empty."),
+        ),
+        "show_answers": show,
+    }
+
+
+def create_quiz(values: dict[str, Any]) -> Quiz:
+    """Create a quiz with its settings; add questions and pools afterwards."""
+    settings = clean_quiz_settings(values)
+    if db.session.scalars(select(Quiz.id).where(Quiz.title == settings["title"])).first():
+        raise ValidationError(
+            _("A quiz called “%(name)s” already exists.", name=settings["title"]), field="title"
+        )
+    quiz = Quiz(**settings)
+    db.session.add(quiz)
+    db.session.flush()
+    audit.record("quiz.created", target=quiz, after=settings)
+    return quiz
+
+
+def update_quiz(quiz: Quiz, values: dict[str, Any]) -> Quiz:
+    settings = clean_quiz_settings(values)
+    clash = db.session.scalars(
+        select(Quiz.id).where(Quiz.title == settings["title"], Quiz.id != quiz.id)
+    ).first()
+    if clash:
+        raise ValidationError(
+            _("A quiz called “%(name)s” already exists.", name=settings["title"]), field="title"
+        )
+    before = {key: getattr(quiz, key) for key in QUIZ_SETTINGS}
+    for key, value in settings.items():
+        setattr(quiz, key, value)
+    audit.record("quiz.updated", target=quiz, before=before, after=settings)
+    return quiz
+
+
+def add_fixed_question(quiz: Quiz, question: Question) -> QuizSection:
+    """Always ask *question* in *quiz*."""
+    if any(s.question_id == question.id for s in quiz.sections):
+        raise ValidationError(_("That question is already in the quiz."), field="question_id")
+    section = QuizSection(question=question, position=len(quiz.sections))
+    quiz.sections.append(section)
+    db.session.flush()
+    audit.record("quiz.question_added", target=quiz, after={"question_id": question.id})
+    return section
+
+
+def add_pool(quiz: Quiz, bank: QuestionBank, count: int) -> QuizSection:
+    """Draw *count* questions at random from *bank* for each attempt."""
+    available = len(bank.active_questions)
+    if not 1 <= count <= max(available, 1) or available == 0:
+        raise ValidationError(
+            _("Draw from 1 to %(n)d questions: that is how many active questions the bank has.", n=available),
+            field="draw_count",
+        )
+    section = QuizSection(bank=bank, draw_count=count, position=len(quiz.sections))
+    quiz.sections.append(section)
+    db.session.flush()
+    audit.record("quiz.pool_added", target=quiz, after={"bank_id": bank.id, "count": count})
+    return section
+
+
+def remove_section(quiz: Quiz, section: QuizSection) -> None:
+    """Take a question or pool out of the quiz; attempts already made keep what they showed."""
+    if section.quiz_id != quiz.id:
+        raise ValidationError(_("That part is not in this quiz."))
+    quiz.sections.remove(section)
+    for position, remaining in enumerate(quiz.sections):
+        remaining.position = position
+    audit.record("quiz.section_removed", target=quiz, after={"section_id": section.id})
+
+
+def question_count(quiz: Quiz) -> int:
+    """How many questions each attempt asks."""
+    total = 0
+    for section in quiz.sections:
+        if section.question_id is not None:
+            total += 1 if section.question and section.question.active else 0
+        elif section.bank is not None:
+            total += min(section.draw_count or 0, len(section.bank.active_questions))
+    return total
+
+
+# --- Attempts --------------------------------------------------------------------------------
+
+
+@dataclass
+class QuizState:
+    """Where a learner stands with a quiz: attempts so far and whether they may start another."""
+
+    quiz: Quiz
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    passed: bool
+    can_start: bool
+    reason: str | None
+    next_start_at: datetime | None
+    best_percent: float | None = None
+    remaining: int | None = None
+    submitted: list[Attempt] = field(default_factory=list)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def attempts_of(user: User, quiz: Quiz) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+            .order_by(Attempt.number)
+        )
+    )
+
+
+def quiz_state(user: User, quiz: Quiz, now: datetime | None = None) -> QuizState:
+    """Finalise an attempt whose time ran out, then say whether *user* may start another and why not."""
+    now = now or utcnow()
+    attempts = attempts_of(user, quiz)
+    for attempt in attempts:
+        finalize_if_expired(attempt, now)
+    submitted = [a for a in attempts if a.status == AttemptStatus.submitted.value]
+    open_attempt = next((a for a in attempts if a.status == AttemptStatus.in_progress.value), None)
+    passed = any(a.passed for a in submitted)
+    best = max((a.score_percent or 0 for a in submitted), default=None)
+    remaining = None if quiz.max_attempts is None else max(quiz.max_attempts - len(attempts), 0)
+    reason: str | None = None
+    next_start: datetime | None = None
+    if open_attempt is not None:
+        reason = None
+    elif passed:
+        reason = _("You have passed this assessment.")
+    elif remaining == 0:
+        reason = _("You have used all %(n)d attempts.", n=quiz.max_attempts or 0)
+    elif quiz.wait_minutes and submitted:
+        last_end = _aware(submitted[-1].submitted_at)
+        assert last_end is not None
+        next_start = last_end + timedelta(minutes=quiz.wait_minutes)
+        if now < next_start:
+            reason = _("You can try again after the wait between attempts.")
+        else:
+            next_start = None
+    elif question_count(quiz) == 0:
+        reason = _("This assessment has no questions yet.")
+    return QuizState(
+        quiz=quiz,
+        attempts=attempts,
+        open_attempt=open_attempt,
+        passed=passed,
+        can_start=open_attempt is None and reason is None,
+        reason=reason,
+        next_start_at=next_start,
+        best_percent=best,
+        remaining=remaining,
+        submitted=submitted,
+    )
+
+
+def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
+    chosen: list[Question] = []
+    seen: set[int] = set()
+    for section in quiz.sections:
+        if section.question_id is not None:
+            if section.question is not None and section.question.active and section.question.id not in seen:
+                chosen.append(section.question)
+                seen.add(section.question.id)
+        elif section.bank is not None:
+            pool = [q for q in section.bank.active_questions if q.id not in seen]
+            picked = rng.sample(pool, min(section.draw_count or 0, len(pool)))
+            chosen += picked
+            seen |= {q.id for q in picked}
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    return chosen
+
+
+def _display_order(revision: QuestionRevision, quiz: Quiz, rng: random.Random) -> list[str]:
+    data = revision.data or {}
+    if revision.type == QuestionType.true_false.value:
+        return ["true", "false"]
+    if revision.type in (QuestionType.single.value, QuestionType.multiple.value):
+        ids = [o["id"] for o in data.get("options", [])]
+        if quiz.shuffle_options:
+            rng.shuffle(ids)
+        return ids
+    if revision.type == QuestionType.ordering.value:
+        # Always shuffled, and never shown in the right order: the order is the answer.
+        ids = [item["id"] for item in data.get("items", [])]
+        shown = ids[:]
+        while len(ids) > 1 and shown == ids:
+            rng.shuffle(shown)
+        return shown
+    if revision.type == QuestionType.matching.value:
+        ids = [pair["id"] for pair in data.get("pairs", [])]
+        shown = ids[:]
+        while len(ids) > 1 and shown == ids:
+            rng.shuffle(shown)
+        return shown
+    return []
+
+
+def start_attempt(
+    user: User,
+    quiz: Quiz,
+    *,
+    enrollment_id: int | None = None,
+    lesson_id: int | None = None,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Attempt:
+    """Start an attempt, or return the one already open (a dropped connection resumes it)."""
+    now = now or utcnow()
+    state = quiz_state(user, quiz, now)
+    if state.open_attempt is not None:
+        return state.open_attempt
+    if not state.can_start:
+        raise ValidationError(state.reason or _("You cannot start this assessment now."))
+    rng = rng or random.SystemRandom()
+    questions = _draw(quiz, rng)
+    attempt = Attempt(
+        quiz=quiz,
+        user_id=user.id,
+        enrollment_id=enrollment_id,
+        lesson_id=lesson_id,
+        number=len(state.attempts) + 1,
+        started_at=now,
+        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+        pass_percent=quiz.pass_percent,
+    )
+    db.session.add(attempt)
+    for position, question in enumerate(questions, start=1):
+        revision = question.current
+        attempt.items.append(
+            AttemptItem(
+                position=position,
+                question_id=question.id,
+                revision_id=revision.id,
+                revision=revision,
+                display_order=_display_order(revision, quiz, rng),
+                max_points=float(revision.points),
+            )
+        )
+    db.session.flush()
+    audit.record("assessment.started", target=attempt, after={"quiz": quiz.title, "number": attempt.number})
+    return attempt
+
+
+def time_is_up(attempt: Attempt, now: datetime) -> bool:
+    deadline = _aware(attempt.deadline_at)
+    return deadline is not None and now > deadline + DEADLINE_GRACE
+
+
+def item_at(attempt: Attempt, position: int) -> AttemptItem:
+    item = next((i for i in attempt.items if i.position == position), None)
+    if item is None:
+        raise ValidationError(_("That question is not part of this attempt."))
+    return item
+
+
+def _check_open(attempt: Attempt, now: datetime) -> None:
+    if attempt.status != AttemptStatus.in_progress.value:
+        raise ValidationError(_("This attempt has been submitted; answers can no longer change."))
+    if time_is_up(attempt, now):
+        raise ValidationError(_("Time is up: answers given after the time limit are not saved."))
+
+
+def save_answer(
+    attempt: Attempt, position: int, form: dict[str, list[str]], now: datetime | None = None
+) -> AttemptItem:
+    """Save the learner's answer to one question as they go (it counts only if saved in time)."""
+    now = now or utcnow()
+    _check_open(attempt, now)
+    item = item_at(attempt, position)
+    item.answer = grading.parse_answer(item.revision, item.display_order, position, form)
+    item.answered_at = now
+    return item
+
+
+def positions_in(form: dict[str, list[str]]) -> set[int]:
+    """The question positions a posted form carries answers for."""
+    found = set()
+    for name in form:
+        match = re.fullmatch(r"answer-(\d+)(?:-[0-9a-z]+)?", name)
+        if match:
+            found.add(int(match.group(1)))
+    return found
+
+
+def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None) -> None:
+    """Save every answer on a posted page; refuse the lot if any names a question not in the attempt."""
+    now = now or utcnow()
+    _check_open(attempt, now)
+    positions = positions_in(form)
+    known = {item.position for item in attempt.items}
+    if positions - known:
+        raise ValidationError(_("That question is not part of this attempt."))
+    parsed = {}
+    for position in sorted(positions):
+        item = item_at(attempt, position)
+        parsed[position] = grading.parse_answer(item.revision, item.display_order, position, form)
+    for position, answer in parsed.items():
+        item = item_at(attempt, position)
+        item.answer, item.answered_at = answer, now
+
+
+def submit_attempt(
+    attempt: Attempt, form: dict[str, list[str]] | None = None, now: datetime | None = None
+) -> Attempt:
+    """Grade and close the attempt. Past the time limit, only answers saved in time count."""
+    now = now or utcnow()
+    if attempt.status == AttemptStatus.submitted.value:
+        return attempt  # a repeated submit (double click, retry) changes nothing
+    if form and not time_is_up(attempt, now):
+        save_answers(attempt, form, now)
+    elif form:
+        known = {item.position for item in attempt.items}
+        if positions_in(form) - known:
+            raise ValidationError(_("That question is not part of this attempt."))
+    _finalize(attempt, now, "time_expired" if time_is_up(attempt, now) else "submitted")
+    return attempt
+
+
+def finalize_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Close an attempt whose time ran out with the answers saved in time; True when it did."""
+    now = now or utcnow()
+    if attempt.status == AttemptStatus.in_progress.value and time_is_up(attempt, now):
+        _finalize(attempt, now, "time_expired")
+        return True
+    return False
+
+
+def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> None:
+    deadline = _aware(attempt.deadline_at)
+    total = earned = 0.0
+    for item in attempt.items:
+        in_time = item.answered_at is not None and (
+            deadline is None or _aware(item.answered_at) <= deadline + DEADLINE_GRACE  # type: ignore[operator]
+        )
+        item.credit = grading.grade(item.revision, item.answer) if in_time else 0.0
+        item.points = round(item.credit * item.max_points, 4)
+        total += item.max_points
+        earned += item.points
+    attempt.status = AttemptStatus.submitted.value
+    attempt.submitted_at = (
+        min(now, deadline + DEADLINE_GRACE) if ended_by == "time_expired" and deadline else now
+    )
+    attempt.ended_by = ended_by
+    attempt.score_points = round(earned, 4)
+    attempt.max_points = total
+    attempt.score_percent = round(100 * earned / total, 1) if total else 0.0
+    attempt.passed = attempt.score_percent >= attempt.pass_percent
+    db.session.flush()
+    payload = {
+        "attempt_id": attempt.id,
+        "quiz_id": attempt.quiz_id,
+        "user_id": attempt.user_id,
+        "number": attempt.number,
+        "score_percent": attempt.score_percent,
+        "pass_percent": attempt.pass_percent,
+        "passed": attempt.passed,
+        "ended_by": ended_by,
+        "enrollment_id": attempt.enrollment_id,
+        "lesson_id": attempt.lesson_id,
+    }
+    audit.record("assessment.submitted", target=attempt, after=payload)
+    events.emit("assessment.submitted", payload)
+    events.emit("assessment.passed" if attempt.passed else "assessment.failed", payload)
+    if attempt.passed:
+        complete_assessment_lesson(attempt)
+
+
+def complete_assessment_lesson(attempt: Attempt) -> None:
+    """A pass completes the assessment lesson it was taken in, which unlocks what comes after."""
+    from app.learning.models import Enrollment, Lesson
+    from app.learning.services.progress import complete_lesson
+
+    if attempt.enrollment_id is None or attempt.lesson_id is None:
+        return
+    enrollment = db.session.get(Enrollment, attempt.enrollment_id)
+    lesson = db.session.get(Lesson, attempt.lesson_id)
+    if enrollment is not None and lesson is not None and enrollment.withdrawn_at is None:
+        complete_lesson(enrollment, lesson)
+
+
+def may_show_answers(attempt: Attempt, state: QuizState) -> bool:
+    """Whether the review page may show the correct answers, by the quiz's policy."""
+    if attempt.status != AttemptStatus.submitted.value:
+        return False
+    policy = attempt.quiz.show_answers
+    if policy == ShowAnswers.after_pass.value:
+        return bool(attempt.passed)
+    if policy == ShowAnswers.after_last.value:
+        return state.passed or state.remaining == 0
+    return False
+
+
+# --- Results for authors -----------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    revision: QuestionRevision
+    answered: int
+    right: int
+    average_credit: float
+    choices: dict[str, int]
+
+    @property
+    def right_percent(self) -> float:
+        return round(100 * self.right / self.answered, 1) if self.answered else 0.0
+
+
+def question_results(quiz: Quiz) -> list[QuestionResult]:
+    """Per question revision shown in submitted attempts: how many got it right, and what they chose."""
+    rows = db.session.execute(
+        select(AttemptItem.revision_id, AttemptItem.credit, AttemptItem.answer)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.submitted.value)
+    ).all()
+    by_revision: dict[int, list[tuple[float, Any]]] = {}
+    for revision_id, credit, answer in rows:
+        by_revision.setdefault(revision_id, []).append((credit or 0.0, answer))
+    revisions = {
+        r.id: r
+        for r in db.session.scalars(
+            select(QuestionRevision).where(QuestionRevision.id.in_(list(by_revision) or [0]))
+        )
+    }
+    results = []
+    for revision_id, answers in by_revision.items():
+        revision = revisions[revision_id]
+        choices: dict[str, int] = {}
+        if revision.type in grading.CHOICE_TYPES:
+            for _credit, answer in answers:
+                for option_id in answer if isinstance(answer, list) else [answer] if answer else []:
+                    choices[option_id] = choices.get(option_id, 0) + 1
+        results.append(
+            QuestionResult(
+                revision=revision,
+                answered=len(answers),
+                right=sum(1 for credit, _a in answers if credit >= 1),
+                average_credit=sum(credit for credit, _a in answers) / len(answers),
+                choices=choices,
+            )
+        )
+    return sorted(results, key=lambda r: (r.right_percent, r.revision.question_id, r.revision.number))
+
+
+def quiz_summary(quiz: Quiz) -> dict[str, Any]:
+    """Attempts, learners, pass rate and average score of submitted attempts."""
+    row = db.session.execute(
+        select(
+            func.count(Attempt.id),
+            func.count(func.distinct(Attempt.user_id)),
+            func.sum(func.cast(Attempt.passed, db.Integer)),
+            func.avg(Attempt.score_percent),
+        ).where(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.submitted.value)
+    ).one()
+    attempts, learners, passed, average = row
+    return {
+        "attempts": attempts or 0,
+        "learners": learners or 0,
+        "passed": int(passed or 0),
+        "average": round(float(average), 1) if average is not None else None,
+    }
+
+
+def banks_with_counts() -> list[tuple[QuestionBank, int]]:
+    banks = list(db.session.scalars(select(QuestionBank).order_by(QuestionBank.title)))
+    counts = dict(
+        db.session.execute(
+            select(Question.bank_id, func.count(Question.id))
+            .where(Question.active.is_(True))
+            .group_by(Question.bank_id)
+        ).all()
+    )
+    return [(bank, counts.get(bank.id, 0)) for bank in banks]
+
+
+def load_attempt(attempt_id: int) -> Attempt | None:
+    return db.session.scalars(
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .options(selectinload(Attempt.items).selectinload(AttemptItem.revision))
+    ).first()
