@@ -86,10 +86,12 @@ def parse_answer(
             raise ValidationError(_("Give each step a different place."))
         return [item_id for item_id, _rank in sorted(ranks.items(), key=lambda pair: pair[1])]
     if kind == QuestionType.matching.value:
+        # Fields are named by the left side's place (m0, m1 …), never by a pair id, so the form
+        # does not reveal which right-hand side belongs to which left.
         lefts = [pair["id"] for pair in revision.data.get("pairs", [])]
         matches: dict[str, str] = {}
-        for left in lefts:
-            raw = (form.get(field_name(position, left)) or [""])[0]
+        for index, left in enumerate(lefts):
+            raw = (form.get(field_name(position, f"m{index}")) or [""])[0]
             if not raw:
                 continue
             if raw not in display_order:

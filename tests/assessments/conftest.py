@@ -77,8 +77,8 @@ def right_answers(attempt: Any) -> dict[str, list[str]]:
             for rank, entry in enumerate(data["items"], start=1):
                 form[f"{name}-{entry['id']}"] = [str(rank)]
         elif kind == "matching":
-            for pair in data["pairs"]:
-                form[f"{name}-{pair['id']}"] = [pair["id"]]
+            for index, pair in enumerate(data["pairs"]):
+                form[f"{name}-m{index}"] = [pair["id"]]
     return form
 
 
@@ -137,13 +137,14 @@ def gated_course(db: Any, quiz_factory: Callable[..., Any]) -> Callable[..., Any
             closing = authoring.add_lesson(course, "page", "Well done", True, {"body": "Done."}, {})
             authoring.set_course_status(course, "published")
             db.session.commit()
-        return {
-            "quiz": quiz,
-            "course": course,
-            "intro": intro,
-            "test": test,
-            "checkpoint": checkpoint,
-            "closing": closing,
-        }
+            ids = {
+                "quiz": quiz.id,
+                "course": course.id,
+                "intro": intro.id,
+                "test": test.id,
+                "checkpoint": checkpoint.id,
+                "closing": closing.id,
+            }
+        return ids
 
     return make

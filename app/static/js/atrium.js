@@ -11,6 +11,8 @@ function announce(text) {
 // After an htmx swap, move focus to the new content's heading (or the content) and announce it.
 document.addEventListener("htmx:afterSwap", (event) => {
   const target = event.detail.target;
+  // Autosave status: its own live region speaks; focus stays where the person is typing.
+  if (target.closest("[data-keep-focus]")) return;
   const summary = target.querySelector("[data-announce], #result-count, #preview-verdicts, h1, h2");
   announce(summary ? summary.textContent : target.textContent.slice(0, 200));
   if (target.id === "preview") return; // the person is still typing in the form

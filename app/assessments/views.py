@@ -1,0 +1,203 @@
+"""Learners take quizzes: start or resume an attempt, save answers as they go, submit, review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.access import require_sign_in
+from app.assessments import grading
+from app.assessments import services as assessments
+from app.assessments.models import Attempt, AttemptStatus, QuizLayout
+from app.errors import ValidationError
+from app.extensions import db
+from app.learning.models import Enrollment, Lesson
+from app.learning.services import progress as progress_service
+from app.tenancy.models import utcnow
+
+bp = Blueprint("assessments", __name__)
+
+
+@bp.context_processor
+def _grading_helpers() -> dict[str, Any]:
+    return {"grading": grading}
+
+
+def _form_lists() -> dict[str, list[str]]:
+    return {name: request.form.getlist(name) for name in request.form if name.startswith("answer-")}
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    attempt = assessments.load_attempt(attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def _assessment_lesson(enrollment_id: int, lesson_id: int) -> tuple[Enrollment, Lesson]:
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.user_id != current_user.id or enrollment.withdrawn_at is not None:
+        abort(404)
+    lesson = next((item for item in progress_service.lessons_of(enrollment) if item.id == lesson_id), None)
+    if lesson is None or lesson.kind != "assessment":
+        abort(404)
+    return enrollment, lesson
+
+
+@bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>/attempts", methods=["POST"])
+@require_sign_in
+def start(enrollment_id: int, lesson_id: int) -> Any:
+    """Start an attempt at the lesson's quiz, or go back to the one already open."""
+    from app.assessments.models import Quiz
+
+    enrollment, lesson = _assessment_lesson(enrollment_id, lesson_id)
+    back = url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=lesson.id)
+    if lesson.id in progress_service.locked_lessons(enrollment):
+        flash(_("This assessment is locked until you finish the lessons before it."), "error")
+        return redirect(back)
+    quiz = db.session.get(Quiz, (lesson.content or {}).get("quiz_id") or 0)
+    if quiz is None:
+        abort(404)
+    try:
+        progress_service.open_lesson(enrollment, lesson)
+        attempt = assessments.start_attempt(
+            current_user, quiz, enrollment_id=enrollment.id, lesson_id=lesson.id
+        )
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    return redirect(url_for("assessments.take", attempt_id=attempt.id))
+
+
+def _back_to_lesson(attempt: Attempt) -> str:
+    if attempt.enrollment_id and attempt.lesson_id:
+        return url_for("learning.lesson", enrollment_id=attempt.enrollment_id, lesson_id=attempt.lesson_id)
+    return url_for("accounts.home")
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@require_sign_in
+def take(attempt_id: int) -> Any:
+    """The attempt's questions: all on one page, or one per step (?q=N), with saved answers filled in."""
+    attempt = _own_attempt(attempt_id)
+    if assessments.finalize_if_expired(attempt):
+        flash(_("Time is up. Your attempt was submitted with the answers saved in time."), "info")
+    if attempt.status == AttemptStatus.submitted.value:
+        return redirect(url_for("assessments.review", attempt_id=attempt.id))
+    steps = attempt.quiz.layout == QuizLayout.steps.value
+    position = request.args.get("q", 1, type=int) or 1
+    if steps and not 1 <= position <= len(attempt.items):
+        abort(404)
+    shown = [attempt.items[position - 1]] if steps and attempt.items else attempt.items
+    return render_template(
+        "assessments/attempt.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        items=shown,
+        steps=steps,
+        position=position,
+        now=utcnow(),
+        back=_back_to_lesson(attempt),
+        errors={},
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
+@require_sign_in
+def save_answer(attempt_id: int, position: int) -> Any:
+    """Save one answer: an htmx request gets the small "saved" status; a plain post goes on to the next step."""
+    attempt = _own_attempt(attempt_id)
+    error = None
+    try:
+        assessments.save_answer(attempt, position, _form_lists())
+    except ValidationError as exc:
+        error = exc.message
+    if request.headers.get("HX-Request"):
+        item = next((i for i in attempt.items if i.position == position), None)
+        response = render_template("assessments/_saved.html", position=position, item=item, error=error)
+        return response, (422 if error else 200), {"Vary": "HX-Request"}
+    if error:
+        if attempt.status == AttemptStatus.submitted.value or assessments.time_is_up(attempt, utcnow()):
+            flash(error, "error")
+            return redirect(url_for("assessments.take", attempt_id=attempt.id))
+        steps = attempt.quiz.layout == QuizLayout.steps.value
+        known = any(i.position == position for i in attempt.items)
+        if not known:
+            position = 1
+        shown = [i for i in attempt.items if i.position == position] if steps else attempt.items
+        return (
+            render_template(
+                "assessments/attempt.html",
+                attempt=attempt,
+                quiz=attempt.quiz,
+                items=shown,
+                steps=steps,
+                position=position,
+                now=utcnow(),
+                back=_back_to_lesson(attempt),
+                errors={position: error} if known else {0: error},
+                posted=_form_lists() if known else None,
+            ),
+            422,
+            {"Vary": "HX-Request"},
+        )
+    go = request.form.get("go", "next")
+    target = position + 1 if go == "next" else position - 1 if go == "previous" else position
+    target = max(1, min(target, len(attempt.items)))
+    return redirect(url_for("assessments.take", attempt_id=attempt.id, q=target) + "#question")
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@require_sign_in
+def submit(attempt_id: int) -> Any:
+    """Grade the attempt on the server; answers posted with the submit are saved first if in time."""
+    attempt = _own_attempt(attempt_id)
+    try:
+        assessments.submit_attempt(attempt, _form_lists())
+    except ValidationError as exc:
+        steps = attempt.quiz.layout == QuizLayout.steps.value
+        return render_template(
+            "assessments/attempt.html",
+            attempt=attempt,
+            quiz=attempt.quiz,
+            items=attempt.items if not steps else attempt.items[-1:],
+            steps=steps,
+            position=len(attempt.items) if steps else 1,
+            now=utcnow(),
+            back=_back_to_lesson(attempt),
+            errors={0: exc.message},
+            posted=_form_lists(),
+        ), 422
+    return redirect(url_for("assessments.review", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/review")
+@require_sign_in
+def review(attempt_id: int) -> Any:
+    """The graded attempt: score, pass or fail, each answer with feedback, correct answers if allowed."""
+    attempt = _own_attempt(attempt_id)
+    assessments.finalize_if_expired(attempt)
+    if attempt.status != AttemptStatus.submitted.value:
+        return redirect(url_for("assessments.take", attempt_id=attempt.id))
+    state = assessments.quiz_state(current_user, attempt.quiz)
+    show = assessments.may_show_answers(attempt, state)
+    next_lesson = None
+    if attempt.passed and attempt.enrollment_id:
+        enrollment = db.session.get(Enrollment, attempt.enrollment_id)
+        if enrollment is not None:
+            lessons = progress_service.lessons_of(enrollment)
+            ids = [lesson.id for lesson in lessons]
+            if attempt.lesson_id in ids and ids.index(attempt.lesson_id) + 1 < len(lessons):
+                next_lesson = (enrollment, lessons[ids.index(attempt.lesson_id) + 1])
+    return render_template(
+        "assessments/review.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        state=state,
+        show_answers=show,
+        back=_back_to_lesson(attempt),
+        next_lesson=next_lesson,
+    )
