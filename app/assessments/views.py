@@ -108,7 +108,7 @@ def take(attempt_id: int) -> Any:
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
 @require_sign_in
 def save_answer(attempt_id: int, position: int) -> Any:
-    """Save one answer: an htmx request gets the small "saved" status; a plain post goes on to the next step."""
+    """Save one answer: htmx gets the small "saved" status; a plain post goes on to the next step."""
     attempt = _own_attempt(attempt_id)
     error = None
     try:
