@@ -300,6 +300,10 @@ def bistro() -> None:
         minutes=15,
         description="How to open and close a Bistro Bello location safely and on time.",
     )
+    from app.assessments.demo import food_safety
+
+    food_safety(food)
+    _assign_food_safety_to_the_demo_learner(food)
     for location in ("Riverside", "Airport"):
         unit = db.session.scalars(select(OrgUnit).where(OrgUnit.name == location)).first()
         if unit is not None:
@@ -317,6 +321,19 @@ def bistro() -> None:
             course=opening,
             due_days=30,
         )
+
+
+def _assign_food_safety_to_the_demo_learner(food: Course) -> None:
+    """Lee Learner's manager assigned Food Safety, due in two weeks: the quiz walkthrough starts on Lee's home."""
+    from datetime import date, timedelta
+
+    from app.accounts.models import User
+    from app.learning.services.enrollments import enrol
+
+    learner = db.session.scalars(select(User).where(User.email == "learner@bistro.example")).first()
+    manager = db.session.scalars(select(User).where(User.email == "manager@bistro.example")).first()
+    if learner is not None:
+        enrol(learner, food, due_on=date.today() + timedelta(days=14), source="manager", assigned_by=manager)
 
 
 def partners() -> None:
@@ -347,6 +364,9 @@ def partners() -> None:
         )
         authoring.set_path_courses(path, [c.id for c in steps])
         authoring.set_path_status(path, "published")
+    from app.assessments.demo import partners_exam
+
+    partners_exam(path)
     for tier in ("gold", "silver"):
         group = db.session.scalars(select(Group).where(Group.name == f"{tier.title()} partners")).first()
         if group is not None:

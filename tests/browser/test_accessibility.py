@@ -134,12 +134,29 @@ def _furnish_learning(admin: Any, unit: Any) -> dict[str, Any]:
         {"note": "Print it."},
         {"document_file": Upload("checklist.pdf", pdf.getvalue())},
     )
+    from app.assessments import services as assessments
+    from tests.assessments.conftest import QUESTIONS, wrong_answers
+
+    bank = assessments.create_bank("Kitchen safety")
+    quiz = assessments.create_quiz({"title": "Kitchen quiz", "time_limit_minutes": 30, "max_attempts": 5})
+    for question in QUESTIONS:
+        assessments.add_fixed_question(quiz, assessments.add_question(bank, question))
+    authoring.add_lesson(course, "assessment", "Kitchen quiz", True, {"quiz_id": str(quiz.id)}, {})
+    authoring.add_lesson(
+        course, "page", "After the quiz", True, {"body": "Locked until the quiz is passed."}, {}
+    )
     authoring.set_course_status(course, "published")
     path = authoring.create_path({"title": "Kitchen basics", "self_enroll": True})
     authoring.set_path_courses(path, [course.id])
     authoring.set_path_status(path, "published")
     enrollment, _new = enrol(admin, course)
     enrol_in_path(admin, path)
+    quiz_lesson = course.lessons[3]
+    failed = assessments.start_attempt(admin, quiz, enrollment_id=enrollment.id, lesson_id=quiz_lesson.id)
+    assessments.submit_attempt(failed, wrong_answers(failed))
+    open_attempt = assessments.start_attempt(
+        admin, quiz, enrollment_id=enrollment.id, lesson_id=quiz_lesson.id
+    )
     draft = rules.RuleDraft(
         name="Downtown crew",
         match="all",
@@ -160,6 +177,7 @@ def _furnish_learning(admin: Any, unit: Any) -> dict[str, Any]:
         "course": course.id,
         "lessons": [lesson.id for lesson in course.lessons],
         "enrollment": enrollment.id,
+        "attempts": {"submitted": failed.id, "open": open_attempt.id},
         "path": path.id,
         "rule": rule.id,
     }
@@ -188,6 +206,10 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "learning.lesson": f"/learn/{data['enrollment']}/lessons/{data['lessons'][0]}",
         "learning.lesson#video": f"/learn/{data['enrollment']}/lessons/{data['lessons'][1]}",
         "learning.lesson#file": f"/learn/{data['enrollment']}/lessons/{data['lessons'][2]}",
+        "learning.lesson#assessment": f"/learn/{data['enrollment']}/lessons/{data['lessons'][3]}",
+        "learning.lesson#locked": f"/learn/{data['enrollment']}/lessons/{data['lessons'][4]}",
+        "assessments.take": f"/attempts/{data['attempts']['open']}",
+        "assessments.review": f"/attempts/{data['attempts']['submitted']}/review",
         "learning.path": f"/paths/{data['path']}",
         "team.index": "/team/",
         "authoring.courses": "/admin/courses",
@@ -229,7 +251,9 @@ def _walk(portal, pages: dict[str, str], email: str) -> dict[str, list]:
         if endpoint not in SIGNED_OUT and "/sign-in" in (portal.page.url or "/sign-in"):
             portal.sign_in(email)
         response = portal.go(pages[endpoint])
-        assert response.status < 400, f"{pages[endpoint]} answered {response.status}"
+        # A locked lesson is a real page that says what unlocks it, answered with 403.
+        expected = {403} if endpoint.endswith("#locked") else set(range(200, 400))
+        assert response.status in expected, f"{pages[endpoint]} answered {response.status}"
         problems = portal.axe_violations()
         if portal.page.viewport_size["width"] <= 360 and portal.scrolls_sideways():
             problems.append({"id": "horizontal-scroll", "help": "the page scrolls sideways at 360 px"})

@@ -70,8 +70,10 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
         from app.policies.demo import code_of_conduct
 
         policy = code_of_conduct()
+        attempt = _foreign_attempt(db.session.merge(member), enrollment)
         db.session.commit()
         return {
+            "attempt_id": attempt.id,
             "policy_id": policy.id,
             "course_id": course.id,
             "lesson_id": lesson.id,
@@ -79,6 +81,21 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
             "path_id": path.id,
             "rule_id": rule.id,
         }
+
+
+def _foreign_attempt(member: Any, enrollment: Any) -> Any:
+    """A quiz attempt in progress, in an assessment lesson of the foreign course."""
+    from app.assessments import services as assessments
+    from app.learning.services import courses as authoring
+    from tests.assessments.conftest import QUESTIONS
+
+    bank = assessments.create_bank("Foreign bank")
+    quiz = assessments.create_quiz({"title": "Foreign quiz"})
+    assessments.add_fixed_question(quiz, assessments.add_question(bank, QUESTIONS[0]))
+    lesson = authoring.add_lesson(
+        enrollment.course, "assessment", "Foreign quiz", True, {"quiz_id": str(quiz.id)}, {}
+    )
+    return assessments.start_attempt(member, quiz, enrollment_id=enrollment.id, lesson_id=lesson.id)
 
 
 def _foreign_library_deployment(db: Any, tenant: Any) -> tuple[int, int]:
@@ -105,7 +122,14 @@ def _foreign_library_deployment(db: Any, tenant: Any) -> tuple[int, int]:
 
 
 # Route arguments that are not object ids, with a valid value.
-OTHER_ARGUMENTS = {"part": "video", "kind": "logo", "token": "x", "filename": "theme.css", "theme": "warm"}
+OTHER_ARGUMENTS = {
+    "position": 1,
+    "part": "video",
+    "kind": "logo",
+    "token": "x",
+    "filename": "theme.css",
+    "theme": "warm",
+}
 
 OBJECT_FACTORIES = {
     "user_id",
@@ -120,6 +144,7 @@ OBJECT_FACTORIES = {
     "path_id",
     "rule_id",
     "policy_id",
+    "attempt_id",
 }
 
 
