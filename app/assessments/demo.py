@@ -1,4 +1,4 @@
-"""Demo assessments: bistro's graded Food Safety quiz and fryer checkpoint; the partners' certification-prep exam."""
+"""Demo assessments: bistro's Food Safety quiz and fryer checkpoint; the partners' certification-prep exam."""
 
 from __future__ import annotations
 
@@ -63,8 +63,15 @@ FOOD_SAFETY_QUESTIONS: list[dict[str, Any]] = [
     {
         "type": "ordering",
         "prompt": "Put the hand-washing steps in the right order.",
-        "items": "Wet your hands with warm water\nApply soap\nRub palms, backs and between fingers for 20 seconds\n"
-        "Rinse\nDry with a disposable towel",
+        "items": "\n".join(
+            [
+                "Wet your hands with warm water",
+                "Apply soap",
+                "Rub palms, backs and between fingers for 20 seconds",
+                "Rinse",
+                "Dry with a disposable towel",
+            ]
+        ),
     },
     {
         "type": "matching",

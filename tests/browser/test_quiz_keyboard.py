@@ -41,8 +41,8 @@ def quiz_course(app, db, tenant_factory) -> dict[str, Any]:
 
 def _focused(page: Any) -> dict[str, Any]:
     return page.evaluate(
-        "() => { const e = document.activeElement; return {id: e.id, name: e.name || '', value: e.value || '',"
-        " tag: e.tagName, text: (e.innerText || '').trim()}; }"
+        "() => { const e = document.activeElement; return {id: e.id, name: e.name || '',"
+        " value: e.value || '', tag: e.tagName, text: (e.innerText || '').trim()}; }"
     )
 
 
