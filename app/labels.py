@@ -15,6 +15,8 @@ LABELS = {
         "page": _l("Page"),
         "video": _l("Video"),
         "file": _l("File to download"),
+        "assessment": _l("Assessment"),
+        "checkpoint": _l("Practical checkpoint"),
     },
     "course_status": {
         "draft": _l("Draft"),

@@ -51,14 +51,14 @@ FOOD_SAFETY_QUESTIONS: list[dict[str, Any]] = [
         "prompt": "What is the first thing you do when you arrive for your shift, before touching food?",
         "accepted": ["wash my hands", "wash hands", "wash your hands", "hand washing", "handwashing"],
         "pattern": r"(i )?wash(ing)? (my |your |the )?hands.*",
-        "feedback_incorrect": "Every shift starts with washing your hands.",
+        "feedback_incorrect": "Look again at the lesson “Clean and separate”.",
     },
     {
         "type": "numeric",
         "prompt": "A chilled display must be at most how many degrees Celsius?",
         "answer": "5",
         "tolerance": "0",
-        "feedback_incorrect": "Chilled food stays at 5 °C or below.",
+        "feedback_incorrect": "Look again at the lesson “Cook and chill: the danger zone”.",
     },
     {
         "type": "ordering",

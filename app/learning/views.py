@@ -82,8 +82,15 @@ def course(course_id: int) -> Any:
         .unique()
         .all()
     )
+    locked = progress_service.locked_lessons(enrollment) if enrollment else {}
     return render_template(
-        "learning/course.html", course=found, lessons=lessons, enrollment=enrollment, done=done, paths=paths
+        "learning/course.html",
+        course=found,
+        lessons=lessons,
+        enrollment=enrollment,
+        done=done,
+        locked=locked,
+        paths=paths,
     )
 
 
