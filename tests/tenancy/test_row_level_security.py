@@ -29,6 +29,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         emit("test.event", {"ok": True})
         _learning_rows(db, user, group)
         _policy_rows(user, group)
+        _assessment_rows(db, user)
         db.session.commit()
     return tenant
 
@@ -74,6 +75,37 @@ def _learning_rows(db, user, group):
     )
     rules.save_rule(None, draft)
     assert path_enrollment
+
+
+def _assessment_rows(db, user):
+    """A bank, a question and its revision, a quiz with a section, an attempt with an item, a sign-off."""
+    from datetime import date
+
+    from app.assessments import services as assessments
+    from app.assessments.models import CheckpointSignoff
+    from app.learning.services import courses as authoring
+    from app.learning.services.enrollments import enrol
+    from tests.assessments.conftest import QUESTIONS
+
+    bank = assessments.create_bank("Scoped bank")
+    quiz = assessments.create_quiz({"title": "Scoped quiz"})
+    assessments.add_fixed_question(quiz, assessments.add_question(bank, QUESTIONS[0]))
+    course = authoring.create_course({"title": "Scoped practical"})
+    lesson = authoring.add_lesson(course, "checkpoint", "Practical", True, {"items": "Does it"}, {})
+    authoring.set_course_status(course, "published")
+    enrollment, _new = enrol(user, course)
+    assessments.start_attempt(user, quiz, enrollment_id=enrollment.id)
+    db.session.add(
+        CheckpointSignoff(
+            enrollment_id=enrollment.id,
+            lesson_id=lesson.id,
+            user_id=user.id,
+            signed_by_id=user.id,
+            observed_on=date.today(),
+            items=["Does it"],
+        )
+    )
+    db.session.flush()
 
 
 def test_every_scoped_table_has_forced_row_level_security(app, db, populated_tenant):
