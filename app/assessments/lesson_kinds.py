@@ -38,9 +38,8 @@ class AssessmentLesson(LessonKind):
 
     def page_context(self, enrollment: Any, lesson: Any) -> dict[str, Any]:
         from app.assessments import services as assessments
-        from app.assessments.models import Quiz
 
-        quiz = db.session.get(Quiz, (lesson.content or {}).get("quiz_id") or 0)
+        quiz = assessments.load_quiz((lesson.content or {}).get("quiz_id") or 0)
         if quiz is None:
             return {"quiz": None, "quiz_state": None}
         state = assessments.quiz_state(current_user, quiz)

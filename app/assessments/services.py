@@ -815,6 +815,21 @@ def banks_with_counts() -> list[tuple[QuestionBank, int]]:
     return [(bank, counts.get(bank.id, 0)) for bank in banks]
 
 
+def load_quiz(quiz_id: int) -> Quiz | None:
+    """A quiz with its sections, questions and their revisions loaded in a few queries (no per-question loads)."""
+    return db.session.scalars(
+        select(Quiz)
+        .where(Quiz.id == quiz_id)
+        .options(
+            selectinload(Quiz.sections).selectinload(QuizSection.question).selectinload(Question.revisions),
+            selectinload(Quiz.sections)
+            .selectinload(QuizSection.bank)
+            .selectinload(QuestionBank.questions)
+            .selectinload(Question.revisions),
+        )
+    ).first()
+
+
 def load_attempt(attempt_id: int) -> Attempt | None:
     return db.session.scalars(
         select(Attempt)

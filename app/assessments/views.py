@@ -51,14 +51,12 @@ def _assessment_lesson(enrollment_id: int, lesson_id: int) -> tuple[Enrollment, 
 @require_sign_in
 def start(enrollment_id: int, lesson_id: int) -> Any:
     """Start an attempt at the lesson's quiz, or go back to the one already open."""
-    from app.assessments.models import Quiz
-
     enrollment, lesson = _assessment_lesson(enrollment_id, lesson_id)
     back = url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=lesson.id)
     if lesson.id in progress_service.locked_lessons(enrollment):
         flash(_("This assessment is locked until you finish the lessons before it."), "error")
         return redirect(back)
-    quiz = db.session.get(Quiz, (lesson.content or {}).get("quiz_id") or 0)
+    quiz = assessments.load_quiz((lesson.content or {}).get("quiz_id") or 0)
     if quiz is None:
         abort(404)
     try:

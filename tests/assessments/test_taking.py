@@ -16,7 +16,9 @@ from app.events import OutboxEvent
 from app.learning.services.enrollments import enrol
 from app.tenancy import as_tenant
 from app.tenancy.models import utcnow
-from tests.assessments.conftest import right_answers, wrong_answers
+from tests.assessments.conftest import QUESTIONS, right_answers, wrong_answers
+
+QUESTIONS_BY_TYPE = {q["type"]: q for q in QUESTIONS}
 from tests.conftest import csrf_token
 
 
@@ -327,3 +329,37 @@ def test_a_new_revision_does_not_change_an_attempt_in_progress(
         assert attempt.items[0].revision_id == shown
         assessments.submit_attempt(attempt, right_answers(attempt))
         assert attempt.items[0].credit == 1.0
+
+
+@pytest.mark.parametrize("page", ["lesson", "attempt", "review"])
+def test_quiz_pages_make_the_same_number_of_queries_for_5_or_30_questions(
+    db, tenant_factory, user_factory, client_for, quiz_factory, count_queries, page
+):
+    from app.learning.services import courses as authoring
+
+    counts = []
+    for size in (5, 30):
+        tenant = tenant_factory()
+        learner = user_factory(tenant)
+        many = [{**QUESTIONS_BY_TYPE["single"], "prompt": f"Question {n}?"} for n in range(size)]
+        quiz = quiz_factory(tenant, questions=many)
+        with as_tenant(tenant):
+            course = authoring.create_course({"title": "Sized", "self_enroll": True})
+            lesson = authoring.add_lesson(course, "assessment", "Quiz", True, {"quiz_id": str(quiz.id)}, {})
+            authoring.set_course_status(course, "published")
+            db.session.commit()
+            lesson_id, course_id = lesson.id, course.id
+        enrollment_id = _enrolled(db, tenant, learner, course_id)
+        client = client_for(tenant, learner)
+        attempt_id = _start(client, enrollment_id, lesson_id)
+        url = {"lesson": _lesson_url(enrollment_id, lesson_id), "attempt": f"/attempts/{attempt_id}"}.get(
+            page
+        )
+        if page == "review":
+            _submit(client, attempt_id, right_answers(_attempt(db, tenant, attempt_id)))
+            url = f"/attempts/{attempt_id}/review"
+        client.get(url)  # warm caches (templates, translations)
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
