@@ -816,7 +816,7 @@ def banks_with_counts() -> list[tuple[QuestionBank, int]]:
 
 
 def load_quiz(quiz_id: int) -> Quiz | None:
-    """A quiz with its sections, questions and their revisions loaded in a few queries (no per-question loads)."""
+    """A quiz with its sections, questions and revisions loaded in a few queries, not one per question."""
     return db.session.scalars(
         select(Quiz)
         .where(Quiz.id == quiz_id)

@@ -17,9 +17,9 @@ from app.learning.services.enrollments import enrol
 from app.tenancy import as_tenant
 from app.tenancy.models import utcnow
 from tests.assessments.conftest import QUESTIONS, right_answers, wrong_answers
+from tests.conftest import csrf_token
 
 QUESTIONS_BY_TYPE = {q["type"]: q for q in QUESTIONS}
-from tests.conftest import csrf_token
 
 
 def _enrolled(db: Any, tenant: Any, learner: Any, course_id: int) -> int:
