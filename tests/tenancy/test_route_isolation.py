@@ -37,6 +37,7 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         "package_id": package_id,
         "deployment_id": deployment_id,
         **_foreign_learning(db, tenant, member, unit),
+        **_foreign_assessments(db, tenant),
     }
 
 
@@ -81,6 +82,21 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
         }
 
 
+def _foreign_assessments(db: Any, tenant: Any) -> dict[str, int]:
+    """A question bank with a question, and a quiz with that question as a part, in *tenant*."""
+    from app.assessments import services as assessments
+
+    with as_tenant(tenant):
+        bank = assessments.create_bank("Foreign bank")
+        question = assessments.add_question(
+            bank, {"type": "true_false", "prompt": "Theirs?", "answer": "true"}
+        )
+        quiz = assessments.create_quiz({"title": "Foreign quiz"})
+        section = assessments.add_fixed_question(quiz, question)
+        db.session.commit()
+        return {"bank_id": bank.id, "question_id": question.id, "quiz_id": quiz.id, "section_id": section.id}
+
+
 def _foreign_library_deployment(db: Any, tenant: Any) -> tuple[int, int]:
     """A library package (global, console-only routes) deployed to *tenant*; not deployed automatically."""
     import uuid
@@ -120,6 +136,10 @@ OBJECT_FACTORIES = {
     "path_id",
     "rule_id",
     "policy_id",
+    "bank_id",
+    "question_id",
+    "quiz_id",
+    "section_id",
 }
 
 
@@ -175,6 +195,12 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
 
         assert db.session.get(Course, ids["course_id"]).status == "published"
         assert db.session.get(Enrollment, ids["enrollment_id"]).withdrawn_at is None
+        from app.assessments.models import Question, QuestionBank, Quiz
+
+        assert db.session.get(QuestionBank, ids["bank_id"]).title == "Foreign bank"
+        assert db.session.get(Question, ids["question_id"]).active
+        assert len(db.session.get(Question, ids["question_id"]).revisions) == 1
+        assert len(db.session.get(Quiz, ids["quiz_id"]).sections) == 1
 
 
 @pytest.mark.parametrize(
@@ -189,6 +215,11 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/paths/{path_id}",
         "/admin/rules/{rule_id}",
         "/admin/courses/{course_id}/enrollments",
+        "/admin/quizzes/banks/{bank_id}",
+        "/admin/quizzes/banks/{bank_id}/questions/new?type=matching",
+        "/admin/quizzes/questions/{question_id}",
+        "/admin/quizzes/{quiz_id}",
+        "/admin/quizzes/{quiz_id}/results",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):
