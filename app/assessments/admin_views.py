@@ -464,7 +464,8 @@ def remove_quiz_section(quiz_id: int, section_id: int) -> Any:
 @require_author
 def quiz_results(quiz_id: int) -> Any:
     quiz = get_or_404(Quiz, quiz_id)
-    results = assessments.question_results(quiz)
+    # Hardest first; among equally rare full marks, the one with the least partial credit first.
+    results = sorted(assessments.question_results(quiz), key=lambda r: (r.right_percent, r.average_credit))
     retired = set(
         db.session.scalars(
             select(Question.id).where(

@@ -566,3 +566,43 @@ def test_authors_find_quizzes_in_the_navigation_and_the_lesson_editor(
         r'href="/admin/quizzes"[^>]*aria-current="page"|aria-current="page"[^>]*href="/admin/quizzes"',
         quizzes,
     )
+
+
+def test_option_ids_survive_edits_and_crafted_ids_are_replaced(db, tenant_factory, user_factory, client_for):
+    tenant, client = _author(tenant_factory, user_factory, client_for)
+    bank_url = _new_bank(client)
+    crafted = {
+        "prompt": "Which gloves?",
+        "option-1-id": "answer-1 x",
+        "option-1-text": "Blue nitrile",
+        "option-2-id": "abc123",
+        "option-2-text": "Latex",
+        "option-3-id": "abc123",
+        "option-3-text": "None",
+        "correct": "1",
+    }
+    assert _post(client, f"{bank_url}/questions/new?type=single", crafted).status_code == 302
+    assert _post(client, f"{bank_url}/questions/new?type=ordering", TYPED["ordering"]).status_code == 302
+    with as_tenant(tenant):
+        single, ordering = db.session.scalars(select(Question).order_by(Question.id)).all()
+        ids = [o["id"] for o in single.current.data["options"]]
+        assert ids[1] == "abc123" and len(set(ids)) == 3
+        assert all(re.fullmatch(r"[0-9a-f]{1,16}", i) for i in ids)
+        steps = {i["text"]: i["id"] for i in ordering.current.data["items"]}
+        ordering_id = ordering.id
+    # Reword one step and add another: the unchanged steps keep their ids.
+    response = _post(
+        client,
+        f"/admin/quizzes/questions/{ordering_id}",
+        {
+            "prompt": TYPED["ordering"]["prompt"],
+            "points": "3",
+            "items": "Wet hands\nApply soap\nScrub\nRinse well",
+        },
+    )
+    assert response.status_code == 302
+    with as_tenant(tenant):
+        db.session.expire_all()
+        items = db.session.get(Question, ordering_id).current.data["items"]
+        assert items[0]["id"] == steps["Wet hands"] and items[1]["id"] == steps["Apply soap"]
+        assert items[3]["id"] not in steps.values()
