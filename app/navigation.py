@@ -35,6 +35,7 @@ def main_navigation() -> list[NavItem]:
             (_("My team"), "team.index", perms.TEAM_VIEW, "/team"),
             (_("Courses"), "authoring.courses", "author", "/admin/courses"),
             (_("Paths"), "authoring.paths", "author", "/admin/paths"),
+            (_("Quizzes"), "assessment_admin.quizzes", "author", "/admin/quizzes"),
             (_("Rules"), "authoring.rules", perms.CATALOG_MANAGE, "/admin/rules"),
             (_("Library"), "library.tenant_deployments", perms.CATALOG_MANAGE, "/admin/library"),
         ]

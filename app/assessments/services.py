@@ -79,6 +79,20 @@ def _new_id() -> str:
     return secrets.token_hex(4)
 
 
+def _keep_id(value: Any, seen: set[str]) -> str:
+    """Keep an option's id across revisions; a missing, malformed or repeated one gets a new id.
+
+    Ids end up in answer field names (``answer-3-<id>``), so only short hex ids are kept.
+    """
+    kept = str(value or "")
+    if not re.fullmatch(r"[0-9a-f]{1,16}", kept) or kept in seen:
+        kept = _new_id()
+        while kept in seen:
+            kept = _new_id()
+    seen.add(kept)
+    return kept
+
+
 def _clean_lines(values: Any) -> list[str]:
     if isinstance(values, str):
         values = values.splitlines()
@@ -110,13 +124,19 @@ def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
     }
     if kind in (QuestionType.single.value, QuestionType.multiple.value):
         options = []
+        seen: set[str] = set()
         for option in draft.get("options") or []:
             text = " ".join(str(option.get("text") or "").split())
             if not text:
+                if option.get("correct") or str(option.get("feedback") or "").strip():
+                    raise ValidationError(
+                        _("Write the text of every answer you marked or gave feedback for."),
+                        field="options",
+                    )
                 continue
             options.append(
                 {
-                    "id": option.get("id") or _new_id(),
+                    "id": _keep_id(option.get("id"), seen),
                     "text": text,
                     "correct": bool(option.get("correct")),
                     "feedback": (option.get("feedback") or "").strip(),
@@ -180,8 +200,9 @@ def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
         raw_items = draft.get("items") or []
         if isinstance(raw_items, str):
             raw_items = [{"text": line} for line in _clean_lines(raw_items)]
+        item_ids: set[str] = set()
         items = [
-            {"id": item.get("id") or _new_id(), "text": " ".join(str(item.get("text") or "").split())}
+            {"id": _keep_id(item.get("id"), item_ids), "text": " ".join(str(item.get("text") or "").split())}
             for item in raw_items
             if str(item.get("text") or "").strip()
         ]
@@ -190,6 +211,7 @@ def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
         data["items"] = items
     elif kind == QuestionType.matching.value:
         pairs = []
+        pair_ids: set[str] = set()
         for pair in draft.get("pairs") or []:
             left_side = " ".join(str(pair.get("left") or "").split())
             right_side = " ".join(str(pair.get("right") or "").split())
@@ -197,7 +219,7 @@ def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
                 continue
             if not left_side or not right_side:
                 raise ValidationError(_("Give every pair both sides."), field="pairs")
-            pairs.append({"id": pair.get("id") or _new_id(), "left": left_side, "right": right_side})
+            pairs.append({"id": _keep_id(pair.get("id"), pair_ids), "left": left_side, "right": right_side})
         if len(pairs) < 2:
             raise ValidationError(_("Give at least two pairs to match."), field="pairs")
         if len({str(p["right"]).casefold() for p in pairs}) != len(pairs):

@@ -173,6 +173,7 @@ def _furnish_learning(admin: Any, unit: Any) -> dict[str, Any]:
     policy = code_of_conduct()
     db.session.flush()
     return {
+        **_furnish_assessments(admin),
         "policy": policy.id,
         "course": course.id,
         "lessons": [lesson.id for lesson in course.lessons],
@@ -181,6 +182,25 @@ def _furnish_learning(admin: Any, unit: Any) -> dict[str, Any]:
         "path": path.id,
         "rule": rule.id,
     }
+
+
+def _furnish_assessments(admin: Any) -> dict[str, Any]:
+    """A bank with a question of each type, a quiz of fixed questions and a pool, one attempt taken."""
+    from app.assessments import services as assessments
+    from tests.assessments.conftest import QUESTIONS, right_answers
+
+    bank = assessments.create_bank("Food safety", "Kitchen basics.")
+    questions = {q["type"]: assessments.add_question(bank, q) for q in QUESTIONS}
+    pool = assessments.create_bank("Allergens")
+    for n in range(3):
+        assessments.add_question(pool, {**QUESTIONS[2], "prompt": f"Statement {n + 1} is true."})
+    quiz = assessments.create_quiz({"title": "Food Safety quiz", "time_limit_minutes": 20, "max_attempts": 3})
+    for question in questions.values():
+        assessments.add_fixed_question(quiz, question)
+    assessments.add_pool(quiz, pool, 2)
+    attempt = assessments.start_attempt(admin, quiz)
+    assessments.submit_attempt(attempt, right_answers(attempt))
+    return {"bank": bank.id, "questions": {k: q.id for k, q in questions.items()}, "quiz": quiz.id}
 
 
 def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
@@ -225,6 +245,22 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "authoring.path_enrollments": f"/admin/paths/{data['path']}/enrollments",
         "library.tenant_deployments": "/admin/library",
         "policies.policy": f"/policies/{data['policy']}",
+        "assessment_admin.quizzes": "/admin/quizzes",
+        "assessment_admin.new_quiz": "/admin/quizzes/new",
+        "assessment_admin.edit_quiz": f"/admin/quizzes/{data['quiz']}",
+        "assessment_admin.quiz_results": f"/admin/quizzes/{data['quiz']}/results",
+        "assessment_admin.banks": "/admin/quizzes/banks",
+        "assessment_admin.new_bank": "/admin/quizzes/banks/new",
+        "assessment_admin.bank": f"/admin/quizzes/banks/{data['bank']}",
+        **{
+            f"assessment_admin.new_question#{kind}": f"/admin/quizzes/banks/{data['bank']}/questions/new"
+            f"?type={kind}"
+            for kind in data["questions"]
+        },
+        **{
+            f"assessment_admin.edit_question#{kind}": f"/admin/quizzes/questions/{question_id}"
+            for kind, question_id in data["questions"].items()
+        },
     }
 
 

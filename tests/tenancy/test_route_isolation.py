@@ -37,6 +37,7 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         "package_id": package_id,
         "deployment_id": deployment_id,
         **_foreign_learning(db, tenant, member, unit),
+        **_foreign_assessments(db, tenant),
     }
 
 
@@ -89,13 +90,28 @@ def _foreign_attempt(member: Any, enrollment: Any) -> Any:
     from app.learning.services import courses as authoring
     from tests.assessments.conftest import QUESTIONS
 
-    bank = assessments.create_bank("Foreign bank")
-    quiz = assessments.create_quiz({"title": "Foreign quiz"})
+    bank = assessments.create_bank("Foreign attempt bank")
+    quiz = assessments.create_quiz({"title": "Foreign attempt quiz"})
     assessments.add_fixed_question(quiz, assessments.add_question(bank, QUESTIONS[0]))
     lesson = authoring.add_lesson(
         enrollment.course, "assessment", "Foreign quiz", True, {"quiz_id": str(quiz.id)}, {}
     )
     return assessments.start_attempt(member, quiz, enrollment_id=enrollment.id, lesson_id=lesson.id)
+
+
+def _foreign_assessments(db: Any, tenant: Any) -> dict[str, int]:
+    """A question bank with a question, and a quiz with that question as a part, in *tenant*."""
+    from app.assessments import services as assessments
+
+    with as_tenant(tenant):
+        bank = assessments.create_bank("Foreign bank")
+        question = assessments.add_question(
+            bank, {"type": "true_false", "prompt": "Theirs?", "answer": "true"}
+        )
+        quiz = assessments.create_quiz({"title": "Foreign quiz"})
+        section = assessments.add_fixed_question(quiz, question)
+        db.session.commit()
+        return {"bank_id": bank.id, "question_id": question.id, "quiz_id": quiz.id, "section_id": section.id}
 
 
 def _foreign_library_deployment(db: Any, tenant: Any) -> tuple[int, int]:
@@ -145,6 +161,10 @@ OBJECT_FACTORIES = {
     "rule_id",
     "policy_id",
     "attempt_id",
+    "bank_id",
+    "question_id",
+    "quiz_id",
+    "section_id",
 }
 
 
@@ -200,6 +220,12 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
 
         assert db.session.get(Course, ids["course_id"]).status == "published"
         assert db.session.get(Enrollment, ids["enrollment_id"]).withdrawn_at is None
+        from app.assessments.models import Question, QuestionBank, Quiz
+
+        assert db.session.get(QuestionBank, ids["bank_id"]).title == "Foreign bank"
+        assert db.session.get(Question, ids["question_id"]).active
+        assert len(db.session.get(Question, ids["question_id"]).revisions) == 1
+        assert len(db.session.get(Quiz, ids["quiz_id"]).sections) == 1
 
 
 @pytest.mark.parametrize(
@@ -214,6 +240,11 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/paths/{path_id}",
         "/admin/rules/{rule_id}",
         "/admin/courses/{course_id}/enrollments",
+        "/admin/quizzes/banks/{bank_id}",
+        "/admin/quizzes/banks/{bank_id}/questions/new?type=matching",
+        "/admin/quizzes/questions/{question_id}",
+        "/admin/quizzes/{quiz_id}",
+        "/admin/quizzes/{quiz_id}/results",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):
