@@ -48,7 +48,11 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
 
     with as_tenant(tenant):
         course = authoring.create_course({"title": "Foreign course", "self_enroll": True, "listed": True})
-        lesson = authoring.add_lesson(course, "page", "Foreign lesson", True, {"body": "Theirs."}, {})
+        authoring.add_lesson(course, "page", "Foreign lesson", True, {"body": "Theirs."}, {})
+        # The lesson id used on every route is a practical checkpoint, so the sign-off route has a real one.
+        checkpoint = authoring.add_lesson(
+            course, "checkpoint", "Foreign checkpoint", True, {"items": "Theirs"}, {}
+        )
         authoring.set_course_status(course, "published")
         enrollment, _new = enrol(db.session.merge(member), course)
         path = authoring.create_path({"title": "Foreign path", "self_enroll": True})
@@ -74,7 +78,7 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
         return {
             "policy_id": policy.id,
             "course_id": course.id,
-            "lesson_id": lesson.id,
+            "lesson_id": checkpoint.id,
             "enrollment_id": enrollment.id,
             "path_id": path.id,
             "rule_id": rule.id,
@@ -189,6 +193,7 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/paths/{path_id}",
         "/admin/rules/{rule_id}",
         "/admin/courses/{course_id}/enrollments",
+        "/team/checkpoints/{enrollment_id}/{lesson_id}",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):
