@@ -227,9 +227,31 @@ def test_a_learner_cannot_sign_off_themselves(db, kitchen, user_factory, client_
     with as_tenant(kitchen["tenant"]), pytest.raises(ValidationError, match="Someone else must sign off"):
         _sign(db, kitchen, kitchen["learner"].id)
     db.session.rollback()
-    # Not even an instructor enrolled in the course signs their own.
     path = f"/team/checkpoints/{kitchen['enrollment_id']}/{kitchen['checkpoint']}"
     assert client_for(kitchen["tenant"], kitchen["learner"]).get(path).status_code == 404
+    _nothing_written(db, kitchen)
+
+
+def test_not_even_an_instructor_signs_off_their_own_checkpoint(db, kitchen, user_factory, client_for):
+    from app.accounts.models import User
+
+    instructor = user_factory(kitchen["tenant"], roles=("instructor",), full_name="Ines Instructor")
+    with as_tenant(kitchen["tenant"]):
+        course = db.session.get(Lesson, kitchen["checkpoint"]).course
+        own, _new = enrol(db.session.get(User, instructor.id), course)
+        db.session.commit()
+        own_id = own.id
+    client = client_for(kitchen["tenant"], instructor)
+    assert client.get(f"/team/checkpoints/{own_id}/{kitchen['checkpoint']}").status_code == 404
+    with as_tenant(kitchen["tenant"]), pytest.raises(ValidationError, match="Someone else must sign off"):
+        checkpoints.sign_off_checkpoint(
+            db.session.get(User, instructor.id),
+            db.session.get(Enrollment, own_id),
+            db.session.get(Lesson, kitchen["checkpoint"]),
+            observed_items=ITEMS,
+            observed_on=date.today(),
+        )
+    db.session.rollback()
     _nothing_written(db, kitchen)
 
 
