@@ -88,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.assessments import lesson_kinds as _assessment_kinds  # noqa: F401
     from app.assessments import models as _assessment_models  # noqa: F401
     from app.assessments.admin_views import bp as assessment_admin_bp
+    from app.assessments.checkpoint_views import bp as checkpoints_bp
     from app.assessments.views import bp as assessments_bp
     from app.audit import models as _audit_models  # noqa: F401
     from app.learning import models as _learning_models  # noqa: F401
@@ -117,6 +118,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(library_bp)
     app.register_blueprint(policies_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(checkpoints_bp)
 
     from app.errors_views import register_error_pages
 

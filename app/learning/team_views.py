@@ -54,6 +54,8 @@ def team_of(manager: User) -> list[User]:
 @bp.route("/")
 @require_permission(perms.TEAM_VIEW)
 def index() -> Any:
+    from app.assessments.checkpoints import checkpoints_awaiting
+
     today = datetime.now(get_timezone()).date()
     people = team_of(current_user)
     ids = [p.id for p in people]
@@ -97,6 +99,7 @@ def index() -> Any:
         show=show,
         courses=courses,
         due_modes=rule_service.DUE_MODES,
+        checkpoints_waiting=len(checkpoints_awaiting(current_user)),
     )
 
 

@@ -67,6 +67,7 @@ def furnished(app) -> dict[str, Any]:
                 add_group_members(group, [person.id])
                 token = make_password_reset_token(person)
                 learning = _furnish_learning(admin, unit)
+                learning.update(_furnish_checkpoint(learning["course"], admin, person))
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -203,6 +204,22 @@ def _furnish_assessments(admin: Any) -> dict[str, Any]:
     return {"bank": bank.id, "questions": {k: q.id for k, q in questions.items()}, "quiz": quiz.id}
 
 
+def _furnish_checkpoint(course_id: int, admin: Any, person: Any) -> dict[str, Any]:
+    """A practical checkpoint (no gate before it) in the course, and the admin's team member enrolled."""
+    from app.extensions import db
+    from app.learning.services import courses as authoring
+    from app.learning.services.enrollments import enrol
+
+    # A course of its own: in the Food Safety course the checkpoint would wait behind the quiz.
+    course = authoring.create_course({"title": "Fryer practice", "self_enroll": True, "listed": True})
+    items = {"instructions": "At the fryer.", "items": "Shuts the fryer down\nFilters the oil safely"}
+    checkpoint = authoring.add_lesson(course, "checkpoint", "Fryer safety", True, items, {})
+    authoring.set_course_status(course, "published")
+    enrollment, _new = enrol(person, course)
+    db.session.flush()
+    return {"checkpoint": checkpoint.id, "team_enrollment": enrollment.id}
+
+
 def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
     """endpoint -> path, for every page of a tenant portal."""
     return {
@@ -232,6 +249,9 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "assessments.review": f"/attempts/{data['attempts']['submitted']}/review",
         "learning.path": f"/paths/{data['path']}",
         "team.index": "/team/",
+        "checkpoints.index": "/team/checkpoints/",
+        "checkpoints.sign_off": f"/team/checkpoints/{data['team_enrollment']}/{data['checkpoint']}",
+        "learning.lesson#checkpoint": f"/learn/{data['enrollment']}/lessons/{data['checkpoint']}",
         "authoring.courses": "/admin/courses",
         "authoring.new_course": "/admin/courses/new",
         "authoring.edit_course": f"/admin/courses/{data['course']}",

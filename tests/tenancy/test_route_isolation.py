@@ -49,7 +49,11 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
 
     with as_tenant(tenant):
         course = authoring.create_course({"title": "Foreign course", "self_enroll": True, "listed": True})
-        lesson = authoring.add_lesson(course, "page", "Foreign lesson", True, {"body": "Theirs."}, {})
+        authoring.add_lesson(course, "page", "Foreign lesson", True, {"body": "Theirs."}, {})
+        # The lesson id used on every route is a practical checkpoint, so the sign-off route has a real one.
+        checkpoint = authoring.add_lesson(
+            course, "checkpoint", "Foreign checkpoint", True, {"items": "Theirs"}, {}
+        )
         authoring.set_course_status(course, "published")
         enrollment, _new = enrol(db.session.merge(member), course)
         path = authoring.create_path({"title": "Foreign path", "self_enroll": True})
@@ -77,7 +81,7 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
             "attempt_id": attempt.id,
             "policy_id": policy.id,
             "course_id": course.id,
-            "lesson_id": lesson.id,
+            "lesson_id": checkpoint.id,
             "enrollment_id": enrollment.id,
             "path_id": path.id,
             "rule_id": rule.id,
@@ -245,6 +249,7 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/quizzes/questions/{question_id}",
         "/admin/quizzes/{quiz_id}",
         "/admin/quizzes/{quiz_id}/results",
+        "/team/checkpoints/{enrollment_id}/{lesson_id}",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):

@@ -77,35 +77,32 @@ def _learning_rows(db, user, group):
     assert path_enrollment
 
 
-def _assessment_rows(db, user):
-    """A bank, a question and its revision, a quiz with a section, an attempt with an item, a sign-off."""
+def _assessment_rows(db, learner):
+    """A question bank, a quiz, an attempt, and a practical checkpoint signed off by an instructor."""
     from datetime import date
 
+    from app.accounts.services import create_user
     from app.assessments import services as assessments
-    from app.assessments.models import CheckpointSignoff
+    from app.assessments.checkpoints import sign_off_checkpoint
     from app.learning.services import courses as authoring
     from app.learning.services.enrollments import enrol
-    from tests.assessments.conftest import QUESTIONS
 
     bank = assessments.create_bank("Scoped bank")
-    quiz = assessments.create_quiz({"title": "Scoped quiz"})
-    assessments.add_fixed_question(quiz, assessments.add_question(bank, QUESTIONS[0]))
-    course = authoring.create_course({"title": "Scoped practical"})
-    lesson = authoring.add_lesson(course, "checkpoint", "Practical", True, {"items": "Does it"}, {})
-    authoring.set_course_status(course, "published")
-    enrollment, _new = enrol(user, course)
-    assessments.start_attempt(user, quiz, enrollment_id=enrollment.id)
-    db.session.add(
-        CheckpointSignoff(
-            enrollment_id=enrollment.id,
-            lesson_id=lesson.id,
-            user_id=user.id,
-            signed_by_id=user.id,
-            observed_on=date.today(),
-            items=["Does it"],
-        )
+    question = assessments.add_question(bank, {"type": "true_false", "prompt": "Scoped?", "answer": "true"})
+    quiz = assessments.create_quiz({"title": "Scoped quiz", "pass_percent": 80})
+    assessments.add_fixed_question(quiz, question)
+    assessments.start_attempt(learner, quiz)
+    signer = create_user(
+        f"signer-{learner.tenant_id}@example.com", "Ines Instructor", role_keys=("instructor",)
     )
+    course = authoring.create_course({"title": "Fryer basics"})
+    lesson = authoring.add_lesson(course, "checkpoint", "Fryer safety", True, {"items": "Shuts it down"}, {})
+    authoring.set_course_status(course, "published")
+    enrollment, _new = enrol(learner, course)
     db.session.flush()
+    sign_off_checkpoint(
+        signer, enrollment, lesson, observed_items=["Shuts it down"], observed_on=date.today()
+    )
 
 
 def test_every_scoped_table_has_forced_row_level_security(app, db, populated_tenant):

@@ -1,0 +1,247 @@
+"""Practical checkpoints: a manager or instructor signs off what they saw a learner demonstrate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import audit, events
+from app.accounts import permissions as perms
+from app.accounts.models import User, UserStatus
+from app.assessments.models import CheckpointSignoff
+from app.errors import ValidationError
+from app.extensions import db
+from app.learning.lesson_kinds import get_kind
+from app.learning.models import Course, Enrollment, Lesson
+from app.learning.services import progress
+from app.learning.team_views import team_of
+
+CHECKPOINT = "checkpoint"
+NOTE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class AwaitingCheckpoint:
+    """A checkpoint lesson a learner may be signed off in now."""
+
+    enrollment: Enrollment
+    lesson: Lesson
+    learner: User
+    course: Course
+    waiting_since: datetime
+
+
+def signs_for_anyone(signer: User) -> bool:
+    """Instructors and tenant admins (courses.teach) sign off anyone in the tenant."""
+    return signer.can(perms.COURSES_TEACH)
+
+
+def may_sign_for(signer: User, learner_id: int) -> bool:
+    """Whether *signer* may sign off checkpoints of the learner with *learner_id* (never their own)."""
+    if signer.id == learner_id:
+        return False
+    if signs_for_anyone(signer):
+        return True
+    return signer.can(perms.TEAM_VIEW) and any(p.id == learner_id for p in team_of(signer))
+
+
+def _people_signed_for(signer: User) -> list[User]:
+    if signs_for_anyone(signer):
+        people = db.session.scalars(
+            select(User).where(User.status == UserStatus.active.value, User.id != signer.id)
+        )
+        return sorted(people, key=lambda u: u.full_name)
+    if signer.can(perms.TEAM_VIEW):
+        return team_of(signer)
+    return []
+
+
+def checkpoint_items(lesson: Lesson) -> list[str]:
+    return list((lesson.content or {}).get("items") or [])
+
+
+def _local_date(moment: datetime) -> date:
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(get_timezone()).date()
+
+
+def today() -> date:
+    """Today in the current person's time zone."""
+    return datetime.now(get_timezone()).date()
+
+
+def existing_signoff(enrollment: Enrollment, lesson: Lesson) -> CheckpointSignoff | None:
+    return db.session.scalars(
+        select(CheckpointSignoff).where(
+            CheckpointSignoff.enrollment_id == enrollment.id, CheckpointSignoff.lesson_id == lesson.id
+        )
+    ).first()
+
+
+def sign_off_checkpoint(
+    signer: User,
+    enrollment: Enrollment,
+    lesson: Lesson,
+    *,
+    observed_items: list[str],
+    observed_on: date | None,
+    note: str = "",
+) -> CheckpointSignoff:
+    """Record that *signer* saw the learner demonstrate every item of checkpoint *lesson*, and complete it.
+
+    Signing the same checkpoint again returns the first sign-off: it is evidence and is never replaced.
+    """
+    if lesson.kind != CHECKPOINT or lesson not in progress.lessons_of(enrollment):
+        raise ValidationError(_("That lesson is not a practical checkpoint of this course."))
+    learner = enrollment.user
+    if signer.id == learner.id:
+        raise ValidationError(_("Someone else must sign off your own checkpoint."))
+    if not may_sign_for(signer, learner.id):
+        raise ValidationError(_("You may sign off checkpoints only for people you manage or teach."))
+    if enrollment.withdrawn_at is not None:
+        raise ValidationError(_("%(name)s is no longer enrolled in this course.", name=learner.full_name))
+    signed = existing_signoff(enrollment, lesson)
+    if signed is not None:
+        return signed
+    gate = progress.locked_lessons(enrollment).get(lesson.id)
+    if gate is not None:
+        raise ValidationError(gate_message(learner, gate))
+    ticked = {" ".join(item.split()) for item in observed_items}
+    missing = [item for item in checkpoint_items(lesson) if item not in ticked]
+    if missing:
+        raise ValidationError(
+            _("Tick every observation you saw. Not ticked: %(items)s.", items="; ".join(missing)),
+            field="items",
+        )
+    if observed_on is None:
+        raise ValidationError(_("Enter the date you observed the demonstration."), field="observed_on")
+    if observed_on > today():
+        raise ValidationError(_("The observation date cannot be in the future."), field="observed_on")
+    began = _local_date(enrollment.enrolled_at)
+    if observed_on < began:
+        raise ValidationError(
+            _(
+                "The observation date cannot be before %(name)s enrolled (%(date)s).",
+                name=learner.full_name,
+                date=began.isoformat(),
+            ),
+            field="observed_on",
+        )
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(_("Keep the note under %(n)d characters.", n=NOTE_MAX), field="note")
+
+    signoff = CheckpointSignoff(
+        enrollment_id=enrollment.id,
+        lesson_id=lesson.id,
+        user_id=learner.id,
+        signed_by_id=signer.id,
+        observed_on=observed_on,
+        items=checkpoint_items(lesson),
+        note=note,
+    )
+    db.session.add(signoff)
+    db.session.flush()
+    audit.record(
+        "checkpoint.signed",
+        target=signoff,
+        before={"learner": learner.email, "lesson": lesson.title, "signed": False},
+        after={
+            "learner": learner.email,
+            "course": enrollment.course.title,
+            "lesson": lesson.title,
+            "items": signoff.items,
+            "observed_on": observed_on.isoformat(),
+            "signer": signer.email,
+            "note": note,
+        },
+    )
+    events.emit(
+        "checkpoint.signed",
+        {
+            "enrollment_id": enrollment.id,
+            "lesson_id": lesson.id,
+            "course_id": enrollment.course_id,
+            "user_id": learner.id,
+            "signed_by_id": signer.id,
+            "observed_on": observed_on.isoformat(),
+        },
+    )
+    progress.complete_lesson(enrollment, lesson)
+    return signoff
+
+
+def gate_message(learner: User, gate: Lesson) -> str:
+    if gate.kind == CHECKPOINT:
+        return _("%(name)s needs “%(title)s” signed off first.", name=learner.full_name, title=gate.title)
+    if gate.kind == "assessment":
+        return _("%(name)s must pass “%(title)s” first.", name=learner.full_name, title=gate.title)
+    return _("%(name)s must complete “%(title)s” first.", name=learner.full_name, title=gate.title)
+
+
+def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
+    """Checkpoints open for sign-off (their gate passed, not yet signed) of the people *signer* signs for.
+
+    Loads the people, their enrollments, courses, lessons and progress in a fixed number of queries.
+    """
+    people = {p.id: p for p in _people_signed_for(signer)}
+    if not people:
+        return []
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(
+            Enrollment.user_id.in_(people),
+            Enrollment.withdrawn_at.is_(None),
+            Enrollment.completed_at.is_(None),
+        )
+        .options(
+            selectinload(Enrollment.course).selectinload(Course.lessons),
+            selectinload(Enrollment.progress),
+        )
+    ).all()
+    waiting: list[AwaitingCheckpoint] = []
+    for enrollment in enrollments:
+        done = {p.lesson_id: p.completed_at for p in enrollment.progress if p.completed_at is not None}
+        since = enrollment.enrolled_at
+        for lesson in progress.lessons_of(enrollment):
+            if not get_kind(lesson.kind).gates:
+                continue
+            if lesson.id in done:
+                since = done[lesson.id] or since
+                continue
+            if lesson.kind == CHECKPOINT:
+                waiting.append(
+                    AwaitingCheckpoint(
+                        enrollment=enrollment,
+                        lesson=lesson,
+                        learner=people[enrollment.user_id],
+                        course=enrollment.course,
+                        waiting_since=since,
+                    )
+                )
+            break  # an open gate locks everything after it
+    return sorted(waiting, key=lambda w: (_aware(w.waiting_since), w.learner.full_name))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def recent_signoffs(signer: User, limit: int = 10) -> list[tuple[CheckpointSignoff, User, Lesson, Course]]:
+    """The checkpoints *signer* signed off most recently, with learner, lesson and course."""
+    rows = db.session.execute(
+        select(CheckpointSignoff, User, Lesson, Course)
+        .join(User, User.id == CheckpointSignoff.user_id)
+        .join(Lesson, Lesson.id == CheckpointSignoff.lesson_id)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(CheckpointSignoff.signed_by_id == signer.id)
+        .order_by(CheckpointSignoff.signed_at.desc(), CheckpointSignoff.id.desc())
+        .limit(limit)
+    ).all()
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
