@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
@@ -771,38 +771,57 @@ class QuestionResult:
 
 
 def question_results(quiz: Quiz) -> list[QuestionResult]:
-    """Per question revision shown in submitted attempts: how many got it right, and what they chose."""
-    rows = db.session.execute(
-        select(AttemptItem.revision_id, AttemptItem.credit, AttemptItem.answer)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+    """Per question revision shown in submitted attempts: how many got it right, and what they chose.
+
+    Counts and averages are computed by the database; only answers to choice questions are read,
+    to count how often each option was picked.
+    """
+    submitted = (
+        select(Attempt.id)
         .where(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.submitted.value)
+        .scalar_subquery()
+    )
+    totals = db.session.execute(
+        select(
+            AttemptItem.revision_id,
+            func.count(AttemptItem.id),
+            func.sum(case((AttemptItem.credit >= 1, 1), else_=0)),
+            func.avg(func.coalesce(AttemptItem.credit, 0.0)),
+        )
+        .where(AttemptItem.attempt_id.in_(submitted))
+        .group_by(AttemptItem.revision_id)
     ).all()
-    by_revision: dict[int, list[tuple[float, Any]]] = {}
-    for revision_id, credit, answer in rows:
-        by_revision.setdefault(revision_id, []).append((credit or 0.0, answer))
     revisions = {
         r.id: r
         for r in db.session.scalars(
-            select(QuestionRevision).where(QuestionRevision.id.in_(list(by_revision) or [0]))
+            select(QuestionRevision).where(QuestionRevision.id.in_([row[0] for row in totals] or [0]))
         )
     }
-    results = []
-    for revision_id, answers in by_revision.items():
-        revision = revisions[revision_id]
-        choices: dict[str, int] = {}
-        if revision.type in grading.CHOICE_TYPES:
-            for _credit, answer in answers:
-                for option_id in answer if isinstance(answer, list) else [answer] if answer else []:
-                    choices[option_id] = choices.get(option_id, 0) + 1
-        results.append(
-            QuestionResult(
-                revision=revision,
-                answered=len(answers),
-                right=sum(1 for credit, _a in answers if credit >= 1),
-                average_credit=sum(credit for credit, _a in answers) / len(answers),
-                choices=choices,
+    choice_ids = [rid for rid, r in revisions.items() if r.type in grading.CHOICE_TYPES]
+    choices: dict[int, dict[str, int]] = {rid: {} for rid in choice_ids}
+    if choice_ids:
+        picks = db.session.execute(
+            select(AttemptItem.revision_id, AttemptItem.answer).where(
+                AttemptItem.attempt_id.in_(submitted),
+                AttemptItem.revision_id.in_(choice_ids),
             )
         )
+        for revision_id, answer in picks:
+            if answer is None:  # a JSON null: unanswered
+                continue
+            for option_id in answer if isinstance(answer, list) else [answer]:
+                counts = choices[revision_id]
+                counts[option_id] = counts.get(option_id, 0) + 1
+    results = [
+        QuestionResult(
+            revision=revisions[revision_id],
+            answered=int(answered),
+            right=int(right or 0),
+            average_credit=float(average or 0.0),
+            choices=choices.get(revision_id, {}),
+        )
+        for revision_id, answered, right, average in totals
+    ]
     return sorted(results, key=lambda r: (r.right_percent, r.revision.question_id, r.revision.number))
 
 
