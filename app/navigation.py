@@ -28,6 +28,7 @@ def main_navigation() -> list[NavItem]:
     if platform:
         entries.append((_("Tenants"), "console.tenants", perms.PLATFORM_TENANTS, "/console"))
         entries.append((_("Library"), "library.console_packages", perms.PLATFORM_LIBRARY, "/console/library"))
+        entries.append((_("Quizzes"), "assessment_admin.quizzes", perms.PLATFORM_LIBRARY, "/admin/quizzes"))
     else:
         entries += [
             (_("My learning"), "accounts.home", None, "/"),

@@ -20,7 +20,30 @@ from app.assessments.forms import BankForm, FixedQuestionForm, PoolForm, Questio
 from app.assessments.models import Question, QuestionBank, QuestionType, Quiz, QuizSection
 from app.errors import ValidationError
 from app.extensions import db
-from app.learning.admin_views import require_author
+from app.learning.admin_views import require_author as require_course_author
+
+
+def require_author(view: Any) -> Any:
+    """Tenant authors build quizzes for their courses; platform operators build them for library packages."""
+    from functools import wraps
+
+    from flask import g
+
+    from app.accounts import permissions as perms
+    from app.accounts.access import require_permission
+
+    tenant_view = require_course_author(view)
+    platform_view = require_permission(perms.PLATFORM_LIBRARY, platform=True)(view)
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        tenant = g.get("tenant")
+        if tenant is not None and tenant.is_platform:
+            return platform_view(*args, **kwargs)
+        return tenant_view(*args, **kwargs)
+
+    return wrapped
+
 
 bp = Blueprint("assessment_admin", __name__, url_prefix="/admin")
 

@@ -136,6 +136,49 @@ LESSONS: list[dict[str, Any]] = [
 ]
 
 
+SECURITY_QUESTIONS: list[dict[str, Any]] = [
+    {
+        "type": "multiple",
+        "prompt": "Which of these are signs of a phishing email? Choose all that apply.",
+        "options": [
+            {"text": "A sender address that does not match the company's domain", "correct": True},
+            {"text": "Urgent pressure to act now", "correct": True},
+            {"text": "Your manager's name in the signature", "feedback": "Names are easy to copy."},
+        ],
+    },
+    {
+        "type": "true_false",
+        "prompt": "A long passphrase is stronger than a short complex password.",
+        "answer": "true",
+    },
+    {
+        "type": "single",
+        "prompt": "You clicked a suspicious link. What do you do first?",
+        "options": [
+            {"text": "Report it to the security team straight away", "correct": True},
+            {"text": "Wait and see whether anything happens"},
+            {"text": "Delete the email and say nothing"},
+        ],
+    },
+]
+
+
+def _security_check_quiz() -> int:
+    """The package's closing quiz, built by the platform under Quizzes (once)."""
+    from app.assessments import services as assessments
+    from app.assessments.models import Quiz
+    from app.tenancy import as_tenant
+
+    with as_tenant(services.platform_tenant()):
+        quiz = db.session.scalars(select(Quiz).where(Quiz.title == "Security check")).first()
+        if quiz is None:
+            bank = assessments.create_bank("Security awareness", "Questions for library packages.")
+            quiz = assessments.create_quiz({"title": "Security check", "pass_percent": 67})
+            for question in SECURITY_QUESTIONS:
+                assessments.add_fixed_question(quiz, assessments.add_question(bank, question))
+        return quiz.id
+
+
 def load_library_demo() -> None:
     """Create, publish and deploy the demo library package if it is missing; safe to run again."""
     package = db.session.scalars(select(LibraryPackage).where(LibraryPackage.slug == SLUG)).first()
@@ -159,7 +202,15 @@ def load_library_demo() -> None:
             duration_minutes=20,
             category="Compliance",
             tags=("security", "compliance", "phishing"),
-            lessons=LESSONS,
+            lessons=[
+                *LESSONS,
+                {
+                    "kind": "assessment",
+                    "title": "Security check",
+                    "required": True,
+                    "quiz_id": str(_security_check_quiz()),
+                },
+            ],
         )
         services.publish(draft)
         services.set_targeting(package, list(services.TARGET_AUDIENCES), [], auto_deploy=True)

@@ -20,7 +20,9 @@ from app.accounts.forms import MultiCheckboxField, as_choices
 
 
 def lesson_kind_choices() -> list:
-    return as_choices([("page", _l("Page")), ("video", _l("Video link"))])
+    return as_choices(
+        [("page", _l("Page")), ("video", _l("Video link")), ("assessment", _l("Assessment (quiz)"))]
+    )
 
 
 def audience_choices() -> list:
@@ -55,6 +57,7 @@ class LibraryLessonForm(Form):
         _l("Captions language"), default="en", validators=[Optional(), Length(max=10)]
     )
     transcript = TextAreaField(_l("Transcript"), validators=[Optional()])
+    quiz_id = SelectField(_l("Quiz"), choices=[], validate_choice=False)
     remove = BooleanField(_l("Remove this lesson when saving"))
 
 

@@ -25,7 +25,7 @@ from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
 from app.tenancy import as_tenant, unscoped
 from app.tenancy.models import Audience, Tenant, TenantStatus, utcnow
 
-LESSON_KINDS = ("page", "video")
+LESSON_KINDS = ("page", "video", "assessment")
 TARGET_AUDIENCES = tuple(a.value for a in Audience if a is not Audience.other)
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
@@ -115,7 +115,9 @@ def clean_lessons(lessons: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for index, lesson in enumerate(lessons):
         kind = lesson.get("kind")
         if kind not in LESSON_KINDS:
-            raise ValidationError(_("Choose a page or a video."), field=f"lessons-{index}-kind")
+            raise ValidationError(
+                _("Choose a page, a video or an assessment."), field=f"lessons-{index}-kind"
+            )
         title = (lesson.get("title") or "").strip()
         if not title:
             raise ValidationError(_("Give the lesson a title."), field=f"lessons-{index}-title")
@@ -133,6 +135,8 @@ def clean_lessons(lessons: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     field=f"lessons-{index}-markdown",
                 )
             item["markdown"] = markdown
+        elif kind == "assessment":
+            item.update(_clean_library_quiz(lesson, index))
         else:
             url = (lesson.get("url") or "").strip()
             parts = urlsplit(url)
@@ -154,8 +158,54 @@ def clean_lessons(lessons: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return cleaned
 
 
-def _lesson_content(lesson: dict[str, Any]) -> dict[str, Any]:
+def _clean_library_quiz(lesson: dict[str, Any], index: int) -> dict[str, Any]:
+    """An assessment lesson names a quiz built under Quizzes in the console; publishing freezes a copy."""
+    from app.assessments.models import Quiz
+    from app.assessments.services import question_count
+
+    if lesson.get("quiz"):  # a published version's frozen copy
+        return {"quiz_id": lesson.get("quiz_id"), "quiz": lesson["quiz"]}
+    raw = str(lesson.get("quiz_id") or "").strip()
+    with as_tenant(platform_tenant()):
+        quiz = db.session.get(Quiz, int(raw)) if raw.isdigit() else None
+        if quiz is None:
+            raise ValidationError(
+                _("Choose the quiz for this assessment (build it under Quizzes first)."),
+                field=f"lessons-{index}-quiz_id",
+            )
+        if question_count(quiz) == 0:
+            raise ValidationError(
+                _("The quiz “%(title)s” has no questions yet.", title=quiz.title),
+                field=f"lessons-{index}-quiz_id",
+            )
+        return {"quiz_id": quiz.id}
+
+
+def _freeze_quizzes(lessons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copy each assessment's quiz into the version, so later edits to it never reach tenants."""
+    from app.assessments.library import snapshot_quiz
+    from app.assessments.services import load_quiz
+
+    frozen = []
+    with as_tenant(platform_tenant()):
+        for lesson in lessons:
+            if lesson["kind"] == "assessment":
+                quiz = load_quiz(int(lesson["quiz_id"]))
+                assert quiz is not None  # clean_lessons checked
+                lesson = {**lesson, "quiz": snapshot_quiz(quiz)}
+            frozen.append(lesson)
+    return frozen
+
+
+def _lesson_content(lesson: dict[str, Any], version: LibraryVersion | None = None) -> dict[str, Any]:
     """The Lesson.content a version's lesson becomes in a tenant."""
+    if lesson["kind"] == "assessment":
+        from app.assessments.library import materialise_quiz
+
+        number = version.number if version is not None else 1
+        slug = version.package.slug if version is not None else "library"
+        quiz = materialise_quiz(lesson["quiz"], f"{lesson['title']} ({slug}, version {number})")
+        return {"quiz_id": quiz.id}
     if lesson["kind"] == "page":
         return {"markdown": lesson["markdown"], "html": render_markdown(lesson["markdown"])}
     return {
@@ -288,6 +338,7 @@ def publish(version: LibraryVersion) -> LibraryVersion:
     )
     clean_lessons(version.lessons)
     before = version_snapshot(version)
+    version.lessons = _freeze_quizzes(list(version.lessons))
     version.status = VersionStatus.published.value
     version.published_at = utcnow()
     _record_platform(
@@ -402,7 +453,7 @@ def _materialise_lessons(course: Course, version: LibraryVersion) -> None:
                 kind=lesson["kind"],
                 title=lesson["title"],
                 required=bool(lesson.get("required", True)),
-                content=_lesson_content(lesson),
+                content=_lesson_content(lesson, version),
             )
         )
 

@@ -23,7 +23,7 @@ from app.tenancy.models import Tenant, TenantStatus
 
 bp = Blueprint("library", __name__)
 
-LESSON_FIELDS = ("kind", "title", "required", "markdown", "url", "captions_language", "transcript")
+LESSON_FIELDS = ("kind", "title", "required", "markdown", "url", "captions_language", "transcript", "quiz_id")
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -74,6 +74,7 @@ def _package_form(version: LibraryVersion | None) -> PackageForm:
                         "url": lesson.get("url", ""),
                         "captions_language": lesson.get("captions_language", "en"),
                         "transcript": lesson.get("transcript", ""),
+                        "quiz_id": str(lesson.get("quiz_id") or ""),
                     }
                     for lesson in version.lessons or []
                 ],
@@ -86,6 +87,13 @@ def _package_form(version: LibraryVersion | None) -> PackageForm:
     if current and current not in languages:
         languages[current] = current
     form.language.choices = as_choices(languages.items())
+    from app.assessments.models import Quiz
+
+    quizzes = [("", _("— no quiz —"))] + [
+        (str(q.id), q.title) for q in db.session.scalars(select(Quiz).order_by(Quiz.title))
+    ]
+    for entry in form.lessons.entries:
+        entry.form.quiz_id.choices = as_choices(quizzes)
     return form
 
 
@@ -161,7 +169,9 @@ def _submitted_lessons(form: PackageForm) -> list[dict[str, Any]]:
     kept = []
     for entry in form.lessons.entries:
         data = entry.form.data
-        blank = not any((data.get(k) or "").strip() for k in ("title", "markdown", "url", "transcript"))
+        blank = not any(
+            (data.get(k) or "").strip() for k in ("title", "markdown", "url", "transcript", "quiz_id")
+        )
         if data.get("remove") or blank:
             continue
         kept.append(entry)

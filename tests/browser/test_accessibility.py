@@ -217,7 +217,8 @@ def _furnish_checkpoint(course_id: int, admin: Any, person: Any) -> dict[str, An
     authoring.set_course_status(course, "published")
     enrollment, _new = enrol(person, course)
     db.session.flush()
-    return {"checkpoint": checkpoint.id, "team_enrollment": enrollment.id}
+    own, _new = enrol(admin, course)
+    return {"checkpoint": checkpoint.id, "team_enrollment": enrollment.id, "checkpoint_enrollment": own.id}
 
 
 def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
@@ -251,7 +252,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "team.index": "/team/",
         "checkpoints.index": "/team/checkpoints/",
         "checkpoints.sign_off": f"/team/checkpoints/{data['team_enrollment']}/{data['checkpoint']}",
-        "learning.lesson#checkpoint": f"/learn/{data['enrollment']}/lessons/{data['checkpoint']}",
+        "learning.lesson#checkpoint": f"/learn/{data['checkpoint_enrollment']}/lessons/{data['checkpoint']}",
         "authoring.courses": "/admin/courses",
         "authoring.new_course": "/admin/courses/new",
         "authoring.edit_course": f"/admin/courses/{data['course']}",

@@ -34,5 +34,11 @@ def test_demo_package_is_published_targeted_and_deployed_once(db, tenant_factory
         deployment = services.find_deployment(package)
         assert deployment is not None and deployment.version.number == 1
         course = services.course_for(deployment)
-        assert course.title == "Security Awareness Essentials" and len(course.lessons) == 4
+        assert course.title == "Security Awareness Essentials" and len(course.lessons) == 5
+        # The closing quiz arrived as the tenant's own, with its three questions.
+        from app.assessments.models import Quiz
+        from app.assessments.services import question_count
+
+        quiz = db.session.get(Quiz, course.lessons[4].content["quiz_id"])
+        assert quiz is not None and quiz.tenant_id == tenant.id and question_count(quiz) == 3
         assert "<strong>" in course.lessons[0].content["html"]
