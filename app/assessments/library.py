@@ -55,15 +55,17 @@ def _add_question(bank: QuestionBank, snapshot: dict[str, Any]) -> Question:
     return question
 
 
-def materialise_quiz(snapshot: dict[str, Any], title: str) -> Quiz:
+def materialise_quiz(snapshot: dict[str, Any], title: str, library_version_id: int | None = None) -> Quiz:
     """Build the tenant's read-only copy of a library quiz (once per title: a version's lesson)."""
     title = title[:200]
     existing = db.session.scalars(select(Quiz).where(Quiz.title == title)).first()
     if existing is not None:
         return existing
-    bank = QuestionBank(title=title, description="From the content library.")
+    bank = QuestionBank(
+        title=title, description="From the content library.", library_version_id=library_version_id
+    )
     db.session.add(bank)
-    quiz = Quiz(**{**snapshot["settings"], "title": title})
+    quiz = Quiz(**{**snapshot["settings"], "title": title, "library_version_id": library_version_id})
     db.session.add(quiz)
     for position, part in enumerate(snapshot["sections"]):
         if "question" in part:

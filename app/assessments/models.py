@@ -48,6 +48,8 @@ class QuestionBank(TenantScoped, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Banks and quizzes copied from a library version are read-only in the tenant.
+    library_version_id: Mapped[int | None] = mapped_column(ForeignKey("library_versions.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     questions: Mapped[list[Question]] = relationship(
@@ -127,6 +129,7 @@ class Quiz(TenantScoped, Model):
     max_attempts: Mapped[int | None] = mapped_column(Integer)
     wait_minutes: Mapped[int | None] = mapped_column(Integer)
     show_answers: Mapped[str] = mapped_column(String(20), default=ShowAnswers.after_pass.value)
+    library_version_id: Mapped[int | None] = mapped_column(ForeignKey("library_versions.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     sections: Mapped[list[QuizSection]] = relationship(

@@ -59,6 +59,7 @@ def create_bank(title: str, description: str = "") -> QuestionBank:
 
 
 def update_bank(bank: QuestionBank, title: str, description: str = "") -> QuestionBank:
+    _refuse_library_bank(bank)
     title = (title or "").strip()
     if not title:
         raise ValidationError(_("Give the question bank a title."), field="title")
@@ -73,6 +74,18 @@ def update_bank(bank: QuestionBank, title: str, description: str = "") -> Questi
     bank.title, bank.description = title, (description or "").strip()
     audit.record("question_bank.updated", target=bank, before=before, after={"title": title})
     return bank
+
+
+def _refuse_library_bank(bank: QuestionBank) -> None:
+    if bank.library_version_id is not None:
+        raise ValidationError(
+            _("This question bank comes from the content library and cannot be changed here.")
+        )
+
+
+def _refuse_library_quiz(quiz: Quiz) -> None:
+    if quiz.library_version_id is not None:
+        raise ValidationError(_("This quiz comes from the content library and cannot be changed here."))
 
 
 def _new_id() -> str:
@@ -230,6 +243,7 @@ def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
 
 def add_question(bank: QuestionBank, draft: dict[str, Any]) -> Question:
     """Add a question to *bank*; its first revision holds the wording and answer key."""
+    _refuse_library_bank(bank)
     cleaned = clean_question(draft)
     question = Question(bank=bank, position=len(bank.questions))
     db.session.add(question)
@@ -256,6 +270,7 @@ def _revision(number: int, cleaned: dict[str, Any]) -> QuestionRevision:
 
 def revise_question(question: Question, draft: dict[str, Any]) -> QuestionRevision:
     """Save an edit as a new revision; attempts already recorded keep the revision they showed."""
+    _refuse_library_bank(question.bank)
     cleaned = clean_question(draft)
     current = question.current
     if (current.type, current.prompt, current.points, current.data) == (
@@ -279,6 +294,7 @@ def revise_question(question: Question, draft: dict[str, Any]) -> QuestionRevisi
 
 def set_question_active(question: Question, active: bool) -> None:
     """Retire a question (no longer drawn) or bring it back; its history stays."""
+    _refuse_library_bank(question.bank)
     if question.active == active:
         return
     question.active = active
@@ -374,6 +390,7 @@ def create_quiz(values: dict[str, Any]) -> Quiz:
 
 
 def update_quiz(quiz: Quiz, values: dict[str, Any]) -> Quiz:
+    _refuse_library_quiz(quiz)
     settings = clean_quiz_settings(values)
     clash = db.session.scalars(
         select(Quiz.id).where(Quiz.title == settings["title"], Quiz.id != quiz.id)
@@ -391,6 +408,7 @@ def update_quiz(quiz: Quiz, values: dict[str, Any]) -> Quiz:
 
 def add_fixed_question(quiz: Quiz, question: Question) -> QuizSection:
     """Always ask *question* in *quiz*."""
+    _refuse_library_quiz(quiz)
     if any(s.question_id == question.id for s in quiz.sections):
         raise ValidationError(_("That question is already in the quiz."), field="question_id")
     section = QuizSection(question=question, position=len(quiz.sections))
@@ -402,6 +420,7 @@ def add_fixed_question(quiz: Quiz, question: Question) -> QuizSection:
 
 def add_pool(quiz: Quiz, bank: QuestionBank, count: int) -> QuizSection:
     """Draw *count* questions at random from *bank* for each attempt."""
+    _refuse_library_quiz(quiz)
     available = len(bank.active_questions)
     if not 1 <= count <= max(available, 1) or available == 0:
         raise ValidationError(
@@ -417,6 +436,7 @@ def add_pool(quiz: Quiz, bank: QuestionBank, count: int) -> QuizSection:
 
 def remove_section(quiz: Quiz, section: QuizSection) -> None:
     """Take a question or pool out of the quiz; attempts already made keep what they showed."""
+    _refuse_library_quiz(quiz)
     if section.quiz_id != quiz.id:
         raise ValidationError(_("That part is not in this quiz."))
     quiz.sections.remove(section)

@@ -204,7 +204,11 @@ def _lesson_content(lesson: dict[str, Any], version: LibraryVersion | None = Non
 
         number = version.number if version is not None else 1
         slug = version.package.slug if version is not None else "library"
-        quiz = materialise_quiz(lesson["quiz"], f"{lesson['title']} ({slug}, version {number})")
+        quiz = materialise_quiz(
+            lesson["quiz"],
+            f"{lesson['title']} ({slug}, version {number})",
+            version.id if version is not None else None,
+        )
         return {"quiz_id": quiz.id}
     if lesson["kind"] == "page":
         return {"markdown": lesson["markdown"], "html": render_markdown(lesson["markdown"])}

@@ -35,8 +35,10 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('library_version_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['library_version_id'], ['library_versions.id'], name=op.f('fk_question_banks_library_version_id_library_versions')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_question_banks_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question_banks')),
     sa.UniqueConstraint('tenant_id', 'title', name=op.f('uq_question_banks_tenant_id_title'))
@@ -56,8 +58,10 @@ def upgrade():
     sa.Column('max_attempts', sa.Integer(), nullable=True),
     sa.Column('wait_minutes', sa.Integer(), nullable=True),
     sa.Column('show_answers', sa.String(length=20), nullable=False),
+    sa.Column('library_version_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['library_version_id'], ['library_versions.id'], name=op.f('fk_quizzes_library_version_id_library_versions')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_quizzes_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quizzes')),
     sa.UniqueConstraint('tenant_id', 'title', name=op.f('uq_quizzes_tenant_id_title'))

@@ -110,3 +110,20 @@ def test_operators_build_library_quizzes_in_the_console(db, platform, user_facto
     assert page.status_code == 200
     assert "Quizzes" in page.get_data(as_text=True)
     assert client.get("/admin/quizzes/banks").status_code == 200
+
+
+def test_a_tenant_cannot_change_the_quiz_it_received_from_the_library(db, platform, tenant_factory):
+    title = f"Library quiz {unique_slug()}"
+    package = _package_with_quiz(db, _platform_quiz(db, platform, title))
+    tenant = tenant_factory()
+    services.deploy(package, tenant)
+    db.session.commit()
+    with as_tenant(tenant):
+        course = services.course_for(services.find_deployment(package))
+        quiz = db.session.get(Quiz, course.lessons[1].content["quiz_id"])
+        question = quiz.sections[0].question
+        with pytest.raises(ValidationError, match="comes from the content library"):
+            assessments.update_quiz(quiz, {"title": "Ours now"})
+        with pytest.raises(ValidationError, match="comes from the content library"):
+            assessments.revise_question(question, {"type": "true_false", "prompt": "Ours?", "answer": "true"})
+        assert question.current.number == 1 and quiz.title.startswith("Security check")
