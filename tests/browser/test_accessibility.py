@@ -23,6 +23,9 @@ NOT_PAGES = {
     "admin.index",
     "learning.download",
     "learning.lesson_media",
+    "policies.document",
+    "policies.receipt",
+    "policy_admin.export",
 }
 
 
@@ -151,12 +154,24 @@ def _furnish_learning(admin: Any, unit: Any) -> dict[str, Any]:
         due_date=None,
     )
     rule = rules.save_rule(None, draft)
+    from app.policies import services as policies
     from app.policies.demo import code_of_conduct
 
     policy = code_of_conduct()
+    authoring.add_lesson(course, "policy", "Our Code of Conduct", False, {"policy_id": str(policy.id)}, {})
+    privacy = policies.create_policy("Privacy Notice")
+    privacy_pdf = ("privacy.pdf", pdf.getvalue())
+    policies.publish_version(policies.save_draft(privacy, content="pdf", document=privacy_pdf))
+    ack = policies.acknowledge_policy(
+        admin, privacy.current_version, admin.full_name, accepted=True, ip="127.0.0.1", user_agent="axe"
+    )
+    policies.save_draft(policy, "## Draft\n\nA third version being written.", material=False)
     db.session.flush()
     return {
         "policy": policy.id,
+        "policy_version": policy.current_version.id,
+        "pdf_policy": privacy.id,
+        "acknowledgement": ack.id,
         "course": course.id,
         "lessons": [lesson.id for lesson in course.lessons],
         "enrollment": enrollment.id,
@@ -203,6 +218,15 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "authoring.path_enrollments": f"/admin/paths/{data['path']}/enrollments",
         "library.tenant_deployments": "/admin/library",
         "policies.policy": f"/policies/{data['policy']}",
+        "policies.policy#pdf": f"/policies/{data['pdf_policy']}",
+        "policies.receipt_status": f"/policies/receipts/{data['acknowledgement']}/status",
+        "learning.lesson#policy": f"/learn/{data['enrollment']}/lessons/{data['lessons'][3]}",
+        "authoring.new_lesson#policy": f"/admin/courses/{data['course']}/lessons/new?kind=policy",
+        "policy_admin.index": "/admin/policies/",
+        "policy_admin.new_policy": "/admin/policies/new",
+        "policy_admin.detail": f"/admin/policies/{data['policy']}",
+        "policy_admin.edit_draft": f"/admin/policies/{data['policy']}/draft",
+        "policy_admin.report": f"/admin/policies/{data['policy']}/versions/{data['policy_version']}",
     }
 
 
