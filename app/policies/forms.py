@@ -40,3 +40,8 @@ class DraftForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[Optional()])
     document = FileField(_l("PDF file (up to 50 MB)"))
     material = BooleanField(_l("Material change: ask everyone to accept again"), default=True)
+
+
+class AcceptForm(FlaskForm):
+    accept = BooleanField(_l("I have read and accept this policy"))
+    signature = StringField(_l("Your full name, as your signature"), validators=[Optional(), Length(max=200)])

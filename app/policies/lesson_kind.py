@@ -58,7 +58,7 @@ class PolicyLesson(LessonKind):
 
         from app.learning.services.progress import complete_lesson
         from app.policies import services as policies
-        from app.policies.views import AcceptForm
+        from app.policies.forms import AcceptForm
 
         policy = db.session.get(Policy, (lesson.content or {}).get("policy_id") or 0)
         if policy is None or policy.current_version is None:

@@ -46,13 +46,15 @@ def create_policy(
         raise ValidationError(_("A policy called “%(name)s” already exists.", name=title), field="title")
     if due_days is not None and not 1 <= due_days <= 3650:
         raise ValidationError(_("Enter between 1 and 3650 days."), field="due_days")
-    policy = Policy(title=title, visibility=visibility, due_days=due_days)
-    db.session.add(policy)
+    if visibility not in ("everyone", "restricted"):
+        raise ValidationError(_("Choose who must accept the policy."), field="visibility")
     wanted = {(kind, str(v)) for kind in ("group", "org_unit") for v in (audiences or {}).get(kind, [])}
     if visibility == "restricted" and not wanted:
         raise ValidationError(
             _("Name at least one group or organisation unit, or ask everyone."), field="visibility"
         )
+    policy = Policy(title=title, visibility=visibility, due_days=due_days)
+    db.session.add(policy)
     for kind, value in sorted(wanted):
         policy.audiences.append(PolicyAudience(kind=kind, value=value))
     db.session.flush()
@@ -70,13 +72,12 @@ def save_draft(
 ) -> PolicyVersion:
     """Write the next version: Markdown text or an uploaded PDF; it is a draft until published.
 
-    *content* is "text" or "pdf"; *document* is an uploaded (filename, bytes). A PDF
-    draft that already has its file keeps it when no new file is uploaded.
+    *content* is "text" or "pdf" (as the admin chose: a file sent with "text" is ignored);
+    *document* is an uploaded (filename, bytes). A PDF draft that already has its file
+    keeps it when no new file is uploaded.
     """
     draft = next((v for v in policy.versions if v.published_at is None), None)
     body = (body_markdown or "").strip()
-    if document is not None:
-        content = "pdf"
     if content == "pdf":
         if document is None and (draft is None or not draft.is_pdf):
             raise ValidationError(_("Choose the policy's PDF file."), field="document")

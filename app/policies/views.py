@@ -6,12 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, StringField
-from wtforms.validators import Length, Optional
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_sign_in
@@ -19,15 +15,11 @@ from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
 from app.policies import services as policies
+from app.policies.forms import AcceptForm
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
 from app.storage import storage
 
 bp = Blueprint("policies", __name__)
-
-
-class AcceptForm(FlaskForm):
-    accept = BooleanField(_l("I have read and accept this policy"))
-    signature = StringField(_l("Your full name, as your signature"), validators=[Optional(), Length(max=200)])
 
 
 def local_path(target: str | None) -> str | None:

@@ -154,29 +154,52 @@ def _furnish_learning(admin: Any, unit: Any) -> dict[str, Any]:
         due_date=None,
     )
     rule = rules.save_rule(None, draft)
-    from app.policies import services as policies
     from app.policies.demo import code_of_conduct
 
     policy = code_of_conduct()
-    authoring.add_lesson(course, "policy", "Our Code of Conduct", False, {"policy_id": str(policy.id)}, {})
-    privacy = policies.create_policy("Privacy Notice")
-    privacy_pdf = ("privacy.pdf", pdf.getvalue())
-    policies.publish_version(policies.save_draft(privacy, content="pdf", document=privacy_pdf))
-    ack = policies.acknowledge_policy(
-        admin, privacy.current_version, admin.full_name, accepted=True, ip="127.0.0.1", user_agent="axe"
-    )
-    policies.save_draft(policy, "## Draft\n\nA third version being written.", material=False)
     db.session.flush()
     return {
         "policy": policy.id,
-        "policy_version": policy.current_version.id,
-        "pdf_policy": privacy.id,
-        "acknowledgement": ack.id,
         "course": course.id,
         "lessons": [lesson.id for lesson in course.lessons],
         "enrollment": enrollment.id,
         "path": path.id,
         "rule": rule.id,
+        **_furnish_policies(admin, policy.id, pdf.getvalue()),
+    }
+
+
+def _furnish_policies(admin: Any, policy_id: int, pdf: bytes) -> dict[str, Any]:
+    """A PDF policy the admin signed, a draft version, and a course of its own with a policy lesson."""
+    from app.extensions import db
+    from app.learning.services import courses as authoring
+    from app.learning.services.enrollments import enrol
+    from app.policies import services as policies
+    from app.policies.models import Policy
+
+    policy = db.session.get(Policy, policy_id)
+    assert policy is not None
+    # A course of its own, so no gate of another lesson kind ever locks the policy lesson.
+    course = authoring.create_course({"title": "Welcome aboard", "self_enroll": True, "listed": True})
+    lesson = authoring.add_lesson(
+        course, "policy", "Our Code of Conduct", True, {"policy_id": str(policy_id)}, {}
+    )
+    authoring.set_course_status(course, "published")
+    enrollment, _new = enrol(admin, course)
+    privacy = policies.create_policy("Privacy Notice")
+    policies.publish_version(policies.save_draft(privacy, content="pdf", document=("privacy.pdf", pdf)))
+    ack = policies.acknowledge_policy(
+        admin, privacy.current_version, admin.full_name, accepted=True, ip="127.0.0.1", user_agent="axe"
+    )
+    policies.save_draft(policy, "## Draft\n\nA third version being written.", material=False)
+    db.session.flush()
+    assert policy.current_version is not None
+    return {
+        "policy_version": policy.current_version.id,
+        "pdf_policy": privacy.id,
+        "acknowledgement": ack.id,
+        "policy_enrollment": enrollment.id,
+        "policy_lesson": lesson.id,
     }
 
 
@@ -220,7 +243,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "policies.policy": f"/policies/{data['policy']}",
         "policies.policy#pdf": f"/policies/{data['pdf_policy']}",
         "policies.receipt_status": f"/policies/receipts/{data['acknowledgement']}/status",
-        "learning.lesson#policy": f"/learn/{data['enrollment']}/lessons/{data['lessons'][3]}",
+        "learning.lesson#policy": f"/learn/{data['policy_enrollment']}/lessons/{data['policy_lesson']}",
         "authoring.new_lesson#policy": f"/admin/courses/{data['course']}/lessons/new?kind=policy",
         "policy_admin.index": "/admin/policies/",
         "policy_admin.new_policy": "/admin/policies/new",
