@@ -98,7 +98,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.library import models as _library_models  # noqa: F401
     from app.library.views import bp as library_bp
     from app.ops.views import bp as ops_bp
+    from app.policies import lesson_kind as _policy_lesson_kind  # noqa: F401 - registers the lesson kind
     from app.policies import models as _policy_models  # noqa: F401
+    from app.policies.admin_views import bp as policy_admin_bp
     from app.policies.views import bp as policies_bp
     from app.tenancy import models as _tenancy_models  # noqa: F401
     from app.tenancy import scoping  # noqa: F401
@@ -119,6 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(policies_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(checkpoints_bp)
+    app.register_blueprint(policy_admin_bp)
 
     from app.errors_views import register_error_pages
 

@@ -10,7 +10,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Group, OrgUnit, User
 from app.extensions import db
 from app.learning import demo as learning_demo
-from app.policies.demo import code_of_conduct
+from app.policies.demo import code_of_conduct, code_of_conduct_lesson
 from app.tenancy import as_tenant
 from app.tenancy import services as tenancy
 from app.tenancy.models import Tenant
@@ -198,7 +198,7 @@ def load_demo(base_url: str | None = None) -> list[str]:
             tenant = tenancy.create_tenant(**spec)
         with as_tenant(tenant):
             BUILDERS[tenant.slug]()
-            code_of_conduct()
+            code_of_conduct_lesson(code_of_conduct())
         db.session.flush()
     from app.library.demo import load_library_demo
 

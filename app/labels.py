@@ -23,6 +23,11 @@ LABELS = {
         "published": _l("Published"),
         "archived": _l("Archived"),
     },
+    "policy_status": {
+        "draft": _l("Draft"),
+        "published": _l("Published"),
+        "archived": _l("Archived"),
+    },
     "enrollment_status": {
         "active": _l("Enrolled"),
         "completed": _l("Completed"),

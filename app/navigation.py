@@ -39,6 +39,7 @@ def main_navigation() -> list[NavItem]:
             (_("Quizzes"), "assessment_admin.quizzes", "author", "/admin/quizzes"),
             (_("Rules"), "authoring.rules", perms.CATALOG_MANAGE, "/admin/rules"),
             (_("Library"), "library.tenant_deployments", perms.CATALOG_MANAGE, "/admin/library"),
+            (_("Policies"), "policy_admin.index", "policies", "/admin/policies"),
         ]
     entries += [
         (_("People"), "admin.users", perms.USERS_MANAGE, "/admin/users"),
@@ -56,6 +57,9 @@ def main_navigation() -> list[NavItem]:
     for label, endpoint, permission, prefix in entries:
         if permission == "author":
             if not (current_user.can(perms.CONTENT_AUTHOR) or current_user.can(perms.CATALOG_MANAGE)):
+                continue
+        elif permission == "policies":
+            if not (current_user.can(perms.POLICIES_MANAGE) or current_user.can(perms.POLICIES_REPORT)):
                 continue
         elif permission is not None and not current_user.can(permission):
             continue

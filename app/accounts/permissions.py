@@ -19,6 +19,9 @@ ORG_MANAGE = "org.manage"
 ROLES_MANAGE = "roles.manage"
 BRANDING_MANAGE = "branding.manage"
 INTEGRATIONS_MANAGE = "integrations.manage"
+POLICIES_MANAGE = "policies.manage"
+# Read-only: who accepted which policy version, and the CSV of it (for auditors).
+POLICIES_REPORT = "policies.report"
 
 # Platform permissions, held by operators in the platform tenant.
 PLATFORM_TENANTS = "platform.tenants.manage"
@@ -40,6 +43,8 @@ TENANT_PERMISSIONS = (
     ROLES_MANAGE,
     BRANDING_MANAGE,
     INTEGRATIONS_MANAGE,
+    POLICIES_MANAGE,
+    POLICIES_REPORT,
 )
 PLATFORM_PERMISSIONS = (PLATFORM_TENANTS, PLATFORM_LIBRARY, PLATFORM_USAGE)
 
@@ -49,7 +54,7 @@ BUILTIN_ROLES: dict[str, tuple[object, tuple[str, ...]]] = {
     "manager": (_l("Manager"), (LEARNING_TAKE, TEAM_VIEW, TEAM_ASSIGN, REPORTS_VIEW)),
     "instructor": (_l("Instructor"), (LEARNING_TAKE, COURSES_TEACH, TEAM_VIEW)),
     "author": (_l("Author"), (LEARNING_TAKE, CONTENT_AUTHOR, CATALOG_MANAGE)),
-    "auditor": (_l("Auditor"), (REPORTS_VIEW, AUDIT_VIEW)),
+    "auditor": (_l("Auditor"), (REPORTS_VIEW, AUDIT_VIEW, POLICIES_REPORT)),
     "tenant_admin": (_l("Tenant admin"), TENANT_PERMISSIONS),
 }
 PLATFORM_BUILTIN_ROLES: dict[str, tuple[object, tuple[str, ...]]] = {

@@ -71,6 +71,9 @@ def index() -> Any:
     by_person: dict[int, list[Enrollment]] = {}
     for enrollment in enrollments:
         by_person.setdefault(enrollment.user_id, []).append(enrollment)
+    from app.policies.services import overdue_policies_for
+
+    overdue_policies = overdue_policies_for(people, today)
     show = request.args.get("show", "")
     rows = []
     for person in people:
@@ -78,13 +81,15 @@ def index() -> Any:
             by_person.get(person.id, []), key=lambda e: (e.completed_at is not None, e.due_on or today)
         )
         overdue = [e for e in items if e.due_on and e.due_on < today and not e.completed_at]
-        if show == "overdue" and not overdue:
+        late_policies = overdue_policies.get(person.id, [])
+        if show == "overdue" and not overdue and not late_policies:
             continue
         rows.append(
             {
                 "person": person,
                 "enrollments": items,
-                "overdue": len(overdue),
+                "overdue": len(overdue) + len(late_policies),
+                "overdue_policies": late_policies,
                 "done": sum(1 for e in items if e.completed_at),
                 "open": sum(1 for e in items if not e.completed_at),
             }

@@ -43,3 +43,18 @@ def code_of_conduct() -> Policy:
     policies.publish_version(policies.save_draft(policy, VERSION_1))
     policies.publish_version(policies.save_draft(policy, VERSION_2, material=True))
     return policy
+
+
+def code_of_conduct_lesson(policy: Policy) -> None:
+    """End each onboarding course ("Welcome to …") with the Code of Conduct to accept, once."""
+    from app.learning.models import Course, Lesson
+    from app.learning.services import courses as authoring
+
+    for course in db.session.scalars(select(Course).where(Course.title.startswith("Welcome to "))):
+        if course.from_library or any(lesson.kind == "policy" for lesson in course.lessons):
+            continue
+        if db.session.scalars(select(Lesson.id).where(Lesson.course_id == course.id)).first() is None:
+            continue
+        authoring.add_lesson(
+            course, "policy", "Accept our Code of Conduct", True, {"policy_id": str(policy.id)}, {}
+        )

@@ -77,10 +77,18 @@ class PolicyVersion(TenantScoped, Model):
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     material: Mapped[bool] = mapped_column(default=True)
+    # A version is either Markdown (body_*) or an uploaded PDF, kept in storage() under document_key.
+    document_key: Mapped[str | None] = mapped_column(String(200))
+    document_filename: Mapped[str | None] = mapped_column(String(200))
+    document_size: Mapped[int | None] = mapped_column(Integer)
     sha256: Mapped[str | None] = mapped_column(String(64))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     policy: Mapped[Policy] = relationship(back_populates="versions")
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.document_key is not None
 
 
 class Acknowledgement(TenantScoped, Model):
@@ -100,3 +108,15 @@ class Acknowledgement(TenantScoped, Model):
     acknowledged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     version: Mapped[PolicyVersion] = relationship()
+
+
+class PolicyReceipt(TenantScoped, Model):
+    """The PDF receipt of one acknowledgement, rendered once by a job and kept in storage()."""
+
+    __tablename__ = "policy_receipts"
+    __table_args__ = (tenant_unique("acknowledgement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    acknowledgement_id: Mapped[int] = mapped_column(ForeignKey("policy_acknowledgements.id"))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -12,13 +12,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
-from app.accounts.models import GroupMembership, User
+from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
 from app.learning.lesson_kinds import render_markdown
-from app.learning.services.visibility import org_unit_ancestry
-from app.policies.models import Acknowledgement, Policy, PolicyAudience, PolicyStatus, PolicyVersion
+from app.learning.services.visibility import ancestry
+from app.policies.models import (
+    Acknowledgement,
+    Policy,
+    PolicyAudience,
+    PolicyReceipt,
+    PolicyStatus,
+    PolicyVersion,
+)
+from app.storage import UploadRefused, check_upload, safe_filename, storage
+from app.tenancy import context as tenancy_context
 from app.tenancy.models import utcnow
 
 
@@ -37,13 +46,15 @@ def create_policy(
         raise ValidationError(_("A policy called “%(name)s” already exists.", name=title), field="title")
     if due_days is not None and not 1 <= due_days <= 3650:
         raise ValidationError(_("Enter between 1 and 3650 days."), field="due_days")
-    policy = Policy(title=title, visibility=visibility, due_days=due_days)
-    db.session.add(policy)
+    if visibility not in ("everyone", "restricted"):
+        raise ValidationError(_("Choose who must accept the policy."), field="visibility")
     wanted = {(kind, str(v)) for kind in ("group", "org_unit") for v in (audiences or {}).get(kind, [])}
     if visibility == "restricted" and not wanted:
         raise ValidationError(
             _("Name at least one group or organisation unit, or ask everyone."), field="visibility"
         )
+    policy = Policy(title=title, visibility=visibility, due_days=due_days)
+    db.session.add(policy)
     for kind, value in sorted(wanted):
         policy.audiences.append(PolicyAudience(kind=kind, value=value))
     db.session.flush()
@@ -51,24 +62,82 @@ def create_policy(
     return policy
 
 
-def save_draft(policy: Policy, body_markdown: str, *, material: bool = True) -> PolicyVersion:
-    """Write the next version's text; it is a draft until published."""
-    body = (body_markdown or "").strip()
-    if not body:
-        raise ValidationError(_("Write the policy's text."), field="body")
+def save_draft(
+    policy: Policy,
+    body_markdown: str = "",
+    *,
+    material: bool = True,
+    content: str = "text",
+    document: tuple[str, bytes] | None = None,
+) -> PolicyVersion:
+    """Write the next version: Markdown text or an uploaded PDF; it is a draft until published.
+
+    *content* is "text" or "pdf" (as the admin chose: a file sent with "text" is ignored);
+    *document* is an uploaded (filename, bytes). A PDF draft that already has its file
+    keeps it when no new file is uploaded.
+    """
     draft = next((v for v in policy.versions if v.published_at is None), None)
+    body = (body_markdown or "").strip()
+    if content == "pdf":
+        if document is None and (draft is None or not draft.is_pdf):
+            raise ValidationError(_("Choose the policy's PDF file."), field="document")
+        if document is not None:
+            try:
+                mime, _extension = check_upload("document", document[1], document[0])
+            except UploadRefused as refused:
+                raise ValidationError(str(refused), field="document") from None
+            if mime != "application/pdf":
+                raise ValidationError(_("Upload the policy as a PDF file."), field="document")
+    elif content == "text":
+        if not body:
+            raise ValidationError(_("Write the policy's text."), field="body")
+    else:
+        raise ValidationError(_("Choose whether the policy is text or a PDF."), field="content")
     if draft is None:
         draft = PolicyVersion(number=len(policy.versions) + 1)
         policy.versions.append(draft)
-    draft.body_markdown = body
-    draft.body_html = render_markdown(body)
+    if content == "pdf":
+        if document is not None:
+            tenant_id = policy.tenant_id or tenancy_context.current_tenant_id()
+            draft.document_key = storage().save(int(tenant_id or 0), "policies", document[1], "pdf")
+            draft.document_filename = safe_filename(document[0], "policy.pdf")
+            draft.document_size = len(document[1])
+        draft.body_markdown = body
+        draft.body_html = ""
+    else:
+        draft.document_key = draft.document_filename = None
+        draft.document_size = None
+        draft.body_markdown = body
+        draft.body_html = render_markdown(body)
     draft.material = material or draft.number == 1
     db.session.flush()
+    audit.record(
+        "policy.draft_saved",
+        target=policy,
+        after={
+            "version": draft.number,
+            "content": "pdf" if draft.is_pdf else "text",
+            "document": draft.document_filename,
+            "material": draft.material,
+        },
+    )
     return draft
 
 
+def document_bytes(version: PolicyVersion) -> bytes | None:
+    """The PDF of a PDF version, read from storage (None if it is a text version or the file is gone)."""
+    if not version.document_key:
+        return None
+    return storage().read(version.document_key, tenant_id=version.tenant_id)
+
+
 def content_hash(version: PolicyVersion) -> str:
-    """The SHA-256 of exactly what people read: the rendered document."""
+    """The SHA-256 of exactly what people read: the rendered document, or the PDF's bytes."""
+    if version.is_pdf:
+        data = document_bytes(version)
+        if data is None:
+            raise ValidationError(_("The policy's PDF file is missing; upload it again."), field="document")
+        return hashlib.sha256(data).hexdigest()
     return hashlib.sha256(version.body_html.encode("utf-8")).hexdigest()
 
 
@@ -77,6 +146,8 @@ def publish_version(version: PolicyVersion) -> PolicyVersion:
     if version.published_at is not None:
         raise ValidationError(_("This version is already published and cannot change."))
     version.sha256 = content_hash(version)
+    if version.number == 1:
+        version.material = True
     version.published_at = utcnow()
     version.policy.status = PolicyStatus.published.value
     audit.record(
@@ -112,42 +183,84 @@ class PendingPolicy:
         return self.due_on is not None and self.due_on < today
 
 
-def pending_policies(user: User) -> list[PendingPolicy]:
-    """The policies *user* must still accept: the latest material version they have not signed."""
-    policies = list(
+def _published_policies() -> list[Policy]:
+    return list(
         db.session.scalars(
             select(Policy)
             .where(Policy.status == PolicyStatus.published.value)
             .options(selectinload(Policy.versions), selectinload(Policy.audiences))
         )
     )
-    if not policies:
-        return []
-    groups = set(
-        db.session.scalars(select(GroupMembership.group_id).where(GroupMembership.user_id == user.id))
+
+
+def _due_on(policy: Policy, binding: PolicyVersion) -> date | None:
+    if policy.due_days and binding.published_at is not None:
+        return binding.published_at.date() + timedelta(days=policy.due_days)
+    return None
+
+
+# Beyond this many people, read the whole tenant's memberships and signatures rather than a long IN list.
+_IN_LIST_LIMIT = 500
+
+
+def pending_policies_for(
+    users: list[User], policies: list[Policy] | None = None
+) -> dict[int, list[PendingPolicy]]:
+    """The policies each of *users* must still accept, in a constant number of queries."""
+    result: dict[int, list[PendingPolicy]] = {user.id: [] for user in users}
+    policies = _published_policies() if policies is None else policies
+    policies = [p for p in policies if p.binding_version is not None]
+    if not users or not policies:
+        return result
+    ids = list(result)
+    memberships = select(GroupMembership.user_id, GroupMembership.group_id)
+    signatures = (
+        select(Acknowledgement.user_id, Acknowledgement.policy_id, PolicyVersion.number)
+        .join(PolicyVersion, PolicyVersion.id == Acknowledgement.version_id)
+        .where(Acknowledgement.policy_id.in_([p.id for p in policies]))
     )
-    units = org_unit_ancestry(user.org_unit_id)
-    signed = {
-        (policy_id, number)
-        for policy_id, number in db.session.execute(
-            select(Acknowledgement.policy_id, PolicyVersion.number)
-            .join(PolicyVersion, PolicyVersion.id == Acknowledgement.version_id)
-            .where(Acknowledgement.user_id == user.id)
-        )
+    if len(ids) <= _IN_LIST_LIMIT:
+        memberships = memberships.where(GroupMembership.user_id.in_(ids))
+        signatures = signatures.where(Acknowledgement.user_id.in_(ids))
+    groups: dict[int, set[int]] = {}
+    if any(p.visibility != "everyone" for p in policies):
+        for user_id, group_id in db.session.execute(memberships):
+            groups.setdefault(user_id, set()).add(group_id)
+    signed: dict[tuple[int, int], int] = {}
+    for user_id, policy_id, number in db.session.execute(signatures):
+        signed[(user_id, policy_id)] = max(number, signed.get((user_id, policy_id), 0))
+    parents: dict[int, int | None] = {}
+    if any(u.org_unit_id is not None for u in users):
+        parents = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
+    for user in users:
+        units = ancestry(parents, user.org_unit_id)
+        for policy in policies:
+            binding = policy.binding_version
+            assert binding is not None
+            if not applies_to(policy, user, groups.get(user.id, set()), units):
+                continue
+            if signed.get((user.id, policy.id), 0) >= binding.number:
+                continue
+            current = policy.current_version or binding
+            result[user.id].append(
+                PendingPolicy(policy=policy, version=current, due_on=_due_on(policy, binding))
+            )
+    for pending in result.values():
+        pending.sort(key=lambda p: (p.due_on or date.max, p.policy.title))
+    return result
+
+
+def pending_policies(user: User) -> list[PendingPolicy]:
+    """The policies *user* must still accept: the latest material version they have not signed."""
+    return pending_policies_for([user])[user.id]
+
+
+def overdue_policies_for(users: list[User], today: date) -> dict[int, list[PendingPolicy]]:
+    """For each of *users*, the pending policies whose due date has passed (for managers)."""
+    return {
+        user_id: [p for p in pending if p.overdue(today)]
+        for user_id, pending in pending_policies_for(users).items()
     }
-    pending = []
-    for policy in policies:
-        binding = policy.binding_version
-        if binding is None or not applies_to(policy, user, groups, units):
-            continue
-        if any(pid == policy.id and number >= binding.number for pid, number in signed):
-            continue
-        due = None
-        if policy.due_days and binding.published_at is not None:
-            due = binding.published_at.date() + timedelta(days=policy.due_days)
-        current = policy.current_version or binding
-        pending.append(PendingPolicy(policy=policy, version=current, due_on=due))
-    return sorted(pending, key=lambda p: (p.due_on or date.max, p.policy.title))
 
 
 def acknowledgement_record(ack: Acknowledgement) -> dict[str, Any]:
@@ -238,3 +351,202 @@ def verify_acknowledgements(tenant_id: int) -> str | None:
         if recorded.get(str(ack.id)) != acknowledgement_record(ack):
             return f"acknowledgement {ack.id} differs from its audit record"
     return None
+
+
+# ---------------------------------------------------------------- admin: counts, reports, CSV
+
+
+@dataclass
+class PolicyCounts:
+    accepted: int = 0
+    pending: int = 0
+
+
+def audience_counts(policies: list[Policy]) -> dict[int, PolicyCounts]:
+    """For each policy: how many active people it applies to have accepted its binding version, and not."""
+    counts = {policy.id: PolicyCounts() for policy in policies}
+    published = [p for p in policies if p.binding_version is not None]
+    if not published:
+        return counts
+    people = list(db.session.scalars(select(User).where(User.status == UserStatus.active.value)))
+    pending = pending_policies_for(people, published)
+    applies = _audience_of(people, published)
+    for policy in published:
+        for user in people:
+            if policy.id not in applies[user.id]:
+                continue
+            if any(p.policy.id == policy.id for p in pending[user.id]):
+                counts[policy.id].pending += 1
+            else:
+                counts[policy.id].accepted += 1
+    return counts
+
+
+def _audience_of(users: list[User], policies: list[Policy]) -> dict[int, set[int]]:
+    """The ids of the policies (of *policies*) that apply to each user."""
+    groups: dict[int, set[int]] = {}
+    if any(p.visibility != "everyone" for p in policies):
+        for user_id, group_id in db.session.execute(
+            select(GroupMembership.user_id, GroupMembership.group_id)
+        ):
+            groups.setdefault(user_id, set()).add(group_id)
+    parents = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
+    return {
+        user.id: {
+            p.id
+            for p in policies
+            if applies_to(p, user, groups.get(user.id, set()), ancestry(parents, user.org_unit_id))
+        }
+        for user in users
+    }
+
+
+@dataclass
+class VersionReport:
+    version: PolicyVersion
+    accepted: list[tuple[Acknowledgement, User]]
+    pending: list[tuple[User, PendingPolicy]]
+    #: Whether this version is the binding one or newer, so "who has not yet" applies to it.
+    asks_now: bool
+
+
+def version_report(version: PolicyVersion) -> VersionReport:
+    """Who accepted *version* (and when, from where), and who has still to accept the policy."""
+    accepted = [
+        (ack, user)
+        for ack, user in db.session.execute(
+            select(Acknowledgement, User)
+            .join(User, User.id == Acknowledgement.user_id)
+            .where(Acknowledgement.version_id == version.id)
+            .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+        )
+    ]
+    binding = version.policy.binding_version
+    asks_now = binding is not None and version.published_at is not None and version.number >= binding.number
+    pending: list[tuple[User, PendingPolicy]] = []
+    if asks_now:
+        people = list(
+            db.session.scalars(
+                select(User).where(User.status == UserStatus.active.value).order_by(User.full_name)
+            )
+        )
+        by_id = {user.id: user for user in people}
+        for user_id, items in pending_policies_for(people, [version.policy]).items():
+            if items:
+                pending.append((by_id[user_id], items[0]))
+        pending.sort(key=lambda row: row[0].full_name.casefold())
+    return VersionReport(version=version, accepted=accepted, pending=pending, asks_now=asks_now)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection): such text gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def utc_iso(value: Any) -> str:
+    """An ISO 8601 time in UTC, ending in Z."""
+    from datetime import UTC
+
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+
+CSV_HEADER = [
+    "status",
+    "name",
+    "email",
+    "signed_name",
+    "accepted_at_utc",
+    "ip",
+    "user_agent",
+    "policy",
+    "version",
+    "content_sha256",
+    "acknowledgement_id",
+    "due_on",
+]
+
+
+def report_records(report: VersionReport) -> list[list[str]]:
+    """The report as plain rows (everyone who accepted, then everyone who has not yet), header first."""
+    version = report.version
+    title = version.policy.title
+    records = [list(CSV_HEADER)]
+    for ack, user in report.accepted:
+        records.append(
+            [
+                "accepted",
+                user.full_name,
+                user.email,
+                ack.signature,
+                utc_iso(ack.acknowledged_at),
+                ack.ip or "",
+                ack.user_agent or "",
+                title,
+                str(version.number),
+                ack.content_sha256,
+                str(ack.id),
+                "",
+            ]
+        )
+    for user, pending in report.pending:
+        records.append(
+            [
+                "pending",
+                user.full_name,
+                user.email,
+                "",
+                "",
+                "",
+                "",
+                title,
+                str(pending.version.number),
+                pending.version.sha256 or "",
+                "",
+                pending.due_on.isoformat() if pending.due_on else "",
+            ]
+        )
+    return records
+
+
+def csv_lines(records: list[list[str]]) -> Any:
+    """Yield *records* as CSV lines, every cell made formula-safe.
+
+    It needs no database or request: the rows are read while the request's
+    session is open, and the response streams after it has closed.
+    """
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for record in records:
+        writer.writerow([csv_safe(cell) for cell in record])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+# ---------------------------------------------------------------- receipts
+
+
+def receipt_of(ack: Acknowledgement) -> PolicyReceipt | None:
+    return db.session.scalars(select(PolicyReceipt).where(PolicyReceipt.acknowledgement_id == ack.id)).first()
+
+
+def request_receipt(ack: Acknowledgement) -> PolicyReceipt | None:
+    """Return the receipt of *ack* if it is ready; otherwise start rendering it (at once without Redis)."""
+    receipt = receipt_of(ack)
+    if receipt is not None:
+        return receipt
+    from app import jobs
+
+    jobs.enqueue("app.policies.jobs:render_receipt", ack.id, queue="certificates")
+    return receipt_of(ack)

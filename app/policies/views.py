@@ -4,28 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, StringField
-from wtforms.validators import Length, Optional
 
+from app.accounts import permissions as perms
 from app.accounts.access import require_sign_in
 from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
 from app.policies import services as policies
-from app.policies.models import Acknowledgement, Policy
+from app.policies.forms import AcceptForm
+from app.policies.models import Acknowledgement, Policy, PolicyVersion
+from app.storage import storage
 
 bp = Blueprint("policies", __name__)
 
 
-class AcceptForm(FlaskForm):
-    accept = BooleanField(_l("I have read and accept this policy"))
-    signature = StringField(_l("Your full name, as your signature"), validators=[Optional(), Length(max=200)])
+def local_path(target: str | None) -> str | None:
+    """*target* if it is a path on this site (for ``next``), else None: no scheme, host or ``//``."""
+    from urllib.parse import urlsplit
+
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def _signed(policy: Policy) -> list[Acknowledgement]:
+    return list(
+        db.session.scalars(
+            select(Acknowledgement)
+            .where(Acknowledgement.user_id == current_user.id, Acknowledgement.policy_id == policy.id)
+            .order_by(Acknowledgement.id)
+        )
+    )
 
 
 @bp.route("/policies/<int:policy_id>", methods=["GET", "POST"])
@@ -35,17 +49,12 @@ def policy(policy_id: int) -> Any:
     if found is None or found.current_version is None:
         abort(404)
     pending = {p.policy.id: p for p in policies.pending_policies(current_user)}
-    signed = list(
-        db.session.scalars(
-            select(Acknowledgement)
-            .where(Acknowledgement.user_id == current_user.id, Acknowledgement.policy_id == found.id)
-            .order_by(Acknowledgement.id)
-        )
-    )
+    signed = _signed(found)
     if found.id not in pending and not signed:
         abort(404)  # the policy does not apply to this person
     version = found.current_version
     form = AcceptForm()
+    next_path = local_path(request.values.get("next"))
     if found.id in pending and form.validate_on_submit():
         try:
             policies.acknowledge_policy(
@@ -60,7 +69,7 @@ def policy(policy_id: int) -> Any:
             _apply_error(form, exc)
         else:
             flash(_("Thank you. Your acceptance of “%(title)s” is recorded.", title=found.title), "success")
-            return redirect(url_for("accounts.home"))
+            return redirect(next_path or url_for("policies.policy", policy_id=found.id))
     from datetime import datetime
 
     from flask_babel import get_timezone
@@ -73,5 +82,90 @@ def policy(policy_id: int) -> Any:
         form=form,
         pending=pending.get(found.id),
         signed=signed,
+        next_path=next_path,
         today=datetime.now(get_timezone()).date(),
     ), status
+
+
+def _may_read(version: PolicyVersion) -> bool:
+    if current_user.can(perms.POLICIES_MANAGE) or current_user.can(perms.POLICIES_REPORT):
+        return True
+    if version.published_at is None:
+        return False
+    if any(p.policy.id == version.policy_id for p in policies.pending_policies(current_user)):
+        return True
+    return bool(_signed(version.policy))
+
+
+@bp.route("/policies/versions/<int:version_id>/document")
+@require_sign_in
+def document(version_id: int) -> Any:
+    """A PDF version's file, inline so the policy page can show it (framing allowed from this site only)."""
+    version = db.session.get(PolicyVersion, version_id)
+    if version is None or not version.is_pdf or not _may_read(version):
+        abort(404)
+    data = policies.document_bytes(version)
+    if data is None:
+        abort(404)
+    import io
+
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=request.args.get("download") == "1",
+        download_name=version.document_filename or f"policy-v{version.number}.pdf",
+    )
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'self'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _own_acknowledgement(acknowledgement_id: int) -> Acknowledgement:
+    """The acknowledgement if the signer (or a policy admin) asks for it; 404 for anyone else."""
+    ack = db.session.get(Acknowledgement, acknowledgement_id)
+    if ack is None or (ack.user_id != current_user.id and not current_user.can(perms.POLICIES_MANAGE)):
+        abort(404)
+    return ack
+
+
+@bp.route("/policies/receipts/<int:acknowledgement_id>")
+@require_sign_in
+def receipt(acknowledgement_id: int) -> Any:
+    """Download the PDF receipt of an acknowledgement; the first request starts rendering it."""
+    ack = _own_acknowledgement(acknowledgement_id)
+    ready = policies.request_receipt(ack)
+    if ready is None:
+        return _receipt_waiting(ack, 202)
+    return _send_receipt(ack, ready.storage_key)
+
+
+@bp.route("/policies/receipts/<int:acknowledgement_id>/status")
+@require_sign_in
+def receipt_status(acknowledgement_id: int) -> Any:
+    """Whether the receipt is ready: a page htmx polls every 2 s (with a "Check again" link without JS)."""
+    ack = _own_acknowledgement(acknowledgement_id)
+    return _receipt_waiting(ack, 200)
+
+
+def _receipt_waiting(ack: Acknowledgement, status: int) -> Any:
+    ready = policies.receipt_of(ack) is not None
+    context = {"ack": ack, "policy": ack.version.policy, "ready": ready}
+    template = (
+        "policies/_receipt_status.html" if request.headers.get("HX-Request") else "policies/receipt.html"
+    )
+    return render_template(template, **context), status
+
+
+def _send_receipt(ack: Acknowledgement, key: str) -> Any:
+    import io
+
+    data = storage().read(key, tenant_id=g.tenant.id)
+    if data is None:
+        abort(404)
+    from app.storage import safe_filename
+
+    name = safe_filename(
+        f"receipt-{ack.version.policy.title}-v{ack.version.number}-{ack.id}.pdf", "receipt.pdf"
+    )
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)

@@ -1,7 +1,7 @@
 """assessments
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 17:58:12.236222
 
 """
@@ -24,7 +24,7 @@ SCOPED_TABLES = [
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

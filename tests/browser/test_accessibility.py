@@ -23,6 +23,9 @@ NOT_PAGES = {
     "admin.index",
     "learning.download",
     "learning.lesson_media",
+    "policies.document",
+    "policies.receipt",
+    "policy_admin.export",
 }
 
 
@@ -182,6 +185,41 @@ def _furnish_learning(admin: Any, unit: Any) -> dict[str, Any]:
         "attempts": {"submitted": failed.id, "open": open_attempt.id},
         "path": path.id,
         "rule": rule.id,
+        **_furnish_policies(admin, policy.id, pdf.getvalue()),
+    }
+
+
+def _furnish_policies(admin: Any, policy_id: int, pdf: bytes) -> dict[str, Any]:
+    """A PDF policy the admin signed, a draft version, and a course of its own with a policy lesson."""
+    from app.extensions import db
+    from app.learning.services import courses as authoring
+    from app.learning.services.enrollments import enrol
+    from app.policies import services as policies
+    from app.policies.models import Policy
+
+    policy = db.session.get(Policy, policy_id)
+    assert policy is not None
+    # A course of its own, so no gate of another lesson kind ever locks the policy lesson.
+    course = authoring.create_course({"title": "Welcome aboard", "self_enroll": True, "listed": True})
+    lesson = authoring.add_lesson(
+        course, "policy", "Our Code of Conduct", True, {"policy_id": str(policy_id)}, {}
+    )
+    authoring.set_course_status(course, "published")
+    enrollment, _new = enrol(admin, course)
+    privacy = policies.create_policy("Privacy Notice")
+    policies.publish_version(policies.save_draft(privacy, content="pdf", document=("privacy.pdf", pdf)))
+    ack = policies.acknowledge_policy(
+        admin, privacy.current_version, admin.full_name, accepted=True, ip="127.0.0.1", user_agent="axe"
+    )
+    policies.save_draft(policy, "## Draft\n\nA third version being written.", material=False)
+    db.session.flush()
+    assert policy.current_version is not None
+    return {
+        "policy_version": policy.current_version.id,
+        "pdf_policy": privacy.id,
+        "acknowledgement": ack.id,
+        "policy_enrollment": enrollment.id,
+        "policy_lesson": lesson.id,
     }
 
 
@@ -282,6 +320,15 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
             f"assessment_admin.edit_question#{kind}": f"/admin/quizzes/questions/{question_id}"
             for kind, question_id in data["questions"].items()
         },
+        "policies.policy#pdf": f"/policies/{data['pdf_policy']}",
+        "policies.receipt_status": f"/policies/receipts/{data['acknowledgement']}/status",
+        "learning.lesson#policy": f"/learn/{data['policy_enrollment']}/lessons/{data['policy_lesson']}",
+        "authoring.new_lesson#policy": f"/admin/courses/{data['course']}/lessons/new?kind=policy",
+        "policy_admin.index": "/admin/policies/",
+        "policy_admin.new_policy": "/admin/policies/new",
+        "policy_admin.detail": f"/admin/policies/{data['policy']}",
+        "policy_admin.edit_draft": f"/admin/policies/{data['policy']}/draft",
+        "policy_admin.report": f"/admin/policies/{data['policy']}/versions/{data['policy_version']}",
     }
 
 

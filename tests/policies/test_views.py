@@ -68,3 +68,21 @@ def test_a_policy_for_others_is_404(db, tenant_factory, user_factory, client_for
         db.session.commit()
     client = client_for(tenant, user_factory(tenant))
     assert client.get(f"/policies/{policy.id}").status_code == 404
+
+
+def test_the_demo_onboarding_course_ends_with_the_code_of_conduct_to_accept(db, tenant_factory):
+    from app.learning import demo as learning_demo
+    from app.learning.models import Course
+    from app.policies.demo import code_of_conduct_lesson
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        learning_demo.onboarding("Test Co")
+        policy = code_of_conduct()
+        code_of_conduct_lesson(policy)
+        code_of_conduct_lesson(policy)  # once only
+        db.session.commit()
+        course = db.session.scalars(select(Course).where(Course.title == "Welcome to Test Co")).one()
+        kinds = [lesson.kind for lesson in course.lessons]
+    assert kinds[-1] == "policy" and kinds.count("policy") == 1
+    assert policy.current_version.number == 2 and policy.binding_version.number == 2

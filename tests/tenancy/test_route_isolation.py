@@ -72,14 +72,21 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
                 conditions=[{"field": "org_unit", "op": "is", "value": str(unit.id)}],
             ),
         )
+        from app.policies import services as policies
         from app.policies.demo import code_of_conduct
 
         policy = code_of_conduct()
         attempt = _foreign_attempt(db.session.merge(member), enrollment)
+        signer = db.session.merge(member)
+        ack = policies.acknowledge_policy(
+            signer, policy.current_version, signer.full_name, accepted=True, ip=None, user_agent=None
+        )
         db.session.commit()
         return {
             "attempt_id": attempt.id,
             "policy_id": policy.id,
+            "version_id": policy.current_version.id,
+            "acknowledgement_id": ack.id,
             "course_id": course.id,
             "lesson_id": checkpoint.id,
             "enrollment_id": enrollment.id,
@@ -169,6 +176,8 @@ OBJECT_FACTORIES = {
     "question_id",
     "quiz_id",
     "section_id",
+    "version_id",
+    "acknowledgement_id",
 }
 
 
@@ -250,6 +259,8 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/quizzes/{quiz_id}",
         "/admin/quizzes/{quiz_id}/results",
         "/team/checkpoints/{enrollment_id}/{lesson_id}",
+        "/admin/policies/{policy_id}",
+        "/admin/policies/{policy_id}/versions/{version_id}",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):

@@ -190,4 +190,7 @@ def _policy_rows(user, group):
     )
     version = policies.save_draft(policy, "Be kind.")
     policies.publish_version(version)
-    policies.acknowledge_policy(user, version, user.full_name, accepted=True, ip=None, user_agent=None)
+    ack = policies.acknowledge_policy(user, version, user.full_name, accepted=True, ip=None, user_agent=None)
+    from app.policies.jobs import render_receipt
+
+    render_receipt(ack.id)  # a policy_receipts row, rendered here whatever the job queue

@@ -1,0 +1,118 @@
+"""The policy lesson kind: a course step that is complete once the learner has signed the policy.
+
+It does not gate (``gates = False``): accepting a policy is evidence of consent,
+not of understanding, so nothing later in the course depends on it; and a
+learner who is asked to sign a material new version mid-course should not find
+the rest of their course locked until they do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.errors import ValidationError
+from app.events import OutboxEvent, subscribe
+from app.extensions import db
+from app.learning.lesson_kinds import LessonKind, Upload, register
+from app.policies.models import Acknowledgement, Policy, PolicyStatus
+
+
+@register
+class PolicyLesson(LessonKind):
+    key = "policy"
+    label = _l("Policy to accept")
+    gates = False
+    form_fields = ("policy_id",)
+
+    def clean(
+        self,
+        fields: dict[str, str],
+        uploads: dict[str, Upload | None],
+        current: dict[str, Any],
+        tenant_id: int,
+    ) -> dict[str, Any]:
+        raw = (fields.get("policy_id") or "").strip()
+        policy = db.session.get(Policy, int(raw)) if raw.isdigit() else None
+        if policy is None or policy.current_version is None:
+            raise ValidationError(_("Choose a published policy for people to accept."), field="policy_id")
+        return {"policy_id": policy.id}
+
+    def published_policies(self) -> list[Policy]:
+        """The policies an author may pick (for the lesson form)."""
+        return list(
+            db.session.scalars(
+                select(Policy).where(Policy.status == PolicyStatus.published.value).order_by(Policy.title)
+            )
+        )
+
+    def page_context(self, enrollment: Any, lesson: Any) -> dict[str, Any]:
+        from datetime import datetime
+
+        from flask_babel import get_timezone
+        from flask_login import current_user
+
+        from app.learning.services.progress import complete_lesson
+        from app.policies import services as policies
+        from app.policies.forms import AcceptForm
+
+        policy = db.session.get(Policy, (lesson.content or {}).get("policy_id") or 0)
+        if policy is None or policy.current_version is None:
+            return {"policy": None}
+        pending = next((p for p in policies.pending_policies(current_user) if p.policy.id == policy.id), None)
+        signed = list(
+            db.session.scalars(
+                select(Acknowledgement)
+                .where(Acknowledgement.user_id == current_user.id, Acknowledgement.policy_id == policy.id)
+                .order_by(Acknowledgement.id)
+            )
+        )
+        if pending is None:
+            # Signed already (perhaps outside this course), or the policy does not apply to this
+            # person: nothing is left to do here, and the course must not get stuck on it.
+            complete_lesson(enrollment, lesson)
+        return {
+            "policy": policy,
+            "version": policy.current_version,
+            "policy_pending": pending,
+            "signed": signed,
+            "form": AcceptForm(),
+            "next_path": request.path,
+            "today": datetime.now(get_timezone()).date(),
+        }
+
+
+@subscribe("policy.acknowledged")
+def complete_policy_lessons(event: OutboxEvent) -> None:
+    """Complete the signer's open lessons for this policy once nothing of it is pending for them."""
+    from app.accounts.models import User
+    from app.learning.models import Enrollment, Lesson
+    from app.learning.services import progress
+    from app.policies.services import pending_policies
+
+    user_id, policy_id = event.payload["user_id"], event.payload["policy_id"]
+    user = db.session.get(User, user_id)
+    if user is None or any(p.policy.id == policy_id for p in pending_policies(user)):
+        return
+    rows = db.session.execute(
+        select(Enrollment, Lesson)
+        .join(Lesson, Lesson.course_id == Enrollment.course_id)
+        .where(
+            Enrollment.user_id == user_id,
+            Enrollment.withdrawn_at.is_(None),
+            Lesson.kind == PolicyLesson.key,
+        )
+    )
+    for enrollment, lesson in rows:
+        if (lesson.content or {}).get("policy_id") != policy_id:
+            continue
+        if lesson not in progress.lessons_of(enrollment):
+            continue
+        try:
+            progress.complete_lesson(enrollment, lesson)
+        except ValidationError:
+            continue  # locked behind a gate: opening it later completes it

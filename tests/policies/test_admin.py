@@ -1,0 +1,279 @@
+"""Admins write, version and publish policies, and see (and export) who accepted each version."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.policies import services as policies
+from app.policies.models import Acknowledgement, Policy, PolicyVersion
+from app.tenancy import as_tenant
+from tests.conftest import csrf_token
+
+
+def _pdf_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40)).save(buffer, format="PDF")
+    return buffer.getvalue()
+
+
+def _admin_client(tenant_factory, user_factory, client_for):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, full_name="Alex Admin", roles=("tenant_admin", "learner"))
+    return tenant, admin, client_for(tenant, admin)
+
+
+def _count(db, tenant, model) -> int:
+    with as_tenant(tenant):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_admin_creates_writes_and_publishes_a_policy_that_learners_then_see(
+    db, tenant_factory, user_factory, client_for
+):
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    learner = user_factory(tenant, full_name="Lee Learner")
+    created = client.post(
+        "/admin/policies/new",
+        data={
+            "csrf_token": csrf_token(client, "/admin/policies/new"),
+            "title": "Data Protection",
+            "visibility": "everyone",
+            "due_days": "7",
+        },
+    )
+    assert created.status_code == 302
+    with as_tenant(tenant):
+        policy = db.session.scalars(select(Policy)).one()
+    assert created.headers["Location"].endswith(f"/admin/policies/{policy.id}/draft")
+    draft_url = f"/admin/policies/{policy.id}/draft"
+    saved = client.post(
+        draft_url,
+        data={"csrf_token": csrf_token(client, draft_url), "content": "text", "body": "## Data\n\nLock it."},
+    )
+    assert saved.status_code == 302
+    detail = client.get(f"/admin/policies/{policy.id}").get_data(as_text=True)
+    assert "Version 1 is a draft" in detail and "Publish version 1" in detail
+    assert "Policies to accept" not in client_for(tenant, learner).get("/").get_data(as_text=True)
+    published = client.post(
+        f"/admin/policies/{policy.id}/publish",
+        data={"csrf_token": csrf_token(client, f"/admin/policies/{policy.id}")},
+    )
+    assert published.status_code == 302
+    with as_tenant(tenant):
+        version = db.session.scalars(select(PolicyVersion)).one()
+        assert version.sha256 == hashlib.sha256(version.body_html.encode()).hexdigest() and version.material
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"policy.created", "policy.draft_saved", "policy.version_published"} <= actions
+    home = client_for(tenant, learner).get("/").get_data(as_text=True)
+    assert "Policies to accept" in home and "Data Protection" in home
+    listing = client.get("/admin/policies/").get_data(as_text=True)
+    assert "Data Protection" in listing and "Version 1" in listing
+
+
+def test_bad_input_is_refused_with_422_the_typed_values_kept_and_nothing_written(
+    db, tenant_factory, user_factory, client_for
+):
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    with as_tenant(tenant):
+        policies.create_policy("Taken title")
+        db.session.commit()
+    token = csrf_token(client, "/admin/policies/new")
+    duplicate = client.post(
+        "/admin/policies/new", data={"csrf_token": token, "title": "Taken title", "due_days": "30"}
+    )
+    body = duplicate.get_data(as_text=True)
+    assert duplicate.status_code == 422 and "already exists" in body and 'value="30"' in body
+    nobody = client.post(
+        "/admin/policies/new",
+        data={"csrf_token": token, "title": "Drivers only", "visibility": "restricted"},
+    )
+    assert nobody.status_code == 422 and "Name at least one group" in nobody.get_data(as_text=True)
+    assert 'value="Drivers only"' in nobody.get_data(as_text=True)
+    too_long = client.post(
+        "/admin/policies/new", data={"csrf_token": token, "title": "Later", "due_days": "9999"}
+    )
+    assert too_long.status_code == 422 and "between 1 and 3650" in too_long.get_data(as_text=True)
+    assert _count(db, tenant, Policy) == 1
+    with as_tenant(tenant):
+        policy = db.session.scalars(select(Policy)).one()
+    url = f"/admin/policies/{policy.id}/draft"
+    empty = client.post(url, data={"csrf_token": csrf_token(client, url), "content": "text", "body": "  "})
+    assert empty.status_code == 422 and "Write the policy" in empty.get_data(as_text=True)
+    assert _count(db, tenant, PolicyVersion) == 0
+    publish = client.post(
+        f"/admin/policies/{policy.id}/publish", data={"csrf_token": csrf_token(client, url)}
+    )
+    assert publish.status_code == 302
+    assert "There is no draft to publish" in client.get(f"/admin/policies/{policy.id}").get_data(as_text=True)
+
+
+def test_a_pdf_version_is_shown_inline_and_hashed_by_its_bytes_and_a_fake_pdf_is_refused(
+    db, tenant_factory, user_factory, client_for
+):
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    with as_tenant(tenant):
+        policy = policies.create_policy("Safety Manual")
+        db.session.commit()
+    url = f"/admin/policies/{policy.id}/draft"
+    fake = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "content": "pdf",
+            "body": "kept text",
+            "document": (io.BytesIO(b"just text pretending"), "manual.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert fake.status_code == 422 and "Upload the policy as a PDF file" in fake.get_data(as_text=True)
+    assert "kept text" in fake.get_data(as_text=True)
+    assert _count(db, tenant, PolicyVersion) == 0
+    missing = client.post(url, data={"csrf_token": csrf_token(client, url), "content": "pdf"})
+    assert missing.status_code == 422 and "Choose the policy" in missing.get_data(as_text=True)
+    pdf = _pdf_bytes()
+    saved = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "content": "pdf",
+            "document": (io.BytesIO(pdf), "m.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 302
+    client.post(f"/admin/policies/{policy.id}/publish", data={"csrf_token": csrf_token(client, url)})
+    with as_tenant(tenant):
+        version = db.session.scalars(select(PolicyVersion)).one()
+    assert version.is_pdf and version.sha256 == hashlib.sha256(pdf).hexdigest()
+    learner = user_factory(tenant, full_name="Lee Learner")
+    reader = client_for(tenant, learner)
+    page = reader.get(f"/policies/{policy.id}").get_data(as_text=True)
+    assert f'<iframe src="/policies/versions/{version.id}/document"' in page and "Sign and accept" in page
+    document = reader.get(f"/policies/versions/{version.id}/document")
+    assert document.status_code == 200 and document.data == pdf
+    assert document.mimetype == "application/pdf" and "inline" in document.headers["Content-Disposition"]
+    assert document.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in document.headers["Content-Security-Policy"]
+    assert (
+        "attachment"
+        in reader.get(f"/policies/versions/{version.id}/document?download=1").headers["Content-Disposition"]
+    )
+    # Pages elsewhere still refuse to be framed.
+    assert client.get("/").headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_minor_version_published_by_the_admin_asks_nobody_again_and_a_material_one_does(
+    db, tenant_factory, user_factory, client_for
+):
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    learner = user_factory(tenant, full_name="Lee Learner")
+    with as_tenant(tenant):
+        policy = policies.create_policy("Code")
+        version = policies.publish_version(policies.save_draft(policy, "Be kind."))
+        policies.acknowledge_policy(
+            db.session.merge(learner), version, "Lee Learner", accepted=True, ip=None, user_agent=None
+        )
+        db.session.commit()
+    url = f"/admin/policies/{policy.id}/draft"
+    form = client.get(url).get_data(as_text=True)
+    assert "Material change: ask everyone to accept again" in form and "A minor change" in form
+    client.post(url, data={"csrf_token": csrf_token(client, url), "content": "text", "body": "Be kind!"})
+    minor = client.post(f"/admin/policies/{policy.id}/publish", data={"csrf_token": csrf_token(client, url)})
+    assert minor.status_code == 302
+    assert "nobody is asked again" in client.get(f"/admin/policies/{policy.id}").get_data(as_text=True)
+    assert "Policies to accept" not in client_for(tenant, learner).get("/").get_data(as_text=True)
+    client.post(
+        url, data={"csrf_token": csrf_token(client, url), "content": "text", "body": "New.", "material": "y"}
+    )
+    client.post(f"/admin/policies/{policy.id}/publish", data={"csrf_token": csrf_token(client, url)})
+    home = client_for(tenant, learner).get("/").get_data(as_text=True)
+    assert "Policies to accept" in home and "Version 3" in home
+
+
+def test_report_shows_who_accepted_and_who_has_not_and_the_csv_says_the_same_safely(
+    db, tenant_factory, user_factory, client_for, count_queries
+):
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    signer = user_factory(tenant, "ada@example.com", full_name="Ada Lovelace")
+    sneaky = user_factory(tenant, "eve@example.com", full_name="=HYPERLINK(1)")
+    user_factory(tenant, "grace@example.com", full_name="Grace Hopper")
+    with as_tenant(tenant):
+        policy = policies.create_policy("Code of Ethics", due_days=10)
+        version = policies.publish_version(policies.save_draft(policy, "Be honest."))
+        for person, name in ((signer, "Ada Lovelace"), (sneaky, "=HYPERLINK(1)")):
+            policies.acknowledge_policy(
+                db.session.merge(person), version, name, accepted=True, ip="10.9.8.7", user_agent="UA/1"
+            )
+        db.session.commit()
+        ack = db.session.scalars(select(Acknowledgement).where(Acknowledgement.user_id == signer.id)).one()
+    page = client.get(f"/admin/policies/{policy.id}/versions/{version.id}").get_data(as_text=True)
+    assert "Accepted (2)" in page and "Ada Lovelace" in page and "10.9.8.7" in page
+    assert "Not yet accepted (2)" in page and "Grace Hopper" in page and "Alex Admin" in page
+    response = client.get(f"/admin/policies/{policy.id}/versions/{version.id}/export.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    disposition = response.headers["Content-Disposition"]
+    assert 'filename="Code_of_Ethics-version-1-acknowledgements.csv"' in disposition
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    by_email = {row["email"]: row for row in rows}
+    ada = by_email["ada@example.com"]
+    assert ada["status"] == "accepted" and ada["signed_name"] == "Ada Lovelace"
+    assert ada["accepted_at_utc"] == ack.acknowledged_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ada["content_sha256"] == version.sha256 and ada["ip"] == "10.9.8.7" and ada["version"] == "1"
+    assert by_email["eve@example.com"]["name"] == "'=HYPERLINK(1)"
+    assert by_email["eve@example.com"]["signed_name"] == "'=HYPERLINK(1)"
+    assert by_email["grace@example.com"]["status"] == "pending"
+    assert by_email["grace@example.com"]["due_on"]
+    with as_tenant(tenant):
+        assert "policy.report_exported" in set(db.session.scalars(select(AuditEvent.action)))
+    # The list counts accepted and pending with a fixed number of queries, however many people.
+    with count_queries() as few:
+        client.get("/admin/policies/")
+    for n in range(5):
+        user_factory(tenant, full_name=f"Extra {n}")
+    with count_queries() as many:
+        listing = client.get("/admin/policies/").get_data(as_text=True)
+    assert many.count == few.count
+    assert '<td data-label="Not yet accepted">7</td>' in listing
+
+
+def test_an_auditor_sees_reports_read_only_and_a_learner_sees_nothing(
+    db, tenant_factory, user_factory, client_for
+):
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        policy = policies.create_policy("Code")
+        version = policies.publish_version(policies.save_draft(policy, "Be kind."))
+        db.session.commit()
+    auditor = client_for(tenant, user_factory(tenant, roles=("auditor",)))
+    assert auditor.get("/admin/policies/").status_code == 200
+    assert auditor.get(f"/admin/policies/{policy.id}/versions/{version.id}/export.csv").status_code == 200
+    assert auditor.get("/admin/policies/new").status_code == 403
+    assert auditor.get(f"/admin/policies/{policy.id}/draft").status_code == 403
+    learner = client_for(tenant, user_factory(tenant))
+    assert learner.get("/admin/policies/").status_code == 403
+    assert "/admin/policies" not in learner.get("/").get_data(as_text=True)
+
+
+def test_the_migration_gives_existing_tenants_admins_the_new_permissions(app):
+    """Roles are rows per tenant: tenants created before this feature get policies.manage too."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "m0005",
+        Path(__file__).resolve().parents[2]
+        / "migrations/versions/20261201_0005_policy_documents_and_receipts.py",
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.revision == "0005" and module.down_revision == "0004"
+    assert "policies.manage" in module.NEW_PERMISSIONS["tenant_admin"]
+    assert "policies.report" in module.NEW_PERMISSIONS["auditor"]
