@@ -206,6 +206,26 @@ def register_cli(app: Flask) -> None:
                 db.session.commit()
                 click.echo(f"{tenant.slug}: {enrolled} enrolled")
 
+    @app.cli.group("assessments")
+    def assessments_group() -> None:
+        """Quizzes and attempts."""
+
+    @assessments_group.command("close-expired")
+    @click.option("--tenant", "slug", default=None, help="Only this tenant (default: every active tenant).")
+    def close_expired(slug: str | None) -> None:
+        """Submit quiz attempts whose time ran out (what the worker's cron does every 15 minutes)."""
+        from app.assessments.services import close_expired_attempts
+
+        tenants = [_tenant_or_fail(slug)] if slug else [t for t in tenancy.list_tenants() if t.is_active]
+        with acting_as(CLI_ACTOR):
+            for tenant in tenants:
+                if tenant.is_platform:
+                    continue
+                with as_tenant(tenant):
+                    closed = close_expired_attempts()
+                db.session.commit()
+                click.echo(f"{tenant.slug}: {closed} closed")
+
     @app.cli.command("demo")
     @click.option(
         "--base-url",

@@ -33,6 +33,13 @@ def main(argv: list[str]) -> int:
                 cron="0 2 * * *",
                 name="nightly-rules",
             )
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "workers.nightly:close_expired_attempts_everywhere", [], {}),
+                cron="*/15 * * * *",
+                name="expired-quiz-attempts",
+            )
             scheduler.start()
         return 0
     queues = argv or list(QUEUES)

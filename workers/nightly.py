@@ -1,4 +1,4 @@
-"""Nightly work: run every tenant's enrolment rules (each tenant as its own job)."""
+"""Periodic work: enrolment rules nightly; quiz attempts whose time ran out, every 15 minutes."""
 
 from __future__ import annotations
 
@@ -20,4 +20,17 @@ def run_rules_everywhere() -> int:
     for tenant_id in tenants:
         with as_tenant(tenant_id):
             enqueue("app.learning.services.rules:run_all_rules", queue="default")
+    return len(tenants)
+
+
+def close_expired_attempts_everywhere() -> int:
+    """Enqueue, for every active tenant, the closing of quiz attempts whose time limit has passed."""
+    tenants = list(
+        db.session.scalars(
+            select(Tenant.id).where(Tenant.status == TenantStatus.active.value, Tenant.is_platform.is_(False))
+        )
+    )
+    for tenant_id in tenants:
+        with as_tenant(tenant_id):
+            enqueue("app.assessments.services:close_expired_attempts", queue="default")
     return len(tenants)

@@ -762,6 +762,27 @@ def complete_assessment_lesson(attempt: Attempt) -> None:
         complete_lesson(enrollment, lesson)
 
 
+def close_expired_attempts(now: datetime | None = None) -> int:
+    """Submit this tenant's attempts whose time ran out, with the answers saved in time; return how many.
+
+    Learners who close the browser mid-attempt are graded on time, so reports and events do not wait
+    for them to come back.
+    """
+    now = now or utcnow()
+    expired = db.session.scalars(
+        select(Attempt)
+        .where(
+            Attempt.status == AttemptStatus.in_progress.value,
+            Attempt.deadline_at.is_not(None),
+            Attempt.deadline_at < now - DEADLINE_GRACE,
+        )
+        .options(selectinload(Attempt.items).selectinload(AttemptItem.revision), selectinload(Attempt.quiz))
+    ).all()
+    for attempt in expired:
+        finalize_if_expired(attempt, now)
+    return len(expired)
+
+
 def may_show_answers(attempt: Attempt, state: QuizState) -> bool:
     """Whether the review page may show the correct answers, by the quiz's policy."""
     if attempt.status != AttemptStatus.submitted.value:

@@ -363,3 +363,33 @@ def test_quiz_pages_make_the_same_number_of_queries_for_5_or_30_questions(
             assert client.get(url).status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_attempts_whose_time_ran_out_are_closed_without_the_learner(
+    app, db, tenant_factory, user_factory, quiz_factory
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    quiz = quiz_factory(tenant, time_limit_minutes=5)
+    with as_tenant(tenant):
+        person, test = db.session.merge(learner), db.session.merge(quiz)
+        start = utcnow() - timedelta(minutes=30)
+        attempt = assessments.start_attempt(person, test, now=start)
+        saved = {k: v for k, v in right_answers(attempt).items() if k.startswith("answer-1")}
+        assessments.save_answer(attempt, 1, saved, now=start + timedelta(minutes=1))
+        db.session.commit()
+        attempt_id = attempt.id
+    result = app.test_cli_runner().invoke(args=["assessments", "close-expired", "--tenant", tenant.slug])
+    assert result.exit_code == 0, result.output
+    assert f"{tenant.slug}: 1 closed" in result.output
+    with as_tenant(tenant):
+        db.session.expire_all()
+        closed = db.session.get(Attempt, attempt_id)
+        assert closed.status == "submitted" and closed.ended_by == "time_expired"
+        assert closed.score_points == 1.0 and closed.passed is False
+        events = set(
+            db.session.scalars(select(OutboxEvent.type).where(OutboxEvent.type.like("assessment.%")))
+        )
+        assert {"assessment.submitted", "assessment.failed"} <= events
+    again = app.test_cli_runner().invoke(args=["assessments", "close-expired", "--tenant", tenant.slug])
+    assert f"{tenant.slug}: 0 closed" in again.output
