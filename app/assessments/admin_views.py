@@ -348,7 +348,7 @@ def new_quiz() -> Any:
 
 
 def _load_quiz(quiz_id: int) -> Quiz:
-    quiz = authoring.load_quiz(quiz_id)
+    quiz = assessments.load_quiz(quiz_id)
     if quiz is None:
         abort(404)
     return quiz

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql.base import ExecutableOption
 
 from app.assessments import services
 from app.assessments.models import (
@@ -17,7 +16,6 @@ from app.assessments.models import (
     QuestionBank,
     QuestionRevision,
     Quiz,
-    QuizSection,
 )
 from app.extensions import db
 
@@ -38,16 +36,9 @@ class QuizRow:
         return round(100 * self.passed_learners / self.learners, 1) if self.learners else None
 
 
-def _quiz_loading() -> list[ExecutableOption]:
-    return [
-        selectinload(Quiz.sections).selectinload(QuizSection.question).selectinload(Question.revisions),
-        selectinload(Quiz.sections).selectinload(QuizSection.bank).selectinload(QuestionBank.questions),
-    ]
-
-
 def quiz_rows() -> list[QuizRow]:
     """Every quiz with its questions per attempt, attempts, learners and learners who passed."""
-    quizzes = list(db.session.scalars(select(Quiz).options(*_quiz_loading()).order_by(Quiz.title)))
+    quizzes = list(db.session.scalars(select(Quiz).options(*services.quiz_loading()).order_by(Quiz.title)))
     submitted = Attempt.status == AttemptStatus.submitted.value
     totals = {
         quiz_id: (attempts, learners)
@@ -74,11 +65,6 @@ def quiz_rows() -> list[QuizRow]:
         )
         for quiz in quizzes
     ]
-
-
-def load_quiz(quiz_id: int) -> Quiz | None:
-    """A quiz with its parts, their questions and banks loaded."""
-    return db.session.scalars(select(Quiz).where(Quiz.id == quiz_id).options(*_quiz_loading())).first()
 
 
 def bank_questions(bank: QuestionBank) -> list[Question]:

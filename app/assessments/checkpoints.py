@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -20,6 +20,7 @@ from app.learning.lesson_kinds import get_kind
 from app.learning.models import Course, Enrollment, Lesson
 from app.learning.services import progress
 from app.learning.team_views import team_of
+from app.tenancy.models import as_utc
 
 CHECKPOINT = "checkpoint"
 NOTE_MAX = 2000
@@ -66,9 +67,9 @@ def checkpoint_items(lesson: Lesson) -> list[str]:
 
 
 def _local_date(moment: datetime) -> date:
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(get_timezone()).date()
+    aware = as_utc(moment)
+    assert aware is not None
+    return aware.astimezone(get_timezone()).date()
 
 
 def today() -> date:
@@ -226,11 +227,7 @@ def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
                     )
                 )
             break  # an open gate locks everything after it
-    return sorted(waiting, key=lambda w: (_aware(w.waiting_since), w.learner.full_name))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return sorted(waiting, key=lambda w: (as_utc(w.waiting_since), w.learner.full_name))
 
 
 def recent_signoffs(signer: User, limit: int = 10) -> list[tuple[CheckpointSignoff, User, Lesson, Course]]:

@@ -33,7 +33,7 @@ from app.assessments.models import Quiz as Quiz
 from app.errors import ValidationError
 from app.extensions import db
 from app.learning.lesson_kinds import render_markdown
-from app.tenancy.models import utcnow
+from app.tenancy.models import as_utc, utcnow
 
 # Answers a browser sends a moment after the deadline (network latency) still count.
 DEADLINE_GRACE = timedelta(seconds=2)
@@ -475,14 +475,6 @@ class QuizState:
     submitted: list[Attempt] = field(default_factory=list)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def attempts_of(user: User, quiz: Quiz) -> list[Attempt]:
     return list(
         db.session.scalars(
@@ -513,7 +505,7 @@ def quiz_state(user: User, quiz: Quiz, now: datetime | None = None) -> QuizState
     elif remaining == 0:
         reason = _("You have used all %(n)d attempts.", n=quiz.max_attempts or 0)
     elif quiz.wait_minutes and submitted:
-        last_end = _aware(submitted[-1].submitted_at)
+        last_end = as_utc(submitted[-1].submitted_at)
         assert last_end is not None
         next_start = last_end + timedelta(minutes=quiz.wait_minutes)
         if now < next_start:
@@ -626,7 +618,7 @@ def start_attempt(
 
 
 def time_is_up(attempt: Attempt, now: datetime) -> bool:
-    deadline = _aware(attempt.deadline_at)
+    deadline = as_utc(attempt.deadline_at)
     return deadline is not None and now > deadline + DEADLINE_GRACE
 
 
@@ -710,11 +702,11 @@ def finalize_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
 
 
 def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> None:
-    deadline = _aware(attempt.deadline_at)
+    deadline = as_utc(attempt.deadline_at)
     total = earned = 0.0
     for item in attempt.items:
         in_time = item.answered_at is not None and (
-            deadline is None or _aware(item.answered_at) <= deadline + DEADLINE_GRACE  # type: ignore[operator]
+            deadline is None or as_utc(item.answered_at) <= deadline + DEADLINE_GRACE  # type: ignore[operator]
         )
         item.credit = grading.grade(item.revision, item.answer) if in_time else 0.0
         item.points = round(item.credit * item.max_points, 4)
@@ -897,19 +889,20 @@ def banks_with_counts() -> list[tuple[QuestionBank, int]]:
     return [(bank, counts.get(bank.id, 0)) for bank in banks]
 
 
+def quiz_loading() -> list[Any]:
+    """Load options for a quiz's parts, questions, revisions and pools: a few queries in all."""
+    return [
+        selectinload(Quiz.sections).selectinload(QuizSection.question).selectinload(Question.revisions),
+        selectinload(Quiz.sections)
+        .selectinload(QuizSection.bank)
+        .selectinload(QuestionBank.questions)
+        .selectinload(Question.revisions),
+    ]
+
+
 def load_quiz(quiz_id: int) -> Quiz | None:
-    """A quiz with its sections, questions and revisions loaded in a few queries, not one per question."""
-    return db.session.scalars(
-        select(Quiz)
-        .where(Quiz.id == quiz_id)
-        .options(
-            selectinload(Quiz.sections).selectinload(QuizSection.question).selectinload(Question.revisions),
-            selectinload(Quiz.sections)
-            .selectinload(QuizSection.bank)
-            .selectinload(QuestionBank.questions)
-            .selectinload(Question.revisions),
-        )
-    ).first()
+    """A quiz with its sections, questions and revisions loaded (see quiz_loading)."""
+    return db.session.scalars(select(Quiz).where(Quiz.id == quiz_id).options(*quiz_loading())).first()
 
 
 def load_attempt(attempt_id: int) -> Attempt | None:

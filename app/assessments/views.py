@@ -76,20 +76,15 @@ def _back_to_lesson(attempt: Attempt) -> str:
     return url_for("accounts.home")
 
 
-@bp.route("/attempts/<int:attempt_id>")
-@require_sign_in
-def take(attempt_id: int) -> Any:
-    """The attempt's questions: all on one page, or one per step (?q=N), with saved answers filled in."""
-    attempt = _own_attempt(attempt_id)
-    if assessments.finalize_if_expired(attempt):
-        flash(_("Time is up. Your attempt was submitted with the answers saved in time."), "info")
-    if attempt.status == AttemptStatus.submitted.value:
-        return redirect(url_for("assessments.review", attempt_id=attempt.id))
+def _attempt_page(
+    attempt: Attempt,
+    position: int,
+    errors: dict[int, str] | None = None,
+    posted: dict[str, list[str]] | None = None,
+) -> str:
+    """The attempt's questions: all of them, or the one at *position* when the quiz goes step by step."""
     steps = attempt.quiz.layout == QuizLayout.steps.value
-    position = request.args.get("q", 1, type=int) or 1
-    if steps and not 1 <= position <= len(attempt.items):
-        abort(404)
-    shown = [attempt.items[position - 1]] if steps and attempt.items else attempt.items
+    shown = [i for i in attempt.items if i.position == position] if steps else attempt.items
     return render_template(
         "assessments/attempt.html",
         attempt=attempt,
@@ -99,8 +94,24 @@ def take(attempt_id: int) -> Any:
         position=position,
         now=utcnow(),
         back=_back_to_lesson(attempt),
-        errors={},
+        errors=errors or {},
+        posted=posted,
     )
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@require_sign_in
+def take(attempt_id: int) -> Any:
+    """The attempt's questions: all on one page, or one per step (?q=N), with saved answers filled in."""
+    attempt = _own_attempt(attempt_id)
+    if assessments.finalize_if_expired(attempt):
+        flash(_("Time is up. Your attempt was submitted with the answers saved in time."), "info")
+    if attempt.status == AttemptStatus.submitted.value:
+        return redirect(url_for("assessments.review", attempt_id=attempt.id))
+    position = request.args.get("q", 1, type=int) or 1
+    if attempt.quiz.layout == QuizLayout.steps.value and not 1 <= position <= len(attempt.items):
+        abort(404)
+    return _attempt_page(attempt, position)
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
@@ -121,27 +132,10 @@ def save_answer(attempt_id: int, position: int) -> Any:
         if attempt.status == AttemptStatus.submitted.value or assessments.time_is_up(attempt, utcnow()):
             flash(error, "error")
             return redirect(url_for("assessments.take", attempt_id=attempt.id))
-        steps = attempt.quiz.layout == QuizLayout.steps.value
-        known = any(i.position == position for i in attempt.items)
-        if not known:
-            position = 1
-        shown = [i for i in attempt.items if i.position == position] if steps else attempt.items
-        return (
-            render_template(
-                "assessments/attempt.html",
-                attempt=attempt,
-                quiz=attempt.quiz,
-                items=shown,
-                steps=steps,
-                position=position,
-                now=utcnow(),
-                back=_back_to_lesson(attempt),
-                errors={position: error} if known else {0: error},
-                posted=_form_lists() if known else None,
-            ),
-            422,
-            {"Vary": "HX-Request"},
-        )
+        if not any(i.position == position for i in attempt.items):
+            return _attempt_page(attempt, 1, {0: error}), 422, {"Vary": "HX-Request"}
+        page = _attempt_page(attempt, position, {position: error}, _form_lists())
+        return page, 422, {"Vary": "HX-Request"}
     go = request.form.get("go", "next")
     target = position + 1 if go == "next" else position - 1 if go == "previous" else position
     target = max(1, min(target, len(attempt.items)))
@@ -156,19 +150,8 @@ def submit(attempt_id: int) -> Any:
     try:
         assessments.submit_attempt(attempt, _form_lists())
     except ValidationError as exc:
-        steps = attempt.quiz.layout == QuizLayout.steps.value
-        return render_template(
-            "assessments/attempt.html",
-            attempt=attempt,
-            quiz=attempt.quiz,
-            items=attempt.items if not steps else attempt.items[-1:],
-            steps=steps,
-            position=len(attempt.items) if steps else 1,
-            now=utcnow(),
-            back=_back_to_lesson(attempt),
-            errors={0: exc.message},
-            posted=_form_lists(),
-        ), 422
+        last = len(attempt.items) if attempt.quiz.layout == QuizLayout.steps.value else 1
+        return _attempt_page(attempt, last, {0: exc.message}, _form_lists()), 422
     return redirect(url_for("assessments.review", attempt_id=attempt.id))
 
 
