@@ -46,6 +46,12 @@
       say(timer.dataset.labelUp);
       if (form) {
         if (form.dataset.submitUrl) form.action = form.dataset.submitUrl;
+        // Time is up: nothing is left to confirm, unanswered questions or not.
+        const confirmed = document.createElement("input");
+        confirmed.type = "hidden";
+        confirmed.name = "unanswered";
+        confirmed.value = "confirmed";
+        form.appendChild(confirmed);
         form.submit();
       }
       return;
