@@ -566,3 +566,37 @@ def test_the_unanswered_question_warning_does_not_stretch_the_time_limit(
     assert late.status_code == 302, "past the deadline there is nothing left to confirm"
     result = _attempt(db, tenant, attempt_id)
     assert result.ended_by == "time_expired" and result.score_points == 1.0
+
+
+def test_a_refused_save_says_it_was_not_saved_and_why(db, tenant_factory, user_factory, client_for, gated_course):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    made = gated_course(tenant)
+    enrollment_id = _enrolled(db, tenant, learner, made["course"])
+    client = client_for(tenant, learner)
+    attempt_id = _start(client, enrollment_id, made["test"])
+    attempt = _attempt(db, tenant, attempt_id)
+    numeric = next(i for i in attempt.items if i.revision.type == "numeric")
+    token = csrf_token(client, f"/attempts/{attempt_id}")
+    invalid = _save(client, attempt_id, numeric.position, {f"answer-{numeric.position}": ["lots"]}, token)
+    assert invalid.status_code == 422
+    assert "Not saved: Enter a number" in invalid.get_data(as_text=True)
+    assert "Answer saved." not in invalid.get_data(as_text=True)
+
+    client.delete_cookie("session", domain=client.host)  # the session expired mid-quiz
+    expired = client.post(
+        f"/attempts/{attempt_id}/answers/1",
+        data={"answer-1": attempt.items[0].display_order[0], "csrf_token": token},
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "saved-1",
+            "HX-Current-URL": f"http://{client.host}/attempts/{attempt_id}",
+        },
+    )
+    assert expired.status_code == 400
+    status = expired.get_data(as_text=True)
+    assert 'id="saved-1"' in status and 'role="status"' in status
+    assert "Not saved: your session has expired. Sign in again to keep your answers." in status
+    assert f'href="/sign-in?next=/attempts/{attempt_id}"' in status
+    assert "Answer saved." not in status
+    assert _attempt(db, tenant, attempt_id).items[0].answer is None
