@@ -12,7 +12,13 @@ def safe_next(target: str | None) -> str:
     if not target:
         return url_for("accounts.home")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return url_for("accounts.home")
     return target
 

@@ -568,7 +568,9 @@ def test_the_unanswered_question_warning_does_not_stretch_the_time_limit(
     assert result.ended_by == "time_expired" and result.score_points == 1.0
 
 
-def test_a_refused_save_says_it_was_not_saved_and_why(db, tenant_factory, user_factory, client_for, gated_course):
+def test_a_refused_save_says_it_was_not_saved_and_why(
+    db, tenant_factory, user_factory, client_for, gated_course
+):
     tenant = tenant_factory()
     learner = user_factory(tenant)
     made = gated_course(tenant)

@@ -89,9 +89,7 @@ def test_a_server_error_in_the_layout_itself_still_shows_a_page_with_the_referen
     assert "Something went wrong on our side" in html and 'class="site-header"' not in html
     assert "Go to the home page" in html
     reference = _reference(html)
-    assert any(
-        json.loads(line).get("request_id") == reference for line in log_lines.getvalue().splitlines()
-    )
+    assert any(json.loads(line).get("request_id") == reference for line in log_lines.getvalue().splitlines())
 
 
 def test_an_expired_session_leads_to_sign_in_and_back_to_the_page(
@@ -115,7 +113,9 @@ def test_an_expired_session_leads_to_sign_in_and_back_to_the_page(
     assert link, html
     sign_in_page = link.group(1).replace("&amp;", "&")
     token = csrf_token(client, sign_in_page)
-    with_user = client.post(sign_in_page, data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    with_user = client.post(
+        sign_in_page, data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert with_user.status_code == 302
     assert with_user.headers["Location"] == "/catalog?q=fryer"
 
