@@ -129,3 +129,29 @@ def test_a_save_after_the_session_expired_says_not_saved_and_leads_back_after_si
     assert page.url == attempt_url, "signing in leads back to the quiz"
     assert page.input_value("#answer-5") == "5"
     assert not [m for m in portal.console if "targetError" in m], portal.console
+
+
+def test_submitting_with_questions_unanswered_asks_first(portal_for, one_page_quiz):
+    tenant = one_page_quiz["tenant"]
+    portal = portal_for(tenant, width=360, height=800)
+    page = portal.page
+    portal.sign_in("ana@autosave.example")
+    portal.go(one_page_quiz["lesson"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start the assessment").click()
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+    _answer_the_first_five(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit my answers").click()
+    main = page.locator("main").inner_text()
+    assert "2 questions are unanswered: 6, 7." in main
+    assert portal.axe_violations() == []
+    assert not portal.scrolls_sideways()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Go back to the questions").click()
+    assert page.url.endswith(f"/attempts/{attempt_id}#question-6")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit my answers").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit anyway").click()
+    assert page.url.endswith(f"/attempts/{attempt_id}/review")
