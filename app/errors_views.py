@@ -3,11 +3,50 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from app.redirects import page_the_person_was_on, safe_next
+
 log = logging.getLogger("atrium.errors")
+_ELEMENT_ID = re.compile(r"^[A-Za-z][\w-]{0,63}$")
+
+
+def session_expired(status: int) -> ResponseReturnValue:
+    """Refuse a request whose session or form expired: say so, and lead back to sign-in, then to the page.
+
+    An htmx request gets the status line it targets (same id), saying what was not saved and why.
+    """
+    page = page_the_person_was_on()
+    if request.method == "GET" and not request.headers.get("HX-Request"):
+        page = request.full_path.rstrip("?")
+    signed_in = current_user.is_authenticated
+    if signed_in:
+        link, link_text = safe_next(page), _("Reload the page")
+    else:
+        link, link_text = url_for("accounts.sign_in", next=safe_next(page)), _("Sign in again")
+    if request.headers.get("HX-Request"):
+        target = request.headers.get("HX-Target", "")
+        message = (
+            _("Not saved: this page is out of date. Reload it to go on; your saved answers are kept.")
+            if signed_in
+            else _("Not saved: your session has expired. Sign in again to keep your answers.")
+        )
+        fragment = render_template(
+            "errors/_refused_status.html",
+            target_id=target if _ELEMENT_ID.match(target) else None,
+            message=message,
+            link=link,
+            link_text=link_text,
+        )
+        return fragment, status, {"Vary": "HX-Request"}
+    return render_template("errors/csrf.html", signed_in=signed_in, link=link, link_text=link_text), status
 
 
 def register_error_pages(app: Flask) -> None:
@@ -25,7 +64,7 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return render_template("errors/csrf.html"), 400
+        return session_expired(400)
 
     @app.errorhandler(429)
     def too_many(exc):
@@ -33,5 +72,24 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(exc):
-        log.error("request.failed", extra={"request_id": g.get("request_id")})
-        return render_template("errors/server_error.html", request_id=g.get("request_id")), 500
+        from app.extensions import db
+
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        g.request_id = request_id  # the reference shown is the one in the log and the X-Request-ID header
+        original = getattr(exc, "original_exception", None) or exc
+        log.error(
+            "request.failed",
+            exc_info=(type(original), original, original.__traceback__),
+            extra={"request_id": request_id, "path": request.path, "error": repr(original)},
+        )
+        db.session.rollback()  # the page itself may need the database (the portal's menu)
+        previous = page_the_person_was_on()
+        back = previous if previous and previous != request.full_path.rstrip("?") else None
+        try:
+            page = render_template("errors/server_error.html", request_id=request_id, back=back)
+        except Exception:
+            # The error may be in what every page uses (layout, menu, theme): fall back to a bare page.
+            log.exception("error_page.failed", extra={"request_id": request_id})
+            db.session.rollback()
+            page = render_template("errors/server_error_plain.html", request_id=request_id, back=back)
+        return page, 500

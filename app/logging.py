@@ -20,6 +20,15 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+class _PlainFormatter(logging.Formatter):
+    """Plain text lines that still carry the request id, the reference the error page shows."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", None)
+        record.request_ref = f" request_id={request_id}" if request_id else ""
+        return super().format(record)
+
+
 def configure_logging(level: str, json_lines: bool, stream: object = None) -> None:
     """Send every log record to *stream* (stderr by default), one JSON object per line."""
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
@@ -30,7 +39,7 @@ def configure_logging(level: str, json_lines: bool, stream: object = None) -> No
             )
         )
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(_PlainFormatter("%(asctime)s %(levelname)s %(name)s %(message)s%(request_ref)s"))
     handler.addFilter(_ContextFilter())
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if not getattr(h, "_atrium", False)]

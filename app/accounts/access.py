@@ -12,6 +12,15 @@ from flask_login import current_user
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _sign_in_first() -> Any:
+    """Send a signed-out person to sign in and back; an htmx request is told its session expired."""
+    if request.headers.get("HX-Request"):
+        from app.errors_views import session_expired
+
+        return session_expired(401)
+    return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+
+
 def require_permission(permission: str, *, platform: bool | None = False) -> Callable[[F], F]:
     """Let only signed-in users holding *permission* in.
 
@@ -25,7 +34,7 @@ def require_permission(permission: str, *, platform: bool | None = False) -> Cal
             if tenant is None or (platform is not None and tenant.is_platform != platform):
                 abort(404)
             if not current_user.is_authenticated:
-                return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+                return _sign_in_first()
             if not current_user.can(permission):
                 abort(403)
             return view(*args, **kwargs)
@@ -39,7 +48,7 @@ def require_sign_in(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+            return _sign_in_first()
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -15,6 +13,7 @@ from app.accounts.forms import ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.accounts.models import User
 from app.errors import ValidationError
 from app.extensions import db, limiter, login_manager
+from app.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -36,15 +35,6 @@ def init_login(app: Flask) -> None:
         return user
 
 
-def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("accounts.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("accounts.home")
-    return target
-
-
 def _sign_in_rate_key() -> str:
     return f"{g.tenant.id if g.get('tenant') else '-'}:{request.remote_addr}"
 
@@ -64,7 +54,7 @@ def home():
 @limiter.limit("20 per minute", methods=["POST"], key_func=_sign_in_rate_key)
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = SignInForm()
     error = None
     if form.validate_on_submit():
@@ -76,7 +66,7 @@ def sign_in():
             session.clear()
             login_user(user)
             session["tenant_id"] = g.tenant.id
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     status = 200 if request.method == "GET" else (401 if error else 422)
     return render_template("accounts/sign_in.html", form=form, error=error), status
 
@@ -165,7 +155,7 @@ def choose_language():
     locale = request.form.get("locale", "")
     if locale not in g.tenant.enabled_locales:
         flash(_("That language is not offered in this portal."), "error")
-        return redirect(_safe_next(request.form.get("next")))
+        return redirect(safe_next(request.form.get("next")))
     session["locale"] = locale
     if current_user.is_authenticated and current_user.locale != locale:
         services.update_user(current_user, locale=locale)
@@ -173,4 +163,4 @@ def choose_language():
 
     refresh()
     flash(_("The language is changed."), "success")
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.accounts import permissions as perms
 from app.accounts.access import require_sign_in
 from app.accounts.forms import MultiCheckboxField, as_choices
+from app.accounts.models import User
 from app.admin.views import _apply_error
 from app.assessments import checkpoints
 from app.errors import ValidationError
@@ -98,7 +99,7 @@ def sign_off(enrollment_id: int, lesson_id: int) -> Any:
                 "success",
             )
             return redirect(url_for("checkpoints.index"))
-    signer = db.session.get(type(current_user), signed.signed_by_id) if signed else None
+    signer = db.session.get(User, signed.signed_by_id) if signed else None
     return render_template(
         "assessments/checkpoint_signoff.html",
         enrollment=enrollment,

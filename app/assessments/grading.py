@@ -84,7 +84,11 @@ def parse_answer(
             return None
         if len(set(ranks.values())) != len(ranks):
             raise ValidationError(_("Give each step a different place."))
-        return [item_id for item_id, _rank in sorted(ranks.items(), key=lambda pair: pair[1])]
+        # One slot per place, None where no step was placed yet: a partial order keeps its places.
+        slots: list[str | None] = [None] * len(display_order)
+        for item_id, rank in ranks.items():
+            slots[rank - 1] = item_id
+        return slots
     if kind == QuestionType.matching.value:
         # Fields are named by the left side's place (m0, m1 …), never by a pair id, so the form
         # does not reveal which right-hand side belongs to which left.
@@ -99,6 +103,17 @@ def parse_answer(
             matches[left] = raw
         return matches or None
     raise ValidationError(_("This kind of question cannot be answered."))
+
+
+def is_answered(revision: QuestionRevision, display_order: Sequence[str], answer: Any) -> bool:
+    """Whether *answer* answers the whole question: every step placed, every item matched."""
+    if answer is None:
+        return False
+    if revision.type == QuestionType.ordering.value:
+        return len(answer) == len(display_order) and all(answer)
+    if revision.type == QuestionType.matching.value:
+        return len([value for value in answer.values() if value]) == len(revision.data.get("pairs", []))
+    return True
 
 
 def grade(revision: QuestionRevision, answer: Any) -> float:
@@ -192,7 +207,7 @@ def answer_text(revision: QuestionRevision, answer: Any) -> list[str]:
         return [str(answer)]
     if kind == QuestionType.ordering.value:
         texts = {item["id"]: item["text"] for item in data.get("items", [])}
-        return [texts.get(item_id, "?") for item_id in answer]
+        return [texts.get(item_id, "?") if item_id else "—" for item_id in answer]
     if kind == QuestionType.matching.value:
         rights = {pair["id"]: pair["right"] for pair in data.get("pairs", [])}
         return [

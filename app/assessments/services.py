@@ -648,6 +648,15 @@ def save_answer(
     return item
 
 
+def unanswered_positions(attempt: Attempt) -> list[int]:
+    """The positions of the questions not answered in full (nothing chosen, a step left unplaced …)."""
+    return [
+        item.position
+        for item in sorted(attempt.items, key=lambda i: i.position)
+        if not grading.is_answered(item.revision, item.display_order, item.answer)
+    ]
+
+
 def positions_in(form: dict[str, list[str]]) -> set[int]:
     """The question positions a posted form carries answers for."""
     found = set()
@@ -673,6 +682,20 @@ def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | N
     for position, answer in parsed.items():
         item = item_at(attempt, position)
         item.answer, item.answered_at = answer, now
+
+
+def save_before_submit(
+    attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None
+) -> list[int]:
+    """Save the answers posted with a submit; return the questions still unanswered, to confirm first.
+
+    Nothing is left to confirm once the attempt is closed or its time is up: it is submitted as it is.
+    """
+    now = now or utcnow()
+    if attempt.status != AttemptStatus.in_progress.value or time_is_up(attempt, now):
+        return []
+    save_answers(attempt, form, now)
+    return unanswered_positions(attempt)
 
 
 def submit_attempt(

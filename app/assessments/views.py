@@ -145,14 +145,41 @@ def save_answer(attempt_id: int, position: int) -> Any:
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @require_sign_in
 def submit(attempt_id: int) -> Any:
-    """Grade the attempt on the server; answers posted with the submit are saved first if in time."""
+    """Grade the attempt on the server; answers posted with the submit are saved first if in time.
+
+    With questions unanswered, the person is asked first (a page of its own, so it works without
+    JavaScript); the time limit still applies while they decide.
+    """
     attempt = _own_attempt(attempt_id)
     try:
+        if request.form.get("unanswered") != "confirmed":
+            unanswered = assessments.save_before_submit(attempt, _form_lists())
+            if unanswered:
+                return _confirm_unanswered_page(attempt, unanswered)
         assessments.submit_attempt(attempt, _form_lists())
     except ValidationError as exc:
         last = len(attempt.items) if attempt.quiz.layout == QuizLayout.steps.value else 1
         return _attempt_page(attempt, last, {0: exc.message}, _form_lists()), 422
     return redirect(url_for("assessments.review", attempt_id=attempt.id))
+
+
+def _confirm_unanswered_page(attempt: Attempt, unanswered: list[int]) -> str:
+    steps = attempt.quiz.layout == QuizLayout.steps.value
+    first = unanswered[0]
+    go_back = (
+        url_for("assessments.take", attempt_id=attempt.id, q=first) + "#question"
+        if steps
+        else url_for("assessments.take", attempt_id=attempt.id) + f"#question-{first}"
+    )
+    return render_template(
+        "assessments/confirm_submit.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        unanswered=unanswered,
+        go_back=go_back,
+        now=utcnow(),
+        back=_back_to_lesson(attempt),
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/review")

@@ -408,3 +408,18 @@ def test_sign_offs_are_append_only_for_the_application_role(app, db, kitchen):
             db.session.rollback()
     with as_tenant(k["tenant"]):
         assert db.session.get(CheckpointSignoff, signoff_id).note == ""
+
+
+def test_reopening_a_signed_off_checkpoint_shows_who_signed_and_when(db, kitchen, client_for):
+    k = kitchen
+    _pass_quiz(db, k)
+    manager_client = client_for(k["tenant"], k["manager"])
+    path = f"/team/checkpoints/{k['enrollment_id']}/{k['checkpoint']}"
+    observed = date.today()
+    signed = manager_client.post(path, data=_form(manager_client, path))
+    assert signed.status_code == 302
+    again = manager_client.get(path)  # Back, or the link opened again
+    assert again.status_code == 200
+    html = again.get_data(as_text=True)
+    assert f"Signed off by Mo Manager on {observed.strftime('%b')}" in html and str(observed.year) in html
+    assert 'name="observed_on"' not in html, "a sign-off is never offered twice"

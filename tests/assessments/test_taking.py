@@ -55,8 +55,11 @@ def _attempt(db: Any, tenant: Any, attempt_id: int) -> Any:
 
 
 def _submit(client: Any, attempt_id: int, form: dict[str, list[str]]) -> Any:
+    """Submit, confirming at once that unanswered questions may stay unanswered."""
     token = csrf_token(client, f"/attempts/{attempt_id}")
-    return client.post(f"/attempts/{attempt_id}/submit", data={**form, "csrf_token": token})
+    return client.post(
+        f"/attempts/{attempt_id}/submit", data={**form, "unanswered": "confirmed", "csrf_token": token}
+    )
 
 
 def test_fail_then_pass_unlocks_the_checkpoint(db, tenant_factory, user_factory, client_for, gated_course):
@@ -393,3 +396,209 @@ def test_attempts_whose_time_ran_out_are_closed_without_the_learner(
         assert {"assessment.submitted", "assessment.failed"} <= events
     again = app.test_cli_runner().invoke(args=["assessments", "close-expired", "--tenant", tenant.slug])
     assert f"{tenant.slug}: 0 closed" in again.output
+
+
+def _save(client: Any, attempt_id: int, position: int, fields: dict[str, list[str]], token: str) -> Any:
+    return client.post(
+        f"/attempts/{attempt_id}/answers/{position}",
+        data={**fields, "csrf_token": token},
+        headers={"HX-Request": "true", "HX-Target": f"saved-{position}"},
+    )
+
+
+def test_every_question_of_a_one_page_quiz_has_its_own_save_status(
+    db, tenant_factory, user_factory, client_for, gated_course
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    made = gated_course(tenant)  # one page: all seven questions together
+    enrollment_id = _enrolled(db, tenant, learner, made["course"])
+    client = client_for(tenant, learner)
+    attempt_id = _start(client, enrollment_id, made["test"])
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    for position in range(1, len(QUESTIONS) + 1):
+        assert page.count(f'id="saved-{position}"') == 1, f"question {position} has no status line of its own"
+        assert f'hx-target="#saved-{position}"' in page
+    # Every question answered through its own autosave is kept when the learner comes back.
+    attempt = _attempt(db, tenant, attempt_id)
+    token = csrf_token(client, f"/attempts/{attempt_id}")
+    right = right_answers(attempt)
+    for item in attempt.items:
+        fields = {k: v for k, v in right.items() if k.startswith(f"answer-{item.position}")}
+        saved = _save(client, attempt_id, item.position, fields, token)
+        assert saved.status_code == 200
+        assert f'id="saved-{item.position}"' in saved.get_data(as_text=True)
+    assert all(item.answer is not None for item in _attempt(db, tenant, attempt_id).items)
+
+
+def test_an_attempt_closed_by_the_time_limit_is_graded_on_every_answer_saved_in_time(
+    app, db, tenant_factory, user_factory, client_for, gated_course
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    made = gated_course(tenant, time_limit_minutes=5)
+    enrollment_id = _enrolled(db, tenant, learner, made["course"])
+    client = client_for(tenant, learner)
+    attempt_id = _start(client, enrollment_id, made["test"])
+    attempt = _attempt(db, tenant, attempt_id)
+    token = csrf_token(client, f"/attempts/{attempt_id}")
+    right = right_answers(attempt)
+    for position in (1, 2, 3, 4, 5):
+        fields = {k: v for k, v in right.items() if k.startswith(f"answer-{position}")}
+        assert _save(client, attempt_id, position, fields, token).status_code == 200
+    with as_tenant(tenant):  # the learner closed the tab; the deadline passed since
+        db.session.expire_all()
+        row = db.session.get(Attempt, attempt_id)
+        row.started_at, row.deadline_at = utcnow() - timedelta(minutes=30), utcnow() - timedelta(minutes=25)
+        for item in row.items:
+            if item.answered_at is not None:
+                item.answered_at = utcnow() - timedelta(minutes=27)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["assessments", "close-expired", "--tenant", tenant.slug])
+    assert result.exit_code == 0, result.output
+    closed = _attempt(db, tenant, attempt_id)
+    assert closed.ended_by == "time_expired"
+    assert [item.credit for item in closed.items] == [1.0] * 5 + [0.0] * 2
+
+
+def test_a_partly_placed_ordering_answer_is_kept_but_counts_as_unanswered(
+    db, tenant_factory, user_factory, client_for, gated_course
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    made = gated_course(tenant, layout="steps")
+    enrollment_id = _enrolled(db, tenant, learner, made["course"])
+    client = client_for(tenant, learner)
+    attempt_id = _start(client, enrollment_id, made["test"])
+    attempt = _attempt(db, tenant, attempt_id)
+    ordering = next(i for i in attempt.items if i.revision.type == "ordering")
+    steps = [entry["id"] for entry in ordering.revision.data["items"]]
+    name = f"answer-{ordering.position}"
+    token = csrf_token(client, f"/attempts/{attempt_id}?q={ordering.position}")
+    # The third step is placed third; the rest stay at "— place —".
+    partial = {f"{name}-{item_id}": [""] for item_id in steps} | {f"{name}-{steps[2]}": ["3"]}
+    saved = _save(client, attempt_id, ordering.position, partial, token)
+    assert saved.status_code == 200
+    status = saved.get_data(as_text=True)
+    assert "Answer saved." not in status and "not every step has a place yet" in status
+    page = client.get(f"/attempts/{attempt_id}?q={ordering.position}").get_data(as_text=True)
+    strip = page.split('class="question-steps"')[1].split("</nav>")[0]
+    assert f"{ordering.position}<span" not in strip, "the strip marks the unplaced question as answered"
+    placed = re.search(rf'<select id="{name}-{steps[2]}"[^>]*>.*?</select>', page, re.S)
+    assert placed and '<option value="3" selected>' in placed.group(0), "the partial order is kept"
+    full = {f"{name}-{item_id}": [str(rank)] for rank, item_id in enumerate(steps, start=1)}
+    assert "Answer saved." in _save(client, attempt_id, ordering.position, full, token).get_data(as_text=True)
+    page = client.get(f"/attempts/{attempt_id}?q=1").get_data(as_text=True)
+    assert f'{ordering.position}<span class="visually-hidden"> (answered)' in page
+
+
+def test_submitting_with_unanswered_questions_asks_first_and_uses_no_attempt(
+    db, tenant_factory, user_factory, client_for, gated_course
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    made = gated_course(tenant)
+    enrollment_id = _enrolled(db, tenant, learner, made["course"])
+    client = client_for(tenant, learner)
+    attempt_id = _start(client, enrollment_id, made["test"])
+    attempt = _attempt(db, tenant, attempt_id)
+    right = right_answers(attempt)
+    answered = {k: v for k, v in right.items() if re.match(r"answer-[1-4](-|$)", k)}
+    token = csrf_token(client, f"/attempts/{attempt_id}")
+    asked = client.post(f"/attempts/{attempt_id}/submit", data={**answered, "csrf_token": token})
+    assert asked.status_code == 200
+    html = asked.get_data(as_text=True)
+    assert "3 questions are unanswered: 5, 6, 7." in html
+    assert f'href="/attempts/{attempt_id}#question-5"' in html and "Go back to the questions" in html
+    assert 'name="unanswered" value="confirmed"' in html and "Submit anyway" in html
+    waiting = _attempt(db, tenant, attempt_id)
+    assert waiting.status == "in_progress", "nothing is submitted before the learner confirms"
+    assert [item.answer is not None for item in waiting.items] == [True] * 4 + [False] * 3, (
+        "the answers sent with the submit are kept"
+    )
+    confirmed = client.post(
+        f"/attempts/{attempt_id}/submit", data={"unanswered": "confirmed", "csrf_token": token}
+    )
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/review")
+    done = _attempt(db, tenant, attempt_id)
+    assert done.status == "submitted" and [item.credit for item in done.items] == [1.0] * 4 + [0.0] * 3
+
+
+def test_a_fully_answered_quiz_is_submitted_without_asking(
+    db, tenant_factory, user_factory, client_for, gated_course
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    made = gated_course(tenant)
+    enrollment_id = _enrolled(db, tenant, learner, made["course"])
+    client = client_for(tenant, learner)
+    attempt_id = _start(client, enrollment_id, made["test"])
+    token = csrf_token(client, f"/attempts/{attempt_id}")
+    right = right_answers(_attempt(db, tenant, attempt_id))
+    response = client.post(f"/attempts/{attempt_id}/submit", data={**right, "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/review")
+
+
+def test_the_unanswered_question_warning_does_not_stretch_the_time_limit(
+    db, tenant_factory, user_factory, client_for, gated_course
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    made = gated_course(tenant, time_limit_minutes=5)
+    enrollment_id = _enrolled(db, tenant, learner, made["course"])
+    client = client_for(tenant, learner)
+    attempt_id = _start(client, enrollment_id, made["test"])
+    right = right_answers(_attempt(db, tenant, attempt_id))
+    first = {k: v for k, v in right.items() if k.startswith("answer-1")}
+    token = csrf_token(client, f"/attempts/{attempt_id}")
+    asked = client.post(f"/attempts/{attempt_id}/submit", data={**first, "csrf_token": token})
+    assert "6 questions are unanswered" in asked.get_data(as_text=True)
+    assert 'id="quiz-timer"' in asked.get_data(as_text=True), "the time left stays in view"
+    with as_tenant(tenant):  # the learner hesitates past the deadline, then answers the rest
+        db.session.expire_all()
+        row = db.session.get(Attempt, attempt_id)
+        row.started_at, row.deadline_at = utcnow() - timedelta(minutes=10), utcnow() - timedelta(minutes=1)
+        for item in row.items:
+            if item.answered_at is not None:
+                item.answered_at = utcnow() - timedelta(minutes=3)
+        db.session.commit()
+    late = client.post(f"/attempts/{attempt_id}/submit", data={**right, "csrf_token": token})
+    assert late.status_code == 302, "past the deadline there is nothing left to confirm"
+    result = _attempt(db, tenant, attempt_id)
+    assert result.ended_by == "time_expired" and result.score_points == 1.0
+
+
+def test_a_refused_save_says_it_was_not_saved_and_why(
+    db, tenant_factory, user_factory, client_for, gated_course
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    made = gated_course(tenant)
+    enrollment_id = _enrolled(db, tenant, learner, made["course"])
+    client = client_for(tenant, learner)
+    attempt_id = _start(client, enrollment_id, made["test"])
+    attempt = _attempt(db, tenant, attempt_id)
+    numeric = next(i for i in attempt.items if i.revision.type == "numeric")
+    token = csrf_token(client, f"/attempts/{attempt_id}")
+    invalid = _save(client, attempt_id, numeric.position, {f"answer-{numeric.position}": ["lots"]}, token)
+    assert invalid.status_code == 422
+    assert "Not saved: Enter a number" in invalid.get_data(as_text=True)
+    assert "Answer saved." not in invalid.get_data(as_text=True)
+
+    client.delete_cookie("session", domain=client.host)  # the session expired mid-quiz
+    expired = client.post(
+        f"/attempts/{attempt_id}/answers/1",
+        data={"answer-1": attempt.items[0].display_order[0], "csrf_token": token},
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "saved-1",
+            "HX-Current-URL": f"http://{client.host}/attempts/{attempt_id}",
+        },
+    )
+    assert expired.status_code == 400
+    status = expired.get_data(as_text=True)
+    assert 'id="saved-1"' in status and 'role="status"' in status
+    assert "Not saved: your session has expired. Sign in again to keep your answers." in status
+    assert f'href="/sign-in?next=/attempts/{attempt_id}"' in status
+    assert "Answer saved." not in status
+    assert _attempt(db, tenant, attempt_id).items[0].answer is None

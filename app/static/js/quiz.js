@@ -1,3 +1,39 @@
+// Autosave status: a save that fails says so and why, never "Answer saved."
+(function () {
+  function statusOf(event) {
+    const target = event.detail.target;
+    return target && target.classList.contains("saved") ? target : null;
+  }
+
+  function fail(status, message) {
+    if (!status || !message) return;
+    status.classList.add("saved-error");
+    status.textContent = message;
+  }
+
+  function messages() {
+    return document.getElementById("quiz-form")?.dataset || {};
+  }
+
+  // htmx swaps only 2xx and 422 responses (layout.html): a refused save (expired session, 4xx, 5xx)
+  // brings its own status line with the reason, or else gets a general one.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const status = statusOf(event);
+    if (!status || event.detail.xhr.status < 400) return;
+    const reply = new DOMParser().parseFromString(event.detail.serverResponse || "", "text/html");
+    const explained = reply.getElementById(status.id);
+    if (explained && explained.classList.contains("saved-error")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+      return;
+    }
+    event.detail.shouldSwap = false;
+    fail(status, messages().saveFailed);
+  });
+
+  document.addEventListener("htmx:sendError", (event) => fail(statusOf(event), messages().saveOffline));
+})();
+
 // The quiz timer: shows time left, tells screen readers at sensible moments, submits when time is up.
 // The server enforces the limit whatever this script does; this only keeps the person informed.
 (function () {
@@ -46,6 +82,12 @@
       say(timer.dataset.labelUp);
       if (form) {
         if (form.dataset.submitUrl) form.action = form.dataset.submitUrl;
+        // Time is up: nothing is left to confirm, unanswered questions or not.
+        const confirmed = document.createElement("input");
+        confirmed.type = "hidden";
+        confirmed.name = "unanswered";
+        confirmed.value = "confirmed";
+        form.appendChild(confirmed);
         form.submit();
       }
       return;
