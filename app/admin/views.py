@@ -14,6 +14,7 @@ from app.accounts import services
 from app.accounts.access import get_or_404, require_permission
 from app.accounts.forms import AddMembersForm, GroupForm, OrgUnitForm, UserForm, as_choices
 from app.accounts.models import Group, OrgUnit, RoleAssignment, User, UserStatus
+from app.audit import sentences
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
@@ -113,7 +114,7 @@ def new_user():
             _apply_error(form, exc)
         else:
             flash(_("%(name)s was added.", name=user.full_name), "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
+            return redirect(url_for("team.person", user_id=user.id))
     status = 200 if request.method == "GET" else 422
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -131,15 +132,9 @@ def edit_user(user_id: int):
             _apply_error(form, exc)
         else:
             flash(_("Changes to %(name)s were saved.", name=user.full_name), "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
+            return redirect(url_for("team.person", user_id=user.id))
     status = 200 if request.method == "GET" else 422
-    history = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.target_type == "User", AuditEvent.target_id == str(user.id))
-        .order_by(AuditEvent.seq.desc())
-        .limit(20)
-    ).all()
-    return render_template("admin/user_form.html", form=form, user=user, history=history), status
+    return render_template("admin/user_form.html", form=form, user=user), status
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -153,7 +148,7 @@ def deactivate_user(user_id: int):
     else:
         services.deactivate_user(user)
         flash(_("%(name)s is deactivated. Their records are kept.", name=user.full_name), "success")
-    return redirect(url_for("admin.edit_user", user_id=user.id))
+    return redirect(url_for("team.person", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
@@ -162,7 +157,7 @@ def reactivate_user(user_id: int):
     user = get_or_404(User, user_id)
     services.reactivate_user(user)
     flash(_("%(name)s can sign in again.", name=user.full_name), "success")
-    return redirect(url_for("admin.edit_user", user_id=user.id))
+    return redirect(url_for("team.person", user_id=user.id))
 
 
 # ---------------------------------------------------------------- org units
@@ -329,5 +324,10 @@ def audit_log():
         statement.order_by(AuditEvent.seq.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
     return render_template(
-        "admin/audit.html", rows=rows, total=total, page=page, per_page=PER_PAGE, action=action
+        "admin/audit.html",
+        rows=sentences.describe(rows),
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        action=action,
     )

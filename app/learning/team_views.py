@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts import permissions as perms
-from app.accounts.access import require_permission
-from app.accounts.models import OrgUnit, User, UserStatus
+from app.accounts.access import require_permission, require_sign_in
+from app.accounts.models import OrgUnit, RoleAssignment, User, UserStatus
 from app.accounts.services import subtree_ids
 from app.errors import ValidationError
 from app.extensions import db
@@ -105,6 +105,47 @@ def index() -> Any:
         courses=courses,
         due_modes=rule_service.DUE_MODES,
         checkpoints_waiting=len(checkpoints_awaiting(current_user)),
+    )
+
+
+def may_view_person(viewer: User, person: User) -> bool:
+    """Tenant admins and auditors see everyone's learning record; managers see the people they reach."""
+    if viewer.can(perms.USERS_MANAGE) or viewer.can(perms.AUDIT_VIEW):
+        return True
+    return viewer.can(perms.TEAM_VIEW) and any(p.id == person.id for p in team_of(viewer))
+
+
+@bp.route("/people/<int:user_id>")
+@require_sign_in
+def person(user_id: int) -> Any:
+    """One person's page: account facts, their learning record and (for admins and auditors) their history."""
+    from app.audit import sentences
+    from app.audit.models import AuditEvent
+    from app.learning.services.records import learning_record
+
+    if g.tenant.is_platform:
+        abort(404)
+    shown = db.session.get(
+        User, user_id, options=[selectinload(User.role_assignments).selectinload(RoleAssignment.role)]
+    )
+    if shown is None or not may_view_person(current_user, shown):
+        abort(404)
+    history = []
+    if current_user.can(perms.USERS_MANAGE) or current_user.can(perms.AUDIT_VIEW):
+        history = sentences.describe(
+            db.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.target_type == "User", AuditEvent.target_id == str(shown.id))
+                .order_by(AuditEvent.seq.desc())
+                .limit(20)
+            ).all()
+        )
+    return render_template(
+        "learning/person.html",
+        person=shown,
+        record=learning_record(shown),
+        history=history,
+        today=datetime.now(get_timezone()).date(),
     )
 
 

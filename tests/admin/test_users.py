@@ -42,9 +42,11 @@ def test_admin_creates_a_user_and_sees_the_audit_entry(db, tenant_factory, user_
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Rosa Diaz was added." in page
-    assert 'value="rosa@example.com"' in page  # stored lower-case
+    assert '<dd dir="auto">rosa@example.com</dd>' in page  # their page; stored lower-case
     audit_page = client.get("/admin/audit").get_data(as_text=True)
-    assert "user.created" in audit_page
+    assert (
+        'added <bdi dir="auto">Rosa Diaz</bdi>.' in audit_page and "<code>user.created</code>" in audit_page
+    )
     assert "rosa@example.com" in audit_page
     with as_tenant(tenant):
         event = db.session.scalars(

@@ -259,6 +259,7 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/quizzes/{quiz_id}",
         "/admin/quizzes/{quiz_id}/results",
         "/team/checkpoints/{enrollment_id}/{lesson_id}",
+        "/team/people/{user_id}",
         "/admin/policies/{policy_id}",
         "/admin/policies/{policy_id}/versions/{version_id}",
     ],
