@@ -188,3 +188,32 @@ def test_custom_domain_serves_the_tenant_once_verified(app, tenant_factory):
     other = tenant_factory()
     taken = runner.invoke(args=["tenants", "add-domain", other.slug, domain])
     assert taken.exit_code != 0 and "another portal" in taken.output
+
+
+def _flask(*args, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "LOG_JSON": "0",
+        "SECRET_KEY": "x" * 32,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    }
+    env.pop("REDIS_URL", None)
+    root = Path(__file__).parent.parent
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_translate_compile_says_each_catalog_once_and_nothing_when_quiet(tmp_path):
+    compiled = _flask("translate", "compile", tmp_path=tmp_path)
+    assert compiled.returncode == 0, compiled.stderr
+    output = (compiled.stdout + compiled.stderr).splitlines()
+    catalogs = [re.search(r"catalog (\S+)", line).group(1) for line in output if "compiling" in line]
+    assert catalogs and len(catalogs) == len(set(catalogs)), output  # once each, not again through the log
+    quiet = _flask("translate", "compile", "--quiet", tmp_path=tmp_path)
+    assert quiet.returncode == 0 and quiet.stdout + quiet.stderr == "", quiet.stderr
