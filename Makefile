@@ -21,7 +21,7 @@ app/static/vendor/htmx.min.js: package.json package-lock.json
 	cp node_modules/sortablejs/Sortable.min.js app/static/vendor/Sortable.min.js
 
 install: $(BIN)/.installed assets
-	$(BIN)/flask translate compile > /dev/null
+	$(BIN)/flask translate compile --quiet
 
 assets: app/static/vendor/htmx.min.js
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -10,10 +11,14 @@ from app.accounts import services as accounts
 from app.accounts.models import Group, OrgUnit, User
 from app.extensions import db
 from app.learning import demo as learning_demo
+from app.learning.models import Course, EnrollmentStatus
+from app.learning.services.enrollments import enrol
+from app.learning.services.progress import complete_lesson, lessons_of
 from app.policies.demo import code_of_conduct, code_of_conduct_lesson
+from app.policies.services import acknowledge_policy
 from app.tenancy import as_tenant
 from app.tenancy import services as tenancy
-from app.tenancy.models import Tenant
+from app.tenancy.models import Tenant, utcnow
 
 DEMO_PASSWORD = "atrium-demo"  # noqa: S105 - the documented demo password
 
@@ -166,15 +171,59 @@ def _bistro() -> None:
                 manager_id=manager.id,
                 job_title=title,
             )
-    _user(
-        "crew2.downtown@bistro.example",
-        "Downtown Crew 2",
-        ("learner",),
-        org_unit_id=downtown.id,
-        manager_id=people["manager"].id,
-        job_title="Server",
-    )
+    crew = [
+        _user(
+            f"crew{n}.downtown@bistro.example",
+            f"Downtown Crew {n}",
+            ("learner",),
+            org_unit_id=downtown.id,
+            manager_id=people["manager"].id,
+            job_title=title,
+        )
+        for n, title in ((2, "Server"), (3, "Host"))
+    ]
     learning_demo.bistro()
+    _downtown_team(people["manager"], *crew)
+
+
+def _downtown_team(manager: User, late: User, done: User) -> None:
+    """Give the Downtown manager's team a history: one person late on training, one who finished everything.
+
+    With the Code of Conduct's version 2 overdue for whoever has not accepted it, **My team** shows overdue
+    training, overdue policies and completed work on the first run. Dates are relative to today.
+    """
+    courses = {c.title: c for c in db.session.scalars(select(Course))}
+    now = utcnow()
+    food, opening = courses["Food Safety Basics"], courses["Opening and Closing Procedures"]
+    # Assigned a month ago, due nine days ago, abandoned after the first two lessons.
+    enrollment, created = enrol(
+        late, food, due_on=(now - timedelta(days=9)).date(), source="manager", assigned_by=manager
+    )
+    if created:
+        for lesson in lessons_of(enrollment)[:2]:
+            complete_lesson(enrollment, lesson)
+        enrollment.enrolled_at = now - timedelta(days=30)
+        enrollment.started_at = now - timedelta(days=28)
+        for progress in enrollment.progress:
+            progress.started_at = progress.completed_at = now - timedelta(days=28)
+    # Enrolled by the opening-and-closing rule forty days ago (due in 30), finished well in time.
+    enrollment, _created = enrol(done, opening, source="manager", assigned_by=manager)
+    if enrollment.status != EnrollmentStatus.completed.value:
+        for lesson in lessons_of(enrollment):
+            complete_lesson(enrollment, lesson)
+        enrollment.enrolled_at = now - timedelta(days=40)
+        enrollment.due_on = (enrollment.enrolled_at + timedelta(days=30)).date()
+        enrollment.started_at = now - timedelta(days=16)
+        enrollment.completed_at = now - timedelta(days=15)
+        for progress in enrollment.progress:
+            progress.started_at = progress.completed_at = now - timedelta(days=15)
+    # ... and accepted the Code of Conduct.
+    policy = code_of_conduct()
+    version = policy.current_version
+    assert version is not None
+    acknowledge_policy(
+        done, version, done.full_name, accepted=True, ip="127.0.0.1", user_agent="Atrium demo data"
+    )
 
 
 def _academy() -> None:
@@ -191,7 +240,6 @@ def load_demo(base_url: str | None = None) -> list[str]:
     platform = tenancy.ensure_platform_tenant()
     with as_tenant(platform):
         _user("operator@atrium.example", "Olivia Operator", ("operator",))
-    lines = []
     for spec in TENANTS:
         tenant = db.session.scalars(select(Tenant).where(Tenant.slug == spec["slug"])).one_or_none()
         if tenant is None:
@@ -203,12 +251,43 @@ def load_demo(base_url: str | None = None) -> list[str]:
     from app.library.demo import load_library_demo
 
     load_library_demo()
-    root = base_url or "http://localhost:5000"
-    scheme, _, host = root.partition("://")
-    lines.append(f"platform console  {root}/  operator@atrium.example / {DEMO_PASSWORD}")
+    return sign_in_lines(base_url or "http://localhost:5000")
+
+
+# Who to sign in as, per portal; README.md ("Try it") shows exactly these lines for http://localhost:5000.
+ACCOUNTS = {
+    "acme": ("employees", ["admin@acme.example, manager@acme.example, learner@acme.example"]),
+    "partners": (
+        "channel partners",
+        [
+            "admin@partners.example, manager@partners.example,",
+            "learner@partners.example (gold partner), rep@partners.example (silver partner)",
+        ],
+    ),
+    "bistro": (
+        "franchise: Downtown, Riverside, Airport",
+        [
+            "admin@bistro.example, manager@bistro.example (Downtown), learner@bistro.example (Downtown),",
+            "manager.riverside@bistro.example, manager.airport@bistro.example",
+        ],
+    ),
+    "academy": ("customers", ["admin@academy.example, manager@academy.example, learner@academy.example"]),
+}
+
+
+def sign_in_lines(root: str) -> list[str]:
+    """The demo portals and accounts, for a server at *root* (e.g. http://localhost:5000)."""
+    scheme, _, host = root.rstrip("/").partition("://")
+    lines = [
+        f"Demo accounts (every password is {DEMO_PASSWORD}):",
+        f"  Platform console: {scheme}://{host}/",
+        "    operator@atrium.example",
+    ]
     for spec in TENANTS:
-        lines.append(
-            f"{spec['slug']:<9} {scheme}://{spec['slug']}.{host}/  admin@{spec['slug']}.example, "
-            f"manager@{spec['slug']}.example, learner@{spec['slug']}.example / {DEMO_PASSWORD}"
-        )
+        audience, accounts_lines = ACCOUNTS[spec["slug"]]
+        lines.append(f"  {spec['display_name']} ({audience}): {scheme}://{spec['slug']}.{host}/")
+        lines.extend(f"    {line}" for line in accounts_lines)
+    lines.append(
+        "  Every portal also has instructor@, author@ and auditor@ accounts, e.g. author@bistro.example."
+    )
     return lines

@@ -21,7 +21,8 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["Subject"] = subject
     message.set_content(body)
     if not config.get("MAIL_SERVER"):
-        print(f"\n----- mail (MAIL_SERVER not set) -----\n{message}\n-----", file=sys.stderr, flush=True)
+        printed = f"\n----- mail (MAIL_SERVER not set) -----\n{_readable(message)}\n-----"
+        print(printed, file=sys.stderr, flush=True)
         log.info("mail.printed", extra={"to": to, "subject": subject})
         return
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
@@ -32,3 +33,10 @@ def send_mail(to: str, subject: str, body: str) -> None:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         smtp.send_message(message)
     log.info("mail.sent", extra={"to": to, "subject": subject})
+
+
+def _readable(message: EmailMessage) -> str:
+    """The message as a person reads it: decoded headers and text, not quoted-printable (whose soft line
+    breaks and =3D escapes would break a printed link)."""
+    headers = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject"))
+    return f"{headers}\n\n{message.get_content().rstrip()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -16,16 +17,21 @@ POT = TRANSLATIONS / "messages.pot"
 KEYWORDS = ["-k", "_l", "-k", "lazy_gettext"]
 
 
-def _pybabel(*args: str) -> None:
+def _pybabel(*args: str, quiet: bool = False) -> None:
     # Run from the project root so the catalogs record relative source paths.
     previous = Path.cwd()
     os.chdir(ROOT)
+    # pybabel prints through a handler of its own on the "babel" logger; passed on to the application's
+    # handlers too, every line would be printed twice.
+    babel_log = logging.getLogger("babel")
+    propagate, babel_log.propagate = babel_log.propagate, False
     try:
-        CommandLineInterface().run(["pybabel", *args])
+        CommandLineInterface().run(["pybabel", *(["--quiet"] if quiet else []), *args])
     except SystemExit as exc:  # pybabel exits on errors; surface them as a failed command
         if exc.code:
             sys.exit(exc.code)
     finally:
+        babel_log.propagate = propagate
         os.chdir(previous)
 
 
@@ -66,9 +72,10 @@ def register_translation_cli(app: Flask) -> None:
         _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-wrap", "--ignore-obsolete")
 
     @translate.command("compile")
-    def compile_command() -> None:
+    @click.option("--quiet", is_flag=True, help="Print only errors.")
+    def compile_command(quiet: bool) -> None:
         """Compile every messages.po into the messages.mo the application reads."""
-        _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+        _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics", quiet=quiet)
 
     @translate.command("init")
     @click.argument("locale")

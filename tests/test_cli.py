@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.tenancy import as_tenant
@@ -77,9 +80,15 @@ def _check_demo(app, db, client_for, runner):
     assert first.exit_code == 0, first.output
     assert "http://acme.localhost:5000/" in first.output
     assert "operator@atrium.example" in first.output
+    _the_readme_lists_the_accounts_the_demo_prints(first.output)
+    tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
+    before = _demo_rows(db, tenants)
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
+    assert _demo_rows(db, tenants) == before  # running it again changes nothing
+    _the_bistro_manager_sees_overdue_and_finished_work(db, client_for, tenants["bistro"])
+    verified = runner.invoke(args=["audit", "verify", "--tenant", "bistro"])
+    assert verified.exit_code == 0, verified.output
     assert {"acme", "partners", "bistro", "academy"} <= set(tenants)
     assert len({tenants[s].theme for s in ("acme", "partners", "bistro")}) == 3
     with as_tenant(tenants["bistro"]):
@@ -113,6 +122,56 @@ def _check_demo(app, db, client_for, runner):
         assert "Security Awareness Essentials" in set(db.session.scalars(select(Course.title)))
 
 
+def _the_readme_lists_the_accounts_the_demo_prints(output):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    printed = [line for line in output.splitlines() if line.strip()]
+    assert printed[0].startswith("Demo accounts")
+    block = "\n".join(printed)
+    assert f"```\n{block}\n```" in readme, "README.md's demo accounts differ from what `flask demo` prints"
+
+
+def _text(html):
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _demo_rows(db, tenants):
+    from app.audit.models import AuditEvent
+    from app.learning.models import Enrollment, LessonProgress
+    from app.policies.models import Acknowledgement, PolicyVersion
+
+    rows = {}
+    for slug, tenant in tenants.items():
+        with as_tenant(tenant):
+            for model in (AuditEvent, Enrollment, LessonProgress, Acknowledgement, PolicyVersion, User):
+                rows[slug, model.__name__] = db.session.scalar(select(func.count()).select_from(model))
+            rows[slug, "due dates"] = sorted(
+                (str(e.user_id), str(e.due_on)) for e in db.session.scalars(select(Enrollment))
+            )
+    return rows
+
+
+def _the_bistro_manager_sees_overdue_and_finished_work(db, client_for, bistro):
+    manager = client_for(bistro)
+    assert sign_in(manager, "manager@bistro.example", "atrium-demo").status_code == 302
+    overdue = manager.get("/team/?show=overdue").get_data(as_text=True)
+    assert "Nobody to show" not in overdue
+    rows = {
+        name: _text(row)
+        for row in overdue.split("<tr")[2:]
+        for name in ("Downtown Crew 2", "Downtown Crew 3", "Lee Learner")
+        if name in row
+    }
+    # Crew 2 is late on Food Safety, assigned a month ago, and has not accepted the Code of Conduct.
+    assert "Food Safety Basics — 33% done Overdue · was due" in rows["Downtown Crew 2"]
+    assert "Policy “Code of Conduct” not accepted" in rows["Downtown Crew 2"]
+    # Lee has the overdue Code of Conduct to sign (the policy walkthrough) but Food Safety is not late yet.
+    assert "Policy “Code of Conduct” not accepted" in rows["Lee Learner"]
+    assert "Downtown Crew 3" not in rows  # finished everything
+    everyone = manager.get("/team/").get_data(as_text=True)
+    crew3 = next(_text(row) for row in everyone.split("<tr")[2:] if "Downtown Crew 3" in row)
+    assert "Opening and Closing Procedures — completed" in crew3 and "not accepted" not in crew3
+
+
 def test_custom_domain_serves_the_tenant_once_verified(app, tenant_factory):
     tenant = tenant_factory(display_name="Fabrikam Learning")
     runner = app.test_cli_runner()
@@ -129,3 +188,32 @@ def test_custom_domain_serves_the_tenant_once_verified(app, tenant_factory):
     other = tenant_factory()
     taken = runner.invoke(args=["tenants", "add-domain", other.slug, domain])
     assert taken.exit_code != 0 and "another portal" in taken.output
+
+
+def _flask(*args, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "LOG_JSON": "0",
+        "SECRET_KEY": "x" * 32,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    }
+    env.pop("REDIS_URL", None)
+    root = Path(__file__).parent.parent
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_translate_compile_says_each_catalog_once_and_nothing_when_quiet(tmp_path):
+    compiled = _flask("translate", "compile", tmp_path=tmp_path)
+    assert compiled.returncode == 0, compiled.stderr
+    output = (compiled.stdout + compiled.stderr).splitlines()
+    catalogs = [re.search(r"catalog (\S+)", line).group(1) for line in output if "compiling" in line]
+    assert catalogs and len(catalogs) == len(set(catalogs)), output  # once each, not again through the log
+    quiet = _flask("translate", "compile", "--quiet", tmp_path=tmp_path)
+    assert quiet.returncode == 0 and quiet.stdout + quiet.stderr == "", quiet.stderr

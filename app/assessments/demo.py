@@ -25,7 +25,7 @@ FOOD_SAFETY_QUESTIONS: list[dict[str, Any]] = [
             {"text": "50 °C or above", "feedback": "Too cool: 50 °C is inside the danger zone."},
             {"text": "Any temperature, if it is served within an hour", "feedback": "Time is no excuse."},
         ],
-        "feedback_incorrect": "Check the lesson “Temperature control”.",
+        "feedback_incorrect": "Look again at the lesson “Cook and chill: the danger zone”.",
     },
     {
         "type": "multiple",
@@ -36,6 +36,7 @@ FOOD_SAFETY_QUESTIONS: list[dict[str, Any]] = [
             {"text": "Mustard", "correct": True},
             {"text": "Tomato", "feedback": "Tomato is not one of the 14 declared allergens."},
         ],
+        "feedback_incorrect": "Look again at the lesson “Clean and separate”.",
     },
     {
         "type": "true_false",
@@ -44,7 +45,7 @@ FOOD_SAFETY_QUESTIONS: list[dict[str, Any]] = [
         "options": [
             {"id": "true", "feedback": "Rinsing splashes bacteria around the sink and onto you."},
         ],
-        "feedback_correct": "Right: cooking to 75 °C kills the bacteria; rinsing only spreads them.",
+        "feedback_correct": "Right: cooking to 74 °C kills the bacteria; rinsing only spreads them.",
     },
     {
         "type": "short_answer",
@@ -85,24 +86,29 @@ FOOD_SAFETY_QUESTIONS: list[dict[str, Any]] = [
     },
 ]
 
+# Every question is answered in the path's lessons (SELLING in app/learning/demo.py).
 EXAM_QUESTIONS: list[dict[str, Any]] = [
     {
         "type": "single",
-        "prompt": "Which Atrium Widget line is built for outdoor installations?",
+        "prompt": "Which Atrium Widgets line is built for organisations that need single sign-on, "
+        "audit trails and a service-level agreement?",
         "options": [
-            {"text": "Widget Terra", "correct": True},
-            {"text": "Widget Nano"},
-            {"text": "Widget Studio"},
+            {"text": "Enterprise", "correct": True},
+            {"text": "Pro", "feedback": "Pro is for growing companies that connect Widgets to CRM and HR."},
+            {"text": "Core", "feedback": "Core is for small teams of up to 50 people."},
         ],
+        "feedback_incorrect": "Look again at the lesson “Widgets 101”.",
     },
     {
         "type": "single",
-        "prompt": "A customer asks for a 3-year warranty. What do you offer?",
+        "prompt": "A customer asks for a three-year warranty. What do you offer?",
         "options": [
-            {"text": "Widget Care Plus, which extends the standard 1 year to 3", "correct": True},
+            {"text": "Widget Care Plus", "correct": True},
             {"text": "Nothing: warranties cannot be extended"},
             {"text": "A discount instead"},
         ],
+        "feedback_correct": "Right: Widget Care Plus extends the standard one-year warranty to three years.",
+        "feedback_incorrect": "Look again at the lesson “Widgets 101”.",
     },
     {
         "type": "multiple",
@@ -115,14 +121,16 @@ EXAM_QUESTIONS: list[dict[str, Any]] = [
     },
     {
         "type": "true_false",
-        "prompt": "Partners may quote below the published floor price.",
+        "prompt": "Partners may quote below the published floor price to win a deal.",
         "answer": "false",
+        "feedback_incorrect": "Look again at the lesson “The partner program”.",
     },
     {
         "type": "numeric",
         "prompt": "What is the partner discount, in percent, for gold-tier resellers?",
         "answer": "20",
         "tolerance": "0",
+        "feedback_incorrect": "Look again at the lesson “The partner program”.",
     },
     {
         "type": "ordering",
@@ -133,6 +141,7 @@ EXAM_QUESTIONS: list[dict[str, Any]] = [
         "type": "short_answer",
         "prompt": "What is the name of the portal where partners register deals?",
         "accepted": ["Partner Hub", "the Partner Hub"],
+        "feedback_incorrect": "Look again at the lesson “The partner program”.",
     },
     {
         "type": "matching",

@@ -42,14 +42,32 @@ so that raw and ready-to-eat food never meet.""",
         """\
 ## Wash your hands — properly
 
-Wet, soap, scrub for twenty seconds (backs of hands, between fingers, under nails), rinse, dry with a single-use
-towel. Wash after handling raw meat, after a break, after touching your face or phone, and whenever you change tasks.
+The first thing you do when you arrive for your shift, before you touch any food: **wash your hands**.
+
+1. Wet your hands with warm water.
+2. Apply soap.
+3. Rub palms, backs and between fingers for 20 seconds — and under the nails.
+4. Rinse.
+5. Dry with a disposable towel.
+
+Wash again after handling raw meat, after a break, after touching your face or phone, and whenever you change
+tasks.
 
 ## Keep raw and ready-to-eat apart
 
-- Use **red** boards and knives for raw meat, **green** for produce, **blue** for fish.
+- Use the colour-coded boards and knives: **red** for raw meat, **blue** for raw fish, **green** for salad and
+  fruit, **yellow** for cooked meat.
 - Store raw meat on the **bottom** shelf of the walk-in, ready-to-eat food above it.
 - Never put cooked food back on a plate or tray that held raw food.
+- Never rinse raw chicken under the tap: rinsing does not make it safer, it splashes bacteria around the sink and
+  onto you. Cooking is what kills them.
+
+## Allergens: know the 14
+
+We must tell guests when a dish contains any of the 14 allergens: celery, cereals containing gluten,
+crustaceans, eggs, fish, lupin, milk, molluscs, mustard, tree nuts, peanuts, sesame, soya, and sulphites.
+Tomato, onion and garlic are not on the list. Keep the allergen sheet at the pass up to date, and never guess: if
+you are not sure what is in a dish, ask the chef.
 
 ## Clean, then sanitise
 
@@ -69,6 +87,9 @@ Bacteria grow fastest between **5 °C and 60 °C** (41 °F – 140 °F). That ra
 | Minced meat, burgers | 71 °C (160 °F) |
 | Whole cuts of beef, pork, fish | 63 °C (145 °F) |
 | Reheated food | 74 °C (165 °F) |
+
+Once cooked, **hold hot food at 63 °C or above** on the pass and in the bain-marie, and keep chilled food —
+in the walk-in, the reach-ins and any chilled display — at **5 °C or below**.
 
 Chill cooked food from 60 °C to 21 °C within two hours and to 5 °C within the next four. Use shallow pans and ice
 baths; never put a deep pot of hot stock straight into the walk-in.
@@ -106,28 +127,77 @@ SELLING = [
         "Widgets 101",
         "page",
         """\
-Atrium Widgets come in three lines: **Core** for small teams, **Pro** for growing companies and **Enterprise** for
-organisations that need single sign-on, audit trails and a service-level agreement. Every line shares the same
-platform, so customers can start small and grow without migrating.
+Atrium Widgets come in three lines, all on the same platform, so customers can start small and grow without
+migrating:
 
-Know the three questions that place a customer: *How many people? Which systems must it connect to? Who signs off on
-security?*""",
+| Line | Built for |
+|---|---|
+| **Core** | Small teams of up to 50 people who want to start this week |
+| **Pro** | Growing companies that must connect Widgets to their CRM and HR systems |
+| **Enterprise** | Organisations that need single sign-on, audit trails and a service-level agreement |
+
+Three questions place a customer on the right line: *How many people? Which systems must it connect to? Who signs
+off on security?*
+
+## Warranty and Widget Care Plus
+
+Every Widget comes with a **standard one-year warranty**. **Widget Care Plus** extends it to **three years** and
+adds next-business-day replacement. Offer it whenever a customer asks for a longer warranty: warranties cannot be
+extended any other way, and a discount is never a substitute for one.""",
+    ),
+    (
+        "The partner program",
+        "page",
+        """\
+The Widget Partner Network has two tiers. Your tier decides your **partner discount** off the list price:
+
+- **Gold** resellers get **20 %**.
+- **Silver** resellers get **12 %**.
+
+## The floor price
+
+Each product line has a published **floor price**. Partners may never quote below it, whatever the competition:
+the floor price protects every partner's margin and the customer's trust in our prices. If a deal cannot close
+above the floor, talk to your partner manager before you quote.
+
+## Register every deal in the Partner Hub
+
+Register each opportunity in the **Partner Hub**, the partner portal, before your first demonstration. A
+registered deal is protected for you for 90 days: no other partner can claim it.""",
     ),
     (
         "Discovery conversations",
         "page",
         """\
-Great discovery is 80 % listening. Open with the customer's goals, not our features. Ask what happens today, what it
-costs when it goes wrong, and who else cares about the answer. Summarise what you heard before you propose anything;
-customers buy from people who understood them.""",
+Every Atrium sale moves through five stages, in this order: **Discovery**, **Demonstration**, **Proposal**,
+**Negotiation** and **Close**. Skipping one — demonstrating before you have discovered anything — is the most
+common reason deals stall.
+
+Great discovery is 80 % listening. Open with the customer's goals, not our features. Good discovery questions:
+
+- *What problem are you solving?*
+- *What happens today, and what does it cost when it goes wrong?*
+- *Who else decides?*
+
+Summarise what you heard before you propose anything; customers buy from people who understood them. Questions
+that push for a decision, such as *Can you sign today?*, belong to the close, not to discovery.""",
     ),
     (
         "Handling objections",
         "page",
         """\
 Treat an objection as a request for information. *Acknowledge* it, *ask* a clarifying question, *answer* with
-evidence (a reference customer, a benchmark, a trial) and *confirm* the concern is resolved. The most common
-objection — price — is usually a question about value: return to the cost of the problem you uncovered in
+evidence (a reference customer, a benchmark, a trial) and *confirm* the concern is resolved.
+
+The three objections you will hear most, and the best first answer to each:
+
+| Objection | Best first answer |
+|---|---|
+| Too expensive | Compare the total cost of ownership |
+| Not now | Ask what would make it a priority |
+| We use a competitor | Ask what they would change about it |
+
+The price objection is usually a question about value: return to the cost of the problem you uncovered in
 discovery.""",
     ),
 ]

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.extensions import db
 from app.policies import services as policies
 from app.policies.models import Policy
+from app.tenancy.models import utcnow
+
+# Version 1 went out half a year ago; version 2 three weeks ago, due after two weeks: whoever has not
+# accepted it yet is overdue, so managers and policy reports have something to show on the first run.
+VERSION_1_DAYS_AGO = 180
+VERSION_2_DAYS_AGO = 21
+DUE_DAYS = 14
 
 VERSION_1 = """\
 ## Our commitment
@@ -39,9 +48,11 @@ def code_of_conduct() -> Policy:
     policy = db.session.scalars(select(Policy).where(Policy.title == "Code of Conduct")).first()
     if policy is not None:
         return policy
-    policy = policies.create_policy("Code of Conduct", due_days=14)
-    policies.publish_version(policies.save_draft(policy, VERSION_1))
-    policies.publish_version(policies.save_draft(policy, VERSION_2, material=True))
+    policy = policies.create_policy("Code of Conduct", due_days=DUE_DAYS)
+    first = policies.publish_version(policies.save_draft(policy, VERSION_1))
+    second = policies.publish_version(policies.save_draft(policy, VERSION_2, material=True))
+    first.published_at = utcnow() - timedelta(days=VERSION_1_DAYS_AGO)
+    second.published_at = utcnow() - timedelta(days=VERSION_2_DAYS_AGO)
     return policy
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -20,7 +20,7 @@ from app.tenancy.models import Tenant
 from app.tenancy.themes import brand_variables, get_theme
 
 
-def render_receipt(acknowledgement_id: int) -> int:
+def render_receipt(acknowledgement_id: int, portal_url: str | None = None) -> int:
     """Render the branded PDF receipt of one acknowledgement, store it, and return the receipt's id."""
     existing = db.session.scalars(
         select(PolicyReceipt).where(PolicyReceipt.acknowledgement_id == acknowledgement_id)
@@ -33,7 +33,7 @@ def render_receipt(acknowledgement_id: int) -> int:
     tenant = db.session.get(Tenant, tenancy_context.current_tenant_id())
     user = db.session.get(User, ack.user_id)
     assert tenant is not None and user is not None
-    pdf = receipt_pdf(tenant, user, ack)
+    pdf = receipt_pdf(tenant, user, ack, portal_url or portal_address(tenant))
     receipt = PolicyReceipt(
         acknowledgement_id=ack.id, storage_key=storage().save(tenant.id, "policy-receipts", pdf, "pdf")
     )
@@ -43,7 +43,18 @@ def render_receipt(acknowledgement_id: int) -> int:
     return receipt.id
 
 
-def receipt_pdf(tenant: Tenant, user: User, ack: Acknowledgement) -> bytes:
+def portal_address(tenant: Tenant) -> str:
+    """The tenant's address on the configured domain, for a receipt rendered outside a request."""
+    config = current_app.config
+    return f"{config['PREFERRED_URL_SCHEME']}://{tenant.slug}.{config['ATRIUM_DOMAIN']}/"
+
+
+def sha256_groups(digest: str) -> list[str]:
+    """A hex digest in groups of eight characters, so that it can wrap on a narrow page."""
+    return [digest[i : i + 8] for i in range(0, len(digest), 8)]
+
+
+def receipt_pdf(tenant: Tenant, user: User, ack: Acknowledgement, portal_url: str) -> bytes:
     """The receipt as PDF bytes: xhtml2pdf renders the receipt template in the signer's language."""
     from xhtml2pdf import pisa
 
@@ -67,6 +78,8 @@ def receipt_pdf(tenant: Tenant, user: User, ack: Acknowledgement) -> bytes:
             primary=colours["color-primary"],
             primary_text=colours["color-primary-text"],
             signed_at=utc_iso(ack.acknowledged_at),
+            sha256_groups=sha256_groups(ack.content_sha256),
+            portal_url=portal_url,
         )
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, encoding="utf-8")

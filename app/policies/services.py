@@ -541,12 +541,15 @@ def receipt_of(ack: Acknowledgement) -> PolicyReceipt | None:
     return db.session.scalars(select(PolicyReceipt).where(PolicyReceipt.acknowledgement_id == ack.id)).first()
 
 
-def request_receipt(ack: Acknowledgement) -> PolicyReceipt | None:
-    """Return the receipt of *ack* if it is ready; otherwise start rendering it (at once without Redis)."""
+def request_receipt(ack: Acknowledgement, portal_url: str | None = None) -> PolicyReceipt | None:
+    """Return the receipt of *ack* if it is ready; otherwise start rendering it (at once without Redis).
+
+    *portal_url* is the address the receipt names as where it can be checked (the portal it was asked from).
+    """
     receipt = receipt_of(ack)
     if receipt is not None:
         return receipt
     from app import jobs
 
-    jobs.enqueue("app.policies.jobs:render_receipt", ack.id, queue="certificates")
+    jobs.enqueue("app.policies.jobs:render_receipt", ack.id, portal_url, queue="certificates")
     return receipt_of(ack)
