@@ -35,17 +35,22 @@ def _load_tenant(tenant_id: int) -> Tenant:
     return tenant
 
 
-@bp.route("/")
-@require_permission(perms.PLATFORM_TENANTS, platform=True)
-def tenants():
-    all_tenants = tenancy.list_tenants()
+def _render_tenants(form: TenantForm, status: int = 200) -> tuple[str, int]:
     with unscoped("platform console: active user count per tenant"):
         counts = dict(
             db.session.execute(
                 select(User.tenant_id, func.count()).where(User.status == "active").group_by(User.tenant_id)
             ).all()
         )
-    return render_template("console/tenants.html", tenants=all_tenants, counts=counts, form=_tenant_form())
+    return render_template(
+        "console/tenants.html", tenants=tenancy.list_tenants(), counts=counts, form=form
+    ), status
+
+
+@bp.route("/")
+@require_permission(perms.PLATFORM_TENANTS, platform=True)
+def tenants():
+    return _render_tenants(_tenant_form())
 
 
 @bp.route("/tenants", methods=["POST"])
@@ -54,6 +59,8 @@ def create_tenant():
     form = _tenant_form()
     if form.validate_on_submit():
         try:
+            # Check the first admin's email before anything is written: a refused form writes nothing.
+            admin_email = _first_admin_email(form.admin_email.data)
             tenant = tenancy.create_tenant(
                 form.slug.data or "",
                 form.display_name.data or "",
@@ -63,14 +70,16 @@ def create_tenant():
                 enabled_locales=[form.default_locale.data],
                 time_zone=(form.time_zone.data or "UTC").strip(),
             )
-            if form.admin_email.data:
+            if admin_email:
                 with as_tenant(tenant):
                     accounts.create_user(
-                        form.admin_email.data,
-                        form.admin_name.data or form.admin_email.data,
+                        admin_email,
+                        (form.admin_name.data or "").strip() or admin_email,
                         role_keys=("tenant_admin", "learner"),
                     )
         except ValidationError as exc:
+            # Whatever was written before the refusal must not show in the page below.
+            db.session.rollback()
             _apply_error(form, exc)
         else:
             flash(
@@ -78,8 +87,17 @@ def create_tenant():
                 "success",
             )
             return redirect(url_for("console.tenants"))
-    all_tenants = tenancy.list_tenants()
-    return render_template("console/tenants.html", tenants=all_tenants, counts={}, form=form), 422
+    return _render_tenants(form, 422)
+
+
+def _first_admin_email(typed: str | None) -> str | None:
+    """Return the first admin's normalised email, or None when none was typed."""
+    if not (typed or "").strip():
+        return None
+    try:
+        return accounts.normalise_email(typed or "")
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="admin_email") from None
 
 
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])

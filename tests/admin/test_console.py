@@ -86,3 +86,34 @@ def test_tenant_admin_of_platform_without_operator_role_is_refused(db, client_fo
     platform = db.session.scalars(select(Tenant).where(Tenant.is_platform.is_(True))).one()
     nobody = user_factory(platform, roles=())
     assert client_for(platform, nobody).get("/console/").status_code == 403
+
+
+def test_refused_first_admin_email_creates_nothing_and_lists_only_real_tenants(
+    db, operator_client, tenant_factory, user_factory
+):
+    existing = tenant_factory(display_name="Already Here")
+    user_factory(existing)
+    user_factory(existing)
+    slug = unique_slug("oak")
+    token = csrf_token(operator_client, "/console/")
+    response = operator_client.post(
+        "/console/tenants",
+        data={
+            "csrf_token": token,
+            "slug": slug,
+            "display_name": "Oakridge Grocers",
+            "audience": "employees",
+            "default_locale": "en",
+            "time_zone": "UTC",
+            "admin_email": "owner-at-oakridge",
+            "admin_name": "Olive Owner",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "valid email address" in page and 'value="owner-at-oakridge"' in page
+    # The refused tenant is not in the table; the real ones keep their counts of active people.
+    assert f"<small>{slug}</small>" not in page
+    row = page.split(f"<small>{existing.slug}</small>", 1)[1].split("</tr>", 1)[0]
+    assert ">2</td>" in row
+    assert db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first() is None
