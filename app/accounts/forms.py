@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -21,6 +22,21 @@ from wtforms.widgets import CheckboxInput, ListWidget
 def as_choices(pairs: object) -> list[SelectChoice]:
     """Turn (value, label) pairs into WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[attr-defined]
+
+
+class ConfirmForm(FlaskForm):
+    """The second step of an action that cannot be undone: only the page that asked sends ``confirm=yes``."""
+
+    confirm = HiddenField()
+
+    def validate(self, extra_validators: object = None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+        if self.confirm.data != "yes":
+            self.form_errors.append(_l("Nothing was changed yet. Read what will happen, then confirm."))
+            valid = False
+        # The page shown again after a refusal asks once more; its button confirms.
+        self.confirm.data = "yes"
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):

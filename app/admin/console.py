@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.accounts import permissions as perms
 from app.accounts import services as accounts
 from app.accounts.access import require_permission
-from app.accounts.forms import TenantForm, as_choices
+from app.accounts.forms import ConfirmForm, TenantForm, as_choices
 from app.accounts.models import User
 from app.admin.views import _apply_error
 from app.errors import ValidationError
@@ -100,16 +101,48 @@ def _first_admin_email(typed: str | None) -> str | None:
         raise ValidationError(exc.message, field="admin_email") from None
 
 
-@bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
+@bp.route("/tenants/<int:tenant_id>/suspend", methods=["GET", "POST"])
 @require_permission(perms.PLATFORM_TENANTS, platform=True)
 def suspend_tenant(tenant_id: int):
     tenant = _load_tenant(tenant_id)
-    tenancy.suspend_tenant(tenant)
-    flash(
-        _("%(name)s is suspended. Its people cannot sign in until you resume it.", name=tenant.display_name),
-        "success",
-    )
-    return redirect(url_for("console.tenants"))
+    if request.method == "GET":
+        form = ConfirmForm(formdata=None, data={"confirm": "yes"})
+    else:
+        form = ConfirmForm()
+        if form.validate_on_submit():
+            tenancy.suspend_tenant(tenant)
+            flash(
+                _(
+                    "%(name)s is suspended. Its people cannot sign in until you resume it.",
+                    name=tenant.display_name,
+                ),
+                "success",
+            )
+            return redirect(url_for("console.tenants"))
+    with unscoped("platform console: active people of the tenant about to be suspended"):
+        people = db.session.scalar(
+            select(func.count(User.id)).where(User.tenant_id == tenant.id, User.status == "active")
+        )
+    return render_template(
+        "console/confirm.html",
+        form=form,
+        heading=_("Suspend %(name)s?", name=tenant.display_name),
+        crumbs=[(_("Tenants"), url_for("console.tenants")), (tenant.display_name, None)],
+        paragraphs=[
+            ngettext(
+                "The portal at %(slug)s stops at once: its %(num)d active person cannot sign in "
+                "or use its API until you resume it.",
+                "The portal at %(slug)s stops at once: its %(num)d active people cannot sign in "
+                "or use its API until you resume it.",
+                people or 0,
+                slug=tenant.slug,
+            ),
+            _("Nothing is deleted: resuming gives everyone their access and records back."),
+        ],
+        action=url_for("console.suspend_tenant", tenant_id=tenant.id),
+        confirm_label=_("Suspend %(name)s", name=tenant.display_name),
+        cancel=url_for("console.tenants"),
+    ), (200 if request.method == "GET" else 422)
 
 
 @bp.route("/tenants/<int:tenant_id>/resume", methods=["POST"])

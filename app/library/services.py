@@ -331,8 +331,8 @@ def start_new_draft(package: LibraryPackage) -> LibraryVersion:
     return version
 
 
-def publish(version: LibraryVersion) -> LibraryVersion:
-    """Publish a draft: from now on it is immutable and tenants can receive it."""
+def check_publishable(version: LibraryVersion) -> None:
+    """Refuse, with what to fix, a version that cannot be published as it is."""
     if version.is_published:
         raise ValidationError(_("Version %(number)d is already published.", number=version.number))
     if not version.lessons:
@@ -341,6 +341,11 @@ def publish(version: LibraryVersion) -> LibraryVersion:
         version.title, version.description, version.language, version.duration_minutes, version.category
     )
     clean_lessons(version.lessons)
+
+
+def publish(version: LibraryVersion) -> LibraryVersion:
+    """Publish a draft: from now on it is immutable and tenants can receive it."""
+    check_publishable(version)
     before = version_snapshot(version)
     version.lessons = _freeze_quizzes(list(version.lessons))
     version.status = VersionStatus.published.value
@@ -522,6 +527,14 @@ def deploy(package: LibraryPackage, tenant: Tenant, *, automatic: bool = False) 
 
 def deploy_to_matching_tenants(package: LibraryPackage) -> list[Tenant]:
     """Deploy the package to every active tenant its targeting matches that lacks it; return those tenants."""
+    reached = tenants_to_deploy(package)
+    for tenant in reached:
+        deploy(package, tenant, automatic=True)
+    return reached
+
+
+def tenants_to_deploy(package: LibraryPackage) -> list[Tenant]:
+    """The active tenants the package's targeting matches that do not have it yet."""
     _published_or_refuse(package)
     if not package.audiences:
         raise ValidationError(_("Choose the audiences that receive this package first."), field="audiences")
@@ -535,13 +548,7 @@ def deploy_to_matching_tenants(package: LibraryPackage) -> list[Tenant]:
         )
         .order_by(Tenant.id)
     ).all()
-    reached = []
-    for tenant in tenants:
-        if tenant.id in already or not matches(package, tenant):
-            continue
-        deploy(package, tenant, automatic=True)
-        reached.append(tenant)
-    return reached
+    return [t for t in tenants if t.id not in already and matches(package, t)]
 
 
 @events.subscribe("tenant.created")

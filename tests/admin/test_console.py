@@ -60,9 +60,11 @@ def test_bad_tenant_form_keeps_what_was_typed(operator_client):
 
 def test_operator_suspends_and_resumes_a_tenant(db, operator_client, tenant_factory, client_for):
     tenant = tenant_factory(display_name="Soon Paused")
-    token = csrf_token(operator_client, "/console/")
+    token = csrf_token(operator_client, f"/console/tenants/{tenant.id}/suspend")
     assert (
-        operator_client.post(f"/console/tenants/{tenant.id}/suspend", data={"csrf_token": token}).status_code
+        operator_client.post(
+            f"/console/tenants/{tenant.id}/suspend", data={"csrf_token": token, "confirm": "yes"}
+        ).status_code
         == 302
     )
     assert client_for(tenant).get("/sign-in").status_code == 403
@@ -117,3 +119,26 @@ def test_refused_first_admin_email_creates_nothing_and_lists_only_real_tenants(
     row = page.split(f"<small>{existing.slug}</small>", 1)[1].split("</tr>", 1)[0]
     assert ">2</td>" in row
     assert db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first() is None
+
+
+def test_suspending_a_tenant_asks_first_and_one_click_suspends_nothing(
+    db, operator_client, tenant_factory, user_factory, client_for
+):
+    tenant = tenant_factory(display_name="Busy Portal")
+    user_factory(tenant)
+    listing = operator_client.get("/console/").get_data(as_text=True)
+    # The table offers a link to the question, not a button that suspends.
+    assert f'href="/console/tenants/{tenant.id}/suspend"' in listing
+    question = operator_client.get(f"/console/tenants/{tenant.id}/suspend")
+    page = question.get_data(as_text=True)
+    assert question.status_code == 200
+    assert "Suspend Busy Portal?" in page and "1 active person cannot sign in" in page
+    assert 'name="confirm" type="hidden" value="yes"' in page
+
+    token = csrf_token(operator_client, "/console/")
+    refused = operator_client.post(f"/console/tenants/{tenant.id}/suspend", data={"csrf_token": token})
+    assert refused.status_code == 422
+    assert "Nothing was changed yet" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Tenant, tenant.id).status == "active"
+    assert client_for(tenant).get("/sign-in").status_code == 200

@@ -94,7 +94,13 @@ def test_operator_creates_edits_and_publishes_a_package(db, operator_client):
         }
     ]
 
-    published = operator_client.post(path, data={**details, **lesson, "action": "publish"})
+    asked = operator_client.post(path, data={**details, **lesson, "action": "publish"})
+    assert asked.status_code == 302 and asked.headers["Location"].endswith(f"{path}/publish")
+    package = _package_by_slug(db, slug)
+    assert package.latest_published is None  # saved, not yet published: publishing is asked first
+    question = operator_client.get(f"{path}/publish").get_data(as_text=True)
+    assert "Publish version 1 of “Fire safety”?" in question and "can never change" in question
+    published = operator_client.post(f"{path}/publish", data={"csrf_token": token, "confirm": "yes"})
     assert published.status_code == 302
     package = _package_by_slug(db, slug)
     assert package.latest_published.number == 1 and package.draft is None
@@ -174,7 +180,10 @@ def test_operator_sets_targeting_and_deploys_to_matching_tenants(
         data={"csrf_token": token, "action": "targeting", "audiences": ["partners"], "partner_tiers": tier},
     )
     assert response.status_code == 302
-    response = operator_client.post(path, data={"csrf_token": token, "action": "deploy_matching"})
+    question = operator_client.get(f"{path}/deploy-matching").get_data(as_text=True)
+    assert f"({gold.slug})" in question and f"({franchise.slug})" not in question
+    assert "Deploy to 1 tenant" in question
+    response = operator_client.post(f"{path}/deploy-matching", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 302
     assert "Deployed to 1 tenant." in operator_client.get(path).get_data(as_text=True)
     package = _package_by_slug(db, package.slug)
@@ -316,3 +325,26 @@ def test_saving_when_the_draft_was_published_meanwhile_changes_nothing(db, opera
     assert "There is no draft to save." in operator_client.get(path).get_data(as_text=True)
     package = _package_by_slug(db, package.slug)
     assert [v.title for v in package.versions] == ["Security basics"]
+
+
+def test_publishing_and_deploying_to_every_tenant_refuse_a_single_unconfirmed_click(
+    db, operator_client, tenant_factory, package_factory
+):
+    partner = tenant_factory(audience="partners")
+    published = package_factory(audiences=("partners",))
+    draft = package_factory(lessons=[PAGE], publish=False)
+    db.session.commit()
+    token = csrf_token(operator_client, "/console/library")
+
+    refused = operator_client.post(f"/console/library/{draft.id}/publish", data={"csrf_token": token})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Nothing was changed yet" in page and 'name="confirm" type="hidden" value="yes"' in page
+    assert not _package_by_slug(db, draft.slug).draft.is_published
+
+    refused = operator_client.post(
+        f"/console/library/{published.id}/deploy-matching", data={"csrf_token": token}
+    )
+    assert refused.status_code == 422
+    with as_tenant(partner):
+        assert services.find_deployment(published) is None
