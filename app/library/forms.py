@@ -91,4 +91,6 @@ class DeployForm(FlaskForm):
 
 
 class PublishForm(ConfirmForm):
-    """Confirm publishing a draft version."""
+    """Confirm publishing a draft version, with notes on what changed for tenant admins."""
+
+    release_notes = TextAreaField(_l("Release notes"), validators=[Optional(), Length(max=5000)])

@@ -68,6 +68,7 @@ def version_snapshot(version: LibraryVersion) -> dict[str, Any]:
         "category": version.category,
         "tags": list(version.tags or []),
         "lessons": len(version.lessons or []),
+        "release_notes": version.release_notes or "",
     }
 
 
@@ -343,10 +344,20 @@ def check_publishable(version: LibraryVersion) -> None:
     clean_lessons(version.lessons)
 
 
-def publish(version: LibraryVersion) -> LibraryVersion:
-    """Publish a draft: from now on it is immutable and tenants can receive it."""
+RELEASE_NOTES_MAX = 5000
+
+
+def publish(version: LibraryVersion, release_notes: str = "") -> LibraryVersion:
+    """Publish a draft with notes on what changed: from now on it is immutable and tenants can receive it."""
     check_publishable(version)
+    notes = "\n".join(line.rstrip() for line in (release_notes or "").strip().splitlines())
+    if len(notes) > RELEASE_NOTES_MAX:
+        raise ValidationError(
+            _("Keep the release notes under %(max)d characters.", max=RELEASE_NOTES_MAX),
+            field="release_notes",
+        )
     before = version_snapshot(version)
+    version.release_notes = notes
     version.lessons = _freeze_quizzes(list(version.lessons))
     version.status = VersionStatus.published.value
     version.published_at = utcnow()
@@ -580,6 +591,15 @@ def available_upgrade(deployment: LibraryDeployment) -> LibraryVersion | None:
     if latest is None or latest.number <= deployment.version.number:
         return None
     return latest
+
+
+def versions_since(deployment: LibraryDeployment) -> list[LibraryVersion]:
+    """The published versions newer than the tenant's, newest first: what an upgrade would bring."""
+    return [
+        v
+        for v in reversed(deployment.package.versions)
+        if v.is_published and v.number > deployment.version.number
+    ]
 
 
 def upgrade(deployment: LibraryDeployment) -> LibraryDeployment:

@@ -295,7 +295,7 @@ def console_publish(package_id: int):
     form = _confirm_form(PublishForm)
     if form.validate_on_submit():
         try:
-            services.publish(draft)
+            services.publish(draft, form.release_notes.data or "")
         except ValidationError as exc:
             _apply_error(form, exc)
         else:
@@ -326,6 +326,12 @@ def console_publish(package_id: int):
         ],
         paragraphs=paragraphs,
         action=url_for("library.console_publish", package_id=package.id),
+        hints={
+            "release_notes": _(
+                "What changed since the previous version, in a few lines. Tenant admins read this "
+                "before they choose to upgrade; it cannot be changed after publishing."
+            )
+        },
         confirm_label=_("Publish version %(number)d", number=draft.number),
         cancel=url_for("library.console_package", package_id=package.id),
         kind="primary",
@@ -432,6 +438,7 @@ def tenant_deployments():
             "deployment": d,
             "course": services.course_for(d),
             "upgrade": services.available_upgrade(d),
+            "changes": services.versions_since(d),
         }
         for d in deployments
     ]

@@ -11,7 +11,7 @@ from app.library import services
 from app.library.models import LibraryPackage
 from app.tenancy import as_tenant
 from tests.conftest import csrf_token, unique_slug
-from tests.library.conftest import PAGE, draft_fields
+from tests.library.conftest import PAGE, VIDEO, draft_fields
 
 
 @pytest.fixture
@@ -348,3 +348,36 @@ def test_publishing_and_deploying_to_every_tenant_refuse_a_single_unconfirmed_cl
     assert refused.status_code == 422
     with as_tenant(partner):
         assert services.find_deployment(published) is None
+
+
+def test_release_notes_written_when_publishing_reach_tenant_admins_before_they_upgrade(
+    db, operator_client, client_for, tenant_factory, user_factory, package_factory
+):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, roles=("tenant_admin", "learner"))
+    package = package_factory("Data protection")
+    services.deploy(package, tenant)
+    draft = services.start_new_draft(package)
+    services.update_draft(draft, **draft_fields(draft, lessons=[PAGE, VIDEO]))
+    db.session.commit()
+    path = f"/console/library/{package.id}"
+
+    question = operator_client.get(f"{path}/publish").get_data(as_text=True)
+    assert 'name="release_notes"' in question and "Tenant admins read this" in question
+    too_long = operator_client.post(
+        f"{path}/publish",
+        data={"csrf_token": csrf_token(operator_client, path), "confirm": "yes", "release_notes": "x" * 5001},
+    )
+    assert too_long.status_code == 422 and "x" * 5001 in too_long.get_data(as_text=True)
+    notes = "Added a video on phishing calls.\nThe quiz now has 10 questions."
+    published = operator_client.post(
+        f"{path}/publish",
+        data={"csrf_token": csrf_token(operator_client, path), "confirm": "yes", "release_notes": notes},
+    )
+    assert published.status_code == 302
+    assert "Added a video on phishing calls." in operator_client.get(path).get_data(as_text=True)
+
+    page = client_for(tenant, admin).get("/admin/library").get_data(as_text=True)
+    assert "Version 2 is available." in page and "What changed in version 2" in page
+    assert '<p dir="auto">Added a video on phishing calls.</p>' in page
+    assert '<p dir="auto">The quiz now has 10 questions.</p>' in page
