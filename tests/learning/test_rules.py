@@ -179,3 +179,27 @@ def test_nightly_run_enrols_people_who_match_now(app, db, tenant_factory, user_f
     result = app.test_cli_runner().invoke(args=["rules", "run-all", "--tenant", tenant.slug])
     assert f"{tenant.slug}: 0 enrolled" in result.output
     assert other and crew
+
+
+def test_a_rule_due_in_days_needs_the_number_and_a_fixed_date_must_not_have_passed(
+    db, tenant_factory, course_factory
+):
+    from datetime import date, timedelta
+
+    import pytest
+
+    from app.errors import ValidationError
+    from app.learning.services import rules as rule_service
+
+    tenant = tenant_factory()
+    course = course_factory(tenant)
+    condition = [{"field": "job_title", "op": "is", "value": "Cook"}]
+    with as_tenant(tenant):
+        fields = {"name": "Cooks", "match": "all", "target": f"course:{course.id}"}
+        with pytest.raises(ValidationError) as no_days:
+            rule_service.clean_rule({**fields, "due_mode": "after_hire", "due_days": None}, condition)
+        assert no_days.value.field == "due_days"
+        past = date.today() - timedelta(days=3)
+        with pytest.raises(ValidationError) as passed:
+            rule_service.clean_rule({**fields, "due_mode": "fixed", "due_date": past}, condition)
+        assert passed.value.field == "due_date" and "has passed" in passed.value.message

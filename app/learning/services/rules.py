@@ -147,23 +147,9 @@ def clean_rule(fields: dict[str, Any], raw_conditions: list[dict[str, Any]]) -> 
         path = db.session.get(LearningPath, int(target[5:]))
     if course is None and path is None:
         raise ValidationError(_("Choose the course or path people are enrolled in."), field="target")
-    due_mode = fields.get("due_mode") or "none"
-    if due_mode not in DUE_MODES:
-        raise ValidationError(_("Choose when it is due."), field="due_mode")
-    due_days = due_date = None
-    if due_mode in ("after_enrolment", "after_hire"):
-        try:
-            due_days = int(fields.get("due_days") or "")
-        except ValueError:
-            raise ValidationError(_("Enter the number of days until it is due."), field="due_days") from None
-        if not 1 <= due_days <= 3650:
-            raise ValidationError(_("Enter between 1 and 3650 days."), field="due_days")
-    if due_mode == "fixed":
-        raw = fields.get("due_date")
-        try:
-            due_date = raw if isinstance(raw, date) else date.fromisoformat(str(raw or ""))
-        except ValueError:
-            raise ValidationError(_("Enter the due date as YYYY-MM-DD."), field="due_date") from None
+    due_mode, due_days, due_date = enrolling.clean_due(
+        fields.get("due_mode"), fields.get("due_days"), fields.get("due_date")
+    )
     return RuleDraft(
         name=name,
         match=match,
