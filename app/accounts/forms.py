@@ -18,6 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.timezones import TimeZoneField
+
 
 def as_choices(pairs: object) -> list[SelectChoice]:
     """Turn (value, label) pairs into WTForms choices."""
@@ -30,7 +32,7 @@ class ConfirmForm(FlaskForm):
     confirm = HiddenField()
 
     def validate(self, extra_validators: object = None) -> bool:
-        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+        valid = super().validate(extra_validators)
         if self.confirm.data != "yes":
             self.form_errors.append(_l("Nothing was changed yet. Read what will happen, then confirm."))
             valid = False
@@ -87,7 +89,7 @@ class UserForm(FlaskForm):
     manager_id = SelectField(_l("Manager"), coerce=_optional_int, validators=[Optional()])
     hire_date = DateField(_l("Hire date"), validators=[Optional()])
     locale = SelectField(_l("Language"), validators=[Optional()])
-    time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)])
+    time_zone = TimeZoneField(_l("Time zone"), validators=[Optional()], blank=_l("The portal's time zone"))
     roles = MultiCheckboxField(_l("Roles"), coerce=int)
 
 
@@ -140,11 +142,11 @@ class TenantForm(FlaskForm):
     )
     partner_tier = StringField(_l("Partner tier"), validators=[Optional(), Length(max=40)])
     default_locale = SelectField(_l("Default language"))
-    time_zone = StringField(_l("Time zone"), default="UTC")
+    time_zone = TimeZoneField(_l("Time zone"), default="UTC")
     admin_email = EmailField(_l("First admin's email"), validators=[Optional()])
     admin_name = StringField(_l("First admin's name"), validators=[Optional(), Length(max=200)])
 
 
 class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"))
-    time_zone = SelectField(_l("Time zone"))
+    time_zone = TimeZoneField(_l("Time zone"), blank=_l("The portal's time zone"))

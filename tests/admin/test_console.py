@@ -55,7 +55,21 @@ def test_bad_tenant_form_keeps_what_was_typed(operator_client):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "lower-case letters" in page and 'value="Typed name"' in page
+    assert "Choose a time zone from the list." in page and 'value="Typed name"' in page
+    response = operator_client.post(
+        "/console/tenants",
+        data={
+            "csrf_token": token,
+            "slug": "Bad Slug!",
+            "display_name": "Typed name",
+            "audience": "franchise",
+            "default_locale": "en",
+            "time_zone": "Europe/Madrid",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "lower-case letters" in page and '<option selected value="Europe/Madrid">' in page
 
 
 def test_operator_suspends_and_resumes_a_tenant(db, operator_client, tenant_factory, client_for):
