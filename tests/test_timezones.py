@@ -1,4 +1,4 @@
-"""One list of time zones everywhere: current IANA zones by region; an older saved name is kept, never offered."""
+"""One list of time zones everywhere: current IANA zones by region; an older saved name is kept."""
 
 from __future__ import annotations
 
