@@ -10,3 +10,11 @@ class ValidationError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class ValidationErrors(ValidationError):
+    """Several bad inputs found at once, so a form can show every problem in one go."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = errors

@@ -110,8 +110,14 @@ def sniff(data: bytes, filename: str = "") -> str | None:
     return "text/plain"
 
 
-def check_upload(category: str, data: bytes, filename: str) -> tuple[str, str]:
-    """Return (MIME type, extension) for an allowed upload of *category*, or raise UploadRefused."""
+def check_upload(
+    category: str, data: bytes, filename: str, *, only: tuple[str, ...] | None = None
+) -> tuple[str, str]:
+    """Return (MIME type, extension) for an allowed upload of *category*, or raise UploadRefused.
+
+    *only* narrows the category's types to those MIME types, for a field that takes fewer
+    (a policy's document is a PDF); the refusal then names only those.
+    """
     from flask_babel import gettext as _
 
     rules = UPLOAD_TYPES[category]
@@ -128,8 +134,10 @@ def check_upload(category: str, data: bytes, filename: str) -> tuple[str, str]:
         )
     mime = sniff(data, filename)
     types: dict[str, str] = rules["types"]  # type: ignore[assignment]
+    if only is not None:
+        types = {m: ext for m, ext in types.items() if m in only}
     if mime not in types:
-        allowed = ", ".join(sorted(set(types.values())))
+        allowed = ", ".join(sorted({ext.upper() for ext in types.values()}))
         raise UploadRefused(
             _(
                 "This file's content is not an allowed type (%(allowed)s), whatever its name says.",

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -17,10 +18,27 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.timezones import TimeZoneField
+
 
 def as_choices(pairs: object) -> list[SelectChoice]:
     """Turn (value, label) pairs into WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[attr-defined]
+
+
+class ConfirmForm(FlaskForm):
+    """The second step of an action that cannot be undone: only the page that asked sends ``confirm=yes``."""
+
+    confirm = HiddenField()
+
+    def validate(self, extra_validators: object = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.confirm.data != "yes":
+            self.form_errors.append(_l("Nothing was changed yet. Read what will happen, then confirm."))
+            valid = False
+        # The page shown again after a refusal asks once more; its button confirms.
+        self.confirm.data = "yes"
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -71,7 +89,7 @@ class UserForm(FlaskForm):
     manager_id = SelectField(_l("Manager"), coerce=_optional_int, validators=[Optional()])
     hire_date = DateField(_l("Hire date"), validators=[Optional()])
     locale = SelectField(_l("Language"), validators=[Optional()])
-    time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)])
+    time_zone = TimeZoneField(_l("Time zone"), validators=[Optional()], blank=_l("The portal's time zone"))
     roles = MultiCheckboxField(_l("Roles"), coerce=int)
 
 
@@ -124,11 +142,11 @@ class TenantForm(FlaskForm):
     )
     partner_tier = StringField(_l("Partner tier"), validators=[Optional(), Length(max=40)])
     default_locale = SelectField(_l("Default language"))
-    time_zone = StringField(_l("Time zone"), default="UTC")
+    time_zone = TimeZoneField(_l("Time zone"), default="UTC")
     admin_email = EmailField(_l("First admin's email"), validators=[Optional()])
     admin_name = StringField(_l("First admin's name"), validators=[Optional(), Length(max=200)])
 
 
 class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"))
-    time_zone = SelectField(_l("Time zone"))
+    time_zone = TimeZoneField(_l("Time zone"), blank=_l("The portal's time zone"))

@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app import audit, events, jobs
+from app import audit, events, jobs, timezones
 from app.accounts.models import (
     Group,
     GroupMembership,
@@ -189,8 +188,9 @@ def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
         cleaned["locale"] = locale
     if "time_zone" in fields:
         tz = fields["time_zone"] or None
-        if tz and tz not in available_timezones():
-            raise ValidationError(_("“%(tz)s” is not a known time zone.", tz=tz), field="time_zone")
+        # The zone already saved stays allowed (even an older name); a newly chosen one comes from the list.
+        if tz and tz != (user.time_zone if user else None) and not timezones.is_current_zone(tz):
+            raise ValidationError(_("Choose a time zone from the list."), field="time_zone")
         cleaned["time_zone"] = tz
     if "hire_date" in fields:
         hire = fields["hire_date"]

@@ -117,17 +117,13 @@ def reset_password(token: str):
 @require_sign_in
 def account():
     from datetime import UTC, datetime
-    from zoneinfo import available_timezones
 
     from app.accounts.forms import PreferencesForm, as_choices
     from app.locales import switchable_locales
 
     form = PreferencesForm()
     form.locale.choices = as_choices([("", _("Portal default")), *switchable_locales()])
-    form.time_zone.choices = as_choices(
-        [("", _("Portal time zone (%(tz)s)", tz=g.tenant.time_zone))]
-        + [(z, z) for z in sorted(available_timezones())]
-    )
+    form.time_zone.blank = _("Portal time zone (%(tz)s)", tz=g.tenant.time_zone)
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
         form.time_zone.data = current_user.time_zone or ""

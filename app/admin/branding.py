@@ -20,6 +20,7 @@ from app.errors import ValidationError
 from app.tenancy import branding as branding_service
 from app.tenancy.colours import normalise
 from app.tenancy.themes import available_themes, brand_variables, get_theme, stylesheet
+from app.timezones import TimeZoneField
 
 bp = Blueprint("branding", __name__, url_prefix="/admin/branding")
 
@@ -43,12 +44,10 @@ class BrandingForm(FlaskForm):
 class LocaleSettingsForm(FlaskForm):
     enabled_locales = MultiCheckboxField(_l("Languages offered"))
     default_locale = SelectField(_l("Default language"))
-    time_zone = SelectField(_l("Time zone"))
+    time_zone = TimeZoneField(_l("Time zone"))
 
 
 def _locale_form() -> LocaleSettingsForm:
-    from zoneinfo import available_timezones
-
     from app.locales import LOCALE_NAMES
 
     tenant = g.tenant
@@ -60,7 +59,6 @@ def _locale_form() -> LocaleSettingsForm:
     )
     form.enabled_locales.choices = as_choices(LOCALE_NAMES.items())
     form.default_locale.choices = as_choices(LOCALE_NAMES.items())
-    form.time_zone.choices = as_choices((z, z) for z in sorted(available_timezones()))
     if not submitted_here:
         form.enabled_locales.data = list(tenant.enabled_locales)
         form.default_locale.data = tenant.default_locale

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.accounts import permissions as perms
 from app.accounts import services as accounts
 from app.accounts.access import require_permission
-from app.accounts.forms import TenantForm, as_choices
+from app.accounts.forms import ConfirmForm, TenantForm, as_choices
 from app.accounts.models import User
 from app.admin.views import _apply_error
 from app.errors import ValidationError
@@ -35,17 +36,22 @@ def _load_tenant(tenant_id: int) -> Tenant:
     return tenant
 
 
-@bp.route("/")
-@require_permission(perms.PLATFORM_TENANTS, platform=True)
-def tenants():
-    all_tenants = tenancy.list_tenants()
+def _render_tenants(form: TenantForm, status: int = 200) -> tuple[str, int]:
     with unscoped("platform console: active user count per tenant"):
         counts = dict(
             db.session.execute(
                 select(User.tenant_id, func.count()).where(User.status == "active").group_by(User.tenant_id)
             ).all()
         )
-    return render_template("console/tenants.html", tenants=all_tenants, counts=counts, form=_tenant_form())
+    return render_template(
+        "console/tenants.html", tenants=tenancy.list_tenants(), counts=counts, form=form
+    ), status
+
+
+@bp.route("/")
+@require_permission(perms.PLATFORM_TENANTS, platform=True)
+def tenants():
+    return _render_tenants(_tenant_form())
 
 
 @bp.route("/tenants", methods=["POST"])
@@ -54,6 +60,8 @@ def create_tenant():
     form = _tenant_form()
     if form.validate_on_submit():
         try:
+            # Check the first admin's email before anything is written: a refused form writes nothing.
+            admin_email = _first_admin_email(form.admin_email.data)
             tenant = tenancy.create_tenant(
                 form.slug.data or "",
                 form.display_name.data or "",
@@ -63,14 +71,16 @@ def create_tenant():
                 enabled_locales=[form.default_locale.data],
                 time_zone=(form.time_zone.data or "UTC").strip(),
             )
-            if form.admin_email.data:
+            if admin_email:
                 with as_tenant(tenant):
                     accounts.create_user(
-                        form.admin_email.data,
-                        form.admin_name.data or form.admin_email.data,
+                        admin_email,
+                        (form.admin_name.data or "").strip() or admin_email,
                         role_keys=("tenant_admin", "learner"),
                     )
         except ValidationError as exc:
+            # Whatever was written before the refusal must not show in the page below.
+            db.session.rollback()
             _apply_error(form, exc)
         else:
             flash(
@@ -78,20 +88,61 @@ def create_tenant():
                 "success",
             )
             return redirect(url_for("console.tenants"))
-    all_tenants = tenancy.list_tenants()
-    return render_template("console/tenants.html", tenants=all_tenants, counts={}, form=form), 422
+    return _render_tenants(form, 422)
 
 
-@bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
+def _first_admin_email(typed: str | None) -> str | None:
+    """Return the first admin's normalised email, or None when none was typed."""
+    if not (typed or "").strip():
+        return None
+    try:
+        return accounts.normalise_email(typed or "")
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="admin_email") from None
+
+
+@bp.route("/tenants/<int:tenant_id>/suspend", methods=["GET", "POST"])
 @require_permission(perms.PLATFORM_TENANTS, platform=True)
 def suspend_tenant(tenant_id: int):
     tenant = _load_tenant(tenant_id)
-    tenancy.suspend_tenant(tenant)
-    flash(
-        _("%(name)s is suspended. Its people cannot sign in until you resume it.", name=tenant.display_name),
-        "success",
-    )
-    return redirect(url_for("console.tenants"))
+    if request.method == "GET":
+        form = ConfirmForm(formdata=None, data={"confirm": "yes"})
+    else:
+        form = ConfirmForm()
+        if form.validate_on_submit():
+            tenancy.suspend_tenant(tenant)
+            flash(
+                _(
+                    "%(name)s is suspended. Its people cannot sign in until you resume it.",
+                    name=tenant.display_name,
+                ),
+                "success",
+            )
+            return redirect(url_for("console.tenants"))
+    with unscoped("platform console: active people of the tenant about to be suspended"):
+        people = db.session.scalar(
+            select(func.count(User.id)).where(User.tenant_id == tenant.id, User.status == "active")
+        )
+    return render_template(
+        "console/confirm.html",
+        form=form,
+        heading=_("Suspend %(name)s?", name=tenant.display_name),
+        crumbs=[(_("Tenants"), url_for("console.tenants")), (tenant.display_name, None)],
+        paragraphs=[
+            ngettext(
+                "The portal at %(slug)s stops at once: its %(num)d active person cannot sign in "
+                "or use its API until you resume it.",
+                "The portal at %(slug)s stops at once: its %(num)d active people cannot sign in "
+                "or use its API until you resume it.",
+                people or 0,
+                slug=tenant.slug,
+            ),
+            _("Nothing is deleted: resuming gives everyone their access and records back."),
+        ],
+        action=url_for("console.suspend_tenant", tenant_id=tenant.id),
+        confirm_label=_("Suspend %(name)s", name=tenant.display_name),
+        cancel=url_for("console.tenants"),
+    ), (200 if request.method == "GET" else 422)
 
 
 @bp.route("/tenants/<int:tenant_id>/resume", methods=["POST"])

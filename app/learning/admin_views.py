@@ -505,29 +505,36 @@ def edit_rule(rule_id: int | None = None) -> Any:
     form = _rule_form(rule)
     conditions = _posted_conditions() if request.method == "POST" else list(rule.conditions if rule else [])
     preview = None
-    if form.validate_on_submit():
+    if request.method == "POST":
+        form_valid = form.validate_on_submit()
+        saving = request.form.get("action") == "save"
         try:
-            draft = rule_service.clean_rule(_rule_fields(form), conditions)
-            preview = rule_service.preview(draft)
-            if request.form.get("action") == "save":
-                saved = rule_service.save_rule(rule, draft)
-                enrolled = rule_service.run_rule(saved)
-                flash(
-                    _(
-                        "The rule “%(name)s” is saved and enrolled %(n)d people now. "
-                        "It keeps enrolling people "
-                        "who match as they join or change.",
-                        name=saved.name,
-                        n=enrolled,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("authoring.rules"))
+            # Checked even when the form itself is refused, so every problem shows at once.
+            draft = rule_service.clean_rule(_rule_fields(form), conditions, require_name=saving)
+            if form_valid:
+                preview = rule_service.preview(draft)
+                if saving:
+                    saved = rule_service.save_rule(rule, draft)
+                    enrolled = rule_service.run_rule(saved)
+                    flash(
+                        _(
+                            "The rule “%(name)s” is saved and enrolled %(n)d people now. "
+                            "It keeps enrolling people "
+                            "who match as they join or change.",
+                            name=saved.name,
+                            n=enrolled,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for("authoring.rules"))
         except ValidationError as exc:
-            _apply_error(form, exc)
+            for error in getattr(exc, "errors", [exc]):
+                field = getattr(form, error.field or "", None)
+                if field is None or not field.errors:  # one message per field
+                    _apply_error(form, error)
     status = 200 if request.method == "GET" or (preview is not None and not form.errors) else 422
     template = (
-        "learning/admin/_rule_preview.html"
+        "learning/admin/_rule_editor.html"
         if request.headers.get("HX-Request")
         else "learning/admin/rule_form.html"
     )

@@ -70,7 +70,8 @@ class EnrolForm(FlaskForm):
 
 
 class RuleForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the rule a name.")), Length(max=200)])
+    # Required only to save (the service says so): a preview works before the rule has a name.
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     match = RadioField(
         _l("Enrol people who match"),
         choices=as_choices([("all", _l("all of the conditions")), ("any", _l("any of the conditions"))]),

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.accounts.forms import MultiCheckboxField, as_choices
+from app.accounts.forms import ConfirmForm, MultiCheckboxField, as_choices
 
 
 def lesson_kind_choices() -> list:
@@ -88,3 +88,9 @@ class TargetingForm(FlaskForm):
 
 class DeployForm(FlaskForm):
     tenant_id = SelectField(_l("Tenant"), coerce=int)
+
+
+class PublishForm(ConfirmForm):
+    """Confirm publishing a draft version, with notes on what changed for tenant admins."""
+
+    release_notes = TextAreaField(_l("Release notes"), validators=[Optional(), Length(max=5000)])

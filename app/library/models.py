@@ -67,6 +67,8 @@ class LibraryVersion(Model):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # [{"kind": "page"|"video"|"file", "title": ..., "required": bool, ...kind fields}]
     lessons: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # What changed since the previous version, for tenant admins deciding whether to upgrade.
+    release_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -68,6 +68,7 @@ def version_snapshot(version: LibraryVersion) -> dict[str, Any]:
         "category": version.category,
         "tags": list(version.tags or []),
         "lessons": len(version.lessons or []),
+        "release_notes": version.release_notes or "",
     }
 
 
@@ -331,8 +332,8 @@ def start_new_draft(package: LibraryPackage) -> LibraryVersion:
     return version
 
 
-def publish(version: LibraryVersion) -> LibraryVersion:
-    """Publish a draft: from now on it is immutable and tenants can receive it."""
+def check_publishable(version: LibraryVersion) -> None:
+    """Refuse, with what to fix, a version that cannot be published as it is."""
     if version.is_published:
         raise ValidationError(_("Version %(number)d is already published.", number=version.number))
     if not version.lessons:
@@ -341,7 +342,22 @@ def publish(version: LibraryVersion) -> LibraryVersion:
         version.title, version.description, version.language, version.duration_minutes, version.category
     )
     clean_lessons(version.lessons)
+
+
+RELEASE_NOTES_MAX = 5000
+
+
+def publish(version: LibraryVersion, release_notes: str = "") -> LibraryVersion:
+    """Publish a draft with notes on what changed: from now on it is immutable and tenants can receive it."""
+    check_publishable(version)
+    notes = "\n".join(line.rstrip() for line in (release_notes or "").strip().splitlines())
+    if len(notes) > RELEASE_NOTES_MAX:
+        raise ValidationError(
+            _("Keep the release notes under %(max)d characters.", max=RELEASE_NOTES_MAX),
+            field="release_notes",
+        )
     before = version_snapshot(version)
+    version.release_notes = notes
     version.lessons = _freeze_quizzes(list(version.lessons))
     version.status = VersionStatus.published.value
     version.published_at = utcnow()
@@ -522,6 +538,14 @@ def deploy(package: LibraryPackage, tenant: Tenant, *, automatic: bool = False) 
 
 def deploy_to_matching_tenants(package: LibraryPackage) -> list[Tenant]:
     """Deploy the package to every active tenant its targeting matches that lacks it; return those tenants."""
+    reached = tenants_to_deploy(package)
+    for tenant in reached:
+        deploy(package, tenant, automatic=True)
+    return reached
+
+
+def tenants_to_deploy(package: LibraryPackage) -> list[Tenant]:
+    """The active tenants the package's targeting matches that do not have it yet."""
     _published_or_refuse(package)
     if not package.audiences:
         raise ValidationError(_("Choose the audiences that receive this package first."), field="audiences")
@@ -535,13 +559,7 @@ def deploy_to_matching_tenants(package: LibraryPackage) -> list[Tenant]:
         )
         .order_by(Tenant.id)
     ).all()
-    reached = []
-    for tenant in tenants:
-        if tenant.id in already or not matches(package, tenant):
-            continue
-        deploy(package, tenant, automatic=True)
-        reached.append(tenant)
-    return reached
+    return [t for t in tenants if t.id not in already and matches(package, t)]
 
 
 @events.subscribe("tenant.created")
@@ -573,6 +591,15 @@ def available_upgrade(deployment: LibraryDeployment) -> LibraryVersion | None:
     if latest is None or latest.number <= deployment.version.number:
         return None
     return latest
+
+
+def versions_since(deployment: LibraryDeployment) -> list[LibraryVersion]:
+    """The published versions newer than the tenant's, newest first: what an upgrade would bring."""
+    return [
+        v
+        for v in reversed(deployment.package.versions)
+        if v.is_published and v.number > deployment.version.number
+    ]
 
 
 def upgrade(deployment: LibraryDeployment) -> LibraryDeployment:

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_permission
-from app.accounts.forms import as_choices
+from app.accounts.forms import ConfirmForm, as_choices
 from app.errors import ValidationError
 from app.extensions import db
 from app.library import services
-from app.library.forms import DeployForm, NewPackageForm, PackageForm, TargetingForm
+from app.library.forms import DeployForm, NewPackageForm, PackageForm, PublishForm, TargetingForm
 from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
 from app.locales import LOCALE_NAMES
 from app.tenancy import unscoped
@@ -246,14 +246,6 @@ def console_package(package_id: int):
                 _("Version %(number)d is a draft: edit it, then publish it.", number=version.number),
                 "success",
             )
-        elif action == "deploy_matching":
-            reached = services.deploy_to_matching_tenants(package)
-            flash(
-                ngettext("Deployed to %(num)d tenant.", "Deployed to %(num)d tenants.", len(reached))
-                if reached
-                else _("Every matching tenant already has it."),
-                "success",
-            )
         else:
             abort(400)
     except ValidationError as exc:
@@ -274,16 +266,124 @@ def _edit_draft(package: LibraryPackage, action: str) -> Any:
         try:
             version = _save_draft(package, form)
             if action == "publish":
-                services.publish(version)
+                services.check_publishable(version)
         except ValidationError as exc:
             _apply_error(form, exc)
         else:
             if action == "publish":
-                flash(_("Version %(number)d is published.", number=version.number), "success")
-            else:
-                flash(_("The draft was saved."), "success")
+                # Saved; publishing cannot be undone, so it is asked on a page of its own.
+                return redirect(url_for("library.console_publish", package_id=package.id))
+            flash(_("The draft was saved."), "success")
             return redirect(url_for("library.console_package", package_id=package.id))
     return _render_package(package, form=form, status=422)
+
+
+def _confirm_form(form_class: type[ConfirmForm] = ConfirmForm) -> ConfirmForm:
+    if request.method == "GET":
+        return form_class(formdata=None, data={"confirm": "yes"})
+    return form_class()
+
+
+@bp.route("/console/library/<int:package_id>/publish", methods=["GET", "POST"])
+@require_permission(perms.PLATFORM_LIBRARY, platform=True)
+def console_publish(package_id: int):
+    package = _load_package(package_id)
+    draft = package.draft
+    if draft is None:
+        flash(_("There is no draft to publish. Start a new version to make changes."), "error")
+        return redirect(url_for("library.console_package", package_id=package.id))
+    form = _confirm_form(PublishForm)
+    if form.validate_on_submit():
+        try:
+            services.publish(draft, form.release_notes.data or "")
+        except ValidationError as exc:
+            _apply_error(form, exc)
+        else:
+            flash(_("Version %(number)d is published.", number=draft.number), "success")
+            return redirect(url_for("library.console_package", package_id=package.id))
+    have = len(services.deployed_tenant_ids(package))
+    paragraphs = [
+        _("Once published, version %(number)d can never change.", number=draft.number),
+        ngettext(
+            "The %(num)d tenant that has “%(title)s” is offered the upgrade; it keeps its version until "
+            "its admins choose to upgrade.",
+            "The %(num)d tenants that have “%(title)s” are offered the upgrade; each keeps its version until "
+            "its admins choose to upgrade.",
+            have,
+            title=package.title,
+        )
+        if package.latest_published
+        else _("Then you can deploy it to tenants."),
+    ]
+    return render_template(
+        "console/confirm.html",
+        form=form,
+        heading=_("Publish version %(number)d of “%(title)s”?", number=draft.number, title=draft.title),
+        crumbs=[
+            (_("Content library"), url_for("library.console_packages")),
+            (package.title, url_for("library.console_package", package_id=package.id)),
+            (_("Publish"), None),
+        ],
+        paragraphs=paragraphs,
+        action=url_for("library.console_publish", package_id=package.id),
+        hints={
+            "release_notes": _(
+                "What changed since the previous version, in a few lines. Tenant admins read this "
+                "before they choose to upgrade; it cannot be changed after publishing."
+            )
+        },
+        confirm_label=_("Publish version %(number)d", number=draft.number),
+        cancel=url_for("library.console_package", package_id=package.id),
+        kind="primary",
+    ), (200 if request.method == "GET" else 422)
+
+
+@bp.route("/console/library/<int:package_id>/deploy-matching", methods=["GET", "POST"])
+@require_permission(perms.PLATFORM_LIBRARY, platform=True)
+def console_deploy_matching(package_id: int):
+    package = _load_package(package_id)
+    form = _confirm_form()
+    try:
+        tenants = services.tenants_to_deploy(package)
+        if form.validate_on_submit():
+            reached = services.deploy_to_matching_tenants(package)
+            flash(
+                ngettext("Deployed to %(num)d tenant.", "Deployed to %(num)d tenants.", len(reached))
+                if reached
+                else _("Every matching tenant already has it."),
+                "success",
+            )
+            return redirect(url_for("library.console_package", package_id=package.id))
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("library.console_package", package_id=package.id))
+    version = package.latest_published
+    assert version is not None  # tenants_to_deploy refused otherwise
+    return render_template(
+        "console/confirm.html",
+        form=form,
+        heading=_("Deploy “%(title)s” to every matching tenant?", title=package.title),
+        crumbs=[
+            (_("Content library"), url_for("library.console_packages")),
+            (package.title, url_for("library.console_package", package_id=package.id)),
+            (_("Deploy"), None),
+        ],
+        paragraphs=[
+            ngettext(
+                "Version %(number)d becomes a course in %(num)d tenant's catalog at once:",
+                "Version %(number)d becomes a course in the catalogs of these %(num)d tenants at once:",
+                len(tenants),
+                number=version.number,
+            )
+            if tenants
+            else _("Every matching tenant already has it: nothing will change."),
+        ],
+        items=[f"{t.display_name} ({t.slug})" for t in tenants],
+        action=url_for("library.console_deploy_matching", package_id=package.id),
+        confirm_label=ngettext("Deploy to %(num)d tenant", "Deploy to %(num)d tenants", len(tenants)),
+        cancel=url_for("library.console_package", package_id=package.id),
+        kind="primary",
+    ), (200 if request.method == "GET" else 422)
 
 
 def _change_targeting(package: LibraryPackage) -> Any:
@@ -338,6 +438,7 @@ def tenant_deployments():
             "deployment": d,
             "course": services.course_for(d),
             "upgrade": services.available_upgrade(d),
+            "changes": services.versions_since(d),
         }
         for d in deployments
     ]

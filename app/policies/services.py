@@ -83,11 +83,9 @@ def save_draft(
             raise ValidationError(_("Choose the policy's PDF file."), field="document")
         if document is not None:
             try:
-                mime, _extension = check_upload("document", document[1], document[0])
+                check_upload("document", document[1], document[0], only=("application/pdf",))
             except UploadRefused as refused:
                 raise ValidationError(str(refused), field="document") from None
-            if mime != "application/pdf":
-                raise ValidationError(_("Upload the policy as a PDF file."), field="document")
     elif content == "text":
         if not body:
             raise ValidationError(_("Write the policy's text."), field="body")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import available_timezones
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import audit, events
+from app import audit, events, timezones
 from app.errors import ValidationError
 from app.extensions import db
 from app.tenancy import context
@@ -85,8 +84,8 @@ def _validate_tenant_fields(
         raise ValidationError(
             _("The default language must be one of the enabled languages."), field="default_locale"
         )
-    if time_zone not in available_timezones():
-        raise ValidationError(_("“%(tz)s” is not a known time zone.", tz=time_zone), field="time_zone")
+    if not timezones.is_current_zone(time_zone):
+        raise ValidationError(_("Choose a time zone from the list."), field="time_zone")
 
 
 def create_tenant(
@@ -244,8 +243,9 @@ def update_locale_settings(
         raise ValidationError(
             _("The default language must be one of the enabled languages."), field="default_locale"
         )
-    if time_zone not in available_timezones():
-        raise ValidationError(_("“%(tz)s” is not a known time zone.", tz=time_zone), field="time_zone")
+    # The zone already saved stays allowed (even an older name); a newly chosen one comes from the list.
+    if time_zone != tenant.time_zone and not timezones.is_current_zone(time_zone):
+        raise ValidationError(_("Choose a time zone from the list."), field="time_zone")
     before = tenant_snapshot(tenant)
     tenant.enabled_locales, tenant.default_locale, tenant.time_zone = enabled, default_locale, time_zone
     after = tenant_snapshot(tenant)

@@ -92,7 +92,35 @@ def furnished(app) -> dict[str, Any]:
         from app.library import services as library
 
         package = library.create_package(unique_slug("pkg"), "Security Awareness Essentials")
-        result["platform"] = {"tenant": platform, "admin": operator.email, "package": package.id}
+        library.update_draft(
+            package.draft,
+            title="Security Awareness Essentials",
+            description="",
+            language="en",
+            duration_minutes=5,
+            category=None,
+            tags="",
+            lessons=[{"kind": "page", "title": "Spot the fake", "required": True, "markdown": "Look."}],
+        )
+        published = library.create_package(unique_slug("pkg"), "Phishing Basics")
+        library.update_draft(
+            published.draft,
+            title="Phishing Basics",
+            description="",
+            language="en",
+            duration_minutes=5,
+            category=None,
+            tags="",
+            lessons=[{"kind": "page", "title": "Check the sender", "required": True, "markdown": "Look."}],
+        )
+        library.publish(published.draft)
+        library.set_targeting(published, ["franchise"], [], False)
+        result["platform"] = {
+            "tenant": platform,
+            "admin": operator.email,
+            "package": package.id,
+            "published_package": published.id,
+        }
         db.session.commit()
         return result
 
@@ -341,7 +369,12 @@ SIGNED_OUT = {"accounts.sign_in", "accounts.forgot_password", "accounts.reset_pa
 
 def test_every_page_is_in_the_accessibility_walk(app, furnished):
     walked = {e.split("#")[0] for e in tenant_pages(furnished["warm"])} | set(CONSOLE_PAGES)
-    walked |= {"library.console_package"}
+    walked |= {
+        "library.console_package",
+        "library.console_publish",
+        "library.console_deploy_matching",
+        "console.suspend_tenant",
+    }
     # Redirects, not pages: resume goes to a lesson; a console package page is walked below.
     walked |= {"learning.resume"}
     get_endpoints = {
@@ -388,6 +421,9 @@ def test_platform_console_has_no_wcag_violations(portal_for, furnished, width):
         "accounts.sign_in": "/sign-in",
         **CONSOLE_PAGES,
         "library.console_package": f"/console/library/{data['package']}",
+        "library.console_publish": f"/console/library/{data['package']}/publish",
+        "library.console_deploy_matching": f"/console/library/{data['published_package']}/deploy-matching",
+        "console.suspend_tenant": f"/console/tenants/{furnished['warm']['tenant'].id}/suspend",
     }
     failures = _walk(portal, pages, data["admin"])
     assert not failures, failures

@@ -125,3 +125,68 @@ def test_manager_sees_only_their_people_and_assigns_training(
         "/team/assign", data={"csrf_token": token, "people": [str(stranger.id)], "course_id": str(course.id)}
     )
     assert refused.status_code == 404
+
+
+def test_assigning_with_days_but_no_number_or_a_past_date_is_refused_and_keeps_what_was_typed(
+    db, tenant_factory, user_factory, client_for, course_factory
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant, full_name="Lee Learner")
+    course = course_factory(tenant)
+    admin = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    url = f"/admin/courses/{course.id}/enrollments"
+
+    no_days = admin.post(
+        url,
+        data={
+            "csrf_token": csrf_token(admin, url),
+            "people": [str(learner.id)],
+            "due_mode": "after_enrolment",
+            "due_days": "",
+        },
+    )
+    page = no_days.get_data(as_text=True)
+    assert no_days.status_code == 422
+    assert "Enter the number of days until it is due" in page
+    assert '<option selected value="after_enrolment">' in page
+    assert f'checked id="people-0" name="people" type="checkbox" value="{learner.id}"' in page
+
+    yesterday = (date.today() - timedelta(days=2)).isoformat()
+    past = admin.post(
+        url,
+        data={
+            "csrf_token": csrf_token(admin, url),
+            "people": [str(learner.id)],
+            "due_mode": "fixed",
+            "due_date": yesterday,
+        },
+    )
+    page = past.get_data(as_text=True)
+    assert past.status_code == 422
+    assert "has passed: choose today or a later date" in page and f'value="{yesterday}"' in page
+    with as_tenant(tenant):
+        assert db.session.scalars(select(Enrollment).where(Enrollment.course_id == course.id)).all() == []
+
+
+def test_manager_assigning_n_days_without_a_number_is_told_what_to_fix_and_nothing_is_assigned(
+    db, tenant_factory, user_factory, client_for, course_factory
+):
+    tenant = tenant_factory()
+    manager = user_factory(tenant, roles=("manager", "learner"), full_name="Morgan")
+    report = user_factory(tenant, manager_id=manager.id, full_name="Remy Report")
+    course = course_factory(tenant, "Fryer Safety")
+    client = client_for(tenant, manager)
+    response = client.post(
+        "/team/assign",
+        data={
+            "csrf_token": csrf_token(client, "/team/"),
+            "people": [str(report.id)],
+            "course_id": str(course.id),
+            "due_mode": "after_enrolment",
+            "due_days": "",
+        },
+        follow_redirects=True,
+    )
+    assert "Enter the number of days until it is due" in response.get_data(as_text=True)
+    with as_tenant(tenant):
+        assert db.session.scalars(select(Enrollment).where(Enrollment.course_id == course.id)).all() == []

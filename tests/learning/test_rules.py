@@ -179,3 +179,72 @@ def test_nightly_run_enrols_people_who_match_now(app, db, tenant_factory, user_f
     result = app.test_cli_runner().invoke(args=["rules", "run-all", "--tenant", tenant.slug])
     assert f"{tenant.slug}: 0 enrolled" in result.output
     assert other and crew
+
+
+def test_a_rule_due_in_days_needs_the_number_and_a_fixed_date_must_not_have_passed(
+    db, tenant_factory, course_factory
+):
+    from datetime import date, timedelta
+
+    import pytest
+
+    from app.errors import ValidationError
+    from app.learning.services import rules as rule_service
+
+    tenant = tenant_factory()
+    course = course_factory(tenant)
+    condition = [{"field": "job_title", "op": "is", "value": "Cook"}]
+    with as_tenant(tenant):
+        fields = {"name": "Cooks", "match": "all", "target": f"course:{course.id}"}
+        with pytest.raises(ValidationError) as no_days:
+            rule_service.clean_rule({**fields, "due_mode": "after_hire", "due_days": None}, condition)
+        assert no_days.value.field == "due_days"
+        past = date.today() - timedelta(days=3)
+        with pytest.raises(ValidationError) as passed:
+            rule_service.clean_rule({**fields, "due_mode": "fixed", "due_date": past}, condition)
+        assert passed.value.field == "due_date" and "has passed" in passed.value.message
+
+
+def test_preview_works_before_the_rule_has_a_name_and_saving_asks_for_one(
+    db, tenant_factory, user_factory, client_for, course_factory
+):
+    tenant, admin, _crew, _other, downtown, _ = _bistro(db, tenant_factory, user_factory)
+    course = course_factory(tenant)
+    client = client_for(tenant, admin)
+    preview = client.post(
+        "/admin/rules/new",
+        data=_rule_form(client, course, downtown, "preview", name=""),
+        headers={"HX-Request": "true"},
+    )
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "This rule would enrol 3 people now." in body
+    assert "error-summary" not in body
+    saved = client.post("/admin/rules/new", data=_rule_form(client, course, downtown, "save", name=""))
+    assert saved.status_code == 422
+    assert '<a href="#name">Name: Give the rule a name.</a>' in saved.get_data(as_text=True)
+    assert _enrolled(db, tenant, course) == 0
+
+
+def test_preview_lists_every_problem_at_once_in_the_error_summary(
+    db, tenant_factory, user_factory, client_for, course_factory
+):
+    tenant, admin, _crew, _other, downtown, _ = _bistro(db, tenant_factory, user_factory)
+    course = course_factory(tenant)
+    client = client_for(tenant, admin)
+    data = {
+        **_rule_form(client, course, downtown, "preview", name=""),
+        "target": "",
+        "due_days": "",
+        "condition_field": ["", ""],
+        "condition_unit": ["", ""],
+    }
+    response = client.post("/admin/rules/new", data=data, headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = body.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Add at least one condition." in summary
+    assert '<a href="#target">' in summary and '<a href="#due_days">' in summary
+    assert "Give the rule a name." not in summary  # not needed to preview
+    # The swapped part carries the form again, what was typed kept, ahead of the buttons.
+    assert body.index('id="error-summary"') < body.index('value="preview"')
+    assert '<option selected value="after_enrolment">' in body

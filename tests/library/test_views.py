@@ -11,7 +11,7 @@ from app.library import services
 from app.library.models import LibraryPackage
 from app.tenancy import as_tenant
 from tests.conftest import csrf_token, unique_slug
-from tests.library.conftest import PAGE, draft_fields
+from tests.library.conftest import PAGE, VIDEO, draft_fields
 
 
 @pytest.fixture
@@ -94,7 +94,13 @@ def test_operator_creates_edits_and_publishes_a_package(db, operator_client):
         }
     ]
 
-    published = operator_client.post(path, data={**details, **lesson, "action": "publish"})
+    asked = operator_client.post(path, data={**details, **lesson, "action": "publish"})
+    assert asked.status_code == 302 and asked.headers["Location"].endswith(f"{path}/publish")
+    package = _package_by_slug(db, slug)
+    assert package.latest_published is None  # saved, not yet published: publishing is asked first
+    question = operator_client.get(f"{path}/publish").get_data(as_text=True)
+    assert "Publish version 1 of “Fire safety”?" in question and "can never change" in question
+    published = operator_client.post(f"{path}/publish", data={"csrf_token": token, "confirm": "yes"})
     assert published.status_code == 302
     package = _package_by_slug(db, slug)
     assert package.latest_published.number == 1 and package.draft is None
@@ -174,7 +180,10 @@ def test_operator_sets_targeting_and_deploys_to_matching_tenants(
         data={"csrf_token": token, "action": "targeting", "audiences": ["partners"], "partner_tiers": tier},
     )
     assert response.status_code == 302
-    response = operator_client.post(path, data={"csrf_token": token, "action": "deploy_matching"})
+    question = operator_client.get(f"{path}/deploy-matching").get_data(as_text=True)
+    assert f"({gold.slug})" in question and f"({franchise.slug})" not in question
+    assert "Deploy to 1 tenant" in question
+    response = operator_client.post(f"{path}/deploy-matching", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 302
     assert "Deployed to 1 tenant." in operator_client.get(path).get_data(as_text=True)
     package = _package_by_slug(db, package.slug)
@@ -316,3 +325,59 @@ def test_saving_when_the_draft_was_published_meanwhile_changes_nothing(db, opera
     assert "There is no draft to save." in operator_client.get(path).get_data(as_text=True)
     package = _package_by_slug(db, package.slug)
     assert [v.title for v in package.versions] == ["Security basics"]
+
+
+def test_publishing_and_deploying_to_every_tenant_refuse_a_single_unconfirmed_click(
+    db, operator_client, tenant_factory, package_factory
+):
+    partner = tenant_factory(audience="partners")
+    published = package_factory(audiences=("partners",))
+    draft = package_factory(lessons=[PAGE], publish=False)
+    db.session.commit()
+    token = csrf_token(operator_client, "/console/library")
+
+    refused = operator_client.post(f"/console/library/{draft.id}/publish", data={"csrf_token": token})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Nothing was changed yet" in page and 'name="confirm" type="hidden" value="yes"' in page
+    assert not _package_by_slug(db, draft.slug).draft.is_published
+
+    refused = operator_client.post(
+        f"/console/library/{published.id}/deploy-matching", data={"csrf_token": token}
+    )
+    assert refused.status_code == 422
+    with as_tenant(partner):
+        assert services.find_deployment(published) is None
+
+
+def test_release_notes_written_when_publishing_reach_tenant_admins_before_they_upgrade(
+    db, operator_client, client_for, tenant_factory, user_factory, package_factory
+):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, roles=("tenant_admin", "learner"))
+    package = package_factory("Data protection")
+    services.deploy(package, tenant)
+    draft = services.start_new_draft(package)
+    services.update_draft(draft, **draft_fields(draft, lessons=[PAGE, VIDEO]))
+    db.session.commit()
+    path = f"/console/library/{package.id}"
+
+    question = operator_client.get(f"{path}/publish").get_data(as_text=True)
+    assert 'name="release_notes"' in question and "Tenant admins read this" in question
+    too_long = operator_client.post(
+        f"{path}/publish",
+        data={"csrf_token": csrf_token(operator_client, path), "confirm": "yes", "release_notes": "x" * 5001},
+    )
+    assert too_long.status_code == 422 and "x" * 5001 in too_long.get_data(as_text=True)
+    notes = "Added a video on phishing calls.\nThe quiz now has 10 questions."
+    published = operator_client.post(
+        f"{path}/publish",
+        data={"csrf_token": csrf_token(operator_client, path), "confirm": "yes", "release_notes": notes},
+    )
+    assert published.status_code == 302
+    assert "Added a video on phishing calls." in operator_client.get(path).get_data(as_text=True)
+
+    page = client_for(tenant, admin).get("/admin/library").get_data(as_text=True)
+    assert "Version 2 is available." in page and "What changed in version 2" in page
+    assert '<p dir="auto">Added a video on phishing calls.</p>' in page
+    assert '<p dir="auto">The quiz now has 10 questions.</p>' in page

@@ -131,7 +131,7 @@ def test_a_pdf_version_is_shown_inline_and_hashed_by_its_bytes_and_a_fake_pdf_is
         },
         content_type="multipart/form-data",
     )
-    assert fake.status_code == 422 and "Upload the policy as a PDF file" in fake.get_data(as_text=True)
+    assert fake.status_code == 422 and "not an allowed type (PDF)" in fake.get_data(as_text=True)
     assert "kept text" in fake.get_data(as_text=True)
     assert _count(db, tenant, PolicyVersion) == 0
     missing = client.post(url, data={"csrf_token": csrf_token(client, url), "content": "pdf"})
@@ -277,3 +277,26 @@ def test_the_migration_gives_existing_tenants_admins_the_new_permissions(app):
     assert module.revision == "0005" and module.down_revision == "0004"
     assert "policies.manage" in module.NEW_PERMISSIONS["tenant_admin"]
     assert "policies.report" in module.NEW_PERMISSIONS["auditor"]
+
+
+def test_a_refused_policy_upload_names_only_pdf_as_the_allowed_type(
+    db, tenant_factory, user_factory, client_for
+):
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    with as_tenant(tenant):
+        policy = policies.create_policy("Handbook")
+        db.session.commit()
+    url = f"/admin/policies/{policy.id}/draft"
+    binary = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "content": "pdf",
+            "document": (io.BytesIO(b"MZ\x90\x00\x03\x00\x00\x00binary"), "handbook.exe"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = binary.get_data(as_text=True)
+    assert binary.status_code == 422
+    assert "not an allowed type (PDF)" in page
+    assert not any(other in page for other in ("docx", "xlsx", "pptx", "csv, ", "DOCX"))

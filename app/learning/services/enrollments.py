@@ -27,6 +27,56 @@ from app.tenancy.models import utcnow
 SOURCES = ("manual", "self", "rule", "path", "manager")
 
 
+DUE_MODE_KEYS = ("none", "fixed", "after_enrolment", "after_hire")
+MAX_DUE_DAYS = 3650
+
+
+def clean_due(mode: str | None, days: Any, fixed: Any) -> tuple[str, int | None, date | None]:
+    """Return (mode, days, fixed date) checked, or refuse naming the field to fix.
+
+    A mode counted in days needs the number of days; a fixed date must not be in the past
+    (it would make every enrolment overdue at once).
+    """
+    mode = mode or "none"
+    if mode not in DUE_MODE_KEYS:
+        raise ValidationError(_("Choose when it is due."), field="due_mode")
+    if mode in ("after_enrolment", "after_hire"):
+        if days in (None, ""):
+            raise ValidationError(
+                _("Enter the number of days until it is due, or choose another kind of due date."),
+                field="due_days",
+            )
+        try:
+            count = int(days)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                _("Enter the number of days as a whole number."), field="due_days"
+            ) from None
+        if not 1 <= count <= MAX_DUE_DAYS:
+            raise ValidationError(_("Enter between 1 and %(max)d days.", max=MAX_DUE_DAYS), field="due_days")
+        return mode, count, None
+    if mode == "fixed":
+        if fixed in (None, ""):
+            raise ValidationError(
+                _("Enter the due date, or choose another kind of due date."), field="due_date"
+            )
+        try:
+            when = fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
+        except ValueError:
+            raise ValidationError(_("Enter the due date as YYYY-MM-DD."), field="due_date") from None
+        today = utcnow().date()
+        if when < today:
+            raise ValidationError(
+                _(
+                    "The due date %(date)s has passed: choose today or a later date.",
+                    date=when.isoformat(),
+                ),
+                field="due_date",
+            )
+        return mode, None, when
+    return mode, None, None
+
+
 def due_date_for(
     user: User,
     mode: str,
@@ -175,6 +225,7 @@ def enrol_people(
     rule_id: int | None = None,
 ) -> dict[str, int]:
     """Enrol everyone in *people* in a course or path; return how many were new and how many already were."""
+    due_mode, due_days, due_date = clean_due(due_mode, due_days, due_date)
     counts = {"created": 0, "existing": 0}
     for person in people:
         due = due_date_for(person, due_mode, days=due_days, fixed=due_date)

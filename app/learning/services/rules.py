@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
-from app.errors import ValidationError
+from app.errors import ValidationError, ValidationErrors
 from app.extensions import db
 from app.learning.models import Course, CourseStatus, EnrollmentRule, LearningPath
 from app.learning.services import enrollments as enrolling
@@ -131,14 +131,26 @@ class RuleDraft:
     due_date: date | None
 
 
-def clean_rule(fields: dict[str, Any], raw_conditions: list[dict[str, Any]]) -> RuleDraft:
+def clean_rule(
+    fields: dict[str, Any], raw_conditions: list[dict[str, Any]], *, require_name: bool = True
+) -> RuleDraft:
+    """Check a rule as typed; refuse with every problem at once (a preview needs no name yet)."""
+    errors: list[ValidationError] = []
+
+    def check(step: Any) -> Any:
+        try:
+            return step()
+        except ValidationError as exc:
+            errors.append(exc)
+            return None
+
     name = (fields.get("name") or "").strip()
-    if not name:
-        raise ValidationError(_("Give the rule a name."), field="name")
+    if not name and require_name:
+        errors.append(ValidationError(_("Give the rule a name."), field="name"))
     match = fields.get("match") or "all"
     if match not in ("all", "any"):
-        raise ValidationError(_("Choose whether all or any conditions must hold."), field="match")
-    conditions = clean_conditions(raw_conditions)
+        errors.append(ValidationError(_("Choose whether all or any conditions must hold."), field="match"))
+    conditions = check(lambda: clean_conditions(raw_conditions)) or []
     target = str(fields.get("target") or "")
     course = path = None
     if target.startswith("course:") and target[7:].isdigit():
@@ -146,24 +158,13 @@ def clean_rule(fields: dict[str, Any], raw_conditions: list[dict[str, Any]]) -> 
     elif target.startswith("path:") and target[5:].isdigit():
         path = db.session.get(LearningPath, int(target[5:]))
     if course is None and path is None:
-        raise ValidationError(_("Choose the course or path people are enrolled in."), field="target")
-    due_mode = fields.get("due_mode") or "none"
-    if due_mode not in DUE_MODES:
-        raise ValidationError(_("Choose when it is due."), field="due_mode")
-    due_days = due_date = None
-    if due_mode in ("after_enrolment", "after_hire"):
-        try:
-            due_days = int(fields.get("due_days") or "")
-        except ValueError:
-            raise ValidationError(_("Enter the number of days until it is due."), field="due_days") from None
-        if not 1 <= due_days <= 3650:
-            raise ValidationError(_("Enter between 1 and 3650 days."), field="due_days")
-    if due_mode == "fixed":
-        raw = fields.get("due_date")
-        try:
-            due_date = raw if isinstance(raw, date) else date.fromisoformat(str(raw or ""))
-        except ValueError:
-            raise ValidationError(_("Enter the due date as YYYY-MM-DD."), field="due_date") from None
+        errors.append(ValidationError(_("Choose the course or path people are enrolled in."), field="target"))
+    due = check(
+        lambda: enrolling.clean_due(fields.get("due_mode"), fields.get("due_days"), fields.get("due_date"))
+    )
+    if errors:
+        raise ValidationErrors(errors)
+    due_mode, due_days, due_date = due
     return RuleDraft(
         name=name,
         match=match,

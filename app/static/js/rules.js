@@ -1,7 +1,9 @@
 // Show only the value control that fits what each rule condition looks at (all of them show without JavaScript).
-document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll(".condition-row").forEach((row) => {
+function setUpConditionRows(root) {
+  root.querySelectorAll(".condition-row").forEach((row) => {
     const field = row.querySelector("select[name=condition_field]");
+    if (!field || field.dataset.ready) return;
+    field.dataset.ready = "1";
     const update = () => {
       const kind = field.value === "org_unit" || field.value === "group" ? field.value : "text";
       row.querySelectorAll("[data-for]").forEach((box) => { box.hidden = box.dataset.for !== kind; });
@@ -11,4 +13,8 @@ document.addEventListener("DOMContentLoaded", () => {
     field.addEventListener("change", update);
     update();
   });
-});
+}
+
+document.addEventListener("DOMContentLoaded", () => setUpConditionRows(document));
+// A preview swaps the form in again (with every problem marked): set up its new rows too.
+document.addEventListener("htmx:afterSwap", (event) => setUpConditionRows(event.detail.target));
