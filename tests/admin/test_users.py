@@ -185,7 +185,7 @@ def test_forms_without_csrf_token_are_refused(db, tenant_factory, user_factory, 
     del data["csrf_token"]
     response = client.post("/admin/users/new", data=data)
     assert response.status_code == 400
-    assert "The form expired" in response.get_data(as_text=True)
+    assert "This page was out of date" in response.get_data(as_text=True)
     assert _count_users(db, tenant) == 1
 
 
