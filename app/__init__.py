@@ -171,12 +171,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return format_timedelta(value - datetime.now(UTC), add_direction=True)
 
     from app.locales import switchable_locales
-    from app.navigation import main_navigation
+    from app.navigation import admin_navigation, main_navigation
     from app.tenancy.branding import brand_version
     from app.tenancy.themes import current_theme_key, get_theme
 
     app.add_template_global(label)
     app.add_template_global(main_navigation)
+    app.add_template_global(admin_navigation)
     app.add_template_global(switchable_locales)
 
     @app.context_processor
