@@ -169,7 +169,7 @@ def _matches(prefix: str) -> bool:
 
 
 def _current(entries: list[NavEntry]) -> NavEntry | None:
-    """The entry this page belongs to: the longest matching prefix ("/console/library" is not also "/console")."""
+    """The entry this page belongs to: the longest matching prefix ("/console/library" is not "/console")."""
     matching = [e for e in entries if _matches(e.prefix)]
     return max(matching, key=lambda e: len(e.prefix), default=None)
 
