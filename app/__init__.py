@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.config import load_settings
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -156,6 +157,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if getattr(value, "tzinfo", None) is None and hasattr(value, "hour"):
             value = value.replace(tzinfo=UTC)
         return str(value.isoformat())
+
+    @app.template_filter("bdi")
+    def bdi(value: Any) -> Markup:
+        """Isolate user content's direction inside a translated sentence: English names in Arabic text."""
+        return Markup("<bdi>{}</bdi>").format(value)
 
     @app.template_filter("relative_time")
     def relative_time(value: Any) -> str:

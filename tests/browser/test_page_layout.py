@@ -57,3 +57,107 @@ def test_open_phone_menu_fits_the_screen_in_the_platform_console(db, portal_for,
         fits = _fits_with_menu_open(portal)
         assert fits["scroll_width"] <= 360, (path, fits)
         assert fits["change_right"] <= 360, (path, fits)
+
+
+# English user content shown in the Arabic interface: each piece must carry its own direction.
+ENGLISH = [
+    "Food safety: what temperature?",
+    "Keep hot food at 63 °C or above.",
+    "Why it matters?",
+    "Kitchen quiz (part 1)",
+    "Which temperature keeps hot food safe?",
+    "63 °C or above",
+    "Wet hands",
+    "Code of Conduct",
+    "Kitchen basics!",
+    "Lee Learner-Smith",
+]
+
+DIRECTION_OF_TEXT = """(needles) => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    const needle = needles.find((n) => text.includes(n));
+    if (!needle || node.parentElement.closest("title, script, style, [hidden], .visually-hidden")) continue;
+    const isolated = node.parentElement.closest("[dir=auto], bdi, option[dir]");
+    out.push({
+      needle, text: text.slice(0, 60), tag: node.parentElement.tagName,
+      isolated: Boolean(isolated && isolated !== document.documentElement),
+      direction: isolated ? getComputedStyle(isolated).direction : getComputedStyle(node.parentElement).direction,
+    });
+  }
+  return out;
+}"""
+
+
+@pytest.fixture
+def english_content_in_arabic(db, tenant_factory, user_factory):
+    from app.assessments import services as assessments
+    from app.learning.services import courses as authoring
+    from app.learning.services.enrollments import enrol, enrol_in_path
+    from app.policies.demo import code_of_conduct
+    from app.tenancy import as_tenant
+    from tests.assessments.conftest import QUESTIONS
+
+    tenant = tenant_factory(theme="warm", enabled_locales=["en", "ar"], default_locale="ar")
+    learner = user_factory(tenant, roles=("tenant_admin", "learner"), full_name="Lee Learner-Smith")
+    with as_tenant(tenant):
+        course = authoring.create_course(
+            {
+                "title": ENGLISH[0],
+                "description": ENGLISH[1],
+                "category": "Safety",
+                "self_enroll": True,
+                "listed": True,
+            }
+        )
+        authoring.add_lesson(course, "page", ENGLISH[2], True, {"body": "Wash your hands, then dry them."}, {})
+        bank = assessments.create_bank("Kitchen")
+        quiz = assessments.create_quiz({"title": ENGLISH[3], "max_attempts": 3})
+        for question in (QUESTIONS[0], QUESTIONS[5]):
+            assessments.add_fixed_question(quiz, assessments.add_question(bank, question))
+        authoring.add_lesson(course, "assessment", ENGLISH[3], True, {"quiz_id": str(quiz.id)}, {})
+        authoring.set_course_status(course, "published")
+        path = authoring.create_path({"title": ENGLISH[8], "self_enroll": True})
+        authoring.set_path_courses(path, [course.id])
+        authoring.set_path_status(path, "published")
+        enrollment, _new = enrol(learner, course)
+        enrol_in_path(learner, path)
+        attempt = assessments.start_attempt(
+            learner, quiz, enrollment_id=enrollment.id, lesson_id=course.lessons[1].id
+        )
+        policy = code_of_conduct()
+        db.session.commit()
+        return {
+            "tenant": tenant,
+            "email": learner.email,
+            "pages": [
+                "/",
+                "/catalog",
+                f"/courses/{course.id}",
+                f"/paths/{path.id}",
+                f"/learn/{enrollment.id}/lessons/{course.lessons[0].id}",
+                f"/attempts/{attempt.id}",
+                f"/policies/{policy.id}",
+                "/account",
+            ],
+        }
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_english_user_content_keeps_its_direction_in_the_arabic_interface(
+    portal_for, english_content_in_arabic, width
+):
+    data = english_content_in_arabic
+    portal = portal_for(data["tenant"], width=width, locale="ar", axe=False)
+    portal.sign_in(data["email"])
+    seen = set()
+    for path in data["pages"]:
+        portal.go(path)
+        assert portal.page.get_attribute("html", "dir") == "rtl", path
+        found = portal.page.evaluate(DIRECTION_OF_TEXT, ENGLISH)
+        wrong = [f for f in found if not f["isolated"] or f["direction"] != "ltr"]
+        assert not wrong, (path, wrong)
+        seen |= {f["needle"] for f in found}
+    assert seen == set(ENGLISH), set(ENGLISH) - seen  # every kind of content was on some page
