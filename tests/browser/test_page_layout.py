@@ -84,7 +84,7 @@ DIRECTION_OF_TEXT = """(needles) => {
     out.push({
       needle, text: text.slice(0, 60), tag: node.parentElement.tagName,
       isolated: Boolean(isolated && isolated !== document.documentElement),
-      direction: isolated ? getComputedStyle(isolated).direction : getComputedStyle(node.parentElement).direction,
+      direction: getComputedStyle(isolated || node.parentElement).direction,
     });
   }
   return out;
@@ -112,7 +112,8 @@ def english_content_in_arabic(db, tenant_factory, user_factory):
                 "listed": True,
             }
         )
-        authoring.add_lesson(course, "page", ENGLISH[2], True, {"body": "Wash your hands, then dry them."}, {})
+        body = {"body": "Wash your hands, then dry them."}
+        authoring.add_lesson(course, "page", ENGLISH[2], True, body, {})
         bank = assessments.create_bank("Kitchen")
         quiz = assessments.create_quiz({"title": ENGLISH[3], "max_attempts": 3})
         for question in (QUESTIONS[0], QUESTIONS[5]):
