@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.config import load_settings
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -157,6 +158,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             value = value.replace(tzinfo=UTC)
         return str(value.isoformat())
 
+    @app.template_filter("bdi")
+    def bdi(value: Any) -> Markup:
+        """Isolate user content's direction inside a translated sentence: English names in Arabic text."""
+        return Markup("<bdi>{}</bdi>").format(value)
+
     @app.template_filter("relative_time")
     def relative_time(value: Any) -> str:
         """Say how long ago (or until) *value* is, in the reader's language: "3 hours ago"."""
@@ -171,12 +177,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return format_timedelta(value - datetime.now(UTC), add_direction=True)
 
     from app.locales import switchable_locales
-    from app.navigation import main_navigation
+    from app.navigation import admin_navigation, main_navigation
     from app.tenancy.branding import brand_version
     from app.tenancy.themes import current_theme_key, get_theme
 
     app.add_template_global(label)
     app.add_template_global(main_navigation)
+    app.add_template_global(admin_navigation)
     app.add_template_global(switchable_locales)
 
     @app.context_processor

@@ -83,8 +83,11 @@ def course(course_id: int) -> Any:
         .all()
     )
     locked = progress_service.locked_lessons(enrollment) if enrollment else {}
+    finished = enrollment is not None and enrollment.completed_at is not None
+    following = catalog_service.next_in_paths(viewer_for(current_user), [course_id]) if finished else {}
     return render_template(
         "learning/course.html",
+        next_in_paths=following.get(course_id, []),
         course=found,
         lessons=lessons,
         enrollment=enrollment,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, abort, g, request, send_from_directory
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -48,6 +50,27 @@ def brand_image(kind: str) -> BaseResponse:
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = "inline"
     return _cacheable(response)
+
+
+DEFAULT_FAVICON = Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.png"
+ONE_DAY = 86400
+
+
+@bp.route("/favicon.ico")
+def favicon() -> BaseResponse:
+    """The portal's favicon where browsers look for it: the tenant's own, else Atrium's."""
+    tenant = g.get("tenant")
+    key = (tenant.branding or {}).get("favicon") if tenant else None
+    data = storage().read(key, tenant_id=tenant.id) if key and tenant else None
+    if data is None:
+        data = DEFAULT_FAVICON.read_bytes()
+    response = Response(data, mimetype="image/png")
+    response.set_etag(f"{brand_version(tenant) if tenant else 'atrium'}-{len(data)}")
+    if request.args.get("v"):
+        response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+    else:  # the bare /favicon.ico browsers ask for: kept a day, then revalidated against the brand
+        response.headers["Cache-Control"] = f"public, max-age={ONE_DAY}"
+    return response.make_conditional(request)
 
 
 @bp.route("/themes/<theme>/<path:filename>")

@@ -16,7 +16,7 @@ def test_sign_in_lands_on_home_and_sign_out_ends_the_session(tenant_factory, use
     response = sign_in(client, user.email)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     home = client.get("/").get_data(as_text=True)
-    assert "Welcome, Dana Dock" in home
+    assert "Welcome, <bdi>Dana Dock</bdi>" in home
     token = re.search(r'name="csrf_token" value="([^"]+)"', home).group(1)
     client.post("/sign-out", data={"csrf_token": token})
     assert client.get("/account").status_code == 302

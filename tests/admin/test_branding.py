@@ -39,7 +39,7 @@ def test_admin_saves_name_colours_theme_and_message(db, tenant_factory, user_fac
     response = client.post("/admin/branding", data=_form(client, sign_in_message="Welcome, crew! <b>hi</b>"))
     assert response.status_code == 302
     sign_in_page = client_for(tenant).get("/sign-in").get_data(as_text=True)
-    assert "Sign in to Bistro Bello" in sign_in_page
+    assert "Sign in to <bdi>Bistro Bello" in sign_in_page
     assert "Welcome, crew! &lt;b&gt;hi&lt;/b&gt;" in sign_in_page  # shown as text, never as markup
     assert "theme-warm" in sign_in_page
     css = client_for(tenant).get("/brand.css").get_data(as_text=True)

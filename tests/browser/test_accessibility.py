@@ -16,6 +16,7 @@ NOT_PAGES = {
     "static",
     "tenancy.brand_css",
     "tenancy.brand_image",
+    "tenancy.favicon",
     "tenancy.theme_static",
     "branding.preview_css",
     "ops.healthz",

@@ -61,36 +61,47 @@ def test_sign_in_and_every_main_navigation_item_by_keyboard_alone(portal_for, ke
     )  # the fragment survives redirects
 
     labels = page.eval_on_selector_all(".main-nav a", "links => links.map(a => a.textContent.trim())")
-    assert {
-        "My learning",
-        "Catalog",
-        "People",
-        "Organisation",
-        "Groups",
-        "Roles",
-        "Branding",
-        "Audit log",
-    } <= set(labels)
+    assert labels == ["My learning", "Catalog", "My team", "Admin"]
     for label in labels:
-        page.keyboard.press("Home")  # not a navigation key here; focus stays put
+        _open_menu_and_follow(page, width, ".main-nav", label)
+        current = page.locator(".main-nav a[aria-current]")
+        assert current.count() == 1 and current.inner_text().strip() == label
+    # The admin area's own section navigation: folded on a phone, a side column on a desktop.
+    sections = page.eval_on_selector_all("#admin-nav nav a", "links => links.map(a => a.textContent.trim())")
+    assert {"People", "Organisation", "Groups", "Roles", "Branding", "Audit log"} <= set(sections)
+    for label in ("Groups", "Branding", "Audit log"):
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
         page.evaluate("() => window.scrollTo(0, 0)")
         if width <= 360:
-            toggle = _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Menu")
-            assert toggle
-            assert page.get_attribute(".menu-toggle", "aria-expanded") == "false"
+            assert page.get_attribute("#admin-nav", "open") is None
+            summary = _tab_to(page, lambda f: f["tag"] == "SUMMARY")
+            assert summary
             page.keyboard.press("Enter")
-            assert page.get_attribute(".menu-toggle", "aria-expanded") == "true"
-        target = _tab_to(
-            page, lambda f, label=label: f["tag"] == "A" and f["text"] == label and f["href"] != "#main"
-        )
+        target = _tab_to(page, lambda f, label=label: f["tag"] == "A" and f["text"] == label)
         with page.expect_navigation():
             page.keyboard.press("Enter")
         assert page.url.split("#")[0].endswith(target["href"]), (label, page.url)
-        assert page.locator("h1").count() == 1
-        current = page.locator(".main-nav a[aria-current=page]")
-        assert current.count() == 1 and current.inner_text().strip() == label
+        assert page.locator("#admin-nav a[aria-current=page]").text_content().strip() == label
+        assert page.locator(".main-nav a[aria-current]").inner_text().strip() == "Admin"
+        assert not portal.scrolls_sideways(), label
     assert not [m for m in portal.console if "Content Security Policy" in m], portal.console
+
+
+def _open_menu_and_follow(page, width, where, label):
+    page.keyboard.press("Home")  # not a navigation key here; focus stays put
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    if width <= 360:
+        toggle = _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Menu")
+        assert toggle
+        assert page.get_attribute(".menu-toggle", "aria-expanded") == "false"
+        page.keyboard.press("Enter")
+        assert page.get_attribute(".menu-toggle", "aria-expanded") == "true"
+    target = _tab_to(page, lambda f: f["tag"] == "A" and f["text"] == label and f["href"] != "#main")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.split("#")[0].endswith(target["href"]), (label, page.url)
+    assert page.locator("h1").count() == 1
 
 
 def test_language_switcher_works_by_keyboard_and_mirrors_for_arabic(portal_for, keyboard_tenant):

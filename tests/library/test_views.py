@@ -269,7 +269,7 @@ def test_tenant_admin_hides_and_shows_a_library_course(
     with as_tenant(tenant):
         db.session.expire_all()
         assert services.course_for(deployment).listed is False
-    assert "Show “Hideable”" in client.get("/admin/library").get_data(as_text=True)
+    assert "Show “<bdi>Hideable</bdi>”" in client.get("/admin/library").get_data(as_text=True)
     assert (
         client.post(
             f"/admin/library/{deployment.id}/visibility", data={"csrf_token": token, "hidden": "0"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.extensions import db
-from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment
+from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment, PathStep
 from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
 
 SORTS = {
@@ -112,6 +113,45 @@ class MyLearning:
     paths: list[PathEnrollment]
     suggestions: list[Course]
     today: date
+    next_in_paths: dict[int, list[NextInPath]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NextInPath:
+    path: LearningPath
+    course: Course
+
+
+def next_in_paths(viewer: Viewer, course_ids: Iterable[int]) -> dict[int, list[NextInPath]]:
+    """For each course, the course after it in every published path the viewer may see (one query)."""
+    ids = set(course_ids)
+    if not ids:
+        return {}
+    paths = (
+        db.session.scalars(
+            select(LearningPath)
+            .where(visible_paths_clause(viewer), LearningPath.steps.any(PathStep.course_id.in_(ids)))
+            .options(selectinload(LearningPath.steps).selectinload(PathStep.course))
+            .order_by(LearningPath.title)
+        )
+        .unique()
+        .all()
+    )
+    found: dict[int, list[NextInPath]] = {}
+    for path in paths:
+        for step, following in zip(path.steps, path.steps[1:], strict=False):
+            if step.course_id in ids and following.course.status == "published":
+                found.setdefault(step.course_id, []).append(NextInPath(path=path, course=following.course))
+    return found
+
+
+def _not_yet_done(
+    following: dict[int, list[NextInPath]], completed: list[Enrollment]
+) -> dict[int, list[NextInPath]]:
+    done = {e.course_id for e in completed}
+    return {
+        course_id: [n for n in items if n.course.id not in done] for course_id, items in following.items()
+    }
 
 
 def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
@@ -157,4 +197,5 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
         paths=paths,
         suggestions=suggestions,
         today=today,
+        next_in_paths=_not_yet_done(next_in_paths(viewer, [e.course_id for e in completed]), completed),
     )

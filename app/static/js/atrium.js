@@ -68,3 +68,13 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// The admin area's section navigation folds away on phones and stays open on wider screens.
+document.addEventListener("DOMContentLoaded", () => {
+  const adminNav = document.getElementById("admin-nav");
+  if (!adminNav) return;
+  const wide = window.matchMedia("(min-width: 48rem)");
+  const fit = () => { adminNav.open = wide.matches; };
+  fit();
+  wide.addEventListener("change", fit);
+});

@@ -1,0 +1,73 @@
+"""A finished course says so (no "Continue") and points to what comes next in its path."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html  # installed with svglib (certificate PDFs)
+
+from app.learning.services import courses as authoring
+from app.learning.services import progress
+from app.learning.services.enrollments import enrol_in_path
+from app.tenancy import as_tenant
+
+
+def _finish(db, tenant, enrollment):
+    with as_tenant(tenant):
+        for lesson in progress.lessons_of(enrollment):
+            progress.complete_lesson(enrollment, lesson)
+        db.session.commit()
+        assert enrollment.completed_at is not None
+
+
+def _text(response):
+    assert response.status_code == 200
+    return re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
+
+
+def test_a_completed_course_offers_review_not_continue(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    course = course_factory(tenant, "Fryer safety")
+    enrollment = enrol(tenant, learner, course)
+    client = client_for(tenant, learner)
+    assert "Start" in _text(client.get(f"/courses/{course.id}"))
+    _finish(db, tenant, enrollment)
+
+    for path in ("/", f"/courses/{course.id}"):
+        page = _text(client.get(path))
+        assert "Fryer safety" in page and "Review" in page, path
+        assert "Continue" not in page, path
+
+
+def test_a_finished_course_in_a_path_links_to_the_next_course(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    first = course_factory(tenant, "Knife skills 1")
+    second = course_factory(tenant, "Knife skills 2")
+    with as_tenant(tenant):
+        path = authoring.create_path({"title": "Knife skills", "self_enroll": True})
+        authoring.set_path_courses(path, [first.id, second.id])
+        authoring.set_path_status(path, "published")
+        enrol_in_path(learner, path)
+        db.session.commit()
+    enrollment = enrol(tenant, learner, first)
+    client = client_for(tenant, learner)
+    assert "Next in" not in _text(client.get(f"/courses/{first.id}"))
+    _finish(db, tenant, enrollment)
+
+    course_page = lxml.html.fromstring(client.get(f"/courses/{first.id}").get_data(as_text=True))
+    links = [
+        (a.get("href"), a.text_content().strip())
+        for a in course_page.xpath("//a")
+        if a.text_content().strip().startswith("Next in")
+    ]
+    assert links == [(f"/courses/{second.id}", "Next in Knife skills: Knife skills 2")]
+    home = _text(client.get("/"))
+    assert "Next in Knife skills: Knife skills 2" in home
+    # The last course of the path has nothing after it.
+    assert "Next in" not in _text(client.get(f"/courses/{second.id}"))
