@@ -381,3 +381,18 @@ def test_release_notes_written_when_publishing_reach_tenant_admins_before_they_u
     assert "Version 2 is available." in page and "What changed in version 2" in page
     assert '<p dir="auto">Added a video on phishing calls.</p>' in page
     assert '<p dir="auto">The quiz now has 10 questions.</p>' in page
+
+
+def test_the_tenants_audit_log_names_the_package_deployed_to_it(
+    db, client_for, tenant_factory, user_factory, package_factory
+):
+    package = package_factory("Phishing defence")
+    tenant = tenant_factory()
+    services.deploy(package, tenant, automatic=True)
+    db.session.commit()
+    admin = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    page = admin.get("/admin/audit?action=library.").get_data(as_text=True)
+    assert (
+        'Version <bdi dir="auto">1</bdi> of <bdi dir="auto">Phishing defence</bdi> '
+        "was deployed automatically to this portal." in page
+    )

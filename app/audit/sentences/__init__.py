@@ -95,7 +95,10 @@ def _loader_options(name: str) -> list[Any]:
         "PathEnrollment": [selectinload(PathEnrollment.path)],
         "Attempt": [selectinload(Attempt.quiz)],
         "Acknowledgement": [selectinload(Acknowledgement.version).selectinload(PolicyVersion.policy)],
-        "LibraryDeployment": [selectinload(LibraryDeployment.version)],
+        "LibraryDeployment": [
+            selectinload(LibraryDeployment.version),
+            selectinload(LibraryDeployment.package),
+        ],
     }
     return options.get(name, [])
 

@@ -140,12 +140,19 @@ def _library_version(e: EventView) -> Markup:
 
 @sentence("library.deployed")
 def _library_deployed(e: EventView) -> Markup:
+    package = getattr(e.obj, "package", None)
     values = {
         "actor": e.actor,
         "version": e.value(e.after, "version"),
-        "target": e.target,
-        "tenant": e.value(e.after, "tenant"),
+        "target": user_content(package.title) if package is not None else e.target,
     }
+    if not e.after.get("tenant"):  # recorded in the receiving tenant's own log
+        if e.after.get("automatic"):
+            return fill(
+                _("Version %(version)s of %(target)s was deployed automatically to this portal."), **values
+            )
+        return fill(_("%(actor)s deployed version %(version)s of %(target)s to this portal."), **values)
+    values["tenant"] = e.value(e.after, "tenant")
     if e.after.get("automatic"):
         return fill(
             _("Version %(version)s of %(target)s was deployed automatically to %(tenant)s."), **values
