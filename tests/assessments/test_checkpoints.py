@@ -421,6 +421,6 @@ def test_reopening_a_signed_off_checkpoint_shows_who_signed_and_when(db, kitchen
     assert signed.status_code == 302
     again = manager_client.get(path)  # Back, or the link opened again
     assert again.status_code == 200
-    html = again.get_data(as_text=True)
+    html = again.get_data(as_text=True).replace("<bdi>", "").replace("</bdi>", "")
     assert f"Signed off by Mo Manager on {observed.strftime('%b')}" in html and str(observed.year) in html
     assert 'name="observed_on"' not in html, "a sign-off is never offered twice"

@@ -18,7 +18,8 @@ from tests.conftest import csrf_token
 def _roles_changed_by(client, person_id: int) -> None:
     form_page = client.get(f"/admin/users/{person_id}").get_data(as_text=True)
     role_ids = dict(
-        (name, value) for value, name in re.findall(r'value="(\d+)"[^>]*>\s*(Learner|Manager)\b', form_page)
+        (name, value)
+        for value, name in re.findall(r'value="(\d+)"[^>]*>\s*(?:<[^>]+>\s*)*(Learner|Manager)\b', form_page)
     )
     data = {
         "csrf_token": csrf_token(client, f"/admin/users/{person_id}"),

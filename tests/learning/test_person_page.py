@@ -128,7 +128,7 @@ def test_a_manager_opens_their_report_but_not_someone_outside_their_reach(bistro
 def test_names_on_my_team_link_to_each_persons_page(bistro, client_for):
     b = bistro
     page = client_for(b["tenant"], b["manager"]).get("/team/").get_data(as_text=True)
-    assert f'<a href="/team/people/{b["learner"].id}" dir="auto">Lee Learner</a>' in page
+    assert f'<a href="/team/people/{b["learner"].id}"><bdi>Lee Learner</bdi></a>' in page
 
 
 def test_a_200_character_name_is_escaped_and_marked_as_its_own_direction(
