@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events, jobs, timezones
+from app.accounts import sessions
 from app.accounts.models import (
     Group,
     GroupMembership,
@@ -25,6 +26,7 @@ from app.accounts.models import (
     Role,
     RoleAssignment,
     User,
+    UserSession,
     UserStatus,
     new_session_token,
 )
@@ -80,8 +82,12 @@ def create_role(name: str, permissions: list[str], description: str | None = Non
     return role
 
 
-def set_user_roles(user: User, role_ids: list[int]) -> None:
-    """Make *user* hold exactly the roles *role_ids*."""
+def set_user_roles(user: User, role_ids: list[int], *, keep_session: UserSession | None = None) -> None:
+    """Make *user* hold exactly the roles *role_ids*.
+
+    A change ends every session of *user* (but *keep_session*, the admin's own when they change
+    their own roles), so that new rights are used only after signing in again.
+    """
     roles = (
         {r.id: r for r in db.session.scalars(select(Role).where(Role.id.in_(role_ids)))} if role_ids else {}
     )
@@ -98,6 +104,7 @@ def set_user_roles(user: User, role_ids: list[int]) -> None:
     after = sorted(r.name for r in roles.values())
     if before != after:
         audit.record("user.roles_changed", target=user, before={"roles": before}, after={"roles": after})
+        sessions.revoke_user_sessions(user, keep=keep_session, reason="roles_changed")
 
 
 # ---------------------------------------------------------------- users
@@ -274,7 +281,7 @@ def deactivate_user(user: User) -> User:
         return user
     user.status = UserStatus.deactivated.value
     user.deactivated_at = utcnow()
-    user.session_token = new_session_token()
+    sessions.revoke_user_sessions(user, reason="deactivated")
     audit.record("user.deactivated", target=user, before={"status": "active"}, after={"status": user.status})
     events.emit("user.deactivated", {"user_id": user.id})
     return user
@@ -334,11 +341,12 @@ def _check_password(password: str, user: User) -> None:
         raise ValidationError(_("The password cannot be your email address."), field="password")
 
 
-def set_password(user: User, password: str) -> None:
-    """Set *user*'s password and end all of their other sessions."""
+def set_password(user: User, password: str, *, keep_session: UserSession | None = None) -> None:
+    """Set *user*'s password and end all of their sessions but *keep_session* (the one that changed it)."""
     _check_password(password, user)
     user.password_hash = _hasher.hash(password)
     user.session_token = new_session_token()
+    sessions.revoke_user_sessions(user, keep=keep_session, reason="password_changed")
     user.failed_logins = 0
     user.locked_until = None
     audit.record("user.password_changed", target=user)

@@ -171,6 +171,8 @@ def tenant_snapshot(tenant: Tenant) -> dict:
         "enabled_locales": tenant.enabled_locales,
         "time_zone": tenant.time_zone,
         "theme": tenant.theme,
+        "session_idle_minutes": tenant.session_idle_minutes,
+        "session_max_hours": tenant.session_max_hours,
     }
 
 
@@ -252,4 +254,34 @@ def update_locale_settings(
     if before != after:
         with context.as_tenant(tenant.id):
             audit.record("tenant.locale_settings_changed", target=tenant, before=before, after=after)
+    return tenant
+
+
+# A sign-in may stay idle between 5 minutes and a day, and last between an hour and 90 days.
+SESSION_IDLE_MINUTES_RANGE = (5, 24 * 60)
+SESSION_MAX_HOURS_RANGE = (1, 90 * 24)
+
+
+def update_session_settings(tenant: Tenant, *, idle_minutes: int, max_hours: int) -> Tenant:
+    """Choose how long a sign-in lasts: after how long without a request, and at most."""
+    low, high = SESSION_IDLE_MINUTES_RANGE
+    if not low <= idle_minutes <= high:
+        raise ValidationError(
+            _("Enter between %(low)d and %(high)d minutes.", low=low, high=high), field="idle_minutes"
+        )
+    low, high = SESSION_MAX_HOURS_RANGE
+    if not low <= max_hours <= high:
+        raise ValidationError(
+            _("Enter between %(low)d and %(high)d hours.", low=low, high=high), field="max_hours"
+        )
+    if idle_minutes > max_hours * 60:
+        raise ValidationError(
+            _("The idle time cannot be longer than the longest a sign-in lasts."), field="idle_minutes"
+        )
+    before = tenant_snapshot(tenant)
+    tenant.session_idle_minutes, tenant.session_max_hours = idle_minutes, max_hours
+    after = tenant_snapshot(tenant)
+    if before != after:
+        with context.as_tenant(tenant.id):
+            audit.record("tenant.session_settings_changed", target=tenant, before=before, after=after)
     return tenant
