@@ -77,8 +77,6 @@ class User(TenantScoped, UserMixin, Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Rotated when the password changes, so that a password reset link works only once.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -135,6 +133,19 @@ class UserSession(TenantScoped, Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+
+class SignInFailures(TenantScoped, Model):
+    """Failed sign-ins for one email address, whether or not it has an account: a lockout reveals nothing."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (tenant_unique("email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class Role(TenantScoped, Model):

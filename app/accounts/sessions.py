@@ -48,7 +48,8 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None) -> str:
         delete(UserSession).where(
             UserSession.user_id == user.id,
             or_(UserSession.revoked_at < cutoff, UserSession.created_at < cutoff),
-        )
+        ),
+        execution_options={"synchronize_session": False},  # ended sessions nobody holds in memory
     )
     secret = secrets.token_urlsafe(32)
     user_session = UserSession(
