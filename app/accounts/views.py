@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.errors import ValidationError
 from app.extensions import limiter, login_manager
 from app.redirects import safe_next
+from app.tenancy.services import portal_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -83,7 +84,8 @@ def forgot_password():
         services.request_password_reset(
             form.email.data or "",
             portal_name=g.tenant.display_name,
-            reset_url_for=lambda token: url_for("accounts.reset_password", token=token, _external=True),
+            # From configuration, never from the Host header the request came with.
+            reset_url_for=lambda token: portal_url(g.tenant, url_for("accounts.reset_password", token=token)),
         )
         flash(_("If that address has an account here, a reset link is on its way. Check your inbox."), "info")
         return redirect(url_for("accounts.sign_in"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -285,3 +286,18 @@ def update_session_settings(tenant: Tenant, *, idle_minutes: int, max_hours: int
         with context.as_tenant(tenant.id):
             audit.record("tenant.session_settings_changed", target=tenant, before=before, after=after)
     return tenant
+
+
+def portal_url(tenant: Tenant, path: str = "/") -> str:
+    """The address of *path* at *tenant*'s portal, from configuration only, never from a request's Host.
+
+    Links that leave the browser (emails, receipts) use it: a spoofed Host header cannot
+    send a password reset link to another address.
+    """
+    config = current_app.config
+    host = config["ATRIUM_DOMAIN"] if tenant.is_platform else f"{tenant.slug}.{config['ATRIUM_DOMAIN']}"
+    scheme = config["PREFERRED_URL_SCHEME"]
+    port = config.get("ATRIUM_PORT")
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    authority = f"{host}:{port}" if port and port != default_port else host
+    return f"{scheme}://{authority}/{path.lstrip('/')}"

@@ -128,6 +128,38 @@ def test_password_reset_by_emailed_link_works_once(worker, mailbox, tenant_facto
     assert client.get(path).status_code == 410
 
 
+def _reset_link_sent(client, mailbox, email):
+    token = csrf_token(client, "/password/forgot")
+    client.post("/password/forgot", data={"email": email, "csrf_token": token})
+    return re.search(r"\S+/password/reset/\S+", mailbox.wait_for(email).get_content()).group(0)
+
+
+def test_reset_link_is_on_the_configured_address_whatever_the_host_header(
+    app, worker, mailbox, tenant_factory, user_factory, client_for
+):
+    tenant = tenant_factory()
+    user = user_factory(tenant, f"spoofed-{tenant.slug}@example.com")
+    client = client_for(tenant)
+    client.host = f"{tenant.slug}.atrium.test:6666"  # a Host header with a port the portal is not on
+    link = _reset_link_sent(client, mailbox, user.email)
+    assert link.startswith(f"http://{tenant.slug}.atrium.test/password/reset/")
+
+
+def test_reset_link_uses_the_configured_scheme_and_port(
+    app, worker, mailbox, tenant_factory, user_factory, client_for
+):
+    tenant = tenant_factory()
+    user = user_factory(tenant, f"ported-{tenant.slug}@example.com")
+    settings = {"PREFERRED_URL_SCHEME": "https", "ATRIUM_PORT": 8443}
+    saved = {name: app.config.get(name) for name in settings}
+    app.config.update(settings)
+    try:
+        link = _reset_link_sent(client_for(tenant), mailbox, user.email)
+    finally:
+        app.config.update(saved)
+    assert link.startswith(f"https://{tenant.slug}.atrium.test:8443/password/reset/")
+
+
 def test_reset_for_unknown_email_says_the_same_and_sends_nothing(mailbox, tenant_factory, client_for):
     tenant = tenant_factory()
     client = client_for(tenant)
