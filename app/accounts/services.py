@@ -283,6 +283,7 @@ def deactivate_user(user: User) -> User:
         return user
     user.status = UserStatus.deactivated.value
     user.deactivated_at = utcnow()
+    user.session_token = new_session_token()  # a reset link sent before no longer works after reactivation
     sessions.revoke_user_sessions(user, reason="deactivated")
     audit.record("user.deactivated", target=user, before={"status": "active"}, after={"status": user.status})
     events.emit("user.deactivated", {"user_id": user.id})
