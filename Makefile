@@ -27,6 +27,7 @@ assets: app/static/vendor/htmx.min.js
 
 ## Install, migrate the SQLite database, load the demo data and serve on http://localhost:$(PORT)
 run: export LOG_JSON ?= 0
+run: export ATRIUM_PORT ?= $(PORT)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --base-url http://localhost:$(PORT)

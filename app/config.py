@@ -28,6 +28,15 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def _port(value: str | None) -> int | None:
+    if not (value or "").strip():
+        return None
+    port = int(value or "")
+    if not 0 < port < 65536:
+        raise ValueError(f"ATRIUM_PORT must be a port number, not {value!r}")
+    return port
+
+
 def _normalise_db_url(url: str) -> str:
     # Hosting providers hand out postgres:// URLs; SQLAlchemy wants a driver name.
     if url.startswith("postgres://"):
@@ -53,6 +62,8 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         # The root domain: the platform console lives here, tenants at <slug>.<domain>.
         "ATRIUM_DOMAIN": os.environ.get("ATRIUM_DOMAIN", "localhost").lower().strip("."),
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        # The port in links built outside the browser (emails, receipts); unset for the scheme's default.
+        "ATRIUM_PORT": _port(os.environ.get("ATRIUM_PORT")),
         # Host-only cookies: never set a Domain attribute, so a cookie never crosses subdomains.
         "SESSION_COOKIE_DOMAIN": None,
         "SESSION_COOKIE_HTTPONLY": True,

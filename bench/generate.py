@@ -344,7 +344,6 @@ class TenantBuilder:
             "attributes": {"employment": rng.choice(["full-time", "part-time", "contractor"])},
             "password_hash": None,
             "session_token": new_session_token(),
-            "failed_logins": 0,
             "created_at": created,
             "updated_at": created,
             "deactivated_at": self.ago(200) if deactivated else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import date, datetime
+from typing import cast
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String
@@ -74,10 +75,8 @@ class User(TenantScoped, UserMixin, Model):
     status: Mapped[str] = mapped_column(String(20), default=UserStatus.active.value)
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    # Rotated when the password changes or the user is deactivated, ending every session.
+    # Rotated when the password changes, so that a password reset link works only once.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -93,8 +92,13 @@ class User(TenantScoped, UserMixin, Model):
     def is_active(self) -> bool:  # Flask-Login: a deactivated user cannot sign in.
         return self.status == UserStatus.active.value
 
-    def get_id(self) -> str:
-        return self.session_token
+    # The sign-in session this request came with (set by the session loader or at sign-in).
+    # Not columns: set per request by the session loader, or at sign-in.
+    current_session = cast("UserSession | None", None)
+    session_cookie = cast("str | None", None)
+
+    def get_id(self) -> str | None:  # Flask-Login keeps this in the signed cookie.
+        return self.session_cookie
 
     @property
     def roles(self) -> list[Role]:
@@ -109,6 +113,39 @@ class User(TenantScoped, UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class UserSession(TenantScoped, Model):
+    """One sign-in on one device; the signed cookie names it, and revoking it signs that device out.
+
+    The cookie carries the id and a random secret; only the secret's SHA-256 is stored.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class SignInFailures(TenantScoped, Model):
+    """Failed sign-ins for one email address, whether or not it has an account: a lockout reveals nothing."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (tenant_unique("email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class Role(TenantScoped, Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -13,10 +13,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit, events, jobs, timezones
+from app.accounts import sessions
 from app.accounts.models import (
     Group,
     GroupMembership,
@@ -24,14 +26,16 @@ from app.accounts.models import (
     OrgUnitKind,
     Role,
     RoleAssignment,
+    SignInFailures,
     User,
+    UserSession,
     UserStatus,
     new_session_token,
 )
 from app.accounts.permissions import BUILTIN_ROLES, PLATFORM_BUILTIN_ROLES, TENANT_PERMISSIONS
 from app.errors import ValidationError
 from app.extensions import db
-from app.tenancy.models import Tenant, utcnow
+from app.tenancy.models import Tenant, as_utc, utcnow
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("atrium-timing-equaliser")
@@ -80,8 +84,12 @@ def create_role(name: str, permissions: list[str], description: str | None = Non
     return role
 
 
-def set_user_roles(user: User, role_ids: list[int]) -> None:
-    """Make *user* hold exactly the roles *role_ids*."""
+def set_user_roles(user: User, role_ids: list[int], *, keep_session: UserSession | None = None) -> None:
+    """Make *user* hold exactly the roles *role_ids*.
+
+    A change ends every session of *user* (but *keep_session*, the admin's own when they change
+    their own roles), so that new rights are used only after signing in again.
+    """
     roles = (
         {r.id: r for r in db.session.scalars(select(Role).where(Role.id.in_(role_ids)))} if role_ids else {}
     )
@@ -98,6 +106,7 @@ def set_user_roles(user: User, role_ids: list[int]) -> None:
     after = sorted(r.name for r in roles.values())
     if before != after:
         audit.record("user.roles_changed", target=user, before={"roles": before}, after={"roles": after})
+        sessions.revoke_user_sessions(user, keep=keep_session, reason="roles_changed")
 
 
 # ---------------------------------------------------------------- users
@@ -274,7 +283,8 @@ def deactivate_user(user: User) -> User:
         return user
     user.status = UserStatus.deactivated.value
     user.deactivated_at = utcnow()
-    user.session_token = new_session_token()
+    user.session_token = new_session_token()  # a reset link sent before no longer works after reactivation
+    sessions.revoke_user_sessions(user, reason="deactivated")
     audit.record("user.deactivated", target=user, before={"status": "active"}, after={"status": user.status})
     events.emit("user.deactivated", {"user_id": user.id})
     return user
@@ -286,8 +296,7 @@ def reactivate_user(user: User) -> User:
         return user
     user.status = UserStatus.active.value
     user.deactivated_at = None
-    user.failed_logins = 0
-    user.locked_until = None
+    clear_sign_in_failures(user)
     audit.record(
         "user.reactivated", target=user, before={"status": "deactivated"}, after={"status": "active"}
     )
@@ -334,13 +343,13 @@ def _check_password(password: str, user: User) -> None:
         raise ValidationError(_("The password cannot be your email address."), field="password")
 
 
-def set_password(user: User, password: str) -> None:
-    """Set *user*'s password and end all of their other sessions."""
+def set_password(user: User, password: str, *, keep_session: UserSession | None = None) -> None:
+    """Set *user*'s password and end all of their sessions but *keep_session* (the one that changed it)."""
     _check_password(password, user)
     user.password_hash = _hasher.hash(password)
     user.session_token = new_session_token()
-    user.failed_logins = 0
-    user.locked_until = None
+    sessions.revoke_user_sessions(user, keep=keep_session, reason="password_changed")
+    clear_sign_in_failures(user)
     audit.record("user.password_changed", target=user)
 
 
@@ -353,7 +362,8 @@ class SignInRefused(Exception):
 def authenticate(email: str, password: str) -> User:
     """Return the active user of *email* whose password is *password*, or raise SignInRefused.
 
-    Repeated failures lock the account for a while; the failure counter is
+    Repeated failures lock the address for a while, whether or not it has an account here, so
+    that the lockout message does not tell which addresses do; the failure counter is
     committed even though the sign-in fails.
     """
     config = current_app.config
@@ -362,16 +372,9 @@ def authenticate(email: str, password: str) -> User:
         address = normalise_email(email)
     except ValidationError:
         raise SignInRefused(generic) from None
-    user = user_by_email(address)
     now = utcnow()
-    if user is None or user.password_hash is None:
-        # Spend the time a real check takes, so timing does not reveal which emails exist.
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
-        raise SignInRefused(generic)
-    locked_until = user.locked_until
-    if locked_until is not None and locked_until.tzinfo is None:
-        locked_until = locked_until.replace(tzinfo=now.tzinfo)
+    failures = _sign_in_failures(address)
+    locked_until = as_utc(failures.locked_until) if failures is not None else None
     if locked_until is not None and locked_until > now:
         raise SignInRefused(
             _(
@@ -379,25 +382,71 @@ def authenticate(email: str, password: str) -> User:
                 minutes=config["LOGIN_LOCKOUT_MINUTES"],
             )
         )
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            audit.record("user.locked_out", target=user)
+    user = user_by_email(address)
+    if not _password_matches(user, password):
+        _count_failure(address, failures, user, now)
         db.session.commit()
-        raise SignInRefused(generic) from None
+        raise SignInRefused(generic)
+    assert user is not None and user.password_hash is not None
     if not user.is_active:
         raise SignInRefused(generic)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    if failures is not None:
+        db.session.delete(failures)
     user.last_login_at = now
     audit.record("user.signed_in", target=user)
     return user
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    if user is None or user.password_hash is None:
+        # Spend the time a real check takes, so timing does not reveal which emails exist.
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _sign_in_failures(address: str) -> SignInFailures | None:
+    return db.session.scalars(select(SignInFailures).where(SignInFailures.email == address)).one_or_none()
+
+
+def _count_failure(address: str, failures: SignInFailures | None, user: User | None, now: datetime) -> None:
+    """Count one failed sign-in for *address*; lock it after LOGIN_MAX_FAILURES in a row."""
+    config = current_app.config
+    # Counters of addresses nobody has tried for a day are forgotten, so the table stays small.
+    db.session.execute(
+        delete(SignInFailures).where(
+            SignInFailures.updated_at < now - timedelta(days=1),
+            or_(SignInFailures.locked_until.is_(None), SignInFailures.locked_until < now),
+            SignInFailures.email != address,
+        ),
+        execution_options={"synchronize_session": False},  # never the row this function holds
+    )
+    if failures is None:
+        failures = SignInFailures(email=address, failures=0)
+        try:
+            with db.session.begin_nested():
+                db.session.add(failures)
+        except IntegrityError:  # a parallel failure for the same address created it first
+            failures = _sign_in_failures(address)
+            assert failures is not None
+    failures.failures += 1
+    failures.updated_at = now
+    if failures.failures >= config["LOGIN_MAX_FAILURES"]:
+        failures.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+        failures.failures = 0
+        if user is not None:
+            audit.record("user.locked_out", target=user)
+
+
+def clear_sign_in_failures(user: User) -> None:
+    """Unlock *user*'s address: their failed sign-ins are forgotten."""
+    db.session.execute(delete(SignInFailures).where(SignInFailures.email == user.email))
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
-from app.accounts import services
+from app.accounts import services, sessions
 from app.accounts.access import require_sign_in
 from app.accounts.forms import ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.accounts.models import User
 from app.errors import ValidationError
-from app.extensions import db, limiter, login_manager
+from app.extensions import limiter, login_manager
 from app.redirects import safe_next
+from app.tenancy.services import portal_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -24,15 +24,12 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(token: str) -> User | None:
+    def load_user(cookie: str) -> User | None:
         tenant = g.get("tenant")
         # The session must have been issued by this tenant; the query is tenant-scoped besides.
         if tenant is None or session.get("tenant_id") != tenant.id:
             return None
-        user = db.session.scalars(select(User).where(User.session_token == token)).one_or_none()
-        if user is None or not user.is_active:
-            return None
-        return user
+        return sessions.user_for_cookie(cookie, tenant)
 
 
 def _sign_in_rate_key() -> str:
@@ -64,6 +61,7 @@ def sign_in():
             error = refused.message
         else:
             session.clear()
+            sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
             login_user(user)
             session["tenant_id"] = g.tenant.id
             return redirect(safe_next(request.args.get("next")))
@@ -73,10 +71,9 @@ def sign_in():
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    logout_user()
-    session.clear()
-    flash(_("You are signed out."), "info")
-    return redirect(url_for("accounts.sign_in"))
+    if current_user.is_authenticated:
+        sessions.end_session(current_user.current_session)
+    return _signed_out()
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -87,7 +84,8 @@ def forgot_password():
         services.request_password_reset(
             form.email.data or "",
             portal_name=g.tenant.display_name,
-            reset_url_for=lambda token: url_for("accounts.reset_password", token=token, _external=True),
+            # From configuration, never from the Host header the request came with.
+            reset_url_for=lambda token: portal_url(g.tenant, url_for("accounts.reset_password", token=token)),
         )
         flash(_("If that address has an account here, a reset link is on its way. Check your inbox."), "info")
         return redirect(url_for("accounts.sign_in"))
@@ -142,7 +140,40 @@ def account():
             flash(_("Your preferences are saved."), "success")
             return redirect(url_for("accounts.account"))
     status = 200 if request.method == "GET" else 422
-    return render_template("accounts/account.html", form=form, now=datetime.now(UTC)), status
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        now=datetime.now(UTC),
+        live_sessions=sessions.live_sessions(current_user, g.tenant),
+    ), status
+
+
+@bp.route("/account/sessions/<int:session_id>/sign-out", methods=["POST"])
+@require_sign_in
+def sign_out_session(session_id: int):
+    """Sign out one device from the account page (this one included)."""
+    ended = sessions.revoke_session(current_user, session_id)
+    if ended is None:
+        abort(404)
+    if ended.id == current_user.current_session.id:
+        return _signed_out()
+    flash(_("That device is signed out."), "success")
+    return redirect(url_for("accounts.account") + "#sessions-heading")
+
+
+@bp.route("/account/sessions/sign-out-everywhere", methods=["POST"])
+@require_sign_in
+def sign_out_everywhere():
+    """End every session of the signed-in person, on every device, this one included."""
+    sessions.revoke_user_sessions(current_user, reason="signed_out_everywhere")
+    return _signed_out(_("You are signed out on every device."))
+
+
+def _signed_out(message: str | None = None):
+    logout_user()
+    session.clear()
+    flash(message or _("You are signed out."), "info")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/language", methods=["POST"])
@@ -160,3 +191,6 @@ def choose_language():
     refresh()
     flash(_("The language is changed."), "success")
     return redirect(safe_next(request.form.get("next")))
+
+
+bp.add_app_template_filter(sessions.describe_device, "describe_device")

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_permission
@@ -47,6 +47,30 @@ class LocaleSettingsForm(FlaskForm):
     time_zone = TimeZoneField(_l("Time zone"))
 
 
+class SessionSettingsForm(FlaskForm):
+    idle_minutes = IntegerField(
+        _l("Sign out after this many minutes without activity"),
+        validators=[InputRequired(_l("Enter a number of minutes."))],
+    )
+    max_hours = IntegerField(
+        _l("Sign out after this many hours in any case"),
+        validators=[InputRequired(_l("Enter a number of hours."))],
+    )
+
+
+def _session_form() -> SessionSettingsForm:
+    submitted_here = request.endpoint == "branding.sessions"
+    form = (
+        SessionSettingsForm(prefix="sessions")
+        if submitted_here
+        else SessionSettingsForm(prefix="sessions", formdata=None)
+    )
+    if not submitted_here:
+        form.idle_minutes.data = g.tenant.session_idle_minutes
+        form.max_hours.data = g.tenant.session_max_hours
+    return form
+
+
 def _locale_form() -> LocaleSettingsForm:
     from app.locales import LOCALE_NAMES
 
@@ -68,8 +92,9 @@ def _locale_form() -> LocaleSettingsForm:
 
 def _form() -> BrandingForm:
     tenant = g.tenant
-    fresh = request.method == "GET" or request.endpoint == "branding.languages"
-    form = BrandingForm(formdata=None) if request.endpoint == "branding.languages" else BrandingForm()
+    elsewhere = request.endpoint in ("branding.languages", "branding.sessions")
+    fresh = request.method == "GET" or elsewhere
+    form = BrandingForm(formdata=None) if elsewhere else BrandingForm()
     form.theme.choices = as_choices((key, theme.name) for key, theme in available_themes().items())
     if fresh:
         current = brand_variables(get_theme(tenant.theme), tenant.branding or {})
@@ -128,7 +153,9 @@ def edit() -> Any:
             return redirect(url_for("branding.edit"))
     context = _preview_context(form.theme.data or "default", form.primary.data or "", form.accent.data or "")
     status = 200 if request.method == "GET" or previewing else 422
-    return render_template("admin/branding.html", form=form, locale_form=_locale_form(), **context), status
+    return render_template(
+        "admin/branding.html", form=form, locale_form=_locale_form(), session_form=_session_form(), **context
+    ), status
 
 
 @bp.route("/languages", methods=["POST"])
@@ -153,7 +180,35 @@ def languages() -> Any:
             return redirect(url_for("branding.edit") + "#languages-heading")
     form = _form()
     context = _preview_context(form.theme.data or "default", form.primary.data or "", form.accent.data or "")
-    return render_template("admin/branding.html", form=form, locale_form=locale_form, **context), 422
+    return render_template(
+        "admin/branding.html", form=form, locale_form=locale_form, session_form=_session_form(), **context
+    ), 422
+
+
+@bp.route("/sessions", methods=["POST"])
+@require_permission(perms.BRANDING_MANAGE)
+def sessions() -> Any:
+    """Save how long a sign-in lasts in this portal: idle timeout and absolute lifetime."""
+    from app.tenancy.services import update_session_settings
+
+    session_form = _session_form()
+    if session_form.validate_on_submit():
+        try:
+            update_session_settings(
+                g.tenant,
+                idle_minutes=session_form.idle_minutes.data or 0,
+                max_hours=session_form.max_hours.data or 0,
+            )
+        except ValidationError as exc:
+            _apply_error(session_form, exc)
+        else:
+            flash(_("Sign-in limits are saved. They apply to every session from now on."), "success")
+            return redirect(url_for("branding.edit") + "#sessions-heading")
+    form = _form()
+    context = _preview_context(form.theme.data or "default", form.primary.data or "", form.accent.data or "")
+    return render_template(
+        "admin/branding.html", form=form, locale_form=_locale_form(), session_form=session_form, **context
+    ), 422
 
 
 @bp.route("/preview", methods=["POST"])

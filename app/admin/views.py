@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.accounts import permissions as perms
@@ -127,7 +128,9 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(user, **_user_fields(form))
-            services.set_user_roles(user, list(form.roles.data or []))
+            services.set_user_roles(
+                user, list(form.roles.data or []), keep_session=current_user.current_session
+            )
         except ValidationError as exc:
             _apply_error(form, exc)
         else:

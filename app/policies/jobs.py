@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -44,9 +44,10 @@ def render_receipt(acknowledgement_id: int, portal_url: str | None = None) -> in
 
 
 def portal_address(tenant: Tenant) -> str:
-    """The tenant's address on the configured domain, for a receipt rendered outside a request."""
-    config = current_app.config
-    return f"{config['PREFERRED_URL_SCHEME']}://{tenant.slug}.{config['ATRIUM_DOMAIN']}/"
+    """The tenant's address on the configured domain, scheme and port."""
+    from app.tenancy.services import portal_url
+
+    return portal_url(tenant)
 
 
 def sha256_groups(digest: str) -> list[str]:

@@ -134,7 +134,7 @@ def _own_acknowledgement(acknowledgement_id: int) -> Acknowledgement:
 def receipt(acknowledgement_id: int) -> Any:
     """Download the PDF receipt of an acknowledgement; the first request starts rendering it."""
     ack = _own_acknowledgement(acknowledgement_id)
-    ready = policies.request_receipt(ack, portal_url=request.host_url)
+    ready = policies.request_receipt(ack)  # the receipt names the configured address, not the Host
     if ready is None:
         return _receipt_waiting(ack, 202)
     return _send_receipt(ack, ready.storage_key)

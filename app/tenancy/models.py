@@ -59,6 +59,9 @@ class Tenant(Model):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     theme: Mapped[str] = mapped_column(String(64), default="default")
     branding: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A sign-in ends after this long without a request, and this long after it began, whatever happens.
+    session_idle_minutes: Mapped[int] = mapped_column(default=8 * 60)
+    session_max_hours: Mapped[int] = mapped_column(default=7 * 24)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -171,6 +172,8 @@ def tenant_snapshot(tenant: Tenant) -> dict:
         "enabled_locales": tenant.enabled_locales,
         "time_zone": tenant.time_zone,
         "theme": tenant.theme,
+        "session_idle_minutes": tenant.session_idle_minutes,
+        "session_max_hours": tenant.session_max_hours,
     }
 
 
@@ -253,3 +256,48 @@ def update_locale_settings(
         with context.as_tenant(tenant.id):
             audit.record("tenant.locale_settings_changed", target=tenant, before=before, after=after)
     return tenant
+
+
+# A sign-in may stay idle between 5 minutes and a day, and last between an hour and 90 days.
+SESSION_IDLE_MINUTES_RANGE = (5, 24 * 60)
+SESSION_MAX_HOURS_RANGE = (1, 90 * 24)
+
+
+def update_session_settings(tenant: Tenant, *, idle_minutes: int, max_hours: int) -> Tenant:
+    """Choose how long a sign-in lasts: after how long without a request, and at most."""
+    low, high = SESSION_IDLE_MINUTES_RANGE
+    if not low <= idle_minutes <= high:
+        raise ValidationError(
+            _("Enter between %(low)d and %(high)d minutes.", low=low, high=high), field="idle_minutes"
+        )
+    low, high = SESSION_MAX_HOURS_RANGE
+    if not low <= max_hours <= high:
+        raise ValidationError(
+            _("Enter between %(low)d and %(high)d hours.", low=low, high=high), field="max_hours"
+        )
+    if idle_minutes > max_hours * 60:
+        raise ValidationError(
+            _("The idle time cannot be longer than the longest a sign-in lasts."), field="idle_minutes"
+        )
+    before = tenant_snapshot(tenant)
+    tenant.session_idle_minutes, tenant.session_max_hours = idle_minutes, max_hours
+    after = tenant_snapshot(tenant)
+    if before != after:
+        with context.as_tenant(tenant.id):
+            audit.record("tenant.session_settings_changed", target=tenant, before=before, after=after)
+    return tenant
+
+
+def portal_url(tenant: Tenant, path: str = "/") -> str:
+    """The address of *path* at *tenant*'s portal, from configuration only, never from a request's Host.
+
+    Links that leave the browser (emails, receipts) use it: a spoofed Host header cannot
+    send a password reset link to another address.
+    """
+    config = current_app.config
+    host = config["ATRIUM_DOMAIN"] if tenant.is_platform else f"{tenant.slug}.{config['ATRIUM_DOMAIN']}"
+    scheme = config["PREFERRED_URL_SCHEME"]
+    port = config.get("ATRIUM_PORT")
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    authority = f"{host}:{port}" if port and port != default_port else host
+    return f"{scheme}://{authority}/{path.lstrip('/')}"

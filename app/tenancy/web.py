@@ -15,6 +15,8 @@ from app.tenancy.services import resolve_host
 
 # Endpoints that answer on any host, before (and without) a tenant.
 HOSTLESS_ENDPOINTS = frozenset({"static", "tenancy.theme_static", "ops.healthz", "ops.readyz"})
+# Files that look the same to everyone of a tenant, signed in or not: they keep their own caching.
+PUBLIC_ASSET_ENDPOINTS = HOSTLESS_ENDPOINTS | {"tenancy.brand_css", "tenancy.brand_image"}
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -74,6 +76,10 @@ def init_app(app: Flask) -> None:
             "script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
+        if request.endpoint not in PUBLIC_ASSET_ENDPOINTS and current_user.is_authenticated:
+            # Signed-in pages, exports and files hold people's data: no browser or proxy keeps a copy
+            # (a shared computer's back button or a cache must not show them after sign-out).
+            response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html":
             # Pages may render a partial for htmx; caches must keep the two apart.
             response.vary.add("HX-Request")

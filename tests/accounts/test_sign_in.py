@@ -46,6 +46,34 @@ def test_repeated_failures_lock_the_account_for_a_while(app, tenant_factory, use
     assert "Too many failed attempts" in locked.get_data(as_text=True)
 
 
+def test_unknown_email_is_locked_out_exactly_like_a_known_one(app, tenant_factory, user_factory, client_for):
+    tenant = tenant_factory()
+    user = user_factory(tenant)
+    answers = {}
+    for email in (user.email, "nobody-here@example.com"):
+        client = client_for(tenant)
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            assert sign_in(client, email, "guess").status_code == 401
+        answers[email] = sign_in(client, email, "guess again")
+    known, unknown = answers[user.email], answers["nobody-here@example.com"]
+    assert known.status_code == unknown.status_code == 401
+    assert "Too many failed attempts" in known.get_data(as_text=True)
+    assert "Too many failed attempts" in unknown.get_data(as_text=True)
+    page_known = known.get_data(as_text=True).replace(user.email, "EMAIL")
+    page_unknown = unknown.get_data(as_text=True).replace("nobody-here@example.com", "EMAIL")
+    csrf = re.compile(r'(value|content)="[^"]+"')  # the CSRF tokens differ per client
+    assert csrf.sub("", page_known) == csrf.sub("", page_unknown)
+
+
+def test_failures_for_one_address_do_not_lock_another(app, tenant_factory, user_factory, client_for):
+    tenant = tenant_factory()
+    target, bystander = user_factory(tenant), user_factory(tenant)
+    client = client_for(tenant)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        sign_in(client, target.email, "guess")
+    assert sign_in(client_for(tenant), bystander.email, PASSWORD).status_code == 302
+
+
 def test_sign_in_posts_are_rate_limited_per_address(app, tenant_factory, client_for):
     tenant = tenant_factory()
     client = client_for(tenant)
@@ -98,6 +126,38 @@ def test_password_reset_by_emailed_link_works_once(worker, mailbox, tenant_facto
     assert sign_in(client_for(tenant), user.email, PASSWORD).status_code == 401
     # The link was used; it no longer works.
     assert client.get(path).status_code == 410
+
+
+def _reset_link_sent(client, mailbox, email):
+    token = csrf_token(client, "/password/forgot")
+    client.post("/password/forgot", data={"email": email, "csrf_token": token})
+    return re.search(r"\S+/password/reset/\S+", mailbox.wait_for(email).get_content()).group(0)
+
+
+def test_reset_link_is_on_the_configured_address_whatever_the_host_header(
+    app, worker, mailbox, tenant_factory, user_factory, client_for
+):
+    tenant = tenant_factory()
+    user = user_factory(tenant, f"spoofed-{tenant.slug}@example.com")
+    client = client_for(tenant)
+    client.host = f"{tenant.slug}.atrium.test:6666"  # a Host header with a port the portal is not on
+    link = _reset_link_sent(client, mailbox, user.email)
+    assert link.startswith(f"http://{tenant.slug}.atrium.test/password/reset/")
+
+
+def test_reset_link_uses_the_configured_scheme_and_port(
+    app, worker, mailbox, tenant_factory, user_factory, client_for
+):
+    tenant = tenant_factory()
+    user = user_factory(tenant, f"ported-{tenant.slug}@example.com")
+    settings = {"PREFERRED_URL_SCHEME": "https", "ATRIUM_PORT": 8443}
+    saved = {name: app.config.get(name) for name in settings}
+    app.config.update(settings)
+    try:
+        link = _reset_link_sent(client_for(tenant), mailbox, user.email)
+    finally:
+        app.config.update(saved)
+    assert link.startswith(f"https://{tenant.slug}.atrium.test:8443/password/reset/")
 
 
 def test_reset_for_unknown_email_says_the_same_and_sends_nothing(mailbox, tenant_factory, client_for):

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from app.accounts.services import add_group_members, create_group, create_org_unit
+from app.accounts.sessions import start_session
 from app.tenancy import as_tenant
 
 # Routes served only at the root domain (the platform console) are 404 on a
@@ -27,10 +28,14 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         group = create_group("Foreign group")
         db.session.flush()
         add_group_members(group, [member.id])
+        signed_in_member = db.session.merge(member)
+        start_session(signed_in_member, ip="192.0.2.1", user_agent="Foreign browser")
+        signed_in = signed_in_member.current_session
         db.session.commit()
     deployment_id, package_id = _foreign_library_deployment(db, tenant)
     return {
         "user_id": member.id,
+        "session_id": signed_in.id if signed_in else 0,
         "unit_id": unit.id,
         "group_id": group.id,
         "tenant_id": tenant.id,
@@ -178,6 +183,7 @@ OBJECT_FACTORIES = {
     "section_id",
     "version_id",
     "acknowledgement_id",
+    "session_id",
 }
 
 
@@ -228,6 +234,9 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
     with as_tenant(foreign):
         db.session.expire_all()
         assert db.session.get(User, ids["user_id"]).status == "active"
+        from app.accounts.models import UserSession
+
+        assert db.session.get(UserSession, ids["session_id"]).revoked_at is None
         assert len(db.session.get(Group, ids["group_id"]).memberships) == 1
         from app.learning.models import Course, Enrollment
 

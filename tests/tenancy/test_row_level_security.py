@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.accounts.models import SignInFailures
 from app.accounts.services import add_group_members, create_group, create_org_unit
+from app.accounts.sessions import start_session
 from app.audit.services import record
 from app.events import emit
 from app.tenancy import as_tenant
@@ -25,6 +27,8 @@ def populated_tenant(db, tenant_factory, user_factory):
         group = create_group("Drivers")
         db.session.flush()
         add_group_members(group, [user.id])
+        start_session(user, ip="192.0.2.1", user_agent="RLS test")
+        db.session.add(SignInFailures(email="guessed@example.com", failures=1))
         record("test.row", target=group)
         emit("test.event", {"ok": True})
         _learning_rows(db, user, group)
