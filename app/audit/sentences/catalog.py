@@ -27,6 +27,11 @@ PLAIN = {
     "tenant.suspended": _l("%(actor)s suspended the portal %(target)s."),
     "tenant.resumed": _l("%(actor)s resumed the portal %(target)s."),
     "tenant.locale_settings_changed": _l("%(actor)s changed the languages of the portal %(target)s."),
+    "tenant.session_settings_changed": _l(
+        "%(actor)s changed how long a sign-in lasts on the portal %(target)s."
+    ),
+    "user.session_revoked": _l("%(actor)s signed %(target)s out on one device."),
+    "user.sessions_revoked": _l("%(actor)s signed %(target)s out everywhere."),
     "tenant.branding_changed": _l("%(actor)s changed the branding of the portal %(target)s: %(fields)s."),
     "library.package_created": _l("%(actor)s created the library package %(target)s."),
     "library.targeting_changed": _l("%(actor)s changed who receives %(target)s."),
