@@ -143,8 +143,9 @@ def test_removing_or_retiring_parts_of_a_library_quiz_explains_why_not(
     client = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
     token = csrf_token(client, f"/admin/quizzes/{quiz_id}")
 
-    removed = client.post(f"/admin/quizzes/{quiz_id}/sections/{section_id}/remove", data={"csrf_token": token})
-    retired = client.post(f"/admin/quizzes/questions/{question_id}/active?active=0", data={"csrf_token": token})
+    form = {"csrf_token": token}
+    removed = client.post(f"/admin/quizzes/{quiz_id}/sections/{section_id}/remove", data=form)
+    retired = client.post(f"/admin/quizzes/questions/{question_id}/active?active=0", data=form)
 
     assert removed.status_code == 302 and retired.status_code == 302
     assert "comes from the content library" in client.get(removed.location).get_data(as_text=True)
