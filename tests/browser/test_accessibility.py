@@ -287,6 +287,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "admin.audit_log": "/admin/audit",
         "branding.edit": "/admin/branding",
         "learning.catalog": "/catalog",
+        "learning.catalog#search": "/catalog?q=Fryer",  # a search shows courses without the paths above them
         "learning.course": f"/courses/{data['course']}",
         "learning.lesson": f"/learn/{data['enrollment']}/lessons/{data['lessons'][0]}",
         "learning.lesson#video": f"/learn/{data['enrollment']}/lessons/{data['lessons'][1]}",
