@@ -24,6 +24,8 @@ from app.demo import DEMO_PASSWORD, TENANTS
 from tests.conftest import TEST_DOMAIN, HostClient, sign_in
 
 VISITS_PER_PATTERN = 2
+# Lessons share one URL shape but each kind (page, video, file, quiz, checkpoint, policy) is its own page.
+VISITS_OF = {"/learn/<id>/lessons/<id>": 12}
 CRAWL_SECONDS = 60  # a safety net per person; a full crawl takes a few seconds
 LONG = "x" * 10_000
 # Admin last in each portal: its bad submissions may deactivate or edit the other demo people.
@@ -91,6 +93,8 @@ class PageLinks(HTMLParser):
             self.forms.append(self._form)
             return
         form = self._form
+        if form is not None and a.get("hx-post"):  # htmx posts the enclosing form's values elsewhere
+            self.forms.append(Form(self.page, a["hx-post"], "post", form.multipart, form.fields))
         if form is None or (not a.get("name") and tag != "button"):
             return
         if tag == "input":
@@ -176,16 +180,16 @@ class Crawler:
             return None
         return path
 
-    def crawl(self, deadline: float) -> None:
-        queue = ["/"]
+    def crawl(self, deadline: float, start: str = "/") -> None:
+        queue = [start]
         while queue and time.monotonic() < deadline:
             url = queue.pop(0)
             key = pattern(url)
-            if self.visits[key] >= VISITS_PER_PATTERN:
+            if self.visits[key] >= VISITS_OF.get(key, VISITS_PER_PATTERN):
                 continue
             self.visits[key] += 1
             for found in self.visit(url):
-                if self.visits[pattern(found)] < VISITS_PER_PATTERN:
+                if self.visits[pattern(found)] < VISITS_OF.get(pattern(found), VISITS_PER_PATTERN):
                     queue.append(found)
 
     def visit(self, url: str, *, twice: bool = True) -> list[str]:
@@ -233,28 +237,39 @@ class Crawler:
         return targets
 
     def resubmit_forms(self, deadline: float, done: set[tuple[str, ...]]) -> None:
-        """Submit each form badly, unless *done* says this role already did it in another portal."""
-        for key, form in list(self.forms.items()):
-            if time.monotonic() > deadline:
-                return
-            if self.destructive_for_crawler(form) or key in done:
-                continue
-            done.add(key)
-            for what, values in variants(form):
-                kwargs: dict[str, Any] = {}
-                if form.method == "get":
-                    query = urlencode([(k, v) for k, v in values if isinstance(v, str)])
-                    url = form.action.split("?")[0] + "?" + query
-                else:
-                    url = form.action
-                    kwargs["data"] = multidict(values)
-                    kwargs["headers"] = {"Referer": f"http://{self.host}{form.page}"}
-                    if form.multipart:
-                        kwargs["content_type"] = "multipart/form-data"
-                self.request(form.method, url, what, **kwargs)
-                if form.method == "get":
-                    break  # a GET form has no CSRF token and is one search; once is enough
-            self.visit(form.page, twice=False)  # Back to the form's page after submitting it
+        """Submit each form badly, unless *done* says this role already did it in another portal.
+
+        Where a submission leads (an attempt just started, a record just created) is crawled too, and
+        the forms found there are submitted in turn.
+        """
+        while todo := [(key, form) for key, form in self.forms.items() if key not in done]:
+            for key, form in todo:
+                if time.monotonic() > deadline:
+                    return
+                done.add(key)
+                if not self.destructive_for_crawler(form):
+                    self.resubmit(form, deadline)
+
+    def resubmit(self, form: Form, deadline: float) -> None:
+        for what, values in variants(form):
+            kwargs: dict[str, Any] = {}
+            if form.method == "get":
+                query = urlencode([(k, v) for k, v in values if isinstance(v, str)])
+                url = form.action.split("?")[0] + "?" + query
+            else:
+                url = form.action
+                kwargs["data"] = multidict(values)
+                kwargs["headers"] = {"Referer": f"http://{self.host}{form.page}"}
+                if form.multipart:
+                    kwargs["content_type"] = "multipart/form-data"
+            response = self.request(form.method, url, what, **kwargs)
+            if response is not None and response.status_code in (302, 303):
+                target = self.local(response.location, form.action)
+                if target and "/sign-in" not in target:
+                    self.crawl(deadline, start=target)
+            if form.method == "get":
+                break  # a GET form has no CSRF token and is one search; once is enough
+        self.visit(form.page, twice=False)  # Back to the form's page after submitting it
 
     @staticmethod
     def destructive_for_crawler(form: Form) -> bool:
