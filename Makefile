@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 app/static/vendor/htmx.min.js: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error  # also installs axe-core for the browser tests
+	npm ci --no-audit --no-fund --loglevel=error  # also installs axe-core and vnu-jar for the browser tests
 	mkdir -p app/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx.min.js
 	cp node_modules/sortablejs/Sortable.min.js app/static/vendor/Sortable.min.js

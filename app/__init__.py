@@ -154,9 +154,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         if value is None:
             return ""
-        if getattr(value, "tzinfo", None) is None and hasattr(value, "hour"):
+        if not hasattr(value, "hour"):
+            return str(value.isoformat())  # a date
+        if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return str(value.isoformat())
+        # HTML allows at most three digits of a second: microseconds make the attribute invalid.
+        return str(value.isoformat(timespec="seconds"))
 
     @app.template_filter("bdi")
     def bdi(value: Any) -> Markup:

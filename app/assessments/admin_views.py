@@ -307,7 +307,11 @@ def edit_question(question_id: int) -> Any:
 def question_active(question_id: int) -> Any:
     question = get_or_404(Question, question_id)
     active = request.values.get("active") == "1"
-    assessments.set_question_active(question, active)
+    try:
+        assessments.set_question_active(question, active)
+    except ValidationError as exc:  # a library bank is read-only here
+        flash(exc.message, "error")
+        return redirect(url_for("assessment_admin.edit_question", question_id=question.id))
     if active:
         flash(_("The question is back in use: quizzes may draw it again."), "success")
     else:
@@ -478,7 +482,11 @@ def remove_quiz_section(quiz_id: int, section_id: int) -> Any:
     section = get_or_404(QuizSection, section_id)
     if section.quiz_id != quiz.id:
         abort(404)
-    assessments.remove_section(quiz, section)
+    try:
+        assessments.remove_section(quiz, section)
+    except ValidationError as exc:  # a library quiz is read-only here
+        flash(exc.message, "error")
+        return redirect(url_for("assessment_admin.edit_quiz", quiz_id=quiz.id) + "#questions")
     flash(_("That part was taken out of the quiz. Attempts already made keep what they showed."), "success")
     return redirect(url_for("assessment_admin.edit_quiz", quiz_id=quiz.id) + "#questions")
 

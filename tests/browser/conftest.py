@@ -15,7 +15,8 @@ from tests.conftest import PASSWORD, TEST_DOMAIN
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# WCAG 2.2 A and AA, and axe's best practices (heading order, landmarks, unique names...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
@@ -85,7 +86,7 @@ class Portal:
             self.page.add_script_tag(path=str(AXE))
         result = self.page.evaluate(
             "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
-            WCAG_TAGS,
+            AXE_TAGS,
         )
         return [
             {
@@ -100,6 +101,21 @@ class Portal:
 
     def scrolls_sideways(self) -> bool:
         return bool(self.page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"))
+
+    def sideways_problems(self) -> list[dict[str, Any]]:
+        """The page is wider than the screen, with the menu closed or (where there is a Menu button) open."""
+        problems = []
+        width = "() => document.documentElement.scrollWidth + ' px wide'"
+        if self.scrolls_sideways():
+            problems.append({"id": "horizontal-scroll", "help": f"the page is {self.page.evaluate(width)}"})
+        toggle = self.page.locator("button.menu-toggle")
+        if toggle.is_visible():
+            toggle.click()
+            if self.scrolls_sideways():
+                help = f"with the menu open the page is {self.page.evaluate(width)}"
+                problems.append({"id": "horizontal-scroll-menu-open", "help": help})
+            toggle.click()
+        return problems
 
 
 @pytest.fixture

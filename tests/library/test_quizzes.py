@@ -14,7 +14,7 @@ from app.learning.services.enrollments import enrol
 from app.library import services
 from app.tenancy import as_tenant
 from tests.assessments.conftest import QUESTIONS, right_answers
-from tests.conftest import unique_slug
+from tests.conftest import csrf_token, unique_slug
 from tests.library.conftest import PAGE, draft_fields
 
 
@@ -127,3 +127,30 @@ def test_a_tenant_cannot_change_the_quiz_it_received_from_the_library(db, platfo
         with pytest.raises(ValidationError, match="comes from the content library"):
             assessments.revise_question(question, {"type": "true_false", "prompt": "Ours?", "answer": "true"})
         assert question.current.number == 1 and quiz.title.startswith("Security check")
+
+
+def test_removing_or_retiring_parts_of_a_library_quiz_explains_why_not(
+    db, platform, tenant_factory, user_factory, client_for
+):
+    package = _package_with_quiz(db, _platform_quiz(db, platform, f"Library quiz {unique_slug()}"))
+    tenant = tenant_factory()
+    services.deploy(package, tenant)
+    db.session.commit()
+    with as_tenant(tenant):
+        course = services.course_for(services.find_deployment(package))
+        quiz = db.session.get(Quiz, course.lessons[1].content["quiz_id"])
+        quiz_id, section_id, question_id = quiz.id, quiz.sections[0].id, quiz.sections[0].question.id
+    client = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    token = csrf_token(client, f"/admin/quizzes/{quiz_id}")
+
+    form = {"csrf_token": token}
+    removed = client.post(f"/admin/quizzes/{quiz_id}/sections/{section_id}/remove", data=form)
+    retired = client.post(f"/admin/quizzes/questions/{question_id}/active?active=0", data=form)
+
+    assert removed.status_code == 302 and retired.status_code == 302
+    assert "comes from the content library" in client.get(removed.location).get_data(as_text=True)
+    assert "comes from the content library" in client.get(retired.location).get_data(as_text=True)
+    db.session.expire_all()
+    with as_tenant(tenant):
+        assert db.session.get(Question, question_id).active
+        assert section_id in {s.id for s in db.session.get(Quiz, quiz_id).sections}
