@@ -326,4 +326,11 @@ def worker(app: Flask) -> Iterator[Any]:
         time.sleep(0.2)
     yield process
     process.terminate()
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        # Seen once on a loaded machine: the worker logged its warm shut-down and then did not exit.
+        # Every test has run by now; end it so the run reports the tests, not a teardown hang.
+        print("the RQ worker did not exit within 30 s of SIGTERM; killed", file=sys.stderr)
+        process.kill()
+        process.wait(timeout=30)
