@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import re2
 from flask_babel import gettext as _
 
 from app.assessments.models import QuestionRevision, QuestionType
@@ -15,6 +18,71 @@ from app.errors import ValidationError
 
 CHOICE_TYPES = {QuestionType.single.value, QuestionType.multiple.value, QuestionType.true_false.value}
 MAX_TEXT_ANSWER = 500
+MAX_PATTERN = 200
+# NFKC can lengthen text (one ligature becomes several letters): a stored answer longer than this is
+# not matched against a pattern at all, so grading time stays bounded whatever was stored.
+MAX_GRADED_TEXT = 4 * MAX_TEXT_ANSWER
+
+log = logging.getLogger(__name__)
+
+
+def _pattern_options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    return options
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why an author's short-answer pattern cannot be used, in their language; None when it can.
+
+    Patterns run on RE2, whose matching time grows only with the answer's length (no catastrophic
+    backtracking, whatever the pattern), so features that need backtracking are refused when saved.
+    """
+    if len(pattern) > MAX_PATTERN:
+        return _("Keep the pattern under 200 characters.")
+    try:
+        re2.compile(pattern, _pattern_options())
+    except re2.error as exc:
+        try:
+            re.compile(pattern)
+        except re.error as python_error:
+            return _("The pattern is not a valid regular expression: %(error)s", error=str(python_error))
+        reason = (
+            exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        )
+        return _(
+            "This pattern cannot be used to check answers (%(error)s). Patterns may not use "
+            "back-references such as \\1, look-ahead or look-behind, or repeat counts over 1000.",
+            error=str(reason),
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def compiled_pattern(pattern: str) -> Any | None:
+    """The author's pattern compiled for RE2; None (and a log line, once) if it cannot be.
+
+    Patterns saved before they were checked at save time may not compile: they match nothing.
+    """
+    if len(pattern) > MAX_PATTERN * 5:
+        log.warning(
+            "short-answer pattern too long to grade (%d characters); treated as no match", len(pattern)
+        )
+        return None
+    try:
+        return re2.compile(pattern, _pattern_options())
+    except re2.error as exc:
+        log.warning("short-answer pattern %r cannot be graded (%s); treated as no match", pattern, exc)
+        return None
+
+
+def pattern_matches(pattern: str, answer: str) -> bool:
+    """Whether the whole (normalised) *answer* matches *pattern*, ignoring case, in linear time."""
+    if len(answer) > MAX_GRADED_TEXT:
+        return False
+    compiled = compiled_pattern(pattern)
+    return compiled is not None and compiled.fullmatch(answer) is not None
 
 
 def normalise_text(value: str) -> str:
@@ -138,7 +206,7 @@ def grade(revision: QuestionRevision, answer: Any) -> float:
         if given in {normalise_text(a) for a in data.get("accepted", [])}:
             return 1.0
         pattern = data.get("pattern") or ""
-        if pattern and re.fullmatch(pattern, given, flags=re.IGNORECASE) is not None:
+        if pattern and pattern_matches(str(pattern), given):
             return 1.0
         return 0.0
     if kind == QuestionType.numeric.value:

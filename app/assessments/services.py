@@ -180,16 +180,9 @@ def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
     elif kind == QuestionType.short_answer.value:
         accepted = _clean_lines(draft.get("accepted"))
         pattern = (draft.get("pattern") or "").strip()
-        if pattern:
-            if len(pattern) > 200:
-                raise ValidationError(_("Keep the pattern under 200 characters."), field="pattern")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValidationError(
-                    _("The pattern is not a valid regular expression: %(error)s", error=str(exc)),
-                    field="pattern",
-                ) from None
+        problem = grading.pattern_problem(pattern) if pattern else None
+        if problem:
+            raise ValidationError(problem, field="pattern")
         if not accepted and not pattern:
             raise ValidationError(_("List at least one accepted answer, or a pattern."), field="accepted")
         data["accepted"], data["pattern"] = accepted, pattern
