@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import enqueue
 from app.tenancy import as_tenant
 from app.tenancy.models import Tenant, TenantStatus
+
+log = logging.getLogger(__name__)
 
 
 def run_rules_everywhere() -> int:
@@ -30,7 +34,14 @@ def close_expired_attempts_everywhere() -> int:
             select(Tenant.id).where(Tenant.status == TenantStatus.active.value, Tenant.is_platform.is_(False))
         )
     )
+    failed: list[int] = []
     for tenant_id in tenants:
-        with as_tenant(tenant_id):
-            enqueue("app.assessments.services:close_expired_attempts", queue="default")
+        try:
+            with as_tenant(tenant_id):
+                enqueue("app.assessments.services:close_expired_attempts", queue="default")
+        except Exception:  # one tenant's failure must not keep the others' attempts open
+            log.exception("closing expired attempts failed for tenant %s", tenant_id)
+            failed.append(tenant_id)
+    if failed:
+        raise RuntimeError(f"closing expired attempts failed for tenants {failed}; the others were done")
     return len(tenants)

@@ -19,6 +19,7 @@ from app.errors import ValidationError
 CHOICE_TYPES = {QuestionType.single.value, QuestionType.multiple.value, QuestionType.true_false.value}
 MAX_TEXT_ANSWER = 500
 MAX_PATTERN = 200
+MAX_NUMBER_DIGITS = 15  # before and after the decimal point, in answers and answer keys
 # NFKC can lengthen text (one ligature becomes several letters): a stored answer longer than this is
 # not matched against a pattern at all, so grading time stays bounded whatever was stored.
 MAX_GRADED_TEXT = 4 * MAX_TEXT_ANSWER
@@ -90,19 +91,47 @@ def normalise_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value or "").casefold().split())
 
 
+class NumberOutOfRange(ValidationError):
+    """A number that reads fine but has too many digits to be compared safely."""
+
+
+def _within_digits(number: Decimal) -> bool:
+    _sign, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int):  # NaN and infinities carry a letter here
+        return False
+    return len(digits) + exponent <= MAX_NUMBER_DIGITS and -exponent <= MAX_NUMBER_DIGITS
+
+
 def parse_number(value: str) -> Decimal | None:
-    """Read a number typed as 3.5, 3,5 or 1 000; None for an empty answer."""
+    """Read a number typed as 3.5, 3,5 or 1 000; None for an empty answer.
+
+    Refuses infinities, NaN and numbers like 1e999999999 whose arithmetic overflows: at most
+    MAX_NUMBER_DIGITS digits before and after the decimal point.
+    """
     text = (value or "").strip().replace("\u00a0", "").replace(" ", "")
     if not text:
         return None
     text = text.replace(",", ".") if "," in text and "." not in text else text.replace(",", "")
     try:
-        number = Decimal(text)
+        number = Decimal(text) if len(text) <= 100 else None
     except InvalidOperation:
-        raise ValidationError(_("Enter a number, such as 63 or 2.5.")) from None
-    if not number.is_finite():
+        number = None
+    if number is None or not number.is_finite():
         raise ValidationError(_("Enter a number, such as 63 or 2.5."))
+    if not _within_digits(number):
+        raise NumberOutOfRange(
+            _("Enter a number with at most 15 digits before and 15 after the decimal point.")
+        )
     return number
+
+
+def stored_number(value: Any) -> Decimal | None:
+    """A number stored in an answer or answer key, or None when it is not one that can be compared."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number.is_finite() and _within_digits(number) else None
 
 
 def field_name(position: int, part: str | None = None) -> str:
@@ -185,9 +214,21 @@ def is_answered(revision: QuestionRevision, display_order: Sequence[str], answer
 
 
 def grade(revision: QuestionRevision, answer: Any) -> float:
-    """Return the share of the question's points this *answer* earns (0 to 1)."""
+    """Return the share of the question's points this *answer* earns (0 to 1); never raises.
+
+    A stored value grading cannot read (an answer key saved before it was validated, an answer of
+    the wrong shape) counts as wrong and is logged, so one bad value cannot break an attempt for good.
+    """
     if answer is None:
         return 0.0
+    try:
+        return _grade(revision, answer)
+    except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError):
+        log.exception("question revision %s cannot grade answer %r; counted as wrong", revision.id, answer)
+        return 0.0
+
+
+def _grade(revision: QuestionRevision, answer: Any) -> float:
     data = revision.data or {}
     kind = revision.type
     if kind in (QuestionType.single.value, QuestionType.true_false.value):
@@ -210,11 +251,13 @@ def grade(revision: QuestionRevision, answer: Any) -> float:
             return 1.0
         return 0.0
     if kind == QuestionType.numeric.value:
-        try:
-            given_number = Decimal(str(answer))
-            expected = Decimal(str(data.get("answer")))
-            tolerance = Decimal(str(data.get("tolerance") or 0))
-        except InvalidOperation:
+        given_number = stored_number(answer)
+        expected = stored_number(data.get("answer"))
+        tolerance = stored_number(data.get("tolerance") or 0)
+        if given_number is None or expected is None or tolerance is None:
+            log.warning(
+                "question revision %s has a number that cannot be compared; counted as wrong", revision.id
+            )
             return 0.0
         return 1.0 if abs(given_number - expected) <= tolerance else 0.0
     if kind == QuestionType.ordering.value:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import secrets
@@ -34,6 +35,8 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.learning.lesson_kinds import render_markdown
 from app.tenancy.models import as_utc, utcnow
+
+log = logging.getLogger(__name__)
 
 # Answers a browser sends a moment after the deadline (network latency) still count.
 DEADLINE_GRACE = timedelta(seconds=2)
@@ -189,12 +192,16 @@ def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
     elif kind == QuestionType.numeric.value:
         try:
             answer_number = grading.parse_number(str(draft.get("answer") or ""))
+        except grading.NumberOutOfRange as exc:
+            raise ValidationError(exc.message, field="answer") from None
         except ValidationError:
             answer_number = None
         if answer_number is None:
             raise ValidationError(_("Enter the correct answer as a number."), field="answer")
         try:
             tolerance = grading.parse_number(str(draft.get("tolerance") or "0")) or Decimal(0)
+        except grading.NumberOutOfRange as exc:
+            raise ValidationError(exc.message, field="tolerance") from None
         except ValidationError:
             raise ValidationError(
                 _("Enter the tolerance as a number, 0 or more."), field="tolerance"
@@ -770,11 +777,12 @@ def complete_assessment_lesson(attempt: Attempt) -> None:
         complete_lesson(enrollment, lesson)
 
 
-def close_expired_attempts(now: datetime | None = None) -> int:
+def close_expired_attempts(now: datetime | None = None, failed: list[int] | None = None) -> int:
     """Submit this tenant's attempts whose time ran out, with the answers saved in time; return how many.
 
     Learners who close the browser mid-attempt are graded on time, so reports and events do not wait
-    for them to come back.
+    for them to come back. Each attempt closes in a savepoint of its own: one that fails is logged
+    (and its id added to *failed*) and the others still close.
     """
     now = now or utcnow()
     expired = db.session.scalars(
@@ -786,9 +794,17 @@ def close_expired_attempts(now: datetime | None = None) -> int:
         )
         .options(selectinload(Attempt.items).selectinload(AttemptItem.revision), selectinload(Attempt.quiz))
     ).all()
+    closed = 0
     for attempt in expired:
-        finalize_if_expired(attempt, now)
-    return len(expired)
+        attempt_id, tenant_id = attempt.id, attempt.tenant_id
+        try:
+            with db.session.begin_nested():
+                closed += finalize_if_expired(attempt, now)
+        except Exception:  # one attempt's failure must not keep the others open
+            log.exception("could not close expired attempt %s of tenant %s", attempt_id, tenant_id)
+            if failed is not None:
+                failed.append(attempt_id)
+    return closed
 
 
 def may_show_answers(attempt: Attempt, state: QuizState) -> bool:
