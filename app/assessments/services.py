@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
@@ -599,7 +600,6 @@ def start_attempt(
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
         pass_percent=quiz.pass_percent,
     )
-    db.session.add(attempt)
     for position, question in enumerate(questions, start=1):
         revision = question.current
         attempt.items.append(
@@ -612,8 +612,37 @@ def start_attempt(
                 max_points=float(revision.points),
             )
         )
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # Another request (a double click, a second tab) started this attempt at the same moment:
+        # the attempt number is unique per learner and quiz, so theirs is the one to resume.
+        existing = db.session.scalars(
+            select(Attempt).where(
+                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.number == attempt.number
+            )
+        ).first()
+        if existing is None:
+            raise
+        return existing
     audit.record("assessment.started", target=attempt, after={"quiz": quiz.title, "number": attempt.number})
+    return attempt
+
+
+def lock_attempt(attempt: Attempt) -> Attempt:
+    """Wait for any other request changing *attempt*, then read its state afresh.
+
+    On PostgreSQL the row stays locked until this transaction ends, so a double click, a retry or
+    ten parallel submits change the attempt one after the other, each seeing what the one before did.
+    """
+    db.session.scalars(
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     return attempt
 
 
@@ -641,6 +670,7 @@ def save_answer(
 ) -> AttemptItem:
     """Save the learner's answer to one question as they go (it counts only if saved in time)."""
     now = now or utcnow()
+    lock_attempt(attempt)
     _check_open(attempt, now)
     item = item_at(attempt, position)
     item.answer = grading.parse_answer(item.revision, item.display_order, position, form)
@@ -670,6 +700,7 @@ def positions_in(form: dict[str, list[str]]) -> set[int]:
 def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None) -> None:
     """Save every answer on a posted page; refuse the lot if any names a question not in the attempt."""
     now = now or utcnow()
+    lock_attempt(attempt)
     _check_open(attempt, now)
     positions = positions_in(form)
     known = {item.position for item in attempt.items}
@@ -692,6 +723,7 @@ def save_before_submit(
     Nothing is left to confirm once the attempt is closed or its time is up: it is submitted as it is.
     """
     now = now or utcnow()
+    lock_attempt(attempt)
     if attempt.status != AttemptStatus.in_progress.value or time_is_up(attempt, now):
         return []
     save_answers(attempt, form, now)
@@ -701,8 +733,10 @@ def save_before_submit(
 def submit_attempt(
     attempt: Attempt, form: dict[str, list[str]] | None = None, now: datetime | None = None
 ) -> Attempt:
-    """Grade and close the attempt. Past the time limit, only answers saved in time count."""
+    """Grade and close the attempt, once however many times it is sent; past the time limit,
+    only answers saved in time count."""
     now = now or utcnow()
+    lock_attempt(attempt)
     if attempt.status == AttemptStatus.submitted.value:
         return attempt  # a repeated submit (double click, retry) changes nothing
     if form and not time_is_up(attempt, now):
@@ -718,13 +752,25 @@ def submit_attempt(
 def finalize_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     """Close an attempt whose time ran out with the answers saved in time; True when it did."""
     now = now or utcnow()
-    if attempt.status == AttemptStatus.in_progress.value and time_is_up(attempt, now):
-        _finalize(attempt, now, "time_expired")
-        return True
-    return False
+    if attempt.status != AttemptStatus.in_progress.value or not time_is_up(attempt, now):
+        return False
+    lock_attempt(attempt)
+    return _finalize(attempt, now, "time_expired")
 
 
-def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> None:
+def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> bool:
+    """Grade and close *attempt*; False (and nothing written) if another request closed it first."""
+    # Claim the attempt with a conditional update: whatever the database's locking, only one
+    # request can move it out of "in progress", so it is graded, audited and announced once.
+    claimed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.in_progress.value)
+        .values(status=AttemptStatus.submitted.value)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.refresh(attempt)
+        return False
     deadline = as_utc(attempt.deadline_at)
     total = earned = 0.0
     for item in attempt.items:
@@ -762,6 +808,7 @@ def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> None:
     events.emit("assessment.passed" if attempt.passed else "assessment.failed", payload)
     if attempt.passed:
         complete_assessment_lesson(attempt)
+    return True
 
 
 def complete_assessment_lesson(attempt: Attempt) -> None:
@@ -793,6 +840,9 @@ def close_expired_attempts(now: datetime | None = None, failed: list[int] | None
             Attempt.deadline_at < now - DEADLINE_GRACE,
         )
         .options(selectinload(Attempt.items).selectinload(AttemptItem.revision), selectinload(Attempt.quiz))
+        # Lock them all before grading any (grading takes the audit chain's lock), and leave out
+        # those a learner is submitting right now: their own request closes them.
+        .with_for_update(skip_locked=True, of=Attempt)
     ).all()
     closed = 0
     for attempt in expired:

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
@@ -318,8 +319,21 @@ def acknowledge_policy(
         user_agent=(user_agent or "")[:500] or None,
         acknowledged_at=utcnow().replace(microsecond=0),
     )
-    db.session.add(ack)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(ack)
+            db.session.flush()
+    except IntegrityError:
+        # The same person accepted in another request at the same moment (a double click, a
+        # second tab): one acceptance per version is the rule, and theirs is recorded.
+        existing = db.session.scalars(
+            select(Acknowledgement).where(
+                Acknowledgement.user_id == user.id, Acknowledgement.version_id == version.id
+            )
+        ).first()
+        if existing is None:
+            raise
+        return existing
     audit.record("policy.acknowledged", target=ack, after=acknowledgement_record(ack))
     events.emit(
         "policy.acknowledged",

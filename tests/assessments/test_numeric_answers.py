@@ -139,10 +139,10 @@ def test_close_expired_carries_on_past_a_failing_tenant_and_attempt_and_says_wha
 
     finalize, close = assessments._finalize, assessments.close_expired_attempts
 
-    def finalize_failing_once(attempt: Any, *args: Any) -> None:
+    def finalize_failing_once(attempt: Any, *args: Any) -> bool:
         if attempt.id == one_fails[0]:
             raise RuntimeError("disk full")
-        finalize(attempt, *args)
+        return finalize(attempt, *args)
 
     def close_failing_for_one_tenant(*args: Any, **kwargs: Any) -> int:
         from app.tenancy.context import current_tenant_id
