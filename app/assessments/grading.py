@@ -187,19 +187,30 @@ def parse_answer(
             slots[rank - 1] = item_id
         return slots
     if kind == QuestionType.matching.value:
-        # Fields are named by the left side's place (m0, m1 …), never by a pair id, so the form
-        # does not reveal which right-hand side belongs to which left.
-        lefts = [pair["id"] for pair in revision.data.get("pairs", [])]
+        # Fields are named by the left side's place as shown (m0, m1 …), never by a pair id, so the
+        # form does not reveal which right-hand side belongs to which left.
+        rights, lefts = matching_orders(revision, display_order)
         matches: dict[str, str] = {}
         for index, left in enumerate(lefts):
             raw = (form.get(field_name(position, f"m{index}")) or [""])[0]
             if not raw:
                 continue
-            if raw not in display_order:
+            if raw not in rights:
                 raise ValidationError(_("Choose a match from the list."))
             matches[left] = raw
         return matches or None
     raise ValidationError(_("This kind of question cannot be answered."))
+
+
+def matching_orders(revision: QuestionRevision, display_order: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A matching question's right-hand and left-hand columns as this learner sees them (pair ids).
+
+    Attempts started before the left-hand column was shuffled stored only the right-hand order.
+    """
+    pairs = [pair["id"] for pair in (revision.data or {}).get("pairs", [])]
+    if len(display_order) == 2 * len(pairs):
+        return list(display_order[: len(pairs)]), list(display_order[len(pairs) :])
+    return list(display_order), pairs
 
 
 def is_answered(revision: QuestionRevision, display_order: Sequence[str], answer: Any) -> bool:

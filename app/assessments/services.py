@@ -547,7 +547,8 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     return chosen
 
 
-def _display_order(revision: QuestionRevision, quiz: Quiz, rng: random.Random) -> list[str]:
+def shown_order(revision: QuestionRevision, quiz: Quiz, rng: random.Random) -> list[str]:
+    """The order one attempt shows the options, steps or pairs of *revision* in (see display_order)."""
     data = revision.data or {}
     if revision.type == QuestionType.true_false.value:
         return ["true", "false"]
@@ -557,19 +558,28 @@ def _display_order(revision: QuestionRevision, quiz: Quiz, rng: random.Random) -
             rng.shuffle(ids)
         return ids
     if revision.type == QuestionType.ordering.value:
-        # Always shuffled, and never shown in the right order: the order is the answer.
-        ids = [item["id"] for item in data.get("items", [])]
-        shown = ids[:]
-        while len(ids) > 1 and shown == ids:
-            rng.shuffle(shown)
-        return shown
+        # Always shuffled: the order is the answer.
+        return _shuffled_away_from([item["id"] for item in data.get("items", [])], rng)
     if revision.type == QuestionType.matching.value:
-        ids = [pair["id"] for pair in data.get("pairs", [])]
-        shown = ids[:]
-        while len(ids) > 1 and shown == ids:
-            rng.shuffle(shown)
-        return shown
+        # Both columns shuffled; the right-hand column never lines up with the left-hand one, nor
+        # with it upside down. Stored as the right-hand order, then the left-hand order.
+        lefts = [pair["id"] for pair in data.get("pairs", [])]
+        rng.shuffle(lefts)
+        return _shuffled_away_from(lefts, rng) + lefts
     return []
+
+
+def _shuffled_away_from(answer: list[str], rng: random.Random) -> list[str]:
+    """A uniformly random order of *answer* that is neither *answer* nor its reverse.
+
+    With two items every order is one of those, so each of the two is shown half the time:
+    showing always the other one would give the answer away.
+    """
+    shown = answer[:]
+    while True:
+        rng.shuffle(shown)
+        if len(answer) < 3 or shown not in (answer, answer[::-1]):
+            return shown
 
 
 def start_attempt(
@@ -608,7 +618,7 @@ def start_attempt(
                 question_id=question.id,
                 revision_id=revision.id,
                 revision=revision,
-                display_order=_display_order(revision, quiz, rng),
+                display_order=shown_order(revision, quiz, rng),
                 max_points=float(revision.points),
             )
         )

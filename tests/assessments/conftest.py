@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.assessments import grading
 from app.assessments import services as assessments
 from app.learning.services import courses as authoring
 from app.tenancy import as_tenant
@@ -77,8 +78,9 @@ def right_answers(attempt: Any) -> dict[str, list[str]]:
             for rank, entry in enumerate(data["items"], start=1):
                 form[f"{name}-{entry['id']}"] = [str(rank)]
         elif kind == "matching":
-            for index, pair in enumerate(data["pairs"]):
-                form[f"{name}-m{index}"] = [pair["id"]]
+            _rights, lefts = grading.matching_orders(item.revision, item.display_order)
+            for index, left_id in enumerate(lefts):
+                form[f"{name}-m{index}"] = [left_id]
     return form
 
 
