@@ -84,6 +84,26 @@ def right_answers(attempt: Any) -> dict[str, list[str]]:
     return form
 
 
+def add_unchecked_revision(db: Any, question: Any, **data: Any) -> Any:
+    """Revise *question* with *data* written as is, as a version of Atrium without today's checks saved it.
+
+    Revisions are never updated (on PostgreSQL the application role may not), so old data is a new one.
+    """
+    from app.assessments.models import QuestionRevision
+
+    current = question.current
+    revision = QuestionRevision(
+        number=current.number + 1,
+        type=current.type,
+        prompt=current.prompt,
+        points=current.points,
+        data={**current.data, **data},
+    )
+    question.revisions.append(revision)
+    db.session.flush()
+    return revision
+
+
 def wrong_answers(attempt: Any) -> dict[str, list[str]]:
     form: dict[str, list[str]] = {}
     for item in attempt.items:

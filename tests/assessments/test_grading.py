@@ -7,7 +7,7 @@ import pytest
 from app.assessments import services as assessments
 from app.errors import ValidationError
 from app.tenancy import as_tenant
-from tests.assessments.conftest import right_answers, wrong_answers
+from tests.assessments.conftest import add_unchecked_revision, right_answers, wrong_answers
 
 
 def test_right_answers_to_every_type_score_full_marks(db, tenant_factory, user_factory, quiz_factory):
@@ -106,8 +106,7 @@ def test_a_pattern_saved_before_it_was_checked_matches_nothing_and_never_breaks_
     tenant, learner, quiz = _short_answer_attempt(db, tenant_factory, user_factory, quiz_factory, "baa+")
     with as_tenant(tenant):
         quiz = db.session.merge(quiz)
-        revision = quiz.sections[0].question.current
-        revision.data = {**revision.data, "pattern": r"(baa)\1"}  # as an older version let it be saved
+        add_unchecked_revision(db, quiz.sections[0].question, pattern=r"(baa)\1")
         db.session.commit()
         first = assessments.start_attempt(db.session.merge(learner), quiz)
         assessments.submit_attempt(first, {"answer-1": ["baabaa"]})

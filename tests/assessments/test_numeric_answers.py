@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from app.assessments import services as assessments
-from app.assessments.models import Attempt, QuestionRevision
+from app.assessments.models import Attempt, Question, QuestionRevision
 from app.errors import ValidationError
 from app.tenancy import as_tenant
 from app.tenancy.models import utcnow
+from tests.assessments.conftest import add_unchecked_revision
 from tests.assessments.test_taking import _attempt, _enrolled, _lesson_url, _start
 from tests.conftest import csrf_token, unique_slug
 
@@ -88,7 +89,8 @@ def _expire(db: Any, tenant: Any, attempt_id: int, **stored: Any) -> None:
         for item in attempt.items:
             if item.revision.type == "numeric":
                 if "key" in stored:
-                    item.revision.data = {**item.revision.data, "answer": stored["key"]}
+                    question = db.session.get(Question, item.question_id)
+                    item.revision = add_unchecked_revision(db, question, answer=stored["key"])
                 item.answer, item.answered_at = stored.get("answer", "5"), utcnow() - timedelta(minutes=27)
         db.session.commit()
 
