@@ -688,15 +688,6 @@ def save_answer(
     return item
 
 
-def unanswered_positions(attempt: Attempt) -> list[int]:
-    """The positions of the questions not answered in full (nothing chosen, a step left unplaced …)."""
-    return [
-        item.position
-        for item in sorted(attempt.items, key=lambda i: i.position)
-        if not grading.is_answered(item.revision, item.display_order, item.answer)
-    ]
-
-
 def positions_in(form: dict[str, list[str]]) -> set[int]:
     """The question positions a posted form carries answers for."""
     found = set()
@@ -707,11 +698,8 @@ def positions_in(form: dict[str, list[str]]) -> set[int]:
     return found
 
 
-def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None) -> None:
-    """Save every answer on a posted page; refuse the lot if any names a question not in the attempt."""
-    now = now or utcnow()
-    lock_attempt(attempt)
-    _check_open(attempt, now)
+def _parse_answers(attempt: Attempt, form: dict[str, list[str]]) -> dict[int, Any]:
+    """The answers a posted page carries, by position; refuse the lot if any names a question not asked."""
     positions = positions_in(form)
     known = {item.position for item in attempt.items}
     if positions - known:
@@ -720,24 +708,49 @@ def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | N
     for position in sorted(positions):
         item = item_at(attempt, position)
         parsed[position] = grading.parse_answer(item.revision, item.display_order, position, form)
+    return parsed
+
+
+def _store_answers(attempt: Attempt, parsed: dict[int, Any], now: datetime) -> None:
     for position, answer in parsed.items():
         item = item_at(attempt, position)
         item.answer, item.answered_at = answer, now
 
 
+def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None) -> None:
+    """Save every answer on a posted page; refuse the lot if any names a question not in the attempt."""
+    now = now or utcnow()
+    lock_attempt(attempt)
+    _check_open(attempt, now)
+    _store_answers(attempt, _parse_answers(attempt, form), now)
+
+
 def save_before_submit(
     attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None
 ) -> list[int]:
-    """Save the answers posted with a submit; return the questions still unanswered, to confirm first.
+    """Return the questions a submit would leave unanswered, to confirm first (saving what was posted).
 
     Nothing is left to confirm once the attempt is closed or its time is up: it is submitted as it is.
+    With every question answered nothing is written here: submit_attempt saves the answers once it
+    has claimed the attempt, so a submit that loses a race never changes a submitted attempt.
     """
     now = now or utcnow()
     lock_attempt(attempt)
     if attempt.status != AttemptStatus.in_progress.value or time_is_up(attempt, now):
         return []
-    save_answers(attempt, form, now)
-    return unanswered_positions(attempt)
+    parsed = _parse_answers(attempt, form)
+    unanswered = [
+        item.position
+        for item in sorted(attempt.items, key=lambda i: i.position)
+        if not grading.is_answered(
+            item.revision,
+            item.display_order,
+            parsed.get(item.position, item.answer),
+        )
+    ]
+    if unanswered:
+        _store_answers(attempt, parsed, now)
+    return unanswered
 
 
 def submit_attempt(
@@ -749,13 +762,16 @@ def submit_attempt(
     lock_attempt(attempt)
     if attempt.status == AttemptStatus.submitted.value:
         return attempt  # a repeated submit (double click, retry) changes nothing
-    if form and not time_is_up(attempt, now):
-        save_answers(attempt, form, now)
-    elif form:
-        known = {item.position for item in attempt.items}
-        if positions_in(form) - known:
+    late = time_is_up(attempt, now)
+    if late:  # answers sent after the time limit do not count, whatever they are
+        if positions_in(form or {}) - {item.position for item in attempt.items}:
             raise ValidationError(_("That question is not part of this attempt."))
-    _finalize(attempt, now, "time_expired" if time_is_up(attempt, now) else "submitted")
+        parsed = {}
+    else:
+        parsed = _parse_answers(attempt, form or {})
+    if _claim(attempt):
+        _store_answers(attempt, parsed, now)
+        _finalize(attempt, now, "time_expired" if late else "submitted")
     return attempt
 
 
@@ -765,22 +781,32 @@ def finalize_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     if attempt.status != AttemptStatus.in_progress.value or not time_is_up(attempt, now):
         return False
     lock_attempt(attempt)
-    return _finalize(attempt, now, "time_expired")
+    if not _claim(attempt):
+        return False
+    _finalize(attempt, now, "time_expired")
+    return True
 
 
-def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> bool:
-    """Grade and close *attempt*; False (and nothing written) if another request closed it first."""
-    # Claim the attempt with a conditional update: whatever the database's locking, only one
-    # request can move it out of "in progress", so it is graded, audited and announced once.
+def _claim(attempt: Attempt) -> bool:
+    """Move *attempt* out of "in progress" for this request only; False if another request did first.
+
+    A conditional update: whatever the database's locking (SQLite has no row locks), only one
+    request can win it, so an attempt is graded, audited and announced exactly once.
+    """
     claimed = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.in_progress.value)
         .values(status=AttemptStatus.submitted.value)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.refresh(attempt)
-        return False
+    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    db.session.refresh(attempt)
+    return False
+
+
+def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> None:
+    """Grade the claimed *attempt* on the answers saved in time, record it and announce the result."""
     deadline = as_utc(attempt.deadline_at)
     total = earned = 0.0
     for item in attempt.items:
@@ -818,7 +844,6 @@ def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> bool:
     events.emit("assessment.passed" if attempt.passed else "assessment.failed", payload)
     if attempt.passed:
         complete_assessment_lesson(attempt)
-    return True
 
 
 def complete_assessment_lesson(attempt: Attempt) -> None:

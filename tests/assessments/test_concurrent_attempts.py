@@ -77,5 +77,9 @@ def test_ten_parallel_submits_grade_once_and_all_see_the_result(
         ]
     assert audited == 1
     assert sorted(events) == ["assessment.passed", "assessment.submitted"]
+    graded = _attempt(db, tenant, attempt_id)
+    # The requests that lost the race changed nothing: every answer dates from before the submission.
+    assert all(item.answered_at <= graded.submitted_at for item in graded.items)
+    assert graded.score_percent == 100.0
     review = client.get(f"/attempts/{attempt_id}/review")
     assert review.status == 200 and "100" in review.text
