@@ -28,7 +28,10 @@ def run_rules_everywhere() -> int:
 
 
 def close_expired_attempts_everywhere() -> int:
-    """Enqueue, for every active tenant, the closing of quiz attempts whose time limit has passed."""
+    """Enqueue, for every active tenant, the closing of quiz attempts whose time limit has passed.
+
+    One tenant's failure is logged with its id and the others still run; returns how many did.
+    """
     tenants = list(
         db.session.scalars(
             select(Tenant.id).where(Tenant.status == TenantStatus.active.value, Tenant.is_platform.is_(False))
@@ -43,5 +46,6 @@ def close_expired_attempts_everywhere() -> int:
             log.exception("closing expired attempts failed for tenant %s", tenant_id)
             failed.append(tenant_id)
     if failed:
-        raise RuntimeError(f"closing expired attempts failed for tenants {failed}; the others were done")
-    return len(tenants)
+        # Not raised: the run commits once at the end, and what the other tenants did must be kept.
+        log.error("closing expired attempts failed for tenants %s; the others were done", failed)
+    return len(tenants) - len(failed)

@@ -172,3 +172,32 @@ def test_close_expired_carries_on_past_a_failing_tenant_and_attempt_and_says_wha
     assert statuses(broken_data, bad_key) == ["submitted", "submitted"]
     assert statuses(failing_attempt, one_fails) == ["in_progress", "submitted"]
     assert statuses(healthy, fine) == ["submitted", "submitted"]
+
+
+def test_the_worker_loop_closes_other_tenants_attempts_when_one_tenant_fails(
+    db, tenant_factory, user_factory, quiz_factory, monkeypatch, caplog
+):
+    from workers.nightly import close_expired_attempts_everywhere
+
+    failing = tenant_factory(slug=unique_slug("a0"))  # sorted first: the other comes after it
+    healthy = tenant_factory(slug=unique_slug("zz"))
+    stuck = _expired_attempt(db, failing, user_factory, quiz_factory)
+    fine = _expired_attempt(db, healthy, user_factory, quiz_factory)
+    close = assessments.close_expired_attempts
+
+    def close_failing_for_one_tenant(*args: Any, **kwargs: Any) -> int:
+        from app.tenancy.context import current_tenant_id
+
+        if current_tenant_id() == failing.id:
+            raise RuntimeError("connection lost")
+        return close(*args, **kwargs)
+
+    monkeypatch.setattr(assessments, "close_expired_attempts", close_failing_for_one_tenant)
+    done = close_expired_attempts_everywhere()  # jobs run inline here, as on a machine without Redis
+
+    assert done >= 1
+    assert f"closing expired attempts failed for tenant {failing.id}" in caplog.text
+    with as_tenant(healthy):
+        assert [db.session.get(Attempt, attempt_id).status for attempt_id in fine] == ["submitted"] * 2
+    with as_tenant(failing):
+        assert [db.session.get(Attempt, attempt_id).status for attempt_id in stuck] == ["in_progress"] * 2
