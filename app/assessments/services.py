@@ -13,7 +13,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
@@ -35,7 +34,7 @@ from app.assessments.models import Quiz as Quiz
 from app.errors import ValidationError
 from app.extensions import db
 from app.learning.lesson_kinds import render_markdown
-from app.tenancy.models import as_utc, utcnow
+from app.tenancy.models import as_utc, insert_unless_exists, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -600,16 +599,29 @@ def start_attempt(
         raise ValidationError(state.reason or _("You cannot start this assessment now."))
     rng = rng or random.SystemRandom()
     questions = _draw(quiz, rng)
-    attempt = Attempt(
-        quiz=quiz,
+    number = len(state.attempts) + 1
+    attempt_id = insert_unless_exists(
+        Attempt,
+        quiz_id=quiz.id,
         user_id=user.id,
         enrollment_id=enrollment_id,
         lesson_id=lesson_id,
-        number=len(state.attempts) + 1,
+        number=number,
+        status=AttemptStatus.in_progress.value,
         started_at=now,
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
         pass_percent=quiz.pass_percent,
     )
+    if attempt_id is None:
+        # Another request (a double click, a second tab) started this attempt at the same moment:
+        # the attempt number is unique per learner and quiz, so theirs is the one to resume.
+        return db.session.scalars(
+            select(Attempt).where(
+                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.number == number
+            )
+        ).one()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt is not None  # just inserted in this transaction
     for position, question in enumerate(questions, start=1):
         revision = question.current
         attempt.items.append(
@@ -622,21 +634,7 @@ def start_attempt(
                 max_points=float(revision.points),
             )
         )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-    except IntegrityError:
-        # Another request (a double click, a second tab) started this attempt at the same moment:
-        # the attempt number is unique per learner and quiz, so theirs is the one to resume.
-        existing = db.session.scalars(
-            select(Attempt).where(
-                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.number == attempt.number
-            )
-        ).first()
-        if existing is None:
-            raise
-        return existing
+    db.session.flush()
     audit.record("assessment.started", target=attempt, after={"quiz": quiz.title, "number": attempt.number})
     return attempt
 
