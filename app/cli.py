@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -14,6 +15,8 @@ from app.extensions import db
 from app.tenancy import as_tenant
 from app.tenancy import services as tenancy
 from app.tenancy.models import Tenant
+
+log = logging.getLogger(__name__)
 
 CLI_ACTOR = Actor(type="system", label="cli")
 
@@ -217,14 +220,31 @@ def register_cli(app: Flask) -> None:
         from app.assessments.services import close_expired_attempts
 
         tenants = [_tenant_or_fail(slug)] if slug else [t for t in tenancy.list_tenants() if t.is_active]
+        problems: list[str] = []
         with acting_as(CLI_ACTOR):
             for tenant in tenants:
                 if tenant.is_platform:
                     continue
-                with as_tenant(tenant):
-                    closed = close_expired_attempts()
-                db.session.commit()
-                click.echo(f"{tenant.slug}: {closed} closed")
+                tenant_slug = tenant.slug
+                failed: list[int] = []
+                try:
+                    with as_tenant(tenant):
+                        closed = close_expired_attempts(failed=failed)
+                    db.session.commit()
+                except Exception as exc:  # one tenant's failure must not stop the tenants after it
+                    db.session.rollback()
+                    log.exception("closing expired attempts failed for tenant %s", tenant_slug)
+                    problems.append(f"{tenant_slug}: failed ({type(exc).__name__}: {exc})")
+                    click.echo(f"{tenant_slug}: FAILED: {type(exc).__name__}: {exc}", err=True)
+                    continue
+                click.echo(f"{tenant_slug}: {closed} closed")
+                if failed:
+                    ids = ", ".join(str(attempt_id) for attempt_id in failed)
+                    problems.append(f"{tenant_slug}: attempts {ids} could not be closed")
+                    click.echo(f"{tenant_slug}: could not close attempts {ids} (see the log)", err=True)
+        if problems:
+            click.echo("Some expired attempts were not closed:\n  " + "\n  ".join(problems), err=True)
+            sys.exit(1)
 
     @app.cli.command("demo")
     @click.option(

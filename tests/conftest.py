@@ -29,6 +29,9 @@ from sqlalchemy import event
 from app import create_app
 from app.extensions import db as _db
 
+# The live_port fixture and helpers for firing parallel requests at a live server.
+pytest_plugins = ("tests.concurrency",)
+
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 TEST_DOMAIN = "atrium.test"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import secrets
@@ -11,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
@@ -33,7 +34,9 @@ from app.assessments.models import Quiz as Quiz
 from app.errors import ValidationError
 from app.extensions import db
 from app.learning.lesson_kinds import render_markdown
-from app.tenancy.models import as_utc, utcnow
+from app.tenancy.models import as_utc, insert_unless_exists, utcnow
+
+log = logging.getLogger(__name__)
 
 # Answers a browser sends a moment after the deadline (network latency) still count.
 DEADLINE_GRACE = timedelta(seconds=2)
@@ -180,28 +183,25 @@ def clean_question(draft: dict[str, Any]) -> dict[str, Any]:
     elif kind == QuestionType.short_answer.value:
         accepted = _clean_lines(draft.get("accepted"))
         pattern = (draft.get("pattern") or "").strip()
-        if pattern:
-            if len(pattern) > 200:
-                raise ValidationError(_("Keep the pattern under 200 characters."), field="pattern")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValidationError(
-                    _("The pattern is not a valid regular expression: %(error)s", error=str(exc)),
-                    field="pattern",
-                ) from None
+        problem = grading.pattern_problem(pattern) if pattern else None
+        if problem:
+            raise ValidationError(problem, field="pattern")
         if not accepted and not pattern:
             raise ValidationError(_("List at least one accepted answer, or a pattern."), field="accepted")
         data["accepted"], data["pattern"] = accepted, pattern
     elif kind == QuestionType.numeric.value:
         try:
             answer_number = grading.parse_number(str(draft.get("answer") or ""))
+        except grading.NumberOutOfRange as exc:
+            raise ValidationError(exc.message, field="answer") from None
         except ValidationError:
             answer_number = None
         if answer_number is None:
             raise ValidationError(_("Enter the correct answer as a number."), field="answer")
         try:
             tolerance = grading.parse_number(str(draft.get("tolerance") or "0")) or Decimal(0)
+        except grading.NumberOutOfRange as exc:
+            raise ValidationError(exc.message, field="tolerance") from None
         except ValidationError:
             raise ValidationError(
                 _("Enter the tolerance as a number, 0 or more."), field="tolerance"
@@ -546,7 +546,8 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     return chosen
 
 
-def _display_order(revision: QuestionRevision, quiz: Quiz, rng: random.Random) -> list[str]:
+def shown_order(revision: QuestionRevision, quiz: Quiz, rng: random.Random) -> list[str]:
+    """The order one attempt shows the options, steps or pairs of *revision* in (see display_order)."""
     data = revision.data or {}
     if revision.type == QuestionType.true_false.value:
         return ["true", "false"]
@@ -556,19 +557,28 @@ def _display_order(revision: QuestionRevision, quiz: Quiz, rng: random.Random) -
             rng.shuffle(ids)
         return ids
     if revision.type == QuestionType.ordering.value:
-        # Always shuffled, and never shown in the right order: the order is the answer.
-        ids = [item["id"] for item in data.get("items", [])]
-        shown = ids[:]
-        while len(ids) > 1 and shown == ids:
-            rng.shuffle(shown)
-        return shown
+        # Always shuffled: the order is the answer.
+        return _shuffled_away_from([item["id"] for item in data.get("items", [])], rng)
     if revision.type == QuestionType.matching.value:
-        ids = [pair["id"] for pair in data.get("pairs", [])]
-        shown = ids[:]
-        while len(ids) > 1 and shown == ids:
-            rng.shuffle(shown)
-        return shown
+        # Both columns shuffled; the right-hand column never lines up with the left-hand one, nor
+        # with it upside down. Stored as the right-hand order, then the left-hand order.
+        lefts = [pair["id"] for pair in data.get("pairs", [])]
+        rng.shuffle(lefts)
+        return _shuffled_away_from(lefts, rng) + lefts
     return []
+
+
+def _shuffled_away_from(answer: list[str], rng: random.Random) -> list[str]:
+    """A uniformly random order of *answer* that is neither *answer* nor its reverse.
+
+    With two items every order is one of those, so each of the two is shown half the time:
+    showing always the other one would give the answer away.
+    """
+    shown = answer[:]
+    while True:
+        rng.shuffle(shown)
+        if len(answer) < 3 or shown not in (answer, answer[::-1]):
+            return shown
 
 
 def start_attempt(
@@ -589,17 +599,29 @@ def start_attempt(
         raise ValidationError(state.reason or _("You cannot start this assessment now."))
     rng = rng or random.SystemRandom()
     questions = _draw(quiz, rng)
-    attempt = Attempt(
-        quiz=quiz,
+    number = len(state.attempts) + 1
+    attempt_id = insert_unless_exists(
+        Attempt,
+        quiz_id=quiz.id,
         user_id=user.id,
         enrollment_id=enrollment_id,
         lesson_id=lesson_id,
-        number=len(state.attempts) + 1,
+        number=number,
+        status=AttemptStatus.in_progress.value,
         started_at=now,
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
         pass_percent=quiz.pass_percent,
     )
-    db.session.add(attempt)
+    if attempt_id is None:
+        # Another request (a double click, a second tab) started this attempt at the same moment:
+        # the attempt number is unique per learner and quiz, so theirs is the one to resume.
+        return db.session.scalars(
+            select(Attempt).where(
+                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.number == number
+            )
+        ).one()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt is not None  # just inserted in this transaction
     for position, question in enumerate(questions, start=1):
         revision = question.current
         attempt.items.append(
@@ -608,12 +630,27 @@ def start_attempt(
                 question_id=question.id,
                 revision_id=revision.id,
                 revision=revision,
-                display_order=_display_order(revision, quiz, rng),
+                display_order=shown_order(revision, quiz, rng),
                 max_points=float(revision.points),
             )
         )
     db.session.flush()
     audit.record("assessment.started", target=attempt, after={"quiz": quiz.title, "number": attempt.number})
+    return attempt
+
+
+def lock_attempt(attempt: Attempt) -> Attempt:
+    """Wait for any other request changing *attempt*, then read its state afresh.
+
+    On PostgreSQL the row stays locked until this transaction ends, so a double click, a retry or
+    ten parallel submits change the attempt one after the other, each seeing what the one before did.
+    """
+    db.session.scalars(
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     return attempt
 
 
@@ -641,20 +678,12 @@ def save_answer(
 ) -> AttemptItem:
     """Save the learner's answer to one question as they go (it counts only if saved in time)."""
     now = now or utcnow()
+    lock_attempt(attempt)
     _check_open(attempt, now)
     item = item_at(attempt, position)
     item.answer = grading.parse_answer(item.revision, item.display_order, position, form)
     item.answered_at = now
     return item
-
-
-def unanswered_positions(attempt: Attempt) -> list[int]:
-    """The positions of the questions not answered in full (nothing chosen, a step left unplaced …)."""
-    return [
-        item.position
-        for item in sorted(attempt.items, key=lambda i: i.position)
-        if not grading.is_answered(item.revision, item.display_order, item.answer)
-    ]
 
 
 def positions_in(form: dict[str, list[str]]) -> set[int]:
@@ -667,10 +696,8 @@ def positions_in(form: dict[str, list[str]]) -> set[int]:
     return found
 
 
-def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None) -> None:
-    """Save every answer on a posted page; refuse the lot if any names a question not in the attempt."""
-    now = now or utcnow()
-    _check_open(attempt, now)
+def _parse_answers(attempt: Attempt, form: dict[str, list[str]]) -> dict[int, Any]:
+    """The answers a posted page carries, by position; refuse the lot if any names a question not asked."""
     positions = positions_in(form)
     known = {item.position for item in attempt.items}
     if positions - known:
@@ -679,52 +706,105 @@ def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | N
     for position in sorted(positions):
         item = item_at(attempt, position)
         parsed[position] = grading.parse_answer(item.revision, item.display_order, position, form)
+    return parsed
+
+
+def _store_answers(attempt: Attempt, parsed: dict[int, Any], now: datetime) -> None:
     for position, answer in parsed.items():
         item = item_at(attempt, position)
         item.answer, item.answered_at = answer, now
 
 
+def save_answers(attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None) -> None:
+    """Save every answer on a posted page; refuse the lot if any names a question not in the attempt."""
+    now = now or utcnow()
+    lock_attempt(attempt)
+    _check_open(attempt, now)
+    _store_answers(attempt, _parse_answers(attempt, form), now)
+
+
 def save_before_submit(
     attempt: Attempt, form: dict[str, list[str]], now: datetime | None = None
 ) -> list[int]:
-    """Save the answers posted with a submit; return the questions still unanswered, to confirm first.
+    """Return the questions a submit would leave unanswered, to confirm first (saving what was posted).
 
     Nothing is left to confirm once the attempt is closed or its time is up: it is submitted as it is.
+    With every question answered nothing is written here: submit_attempt saves the answers once it
+    has claimed the attempt, so a submit that loses a race never changes a submitted attempt.
     """
     now = now or utcnow()
+    lock_attempt(attempt)
     if attempt.status != AttemptStatus.in_progress.value or time_is_up(attempt, now):
         return []
-    save_answers(attempt, form, now)
-    return unanswered_positions(attempt)
+    parsed = _parse_answers(attempt, form)
+    unanswered = [
+        item.position
+        for item in sorted(attempt.items, key=lambda i: i.position)
+        if not grading.is_answered(
+            item.revision,
+            item.display_order,
+            parsed.get(item.position, item.answer),
+        )
+    ]
+    if unanswered:
+        _store_answers(attempt, parsed, now)
+    return unanswered
 
 
 def submit_attempt(
     attempt: Attempt, form: dict[str, list[str]] | None = None, now: datetime | None = None
 ) -> Attempt:
-    """Grade and close the attempt. Past the time limit, only answers saved in time count."""
+    """Grade and close the attempt, once however many times it is sent; past the time limit,
+    only answers saved in time count."""
     now = now or utcnow()
+    lock_attempt(attempt)
     if attempt.status == AttemptStatus.submitted.value:
         return attempt  # a repeated submit (double click, retry) changes nothing
-    if form and not time_is_up(attempt, now):
-        save_answers(attempt, form, now)
-    elif form:
-        known = {item.position for item in attempt.items}
-        if positions_in(form) - known:
+    late = time_is_up(attempt, now)
+    if late:  # answers sent after the time limit do not count, whatever they are
+        if positions_in(form or {}) - {item.position for item in attempt.items}:
             raise ValidationError(_("That question is not part of this attempt."))
-    _finalize(attempt, now, "time_expired" if time_is_up(attempt, now) else "submitted")
+        parsed = {}
+    else:
+        parsed = _parse_answers(attempt, form or {})
+    if _claim(attempt):
+        _store_answers(attempt, parsed, now)
+        _finalize(attempt, now, "time_expired" if late else "submitted")
     return attempt
 
 
 def finalize_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     """Close an attempt whose time ran out with the answers saved in time; True when it did."""
     now = now or utcnow()
-    if attempt.status == AttemptStatus.in_progress.value and time_is_up(attempt, now):
-        _finalize(attempt, now, "time_expired")
+    if attempt.status != AttemptStatus.in_progress.value or not time_is_up(attempt, now):
+        return False
+    lock_attempt(attempt)
+    if not _claim(attempt):
+        return False
+    _finalize(attempt, now, "time_expired")
+    return True
+
+
+def _claim(attempt: Attempt) -> bool:
+    """Move *attempt* out of "in progress" for this request only; False if another request did first.
+
+    A conditional update: whatever the database's locking (SQLite has no row locks), only one
+    request can win it, so an attempt is graded, audited and announced exactly once.
+    """
+    claimed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.in_progress.value)
+        .values(status=AttemptStatus.submitted.value)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 1:  # type: ignore[attr-defined]
         return True
+    db.session.refresh(attempt)
     return False
 
 
 def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> None:
+    """Grade the claimed *attempt* on the answers saved in time, record it and announce the result."""
     deadline = as_utc(attempt.deadline_at)
     total = earned = 0.0
     for item in attempt.items:
@@ -777,11 +857,12 @@ def complete_assessment_lesson(attempt: Attempt) -> None:
         complete_lesson(enrollment, lesson)
 
 
-def close_expired_attempts(now: datetime | None = None) -> int:
+def close_expired_attempts(now: datetime | None = None, failed: list[int] | None = None) -> int:
     """Submit this tenant's attempts whose time ran out, with the answers saved in time; return how many.
 
     Learners who close the browser mid-attempt are graded on time, so reports and events do not wait
-    for them to come back.
+    for them to come back. Each attempt closes in a savepoint of its own: one that fails is logged
+    (and its id added to *failed*) and the others still close.
     """
     now = now or utcnow()
     expired = db.session.scalars(
@@ -792,10 +873,21 @@ def close_expired_attempts(now: datetime | None = None) -> int:
             Attempt.deadline_at < now - DEADLINE_GRACE,
         )
         .options(selectinload(Attempt.items).selectinload(AttemptItem.revision), selectinload(Attempt.quiz))
+        # Lock them all before grading any (grading takes the audit chain's lock), and leave out
+        # those a learner is submitting right now: their own request closes them.
+        .with_for_update(skip_locked=True, of=Attempt)
     ).all()
+    closed = 0
     for attempt in expired:
-        finalize_if_expired(attempt, now)
-    return len(expired)
+        attempt_id, tenant_id = attempt.id, attempt.tenant_id
+        try:
+            with db.session.begin_nested():
+                closed += finalize_if_expired(attempt, now)
+        except Exception:  # one attempt's failure must not keep the others open
+            log.exception("could not close expired attempt %s of tenant %s", attempt_id, tenant_id)
+            if failed is not None:
+                failed.append(attempt_id)
+    return closed
 
 
 def may_show_answers(attempt: Attempt, state: QuizState) -> bool:

@@ -28,7 +28,7 @@ from app.policies.models import (
 )
 from app.storage import UploadRefused, check_upload, safe_filename, storage
 from app.tenancy import context as tenancy_context
-from app.tenancy.models import utcnow
+from app.tenancy.models import insert_unless_exists, utcnow
 
 
 def create_policy(
@@ -308,7 +308,8 @@ def acknowledge_policy(
     ).first()
     if existing is not None:
         return existing
-    ack = Acknowledgement(
+    ack_id = insert_unless_exists(
+        Acknowledgement,
         user_id=user.id,
         policy_id=version.policy_id,
         version_id=version.id,
@@ -318,8 +319,16 @@ def acknowledge_policy(
         user_agent=(user_agent or "")[:500] or None,
         acknowledged_at=utcnow().replace(microsecond=0),
     )
-    db.session.add(ack)
-    db.session.flush()
+    if ack_id is None:
+        # The same person accepted in another request at the same moment (a double click, a
+        # second tab): one acceptance per version is the rule, and theirs is recorded.
+        return db.session.scalars(
+            select(Acknowledgement).where(
+                Acknowledgement.user_id == user.id, Acknowledgement.version_id == version.id
+            )
+        ).one()
+    ack = db.session.get(Acknowledgement, ack_id)
+    assert ack is not None  # just inserted in this transaction
     audit.record("policy.acknowledged", target=ack, after=acknowledgement_record(ack))
     events.emit(
         "policy.acknowledged",

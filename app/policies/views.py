@@ -70,6 +70,10 @@ def policy(policy_id: int) -> Any:
         else:
             flash(_("Thank you. Your acceptance of “%(title)s” is recorded.", title=found.title), "success")
             return redirect(next_path or url_for("policies.policy", policy_id=found.id))
+    elif signed and form.validate_on_submit():
+        # Accepted already, by this request's twin (a double click, a second tab): same outcome.
+        flash(_("Thank you. Your acceptance of “%(title)s” is recorded.", title=found.title), "success")
+        return redirect(next_path or url_for("policies.policy", policy_id=found.id))
     from datetime import datetime
 
     from flask_babel import get_timezone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -109,3 +110,22 @@ class TenantScoped:
 def tenant_unique(*columns: str, name: str | None = None) -> UniqueConstraint:
     """A unique constraint that always includes tenant_id first."""
     return UniqueConstraint("tenant_id", *columns, name=name)
+
+
+def insert_unless_exists(model: type[TenantScoped], **values: Any) -> int | None:
+    """Insert a row of *model* for the current tenant; its id, or None if a unique key already has one.
+
+    ``INSERT … ON CONFLICT DO NOTHING``: of requests racing to create the same row, one inserts it
+    and the others wait for it and insert nothing. Neither an error to catch (PostgreSQL aborts the
+    transaction) nor a savepoint (pysqlite commits early when one opens the transaction) is needed.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from app.extensions import db
+    from app.tenancy import context
+
+    dialect = db.session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values.setdefault("tenant_id", context.current_tenant_id())
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)  # type: ignore[attr-defined]
+    return db.session.execute(statement).scalar()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.assessments import grading
 from app.assessments import services as assessments
 from app.learning.services import courses as authoring
 from app.tenancy import as_tenant
@@ -77,9 +78,30 @@ def right_answers(attempt: Any) -> dict[str, list[str]]:
             for rank, entry in enumerate(data["items"], start=1):
                 form[f"{name}-{entry['id']}"] = [str(rank)]
         elif kind == "matching":
-            for index, pair in enumerate(data["pairs"]):
-                form[f"{name}-m{index}"] = [pair["id"]]
+            _rights, lefts = grading.matching_orders(item.revision, item.display_order)
+            for index, left_id in enumerate(lefts):
+                form[f"{name}-m{index}"] = [left_id]
     return form
+
+
+def add_unchecked_revision(db: Any, question: Any, **data: Any) -> Any:
+    """Revise *question* with *data* written as is, as a version of Atrium without today's checks saved it.
+
+    Revisions are never updated (on PostgreSQL the application role may not), so old data is a new one.
+    """
+    from app.assessments.models import QuestionRevision
+
+    current = question.current
+    revision = QuestionRevision(
+        number=current.number + 1,
+        type=current.type,
+        prompt=current.prompt,
+        points=current.points,
+        data={**current.data, **data},
+    )
+    question.revisions.append(revision)
+    db.session.flush()
+    return revision
 
 
 def wrong_answers(attempt: Any) -> dict[str, list[str]]:

@@ -160,6 +160,28 @@ def _text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        (r"(ba+)\1", "Patterns may not use back-references"),
+        (r"(?=wash)wash.*", "Patterns may not use back-references such as \\1, look-ahead or look-behind"),
+        ("x" * 201, "Keep the pattern under 200 characters."),
+    ],
+)
+def test_a_pattern_answers_cannot_be_checked_with_is_refused_and_kept_in_the_editor(
+    db, tenant_factory, user_factory, client_for, pattern, message
+):
+    tenant, client = _author(tenant_factory, user_factory, client_for)
+    path = f"{_new_bank(client)}/questions/new?type=short_answer"
+    response = _post(
+        client, path, {"prompt": "What does a sheep say?", "accepted": "baa", "pattern": pattern}
+    )
+    assert response.status_code == 422
+    assert message in _text(response)
+    assert f'value="{html.escape(pattern)}"' in response.get_data(as_text=True)
+    assert _counts(db, tenant) == (0, 0)
+
+
 def test_author_builds_a_bank_with_a_question_of_every_type(db, tenant_factory, user_factory, client_for):
     tenant, client = _author(tenant_factory, user_factory, client_for)
     bank_url = _new_bank(client)

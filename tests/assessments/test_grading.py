@@ -7,7 +7,7 @@ import pytest
 from app.assessments import services as assessments
 from app.errors import ValidationError
 from app.tenancy import as_tenant
-from tests.assessments.conftest import right_answers, wrong_answers
+from tests.assessments.conftest import add_unchecked_revision, right_answers, wrong_answers
 
 
 def test_right_answers_to_every_type_score_full_marks(db, tenant_factory, user_factory, quiz_factory):
@@ -62,3 +62,57 @@ def test_a_choice_that_was_not_shown_is_refused(db, tenant_factory, user_factory
         with pytest.raises(ValidationError):
             assessments.save_answer(attempt, 1, {"answer-1": ["made-up-option"]})
         assert attempt.items[0].answer is None
+
+
+SHORT = {"type": "short_answer", "prompt": "Type the sound a sheep makes, then say no.", "accepted": ["baa"]}
+
+
+def _short_answer_attempt(db, tenant_factory, user_factory, quiz_factory, pattern: str):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    quiz = quiz_factory(tenant, questions=[{**SHORT, "pattern": pattern}])
+    return tenant, learner, quiz
+
+
+def test_a_catastrophic_pattern_grades_a_long_answer_at_once_and_correctly(
+    db, tenant_factory, user_factory, quiz_factory
+):
+    tenant, learner, quiz = _short_answer_attempt(db, tenant_factory, user_factory, quiz_factory, "(a+)+b")
+    with as_tenant(tenant):
+        wrong = assessments.start_attempt(db.session.merge(learner), db.session.merge(quiz))
+        # With a backtracking engine this answer takes longer than the age of the universe.
+        assessments.submit_attempt(wrong, {"answer-1": ["a" * 499 + "c"]})
+        assert wrong.items[0].credit == 0.0
+    with as_tenant(tenant):
+        right = assessments.start_attempt(db.session.merge(learner), db.session.merge(quiz))
+        assessments.submit_attempt(right, {"answer-1": ["A" * 499 + "b"]})
+        assert right.items[0].credit == 1.0
+
+
+def test_patterns_run_in_linear_time_on_very_long_text():
+    from app.assessments import grading
+
+    assert grading.pattern_problem("(a+)+b") is None
+    compiled = grading.compiled_pattern("(a+)+b")
+    assert compiled.fullmatch("a" * 5000 + "c") is None
+    assert compiled.fullmatch("a" * 5000 + "b") is not None
+    # Stored answers longer than any typed one are never matched against a pattern.
+    assert grading.pattern_matches("a+", "a" * 5000) is False
+
+
+def test_a_pattern_saved_before_it_was_checked_matches_nothing_and_never_breaks_grading(
+    db, tenant_factory, user_factory, quiz_factory, caplog
+):
+    tenant, learner, quiz = _short_answer_attempt(db, tenant_factory, user_factory, quiz_factory, "baa+")
+    with as_tenant(tenant):
+        quiz = db.session.merge(quiz)
+        add_unchecked_revision(db, quiz.sections[0].question, pattern=r"(baa)\1")
+        db.session.commit()
+        first = assessments.start_attempt(db.session.merge(learner), quiz)
+        assessments.submit_attempt(first, {"answer-1": ["baabaa"]})
+        assert first.items[0].credit == 0.0
+        assert "cannot be graded" in caplog.text
+    with as_tenant(tenant):
+        second = assessments.start_attempt(db.session.merge(learner), db.session.merge(quiz))
+        assessments.submit_attempt(second, {"answer-1": ["Baa"]})
+        assert second.items[0].credit == 1.0  # the accepted answers still count

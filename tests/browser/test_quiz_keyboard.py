@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from app.accounts.services import create_user
+from app.assessments import grading
 from app.assessments import services as assessments
 from app.learning.services import courses as authoring
 from app.learning.services.enrollments import enrol
@@ -89,9 +90,10 @@ def _answer_everything_by_keyboard(page: Any, attempt: Any) -> None:
                 _tab_until(page, lambda f, i=f"{name}-{item_id}": f["id"] == i)
                 _arrow_until(page, str(ranks[item_id]))
         elif kind == "matching":
-            for index, pair in enumerate(data["pairs"]):
+            _rights, lefts = grading.matching_orders(item.revision, item.display_order)
+            for index, left_id in enumerate(lefts):
                 _tab_until(page, lambda f, i=f"{name}-m{index}": f["id"] == i)
-                _arrow_until(page, pair["id"])
+                _arrow_until(page, left_id)
 
 
 @pytest.mark.parametrize("width", [360, 1280])
