@@ -193,7 +193,7 @@ def register_cli(app: Flask) -> None:
     @audit_group.command("checkpoint")
     @click.option("--tenant", "slug", default=None, help="Only this tenant (default: all).")
     def checkpoint(slug: str | None) -> None:
-        """Write a signed checkpoint of each tenant's chain head to AUDIT_CHECKPOINT_DIR (what the hourly job does)."""
+        """Write a signed checkpoint of each chain head to AUDIT_CHECKPOINT_DIR (as the hourly job does)."""
         from app.audit.checkpoints import ChainNotVerified, checkpoint_path, write_checkpoint
 
         failed = False
@@ -207,7 +207,9 @@ def register_cli(app: Flask) -> None:
             if written is None:
                 click.echo(f"{tenant.slug}: unchanged since the last checkpoint")
             else:
-                click.echo(f"{tenant.slug}: checkpoint at seq {written.seq} -> {checkpoint_path(tenant.slug)}")
+                click.echo(
+                    f"{tenant.slug}: checkpoint at seq {written.seq} -> {checkpoint_path(tenant.slug)}"
+                )
         db.session.rollback()
         if failed:
             sys.exit(1)

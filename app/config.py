@@ -99,7 +99,8 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "AUDIT_HMAC_ACTIVE_KID": os.environ.get("AUDIT_HMAC_ACTIVE_KID") or None,
         "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY") or None,
         "AUDIT_CHECKPOINT_PUBLIC_KEYS": os.environ.get("AUDIT_CHECKPOINT_PUBLIC_KEYS") or None,
-        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or str(instance_path / "audit-checkpoints"),
+        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR")
+        or str(instance_path / "audit-checkpoints"),
     }
     from app.audit.keys import check_settings
 

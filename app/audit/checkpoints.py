@@ -49,7 +49,9 @@ def checkpoint_path(slug: str) -> Path:
 
 
 def _message(payload: dict[str, Any]) -> bytes:
-    return json.dumps({k: payload.get(k) for k in SIGNED_FIELDS}, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(
+        {k: payload.get(k) for k in SIGNED_FIELDS}, sort_keys=True, separators=(",", ":")
+    ).encode()
 
 
 def _parse_line(number: int, text: str, trusted: dict[str, Any]) -> Checkpoint:
@@ -64,7 +66,9 @@ def _parse_line(number: int, text: str, trusted: dict[str, Any]) -> Checkpoint:
     hmac_from = payload.get("hmac_from")
     key = trusted.get(str(payload.get("key_id")))
     if key is None:
-        problem = f"line {number} is signed by key {payload.get('key_id')!r}, which is not a trusted signing key"
+        problem = (
+            f"line {number} is signed by key {payload.get('key_id')!r}, which is not a trusted signing key"
+        )
         return Checkpoint(number, tenant_id, seq, head, hmac_from, at, False, problem)
     try:
         key.verify(signature, _message(payload))
@@ -102,12 +106,19 @@ def write_checkpoint(tenant: Tenant) -> Checkpoint | None:
         if not report.ok:
             raise ChainNotVerified(f"{tenant.slug}: {report.summary()}")
         head = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.tenant_id == tenant.id).order_by(AuditEvent.seq.desc()).limit(1)
+            select(AuditEvent)
+            .where(AuditEvent.tenant_id == tenant.id)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
         ).one_or_none()
     if head is None:
         return None
     previous = last_checkpoint(tenant.slug)
-    if previous is not None and previous.signature_valid and (previous.seq, previous.head) == (head.seq, head.hash):
+    if (
+        previous is not None
+        and previous.signature_valid
+        and (previous.seq, previous.head) == (head.seq, head.hash)
+    ):
         return None
     key = signing_key()
     payload: dict[str, Any] = {

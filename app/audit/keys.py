@@ -47,7 +47,9 @@ def parse_hmac_keys(value: str | None) -> dict[str, bytes]:
         kid, sep, encoded = item.strip().partition(":")
         kid = kid.strip()
         if not sep or not kid or len(kid) > 32:
-            raise AuditKeyError("AUDIT_HMAC_KEYS: each entry is kid:base64key, with a key id of 1-32 characters")
+            raise AuditKeyError(
+                "AUDIT_HMAC_KEYS: each entry is kid:base64key, with a key id of 1-32 characters"
+            )
         key = _b64(encoded, "AUDIT_HMAC_KEYS")
         if len(key) < MIN_HMAC_KEY_BYTES:
             raise AuditKeyError(f"AUDIT_HMAC_KEYS: the key {kid!r} has {len(key)} bytes; use at least 32")
@@ -135,5 +137,8 @@ def key_id(key: Ed25519PublicKey) -> str:
 
 def trusted_public_keys() -> dict[str, Ed25519PublicKey]:
     """Return the keys whose checkpoint signatures are accepted, by key id."""
-    keys = [signing_key().public_key(), *parse_public_keys(current_app.config.get("AUDIT_CHECKPOINT_PUBLIC_KEYS"))]
+    keys = [
+        signing_key().public_key(),
+        *parse_public_keys(current_app.config.get("AUDIT_CHECKPOINT_PUBLIC_KEYS")),
+    ]
     return {key_id(k): k for k in keys}

@@ -14,7 +14,7 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditEvent(TenantScoped, Model):
-    """Who did what to whom, from where, with before/after; each row hashes and authenticates the previous one."""
+    """Who did what to whom, from where, with before/after; each row hashes and authenticates the last."""
 
     __tablename__ = "audit_events"
     __table_args__ = (tenant_unique("seq"),)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +44,9 @@ def canonical_content(event: AuditEvent) -> bytes:
         "request_id": event.request_id,
         "prev_hash": event.prev_hash,
     }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False).encode()
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
+    ).encode()
 
 
 def compute_hash(event: AuditEvent) -> str:
@@ -130,5 +131,3 @@ def record(
     head.hash = event.hash
     db.session.add(event)
     return event
-
-

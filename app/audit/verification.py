@@ -90,7 +90,9 @@ def verify_chain(tenant_id: int, slug: str | None = None) -> ChainReport:
         if not checkpoint.signature_valid:
             report.add(BAD_CHECKPOINT, checkpoint.seq or None, checkpoint.problem or "")
         elif checkpoint.tenant_id != tenant_id:
-            report.add(BAD_CHECKPOINT, checkpoint.seq, f"line {checkpoint.line} is a checkpoint of another tenant")
+            report.add(
+                BAD_CHECKPOINT, checkpoint.seq, f"line {checkpoint.line} is a checkpoint of another tenant"
+            )
         else:
             valid.append(checkpoint)
     report.last_checkpoint = valid[-1] if valid else None
@@ -106,11 +108,17 @@ def verify_chain(tenant_id: int, slug: str | None = None) -> ChainReport:
     ).scalars()
     for event in rows:
         if event.seq != expected_seq:
-            report.add(HASH_LINK, expected_seq, f"row seq {expected_seq} is missing (next row found is seq {event.seq})")
+            report.add(
+                HASH_LINK,
+                expected_seq,
+                f"row seq {expected_seq} is missing (next row found is seq {event.seq})",
+            )
         elif event.prev_hash != expected_prev:
             report.add(HASH_LINK, event.seq, f"row seq {event.seq} does not link to the row before it")
         elif compute_hash(event) != event.hash:
-            report.add(HASH_LINK, event.seq, f"row seq {event.seq} ({event.action}) was altered after it was written")
+            report.add(
+                HASH_LINK, event.seq, f"row seq {event.seq} ({event.action}) was altered after it was written"
+            )
         _check_mac(report, event, keys, must_authenticate_from)
         if event.seq in wanted:
             hashes[event.seq] = event.hash
@@ -119,9 +127,15 @@ def verify_chain(tenant_id: int, slug: str | None = None) -> ChainReport:
         expected_seq = event.seq + 1
 
     last_seq = expected_seq - 1
-    head = db.session.scalars(select(AuditChainHead).where(AuditChainHead.tenant_id == tenant_id)).one_or_none()
+    head = db.session.scalars(
+        select(AuditChainHead).where(AuditChainHead.tenant_id == tenant_id)
+    ).one_or_none()
     if head is not None and (head.seq != last_seq or head.hash != expected_prev):
-        report.add(TRUNCATED, last_seq + 1, f"rows after seq {last_seq} were removed (the chain head is at seq {head.seq})")
+        report.add(
+            TRUNCATED,
+            last_seq + 1,
+            f"rows after seq {last_seq} were removed (the chain head is at seq {head.seq})",
+        )
     for checkpoint in valid:
         when = checkpoint.at.isoformat() if checkpoint.at else "?"
         if checkpoint.seq > last_seq:
@@ -163,7 +177,11 @@ def _check_mac(
         return
     key = keys.get(event.mac_kid or "")
     if key is None:
-        report.add(BAD_HMAC, event.seq, f"row seq {event.seq} ({event.action}) names an unknown key id {event.mac_kid!r}")
+        report.add(
+            BAD_HMAC,
+            event.seq,
+            f"row seq {event.seq} ({event.action}) names an unknown key id {event.mac_kid!r}",
+        )
     elif not hmac.compare_digest(compute_mac(event, key), event.mac or ""):
         report.add(
             BAD_HMAC,
