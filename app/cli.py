@@ -214,6 +214,15 @@ def register_cli(app: Flask) -> None:
         if failed:
             sys.exit(1)
 
+    @audit_group.command("public-key")
+    def public_key() -> None:
+        """Print the base64 public key that checks checkpoint signatures (keep it when rotating keys)."""
+        import base64
+
+        from app.audit.keys import public_key_bytes, signing_key
+
+        click.echo(base64.b64encode(public_key_bytes(signing_key().public_key())).decode())
+
     def _audit_tenants(slug: str | None) -> list[Tenant]:
         if not slug:
             return list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))

@@ -337,6 +337,22 @@ def test_a_checkpoint_signed_by_another_key_is_reported(app, db, tenant_factory,
     assert "not a trusted signing key" in result.output
 
 
+def test_checkpoints_of_a_retired_signing_key_verify_by_its_public_key(app, db, tenant_factory, monkeypatch):
+    tenant = _tenant_with_events(db, tenant_factory)
+    retired = base64.b64encode(secrets.token_bytes(32)).decode()
+    monkeypatch.setitem(app.config, "AUDIT_SIGNING_KEY", retired)
+    _checkpoint(app, tenant)
+    retired_public = app.test_cli_runner().invoke(args=["audit", "public-key"]).output.strip()
+    monkeypatch.setitem(app.config, "AUDIT_SIGNING_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+    assert "not a trusted signing key" in _verify(app, tenant).output
+
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_PUBLIC_KEYS", retired_public)
+
+    result = _verify(app, tenant)
+    assert result.exit_code == 0, result.output
+    assert "matches the signed checkpoint at seq 5" in result.output
+
+
 def test_hourly_job_checkpoints_good_chains_and_refuses_a_forged_one(app, db, tenant_factory, checkpoint_dir):
     good = _tenant_with_events(db, tenant_factory)
     forged = _tenant_with_events(db, tenant_factory)
