@@ -90,7 +90,11 @@ def read_checkpoints(slug: str) -> list[Checkpoint]:
 
 def last_checkpoint(slug: str) -> Checkpoint | None:
     """Return the newest checkpoint of a tenant (for the audit log page), or None."""
-    checkpoints = read_checkpoints(slug)
+    try:
+        checkpoints = read_checkpoints(slug)
+    except (OSError, UnicodeDecodeError):  # the page says it cannot be read; the operator sees why in the log
+        log.exception("the audit checkpoint file of %s cannot be read", slug)
+        return Checkpoint(0, None, 0, "", None, None, False, "the checkpoint file cannot be read")
     return checkpoints[-1] if checkpoints else None
 
 

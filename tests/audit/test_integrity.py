@@ -386,6 +386,10 @@ def test_audit_page_shows_the_last_checkpoint(
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "does not match its signature" in page
 
+    path.write_text("not json\n")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "The last checkpoint of this log cannot be read." in page
+
 
 def test_hmac_keys_that_cannot_be_read_are_refused():
     short = base64.b64encode(b"x" * 16).decode()
