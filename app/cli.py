@@ -205,7 +205,7 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"no checkpoint written, the chain does not verify: {error}", err=True)
                 continue
             if written is None:
-                click.echo(f"{tenant.slug}: unchanged since the last checkpoint")
+                click.echo(f"{tenant.slug}: nothing new since the last checkpoint")
             else:
                 click.echo(
                     f"{tenant.slug}: checkpoint at seq {written.seq} -> {checkpoint_path(tenant.slug)}"

@@ -300,7 +300,7 @@ def test_checkpoint_line_carries_a_valid_ed25519_signature(app, db, tenant_facto
         signing_key().public_key().verify(signature, signed)  # raises InvalidSignature if it does not hold
 
     # A second run with nothing new adds no line.
-    assert "unchanged since the last checkpoint" in _checkpoint(app, tenant).output
+    assert "nothing new since the last checkpoint" in _checkpoint(app, tenant).output
     assert len(checkpoint_path_lines(app, tenant)) == 1
     assert "matches the signed checkpoint at seq 5" in _verify(app, tenant).output
 
