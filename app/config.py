@@ -53,7 +53,7 @@ def load_settings(instance_path: Path) -> dict[str, object]:
     )
     migration_url = _normalise_db_url(os.environ.get("MIGRATION_DATABASE_URL") or database_url)
     redis_url = os.environ.get("REDIS_URL") or None
-    return {
+    settings: dict[str, object] = {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": migration_url,
@@ -93,4 +93,16 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         "WORKER_HEARTBEAT_MAX_AGE": int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "90")),
+        # Audit log keys, never stored in the database (docs/decisions/0004). Unset: derived from
+        # SECRET_KEY, fine for the embedded default, not for production.
+        "AUDIT_HMAC_KEYS": os.environ.get("AUDIT_HMAC_KEYS") or None,
+        "AUDIT_HMAC_ACTIVE_KID": os.environ.get("AUDIT_HMAC_ACTIVE_KID") or None,
+        "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY") or None,
+        "AUDIT_CHECKPOINT_PUBLIC_KEYS": os.environ.get("AUDIT_CHECKPOINT_PUBLIC_KEYS") or None,
+        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR")
+        or str(instance_path / "audit-checkpoints"),
     }
+    from app.audit.keys import check_settings
+
+    check_settings(settings)
+    return settings

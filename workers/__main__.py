@@ -1,5 +1,6 @@
 """Start an RQ worker for Atrium's queues: ``python -m workers [queue ...]``; ``python -m workers cron``
-starts the scheduler of periodic work (the nightly rule run at 02:00 UTC)."""
+starts the scheduler of periodic work (the nightly rule run at 02:00 UTC, expired quiz attempts every
+15 minutes, signed audit checkpoints hourly)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ def main(argv: list[str]) -> int:
                 args=(None, "workers.nightly:close_expired_attempts_everywhere", [], {}),
                 cron="*/15 * * * *",
                 name="expired-quiz-attempts",
+            )
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "app.audit.checkpoints:checkpoint_every_tenant", [], {}),
+                cron="7 * * * *",
+                name="audit-checkpoints",
             )
             scheduler.start()
         return 0
