@@ -210,14 +210,44 @@ def list_tenants(include_platform: bool = False) -> list[Tenant]:
     return list(db.session.scalars(query))
 
 
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
+
+
+def custom_domain_name(domain: str) -> str:
+    """*domain* as stored and matched (lower-case, punycode), or ValidationError if it cannot serve a portal.
+
+    A name under the root domain never reaches the custom-domain lookup (the root serves the
+    platform, ``<label>.<root>`` serves the tenant with that slug, deeper names nothing), so
+    accepting one would promise a portal address that can never work.
+    """
+    import idna
+
+    typed = domain.strip()
+    try:
+        name = idna.encode(normalise_host(typed), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        name = ""
+    if not DOMAIN_RE.match(name):
+        raise ValidationError(_("“%(domain)s” is not a valid domain name.", domain=typed), field="domain")
+    root = normalise_host(current_app.config["ATRIUM_DOMAIN"])
+    if name == root or name.endswith("." + root):
+        raise ValidationError(
+            _(
+                "%(domain)s is part of the platform's own domain %(root)s, so it can never be a portal's "
+                "custom domain. Use a domain the organisation owns, such as learn.example.com.",
+                domain=name,
+                root=root,
+            ),
+            field="domain",
+        )
+    return name
 
 
 def add_custom_domain(tenant: Tenant, domain: str, *, verified: bool = False) -> TenantDomain:
     """Attach *domain* to *tenant*; it serves the tenant once verified."""
-    domain = normalise_host(domain)
-    if not DOMAIN_RE.match(domain):
-        raise ValidationError(_("“%(domain)s” is not a valid domain name.", domain=domain), field="domain")
+    domain = custom_domain_name(domain)
     if tenant.is_platform:
         raise ValidationError(_("The platform is served at the root domain only."), field="domain")
     existing = db.session.scalars(select(TenantDomain).where(TenantDomain.domain == domain)).one_or_none()
