@@ -69,9 +69,11 @@ def test_demo_loads_four_tenants_once_and_prints_where_to_sign_in(app, db, clien
     finally:
         # The demo's library package deploys itself to every new tenant; other tests make their own.
         from app.library.models import LibraryPackage
+        from app.tenancy import platform_writes
 
-        for package in db.session.scalars(select(LibraryPackage)):
-            package.auto_deploy = False
+        with platform_writes("tests: stop the demo package deploying to later tests' tenants"):
+            for package in db.session.scalars(select(LibraryPackage)):
+                package.auto_deploy = False
         db.session.commit()
 
 

@@ -12,6 +12,7 @@ from app import audit, events, timezones
 from app.errors import ValidationError
 from app.extensions import db
 from app.tenancy import context
+from app.tenancy.context import platform_writes
 from app.tenancy.models import (
     PLATFORM_SLUG,
     RESERVED_SLUGS,
@@ -89,6 +90,7 @@ def _validate_tenant_fields(
         raise ValidationError(_("Choose a time zone from the list."), field="time_zone")
 
 
+@platform_writes("tenancy.create_tenant")
 def create_tenant(
     slug: str,
     display_name: str,
@@ -139,6 +141,7 @@ def create_tenant(
     return tenant
 
 
+@platform_writes("tenancy.ensure_platform_tenant")
 def ensure_platform_tenant() -> Tenant:
     """Create the reserved platform tenant served at the root domain, once."""
     from app.accounts.services import ensure_builtin_roles
@@ -177,6 +180,7 @@ def tenant_snapshot(tenant: Tenant) -> dict:
     }
 
 
+@platform_writes("tenancy.suspend_tenant")
 def suspend_tenant(tenant: Tenant) -> Tenant:
     """Suspend *tenant*: its portal answers 403 and nobody can sign in or call its API."""
     if tenant.is_platform:
@@ -191,6 +195,7 @@ def suspend_tenant(tenant: Tenant) -> Tenant:
     return tenant
 
 
+@platform_writes("tenancy.resume_tenant")
 def resume_tenant(tenant: Tenant) -> Tenant:
     """Resume a suspended tenant."""
     if tenant.status == TenantStatus.active.value:
@@ -245,6 +250,7 @@ def custom_domain_name(domain: str) -> str:
     return name
 
 
+@platform_writes("tenancy.add_custom_domain")
 def add_custom_domain(tenant: Tenant, domain: str, *, verified: bool = False) -> TenantDomain:
     """Attach *domain* to *tenant*; it serves the tenant once verified."""
     domain = custom_domain_name(domain)
