@@ -26,7 +26,7 @@ from app.policies.models import (
     PolicyStatus,
     PolicyVersion,
 )
-from app.storage import UploadRefused, check_upload, safe_filename, storage
+from app.storage import UploadRefused, check_upload, storage, stored_filename
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import insert_unless_exists, utcnow
 
@@ -98,7 +98,7 @@ def save_draft(
         if document is not None:
             tenant_id = policy.tenant_id or tenancy_context.current_tenant_id()
             draft.document_key = storage().save(int(tenant_id or 0), "policies", document[1], "pdf")
-            draft.document_filename = safe_filename(document[0], "policy.pdf")
+            draft.document_filename = stored_filename(document[0], "application/pdf", "policy")
             draft.document_size = len(document[1])
         draft.body_markdown = body
         draft.body_html = ""

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.policies import services as policies
 from app.policies.forms import AcceptForm
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
-from app.storage import storage
+from app.storage import storage, stored_filename
 
 bp = Blueprint("policies", __name__)
 
@@ -117,7 +117,9 @@ def document(version_id: int) -> Any:
         io.BytesIO(data),
         mimetype="application/pdf",
         as_attachment=request.args.get("download") == "1",
-        download_name=version.document_filename or f"policy-v{version.number}.pdf",
+        download_name=stored_filename(
+            version.document_filename or "", "application/pdf", f"policy-v{version.number}"
+        ),
     )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'self'"
