@@ -336,3 +336,95 @@ def test_a_job_whose_worker_is_killed_runs_again_after_the_sweep_and_completes_o
     assert marker.read_text().count("started") == 2
     assert snapshots(redis_app, tenant) == 1
     assert outbox_rows(redis_app, tenant)[0].status == "done"
+
+
+# ---------------------------------------------------------------- the receipt page
+
+
+def _signed_acknowledgement(db: Any, tenant: Any, user: Any) -> Any:
+    from app.policies import services as policies
+
+    with as_tenant(tenant):
+        policy = policies.create_policy("Code of Conduct", due_days=14)
+        version = policies.publish_version(policies.save_draft(policy, "## Respect\n\nBe kind."))
+        ack = policies.acknowledge_policy(
+            db.session.merge(user), version, user.full_name, accepted=True, ip="10.1.2.3", user_agent="UA/9"
+        )
+        db.session.commit()
+    return ack
+
+
+def test_a_receipt_asked_for_while_redis_is_stopped_says_so_and_is_ready_once_redis_is_back(
+    db: Any, redis_app: Flask, own_redis: RedisServer, tenant_factory: Any, user_factory: Any
+) -> None:
+    tenant = tenant_factory()
+    user = user_factory(tenant)
+    ack = _signed_acknowledgement(db, tenant, user)
+    own_redis.stop()
+    client = client_of(redis_app, tenant)
+    assert sign_in(client, user.email).status_code == 302
+    response = client.get(f"/policies/receipts/{ack.id}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 202
+    assert "Your receipt is being prepared" in body
+    assert "as soon as it is back" in body and "Asked for" in body
+    assert "Try again" not in body  # not yet: it has only just been asked for
+    client.get(f"/policies/receipts/{ack.id}")  # asking again does not queue a second job
+    assert len(outbox_rows(redis_app, tenant)) == 1
+
+    own_redis.start()
+    with redis_app.app_context():
+        assert jobs.drain() == 1
+    run_queued_jobs(redis_app, own_redis.url, "certificates")
+    assert "Your receipt is ready" in client.get(f"/policies/receipts/{ack.id}/status").get_data(as_text=True)
+    assert client.get(f"/policies/receipts/{ack.id}").mimetype == "application/pdf"
+
+
+def test_a_receipt_whose_job_failed_says_so_and_try_again_prepares_it(
+    db: Any, redis_app: Flask, own_redis: RedisServer, tenant_factory: Any, user_factory: Any
+) -> None:
+    tenant = tenant_factory()
+    user = user_factory(tenant)
+    ack = _signed_acknowledgement(db, tenant, user)
+    client = client_of(redis_app, tenant)
+    assert sign_in(client, user.email).status_code == 302
+    assert client.get(f"/policies/receipts/{ack.id}").status_code == 202
+    [row] = outbox_rows(redis_app, tenant)
+    with redis_app.app_context():
+        # What the runner records when the last attempt fails.
+        jobs.record_failure(row.id, RuntimeError("xhtml2pdf could not render"), final=True)
+    body = client.get(f"/policies/receipts/{ack.id}/status").get_data(as_text=True)
+    assert "We could not prepare your receipt" in body
+    assert 'hx-trigger="every 2s"' not in body  # nothing to wait for
+    assert f'action="/policies/receipts/{ack.id}/retry"' in body and "Try again" in body
+    assert client.post(f"/policies/receipts/{ack.id}/retry").status_code == 400  # no CSRF token
+
+    token = csrf_token(client, f"/policies/receipts/{ack.id}/status")
+    response = client.post(f"/policies/receipts/{ack.id}/retry", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/policies/receipts/{ack.id}/status")
+    assert [r.status for r in outbox_rows(redis_app, tenant)] == ["failed", "sent"]
+    run_queued_jobs(redis_app, own_redis.url, "certificates")
+    assert "Your receipt is ready" in client.get(f"/policies/receipts/{ack.id}/status").get_data(as_text=True)
+
+
+def test_a_receipt_being_prepared_for_minutes_offers_to_try_again(
+    db: Any, redis_app: Flask, own_redis: RedisServer, tenant_factory: Any, user_factory: Any
+) -> None:
+    from datetime import timedelta
+
+    tenant = tenant_factory()
+    user = user_factory(tenant)
+    ack = _signed_acknowledgement(db, tenant, user)
+    client = client_of(redis_app, tenant)
+    assert sign_in(client, user.email).status_code == 302
+    client.get(f"/policies/receipts/{ack.id}")
+    [row] = outbox_rows(redis_app, tenant)
+    with redis_app.app_context():
+        stuck = jobs.db.session.get(jobs.JobOutbox, row.id)
+        stuck.created_at = stuck.created_at - timedelta(minutes=5)  # its worker died; nobody noticed yet
+        jobs.db.session.commit()
+    body = client.get(f"/policies/receipts/{ack.id}/status").get_data(as_text=True)
+    assert "Your receipt is being prepared" in body
+    assert "5 minutes ago" in body
+    assert "This is taking longer than it should" in body and "Try again" in body
