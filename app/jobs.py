@@ -176,6 +176,7 @@ def run_inline(tenant_id: int | None, path: str, args: Any, kwargs: Any) -> Any:
 
 _redis_down_until = 0.0
 _last_backlog_check = 0.0
+_redis_reported_down = False  # warn once per outage, not once per request
 
 
 def _rq_job(row: Any, connection: Any) -> Any:
@@ -202,7 +203,7 @@ def send(ids: list[int]) -> int:
     Each row is claimed by a conditional update, so two processes never both send it; if Redis
     cannot be reached the claim is rolled back and the row stays pending.
     """
-    global _redis_down_until
+    global _redis_down_until, _redis_reported_down
     if not ids or time.monotonic() < _redis_down_until:
         return 0
     from redis.exceptions import RedisError
@@ -226,12 +227,15 @@ def send(ids: list[int]) -> int:
                 sent += 1
         except RedisError as exc:
             _redis_down_until = time.monotonic() + REDIS_BACKOFF_SECONDS
-            log.warning(
-                "jobs.redis_unreachable: %s; %d job(s) stay pending and are sent when Redis is back",
-                exc,
-                len(ids) - sent,
-            )
-            break
+            if not _redis_reported_down:
+                _redis_reported_down = True
+                log.warning(
+                    "jobs.redis_unreachable: %s; jobs stay pending and are sent when Redis is back", exc
+                )
+            return sent
+    if _redis_reported_down:
+        _redis_reported_down = False
+        log.warning("jobs.redis_back: sending pending jobs again")
     return sent
 
 
