@@ -298,6 +298,31 @@ def register_cli(app: Flask) -> None:
             click.echo("Some expired attempts were not closed:\n  " + "\n  ".join(problems), err=True)
             sys.exit(1)
 
+    @app.cli.group("jobs")
+    def jobs_group() -> None:
+        """Send and repair background jobs (with REDIS_URL)."""
+
+    @jobs_group.command("drain")
+    def drain_jobs() -> None:
+        """Send to RQ the jobs recorded while Redis was unreachable."""
+        from app import jobs
+
+        if not app.config.get("REDIS_URL"):
+            click.echo("REDIS_URL is not set: jobs run inline; nothing to send.")
+            return
+        click.echo(f"{jobs.drain()} job(s) sent.")
+
+    @jobs_group.command("sweep")
+    def sweep_jobs() -> None:
+        """Retry jobs whose worker was killed, mark hopeless ones failed, resend jobs Redis lost."""
+        from app import jobs
+
+        if not app.config.get("REDIS_URL"):
+            click.echo("REDIS_URL is not set: jobs run inline; nothing to sweep.")
+            return
+        counts = jobs.sweep()
+        click.echo(f"{counts['abandoned_failed']} abandoned job(s) marked failed, {counts['resent']} resent.")
+
     @app.cli.command("demo")
     @click.option(
         "--base-url",

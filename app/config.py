@@ -81,6 +81,12 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Atrium <no-reply@atrium.example>"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down must not stop sign-in: count in this process's memory until it is back (the limit
+        # then holds per process), warn once per outage, and never turn a counter error into a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # An unreachable Redis (not just a refused port) must not hold a sign-in for the OS timeout.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),

@@ -558,5 +558,35 @@ def request_receipt(ack: Acknowledgement, portal_url: str | None = None) -> Poli
         return receipt
     from app import jobs
 
-    jobs.enqueue("app.policies.jobs:render_receipt", ack.id, portal_url, queue="certificates")
+    jobs.enqueue(
+        "app.policies.jobs:render_receipt",
+        ack.id,
+        portal_url,
+        queue="certificates",
+        job_key=receipt_job_key(ack),
+    )
+    return receipt_of(ack)
+
+
+def receipt_job_key(ack: Acknowledgement) -> str:
+    return f"policy-receipt:{ack.id}"
+
+
+def receipt_job(ack: Acknowledgement) -> Any:
+    """The last job asked to render *ack*'s receipt (a JobOutbox row), or None (none, or no Redis)."""
+    from app import jobs
+
+    return jobs.latest_job(receipt_job_key(ack))
+
+
+def retry_receipt(ack: Acknowledgement) -> PolicyReceipt | None:
+    """Ask again for *ack*'s receipt after its job failed or seems stuck; return it if it is ready."""
+    receipt = receipt_of(ack)
+    if receipt is not None:
+        return receipt
+    from app import jobs
+
+    jobs.try_again(
+        receipt_job_key(ack), "app.policies.jobs:render_receipt", ack.id, None, queue="certificates"
+    )
     return receipt_of(ack)
