@@ -20,7 +20,7 @@ from app.learning.lesson_kinds import get_kind
 from app.learning.models import Course, Enrollment, Lesson
 from app.learning.services import progress
 from app.learning.team_views import team_of
-from app.tenancy.models import as_utc
+from app.tenancy.models import as_utc, insert_unless_exists
 
 CHECKPOINT = "checkpoint"
 NOTE_MAX = 2000
@@ -138,7 +138,9 @@ def sign_off_checkpoint(
     if len(note) > NOTE_MAX:
         raise ValidationError(_("Keep the note under %(n)d characters.", n=NOTE_MAX), field="note")
 
-    signoff = CheckpointSignoff(
+    # Two signers (or a double click) racing: one row is inserted, the others get the first sign-off.
+    signoff_id = insert_unless_exists(
+        CheckpointSignoff,
         enrollment_id=enrollment.id,
         lesson_id=lesson.id,
         user_id=learner.id,
@@ -147,8 +149,12 @@ def sign_off_checkpoint(
         items=checkpoint_items(lesson),
         note=note,
     )
-    db.session.add(signoff)
-    db.session.flush()
+    if signoff_id is None:
+        first = existing_signoff(enrollment, lesson)
+        assert first is not None  # the conflicting row is committed: ON CONFLICT waited for it
+        return first
+    signoff = db.session.get(CheckpointSignoff, signoff_id)
+    assert signoff is not None
     audit.record(
         "checkpoint.signed",
         target=signoff,
