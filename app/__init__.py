@@ -71,6 +71,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.tenancy import web as tenancy_web
 
     tenancy_web.init_app(app)
+    # Control characters are refused and ids bounded for the whole app, before any view runs.
+    from app import inputs
+
+    inputs.init_app(app)
     log_requests(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
