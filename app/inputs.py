@@ -15,6 +15,7 @@ from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, Map
+from wtforms import SelectField
 
 # The largest value of a 32-bit signed integer column (PostgreSQL `integer`): every id fits in it.
 MAX_ID = 2_147_483_647
@@ -65,8 +66,8 @@ def whole_number(value: Any, *, minimum: int = -MAX_ID - 1, maximum: int = MAX_I
     """A whole number in ASCII digits within *minimum*..*maximum* (a 32-bit column); ValueError otherwise."""
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and _SIGNED_ASCII_DIGITS.fullmatch(value.strip()) and len(value.strip()) <= 11:
-        number = int(value.strip())
+    elif isinstance(value, str) and _SIGNED_ASCII_DIGITS.fullmatch(text := value.strip()) and len(text) <= 11:
+        number = int(text)
     else:
         raise ValueError(f"not a whole number: {value!r}")
     if not minimum <= number <= maximum:
@@ -131,13 +132,37 @@ class IdConverter(IntegerConverter):
 
     regex = r"[0-9]+"  # ASCII digits only: a regex \d also matches other scripts' digits
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID) -> None:
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max)
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = 1,
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def init_app(app: Flask) -> None:
+    # Before any route is added, so every <int:…> of every blueprint uses it.
+    app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_control_characters)
 
     @app.errorhandler(400)
     def bad_request(exc: Any) -> ResponseReturnValue:
         return render_template("errors/bad_request.html", message=None), 400
+
+
+class IdSelectField(SelectField):
+    """A choice of one row by id, or none (""): anything else (" ", "x", an id out of range) is refused."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, coerce=optional_id, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            try:
+                self.data = optional_id(valuelist[0])
+            except ValueError:
+                self.data = None
+                raise ValueError(_("Choose one of the options in the list.")) from None

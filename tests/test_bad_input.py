@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.tenancy import as_tenant
 from tests.conftest import csrf_token
 
 # ---------------------------------------------------------------- control characters
@@ -50,3 +51,81 @@ def test_a_nul_byte_in_a_json_body_is_refused(tenant_factory, user_factory, clie
     client = client_for(tenant, user_factory(tenant))
     response = client.post("/sign-out", json={"note": ["ok", {"x\x00": "y"}]})
     assert response.status_code == 400
+
+
+# ---------------------------------------------------------------- numbers out of range
+
+TOO_BIG = ("2147483648", "99999999999999999999", "0")
+
+
+@pytest.mark.parametrize("user_id", TOO_BIG)
+def test_an_id_beyond_any_row_in_an_address_is_not_found(tenant_factory, user_factory, client_for, user_id):
+    tenant = tenant_factory()
+    client = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    assert client.get(f"/admin/users/{user_id}").status_code == 404
+    assert client.get(f"/admin/groups/{user_id}").status_code == 404
+    assert client.get("/admin/users/1²").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-3", "0", "x", "²", "9" * 5000])
+def test_a_page_number_out_of_range_shows_a_page_not_an_error(tenant_factory, user_factory, client_for, page):
+    tenant = tenant_factory()
+    client = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    for path in ("/catalog", "/admin/users", "/admin/audit"):
+        assert client.get(f"{path}?page={page}").status_code == 200, path
+
+
+@pytest.mark.parametrize("course_id", ["-999999999999", "99999999999999999999", "²"])
+def test_a_manager_assigning_a_course_id_out_of_range_is_told_to_choose_a_course(
+    tenant_factory, user_factory, client_for, course_id
+):
+    tenant = tenant_factory()
+    manager = user_factory(tenant, roles=("manager",))
+    report = user_factory(tenant, manager_id=manager.id)
+    client = client_for(tenant, manager)
+    token = csrf_token(client, "/account")
+    response = client.post(
+        "/team/assign",
+        data={"csrf_token": token, "people": [str(report.id)], "course_id": course_id, "due_mode": "none"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Choose a course to assign." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("group_id", [" ", "x", "99999999999999999999", "-1"])
+def test_enrolling_a_group_that_is_not_in_the_list_is_refused_clearly(
+    tenant_factory, user_factory, client_for, db, group_id
+):
+    from app.learning.services import courses as authoring
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        course = authoring.create_course({"title": "Knife skills", "self_enroll": True, "listed": True})
+        db.session.commit()
+    client = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    path = f"/admin/courses/{course.id}/enrollments"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path), "group_id": group_id})
+    assert response.status_code == 422
+    assert "Choose one of the options in the list." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("bank_id", ["99999999999999999999", "2147483648", "²"])
+def test_a_question_pool_from_a_bank_out_of_range_is_refused_clearly(
+    tenant_factory, user_factory, client_for, db, bank_id
+):
+    from app.assessments import services as assessments
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        quiz = assessments.create_quiz({"title": "Knife quiz"})
+        db.session.commit()
+    client = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    path = f"/admin/quizzes/{quiz.id}"
+    token = csrf_token(client, path)
+    response = client.post(f"{path}/pools", data={"csrf_token": token, "bank_id": bank_id, "draw_count": "2"})
+    assert response.status_code == 422
+    assert "Choose the bank to draw from." in response.get_data(as_text=True)
+    response = client.post(f"{path}/questions", data={"csrf_token": token, "question_id": bank_id})
+    assert response.status_code == 422
+    assert "Choose a question to add." in response.get_data(as_text=True)

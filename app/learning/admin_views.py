@@ -355,8 +355,8 @@ def _enrol_from_form(form: EnrolForm, target: Course | LearningPath) -> bool:
     """Enrol the people, group or org unit chosen on *form* in *target*; report errors on the form."""
     people = enrolling.people_for(
         user_ids=form.people.data or [],
-        group_id=int(form.group_id.data) if form.group_id.data else None,
-        org_unit_id=int(form.org_unit_id.data) if form.org_unit_id.data else None,
+        group_id=form.group_id.data,
+        org_unit_id=form.org_unit_id.data,
     )
     if not people:
         form.form_errors.append(_("Choose people, a group or an organisation unit."))
