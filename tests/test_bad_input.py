@@ -135,3 +135,78 @@ def test_a_question_pool_from_a_bank_out_of_range_is_refused_clearly(
     response = client.post(f"{path}/questions", data={"csrf_token": token, "question_id": bank_id})
     assert response.status_code == 422
     assert "Choose a question to add." in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- a person's language and time zone
+
+
+@pytest.mark.parametrize("locale", ["xx", "en_ZZ", "\u00a0x", "fr\t"])
+def test_a_language_that_atrium_does_not_offer_is_refused_when_saved(
+    tenant_factory, user_factory, db, locale
+):
+    from app.accounts import services
+    from app.errors import ValidationError
+
+    tenant = tenant_factory()
+    person = user_factory(tenant, locale="es")
+    with as_tenant(tenant):
+        person = db.session.merge(person)
+        if locale.strip() in ("fr",):
+            services.update_user(person, locale=locale)  # surrounding blanks are trimmed, not refused
+            assert person.locale == "fr"
+            return
+        with pytest.raises(ValidationError, match="Choose a language from the list"):
+            services.update_user(person, locale=locale)
+        assert person.locale == "es"
+
+
+def test_an_admin_saving_a_blank_language_for_someone_gives_them_the_portal_default(
+    tenant_factory, user_factory, client_for, db
+):
+    from app.accounts.models import User
+
+    tenant = tenant_factory()
+    person = user_factory(tenant, email="pat@example.com", full_name="Pat Person", locale="es")
+    client = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    path = f"/admin/users/{person.id}"
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "email": "pat@example.com",
+            "full_name": "Pat Person",
+            "locale": "  ",
+            "roles": [],
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"] == f"/team/people/{person.id}"
+    with as_tenant(tenant):
+        db.session.expire_all()
+        assert db.session.get(User, person.id).locale is None
+
+
+def test_a_stored_blank_language_and_unknown_time_zone_fall_back_to_the_portals(
+    tenant_factory, user_factory, client_for, db
+):
+    """Values saved before they were checked (or by an import) must not break pages or the receipt job."""
+    from app.accounts.models import User
+    from app.policies import services as policies
+
+    tenant = tenant_factory(display_name="Bistro Group")
+    person = user_factory(tenant, full_name="Lee Learner")
+    client = client_for(tenant, person)
+    with as_tenant(tenant):
+        stored = db.session.get(User, person.id)
+        stored.locale = "   "
+        stored.time_zone = "Mars/Olympus_Mons"
+        policy = policies.create_policy("Code of Conduct", due_days=14)
+        version = policies.publish_version(policies.save_draft(policy, "Be kind."))
+        ack = policies.acknowledge_policy(
+            stored, version, "Lee Learner", accepted=True, ip=None, user_agent=None
+        )
+        db.session.commit()
+    for path in ("/", "/account", f"/policies/{policy.id}"):
+        assert client.get(path).status_code == 200, path
+    receipt = client.get(f"/policies/receipts/{ack.id}")
+    assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
