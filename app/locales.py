@@ -29,7 +29,7 @@ def person_locale(chosen: str | None, tenant: Any) -> str:
     if chosen in enabled and is_known_locale(chosen):
         return str(chosen)
     default = tenant.default_locale if tenant is not None else None
-    return default if is_known_locale(default) else "en"
+    return str(default) if default and is_known_locale(default) else "en"
 
 
 def switchable_locales() -> list[tuple[str, str]]:
