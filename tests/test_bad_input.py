@@ -57,6 +57,7 @@ def test_a_nul_byte_in_a_json_body_is_refused(tenant_factory, user_factory, clie
     client = client_for(tenant, user_factory(tenant))
     response = client.post("/sign-out", json={"note": ["ok", {"x\x00": "y"}]})
     assert response.status_code == 400
+    assert "invisible control characters" in response.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- numbers out of range
@@ -210,3 +211,15 @@ def test_a_stored_blank_language_and_unknown_time_zone_fall_back_to_the_portals(
         assert client.get(path).status_code == 200, path
     receipt = client.get(f"/policies/receipts/{ack.id}")
     assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("key", ["position_abc", "position_99999999999999999999", "position_²"])
+def test_a_path_step_naming_no_course_is_refused_with_the_numbering_message(
+    tenant_factory, user_factory, client_for, key
+):
+    tenant = tenant_factory()
+    client = client_for(tenant, user_factory(tenant, roles=("author",)))
+    token = csrf_token(client, "/admin/paths/new")
+    response = client.post("/admin/paths/new", data={"csrf_token": token, "title": "Onboarding", key: "1"})
+    assert response.status_code == 422
+    assert "Number the courses 1, 2, 3" in response.get_data(as_text=True)
