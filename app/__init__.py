@@ -85,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Import every model so metadata, scoping and RLS know all tables.
     from app import events  # noqa: F401
+    from app import jobs as _jobs  # noqa: F401 - the job outbox table
     from app.accounts import models as _accounts_models  # noqa: F401
     from app.accounts.views import bp as accounts_bp
     from app.accounts.views import init_login

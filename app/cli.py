@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
 from flask import Flask
@@ -160,36 +161,87 @@ def register_cli(app: Flask) -> None:
     @audit_group.command("verify")
     @click.option("--tenant", "slug", default=None, help="Check one tenant (default: all).")
     def verify(slug: str | None) -> None:
-        """Verify each tenant's audit hash chain; exit 1 naming the first broken link."""
-        from app.audit.services import verify_chain
+        """Verify each tenant's audit chain, HMACs and signed checkpoints; exit 1 naming what failed."""
+        from app.audit.verification import verify_chain
 
-        if slug:
-            tenants = (
-                [_tenant_or_fail(slug)]
-                if slug != "platform"
-                else [t for t in tenancy.list_tenants(include_platform=True) if t.is_platform]
-            )
-        else:
-            tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
         failed = False
-        for tenant in tenants:
+        for tenant in _audit_tenants(slug):
             with as_tenant(tenant):
-                report = verify_chain(tenant.id)
+                report = verify_chain(tenant.id, slug=tenant.slug)
+                problem = None
                 if report.ok:
                     from app.policies.services import verify_acknowledgements
 
                     problem = verify_acknowledgements(tenant.id)
-                    if problem:
-                        report.problem, report.broken_at = problem, None
-            if report.ok:
-                click.echo(f"{tenant.slug}: ok ({report.checked} events)")
+            if report.ok and not problem:
+                click.echo(f"{tenant.slug}: ok ({report.checked} events){_chain_details(report)}")
+            elif problem:
+                failed = True
+                click.echo(f"{tenant.slug}: BROKEN: {problem}", err=True)
             else:
                 failed = True
-                where = f" at seq {report.broken_at}" if report.broken_at is not None else ""
-                click.echo(f"{tenant.slug}: BROKEN{where}: {report.problem}", err=True)
+                first, *others = report.problems
+                where = f" at seq {first.seq}" if first.seq is not None else ""
+                click.echo(f"{tenant.slug}: BROKEN{where}: {first.guarantee}: {first.message}", err=True)
+                for other in others:
+                    where = f" at seq {other.seq}" if other.seq is not None else ""
+                    click.echo(f"{tenant.slug}:   also{where}: {other.guarantee}: {other.message}", err=True)
         db.session.rollback()
         if failed:
             sys.exit(1)
+
+    @audit_group.command("checkpoint")
+    @click.option("--tenant", "slug", default=None, help="Only this tenant (default: all).")
+    def checkpoint(slug: str | None) -> None:
+        """Write a signed checkpoint of each chain head to AUDIT_CHECKPOINT_DIR (as the hourly job does)."""
+        from app.audit.checkpoints import ChainNotVerified, checkpoint_path, write_checkpoint
+
+        failed = False
+        for tenant in _audit_tenants(slug):
+            try:
+                written = write_checkpoint(tenant)
+            except ChainNotVerified as error:
+                failed = True
+                click.echo(f"no checkpoint written, the chain does not verify: {error}", err=True)
+                continue
+            if written is None:
+                click.echo(f"{tenant.slug}: nothing new since the last checkpoint")
+            else:
+                click.echo(
+                    f"{tenant.slug}: checkpoint at seq {written.seq} -> {checkpoint_path(tenant.slug)}"
+                )
+        db.session.rollback()
+        if failed:
+            sys.exit(1)
+
+    @audit_group.command("public-key")
+    def public_key() -> None:
+        """Print the base64 public key that checks checkpoint signatures (keep it when rotating keys)."""
+        import base64
+
+        from app.audit.keys import public_key_bytes, signing_key
+
+        click.echo(base64.b64encode(public_key_bytes(signing_key().public_key())).decode())
+
+    def _audit_tenants(slug: str | None) -> list[Tenant]:
+        if not slug:
+            return list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
+        if slug == "platform":
+            return [t for t in tenancy.list_tenants(include_platform=True) if t.is_platform]
+        return [_tenant_or_fail(slug)]
+
+    def _chain_details(report: Any) -> str:
+        details = []
+        if report.legacy:
+            details.append(
+                f"seq 1-{report.legacy} are legacy SHA-256 links written before links were authenticated"
+                + (f", HMAC from seq {report.hmac_from}" if report.hmac_from else ", none authenticated yet")
+            )
+        if report.last_checkpoint is not None:
+            details.append(f"matches the signed checkpoint at seq {report.last_checkpoint.seq}")
+        else:
+            details.append("no checkpoint yet")
+        return "; " + "; ".join(details)
 
     @app.cli.group("rules")
     def rules_group() -> None:
@@ -245,6 +297,31 @@ def register_cli(app: Flask) -> None:
         if problems:
             click.echo("Some expired attempts were not closed:\n  " + "\n  ".join(problems), err=True)
             sys.exit(1)
+
+    @app.cli.group("jobs")
+    def jobs_group() -> None:
+        """Send and repair background jobs (with REDIS_URL)."""
+
+    @jobs_group.command("drain")
+    def drain_jobs() -> None:
+        """Send to RQ the jobs recorded while Redis was unreachable."""
+        from app import jobs
+
+        if not app.config.get("REDIS_URL"):
+            click.echo("REDIS_URL is not set: jobs run inline; nothing to send.")
+            return
+        click.echo(f"{jobs.drain()} job(s) sent.")
+
+    @jobs_group.command("sweep")
+    def sweep_jobs() -> None:
+        """Retry jobs whose worker was killed, mark hopeless ones failed, resend jobs Redis lost."""
+        from app import jobs
+
+        if not app.config.get("REDIS_URL"):
+            click.echo("REDIS_URL is not set: jobs run inline; nothing to sweep.")
+            return
+        counts = jobs.sweep()
+        click.echo(f"{counts['abandoned_failed']} abandoned job(s) marked failed, {counts['resent']} resent.")
 
     @app.cli.command("demo")
     @click.option(

@@ -53,7 +53,7 @@ def load_settings(instance_path: Path) -> dict[str, object]:
     )
     migration_url = _normalise_db_url(os.environ.get("MIGRATION_DATABASE_URL") or database_url)
     redis_url = os.environ.get("REDIS_URL") or None
-    return {
+    settings: dict[str, object] = {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": migration_url,
@@ -81,6 +81,12 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Atrium <no-reply@atrium.example>"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down must not stop sign-in: count in this process's memory until it is back (the limit
+        # then holds per process), warn once per outage, and never turn a counter error into a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # An unreachable Redis (not just a refused port) must not hold a sign-in for the OS timeout.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
@@ -93,4 +99,16 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         "WORKER_HEARTBEAT_MAX_AGE": int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "90")),
+        # Audit log keys, never stored in the database (docs/decisions/0004). Unset: derived from
+        # SECRET_KEY, fine for the embedded default, not for production.
+        "AUDIT_HMAC_KEYS": os.environ.get("AUDIT_HMAC_KEYS") or None,
+        "AUDIT_HMAC_ACTIVE_KID": os.environ.get("AUDIT_HMAC_ACTIVE_KID") or None,
+        "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY") or None,
+        "AUDIT_CHECKPOINT_PUBLIC_KEYS": os.environ.get("AUDIT_CHECKPOINT_PUBLIC_KEYS") or None,
+        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR")
+        or str(instance_path / "audit-checkpoints"),
     }
+    from app.audit.keys import check_settings
+
+    check_settings(settings)
+    return settings

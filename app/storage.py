@@ -144,7 +144,31 @@ def check_upload(
                 allowed=allowed,
             )
         )
+    if mime == "application/pdf" and not _is_readable_pdf(data):
+        raise UploadRefused(
+            _(
+                "This file starts like a PDF but is not a PDF with pages that can be read. "
+                "Save or export it again as PDF and upload that copy."
+            )
+        )
     return mime, types[mime]
+
+
+def _is_readable_pdf(data: bytes) -> bool:
+    """Whether *data* parses as a PDF document with at least one page (not merely ``%PDF-`` up front)."""
+    import io
+    import warnings
+
+    from pypdf import PdfReader
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return len(PdfReader(io.BytesIO(data)).pages) > 0
+    # A hostile file can make the parser fail in many ways (its own errors, ValueError, KeyError,
+    # RecursionError...); every one of them means "not a PDF we will offer to people".
+    except Exception:
+        return False
 
 
 def safe_filename(filename: str, fallback: str = "download") -> str:
@@ -152,6 +176,35 @@ def safe_filename(filename: str, fallback: str = "download") -> str:
     from werkzeug.utils import secure_filename
 
     return secure_filename(filename) or fallback
+
+
+def extension_of(mime: str) -> str | None:
+    """The extension Atrium gives a file whose content is *mime*, or None for a type it never accepts."""
+    for rules in UPLOAD_TYPES.values():
+        types: dict[str, str] = rules["types"]  # type: ignore[assignment]
+        if mime in types:
+            return types[mime]
+    return None
+
+
+def stored_filename(filename: str, mime: str, fallback: str = "file") -> str:
+    """The uploader's name, sanitised, with the extension of what the file really is.
+
+    ``evil.html`` whose content is plain text becomes ``evil.txt``: whoever downloads it
+    gets a name their system opens as what it is, never as the page its name claimed.
+    """
+    from werkzeug.utils import secure_filename
+
+    extension = extension_of(mime) or "bin"
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
+    stem = secure_filename(stem)[:100].strip("._") or fallback
+    return f"{stem}.{extension}"
+
+
+def inline_safe(mime: str) -> bool:
+    """Whether a browser may show content of *mime* in the page rather than save it."""
+    return mime in {"application/pdf", "image/png", "image/jpeg", "video/mp4", "video/webm", "text/vtt"}
 
 
 def storage() -> LocalStorage:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.tenancy import as_tenant
-from app.tenancy.models import Tenant
+from app.tenancy.models import Tenant, TenantDomain
 from tests.conftest import sign_in, unique_slug
 
 
@@ -69,9 +69,11 @@ def test_demo_loads_four_tenants_once_and_prints_where_to_sign_in(app, db, clien
     finally:
         # The demo's library package deploys itself to every new tenant; other tests make their own.
         from app.library.models import LibraryPackage
+        from app.tenancy import platform_writes
 
-        for package in db.session.scalars(select(LibraryPackage)):
-            package.auto_deploy = False
+        with platform_writes("tests: stop the demo package deploying to later tests' tenants"):
+            for package in db.session.scalars(select(LibraryPackage)):
+                package.auto_deploy = False
         db.session.commit()
 
 
@@ -189,6 +191,30 @@ def test_custom_domain_serves_the_tenant_once_verified(app, tenant_factory):
     other = tenant_factory()
     taken = runner.invoke(args=["tenants", "add-domain", other.slug, domain])
     assert taken.exit_code != 0 and "another portal" in taken.output
+
+
+def test_a_domain_under_the_platform_domain_or_not_a_hostname_is_refused_and_a_unicode_one_stored_as_punycode(
+    app, db, tenant_factory
+):
+    tenant = tenant_factory()
+    root = app.config["ATRIUM_DOMAIN"]
+    runner = app.test_cli_runner()
+    for unusable in (root, f"foo.{root}", f"Deep.Foo.{root.upper()}."):
+        refused = runner.invoke(args=["tenants", "add-domain", tenant.slug, unusable])
+        assert refused.exit_code != 0, unusable
+        assert "can never be a portal's custom domain" in refused.output
+    for invalid in ("-learn.example.com", "learn..example.com", "xn--zz.example.com", "ex_ample.com"):
+        refused = runner.invoke(args=["tenants", "add-domain", "--", tenant.slug, invalid])
+        assert refused.exit_code != 0 and "not a valid domain name" in refused.output, invalid
+    assert db.session.scalars(select(TenantDomain).where(TenantDomain.tenant_id == tenant.id)).all() == []
+
+    added = runner.invoke(
+        args=["tenants", "add-domain", tenant.slug, "Schulung.Bücher.Example", "--verified"]
+    )
+
+    assert added.exit_code == 0 and "schulung.xn--bcher-kva.example" in added.output
+    page = app.test_client().get("/sign-in", headers={"Host": "schulung.xn--bcher-kva.example"})
+    assert page.status_code == 200 and tenant.display_name in page.get_data(as_text=True)
 
 
 def _flask(*args, tmp_path):

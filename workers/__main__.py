@@ -1,5 +1,7 @@
 """Start an RQ worker for Atrium's queues: ``python -m workers [queue ...]``; ``python -m workers cron``
-starts the scheduler of periodic work (the nightly rule run at 02:00 UTC)."""
+starts the scheduler of periodic work (the nightly rule run at 02:00 UTC, expired quiz attempts every
+15 minutes, signed audit checkpoints hourly, the job outbox drain every minute, the sweep of abandoned
+jobs every three minutes)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,29 @@ def main(argv: list[str]) -> int:
                 args=(None, "workers.nightly:close_expired_attempts_everywhere", [], {}),
                 cron="*/15 * * * *",
                 name="expired-quiz-attempts",
+            )
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "app.audit.checkpoints:checkpoint_every_tenant", [], {}),
+                cron="7 * * * *",
+                name="audit-checkpoints",
+            )
+            # Jobs recorded while Redis was unreachable are sent within a minute of its return.
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "app.jobs:drain", [], {}),
+                interval=60,
+                name="job-outbox-drain",
+            )
+            # Jobs whose worker was killed are retried, or marked failed so their page offers to try again.
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "app.jobs:sweep", [], {}),
+                cron="*/3 * * * *",
+                name="abandoned-job-sweep",
             )
             scheduler.start()
         return 0

@@ -16,6 +16,7 @@ from app.accounts.access import get_or_404, require_permission
 from app.accounts.forms import AddMembersForm, GroupForm, OrgUnitForm, UserForm, as_choices
 from app.accounts.models import Group, OrgUnit, RoleAssignment, User, UserStatus
 from app.audit import sentences
+from app.audit.checkpoints import last_checkpoint
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
@@ -334,4 +335,5 @@ def audit_log():
         page=page,
         per_page=PER_PAGE,
         action=action,
+        checkpoint=last_checkpoint(g.tenant.slug),
     )

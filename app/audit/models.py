@@ -14,7 +14,7 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditEvent(TenantScoped, Model):
-    """Who did what to whom, from where, with before/after; each row hashes the previous one."""
+    """Who did what to whom, from where, with before/after; each row hashes and authenticates the last."""
 
     __tablename__ = "audit_events"
     __table_args__ = (tenant_unique("seq"),)
@@ -36,6 +36,10 @@ class AuditEvent(TenantScoped, Model):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of the same content under a key the database never holds; NULL on legacy rows
+    # written before links were authenticated (docs/decisions/0004).
+    mac: Mapped[str | None] = mapped_column(String(64))
+    mac_kid: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditChainHead(TenantScoped, Model):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from app.audit.context import current_actor
+from app.audit.keys import hmac_keyring
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.extensions import db
 from app.tenancy import context as tenancy_context
@@ -23,8 +24,8 @@ def _timestamp(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def compute_hash(event: AuditEvent) -> str:
-    """Return the SHA-256 of the event's content and the previous link."""
+def canonical_content(event: AuditEvent) -> bytes:
+    """Return the event's content and its link to the previous row, as the bytes that are hashed."""
     content = {
         "tenant_id": event.tenant_id,
         "seq": event.seq,
@@ -43,8 +44,19 @@ def compute_hash(event: AuditEvent) -> str:
         "request_id": event.request_id,
         "prev_hash": event.prev_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
+    ).encode()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    """Return the SHA-256 of the event's content and the previous link."""
+    return hashlib.sha256(canonical_content(event)).hexdigest()
+
+
+def compute_mac(event: AuditEvent, key: bytes) -> str:
+    """Return the HMAC-SHA256 of the event's content and the previous link under *key*."""
+    return hmac.new(key, canonical_content(event), hashlib.sha256).hexdigest()
 
 
 def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -112,53 +124,10 @@ def record(
         prev_hash=head.hash,
     )
     event.hash = compute_hash(event)
+    keyring = hmac_keyring()
+    event.mac_kid = keyring.active_kid
+    event.mac = compute_mac(event, keyring.active_key)
     head.seq = event.seq
     head.hash = event.hash
     db.session.add(event)
     return event
-
-
-@dataclass
-class ChainReport:
-    tenant_id: int
-    checked: int
-    broken_at: int | None = None
-    problem: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-def verify_chain(tenant_id: int) -> ChainReport:
-    """Walk a tenant's chain from the start and name the first broken link."""
-    report = ChainReport(tenant_id=tenant_id, checked=0)
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    rows = db.session.execute(
-        select(AuditEvent).where(AuditEvent.tenant_id == tenant_id).order_by(AuditEvent.seq)
-    ).scalars()
-    for event in rows:
-        if event.seq != expected_seq:
-            report.broken_at = expected_seq
-            report.problem = f"row seq {expected_seq} is missing (next row found is seq {event.seq})"
-            return report
-        if event.prev_hash != expected_prev:
-            report.broken_at = event.seq
-            report.problem = f"row seq {event.seq} does not link to the row before it"
-            return report
-        if compute_hash(event) != event.hash:
-            report.broken_at = event.seq
-            report.problem = f"row seq {event.seq} ({event.action}) was altered after it was written"
-            return report
-        report.checked += 1
-        expected_prev = event.hash
-        expected_seq += 1
-    head = db.session.scalars(
-        select(AuditChainHead).where(AuditChainHead.tenant_id == tenant_id)
-    ).one_or_none()
-    last_seq = expected_seq - 1
-    if head is not None and (head.seq != last_seq or head.hash != expected_prev):
-        report.broken_at = last_seq + 1
-        report.problem = f"rows after seq {last_seq} were removed (the chain head is at seq {head.seq})"
-    return report

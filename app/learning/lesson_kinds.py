@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 
 from app.errors import ValidationError
-from app.storage import UploadRefused, check_upload, safe_filename, storage
+from app.storage import UploadRefused, check_upload, storage, stored_filename
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable("table")
 
@@ -131,7 +131,7 @@ def _store(upload: Upload, category: str, field: str, tenant_id: int) -> dict[st
     key = storage().save(tenant_id, "lessons", upload.data, extension)
     return {
         "key": key,
-        "filename": safe_filename(upload.filename, f"file.{extension}"),
+        "filename": stored_filename(upload.filename, mime),
         "content_type": mime,
         "size": len(upload.data),
     }

@@ -20,7 +20,7 @@ from app.learning.services import catalog as catalog_service
 from app.learning.services import enrollments as enrolling
 from app.learning.services import progress as progress_service
 from app.learning.services.visibility import can_see_course, can_see_path, viewer_for
-from app.storage import storage
+from app.storage import extension_of, inline_safe, storage, stored_filename
 
 bp = Blueprint("learning", __name__)
 
@@ -222,11 +222,14 @@ def download(enrollment_id: int, lesson_id: int) -> Any:
     progress_service.record_event(enrollment, current, "downloaded")
     import io
 
+    # The name and type come from the detected content (files stored before that rule kept the
+    # uploader's name, e.g. evil.html for plain text): always offered as a download, never shown.
+    mime = stored["content_type"] if extension_of(stored["content_type"]) else "application/octet-stream"
     return send_file(
         io.BytesIO(data),
-        mimetype=stored["content_type"],
+        mimetype=mime,
         as_attachment=True,
-        download_name=stored["filename"],
+        download_name=stored_filename(stored["filename"], mime),
     )
 
 
@@ -251,7 +254,14 @@ def lesson_media(lesson_id: int, part: str) -> Any:
     path = storage().path(stored["key"], tenant_id=g.tenant.id)
     if path is None:
         abort(404)
-    return send_file(path, mimetype=stored["content_type"], conditional=True, max_age=3600)
+    return send_file(
+        path,
+        mimetype=stored["content_type"],
+        as_attachment=not inline_safe(stored["content_type"]),
+        download_name=stored_filename(stored.get("filename", ""), stored["content_type"], part),
+        conditional=True,
+        max_age=3600,
+    )
 
 
 @bp.route("/paths/<int:path_id>")

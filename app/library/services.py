@@ -24,6 +24,7 @@ from app.learning.lesson_kinds import render_markdown
 from app.learning.models import Course, CourseStatus, Lesson
 from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion, VersionStatus
 from app.tenancy import as_tenant, unscoped
+from app.tenancy.context import platform_writes
 from app.tenancy.models import Audience, Tenant, TenantStatus, utcnow
 
 LESSON_KINDS = ("page", "video", "assessment")
@@ -233,6 +234,7 @@ def list_packages() -> list[LibraryPackage]:
     return list(db.session.scalars(select(LibraryPackage).order_by(LibraryPackage.slug)))
 
 
+@platform_writes("library.create_package")
 def create_package(
     slug: str,
     title: str,
@@ -268,6 +270,7 @@ def create_package(
     return package
 
 
+@platform_writes("library.update_draft")
 def update_draft(
     version: LibraryVersion,
     *,
@@ -305,6 +308,7 @@ def update_draft(
     return version
 
 
+@platform_writes("library.start_new_draft")
 def start_new_draft(package: LibraryPackage) -> LibraryVersion:
     """Return the package's draft, creating version N+1 from the latest published version if there is none."""
     existing = package.draft
@@ -349,6 +353,7 @@ def check_publishable(version: LibraryVersion) -> None:
 RELEASE_NOTES_MAX = 5000
 
 
+@platform_writes("library.publish")
 def publish(version: LibraryVersion, release_notes: str = "") -> LibraryVersion:
     """Publish a draft with notes on what changed: from now on it is immutable and tenants can receive it."""
     check_publishable(version)
@@ -384,6 +389,7 @@ def targeting_snapshot(package: LibraryPackage) -> dict[str, Any]:
     }
 
 
+@platform_writes("library.set_targeting")
 def set_targeting(
     package: LibraryPackage, audiences: Iterable[str], partner_tiers: Iterable[str], auto_deploy: bool
 ) -> LibraryPackage:

@@ -27,7 +27,7 @@ from app.policies.models import (
     PolicyStatus,
     PolicyVersion,
 )
-from app.storage import UploadRefused, check_upload, safe_filename, storage
+from app.storage import UploadRefused, check_upload, storage, stored_filename
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import insert_unless_exists, utcnow
 
@@ -99,7 +99,7 @@ def save_draft(
         if document is not None:
             tenant_id = policy.tenant_id or tenancy_context.current_tenant_id()
             draft.document_key = storage().save(int(tenant_id or 0), "policies", document[1], "pdf")
-            draft.document_filename = safe_filename(document[0], "policy.pdf")
+            draft.document_filename = stored_filename(document[0], "application/pdf", "policy")
             draft.document_size = len(document[1])
         draft.body_markdown = body
         draft.body_html = ""
@@ -559,5 +559,35 @@ def request_receipt(ack: Acknowledgement, portal_url: str | None = None) -> Poli
         return receipt
     from app import jobs
 
-    jobs.enqueue("app.policies.jobs:render_receipt", ack.id, portal_url, queue="certificates")
+    jobs.enqueue(
+        "app.policies.jobs:render_receipt",
+        ack.id,
+        portal_url,
+        queue="certificates",
+        job_key=receipt_job_key(ack),
+    )
+    return receipt_of(ack)
+
+
+def receipt_job_key(ack: Acknowledgement) -> str:
+    return f"policy-receipt:{ack.id}"
+
+
+def receipt_job(ack: Acknowledgement) -> Any:
+    """The last job asked to render *ack*'s receipt (a JobOutbox row), or None (none, or no Redis)."""
+    from app import jobs
+
+    return jobs.latest_job(receipt_job_key(ack))
+
+
+def retry_receipt(ack: Acknowledgement) -> PolicyReceipt | None:
+    """Ask again for *ack*'s receipt after its job failed or seems stuck; return it if it is ready."""
+    receipt = receipt_of(ack)
+    if receipt is not None:
+        return receipt
+    from app import jobs
+
+    jobs.try_again(
+        receipt_job_key(ack), "app.policies.jobs:render_receipt", ack.id, None, queue="certificates"
+    )
     return receipt_of(ack)

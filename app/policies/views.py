@@ -17,7 +17,7 @@ from app.extensions import db
 from app.policies import services as policies
 from app.policies.forms import AcceptForm
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
-from app.storage import storage
+from app.storage import storage, stored_filename
 
 bp = Blueprint("policies", __name__)
 
@@ -117,7 +117,9 @@ def document(version_id: int) -> Any:
         io.BytesIO(data),
         mimetype="application/pdf",
         as_attachment=request.args.get("download") == "1",
-        download_name=version.document_filename or f"policy-v{version.number}.pdf",
+        download_name=stored_filename(
+            version.document_filename or "", "application/pdf", f"policy-v{version.number}"
+        ),
     )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'self'"
@@ -152,9 +154,34 @@ def receipt_status(acknowledgement_id: int) -> Any:
     return _receipt_waiting(ack, 200)
 
 
+@bp.route("/policies/receipts/<int:acknowledgement_id>/retry", methods=["POST"])
+@require_sign_in
+def retry_receipt(acknowledgement_id: int) -> Any:
+    """Ask again for a receipt whose preparation failed or is taking too long."""
+    ack = _own_acknowledgement(acknowledgement_id)
+    policies.retry_receipt(ack)
+    return redirect(url_for("policies.receipt_status", acknowledgement_id=ack.id), 303)
+
+
+# After this long "being prepared", the page offers to try again (the job may be stuck).
+RECEIPT_PATIENCE_SECONDS = 180
+
+
 def _receipt_waiting(ack: Acknowledgement, status: int) -> Any:
     ready = policies.receipt_of(ack) is not None
-    context = {"ack": ack, "policy": ack.version.policy, "ready": ready}
+    job = None if ready else policies.receipt_job(ack)
+    waited = job.age() if job is not None else None
+    context = {
+        "ack": ack,
+        "policy": ack.version.policy,
+        "ready": ready,
+        "job": job,
+        "failed": job is not None and not job.is_live,
+        "queued": job is not None and job.status == "pending",
+        "waited": waited,
+        "may_retry": job is not None
+        and (not job.is_live or (waited is not None and waited.total_seconds() >= RECEIPT_PATIENCE_SECONDS)),
+    }
     template = (
         "policies/_receipt_status.html" if request.headers.get("HX-Request") else "policies/receipt.html"
     )

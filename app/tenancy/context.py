@@ -93,3 +93,30 @@ def unscoped(reason: str) -> Iterator[None]:
         _flush_pending()
     finally:
         _current.reset(token)
+
+
+_platform_writes: ContextVar[str | None] = ContextVar("atrium_platform_writes", default=None)
+
+
+def platform_writes_open() -> bool:
+    return _platform_writes.get() is not None
+
+
+@contextmanager
+def platform_writes(reason: str) -> Iterator[None]:
+    """Let the block write the global tables (tenants, domains, library); *reason* is logged.
+
+    On PostgreSQL the application role may change those tables only while this is open
+    (``app.platform_writes``, see docs/decisions/0005); what the block wrote is flushed before
+    it closes, so the write reaches the database while it is allowed. Usable as a decorator.
+    """
+    if not reason or not reason.strip():
+        raise ValueError("platform_writes() needs a reason")
+    log.info("tenancy.platform_writes", extra={"reason": reason})
+    _flush_pending()
+    token = _platform_writes.set(reason)
+    try:
+        yield
+        _flush_pending()
+    finally:
+        _platform_writes.reset(token)

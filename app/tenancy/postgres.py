@@ -27,7 +27,9 @@ def prepare_database(
 
     Returns (application URL, migration URL). The application role owns nothing,
     is not a superuser and cannot bypass row-level security; default privileges
-    give it SELECT/INSERT/UPDATE/DELETE on the tables the owner creates.
+    give it SELECT/INSERT/UPDATE/DELETE on the tables the owner creates; the
+    migrations that create the append-only and global tables then narrow those
+    rights (the tables do not exist yet here; docs/decisions/0005).
     """
     import psycopg
 

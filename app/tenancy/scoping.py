@@ -25,17 +25,22 @@ def _is_scoped(mapper: Any) -> bool:
     return isinstance(mapper.class_, type) and issubclass(mapper.class_, TenantScoped)
 
 
-def _guc_values() -> tuple[str, str]:
+def _guc_values() -> tuple[str, str, str]:
     ctx = context.current()
-    return ("" if ctx.tenant_id is None else str(ctx.tenant_id), "on" if ctx.unscoped else "off")
+    return (
+        "" if ctx.tenant_id is None else str(ctx.tenant_id),
+        "on" if ctx.unscoped else "off",
+        "on" if context.platform_writes_open() else "off",
+    )
 
 
-def _set_guc(connection: Any, values: tuple[str, str]) -> None:
+def _set_guc(connection: Any, values: tuple[str, str, str]) -> None:
     connection.execute(
         text(
-            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.unscoped', :unscoped, true)"
+            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.unscoped', :unscoped, true),"
+            " set_config('app.platform_writes', :platform, true)"
         ),
-        {"tenant": values[0], "unscoped": values[1]},
+        {"tenant": values[0], "unscoped": values[1], "platform": values[2]},
     )
 
 

@@ -12,6 +12,7 @@ from app import audit, events, timezones
 from app.errors import ValidationError
 from app.extensions import db
 from app.tenancy import context
+from app.tenancy.context import platform_writes
 from app.tenancy.models import (
     PLATFORM_SLUG,
     RESERVED_SLUGS,
@@ -89,6 +90,7 @@ def _validate_tenant_fields(
         raise ValidationError(_("Choose a time zone from the list."), field="time_zone")
 
 
+@platform_writes("tenancy.create_tenant")
 def create_tenant(
     slug: str,
     display_name: str,
@@ -139,6 +141,7 @@ def create_tenant(
     return tenant
 
 
+@platform_writes("tenancy.ensure_platform_tenant")
 def ensure_platform_tenant() -> Tenant:
     """Create the reserved platform tenant served at the root domain, once."""
     from app.accounts.services import ensure_builtin_roles
@@ -177,6 +180,7 @@ def tenant_snapshot(tenant: Tenant) -> dict:
     }
 
 
+@platform_writes("tenancy.suspend_tenant")
 def suspend_tenant(tenant: Tenant) -> Tenant:
     """Suspend *tenant*: its portal answers 403 and nobody can sign in or call its API."""
     if tenant.is_platform:
@@ -191,6 +195,7 @@ def suspend_tenant(tenant: Tenant) -> Tenant:
     return tenant
 
 
+@platform_writes("tenancy.resume_tenant")
 def resume_tenant(tenant: Tenant) -> Tenant:
     """Resume a suspended tenant."""
     if tenant.status == TenantStatus.active.value:
@@ -210,14 +215,45 @@ def list_tenants(include_platform: bool = False) -> list[Tenant]:
     return list(db.session.scalars(query))
 
 
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
 
 
+def custom_domain_name(domain: str) -> str:
+    """*domain* as stored and matched (lower-case, punycode), or ValidationError if it cannot serve a portal.
+
+    A name under the root domain never reaches the custom-domain lookup (the root serves the
+    platform, ``<label>.<root>`` serves the tenant with that slug, deeper names nothing), so
+    accepting one would promise a portal address that can never work.
+    """
+    import idna
+
+    typed = domain.strip()
+    try:
+        name = idna.encode(normalise_host(typed), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        name = ""
+    if not DOMAIN_RE.match(name):
+        raise ValidationError(_("“%(domain)s” is not a valid domain name.", domain=typed), field="domain")
+    root = normalise_host(current_app.config["ATRIUM_DOMAIN"])
+    if name == root or name.endswith("." + root):
+        raise ValidationError(
+            _(
+                "%(domain)s is part of the platform's own domain %(root)s, so it can never be a portal's "
+                "custom domain. Use a domain the organisation owns, such as learn.example.com.",
+                domain=name,
+                root=root,
+            ),
+            field="domain",
+        )
+    return name
+
+
+@platform_writes("tenancy.add_custom_domain")
 def add_custom_domain(tenant: Tenant, domain: str, *, verified: bool = False) -> TenantDomain:
     """Attach *domain* to *tenant*; it serves the tenant once verified."""
-    domain = normalise_host(domain)
-    if not DOMAIN_RE.match(domain):
-        raise ValidationError(_("“%(domain)s” is not a valid domain name.", domain=domain), field="domain")
+    domain = custom_domain_name(domain)
     if tenant.is_platform:
         raise ValidationError(_("The platform is served at the root domain only."), field="domain")
     existing = db.session.scalars(select(TenantDomain).where(TenantDomain.domain == domain)).one_or_none()

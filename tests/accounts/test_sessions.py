@@ -113,7 +113,8 @@ def test_portal_with_a_shorter_idle_time_signs_out_sooner(db, tenant_factory, us
     from app.tenancy.services import update_session_settings
 
     tenant = tenant_factory()
-    update_session_settings(tenant, idle_minutes=30, max_hours=12)
+    with as_tenant(tenant):  # as its admin changes it, from their own portal
+        update_session_settings(tenant, idle_minutes=30, max_hours=12)
     db.session.commit()
     user = user_factory(tenant)
     client = client_for(tenant, user)

@@ -109,9 +109,9 @@ def test_learners_see_both_orders_and_the_page_follows_the_order_drawn(
     _ordering_item, matching = attempt.items
     pairs = {pair["id"]: pair for pair in matching.revision.data["pairs"]}
     rights, shown_lefts = grading.matching_orders(matching.revision, matching.display_order)
-    labels = re.findall(r'<label for="answer-2-m\d">([^<]+)</label>', page)
+    labels = re.findall(r'<label for="answer-2-m\d">(?:<bdi>)?([^<]+)(?:</bdi>)?</label>', page)
     assert labels == [pairs[left]["left"] for left in shown_lefts]
     select = page.split('id="answer-2-m0"', 1)[1].split("</select>", 1)[0]
-    assert re.findall(r'<option value="[0-9a-f]+">([^<]+)</option>', select) == [
+    assert re.findall(r'<option (?:dir="auto" )?value="[0-9a-f]+">([^<]+)</option>', select) == [
         pairs[right]["right"] for right in rights
     ]

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from app.audit.models import AuditEvent
-from app.audit.services import record, verify_chain
+from app.audit.services import record
+from app.audit.verification import verify_chain
 from app.tenancy import as_tenant
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.library import services
 from app.library.models import LibraryPackage
+from app.tenancy import platform_writes
 from app.tenancy.models import Tenant
 from tests.conftest import unique_slug
 
@@ -85,6 +86,7 @@ def _no_automatic_packages_leak(db: Any) -> Iterator[None]:
             LibraryPackage.slug.startswith(SLUG_PREFIX), LibraryPackage.auto_deploy.is_(True)
         )
     ).all()
-    for package in leaked:
-        package.auto_deploy = False
+    with platform_writes("tests: stop automatic packages leaking into later tests"):
+        for package in leaked:
+            package.auto_deploy = False
     db.session.commit()

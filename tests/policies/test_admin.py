@@ -300,3 +300,39 @@ def test_a_refused_policy_upload_names_only_pdf_as_the_allowed_type(
     assert binary.status_code == 422
     assert "not an allowed type (PDF)" in page
     assert not any(other in page for other in ("docx", "xlsx", "pptx", "csv, ", "DOCX"))
+
+
+def test_a_policy_file_that_only_starts_like_a_pdf_is_refused_and_a_real_one_gets_a_pdf_name(
+    db, tenant_factory, user_factory, client_for
+):
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    with as_tenant(tenant):
+        policy = policies.create_policy("Handbook")
+        db.session.commit()
+    url = f"/admin/policies/{policy.id}/draft"
+    smuggled = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "content": "pdf",
+            "document": (io.BytesIO(b"%PDF-1.7\n<html><script>alert(1)</script></html>"), "handbook.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert smuggled.status_code == 422
+    assert "starts like a PDF but is not a PDF with pages that can be read" in smuggled.get_data(as_text=True)
+    assert _count(db, tenant, PolicyVersion) == 0
+
+    saved = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "content": "pdf",
+            "document": (io.BytesIO(_pdf_bytes()), "handbook.html"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 302
+    with as_tenant(tenant):
+        version = db.session.scalars(select(PolicyVersion)).one()
+    assert version.document_filename == "handbook.pdf"

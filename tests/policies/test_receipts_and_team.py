@@ -131,6 +131,28 @@ def test_with_inline_jobs_the_receipt_is_ready_at_once(db, tenant_factory, user_
     assert "Your receipt is ready" in body and "hx-trigger" not in body and "<html" not in body
 
 
+@pytest.mark.skipif(bool(REDIS_URL), reason="jobs run inline only without Redis")
+def test_try_again_with_inline_jobs_prepares_the_receipt_and_someone_else_cannot(
+    db, tenant_factory, user_factory, client_for
+):
+    from tests.conftest import csrf_token
+
+    tenant = tenant_factory()
+    signer = user_factory(tenant, full_name="Tess Tryagain")
+    other = user_factory(tenant)
+    _policy, _version, ack = _signed(db, tenant, signer)
+    stranger = client_for(tenant, other)
+    token = csrf_token(stranger, "/account")
+    assert stranger.post(f"/policies/receipts/{ack.id}/retry", data={"csrf_token": token}).status_code == 404
+    with as_tenant(tenant):
+        assert db.session.scalar(select(func.count()).select_from(PolicyReceipt)) == 0
+    client = client_for(tenant, signer)
+    token = csrf_token(client, "/account")
+    response = client.post(f"/policies/receipts/{ack.id}/retry", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert "Your receipt is ready" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def test_a_manager_sees_their_persons_overdue_policy_in_words(
     db, tenant_factory, user_factory, client_for, count_queries
 ):

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from app.tenancy import platform_writes
 from app.tenancy.models import TenantDomain
 from tests.conftest import TEST_DOMAIN, sign_in
 
@@ -50,8 +51,9 @@ def test_platform_tenant_is_not_reachable_as_a_subdomain(app):
 
 def test_verified_custom_domain_serves_the_tenant_and_unverified_does_not(app, db, tenant_factory):
     tenant = tenant_factory(display_name="Contoso Learning")
-    db.session.add(TenantDomain(tenant_id=tenant.id, domain="learn.contoso.example", verified=True))
-    db.session.add(TenantDomain(tenant_id=tenant.id, domain="pending.contoso.example", verified=False))
+    with platform_writes("tests: domains as an operator adds them"):
+        db.session.add(TenantDomain(tenant_id=tenant.id, domain="learn.contoso.example", verified=True))
+        db.session.add(TenantDomain(tenant_id=tenant.id, domain="pending.contoso.example", verified=False))
     db.session.commit()
     client = app.test_client()
     verified = client.get("/sign-in", headers={"Host": "learn.contoso.example:443"})

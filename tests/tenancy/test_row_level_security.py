@@ -48,13 +48,14 @@ def _learning_rows(db, user, group):
     from app.learning.services.enrollments import enrol_in_path
     from app.learning.services.progress import record_event
     from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
+    from app.tenancy import platform_writes
 
     package = LibraryPackage(slug=f"rls-{user.tenant_id}", audiences=["employees"])
     version = LibraryVersion(
         package=package, number=1, title="Library course", status="published", lessons=[]
     )
-    db.session.add_all([package, version])
-    db.session.flush()
+    with platform_writes("tests: a library package as the console publishes one"):
+        db.session.add_all([package, version])
     db.session.add(LibraryDeployment(package_id=package.id, version_id=version.id))
     course = authoring.create_course(
         {"title": "Scoped course"}, visibility="restricted", audiences={"group": [str(group.id)]}
