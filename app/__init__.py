@@ -12,6 +12,8 @@ from markupsafe import Markup
 
 from app.config import load_settings
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.locales import is_known_locale, person_locale
+from app.timezones import person_time_zone
 
 
 def _select_locale() -> str:
@@ -21,16 +23,16 @@ def _select_locale() -> str:
     if not has_request_context():
         return "en"
     tenant = g.get("tenant")
-    enabled = list(tenant.enabled_locales) if tenant else ["en"]
+    enabled = [loc for loc in (tenant.enabled_locales if tenant else ["en"]) if is_known_locale(loc)]
     if current_user and current_user.is_authenticated and current_user.locale in enabled:
-        return current_user.locale
+        return str(current_user.locale)
     if session.get("locale") in enabled:
-        return session["locale"]
+        return str(session["locale"])
     accepted = [loc.replace("_", "-") for loc in enabled]
     best = request.accept_languages.best_match(accepted) if request else None
     if best:
         return best.replace("-", "_")
-    return tenant.default_locale if tenant else "en"
+    return person_locale(None, tenant)
 
 
 def _select_timezone() -> str:
@@ -39,9 +41,8 @@ def _select_timezone() -> str:
     if not has_request_context():
         return "UTC"
     tenant = g.get("tenant")
-    if current_user and current_user.is_authenticated and current_user.time_zone:
-        return current_user.time_zone
-    return tenant.time_zone if tenant else "UTC"
+    mine = current_user.time_zone if current_user and current_user.is_authenticated else None
+    return person_time_zone(mine, tenant.time_zone if tenant else None)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -71,6 +72,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.tenancy import web as tenancy_web
 
     tenancy_web.init_app(app)
+    # Control characters are refused and ids bounded for the whole app, before any view runs.
+    from app import inputs
+
+    inputs.init_app(app)
     log_requests(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)

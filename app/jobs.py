@@ -21,6 +21,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Table, Text,
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.extensions import Model, db
+from app.inputs import is_ascii_digits
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import as_utc, utcnow
 
@@ -94,7 +95,8 @@ def rq_job_id(outbox_id: int) -> str:
 
 def outbox_id_of(rq_id: str) -> int | None:
     prefix = "atrium-job-"
-    return int(rq_id[len(prefix) :]) if rq_id.startswith(prefix) and rq_id[len(prefix) :].isdigit() else None
+    number = rq_id[len(prefix) :]
+    return int(number) if rq_id.startswith(prefix) and is_ascii_digits(number) and len(number) <= 18 else None
 
 
 def function_path(fn: Callable[..., Any] | str) -> str:

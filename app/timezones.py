@@ -44,6 +44,19 @@ def is_current_zone(name: str | None) -> bool:
     return name in current_zones()
 
 
+def is_usable_zone(name: str | None) -> bool:
+    """Whether *name* loads as a time zone (current or an older alias)."""
+    return bool(name) and name in available_timezones() | {"UTC"}
+
+
+def person_time_zone(person_zone: str | None, tenant_zone: str | None) -> str:
+    """The zone to show a person's times in: theirs if it loads, else the portal's, else UTC."""
+    for name in (person_zone, tenant_zone):
+        if is_usable_zone(name):
+            return str(name)
+    return "UTC"
+
+
 def utc_offset(name: str, at: datetime | None = None) -> str:
     """The zone's offset from UTC now (or *at*), as ``UTC+05:30``."""
     offset = (at or datetime.now(UTC)).astimezone(ZoneInfo(name)).utcoffset()

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.inputs import IdSelectField, id_number
 from app.timezones import TimeZoneField
 
 
@@ -72,12 +73,6 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-def _optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    return int(str(value))
-
-
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter an email address."))])
     full_name = StringField(
@@ -85,12 +80,12 @@ class UserForm(FlaskForm):
     )
     employee_id = StringField(_l("Employee ID"), validators=[Optional(), Length(max=64)])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
-    org_unit_id = SelectField(_l("Organisation unit"), coerce=_optional_int, validators=[Optional()])
-    manager_id = SelectField(_l("Manager"), coerce=_optional_int, validators=[Optional()])
+    org_unit_id = IdSelectField(_l("Organisation unit"))
+    manager_id = IdSelectField(_l("Manager"))
     hire_date = DateField(_l("Hire date"), validators=[Optional()])
     locale = SelectField(_l("Language"), validators=[Optional()])
     time_zone = TimeZoneField(_l("Time zone"), validators=[Optional()], blank=_l("The portal's time zone"))
-    roles = MultiCheckboxField(_l("Roles"), coerce=int)
+    roles = MultiCheckboxField(_l("Roles"), coerce=id_number)
 
 
 class OrgUnitForm(FlaskForm):
@@ -108,7 +103,7 @@ class OrgUnitForm(FlaskForm):
             ]
         ),
     )
-    parent_id = SelectField(_l("Inside"), coerce=_optional_int, validators=[Optional()])
+    parent_id = IdSelectField(_l("Inside"))
     code = StringField(_l("Code"), validators=[Optional(), Length(max=64)])
 
 
@@ -120,7 +115,7 @@ class GroupForm(FlaskForm):
 
 
 class AddMembersForm(FlaskForm):
-    user_ids = MultiCheckboxField(_l("People"), coerce=int)
+    user_ids = MultiCheckboxField(_l("People"), coerce=id_number)
 
 
 class TenantForm(FlaskForm):

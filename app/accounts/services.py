@@ -35,6 +35,7 @@ from app.accounts.models import (
 from app.accounts.permissions import BUILTIN_ROLES, PLATFORM_BUILTIN_ROLES, TENANT_PERMISSIONS
 from app.errors import ValidationError
 from app.extensions import db
+from app.locales import is_known_locale
 from app.tenancy.models import Tenant, as_utc, utcnow
 
 _hasher = PasswordHasher()
@@ -193,12 +194,15 @@ def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
                 )
         cleaned["manager_id"] = int(manager_id) if manager_id else None
     if "locale" in fields:
-        locale = fields["locale"] or None
+        locale = (fields["locale"] or "").strip() or None
+        if locale is not None and not is_known_locale(locale):
+            raise ValidationError(_("Choose a language from the list."), field="locale")
         cleaned["locale"] = locale
     if "time_zone" in fields:
-        tz = fields["time_zone"] or None
+        tz = (fields["time_zone"] or "").strip() or None
         # The zone already saved stays allowed (even an older name); a newly chosen one comes from the list.
-        if tz and tz != (user.time_zone if user else None) and not timezones.is_current_zone(tz):
+        kept = tz == (user.time_zone if user else None) and timezones.is_usable_zone(tz)
+        if tz and not kept and not timezones.is_current_zone(tz):
             raise ValidationError(_("Choose a time zone from the list."), field="time_zone")
         cleaned["time_zone"] = tz
     if "hire_date" in fields:

@@ -20,6 +20,7 @@ from app.audit.checkpoints import last_checkpoint
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import page_number, parse_id
 from app.locales import LOCALE_NAMES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -89,7 +90,7 @@ def index():
 def users():
     query = request.args.get("q", "")
     status = request.args.get("status") or None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=page_number)
     people, total = services.search_users(query, status=status, page=page, per_page=PER_PAGE)
     context = {
         "people": people,
@@ -280,7 +281,7 @@ def edit_group(group_id: int):
 @require_permission(perms.GROUPS_MANAGE)
 def add_group_members(group_id: int):
     group = get_or_404(Group, group_id)
-    ids = [int(v) for v in request.form.getlist("user_ids") if v.isdigit()]
+    ids = [n for n in map(parse_id, request.form.getlist("user_ids")) if n is not None]
     added = services.add_group_members(group, ids)
     flash(
         ngettext(
@@ -318,7 +319,7 @@ def roles():
 @bp.route("/audit")
 @require_permission(perms.AUDIT_VIEW, platform=None)
 def audit_log():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=page_number)
     action = request.args.get("action", "").strip()
     statement = select(AuditEvent)
     if action:

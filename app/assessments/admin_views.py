@@ -20,6 +20,7 @@ from app.assessments.forms import BankForm, FixedQuestionForm, PoolForm, Questio
 from app.assessments.models import Question, QuestionBank, QuestionType, Quiz, QuizSection
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import parse_id, whole_number
 from app.learning.admin_views import require_author as require_course_author
 
 
@@ -426,7 +427,8 @@ def add_quiz_question(quiz_id: int) -> Any:
     fixed, pool = _parts_forms()
     if fixed.validate_on_submit():
         raw = fixed.question_id.data or ""
-        question = db.session.get(Question, int(raw)) if raw.isdigit() else None
+        question_id = parse_id(raw)
+        question = db.session.get(Question, question_id) if question_id else None
         try:
             if question is None or not question.active:
                 raise ValidationError(_("Choose a question to add."), field="question_id")
@@ -448,16 +450,19 @@ def add_quiz_pool(quiz_id: int) -> Any:
     fixed, pool = _parts_forms()
     if pool.validate_on_submit():
         raw_bank = pool.bank_id.data or ""
-        bank = db.session.get(QuestionBank, int(raw_bank)) if raw_bank.isdigit() else None
+        bank_id = parse_id(raw_bank)
+        bank = db.session.get(QuestionBank, bank_id) if bank_id else None
         try:
             if bank is None:
                 raise ValidationError(_("Choose the bank to draw from."), field="bank_id")
             raw_count = (pool.draw_count.data or "").strip()
-            if not raw_count.isdigit():
+            try:
+                draw_count = whole_number(raw_count, minimum=0)
+            except ValueError:
                 raise ValidationError(
                     _("Enter how many questions to draw, as a whole number."), field="draw_count"
-                )
-            assessments.add_pool(quiz, bank, int(raw_count))
+                ) from None
+            assessments.add_pool(quiz, bank, draw_count)
         except ValidationError as exc:
             db.session.rollback()
             _apply_error(pool, exc)

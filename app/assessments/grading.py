@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from app.assessments.models import QuestionRevision, QuestionType
 from app.errors import ValidationError
+from app.inputs import whole_number
 
 CHOICE_TYPES = {QuestionType.single.value, QuestionType.multiple.value, QuestionType.true_false.value}
 MAX_TEXT_ANSWER = 500
@@ -174,9 +175,12 @@ def parse_answer(
             raw = (form.get(field_name(position, item_id)) or [""])[0]
             if not raw:
                 continue
-            if not raw.isdigit() or not 1 <= int(raw) <= len(display_order):
-                raise ValidationError(_("Give each step a place from 1 to %(n)d.", n=len(display_order)))
-            ranks[item_id] = int(raw)
+            try:
+                ranks[item_id] = whole_number(raw, minimum=1, maximum=len(display_order))
+            except ValueError:
+                raise ValidationError(
+                    _("Give each step a place from 1 to %(n)d.", n=len(display_order))
+                ) from None
         if not ranks:
             return None
         if len(set(ranks.values())) != len(ranks):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import parse_id
 from app.learning.lesson_kinds import LessonKind, Upload, register
 
 
@@ -31,7 +32,8 @@ class AssessmentLesson(LessonKind):
         from app.assessments.models import Quiz
 
         raw = (fields.get("quiz_id") or "").strip()
-        quiz = db.session.get(Quiz, int(raw)) if raw.isdigit() else None
+        quiz_id = parse_id(raw)
+        quiz = db.session.get(Quiz, quiz_id) if quiz_id else None
         if quiz is None:
             raise ValidationError(_("Choose the quiz learners take in this lesson."), field="quiz_id")
         return {"quiz_id": quiz.id}

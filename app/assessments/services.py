@@ -33,6 +33,7 @@ from app.assessments.models import (
 from app.assessments.models import Quiz as Quiz
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import whole_number
 from app.learning.lesson_kinds import render_markdown
 from app.tenancy.models import as_utc, insert_unless_exists, utcnow
 
@@ -322,12 +323,9 @@ def _optional_int(value: Any, field_name: str, low: int, high: int, message: str
     if value in (None, ""):
         return None
     try:
-        number = int(value)
-    except (TypeError, ValueError):
+        return whole_number(value, minimum=low, maximum=high)
+    except ValueError:
         raise ValidationError(message, field=field_name) from None
-    if not low <= number <= high:
-        raise ValidationError(message, field=field_name)
-    return number
 
 
 def clean_quiz_settings(values: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from app.assessments import services as assessments
 from app.assessments.models import Attempt, AttemptStatus, QuizLayout
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import page_number
 from app.learning.models import Enrollment, Lesson
 from app.learning.services import progress as progress_service
 from app.tenancy.models import utcnow
@@ -108,7 +109,7 @@ def take(attempt_id: int) -> Any:
         flash(_("Time is up. Your attempt was submitted with the answers saved in time."), "info")
     if attempt.status == AttemptStatus.submitted.value:
         return redirect(url_for("assessments.review", attempt_id=attempt.id))
-    position = request.args.get("q", 1, type=int) or 1
+    position = request.args.get("q", 1, type=page_number)
     if attempt.quiz.layout == QuizLayout.steps.value and not 1 <= position <= len(attempt.items):
         abort(404)
     return _attempt_page(attempt, position)

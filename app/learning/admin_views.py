@@ -18,6 +18,7 @@ from app.accounts.services import org_unit_tree
 from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import id_number, parse_id, whole_number
 from app.learning.forms import CourseForm, EnrolForm, LessonForm, PathForm, RuleForm
 from app.learning.lesson_kinds import REGISTRY, Upload, get_kind
 from app.learning.models import Course, Enrollment, EnrollmentRule, LearningPath, Lesson
@@ -302,7 +303,7 @@ def reorder_lessons(course_id: int) -> Any:
     """The new order after drag and drop (SortableJS)."""
     course = get_or_404(Course, course_id)
     try:
-        ids = [int(v) for v in request.form.getlist("lesson")]
+        ids = [id_number(v) for v in request.form.getlist("lesson")]
         authoring.reorder_lessons(course, ids)
     except (ValueError, ValidationError) as exc:
         message = exc.message if isinstance(exc, ValidationError) else _("The order could not be read.")
@@ -355,8 +356,8 @@ def _enrol_from_form(form: EnrolForm, target: Course | LearningPath) -> bool:
     """Enrol the people, group or org unit chosen on *form* in *target*; report errors on the form."""
     people = enrolling.people_for(
         user_ids=form.people.data or [],
-        group_id=int(form.group_id.data) if form.group_id.data else None,
-        org_unit_id=int(form.org_unit_id.data) if form.org_unit_id.data else None,
+        group_id=form.group_id.data,
+        org_unit_id=form.org_unit_id.data,
     )
     if not people:
         form.form_errors.append(_("Choose people, a group or an organisation unit."))
@@ -575,7 +576,7 @@ def _path_course_order() -> list[int]:
     for key, value in request.form.items():
         if key.startswith("position_") and value.strip():
             try:
-                positions.append((int(value), int(key[9:])))
+                positions.append((whole_number(value), id_number(key[9:])))
             except ValueError:
                 raise ValidationError(
                     _("Number the courses 1, 2, 3… in the order people take them."), field="courses"
@@ -595,7 +596,9 @@ def edit_path(path_id: int | None = None) -> Any:
     positions = {s.course_id: s.position for s in path.steps} if path else {}
     if request.method == "POST":
         positions = {
-            int(k[9:]): v for k, v in request.form.items() if k.startswith("position_") and v.strip()
+            course_id: v
+            for k, v in request.form.items()
+            if k.startswith("position_") and v.strip() and (course_id := parse_id(k[9:])) is not None
         }
     if form.validate_on_submit():
         try:

@@ -9,6 +9,7 @@ from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.forms import MultiCheckboxField, as_choices
+from app.inputs import IdSelectField, id_number
 
 
 class CourseForm(FlaskForm):
@@ -59,11 +60,9 @@ class LessonForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
-    people = MultiCheckboxField(_l("People"), coerce=int)
-    group_id = SelectField(_l("Everyone in a group"), validators=[Optional()])
-    org_unit_id = SelectField(
-        _l("Everyone in an organisation unit (and the units inside it)"), validators=[Optional()]
-    )
+    people = MultiCheckboxField(_l("People"), coerce=id_number)
+    group_id = IdSelectField(_l("Everyone in a group"))
+    org_unit_id = IdSelectField(_l("Everyone in an organisation unit (and the units inside it)"))
     due_mode = SelectField(_l("Due"))
     due_days = IntegerField(_l("Days"), validators=[Optional(), NumberRange(1, 3650)])
     due_date = DateField(_l("Due date"), validators=[Optional()])
@@ -87,4 +86,4 @@ class PathForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the path a title.")), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     self_enroll = BooleanField(_l("People may enrol themselves"), default=True)
-    courses = MultiCheckboxField(_l("Courses, in order"), coerce=int)
+    courses = MultiCheckboxField(_l("Courses, in order"), coerce=id_number)

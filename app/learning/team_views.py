@@ -18,6 +18,7 @@ from app.accounts.models import OrgUnit, RoleAssignment, User, UserStatus
 from app.accounts.services import subtree_ids
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import id_number, parse_id, whole_number
 from app.learning.models import Course, Enrollment
 from app.learning.services import enrollments as enrolling
 from app.learning.services import rules as rule_service
@@ -153,13 +154,13 @@ def person(user_id: int) -> Any:
 @require_permission(perms.TEAM_ASSIGN)
 def assign() -> Any:
     team_ids = {p.id for p in team_of(current_user)}
-    chosen = [int(v) for v in request.form.getlist("people") if v.isdigit()]
+    chosen = [n for n in map(parse_id, request.form.getlist("people")) if n is not None]
     if not chosen:
         flash(_("Choose at least one person from your team."), "error")
         return redirect(url_for("team.index"))
     if not set(chosen) <= team_ids:
         abort(404)  # someone outside the manager's reach
-    course_id = request.form.get("course_id", type=int)
+    course_id = request.form.get("course_id", type=id_number)
     course = db.session.get(Course, course_id) if course_id else None
     if course is None:
         flash(_("Choose a course to assign."), "error")
@@ -173,7 +174,7 @@ def assign() -> Any:
             people,
             course,
             due_mode=request.form.get("due_mode", "none"),
-            due_days=request.form.get("due_days", type=int),
+            due_days=request.form.get("due_days", type=whole_number),
             due_date=due_date,
             source="manager",
             assigned_by=current_user,

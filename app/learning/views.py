@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.accounts.access import require_sign_in
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import page_number, whole_number
 from app.learning import subscribers  # noqa: F401 - rules react to people changing
 from app.learning.lesson_kinds import get_kind
 from app.learning.models import Course, Enrollment, LearningPath, Lesson
@@ -42,7 +43,7 @@ def my_learning_page() -> Any:
 @bp.route("/catalog")
 @require_sign_in
 def catalog() -> Any:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=page_number)
     params: dict[str, Any] = {
         "query": request.args.get("q", ""),
         "category": request.args.get("category", ""),
@@ -177,7 +178,7 @@ def report_progress(enrollment_id: int, lesson_id: int) -> Any:
     enrollment = _own_enrollment(enrollment_id)
     current = _lesson_in(enrollment, lesson_id)
     event = request.form.get("event", "")
-    value = request.form.get("value", type=int)
+    value = request.form.get("value", type=whole_number)
     try:
         progress = progress_service.record_event(enrollment, current, event, value)
     except ValidationError as exc:

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.forms import ConfirmForm, MultiCheckboxField, as_choices
+from app.inputs import id_number
 
 
 def lesson_kind_choices() -> list:
@@ -87,7 +88,7 @@ class TargetingForm(FlaskForm):
 
 
 class DeployForm(FlaskForm):
-    tenant_id = SelectField(_l("Tenant"), coerce=int)
+    tenant_id = SelectField(_l("Tenant"), coerce=id_number)
 
 
 class PublishForm(ConfirmForm):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import audit, events
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import parse_id
 from app.learning.lesson_kinds import render_markdown
 from app.learning.models import Course, CourseStatus, Lesson
 from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion, VersionStatus
@@ -169,7 +170,8 @@ def _clean_library_quiz(lesson: dict[str, Any], index: int) -> dict[str, Any]:
         return {"quiz_id": lesson.get("quiz_id"), "quiz": lesson["quiz"]}
     raw = str(lesson.get("quiz_id") or "").strip()
     with as_tenant(platform_tenant()):
-        quiz = db.session.get(Quiz, int(raw)) if raw.isdigit() else None
+        quiz_id = parse_id(raw)
+        quiz = db.session.get(Quiz, quiz_id) if quiz_id else None
         if quiz is None:
             raise ValidationError(
                 _("Choose the quiz for this assessment (build it under Quizzes first)."),

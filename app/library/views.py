@@ -14,6 +14,7 @@ from app.accounts.access import get_or_404, require_permission
 from app.accounts.forms import ConfirmForm, as_choices
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import is_ascii_digits
 from app.library import services
 from app.library.forms import DeployForm, NewPackageForm, PackageForm, PublishForm, TargetingForm
 from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
@@ -42,7 +43,7 @@ def _apply_error(form: Any, exc: ValidationError) -> None:
     if exc.field and exc.field.startswith("lessons-") and hasattr(form, "lessons"):
         _prefix, index, name = exc.field.split("-", 2)
         entries = form.lessons.entries
-        if index.isdigit() and int(index) < len(entries):
+        if is_ascii_digits(index) and len(index) < 6 and int(index) < len(entries):
             target = getattr(entries[int(index)].form, name, None)
     elif exc.field and exc.field != "lessons":
         target = getattr(form, exc.field, None)

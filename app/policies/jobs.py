@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app import audit
 from app.accounts.models import User
 from app.extensions import db
+from app.locales import person_locale
 from app.policies.models import Acknowledgement, PolicyReceipt
 from app.policies.services import utc_iso
 from app.storage import storage
@@ -67,7 +68,7 @@ def receipt_pdf(tenant: Tenant, user: User, ack: Acknowledgement, portal_url: st
             mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
             logo = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     colours = brand_variables(get_theme(tenant.theme), tenant.branding or {})
-    with force_locale(user.locale or tenant.default_locale or "en"):
+    with force_locale(person_locale(user.locale, tenant)):
         html = render_template(
             "policies/receipt_pdf.html",
             tenant=tenant,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.errors import ValidationError
 from app.events import OutboxEvent, subscribe
 from app.extensions import db
+from app.inputs import parse_id
 from app.learning.lesson_kinds import LessonKind, Upload, register
 from app.policies.models import Acknowledgement, Policy, PolicyStatus
 
@@ -37,7 +38,8 @@ class PolicyLesson(LessonKind):
         tenant_id: int,
     ) -> dict[str, Any]:
         raw = (fields.get("policy_id") or "").strip()
-        policy = db.session.get(Policy, int(raw)) if raw.isdigit() else None
+        policy_id = parse_id(raw)
+        policy = db.session.get(Policy, policy_id) if policy_id else None
         if policy is None or policy.current_version is None:
             raise ValidationError(_("Choose a published policy for people to accept."), field="policy_id")
         return {"policy_id": policy.id}

@@ -16,6 +16,7 @@ from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import parse_id
 from app.learning.lesson_kinds import render_markdown
 from app.learning.services.visibility import ancestry
 from app.policies.models import (
@@ -164,9 +165,9 @@ def applies_to(policy: Policy, user: User, groups: set[int], units: frozenset[in
     if policy.visibility == "everyone":
         return True
     for audience in policy.audiences:
-        if audience.kind == "group" and audience.value.isdigit() and int(audience.value) in groups:
+        if audience.kind == "group" and parse_id(audience.value) in groups:
             return True
-        if audience.kind == "org_unit" and audience.value.isdigit() and int(audience.value) in units:
+        if audience.kind == "org_unit" and parse_id(audience.value) in units:
             return True
     return False
 

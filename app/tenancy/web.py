@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_login import current_user
@@ -18,6 +20,58 @@ HOSTLESS_ENDPOINTS = frozenset({"static", "tenancy.theme_static", "ops.healthz",
 # Files that look the same to everyone of a tenant, signed in or not: they keep their own caching.
 PUBLIC_ASSET_ENDPOINTS = HOSTLESS_ENDPOINTS | {"tenancy.brand_css", "tenancy.brand_image"}
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_HOST_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_IPV6_LITERAL_RE = re.compile(r"\[[0-9a-f:.]{2,45}\]")
+_PORT_RE = re.compile(r"[0-9]{1,5}")
+# What a malformed Host is replaced with on its way in: RFC 6761 reserves .invalid, so no tenant has it.
+MALFORMED_HOST_STAND_IN = "malformed-host.invalid"
+
+
+def host_is_well_formed(host: str) -> bool:
+    """Whether *host* (a Host header: a DNS name or an IP literal, with an optional port) can name a site."""
+    host = host.lower()
+    if host.startswith("["):
+        literal, bracket, rest = host.partition("]")
+        name_ok = bool(bracket) and _IPV6_LITERAL_RE.fullmatch(literal + bracket) is not None
+        if rest and not rest.startswith(":"):
+            return False
+        port = rest[1:] if rest else None
+    else:
+        name, colon, port_text = host.rpartition(":")
+        if not colon:
+            name, port = host, None
+        else:
+            port = port_text
+        name = name[:-1] if name.endswith(".") else name  # one trailing dot: the fully-qualified form
+        labels = name.split(".")
+        name_ok = len(name) <= 253 and all(_HOST_LABEL_RE.fullmatch(label) for label in labels)
+        if name_ok and "xn--" in name:
+            try:
+                name.encode("ascii").decode("idna")  # an internationalised label must be valid punycode
+            except UnicodeError:
+                return False
+    if port is not None and not (_PORT_RE.fullmatch(port) and 1 <= int(port) <= 65535):
+        return False
+    return name_ok
+
+
+class RefuseMalformedHosts:
+    """Give a request whose Host cannot name a site a stand-in host that no tenant has: a plain 404.
+
+    Routing itself fails on such hosts (".localhost", "a..b", a 64-letter label), before any hook
+    can answer, so the check is made where the request enters the application.
+    """
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+        if not host_is_well_formed(host):
+            environ["atrium.malformed_host"] = host[:300]
+            environ["HTTP_HOST"] = MALFORMED_HOST_STAND_IN
+        result: Iterable[bytes] = self.wsgi_app(environ, start_response)
+        return result
 
 
 def _request_id() -> str:
@@ -30,9 +84,14 @@ def _client_ip() -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    app.wsgi_app = RefuseMalformedHosts(app.wsgi_app)  # type: ignore[method-assign]
+
     @app.before_request
     def _resolve_tenant() -> Response | tuple[str, int] | None:
         g.request_id = _request_id()
+        if "atrium.malformed_host" in request.environ:
+            g.unknown_host = True
+            return render_template("errors/not_found.html"), 404
         if request.endpoint in HOSTLESS_ENDPOINTS:
             return None
         tenant = resolve_host(request.host, current_app.config["ATRIUM_DOMAIN"])

@@ -116,3 +116,21 @@ def test_a_pattern_saved_before_it_was_checked_matches_nothing_and_never_breaks_
         second = assessments.start_attempt(db.session.merge(learner), db.session.merge(quiz))
         assessments.submit_attempt(second, {"answer-1": ["Baa"]})
         assert second.items[0].credit == 1.0  # the accepted answers still count
+
+
+@pytest.mark.parametrize("rank", ["²", "٣", "9" * 5000, "-1", " "])
+def test_an_ordering_place_that_is_not_a_plain_number_is_refused_clearly(
+    db, tenant_factory, user_factory, quiz_factory, rank
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    quiz = quiz_factory(tenant)
+    with as_tenant(tenant):
+        attempt = assessments.start_attempt(db.session.merge(learner), db.session.merge(quiz))
+        ordering = next(i for i in attempt.items if i.revision.type == "ordering")
+        form = right_answers(attempt)
+        first = ordering.revision.data["items"][0]["id"]
+        form[f"answer-{ordering.position}-{first}"] = [rank]
+        with pytest.raises(ValidationError, match="Give each step a place"):
+            assessments.submit_attempt(attempt, form)
+        assert attempt.status == "in_progress"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
+
 from app.tenancy import platform_writes
 from app.tenancy.models import TenantDomain
 from tests.conftest import TEST_DOMAIN, sign_in
@@ -90,3 +94,62 @@ def test_signed_in_session_stops_working_when_tenant_is_suspended(
     suspend_tenant(db.session.merge(tenant))
     db.session.commit()
     assert client.get("/admin/users").status_code == 403
+
+
+MALFORMED_HOSTS = (
+    f".{TEST_DOMAIN}",
+    f"..{TEST_DOMAIN}",
+    f"a..{TEST_DOMAIN}",
+    f"{TEST_DOMAIN}..",
+    f".{TEST_DOMAIN}.",
+    f"{TEST_DOMAIN}:99999",
+    f"{TEST_DOMAIN}:-1",
+    f"{TEST_DOMAIN}:http",
+    f"{TEST_DOMAIN}:",
+    ":443",
+    ".",
+    "[::1",
+    "[]",
+    f"{'a' * 300}.{TEST_DOMAIN}",
+    f"{'a' * 64}.{TEST_DOMAIN}",
+    "a b.example.com",
+    f"-bad.{TEST_DOMAIN}",
+    "ex\u00e4mple.com",
+)
+
+
+def test_a_malformed_host_answers_not_found(app, tenant_factory):
+    tenant_factory()
+    client = app.test_client()
+    for host in MALFORMED_HOSTS:
+        for path in ("/", "/sign-in", "/static/css/atrium.css"):
+            response = client.get(path, headers={"Host": host})
+            assert response.status_code in (400, 404), (host, path, response.status_code)
+            if path != "/static/css/atrium.css":
+                assert "Page not found" in response.get_data(as_text=True) or response.status_code == 400
+
+
+@pytest.mark.parametrize("host", ["xn--.example.com", f"xn--zz.{TEST_DOMAIN}", "\u00e4.example.com"])
+def test_a_host_that_is_not_valid_punycode_answers_not_found(app, host):
+    # Werkzeug's test client cannot send these Host headers, so the request is made as a server would.
+    statuses: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/sign-in",
+        "SERVER_NAME": "server",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": host,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+    }
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    assert statuses == ["404 NOT FOUND"]
+    assert b"Page not found" in body
+
+
+def test_a_fully_qualified_host_with_its_trailing_dot_still_serves_its_portal(tenant_factory, app):
+    tenant = tenant_factory(display_name="Harbour Logistics Academy")
+    response = app.test_client().get("/sign-in", headers={"Host": f"{tenant.slug}.{TEST_DOMAIN}.:5000"})
+    assert response.status_code == 200
+    assert "Harbour Logistics Academy" in response.get_data(as_text=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEvent
 from app.extensions import Model, db
+from app.inputs import parse_id
 
 SentenceFn = Callable[["EventView"], Markup]
 _SENTENCES: dict[str, SentenceFn] = {}
@@ -115,7 +116,7 @@ class References:
         for event in events:
             if event.actor_type == "user" and event.actor_id:
                 user_ids.add(event.actor_id)
-            if event.target_type in _LOADED_TYPES and (event.target_id or "").isdigit():
+            if event.target_type in _LOADED_TYPES and parse_id(event.target_id):
                 targets.setdefault(event.target_type or "", set()).add(int(event.target_id or 0))
             for data in (event.before or {}, event.after or {}):
                 for key in _USER_ID_KEYS:
@@ -164,7 +165,7 @@ class EventView:
     def obj(self) -> Any:
         """The target row as it is now, or None when it is gone or not loaded."""
         event = self.event
-        if not (event.target_id or "").isdigit():
+        if not parse_id(event.target_id):
             return None
         if event.target_type == "User":
             return self.refs.users.get(int(event.target_id or 0))

@@ -14,6 +14,7 @@ from app import audit
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
 from app.errors import ValidationError, ValidationErrors
 from app.extensions import db
+from app.inputs import parse_id
 from app.learning.models import Course, CourseStatus, EnrollmentRule, LearningPath
 from app.learning.services import enrollments as enrolling
 from app.learning.services.visibility import ancestry
@@ -75,7 +76,7 @@ def clean_conditions(raw: list[dict[str, Any]]) -> list[dict[str, str]]:
             raise ValidationError(_("Give each condition a value."), field="conditions")
         if field == "attribute" and not name:
             raise ValidationError(_("Name the attribute the condition looks at."), field="conditions")
-        if field in ("org_unit", "group") and not value.isdigit():
+        if field in ("org_unit", "group") and parse_id(value) is None:
             raise ValidationError(_("Choose the unit or group from the list."), field="conditions")
         condition = {"field": field, "op": op, "value": value}
         if field == "attribute":
@@ -153,10 +154,10 @@ def clean_rule(
     conditions = check(lambda: clean_conditions(raw_conditions)) or []
     target = str(fields.get("target") or "")
     course = path = None
-    if target.startswith("course:") and target[7:].isdigit():
-        course = db.session.get(Course, int(target[7:]))
-    elif target.startswith("path:") and target[5:].isdigit():
-        path = db.session.get(LearningPath, int(target[5:]))
+    if target.startswith("course:") and parse_id(target[7:]):
+        course = db.session.get(Course, parse_id(target[7:]))
+    elif target.startswith("path:") and parse_id(target[5:]):
+        path = db.session.get(LearningPath, parse_id(target[5:]))
     if course is None and path is None:
         errors.append(ValidationError(_("Choose the course or path people are enrolled in."), field="target"))
     due = check(
