@@ -53,6 +53,11 @@ def app_with_redis(app: Flask, redis_url: str) -> Iterator[Flask]:
     finally:
         for name, value in saved.items():
             setattr(limiter, name, value)
+        with other.app_context():  # its own engine and pool: close them, or they linger until exit
+            from app.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -27,9 +27,11 @@ pytestmark = pytest.mark.postgres
 def as_app_role(app: Any) -> Iterator[Any]:
     """Open a raw connection as the application role with *tenant* set, as any tenant request has."""
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    opened: list[Connection] = []
 
     def connect(tenant: Tenant, *, platform_writes: str = "off") -> Connection:
         conn = engine.connect()
+        opened.append(conn)
         conn.begin()
         conn.execute(
             text("SELECT set_config('app.tenant_id', :t, true), set_config('app.platform_writes', :p, true)"),
@@ -38,6 +40,8 @@ def as_app_role(app: Any) -> Iterator[Any]:
         return conn
 
     yield connect
+    for conn in opened:  # a refused statement leaves its transaction open; close what the test opened
+        conn.close()
     engine.dispose()
 
 
