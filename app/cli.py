@@ -332,10 +332,20 @@ def register_cli(app: Flask) -> None:
     )
     def demo(base_url: str) -> None:
         """Create the platform tenant and the demo tenants (safe to run again)."""
+        import logging
+
         from app.demo import load_demo
 
-        with acting_as(CLI_ACTOR):
-            lines = load_demo(base_url)
-            db.session.commit()
+        # Loading the demo opens the platform's write path a dozen times; each is logged at INFO, which
+        # on `make run` would bury the account list under lines that say nothing to someone trying it.
+        tenancy_log = logging.getLogger("atrium.tenancy")
+        level = tenancy_log.level
+        tenancy_log.setLevel(logging.WARNING)
+        try:
+            with acting_as(CLI_ACTOR):
+                lines = load_demo(base_url)
+                db.session.commit()
+        finally:
+            tenancy_log.setLevel(level)
         for line in lines:
             click.echo(line)
