@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, TEST_DOMAIN
 
@@ -30,14 +28,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(app: Any) -> Iterator[str]:
-    """Serve the test app on a free local port; return 'host:port' suffix for tenant URLs."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield str(server.server_port)
-    server.shutdown()
-    thread.join(timeout=10)
+def live_server(live_port: int) -> str:
+    """The port of the one live test server (tests/concurrency.py), as the suffix of tenant URLs."""
+    return str(live_port)
 
 
 @pytest.fixture(scope="session")
