@@ -6,11 +6,12 @@ import logging
 import re
 import uuid
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, g, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from htmx_flask import request
 
 from app.redirects import page_the_person_was_on, safe_next
 
@@ -24,15 +25,15 @@ def session_expired(status: int) -> ResponseReturnValue:
     An htmx request gets the status line it targets (same id), saying what was not saved and why.
     """
     page = page_the_person_was_on()
-    if request.method == "GET" and not request.headers.get("HX-Request"):
+    if request.method == "GET" and not request.htmx:
         page = request.full_path.rstrip("?")
     signed_in = current_user.is_authenticated
     if signed_in:
         link, link_text = safe_next(page), _("Reload the page")
     else:
         link, link_text = url_for("accounts.sign_in", next=safe_next(page)), _("Sign in again")
-    if request.headers.get("HX-Request"):
-        target = request.headers.get("HX-Target", "")
+    if request.htmx:
+        target = request.htmx.target or ""
         message = (
             _("Not saved: this page is out of date. Reload it to go on; your saved answers are kept.")
             if signed_in

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import url_for
+from htmx_flask import request
 
 
 def safe_next(target: str | None) -> str:
@@ -36,4 +37,4 @@ def page_of(url: str | None) -> str | None:
 
 def page_the_person_was_on() -> str | None:
     """The page a request was sent from: htmx says so (HX-Current-URL), a form's Referer otherwise."""
-    return page_of(request.headers.get("HX-Current-URL")) or page_of(request.referrer)
+    return page_of(request.htmx.current_url) or page_of(request.referrer)

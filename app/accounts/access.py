@@ -6,15 +6,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, redirect, url_for
 from flask_login import current_user
+from htmx_flask import request
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _sign_in_first() -> Any:
     """Send a signed-out person to sign in and back; an htmx request is told its session expired."""
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         from app.errors_views import session_expired
 
         return session_expired(401)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from htmx_flask import request
 from sqlalchemy import func, select
 
 from app.accounts import permissions as perms
@@ -100,7 +101,7 @@ def users():
         "page": page,
         "per_page": PER_PAGE,
     }
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "user-results":
+    if request.htmx and request.htmx.target == "user-results":
         return render_template("admin/_user_results.html", **context)
     return render_template("admin/users.html", **context)
 

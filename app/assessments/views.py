@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from htmx_flask import request
 
 from app.accounts.access import require_sign_in
 from app.assessments import grading
@@ -125,7 +126,7 @@ def save_answer(attempt_id: int, position: int) -> Any:
         assessments.save_answer(attempt, position, _form_lists())
     except ValidationError as exc:
         error = exc.message
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         item = next((i for i in attempt.items if i.position == position), None)
         response = render_template("assessments/_saved.html", position=position, item=item, error=error)
         return response, (422 if error else 200), {"Vary": "HX-Request"}

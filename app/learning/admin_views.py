@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from htmx_flask import request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -534,11 +535,7 @@ def edit_rule(rule_id: int | None = None) -> Any:
                 if field is None or not field.errors:  # one message per field
                     _apply_error(form, error)
     status = 200 if request.method == "GET" or (preview is not None and not form.errors) else 422
-    template = (
-        "learning/admin/_rule_editor.html"
-        if request.headers.get("HX-Request")
-        else "learning/admin/rule_form.html"
-    )
+    template = "learning/admin/_rule_editor.html" if request.htmx else "learning/admin/rule_form.html"
     return render_template(template, **_rule_context(form, rule, conditions, preview)), status
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from htmx_flask import request
 from sqlalchemy import select
 
 from app.accounts.access import require_sign_in
@@ -52,7 +53,7 @@ def catalog() -> Any:
     }
     result = catalog_service.catalog(viewer_for(current_user), page=page, **params)
     context = {"result": result, **params}
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "catalog-results":
+    if request.htmx and request.htmx.target == "catalog-results":
         return render_template("learning/_catalog_results.html", **context)
     return render_template("learning/catalog.html", **context)
 

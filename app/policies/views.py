@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from htmx_flask import request
 from sqlalchemy import select
 
 from app.accounts import permissions as perms
@@ -182,9 +183,7 @@ def _receipt_waiting(ack: Acknowledgement, status: int) -> Any:
         "may_retry": job is not None
         and (not job.is_live or (waited is not None and waited.total_seconds() >= RECEIPT_PATIENCE_SECONDS)),
     }
-    template = (
-        "policies/_receipt_status.html" if request.headers.get("HX-Request") else "policies/receipt.html"
-    )
+    template = "policies/_receipt_status.html" if request.htmx else "policies/receipt.html"
     return render_template(template, **context), status
 
 
