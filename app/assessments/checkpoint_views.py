@@ -14,12 +14,11 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_sign_in
-from app.accounts.forms import MultiCheckboxField, as_choices
 from app.accounts.models import User
-from app.admin.views import _apply_error
 from app.assessments import checkpoints
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import MultiCheckboxField, apply_error, as_choices, form_status
 from app.learning.models import Enrollment, Lesson
 from app.learning.services import progress
 
@@ -88,7 +87,7 @@ def sign_off(enrollment_id: int, lesson_id: int) -> Any:
             )
         except ValidationError as exc:
             db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _(
@@ -111,4 +110,4 @@ def sign_off(enrollment_id: int, lesson_id: int) -> Any:
         gate=gate,
         gate_message=checkpoints.gate_message(enrollment.user, gate) if gate else None,
         today=checkpoints.today(),
-    ), (200 if request.method == "GET" or signed is not None else 422)
+    ), form_status(ok=signed is not None)

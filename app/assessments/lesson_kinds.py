@@ -13,6 +13,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import parse_id
 from app.learning.lesson_kinds import LessonKind, Upload, register
+from app.text import render_markdown
 
 
 @register
@@ -87,8 +88,6 @@ class CheckpointLesson(LessonKind):
         current: dict[str, Any],
         tenant_id: int,
     ) -> dict[str, Any]:
-        from app.learning.lesson_kinds import render_markdown
-
         items = [" ".join(line.split()) for line in (fields.get("items") or "").splitlines() if line.strip()]
         if not items:
             raise ValidationError(

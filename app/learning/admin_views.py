@@ -12,12 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_permission
-from app.accounts.forms import as_choices
 from app.accounts.models import Group, User, UserStatus
 from app.accounts.services import org_unit_tree
-from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import apply_error, as_choices, form_status
 from app.inputs import id_number, parse_id, whole_number
 from app.learning.forms import CourseForm, EnrolForm, LessonForm, PathForm, RuleForm
 from app.learning.lesson_kinds import REGISTRY, Upload, get_kind
@@ -119,7 +118,7 @@ def new_course() -> Any:
         try:
             course = authoring.create_course(fields, visibility=visibility, audiences=audiences)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _(
@@ -129,9 +128,7 @@ def new_course() -> Any:
                 "success",
             )
             return redirect(url_for("authoring.edit_course", course_id=course.id))
-    return render_template(
-        "learning/admin/course_form.html", form=form, course=None
-    ), 200 if request.method == "GET" else 422
+    return render_template("learning/admin/course_form.html", form=form, course=None), form_status()
 
 
 @bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
@@ -144,11 +141,11 @@ def edit_course(course_id: int) -> Any:
         try:
             authoring.update_course(course, fields, visibility=visibility, audiences=audiences)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("Changes to “%(title)s” were saved.", title=course.title), "success")
             return redirect(url_for("authoring.edit_course", course_id=course.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "learning/admin/course_form.html", form=form, course=course, kinds=REGISTRY
     ), status
@@ -218,11 +215,11 @@ def new_lesson(course_id: int) -> Any:
                 _uploads(form),
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("The lesson was added."), "success")
             return redirect(url_for("authoring.edit_course", course_id=course.id) + "#lessons")
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "learning/admin/lesson_form.html",
         form=form,
@@ -258,11 +255,11 @@ def edit_lesson(course_id: int, lesson_id: int) -> Any:
                 _uploads(form),
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("The lesson was saved."), "success")
             return redirect(url_for("authoring.edit_course", course_id=course.id) + "#lessons")
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "learning/admin/lesson_form.html",
         form=form,
@@ -373,7 +370,7 @@ def _enrol_from_form(form: EnrolForm, target: Course | LearningPath) -> bool:
         )
     except ValidationError as exc:
         db.session.rollback()
-        _apply_error(form, exc)
+        apply_error(form, exc)
         return False
     flash(
         _(
@@ -399,7 +396,7 @@ def course_enrollments(course_id: int) -> Any:
         .options(selectinload(Enrollment.user))
         .order_by(Enrollment.withdrawn_at.is_not(None), Enrollment.enrolled_at.desc())
     ).all()
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "learning/admin/enrollments.html",
         course=course,
@@ -532,8 +529,8 @@ def edit_rule(rule_id: int | None = None) -> Any:
             for error in getattr(exc, "errors", [exc]):
                 field = getattr(form, error.field or "", None)
                 if field is None or not field.errors:  # one message per field
-                    _apply_error(form, error)
-    status = 200 if request.method == "GET" or (preview is not None and not form.errors) else 422
+                    apply_error(form, error)
+    status = form_status(ok=preview is not None and not form.errors)
     template = (
         "learning/admin/_rule_editor.html"
         if request.headers.get("HX-Request")
@@ -621,11 +618,11 @@ def edit_path(path_id: int | None = None) -> Any:
                 authoring.set_path_status(path, action)
         except ValidationError as exc:
             db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("The path “%(title)s” was saved.", title=path.title), "success")
             return redirect(url_for("authoring.edit_path", path_id=path.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "learning/admin/path_form.html", form=form, path=path, courses=all_courses, positions=positions
     ), status
@@ -647,7 +644,7 @@ def path_enrollments(path_id: int) -> Any:
         .order_by(PathEnrollment.enrolled_at.desc())
     ).all()
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([r.user_id for r in rows])))}
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "learning/admin/path_enrollments.html",
         path=path,

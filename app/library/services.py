@@ -20,12 +20,12 @@ from app import audit, events
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import parse_id
-from app.learning.lesson_kinds import render_markdown
 from app.learning.models import Course, CourseStatus, Lesson
 from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion, VersionStatus
 from app.tenancy import as_tenant, unscoped
 from app.tenancy.context import platform_writes
 from app.tenancy.models import Audience, Tenant, TenantStatus, utcnow
+from app.text import render_markdown
 
 LESSON_KINDS = ("page", "video", "assessment")
 TARGET_AUDIENCES = tuple(a.value for a in Audience if a is not Audience.other)

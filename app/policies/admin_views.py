@@ -24,12 +24,11 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_permission
-from app.accounts.forms import as_choices
 from app.accounts.models import Group
 from app.accounts.services import org_unit_tree
-from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import apply_error, as_choices, form_status
 from app.policies import services as policies
 from app.policies.forms import DraftForm, PolicyForm
 from app.policies.models import Policy, PolicyVersion
@@ -94,14 +93,14 @@ def new_policy() -> Any:
             )
         except ValidationError as exc:
             db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _("“%(title)s” was created. Write its first version, then publish it.", title=policy.title),
                 "success",
             )
             return redirect(url_for("policy_admin.edit_draft", policy_id=policy.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("policies/admin/policy_form.html", form=form), status
 
 
@@ -141,14 +140,14 @@ def edit_draft(policy_id: int) -> Any:
             )
         except ValidationError as exc:
             db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _("Version %(n)d was saved as a draft. Publish it when it is ready.", n=saved.number),
                 "success",
             )
             return redirect(url_for("policy_admin.detail", policy_id=policy.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "policies/admin/draft_form.html", form=form, policy=policy, draft=draft, number=number
     ), status
