@@ -13,7 +13,7 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.accounts import permissions as perms
-from app.accounts.access import require_sign_in
+from app.accounts.access import require_any_permission, require_sign_in
 from app.accounts.models import User
 from app.assessments import checkpoints
 from app.errors import ValidationError
@@ -33,15 +33,9 @@ class SignoffForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=checkpoints.NOTE_MAX)])
 
 
-def _may_sign_anyone_or_team() -> bool:
-    return current_user.can(perms.COURSES_TEACH) or current_user.can(perms.TEAM_VIEW)
-
-
 @bp.route("/")
-@require_sign_in
+@require_any_permission(perms.COURSES_TEACH, perms.TEAM_VIEW, platform=None)
 def index() -> Any:
-    if not _may_sign_anyone_or_team():
-        abort(403)
     return render_template(
         "assessments/checkpoints.html",
         awaiting=checkpoints.checkpoints_awaiting(current_user),

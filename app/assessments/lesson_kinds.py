@@ -20,6 +20,7 @@ from app.text import render_markdown
 class AssessmentLesson(LessonKind):
     key = "assessment"
     label = _l("Assessment (quiz)")
+    short_label = _l("Assessment")
     gates = True
     form_fields = ("quiz_id",)
 

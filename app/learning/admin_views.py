@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts import permissions as perms
-from app.accounts.access import get_or_404, require_permission
+from app.accounts.access import get_or_404, require_any_permission, require_permission
 from app.accounts.models import Group, User, UserStatus
 from app.accounts.services import org_unit_tree
 from app.errors import ValidationError
@@ -32,22 +32,9 @@ AUTHOR = perms.CONTENT_AUTHOR
 MANAGE = perms.CATALOG_MANAGE
 
 
-def _can_author() -> bool:
-    return current_user.can(AUTHOR) or current_user.can(MANAGE)
-
-
 def require_author(view: Any) -> Any:
     """Authors and catalog managers may build courses."""
-    from functools import wraps
-
-    @wraps(view)
-    @require_permission(perms.LEARNING_TAKE)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not _can_author():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+    return require_permission(perms.LEARNING_TAKE)(require_any_permission(AUTHOR, MANAGE)(view))
 
 
 # ---------------------------------------------------------------- courses

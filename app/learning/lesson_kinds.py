@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.errors import ValidationError
+from app.labels import add_label
 from app.storage import UploadRefused, check_upload, storage, stored_filename
 from app.text import render_markdown
 
@@ -28,7 +29,10 @@ class Upload:
 
 class LessonKind:
     key: ClassVar[str]
+    #: What the author picks from the list of kinds.
     label: ClassVar[Any]
+    #: The kind's name beside a lesson in a course outline (``label("lesson_kind", key)``); else the label.
+    short_label: ClassVar[Any] = None
     #: Progress events the learner's browser may report for this kind.
     events: ClassVar[frozenset[str]] = frozenset()
     #: Lessons after one of this kind stay locked until it is complete (assessments, checkpoints).
@@ -75,7 +79,9 @@ REGISTRY: dict[str, LessonKind] = {}
 
 
 def register(cls: type[LessonKind]) -> type[LessonKind]:
+    """Add a kind to the registry and its name to the labels templates show."""
     REGISTRY[cls.key] = cls()
+    add_label("lesson_kind", cls.key, cls.label if cls.short_label is None else cls.short_label)
     return cls
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import wraps
 from typing import Any
 
 from flask import (
@@ -18,12 +17,11 @@ from flask import (
 )
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts import permissions as perms
-from app.accounts.access import get_or_404, require_permission
+from app.accounts.access import get_or_404, require_any_permission, require_permission
 from app.accounts.models import Group
 from app.accounts.services import org_unit_tree
 from app.errors import ValidationError
@@ -36,19 +34,8 @@ from app.policies.models import Policy, PolicyVersion
 bp = Blueprint("policy_admin", __name__, url_prefix="/admin/policies")
 
 
-def require_policy_reader(view: Any) -> Any:
-    """Policy admins, and auditors (read-only), may see policies and their reports."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        needed = perms.POLICIES_MANAGE
-        if current_user.is_authenticated and not current_user.can(needed):
-            needed = perms.POLICIES_REPORT
-        return require_permission(needed)(view)(*args, **kwargs)
-
-    return wrapped
-
-
+# Policy admins, and auditors (read-only), may see policies and their reports.
+require_policy_reader = require_any_permission(perms.POLICIES_MANAGE, perms.POLICIES_REPORT)
 require_manager = require_permission(perms.POLICIES_MANAGE)
 
 
