@@ -106,7 +106,6 @@ def bank(bank_id: int) -> Any:
         try:
             assessments.update_bank(bank, form.title.data or "", form.description.data or "")
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(form, exc)
         else:
             flash(_("The question bank was saved."), "success")
@@ -254,7 +253,6 @@ def new_question(bank_id: int) -> Any:
             draft, rows = _question_draft(kind, form, None)
             assessments.add_question(bank, draft)
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(form, exc)
         else:
             flash(_("The question was added to “%(title)s”.", title=bank.title), "success")
@@ -278,7 +276,6 @@ def edit_question(question_id: int) -> Any:
             number = question.current.number
             revision = assessments.revise_question(question, draft)
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(form, exc)
         else:
             if revision.number == number:
@@ -338,7 +335,6 @@ def new_quiz() -> Any:
         try:
             quiz = assessments.create_quiz(_quiz_values(form))
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(form, exc)
         else:
             flash(_("The quiz “%(title)s” was created. Now add its questions.", title=quiz.title), "success")
@@ -406,7 +402,6 @@ def edit_quiz(quiz_id: int) -> Any:
         try:
             assessments.update_quiz(quiz, _quiz_values(form))
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(form, exc)
         else:
             flash(_("The quiz settings were saved."), "success")
@@ -428,7 +423,6 @@ def add_quiz_question(quiz_id: int) -> Any:
                 raise ValidationError(_("Choose a question to add."), field="question_id")
             assessments.add_fixed_question(quiz, question)
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(fixed, exc)
         else:
             flash(_("The question was added to the quiz."), "success")
@@ -458,7 +452,6 @@ def add_quiz_pool(quiz_id: int) -> Any:
                 ) from None
             assessments.add_pool(quiz, bank, draw_count)
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(pool, exc)
         else:
             flash(

@@ -80,7 +80,6 @@ def sign_off(enrollment_id: int, lesson_id: int) -> Any:
                 note=form.note.data or "",
             )
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(form, exc)
         else:
             flash(

@@ -356,7 +356,7 @@ def _enrol_from_form(form: EnrolForm, target: Course | LearningPath) -> bool:
             assigned_by=current_user,
         )
     except ValidationError as exc:
-        db.session.rollback()
+        db.session.rollback()  # the people enrolled before the refusal must not show on the page below
         apply_error(form, exc)
         return False
     flash(
@@ -604,7 +604,7 @@ def edit_path(path_id: int | None = None) -> Any:
             if action in ("published", "draft", "archived"):
                 authoring.set_path_status(path, action)
         except ValidationError as exc:
-            db.session.rollback()
+            db.session.rollback()  # the path was changed in place before the refusal: show what is saved
             apply_error(form, exc)
         else:
             flash(_("The path “%(title)s” was saved.", title=path.title), "success")

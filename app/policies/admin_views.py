@@ -79,7 +79,6 @@ def new_policy() -> Any:
                 due_days=form.due_days.data,
             )
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(form, exc)
         else:
             flash(
@@ -126,7 +125,6 @@ def edit_draft(policy_id: int) -> Any:
                 document=document,
             )
         except ValidationError as exc:
-            db.session.rollback()
             apply_error(form, exc)
         else:
             flash(
@@ -151,7 +149,7 @@ def publish(policy_id: int) -> Any:
     try:
         policies.publish_version(draft)
     except ValidationError as exc:
-        db.session.rollback()
+        db.session.rollback()  # the redirect below would commit whatever was written
         flash(exc.message, "error")
     else:
         if draft.material:
