@@ -72,6 +72,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.tenancy import web as tenancy_web
 
     tenancy_web.init_app(app)
+    # One transaction rule for every request: commit on success, roll back on an error or exception.
+    from app import transactions
+
+    transactions.init_app(app)
     # Control characters are refused and ids bounded for the whole app, before any view runs.
     from app import inputs
 

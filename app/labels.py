@@ -1,22 +1,21 @@
-"""Words for stored codes (org unit kinds, audiences), in the reader's language."""
+"""Words for stored codes (org unit kinds, audiences, lesson kinds), in the reader's language.
+
+Codes that a registry defines register their words with ``add_label``: every lesson kind does
+so when it is registered, so a new kind needs no edit here.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     "kind": {
         "region": _l("Region"),
         "location": _l("Location"),
         "department": _l("Department"),
         "other": _l("Other"),
-    },
-    "lesson_kind": {
-        "page": _l("Page"),
-        "video": _l("Video"),
-        "file": _l("File to download"),
-        "assessment": _l("Assessment"),
-        "checkpoint": _l("Practical checkpoint"),
     },
     "course_status": {
         "draft": _l("Draft"),
@@ -48,6 +47,11 @@ LABELS = {
         "other": _l("Other"),
     },
 }
+
+
+def add_label(group: str, code: str, text: Any) -> None:
+    """Register the (lazily translated) word for *code* in *group*."""
+    LABELS.setdefault(group, {})[code] = text
 
 
 def label(group: str, code: str | None) -> str:

@@ -8,20 +8,17 @@ from flask import url_for
 from htmx_flask import request
 
 
+def local_path(target: str | None) -> str | None:
+    """*target* when it is a path on this site (no scheme, host, ``//`` or backslash), else None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 def safe_next(target: str | None) -> str:
     """*target* when it is a path on this site, else the home page."""
-    if not target:
-        return url_for("accounts.home")
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-    ):
-        return url_for("accounts.home")
-    return target
+    return local_path(target) or url_for("accounts.home")
 
 
 def page_of(url: str | None) -> str | None:
@@ -31,8 +28,7 @@ def page_of(url: str | None) -> str | None:
     parts = urlsplit(url)
     if parts.netloc and parts.netloc != request.host:
         return None
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return path if path.startswith("/") and not path.startswith("//") else None
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def page_the_person_was_on() -> str | None:

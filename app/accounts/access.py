@@ -22,10 +22,12 @@ def _sign_in_first() -> Any:
     return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
 
 
-def require_permission(permission: str, *, platform: bool | None = False) -> Callable[[F], F]:
-    """Let only signed-in users holding *permission* in.
+def require_any_permission(*permissions: str, platform: bool | None = False) -> Callable[[F], F]:
+    """Let only signed-in users holding at least one of *permissions* in.
 
-    *platform*: True for platform-console pages, False for tenant pages, None for both.
+    Another kind of portal answers 404, a signed-out person is sent to sign in, anyone else without
+    the permission gets 403. *platform*: True for platform-console pages, False for tenant pages,
+    None for both.
     """
 
     def decorator(view: F) -> F:
@@ -36,13 +38,18 @@ def require_permission(permission: str, *, platform: bool | None = False) -> Cal
                 abort(404)
             if not current_user.is_authenticated:
                 return _sign_in_first()
-            if not current_user.can(permission):
+            if not any(current_user.can(permission) for permission in permissions):
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def require_permission(permission: str, *, platform: bool | None = False) -> Callable[[F], F]:
+    """Let only signed-in users holding *permission* in (see ``require_any_permission``)."""
+    return require_any_permission(permission, platform=platform)
 
 
 def require_sign_in(view: F) -> F:

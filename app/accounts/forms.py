@@ -7,44 +7,16 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
-    HiddenField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import MultiCheckboxField, as_choices
 from app.inputs import IdSelectField, id_number
 from app.timezones import TimeZoneField
-
-
-def as_choices(pairs: object) -> list[SelectChoice]:
-    """Turn (value, label) pairs into WTForms choices."""
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[attr-defined]
-
-
-class ConfirmForm(FlaskForm):
-    """The second step of an action that cannot be undone: only the page that asked sends ``confirm=yes``."""
-
-    confirm = HiddenField()
-
-    def validate(self, extra_validators: object = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.confirm.data != "yes":
-            self.form_errors.append(_l("Nothing was changed yet. Read what will happen, then confirm."))
-            valid = False
-        # The page shown again after a refusal asks once more; its button confirms.
-        self.confirm.data = "yes"
-        return valid
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SignInForm(FlaskForm):

@@ -12,6 +12,7 @@ from app.accounts.forms import ForgotPasswordForm, ResetPasswordForm, SignInForm
 from app.accounts.models import User
 from app.errors import ValidationError
 from app.extensions import limiter, login_manager
+from app.forms import as_choices, form_status
 from app.redirects import safe_next
 from app.tenancy.services import portal_url
 
@@ -65,7 +66,7 @@ def sign_in():
             login_user(user)
             session["tenant_id"] = g.tenant.id
             return redirect(safe_next(request.args.get("next")))
-    status = 200 if request.method == "GET" else (401 if error else 422)
+    status = 401 if error else form_status()
     return render_template("accounts/sign_in.html", form=form, error=error), status
 
 
@@ -89,7 +90,7 @@ def forgot_password():
         )
         flash(_("If that address has an account here, a reset link is on its way. Check your inbox."), "info")
         return redirect(url_for("accounts.sign_in"))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("accounts/forgot_password.html", form=form), status
 
 
@@ -107,7 +108,7 @@ def reset_password(token: str):
         else:
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("accounts.sign_in"))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("accounts/reset_password.html", form=form, user=user), status
 
 
@@ -116,7 +117,7 @@ def reset_password(token: str):
 def account():
     from datetime import UTC, datetime
 
-    from app.accounts.forms import PreferencesForm, as_choices
+    from app.accounts.forms import PreferencesForm
     from app.locales import switchable_locales
 
     form = PreferencesForm()
@@ -139,7 +140,7 @@ def account():
             refresh()
             flash(_("Your preferences are saved."), "success")
             return redirect(url_for("accounts.account"))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "accounts/account.html",
         form=form,

@@ -14,9 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_permission
-from app.accounts.forms import MultiCheckboxField, as_choices
-from app.admin.views import _apply_error
 from app.errors import ValidationError
+from app.forms import MultiCheckboxField, apply_error, as_choices, form_status
 from app.tenancy import branding as branding_service
 from app.tenancy.colours import normalise
 from app.tenancy.themes import available_themes, brand_variables, get_theme, stylesheet
@@ -147,12 +146,12 @@ def edit() -> Any:
                 remove_favicon=bool(form.remove_favicon.data),
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("The branding is saved. Everyone sees it on their next page."), "success")
             return redirect(url_for("branding.edit"))
     context = _preview_context(form.theme.data or "default", form.primary.data or "", form.accent.data or "")
-    status = 200 if request.method == "GET" or previewing else 422
+    status = form_status(ok=previewing)
     return render_template(
         "admin/branding.html", form=form, locale_form=_locale_form(), session_form=_session_form(), **context
     ), status
@@ -174,7 +173,7 @@ def languages() -> Any:
                 time_zone=locale_form.time_zone.data or "",
             )
         except ValidationError as exc:
-            _apply_error(locale_form, exc)
+            apply_error(locale_form, exc)
         else:
             flash(_("Languages and time zone are saved."), "success")
             return redirect(url_for("branding.edit") + "#languages-heading")
@@ -200,7 +199,7 @@ def sessions() -> Any:
                 max_hours=session_form.max_hours.data or 0,
             )
         except ValidationError as exc:
-            _apply_error(session_form, exc)
+            apply_error(session_form, exc)
         else:
             flash(_("Sign-in limits are saved. They apply to every session from now on."), "success")
             return redirect(url_for("branding.edit") + "#sessions-heading")

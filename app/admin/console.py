@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from app.accounts import permissions as perms
 from app.accounts import services as accounts
 from app.accounts.access import require_permission
-from app.accounts.forms import ConfirmForm, TenantForm, as_choices
+from app.accounts.forms import TenantForm
 from app.accounts.models import User
-from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import ConfirmForm, apply_error, as_choices, form_status
 from app.locales import LOCALE_NAMES
 from app.tenancy import as_tenant, unscoped
 from app.tenancy import services as tenancy
@@ -81,7 +81,7 @@ def create_tenant():
         except ValidationError as exc:
             # Whatever was written before the refusal must not show in the page below.
             db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _("The portal %(name)s is ready at %(slug)s.", name=tenant.display_name, slug=tenant.slug),
@@ -142,7 +142,7 @@ def suspend_tenant(tenant_id: int):
         action=url_for("console.suspend_tenant", tenant_id=tenant.id),
         confirm_label=_("Suspend %(name)s", name=tenant.display_name),
         cancel=url_for("console.tenants"),
-    ), (200 if request.method == "GET" else 422)
+    ), form_status()
 
 
 @bp.route("/tenants/<int:tenant_id>/resume", methods=["POST"])

@@ -14,27 +14,20 @@ from sqlalchemy import func, select
 from app.accounts import permissions as perms
 from app.accounts import services
 from app.accounts.access import get_or_404, require_permission
-from app.accounts.forms import AddMembersForm, GroupForm, OrgUnitForm, UserForm, as_choices
+from app.accounts.forms import AddMembersForm, GroupForm, OrgUnitForm, UserForm
 from app.accounts.models import Group, OrgUnit, RoleAssignment, User, UserStatus
 from app.audit import sentences
 from app.audit.checkpoints import last_checkpoint
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import apply_error, as_choices
 from app.inputs import page_number, parse_id
 from app.locales import LOCALE_NAMES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PER_PAGE = 25
-
-
-def _apply_error(form: Any, exc: ValidationError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def _user_form(user: User | None = None) -> UserForm:
@@ -115,7 +108,7 @@ def new_user():
             user = services.create_user(**_user_fields(form), role_keys=())
             services.set_user_roles(user, list(form.roles.data or []))
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("%(name)s was added.", name=user.full_name), "success")
             return redirect(url_for("team.person", user_id=user.id))
@@ -135,7 +128,7 @@ def edit_user(user_id: int):
                 user, list(form.roles.data or []), keep_session=current_user.current_session
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("Changes to %(name)s were saved.", name=user.full_name), "success")
             return redirect(url_for("team.person", user_id=user.id))
@@ -193,7 +186,7 @@ def org_units():
                 form.name.data or "", form.kind.data, form.parent_id.data, form.code.data
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("%(name)s was added.", name=unit.name), "success")
             return redirect(url_for("admin.org_units"))
@@ -221,7 +214,7 @@ def edit_org_unit(unit_id: int):
                 unit, form.name.data or "", form.kind.data, form.parent_id.data, form.code.data
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("%(name)s was saved.", name=unit.name), "success")
             return redirect(url_for("admin.org_units"))
@@ -243,7 +236,7 @@ def groups():
         try:
             group = services.create_group(form.name.data or "", form.description.data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("%(name)s was added.", name=group.name), "success")
             return redirect(url_for("admin.edit_group", group_id=group.id))
@@ -260,7 +253,7 @@ def edit_group(group_id: int):
         try:
             services.update_group(group, form.name.data or "", form.description.data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("%(name)s was saved.", name=group.name), "success")
             return redirect(url_for("admin.edit_group", group_id=group.id))

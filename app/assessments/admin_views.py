@@ -12,14 +12,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.access import get_or_404
-from app.accounts.forms import as_choices
-from app.admin.views import _apply_error
 from app.assessments import authoring, grading
 from app.assessments import services as assessments
 from app.assessments.forms import BankForm, FixedQuestionForm, PoolForm, QuestionForm, QuizForm
 from app.assessments.models import Question, QuestionBank, QuestionType, Quiz, QuizSection
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import apply_error, as_choices, form_status
 from app.inputs import parse_id, whole_number
 from app.learning.admin_views import require_author as require_course_author
 
@@ -71,11 +70,6 @@ def _assessment_helpers() -> dict[str, Any]:
     return {"question_types": QUESTION_TYPES, "percent": percent}
 
 
-def _status() -> int:
-    """A page shown again after a POST is showing errors (success redirects)."""
-    return 422 if request.method == "POST" else 200
-
-
 # ---------------------------------------------------------------- banks
 
 
@@ -93,14 +87,14 @@ def new_bank() -> Any:
         try:
             bank = assessments.create_bank(form.title.data or "", form.description.data or "")
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _("The question bank “%(title)s” was created. Add its questions.", title=bank.title),
                 "success",
             )
             return redirect(url_for("assessment_admin.bank", bank_id=bank.id))
-    return render_template("assessments/admin/bank_form.html", form=form), _status()
+    return render_template("assessments/admin/bank_form.html", form=form), form_status()
 
 
 @bp.route("/quizzes/banks/<int:bank_id>", methods=["GET", "POST"])
@@ -112,14 +106,13 @@ def bank(bank_id: int) -> Any:
         try:
             assessments.update_bank(bank, form.title.data or "", form.description.data or "")
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("The question bank was saved."), "success")
             return redirect(url_for("assessment_admin.bank", bank_id=bank.id))
     return render_template(
         "assessments/admin/bank.html", bank=bank, form=form, questions=authoring.bank_questions(bank)
-    ), _status()
+    ), form_status()
 
 
 # ---------------------------------------------------------------- questions
@@ -260,14 +253,13 @@ def new_question(bank_id: int) -> Any:
             draft, rows = _question_draft(kind, form, None)
             assessments.add_question(bank, draft)
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("The question was added to “%(title)s”.", title=bank.title), "success")
             return redirect(url_for("assessment_admin.bank", bank_id=bank.id))
     elif request.method == "POST":
         _draft, rows = _question_draft(kind, form, None)
-    return _editor(form, kind, bank, None, rows), _status()
+    return _editor(form, kind, bank, None, rows), form_status()
 
 
 @bp.route("/quizzes/questions/<int:question_id>", methods=["GET", "POST"])
@@ -284,8 +276,7 @@ def edit_question(question_id: int) -> Any:
             number = question.current.number
             revision = assessments.revise_question(question, draft)
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             if revision.number == number:
                 flash(_("Nothing changed, so no new revision was made."), "success")
@@ -300,7 +291,7 @@ def edit_question(question_id: int) -> Any:
             return redirect(url_for("assessment_admin.edit_question", question_id=question.id))
     else:
         _draft, rows = _question_draft(kind, form, question)
-    return _editor(form, kind, question.bank, question, rows), _status()
+    return _editor(form, kind, question.bank, question, rows), form_status()
 
 
 @bp.route("/quizzes/questions/<int:question_id>/active", methods=["POST"])
@@ -344,12 +335,11 @@ def new_quiz() -> Any:
         try:
             quiz = assessments.create_quiz(_quiz_values(form))
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("The quiz “%(title)s” was created. Now add its questions.", title=quiz.title), "success")
             return redirect(url_for("assessment_admin.edit_quiz", quiz_id=quiz.id) + "#questions")
-    return render_template("assessments/admin/quiz_form.html", form=form, quiz=None), _status()
+    return render_template("assessments/admin/quiz_form.html", form=form, quiz=None), form_status()
 
 
 def _load_quiz(quiz_id: int) -> Quiz:
@@ -412,12 +402,11 @@ def edit_quiz(quiz_id: int) -> Any:
         try:
             assessments.update_quiz(quiz, _quiz_values(form))
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("The quiz settings were saved."), "success")
             return redirect(url_for("assessment_admin.edit_quiz", quiz_id=quiz.id))
-    return _quiz_page(quiz, form), _status()
+    return _quiz_page(quiz, form), form_status()
 
 
 @bp.route("/quizzes/<int:quiz_id>/questions", methods=["POST"])
@@ -434,8 +423,7 @@ def add_quiz_question(quiz_id: int) -> Any:
                 raise ValidationError(_("Choose a question to add."), field="question_id")
             assessments.add_fixed_question(quiz, question)
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(fixed, exc)
+            apply_error(fixed, exc)
         else:
             flash(_("The question was added to the quiz."), "success")
             return redirect(url_for("assessment_admin.edit_quiz", quiz_id=quiz.id) + "#questions")
@@ -464,8 +452,7 @@ def add_quiz_pool(quiz_id: int) -> Any:
                 ) from None
             assessments.add_pool(quiz, bank, draw_count)
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(pool, exc)
+            apply_error(pool, exc)
         else:
             flash(
                 _(

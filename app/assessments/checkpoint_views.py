@@ -13,13 +13,12 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.accounts import permissions as perms
-from app.accounts.access import require_sign_in
-from app.accounts.forms import MultiCheckboxField, as_choices
+from app.accounts.access import require_any_permission, require_sign_in
 from app.accounts.models import User
-from app.admin.views import _apply_error
 from app.assessments import checkpoints
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import MultiCheckboxField, apply_error, as_choices, form_status
 from app.learning.models import Enrollment, Lesson
 from app.learning.services import progress
 
@@ -34,15 +33,9 @@ class SignoffForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=checkpoints.NOTE_MAX)])
 
 
-def _may_sign_anyone_or_team() -> bool:
-    return current_user.can(perms.COURSES_TEACH) or current_user.can(perms.TEAM_VIEW)
-
-
 @bp.route("/")
-@require_sign_in
+@require_any_permission(perms.COURSES_TEACH, perms.TEAM_VIEW, platform=None)
 def index() -> Any:
-    if not _may_sign_anyone_or_team():
-        abort(403)
     return render_template(
         "assessments/checkpoints.html",
         awaiting=checkpoints.checkpoints_awaiting(current_user),
@@ -87,8 +80,7 @@ def sign_off(enrollment_id: int, lesson_id: int) -> Any:
                 note=form.note.data or "",
             )
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _(
@@ -111,4 +103,4 @@ def sign_off(enrollment_id: int, lesson_id: int) -> Any:
         gate=gate,
         gate_message=checkpoints.gate_message(enrollment.user, gate) if gate else None,
         today=checkpoints.today(),
-    ), (200 if request.method == "GET" or signed is not None else 422)
+    ), form_status(ok=signed is not None)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.accounts.forms import as_choices
+from app.forms import as_choices
 
 
 class BankForm(FlaskForm):

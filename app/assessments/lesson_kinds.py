@@ -13,12 +13,14 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import parse_id
 from app.learning.lesson_kinds import LessonKind, Upload, register
+from app.text import render_markdown
 
 
 @register
 class AssessmentLesson(LessonKind):
     key = "assessment"
     label = _l("Assessment (quiz)")
+    short_label = _l("Assessment")
     gates = True
     form_fields = ("quiz_id",)
 
@@ -87,8 +89,6 @@ class CheckpointLesson(LessonKind):
         current: dict[str, Any],
         tenant_id: int,
     ) -> dict[str, Any]:
-        from app.learning.lesson_kinds import render_markdown
-
         items = [" ".join(line.split()) for line in (fields.get("items") or "").splitlines() if line.strip()]
         if not items:
             raise ValidationError(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.assessments.models import Question, QuestionBank, QuestionRevision, Quiz, QuizSection
 from app.assessments.services import QUIZ_SETTINGS
 from app.extensions import db
-from app.learning.lesson_kinds import render_markdown
+from app.text import render_markdown
 
 
 def _question_snapshot(question: Question) -> dict[str, Any]:

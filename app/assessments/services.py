@@ -34,8 +34,8 @@ from app.assessments.models import Quiz as Quiz
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import whole_number
-from app.learning.lesson_kinds import render_markdown
 from app.tenancy.models import as_utc, insert_unless_exists, utcnow
+from app.text import render_markdown
 
 log = logging.getLogger(__name__)
 

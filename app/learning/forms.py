@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.accounts.forms import MultiCheckboxField, as_choices
+from app.forms import MultiCheckboxField, as_choices
 from app.inputs import IdSelectField, id_number
 
 

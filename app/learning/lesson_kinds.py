@@ -12,52 +12,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import nh3
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markdown_it import MarkdownIt
 
 from app.errors import ValidationError
+from app.labels import add_label
 from app.storage import UploadRefused, check_upload, storage, stored_filename
-
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable("table")
-
-ALLOWED_TAGS = {
-    "p",
-    "br",
-    "hr",
-    "h2",
-    "h3",
-    "h4",
-    "strong",
-    "em",
-    "a",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "code",
-    "pre",
-    "table",
-    "thead",
-    "tbody",
-    "tr",
-    "th",
-    "td",
-    "img",
-}
-
-
-def render_markdown(source: str) -> str:
-    """Render Markdown to HTML and sanitise it (no scripts, styles or event handlers; safe links)."""
-    html = _markdown.render(source or "")
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"scope"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
+from app.text import render_markdown
 
 
 @dataclass
@@ -68,7 +29,10 @@ class Upload:
 
 class LessonKind:
     key: ClassVar[str]
+    #: What the author picks from the list of kinds.
     label: ClassVar[Any]
+    #: The kind's name beside a lesson in a course outline (``label("lesson_kind", key)``); else the label.
+    short_label: ClassVar[Any] = None
     #: Progress events the learner's browser may report for this kind.
     events: ClassVar[frozenset[str]] = frozenset()
     #: Lessons after one of this kind stay locked until it is complete (assessments, checkpoints).
@@ -115,7 +79,9 @@ REGISTRY: dict[str, LessonKind] = {}
 
 
 def register(cls: type[LessonKind]) -> type[LessonKind]:
+    """Add a kind to the registry and its name to the labels templates show."""
     REGISTRY[cls.key] = cls()
+    add_label("lesson_kind", cls.key, cls.label if cls.short_label is None else cls.short_label)
     return cls
 
 

@@ -180,7 +180,7 @@ def assign() -> Any:
             assigned_by=current_user,
         )
     except (ValidationError, ValueError) as exc:
-        db.session.rollback()
+        db.session.rollback()  # the redirect below would commit the people enrolled before the refusal
         flash(
             exc.message if isinstance(exc, ValidationError) else _("Enter the due date as YYYY-MM-DD."),
             "error",

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.accounts.forms import ConfirmForm, MultiCheckboxField, as_choices
+from app.forms import ConfirmForm, MultiCheckboxField, as_choices
 from app.inputs import id_number
 
 

@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_permission
-from app.accounts.forms import ConfirmForm, as_choices
 from app.errors import ValidationError
 from app.extensions import db
-from app.inputs import is_ascii_digits
+from app.forms import ConfirmForm, apply_error, as_choices, form_status
 from app.library import services
 from app.library.forms import DeployForm, NewPackageForm, PackageForm, PublishForm, TargetingForm
 from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
@@ -35,22 +34,6 @@ def _load_package(package_id: int) -> LibraryPackage:
     if package is None:
         abort(404)
     return package
-
-
-def _apply_error(form: Any, exc: ValidationError) -> None:
-    """Put *exc* next to the field it names: a top-level field or ``lessons-<n>-<field>``."""
-    target = None
-    if exc.field and exc.field.startswith("lessons-") and hasattr(form, "lessons"):
-        _prefix, index, name = exc.field.split("-", 2)
-        entries = form.lessons.entries
-        if is_ascii_digits(index) and len(index) < 6 and int(index) < len(entries):
-            target = getattr(entries[int(index)].form, name, None)
-    elif exc.field and exc.field != "lessons":
-        target = getattr(form, exc.field, None)
-    if target is not None:
-        target.errors = [*target.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def _package_form(version: LibraryVersion | None) -> PackageForm:
@@ -222,7 +205,7 @@ def console_create_package():
         try:
             package = services.create_package(form.slug.data or "", form.title.data or "")
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("“%(title)s” was created as a draft.", title=package.title), "success")
             return redirect(url_for("library.console_package", package_id=package.id))
@@ -269,7 +252,7 @@ def _edit_draft(package: LibraryPackage, action: str) -> Any:
             if action == "publish":
                 services.check_publishable(version)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             if action == "publish":
                 # Saved; publishing cannot be undone, so it is asked on a page of its own.
@@ -298,7 +281,7 @@ def console_publish(package_id: int):
         try:
             services.publish(draft, form.release_notes.data or "")
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("Version %(number)d is published.", number=draft.number), "success")
             return redirect(url_for("library.console_package", package_id=package.id))
@@ -336,7 +319,7 @@ def console_publish(package_id: int):
         confirm_label=_("Publish version %(number)d", number=draft.number),
         cancel=url_for("library.console_package", package_id=package.id),
         kind="primary",
-    ), (200 if request.method == "GET" else 422)
+    ), form_status()
 
 
 @bp.route("/console/library/<int:package_id>/deploy-matching", methods=["GET", "POST"])
@@ -384,7 +367,7 @@ def console_deploy_matching(package_id: int):
         confirm_label=ngettext("Deploy to %(num)d tenant", "Deploy to %(num)d tenants", len(tenants)),
         cancel=url_for("library.console_package", package_id=package.id),
         kind="primary",
-    ), (200 if request.method == "GET" else 422)
+    ), form_status()
 
 
 def _change_targeting(package: LibraryPackage) -> Any:
@@ -398,7 +381,7 @@ def _change_targeting(package: LibraryPackage) -> Any:
                 bool(form.auto_deploy.data),
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("Who receives “%(title)s” was saved.", title=package.title), "success")
             return redirect(url_for("library.console_package", package_id=package.id))
@@ -417,7 +400,7 @@ def console_deploy(package_id: int):
                 raise ValidationError(_("Choose a tenant from the list."), field="tenant_id")
             services.deploy(package, tenant)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _("“%(title)s” was deployed to %(tenant)s.", title=package.title, tenant=tenant.display_name),

@@ -64,5 +64,4 @@ def readyz():
     redis, workers = _check_redis_and_workers()
     checks = {"database": database, "redis": redis, "workers": workers}
     ready = all(c["ok"] for c in checks.values())
-    db.session.rollback()
     return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import wraps
 from typing import Any
 
 from flask import (
@@ -18,18 +17,16 @@ from flask import (
 )
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts import permissions as perms
-from app.accounts.access import get_or_404, require_permission
-from app.accounts.forms import as_choices
+from app.accounts.access import get_or_404, require_any_permission, require_permission
 from app.accounts.models import Group
 from app.accounts.services import org_unit_tree
-from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import apply_error, as_choices, form_status
 from app.policies import services as policies
 from app.policies.forms import DraftForm, PolicyForm
 from app.policies.models import Policy, PolicyVersion
@@ -37,19 +34,8 @@ from app.policies.models import Policy, PolicyVersion
 bp = Blueprint("policy_admin", __name__, url_prefix="/admin/policies")
 
 
-def require_policy_reader(view: Any) -> Any:
-    """Policy admins, and auditors (read-only), may see policies and their reports."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        needed = perms.POLICIES_MANAGE
-        if current_user.is_authenticated and not current_user.can(needed):
-            needed = perms.POLICIES_REPORT
-        return require_permission(needed)(view)(*args, **kwargs)
-
-    return wrapped
-
-
+# Policy admins, and auditors (read-only), may see policies and their reports.
+require_policy_reader = require_any_permission(perms.POLICIES_MANAGE, perms.POLICIES_REPORT)
 require_manager = require_permission(perms.POLICIES_MANAGE)
 
 
@@ -93,15 +79,14 @@ def new_policy() -> Any:
                 due_days=form.due_days.data,
             )
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _("“%(title)s” was created. Write its first version, then publish it.", title=policy.title),
                 "success",
             )
             return redirect(url_for("policy_admin.edit_draft", policy_id=policy.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("policies/admin/policy_form.html", form=form), status
 
 
@@ -140,15 +125,14 @@ def edit_draft(policy_id: int) -> Any:
                 document=document,
             )
         except ValidationError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(
                 _("Version %(n)d was saved as a draft. Publish it when it is ready.", n=saved.number),
                 "success",
             )
             return redirect(url_for("policy_admin.detail", policy_id=policy.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "policies/admin/draft_form.html", form=form, policy=policy, draft=draft, number=number
     ), status
@@ -165,7 +149,7 @@ def publish(policy_id: int) -> Any:
     try:
         policies.publish_version(draft)
     except ValidationError as exc:
-        db.session.rollback()
+        db.session.rollback()  # the redirect below would commit whatever was written
         flash(exc.message, "error")
     else:
         if draft.material:

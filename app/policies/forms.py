@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.accounts.forms import MultiCheckboxField, as_choices
+from app.forms import MultiCheckboxField, as_choices
 
 
 class PolicyForm(FlaskForm):

@@ -27,6 +27,7 @@ from app.policies.models import Acknowledgement, Policy, PolicyStatus
 class PolicyLesson(LessonKind):
     key = "policy"
     label = _l("Policy to accept")
+    short_label = _l("Policy")
     gates = False
     form_fields = ("policy_id",)
 

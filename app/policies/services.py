@@ -17,7 +17,6 @@ from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import parse_id
-from app.learning.lesson_kinds import render_markdown
 from app.learning.services.visibility import ancestry
 from app.policies.models import (
     Acknowledgement,
@@ -30,6 +29,7 @@ from app.policies.models import (
 from app.storage import UploadRefused, check_upload, storage, stored_filename
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import insert_unless_exists, utcnow
+from app.text import render_markdown
 
 
 def create_policy(

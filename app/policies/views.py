@@ -12,25 +12,16 @@ from sqlalchemy import select
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_sign_in
-from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
+from app.forms import apply_error, form_status
 from app.policies import services as policies
 from app.policies.forms import AcceptForm
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
+from app.redirects import local_path
 from app.storage import storage, stored_filename
 
 bp = Blueprint("policies", __name__)
-
-
-def local_path(target: str | None) -> str | None:
-    """*target* if it is a path on this site (for ``next``), else None: no scheme, host or ``//``."""
-    from urllib.parse import urlsplit
-
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def _signed(policy: Policy) -> list[Acknowledgement]:
@@ -67,7 +58,7 @@ def policy(policy_id: int) -> Any:
                 user_agent=request.user_agent.string,
             )
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("Thank you. Your acceptance of “%(title)s” is recorded.", title=found.title), "success")
             return redirect(next_path or url_for("policies.policy", policy_id=found.id))
@@ -79,7 +70,7 @@ def policy(policy_id: int) -> Any:
 
     from flask_babel import get_timezone
 
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "policies/policy.html",
         policy=found,

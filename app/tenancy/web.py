@@ -11,7 +11,6 @@ from flask import Flask, Response, current_app, g, render_template, request, ses
 from flask_login import current_user
 
 from app.audit.context import Actor, reset_actor, set_actor
-from app.extensions import db
 from app.tenancy import context
 from app.tenancy.services import resolve_host
 
@@ -120,11 +119,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        # The one commit of a request: only when it succeeded.
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
         response.headers["X-Request-ID"] = g.get("request_id") or _request_id()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -146,8 +140,6 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _reset_context(exc: BaseException | None) -> None:
-        if exc is not None:
-            db.session.rollback()
         token = g.pop("tenant_context_token", None)
         if token is not None:
             context.reset(token)

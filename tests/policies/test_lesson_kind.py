@@ -9,7 +9,7 @@ from app.learning.models import Enrollment, Lesson
 from app.learning.services import courses as authoring
 from app.learning.services.enrollments import enrol
 from app.policies import services as policies
-from app.policies.views import local_path
+from app.redirects import local_path
 from app.tenancy import as_tenant
 from tests.conftest import csrf_token
 
