@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.access import get_or_404
+from app.accounts.admin_views import _apply_error
 from app.accounts.forms import as_choices
-from app.admin.views import _apply_error
 from app.assessments import authoring, grading
 from app.assessments import services as assessments
 from app.assessments.forms import BankForm, FixedQuestionForm, PoolForm, QuestionForm, QuizForm

@@ -14,9 +14,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_sign_in
+from app.accounts.admin_views import _apply_error
 from app.accounts.forms import MultiCheckboxField, as_choices
 from app.accounts.models import User
-from app.admin.views import _apply_error
 from app.assessments import checkpoints
 from app.errors import ValidationError
 from app.extensions import db

@@ -24,10 +24,10 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_permission
+from app.accounts.admin_views import _apply_error
 from app.accounts.forms import as_choices
 from app.accounts.models import Group
 from app.accounts.services import org_unit_tree
-from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
 from app.policies import services as policies

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_sign_in
-from app.admin.views import _apply_error
+from app.accounts.admin_views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
 from app.policies import services as policies

@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_permission
+from app.accounts.admin_views import _apply_error
 from app.accounts.forms import MultiCheckboxField, as_choices
-from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.tenancy import branding as branding_service
 from app.tenancy.colours import normalise

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from app.accounts import permissions as perms
 from app.accounts import services as accounts
 from app.accounts.access import require_permission
+from app.accounts.admin_views import _apply_error
 from app.accounts.forms import ConfirmForm, TenantForm, as_choices
 from app.accounts.models import User
-from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
 from app.locales import LOCALE_NAMES
