@@ -1,8 +1,10 @@
 """The navigation: what a signed-in person may reach, in order.
 
-Features declare entries here with the area they belong to: the short top bar a learner sees
-(``main``), or the admin area (``admin``), which the top bar reaches through one **Admin** entry
-and which shows its own section navigation on every admin page.
+Each feature registers its entries from its ``init_app`` with the area they belong to: the short
+top bar a learner sees (``main``), or the admin area (``admin``), which the top bar reaches through
+one **Admin** entry and which shows its own section navigation on every admin page. This module
+keeps the mechanism and the order: the admin sections are declared here, and each entry carries
+its place (``order``) within its area or section.
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-
-from app.accounts import permissions as perms
 
 MAIN = "main"
 ADMIN = "admin"
@@ -24,16 +24,35 @@ PLATFORM = "platform"
 
 
 @dataclass(frozen=True)
+class Section:
+    """A heading of the admin area's navigation; sections show in ``order``."""
+
+    label: Any  # a lazy string: translated when the page renders
+    order: int
+
+
+PEOPLE = Section(_l("People and access"), 100)
+LEARNING = Section(_l("Learning content"), 200)
+COMPLIANCE = Section(_l("Compliance"), 300)
+PORTAL = Section(_l("Portal"), 400)
+
+
+@dataclass(frozen=True)
 class NavEntry:
-    """One link a feature offers: where it lives (area, section) and who may see it."""
+    """One link a feature offers: where it lives (area, section, order) and who may see it."""
 
     label: Any  # a lazy string: translated when the page renders
     endpoint: str
     prefix: str  # the URL prefix of every page that belongs to this entry
     allowed: Callable[[Any], bool]
     area: str = MAIN
-    section: Any = None  # the admin section heading (lazy string); admin entries only
+    section: Section | None = None  # admin entries only
     portals: tuple[str, ...] = (TENANT,)
+    order: int = 0  # the place within its area (top bar) or its section (admin area), lowest first
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return (self.section.order if self.section else 0, self.order)
 
 
 @dataclass(frozen=True)
@@ -56,104 +75,31 @@ class NavSection:
     items: list[NavItem]
 
 
-_entries: list[NavEntry] = []
+_EXTENSION = "atrium.navigation"
 
 
-def register(entry: NavEntry) -> None:
-    """Add a feature's navigation entry (once; registering the same endpoint again replaces it)."""
-    _entries[:] = [e for e in _entries if (e.endpoint, e.portals) != (entry.endpoint, entry.portals)]
-    _entries.append(entry)
+def register(app: Flask, *entries: NavEntry) -> None:
+    """Add a feature's navigation entries to *app*; an endpoint registered again for a portal replaces it."""
+    registered: list[NavEntry] = app.extensions.setdefault(_EXTENSION, [])
+    for entry in entries:
+        registered[:] = [e for e in registered if (e.endpoint, e.portals) != (entry.endpoint, entry.portals)]
+        registered.append(entry)
+    registered.sort(key=lambda e: e.sort_key)
 
 
-def _may(permission: str | None) -> Callable[[Any], bool]:
+def entries(app: Flask) -> list[NavEntry]:
+    """Every entry registered with *app*, in the order they show."""
+    return list(app.extensions.get(_EXTENSION, []))
+
+
+def may(permission: str | None) -> Callable[[Any], bool]:
+    """Show the entry to everyone signed in (None) or to those holding *permission*."""
     return lambda user: permission is None or user.can(permission)
 
 
-def _may_any(*permissions: str) -> Callable[[Any], bool]:
+def may_any(*permissions: str) -> Callable[[Any], bool]:
+    """Show the entry to those holding any of *permissions*."""
     return lambda user: any(user.can(p) for p in permissions)
-
-
-PEOPLE = _l("People and access")
-LEARNING = _l("Learning content")
-COMPLIANCE = _l("Compliance")
-PORTAL = _l("Portal")
-
-for _entry in (
-    # The learner's top bar.
-    NavEntry(_l("My learning"), "accounts.home", "/", _may(None)),
-    NavEntry(_l("Catalog"), "learning.catalog", "/catalog", _may(perms.LEARNING_TAKE)),
-    NavEntry(_l("My team"), "team.index", "/team", _may(perms.TEAM_VIEW)),
-    # The platform console: operators have no learner pages, so their tools are the top bar.
-    NavEntry(_l("Tenants"), "console.tenants", "/console", _may(perms.PLATFORM_TENANTS), portals=(PLATFORM,)),
-    NavEntry(
-        _l("Library"),
-        "library.console_packages",
-        "/console/library",
-        _may(perms.PLATFORM_LIBRARY),
-        portals=(PLATFORM,),
-    ),
-    NavEntry(
-        _l("Quizzes"),
-        "assessment_admin.quizzes",
-        "/admin/quizzes",
-        _may(perms.PLATFORM_LIBRARY),
-        portals=(PLATFORM,),
-    ),
-    NavEntry(_l("People"), "admin.users", "/admin/users", _may(perms.USERS_MANAGE), portals=(PLATFORM,)),
-    NavEntry(_l("Roles"), "admin.roles", "/admin/roles", _may(perms.ROLES_MANAGE), portals=(PLATFORM,)),
-    NavEntry(_l("Audit log"), "admin.audit_log", "/admin/audit", _may(perms.AUDIT_VIEW), portals=(PLATFORM,)),
-    # A tenant's admin area, by section.
-    NavEntry(_l("People"), "admin.users", "/admin/users", _may(perms.USERS_MANAGE), ADMIN, PEOPLE),
-    NavEntry(
-        _l("Organisation"), "admin.org_units", "/admin/org-units", _may(perms.ORG_MANAGE), ADMIN, PEOPLE
-    ),
-    NavEntry(_l("Groups"), "admin.groups", "/admin/groups", _may(perms.GROUPS_MANAGE), ADMIN, PEOPLE),
-    NavEntry(_l("Roles"), "admin.roles", "/admin/roles", _may(perms.ROLES_MANAGE), ADMIN, PEOPLE),
-    NavEntry(
-        _l("Courses"),
-        "authoring.courses",
-        "/admin/courses",
-        _may_any(perms.CONTENT_AUTHOR, perms.CATALOG_MANAGE),
-        ADMIN,
-        LEARNING,
-    ),
-    NavEntry(
-        _l("Paths"),
-        "authoring.paths",
-        "/admin/paths",
-        _may_any(perms.CONTENT_AUTHOR, perms.CATALOG_MANAGE),
-        ADMIN,
-        LEARNING,
-    ),
-    NavEntry(
-        _l("Quizzes"),
-        "assessment_admin.quizzes",
-        "/admin/quizzes",
-        _may_any(perms.CONTENT_AUTHOR, perms.CATALOG_MANAGE),
-        ADMIN,
-        LEARNING,
-    ),
-    NavEntry(_l("Rules"), "authoring.rules", "/admin/rules", _may(perms.CATALOG_MANAGE), ADMIN, LEARNING),
-    NavEntry(
-        _l("Library"),
-        "library.tenant_deployments",
-        "/admin/library",
-        _may(perms.CATALOG_MANAGE),
-        ADMIN,
-        LEARNING,
-    ),
-    NavEntry(
-        _l("Policies"),
-        "policy_admin.index",
-        "/admin/policies",
-        _may_any(perms.POLICIES_MANAGE, perms.POLICIES_REPORT),
-        ADMIN,
-        COMPLIANCE,
-    ),
-    NavEntry(_l("Audit log"), "admin.audit_log", "/admin/audit", _may(perms.AUDIT_VIEW), ADMIN, COMPLIANCE),
-    NavEntry(_l("Branding"), "branding.edit", "/admin/branding", _may(perms.BRANDING_MANAGE), ADMIN, PORTAL),
-):
-    register(_entry)
 
 
 def _visible() -> list[NavEntry]:
@@ -161,7 +107,7 @@ def _visible() -> list[NavEntry]:
         return []
     tenant = g.get("tenant")
     portal = PLATFORM if tenant is not None and tenant.is_platform else TENANT
-    return [e for e in _entries if portal in e.portals and e.allowed(current_user)]
+    return [e for e in entries(current_app) if portal in e.portals and e.allowed(current_user)]
 
 
 def _matches(prefix: str) -> bool:
@@ -200,5 +146,5 @@ def admin_navigation() -> list[NavSection]:
     for e in visible:
         if e.area == ADMIN:
             item = NavItem(label=str(e.label), url=url_for(e.endpoint), current=e is current)
-            sections.setdefault(str(e.section), []).append(item)
+            sections.setdefault(str(e.section.label if e.section else ""), []).append(item)
     return [NavSection(label=label, items=items) for label, items in sections.items()]

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from sqlalchemy import select
-
-from app.extensions import db
 from app.jobs import enqueue
-from app.tenancy import as_tenant
-from app.tenancy.models import Tenant, TenantStatus
+from app.tenancy import for_each_tenant
+from app.tenancy.iteration import TenantOutcome
 
 log = logging.getLogger(__name__)
 
 
 def run_rules_everywhere() -> int:
     """Enqueue the rule run of every active tenant; return how many tenants were queued."""
-    tenants = list(
-        db.session.scalars(
-            select(Tenant.id).where(Tenant.status == TenantStatus.active.value, Tenant.is_platform.is_(False))
-        )
+    outcomes = for_each_tenant(
+        lambda tenant: enqueue("app.learning.services.rules:run_all_rules", queue="default"),
+        what="queueing the rule run",
     )
-    for tenant_id in tenants:
-        with as_tenant(tenant_id):
-            enqueue("app.learning.services.rules:run_all_rules", queue="default")
-    return len(tenants)
+    return _done(outcomes, "queueing the rule run")
 
 
 def close_expired_attempts_everywhere() -> int:
@@ -32,20 +26,16 @@ def close_expired_attempts_everywhere() -> int:
 
     One tenant's failure is logged with its id and the others still run; returns how many did.
     """
-    tenants = list(
-        db.session.scalars(
-            select(Tenant.id).where(Tenant.status == TenantStatus.active.value, Tenant.is_platform.is_(False))
-        )
+    outcomes = for_each_tenant(
+        lambda tenant: enqueue("app.assessments.services:close_expired_attempts", queue="default"),
+        what="closing expired attempts",
     )
-    failed: list[int] = []
-    for tenant_id in tenants:
-        try:
-            with as_tenant(tenant_id):
-                enqueue("app.assessments.services:close_expired_attempts", queue="default")
-        except Exception:  # one tenant's failure must not keep the others' attempts open
-            log.exception("closing expired attempts failed for tenant %s", tenant_id)
-            failed.append(tenant_id)
+    return _done(outcomes, "closing expired attempts")
+
+
+def _done(outcomes: list[TenantOutcome[Any]], what: str) -> int:
+    failed = [outcome.tenant_id for outcome in outcomes if not outcome.ok]
     if failed:
-        # Not raised: the run commits once at the end, and what the other tenants did must be kept.
-        log.error("closing expired attempts failed for tenants %s; the others were done", failed)
-    return len(tenants) - len(failed)
+        # Not raised: each tenant's work is committed on its own, and what the others did must be kept.
+        log.error("%s failed for tenants %s; the others were done", what, failed)
+    return len(outcomes) - len(failed)

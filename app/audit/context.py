@@ -19,6 +19,7 @@ class Actor:
 
 
 SYSTEM = Actor(type="system", label="system")
+CLI_ACTOR = Actor(type="system", label="cli")  # what operators do with `flask ...` commands
 _actor: ContextVar[Actor] = ContextVar("atrium_actor", default=SYSTEM)
 
 

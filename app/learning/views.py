@@ -14,7 +14,6 @@ from app.accounts.access import require_sign_in
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
-from app.learning import subscribers  # noqa: F401 - rules react to people changing
 from app.learning.lesson_kinds import get_kind
 from app.learning.models import Course, Enrollment, LearningPath, Lesson
 from app.learning.services import catalog as catalog_service

@@ -1,1 +1,38 @@
 """Policy documents, their versions, and people's signed acknowledgements."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register policies: the policy lesson, signing, the admin screens, lessons completed once signed."""
+    from app import navigation as nav
+    from app.accounts import permissions as perms
+    from app.policies import (
+        admin_views,
+        lesson_kind,  # noqa: F401 - registers the policy lesson
+        models,  # noqa: F401 - the tables
+        subscribers,  # noqa: F401 - signing completes the signer's policy lessons
+        views,
+    )
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)
+    nav.register(
+        app,
+        nav.NavEntry(
+            _l("Policies"),
+            "policy_admin.index",
+            "/admin/policies",
+            nav.may_any(perms.POLICIES_MANAGE, perms.POLICIES_REPORT),
+            nav.ADMIN,
+            nav.COMPLIANCE,
+            order=10,
+        ),
+    )

@@ -1,5 +1,75 @@
 """Tenants and the tenancy invariant: ``tenancy.unscoped(reason)`` and ``tenancy.as_tenant(t)``."""
 
-from app.tenancy.context import as_tenant, current_tenant_id, platform_writes, unscoped
+from __future__ import annotations
 
-__all__ = ["as_tenant", "current_tenant_id", "platform_writes", "unscoped"]
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+
+from app.tenancy.context import as_tenant, current_tenant_id, platform_writes, unscoped
+from app.tenancy.iteration import for_each_tenant
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = [
+    "as_tenant",
+    "current_tenant_id",
+    "for_each_tenant",
+    "init_app",
+    "init_request_tenant",
+    "init_themes",
+    "platform_writes",
+    "unscoped",
+]
+
+
+def init_themes(app: Flask) -> None:
+    """Look templates up in the tenant's theme first, then the app's (cached per theme).
+
+    Call it before anything renders or reads ``app.jinja_env``.
+    """
+    from app.tenancy import themes
+
+    app.jinja_environment = themes.themed_environment_class(app.jinja_environment)  # type: ignore[assignment]
+    app.jinja_env.loader = themes.ThemeLoader(app.create_global_jinja_loader())
+
+
+def init_request_tenant(app: Flask) -> None:
+    """Resolve each request's tenant from its Host.
+
+    Call it before any other request hook is registered: CSRF, rate limits and sign-in all happen
+    inside a tenant.
+    """
+    from app.tenancy import web
+
+    web.init_app(app)
+
+
+def init_app(app: Flask) -> None:
+    """Register tenancy: its tables and scoping, brand assets, the Branding page, ``flask postgres``."""
+    from app import navigation as nav
+    from app.accounts import permissions as perms
+    from app.tenancy import (
+        branding_views,
+        cli,
+        models,  # noqa: F401 - the tables
+        scoping,  # noqa: F401 - the listeners that scope every read and check every write
+        views,
+    )
+
+    app.register_blueprint(branding_views.bp)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.postgres_group)
+    nav.register(
+        app,
+        nav.NavEntry(
+            _l("Branding"),
+            "branding.edit",
+            "/admin/branding",
+            nav.may(perms.BRANDING_MANAGE),
+            nav.ADMIN,
+            nav.PORTAL,
+            order=10,
+        ),
+    )

@@ -22,7 +22,6 @@ from app.library.services.content import (
 from app.library.services.deployments import (
     course_for,
     deploy,
-    deploy_library_to_new_tenant,
     deploy_to_matching_tenants,
     deployed_tenant_ids,
     deployment_counts,
@@ -62,7 +61,6 @@ __all__ = [
     "course_for",
     "create_package",
     "deploy",
-    "deploy_library_to_new_tenant",
     "deploy_to_matching_tenants",
     "deployed_tenant_ids",
     "deployment_counts",

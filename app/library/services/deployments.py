@@ -206,17 +206,3 @@ def tenants_to_deploy(package: LibraryPackage) -> list[Tenant]:
         .order_by(Tenant.id)
     ).all()
     return [t for t in tenants if t.id not in already and matches(package, t)]
-
-
-@events.subscribe("tenant.created")
-def deploy_library_to_new_tenant(event: events.OutboxEvent) -> None:
-    """Give a new tenant every automatically deployed package whose targeting matches it."""
-    tenant = db.session.get(Tenant, event.payload["tenant_id"])
-    if tenant is None or tenant.is_platform:
-        return
-    packages = db.session.scalars(
-        select(LibraryPackage).where(LibraryPackage.auto_deploy.is_(True)).order_by(LibraryPackage.id)
-    ).all()
-    for package in packages:
-        if package.latest_published is not None and matches(package, tenant):
-            deploy(package, tenant, automatic=True)
