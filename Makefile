@@ -54,7 +54,7 @@ test: install
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-## A few-second run of the benchmark scripts on a tiny dataset (the real numbers: bench/README.md).
+## A short run of the benchmark scripts on a tiny dataset, HTTP one included (the real numbers: bench/README.md).
 bench-smoke: install
 	rm -f /tmp/atrium-smoke.sqlite3 /tmp/atrium-smoke.json
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/generate.py --tenants 1 --users 30 --courses 8 \

@@ -249,8 +249,69 @@ def batches(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]
         yield rows[start : start + BATCH]
 
 
+class Copier:
+    """Write bulk rows with PostgreSQL's COPY, many times faster than INSERT for the large dataset.
+
+    Row-level security refuses COPY FROM to every role it binds, the tables' owner included (FORCE),
+    so this connects as the superuser of --postgres-admin-url, in autocommit: the session commits what
+    it wrote first, so that the copied rows' foreign keys find it, and the session sees them next.
+    Ids are drawn from the tables' own sequences beforehand, so callers get them back in order.
+    """
+
+    def __init__(self, admin_url: str, database: str) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        url = make_url(sqlalchemy_url(admin_url)).set(database=database)
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def new_ids(self, table: str, count: int) -> list[int]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            return list(
+                connection.execute(
+                    text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                    {"table": table, "n": count},
+                ).scalars()
+            )
+
+    def copy(self, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+        from psycopg.types.json import Jsonb
+        from sqlalchemy import JSON
+
+        from app.extensions import db
+
+        if not rows:
+            return
+        db.session.commit()
+        table = model.__table__
+        columns = list(rows[0])
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        wrap = [name in json_columns for name in columns]
+        with self.engine.connect() as connection:
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            Jsonb(row[name]) if json and row[name] is not None else row[name]
+                            for json, name in zip(wrap, columns, strict=True)
+                        ]
+                    )
+            cursor.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+#: Set by main() when the database was created with --postgres-admin-url.
+COPIER: Copier | None = None
+
+
 def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk INSERT *rows* (dicts with the same keys) in batches.
+    """Bulk INSERT *rows* (dicts with the same keys) in batches, or COPY them when a superuser may.
 
     ``render_nulls`` keeps None values in the parameters: without it the ORM groups rows by which
     columns are None and sends each small group on its own, dozens of times slower.
@@ -259,6 +320,9 @@ def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
 
     from app.extensions import db
 
+    if COPIER is not None:
+        COPIER.copy(model, rows)
+        return
     for chunk in batches(rows):
         db.session.execute(insert(model).execution_options(render_nulls=True), chunk)
 
@@ -269,6 +333,10 @@ def insert_returning_ids(model: Any, rows: Sequence[dict[str, Any]]) -> list[int
 
     from app.extensions import db
 
+    if COPIER is not None:
+        new_ids = COPIER.new_ids(model.__table__.name, len(rows)) if rows else []
+        COPIER.copy(model, [{"id": i, **row} for i, row in zip(new_ids, rows, strict=True)])
+        return new_ids
     ids: list[int] = []
     for chunk in batches(rows):
         statement = (
@@ -931,6 +999,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     if args.postgres_admin_url:
         database_url, migration_url = prepare_postgres(args.postgres_admin_url, args.postgres_database)
+        global COPIER
+        COPIER = Copier(args.postgres_admin_url, args.postgres_database)
     elif args.database_url:
         database_url = sqlalchemy_url(args.database_url)
         migration_url = sqlalchemy_url(args.migration_url or args.database_url)
@@ -997,6 +1067,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         dialect = db.engine.dialect.name
         db.session.remove()
         db.engine.dispose()
+        if COPIER is not None:
+            COPIER.dispose()
 
     totals: dict[str, int] = {}
     for result in results:

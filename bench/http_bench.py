@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -285,10 +286,25 @@ def run_wrk(args: argparse.Namespace, port: int, host: str, cookie: str, path: s
     raise BenchmarkFailed(f"wrk printed no result for {path}:\n{completed.stdout}\n{completed.stderr}")
 
 
-def measure(args: argparse.Namespace, page: Page, server: Server, host: str, cookie: str) -> Result:
+def settle(server: Server, host: str, path: str, workers: int) -> None:
+    """Wait until the workers have finished what wrk left queued (sync workers still serve requests
+    whose connection wrk closed at the end of its run), so the next page is not measured behind them.
+
+    One request per worker at once: the listen queue is first in, first out, so when all of them
+    have answered, every worker is past the leftovers.
+    """
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda _n: request(server.port, host, "GET", path), range(workers)))
+
+
+def measure(
+    args: argparse.Namespace, page: Page, server: Server, host: str, cookie: str, idle_path: str
+) -> Result:
     if args.warmup and args.warmup not in ("0", "0s"):
         run_wrk(args, server.port, host, cookie, page.path, args.warmup)
+        settle(server, host, idle_path, args.workers)
     data = run_wrk(args, server.port, host, cookie, page.path, args.duration)
+    settle(server, host, idle_path, args.workers)
     seconds = data["duration_us"] / 1e6
     return Result(
         key=page.key,
@@ -493,7 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for page in pages:
             server, page_host = (hello, "localhost") if page.server == "hello" else (atrium, host)
             cookie = "" if page.who == "anonymous" else browsers[page.who].cookie
-            result = measure(args, page, server, page_host, cookie)
+            idle_path = "/" if page.server == "hello" else "/healthz"
+            result = measure(args, page, server, page_host, cookie, idle_path)
             results.append(result)
             print(
                 f"{page.name}: {result.rps:,.0f} req/s, p95 {result.p95_ms:.1f} ms"
