@@ -157,9 +157,16 @@ def serving(servers: list[Server]) -> Iterator[None]:
 
 
 def request(
-    port: int, host: str, method: str, path: str, *, cookie: str = "", form: dict[str, str] | None = None
+    port: int,
+    host: str,
+    method: str,
+    path: str,
+    *,
+    cookie: str = "",
+    form: dict[str, str] | None = None,
+    timeout: float = 120,
 ) -> tuple[int, http.client.HTTPMessage, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         headers = {"Host": host}
         if cookie:
@@ -294,7 +301,8 @@ def settle(server: Server, host: str, path: str, workers: int) -> None:
     have answered, every worker is past the leftovers.
     """
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda _n: request(server.port, host, "GET", path), range(workers)))
+        # Leftovers of a slow page can take minutes: connections × seconds per request ÷ workers.
+        list(pool.map(lambda _n: request(server.port, host, "GET", path, timeout=1800), range(workers)))
 
 
 def measure(
