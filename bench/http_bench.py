@@ -30,9 +30,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -77,7 +77,7 @@ def free_port() -> int:
         return port
 
 
-def start_gunicorn(name: str, app_spec: str, workers: int, env: dict[str, str]) -> Server:
+def start_gunicorn(name: str, app_spec: str, args: argparse.Namespace, env: dict[str, str]) -> Server:
     """Start gunicorn serving *app_spec* on a free local port, in its own process group."""
     port = free_port()
     log = DATA_DIR / f"gunicorn-{name}.log"
@@ -87,9 +87,12 @@ def start_gunicorn(name: str, app_spec: str, workers: int, env: dict[str, str]) 
         "-m",
         "gunicorn",
         "--workers",
-        str(workers),
+        str(args.workers),
         "--worker-class",
         "sync",
+        # gunicorn kills a sync worker busy for longer (30 s by default): slow pages on a busy machine.
+        "--timeout",
+        str(args.worker_timeout),
         "--bind",
         f"127.0.0.1:{port}",
         "--chdir",
@@ -300,9 +303,18 @@ def settle(server: Server, host: str, path: str, workers: int) -> None:
     One request per worker at once: the listen queue is first in, first out, so when all of them
     have answered, every worker is past the leftovers.
     """
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        # Leftovers of a slow page can take minutes: connections × seconds per request ÷ workers.
-        list(pool.map(lambda _n: request(server.port, host, "GET", path, timeout=1800), range(workers)))
+    # Leftovers of a slow page can take minutes: connections × seconds per request ÷ workers. Daemon
+    # threads, joined in short steps, so that Ctrl-C or SIGTERM still stops the run at once.
+    threads = [
+        threading.Thread(target=request, args=(server.port, host, "GET", path), kwargs={"timeout": 1800})
+        for _n in range(workers)
+    ]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.5)
 
 
 def measure(
@@ -445,6 +457,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--manifest", type=Path, default=manifest_path("postgresql"))
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (both apps)")
+    parser.add_argument(
+        "--worker-timeout",
+        type=int,
+        default=300,
+        help="gunicorn --timeout: seconds before a busy worker is killed",
+    )
     parser.add_argument("--connections", type=int, default=20, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--duration", default="10s", help="wrk duration per page (wrk syntax: 10s, 1m)")
@@ -482,8 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     servers: list[Server] = []
     with serving(servers):
         started = time.perf_counter()
-        servers.append(start_gunicorn("atrium", "wsgi:app", args.workers, atrium_environment(manifest)))
-        servers.append(start_gunicorn("hello", "bench.hello_world:app", args.workers, env))
+        servers.append(start_gunicorn("atrium", "wsgi:app", args, atrium_environment(manifest)))
+        servers.append(start_gunicorn("hello", "bench.hello_world:app", args, env))
         atrium, hello = servers
         wait_until_serving(atrium, "/healthz", host)
         wait_until_serving(hello, "/", "localhost")
@@ -558,7 +576,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "load_average": {"before": load_before, "after": load_after},
                     "settings": {
                         k: getattr(args, k)
-                        for k in ("workers", "connections", "threads", "duration", "warmup", "timeout")
+                        for k in (
+                            "workers",
+                            "worker_timeout",
+                            "connections",
+                            "threads",
+                            "duration",
+                            "warmup",
+                            "timeout",
+                        )
                     },
                     "dialect": manifest["dialect"],
                     "dataset": {"arguments": manifest["arguments"], "totals": manifest["totals"]},
