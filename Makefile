@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install assets lint typecheck test-postgres worker translations clean bench-smoke
+.PHONY: run test install assets lint typecheck test-postgres worker translations clean bench-smoke bench-http
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,12 +54,28 @@ test: install
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-## A few-second run of the benchmark scripts on a tiny dataset (the real numbers: bench/README.md).
+## A short run of the benchmark scripts on a tiny dataset, HTTP one included (the real numbers: bench/README.md).
 bench-smoke: install
 	rm -f /tmp/atrium-smoke.sqlite3 /tmp/atrium-smoke.json
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/generate.py --tenants 1 --users 30 --courses 8 \
 	    --enrollments 60 --database-url sqlite:////tmp/atrium-smoke.sqlite3 --manifest /tmp/atrium-smoke.json
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/run.py --manifest /tmp/atrium-smoke.json --warmup 1 --repeat 2
+	scripts/ensure-system-packages
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/http_bench.py --manifest /tmp/atrium-smoke.json \
+	    --duration 1s --warmup 0 --connections 2 --threads 1
+
+## The HTTP benchmark (bench/README.md): every page through gunicorn and wrk beside a bare Flask
+## hello-world, on PostgreSQL with row-level security. The dataset is generated once per size and reused;
+## e.g. make bench-http BENCH_SIZE=large BENCH_ARGS="--duration 30s --output results.md"
+BENCH_SIZE ?= default
+BENCH_POSTGRES_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+BENCH_ARGS ?=
+bench-http: install
+	scripts/ensure-system-packages
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/generate.py --reuse --size $(BENCH_SIZE) \
+	    --postgres-admin-url $(BENCH_POSTGRES_ADMIN_URL)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/http_bench.py --manifest bench/.data/postgresql.json \
+	    $(BENCH_ARGS)
 
 ## The same suite against the PostgreSQL and Redis on this machine.
 test-postgres:

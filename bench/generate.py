@@ -1,11 +1,14 @@
 """Build a realistic Atrium dataset quickly, for the catalog and My learning benchmarks.
 
     .venv/bin/python bench/generate.py                     # 3 tenants, 20k users, 1k courses, 100k enrolments
+    .venv/bin/python bench/generate.py --size small        # 1 tenant, 2k users: a few seconds
+    .venv/bin/python bench/generate.py --size large --postgres-admin-url ...   # 100k users, 1M enrolments
     .venv/bin/python bench/generate.py --tenants 1 --users 30 --courses 8 --enrollments 60   # a smoke run
     .venv/bin/python bench/generate.py --postgres-admin-url postgresql://postgres@127.0.0.1:5432/postgres
 
-Tenants and one learner per tenant (with a password) go through the real services, so built-in
-roles and audit chains exist; everything else is written with bulk INSERTs in batches. SQLite by
+Tenants, one learner and one tenant admin per tenant (with a password), a quiz course and a policy go
+through the real services, so built-in roles and audit chains exist; everything else is written with
+bulk INSERTs in batches (one location manager gets a password too). SQLite by
 default (a fresh file under bench/.data/); PostgreSQL with --postgres-admin-url (a fresh database
 with the owner and application roles) or --database-url/--migration-url (a prepared, empty one).
 The manifest the benchmark reads is written to bench/.data/<dialect>.json.
@@ -29,12 +32,19 @@ from bench_app import (
     LEARNER_PASSWORD,
     create_bench_app,
     manifest_path,
+    read_manifest,
     sqlalchemy_url,
     write_manifest,
 )
 
 BATCH = 5000
 SEARCH_TERM = "safety"
+# --size presets (totals over all tenants); explicit --tenants/--users/--courses/--enrollments win.
+SIZES: dict[str, dict[str, int]] = {
+    "small": {"tenants": 1, "users": 2_000, "courses": 100, "enrollments": 10_000},
+    "default": {"tenants": 3, "users": 20_000, "courses": 1_000, "enrollments": 100_000},
+    "large": {"tenants": 1, "users": 100_000, "courses": 10_000, "enrollments": 1_000_000},
+}
 
 TENANT_SHAPES = [
     ("bench-retail", "Bench Retail Group", "employees"),
@@ -153,6 +163,54 @@ matters for you, your colleagues and our customers.
 When you reach the end of the page, the lesson counts as done.
 """
 
+POLICY_BODY = """\
+## Our code of conduct
+
+We treat customers and colleagues with respect, we are honest in what we sell and record, and we speak up
+when something is wrong.
+
+- Report safety issues at once, to your manager or through the hotline.
+- Never accept gifts worth more than a coffee from a supplier.
+- Keep customers' and colleagues' personal data to what the job needs.
+
+By accepting you confirm you have read this policy and will follow it.
+"""
+USER_AGENTS = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+]
+QUIZ_QUESTIONS: list[dict[str, Any]] = [
+    {
+        "type": "single",
+        "prompt": f"Question {n}: which is the safe thing to do when {situation}?",
+        "options": [
+            {"text": right, "correct": True, "feedback": "Right."},
+            {"text": wrong, "feedback": "Look again at the lesson."},
+            {"text": "Carry on and tell nobody", "feedback": "Always tell someone."},
+        ],
+    }
+    for n, (situation, right, wrong) in enumerate(
+        [
+            (
+                "a delivery arrives warm",
+                "Check its temperature and refuse it if too warm",
+                "Put it away fast",
+            ),
+            ("you cut your finger", "Cover it with a blue plaster and tell your manager", "Wear gloves"),
+            ("a customer asks about allergens", "Check the allergen sheet with them", "Guess"),
+            ("the fryer smokes", "Switch it off at the isolator", "Add more oil"),
+            ("a spill is on the floor", "Put up the sign and clean it at once", "Step around it"),
+            ("the fridge reads 9 °C", "Log it and tell your manager", "Ignore it until closing"),
+            ("food is past its use-by date", "Throw it away and log it", "Use it today"),
+            ("you feel sick before a shift", "Call your manager before you come in", "Come in anyway"),
+            ("raw and cooked meat share a shelf", "Store raw meat below cooked food", "Leave it"),
+            ("hand soap runs out", "Refill it before handling food", "Rinse with water only"),
+        ],
+        start=1,
+    )
+]
+
 
 @dataclass
 class Sizes:
@@ -168,6 +226,12 @@ class TenantResult:
     users: int
     learner_email: str
     learner_course_id: int | None
+    manager_email: str | None = None
+    admin_email: str | None = None
+    #: The learner's enrolment and lesson of a page lesson, of a quiz lesson; a policy and its version.
+    learner_lesson: dict[str, int] | None = None
+    learner_quiz: dict[str, int] | None = None
+    policy: dict[str, int] | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -185,8 +249,69 @@ def batches(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]
         yield rows[start : start + BATCH]
 
 
+class Copier:
+    """Write bulk rows with PostgreSQL's COPY, many times faster than INSERT for the large dataset.
+
+    Row-level security refuses COPY FROM to every role it binds, the tables' owner included (FORCE),
+    so this connects as the superuser of --postgres-admin-url, in autocommit: the session commits what
+    it wrote first, so that the copied rows' foreign keys find it, and the session sees them next.
+    Ids are drawn from the tables' own sequences beforehand, so callers get them back in order.
+    """
+
+    def __init__(self, admin_url: str, database: str) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        url = make_url(sqlalchemy_url(admin_url)).set(database=database)
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def new_ids(self, table: str, count: int) -> list[int]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            return list(
+                connection.execute(
+                    text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                    {"table": table, "n": count},
+                ).scalars()
+            )
+
+    def copy(self, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+        from psycopg.types.json import Jsonb
+        from sqlalchemy import JSON
+
+        from app.extensions import db
+
+        if not rows:
+            return
+        db.session.commit()
+        table = model.__table__
+        columns = list(rows[0])
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        wrap = [name in json_columns for name in columns]
+        with self.engine.connect() as connection:
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            Jsonb(row[name]) if json and row[name] is not None else row[name]
+                            for json, name in zip(wrap, columns, strict=True)
+                        ]
+                    )
+            cursor.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+#: Set by main() when the database was created with --postgres-admin-url.
+COPIER: Copier | None = None
+
+
 def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk INSERT *rows* (dicts with the same keys) in batches.
+    """Bulk INSERT *rows* (dicts with the same keys) in batches, or COPY them when a superuser may.
 
     ``render_nulls`` keeps None values in the parameters: without it the ORM groups rows by which
     columns are None and sends each small group on its own, dozens of times slower.
@@ -195,6 +320,9 @@ def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
 
     from app.extensions import db
 
+    if COPIER is not None:
+        COPIER.copy(model, rows)
+        return
     for chunk in batches(rows):
         db.session.execute(insert(model).execution_options(render_nulls=True), chunk)
 
@@ -205,6 +333,10 @@ def insert_returning_ids(model: Any, rows: Sequence[dict[str, Any]]) -> list[int
 
     from app.extensions import db
 
+    if COPIER is not None:
+        new_ids = COPIER.new_ids(model.__table__.name, len(rows)) if rows else []
+        COPIER.copy(model, [{"id": i, **row} for i, row in zip(new_ids, rows, strict=True)])
+        return new_ids
     ids: list[int] = []
     for chunk in batches(rows):
         statement = (
@@ -244,12 +376,19 @@ class TenantBuilder:
         self.build_people()
         self.build_catalog()
         learner_course_id = self.build_enrollments()
+        learner_quiz = self.build_quiz()
+        policy = self.build_policy()
         return TenantResult(
             slug=self.tenant.slug,
             tenant_id=self.tid,
             users=self.sizes.users,
             learner_email=self.learner_email,
             learner_course_id=learner_course_id,
+            manager_email=self.manager_email,
+            admin_email=self.admin_email,
+            learner_lesson=self.learner_lesson(learner_course_id),
+            learner_quiz=learner_quiz,
+            policy=policy,
             counts=self.counts,
         )
 
@@ -350,13 +489,26 @@ class TenantBuilder:
         }
 
     def build_people(self) -> None:
+        from argon2 import PasswordHasher
+
         from app.accounts.models import GroupMembership, RoleAssignment, User
         from app.accounts.services import create_user
 
         rng = self.rng
-        bulk = max(0, self.sizes.users - 1)  # the signed-in learner is the last one
-        n_managers = min(len(self.location_ids), bulk // 10)
+        bulk = max(0, self.sizes.users - 2)  # the signed-in learner and the tenant admin come last
+        n_managers = min(len(self.location_ids), max(1, bulk // 10), bulk)
         managers = [self.user_row(n, self.location_ids[n], "Store manager", None) for n in range(n_managers)]
+        # The first location's manager signs in too (My team): the learner works at that location.
+        self.manager_email = None
+        if managers:
+            self.manager_email = f"manager@{self.tenant.slug}.example"
+            managers[0].update(
+                email=self.manager_email,
+                full_name="Bench Manager",
+                status="active",
+                deactivated_at=None,
+                password_hash=PasswordHasher().hash(LEARNER_PASSWORD),
+            )
         manager_ids = insert_returning_ids(User, managers)
         manager_of = dict(zip(self.location_ids, manager_ids, strict=False))
         staff = []
@@ -368,6 +520,11 @@ class TenantBuilder:
             )
         staff_ids = insert_returning_ids(User, staff)
         self.user_ids = manager_ids + staff_ids
+        self.people = [
+            (uid, row["full_name"], row["created_at"])
+            for uid, row in zip(self.user_ids, managers + staff, strict=True)
+            if row["status"] == "active"
+        ]
 
         # The account the benchmark signs in as: an ordinary learner in a department, in two groups.
         department = self.department_ids[0]
@@ -381,6 +538,11 @@ class TenantBuilder:
             manager_id=manager_of.get(self.department_location[department]),
         )
         self.learner_id = learner.id
+        # A tenant admin: the People list and the Policies report are theirs.
+        self.admin_email = f"admin@{self.tenant.slug}.example"
+        create_user(
+            self.admin_email, "Bench Admin", password=LEARNER_PASSWORD, role_keys=("learner", "tenant_admin")
+        )
 
         assignments = [
             {"tenant_id": self.tid, "user_id": uid, "role_id": self.roles["learner"], "created_at": self.now}
@@ -404,8 +566,8 @@ class TenantBuilder:
             for gid in self.learner_groups
         ]
         insert_rows(GroupMembership, memberships)
-        self.counts["users"] = len(self.user_ids) + 1
-        self.counts["role_assignments"] = len(assignments) + 1
+        self.counts["users"] = len(self.user_ids) + 2
+        self.counts["role_assignments"] = len(assignments) + 3
         self.counts["group_memberships"] = len(memberships)
 
     # -- catalog ------------------------------------------------------------------------------------
@@ -662,6 +824,103 @@ class TenantBuilder:
         # The course page is timed on one the learner takes (any published one if they take none).
         return (learner_courses or self.published)[0]
 
+    def learner_lesson(self, course_id: int | None) -> dict[str, int] | None:
+        """The learner's enrolment in *course_id* and its first lesson: the lesson page that is measured."""
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.learning.models import Enrollment
+
+        if course_id is None:
+            return None
+        enrollment_id = db.session.scalar(
+            select(Enrollment.id).where(
+                Enrollment.user_id == self.learner_id, Enrollment.course_id == course_id
+            )
+        )
+        if enrollment_id is None:
+            return None
+        return {"enrollment_id": enrollment_id, "lesson_id": self.lessons[course_id][0]}
+
+    # -- a quiz and a policy, through the services as an author and an admin would -----------------------
+
+    def build_quiz(self) -> dict[str, int]:
+        """A published course ending in a graded quiz, with the learner enrolled: the attempt page's data."""
+        from app.accounts.models import User
+        from app.assessments import services as assessments
+        from app.extensions import db
+        from app.learning.services import courses as authoring
+        from app.learning.services import enrollments as enrolling
+
+        bank = assessments.create_bank("Bench knowledge check", "Questions for the benchmark's quiz.")
+        for question in QUIZ_QUESTIONS:
+            assessments.add_question(bank, question)
+        quiz = assessments.create_quiz(
+            {
+                "title": "Bench knowledge check",
+                "description": "Ten questions on the course. You need 80% to pass.",
+                "layout": "one_page",
+                "shuffle_options": True,
+                "pass_percent": 80,
+                "show_answers": "after_pass",
+            }
+        )
+        for question in bank.questions:
+            assessments.add_fixed_question(quiz, question)
+        course = authoring.create_course(
+            {
+                "title": "Food Safety: knowledge check",
+                "description": "Read one page, then show what you know in a short quiz.",
+                "category": "Safety",
+                "tags": ["safety", "food"],
+                "language": "en",
+                "duration_minutes": 20,
+                "self_enroll": True,
+                "listed": True,
+            }
+        )
+        body = LESSON_BODY.format(title="Before the quiz", subject="Food Safety")
+        authoring.add_lesson(course, "page", "Before the quiz", True, {"body": body}, {})
+        lesson = authoring.add_lesson(
+            course, "assessment", "Knowledge check", True, {"quiz_id": str(quiz.id)}, {}
+        )
+        authoring.set_course_status(course, "published")
+        learner = db.session.get(User, self.learner_id)
+        assert learner is not None
+        enrollment, _new = enrolling.enrol(learner, course, source="manual")
+        for key, added in (("courses", 1), ("lessons", 2), ("enrollments", 1)):
+            self.counts[key] = self.counts.get(key, 0) + added
+        return {"enrollment_id": enrollment.id, "lesson_id": lesson.id, "quiz_id": quiz.id}
+
+    def build_policy(self) -> dict[str, int]:
+        """A published policy everyone must accept, accepted by about 60 % of the people so far."""
+        from app.policies import services as policies
+        from app.policies.models import Acknowledgement
+
+        policy = policies.create_policy("Code of conduct", visibility="everyone", due_days=30)
+        draft = policies.save_draft(policy, POLICY_BODY)
+        version = policies.publish_version(draft)
+        rng = self.rng
+        published = version.published_at or self.now
+        rows = [
+            {
+                "tenant_id": self.tid,
+                "user_id": uid,
+                "policy_id": policy.id,
+                "version_id": version.id,
+                "content_sha256": version.sha256,
+                "signature": full_name,
+                "ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                "user_agent": rng.choice(USER_AGENTS),
+                "acknowledged_at": published - timedelta(seconds=rng.randint(0, 3600)),
+            }
+            for uid, full_name, _created in self.people
+            if rng.random() < 0.6
+        ]
+        insert_rows(Acknowledgement, rows)
+        self.counts["policy_acknowledgements"] = len(rows)
+        return {"policy_id": policy.id, "version_id": version.id}
+
 
 def prepare_postgres(admin_url: str, database: str) -> tuple[str, str]:
     """Drop and re-create *database* with the owner and application roles; return their URLs."""
@@ -675,29 +934,73 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--tenants", type=int, default=3, help="tenants (the first is the biggest)")
-    parser.add_argument("--users", type=int, default=20_000, help="users in all tenants")
-    parser.add_argument("--courses", type=int, default=1_000, help="courses in all tenants")
-    parser.add_argument("--enrollments", type=int, default=100_000, help="enrolments in all tenants")
+    parser.add_argument(
+        "--size",
+        choices=sorted(SIZES),
+        default="default",
+        help="a preset of the four counts below: "
+        + "; ".join(
+            f"{name}: {p['tenants']} tenant(s), {p['users']:,} users, {p['courses']:,} courses, "
+            f"{p['enrollments']:,} enrolments"
+            for name, p in SIZES.items()
+        ),
+    )
+    parser.add_argument("--tenants", type=int, help="tenants (the first is the biggest); overrides --size")
+    parser.add_argument("--users", type=int, help="users in all tenants; overrides --size")
+    parser.add_argument("--courses", type=int, help="courses in all tenants; overrides --size")
+    parser.add_argument("--enrollments", type=int, help="enrolments in all tenants; overrides --size")
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--database-url", help="application role URL of an empty, migrated-or-not database")
     parser.add_argument("--migration-url", help="schema owner URL (PostgreSQL); default: --database-url")
     parser.add_argument("--postgres-admin-url", help="create a fresh PostgreSQL database with both roles")
     parser.add_argument("--postgres-database", default="atrium_bench", help="with --postgres-admin-url")
     parser.add_argument("--manifest", type=Path, help="where to write the manifest (default bench/.data/)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="do nothing if the manifest already describes a dataset of these sizes and seed",
+    )
     args = parser.parse_args(argv)
+    for name, value in SIZES[args.size].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     if args.tenants < 1 or args.tenants > len(TENANT_SHAPES):
         parser.error(f"--tenants must be between 1 and {len(TENANT_SHAPES)}")
-    if args.users < 2 * args.tenants or args.courses < args.tenants or args.enrollments < 0:
-        parser.error("need at least two users and one course per tenant")
+    if args.users < 3 * args.tenants or args.courses < args.tenants or args.enrollments < 0:
+        parser.error("need at least three users (a manager, the learner, an admin) and one course per tenant")
     return args
+
+
+def reusable(args: argparse.Namespace) -> Path | None:
+    """The manifest of an existing dataset built with the same counts and seed, where --reuse may keep it."""
+    postgres = args.postgres_admin_url or (args.database_url or "").startswith("postgres")
+    path: Path = args.manifest or manifest_path("postgresql" if postgres else "sqlite")
+    if not path.exists():
+        return None
+    manifest = read_manifest(path)
+    keys = ("tenants", "users", "courses", "enrollments", "seed")
+    if any(manifest["arguments"].get(k) != getattr(args, k) for k in keys):
+        return None
+    if args.postgres_admin_url and not manifest["database_url"].endswith(f"/{args.postgres_database}"):
+        return None
+    if args.database_url and sqlalchemy_url(args.database_url) != manifest["database_url"]:
+        return None
+    # Manifests from before the manager, admin, quiz and policy existed cannot drive bench/http_bench.py.
+    if not all(t.get("policy") for t in manifest["tenants"]):
+        return None
+    return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.reuse and (existing := reusable(args)):
+        print(f"reusing the dataset of {existing} (generated with the same sizes and seed)")
+        return 0
     started = time.perf_counter()
     if args.postgres_admin_url:
         database_url, migration_url = prepare_postgres(args.postgres_admin_url, args.postgres_database)
+        global COPIER
+        COPIER = Copier(args.postgres_admin_url, args.postgres_database)
     elif args.database_url:
         database_url = sqlalchemy_url(args.database_url)
         migration_url = sqlalchemy_url(args.migration_url or args.database_url)
@@ -764,6 +1067,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         dialect = db.engine.dialect.name
         db.session.remove()
         db.engine.dispose()
+        if COPIER is not None:
+            COPIER.dispose()
 
     totals: dict[str, int] = {}
     for result in results:
@@ -776,7 +1081,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dialect": dialect,
         "database_url": database_url,
         "migration_url": migration_url,
-        "arguments": {k: getattr(args, k) for k in ("tenants", "users", "courses", "enrollments", "seed")},
+        "arguments": {
+            k: getattr(args, k) for k in ("size", "tenants", "users", "courses", "enrollments", "seed")
+        },
         "search_term": SEARCH_TERM,
         "totals": totals,
         "tenants": [result.__dict__ for result in results],
