@@ -58,9 +58,14 @@ def session_expired(status: int) -> ResponseReturnValue:
 
 def database_unreachable(exc: BaseException) -> bool:
     """Whether *exc* says the database could not be reached or the connection was lost."""
-    if isinstance(exc, OperationalError | DisconnectionError):
+    if isinstance(exc, DisconnectionError):
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    # SQLite reports a schema mistake ("no such table") as an OperationalError too: a bug, not an outage.
+    return isinstance(exc, OperationalError) and not str(exc.orig).startswith("no such ")
 
 
 def database_unreachable_page(exc: BaseException) -> ResponseReturnValue:
@@ -95,6 +100,8 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(DisconnectionError)
     def database_lost(exc):
+        if not database_unreachable(exc):
+            raise exc  # a bug: the server error page, as for any other exception
         return database_unreachable_page(exc)
 
     @app.errorhandler(404)

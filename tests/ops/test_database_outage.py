@@ -88,6 +88,25 @@ def test_when_the_layout_needs_the_lost_database_too_a_plain_try_again_page_is_s
     assert 'class="site-header"' not in html and "Go to the home page" in html
 
 
+def test_a_schema_mistake_is_a_server_error_not_an_outage(
+    app, tenant_factory, user_factory, client_for, monkeypatch
+):
+    import sqlite3
+
+    from app.learning import views as learning_views
+
+    def missing_table() -> Any:
+        raise OperationalError("SELECT * FROM notes", {}, sqlite3.OperationalError("no such table: notes"))
+
+    monkeypatch.setattr(learning_views, "my_learning_page", missing_table)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answer as production does
+    tenant = tenant_factory()
+    response = client_for(tenant, user_factory(tenant)).get("/")
+    assert response.status_code == 500 and "Something went wrong on our side" in response.get_data(
+        as_text=True
+    )
+
+
 def test_a_connection_lost_at_commit_shows_the_try_again_page_and_keeps_nothing(
     app, db, tenant_factory, user_factory, client_for, monkeypatch
 ):
