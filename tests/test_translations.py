@@ -64,8 +64,10 @@ def test_locale_has_every_message_translated_and_none_fuzzy(locale, source_catal
     for message in source_catalog:
         if not message.id:
             continue
-        translated = catalog.get(message.id)
+        translated = catalog.get(message.id, context=message.context)
         key = message.id if isinstance(message.id, str) else message.id[0]
+        if message.context:
+            key = f"{key} (context: {message.context})"
         if translated is None:
             problems.append(f"missing: {key!r}")
         elif translated.fuzzy:

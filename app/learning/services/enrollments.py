@@ -22,7 +22,7 @@ from app.learning.models import (
     LearningPath,
     PathEnrollment,
 )
-from app.tenancy.models import utcnow
+from app.tenancy.models import insert_unless_exists, utcnow
 
 SOURCES = ("manual", "self", "rule", "path", "manager")
 
@@ -132,7 +132,8 @@ def enrol(
         )
     if user.status != UserStatus.active.value:
         raise ValidationError(_("%(name)s is deactivated and cannot be enrolled.", name=user.full_name))
-    enrollment = Enrollment(
+    enrollment_id = insert_unless_exists(
+        Enrollment,
         user_id=user.id,
         course_id=course.id,
         library_version_id=course.library_version_id,
@@ -142,9 +143,16 @@ def enrol(
         due_on=due_on,
         path_enrollment_id=path_enrollment.id if path_enrollment else None,
         status=EnrollmentStatus.active.value,
+        enrolled_at=utcnow(),
     )
-    db.session.add(enrollment)
-    db.session.flush()
+    if enrollment_id is None:
+        # Another request enrolled them at the same moment (a double click, a manager and a rule):
+        # one current enrolment per course is the rule, and theirs is the one.
+        raced = current_enrollment(user.id, course.id)
+        assert raced is not None  # the row that conflicted is committed and current
+        return raced, False
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    assert enrollment is not None  # just inserted in this transaction
     audit.record(
         "enrollment.created",
         target=enrollment,
@@ -227,7 +235,8 @@ def enrol_people(
     """Enrol everyone in *people* in a course or path; return how many were new and how many already were."""
     due_mode, due_days, due_date = clean_due(due_mode, due_days, due_date)
     counts = {"created": 0, "existing": 0}
-    for person in people:
+    # One order for everyone: two requests enrolling the same people wait for each other, never deadlock.
+    for person in sorted(people, key=lambda p: p.id):
         due = due_date_for(person, due_mode, days=due_days, fixed=due_date)
         created: bool
         if isinstance(target, LearningPath):
@@ -269,16 +278,24 @@ def enrol_in_path(
         raise ValidationError(
             _("“%(title)s” is not published, so nobody can be enrolled yet.", title=path.title)
         )
-    path_enrollment = PathEnrollment(
+    path_enrollment_id = insert_unless_exists(
+        PathEnrollment,
         user_id=user.id,
         path_id=path.id,
         due_on=due_on,
         source=source,
         rule_id=rule_id,
         assigned_by_id=assigned_by.id if assigned_by else None,
+        status=EnrollmentStatus.active.value,
+        enrolled_at=utcnow(),
     )
-    db.session.add(path_enrollment)
-    db.session.flush()
+    if path_enrollment_id is None:
+        # Enrolled by another request at the same moment: that request enrols them in the first course.
+        raced = current_path_enrollment(user.id, path.id)
+        assert raced is not None  # the row that conflicted is committed and current
+        return raced, False
+    path_enrollment = db.session.get(PathEnrollment, path_enrollment_id)
+    assert path_enrollment is not None  # just inserted in this transaction
     audit.record(
         "path_enrollment.created",
         target=path_enrollment,

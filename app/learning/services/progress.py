@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import audit, events
 from app.accounts.models import User
@@ -17,7 +17,7 @@ from app.learning.models import (
     LessonProgress,
     PathEnrollment,
 )
-from app.tenancy.models import utcnow
+from app.tenancy.models import insert_unless_exists, utcnow
 
 
 def lessons_of(enrollment: Enrollment) -> list[Lesson]:
@@ -58,8 +58,12 @@ def open_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
     enrollment.last_lesson_id = lesson.id
     progress = progress_by_lesson(enrollment).get(lesson.id)
     if progress is None:
-        progress = LessonProgress(enrollment=enrollment, lesson_id=lesson.id, started_at=now, percent=0)
-        db.session.add(progress)
+        # Two first opens at once (a double click, two tabs) record one start: the second finds the first's.
+        insert_unless_exists(
+            LessonProgress, enrollment_id=enrollment.id, lesson_id=lesson.id, started_at=now, percent=0
+        )
+        db.session.expire(enrollment, ["progress"])
+        progress = progress_by_lesson(enrollment)[lesson.id]
     return progress
 
 
@@ -90,9 +94,18 @@ def complete_lesson(enrollment: Enrollment, lesson: Lesson, progress: LessonProg
     progress = progress or open_lesson(enrollment, lesson)
     if progress.completed_at is not None:
         return
-    progress.completed_at = utcnow()
-    progress.percent = 100
-    db.session.flush()
+    # Completed once even when two requests complete it at the same moment: the second one's update
+    # waits for the first's row lock, then finds the lesson complete and changes nothing.
+    completed = db.session.execute(
+        update(LessonProgress)
+        .where(LessonProgress.id == progress.id, LessonProgress.completed_at.is_(None))
+        .values(completed_at=utcnow(), percent=100)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(progress)
+    if completed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.expire(enrollment)  # the other request may have completed the course too
+        return
     events.emit(
         "lesson.completed",
         {
