@@ -13,7 +13,8 @@ def test_healthz_answers_on_any_host(app):
     assert response.get_json() == {"status": "ok"}
 
 
-def test_readyz_reports_database_redis_and_workers(app):
+def test_readyz_reports_database_redis_and_workers(app, worker):
+    """Ready needs a worker listening when jobs go through Redis (the fixture starts one; none on SQLite)."""
     body = app.test_client().get("/readyz").get_json()
     assert body["status"] == "ready"
     assert set(body["checks"]) == {"database", "redis", "workers"}
