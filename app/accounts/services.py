@@ -32,6 +32,7 @@ from app.accounts.models import (
     UserStatus,
     new_session_token,
 )
+from app.accounts.org import subtree_ids
 from app.accounts.permissions import BUILTIN_ROLES, PLATFORM_BUILTIN_ROLES, TENANT_PERMISSIONS
 from app.errors import ValidationError
 from app.extensions import db
@@ -530,16 +531,6 @@ def org_unit_tree() -> list[tuple[OrgUnit, int]]:
     return ordered
 
 
-def subtree_ids(unit: OrgUnit) -> set[int]:
-    """Return the ids of *unit* and every unit below it."""
-    ids = {unit.id}
-    frontier = {unit.id}
-    while frontier:
-        frontier = set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - ids
-        ids |= frontier
-    return ids
-
-
 def _clean_org_unit(
     unit: OrgUnit | None, name: str, kind: str, parent_id: int | None
 ) -> tuple[str, str, int | None]:
@@ -553,7 +544,7 @@ def _clean_org_unit(
         parent = db.session.get(OrgUnit, int(parent_id))
         if parent is None:
             raise ValidationError(_("Choose a parent unit from the list."), field="parent_id")
-        if unit is not None and parent.id in subtree_ids(unit):
+        if unit is not None and parent.id in subtree_ids(unit.id):
             raise ValidationError(
                 _("A unit cannot sit inside itself or one of its own units."), field="parent_id"
             )
