@@ -92,6 +92,18 @@ def _reports_cte(manager_id: int) -> CTE:
     return reports.union(below)
 
 
+def reports_to(person_id: int, boss_id: int) -> bool:
+    """Whether the person *person_id* is *boss_id* or sits anywhere below them in the manager chain.
+
+    Deactivated people count: a chain that runs through them is still a chain, and a manager may
+    not be placed under someone who reports to them.
+    """
+    chain = select(User.id, User.manager_id).where(User.id == person_id).cte("bosses", recursive=True)
+    above = select(User.id, User.manager_id).join(chain, User.id == chain.c.manager_id)
+    chain = chain.union(above)
+    return db.session.scalar(select(chain.c.id).where(chain.c.id == boss_id)) is not None
+
+
 def _reach_criteria(manager: User) -> list[ColumnElement[bool]]:
     reports = _reports_cte(manager.id)
     reached = [User.id.in_(select(reports.c.id))]

@@ -8,7 +8,8 @@ import pytest
 
 from app.accounts import org
 from app.accounts.models import OrgUnit, User
-from app.accounts.services import create_org_unit, deactivate_user
+from app.accounts.services import create_org_unit, deactivate_user, update_user
+from app.errors import ValidationError
 from app.tenancy import as_tenant
 
 
@@ -122,6 +123,29 @@ def test_moving_a_manager_into_a_region_reaches_the_whole_region(db, bistro):
         assert _names(db, org.reach_ids(ada)) == {"Ben", "Cat", "Dan", "Eve", "Fay"}
 
 
+def test_reports_to_follows_the_manager_chain_upwards_even_through_deactivated_people(db, bistro):
+    b = bistro
+    with as_tenant(b["tenant"]):
+        assert org.reports_to(b["cat"], b["ben"]) and org.reports_to(b["cat"], b["ada"])
+        assert org.reports_to(b["hal"], b["ben"])  # through Ivy, who left
+        assert org.reports_to(b["ada"], b["ada"])
+        assert not org.reports_to(b["ada"], b["cat"]) and not org.reports_to(b["dan"], b["ben"])
+
+
+def test_a_manager_cannot_be_placed_under_someone_who_reports_to_them(db, bistro):
+    b = bistro
+    with as_tenant(b["tenant"]):
+        ada = db.session.get(User, b["ada"])
+        with pytest.raises(ValidationError, match="cannot manage someone they report to") as refused:
+            update_user(ada, manager_id=b["cat"])
+        assert refused.value.field == "manager_id"
+        ben = db.session.get(User, b["ben"])
+        with pytest.raises(ValidationError):
+            update_user(ben, manager_id=b["hal"])
+        update_user(ada, manager_id=b["dan"])
+        assert ada.manager_id == b["dan"]
+
+
 def test_the_tree_never_reaches_into_another_tenant(db, bistro, tenant_factory, user_factory):
     b = bistro
     other = tenant_factory()
@@ -142,6 +166,7 @@ def test_the_tree_never_reaches_into_another_tenant(db, bistro, tenant_factory, 
         assert stray_id not in org.subtree_ids(b["north"])
         assert intruder_id not in org.reach_ids(ben)
         assert not org.reaches(ben, intruder_id)
+        assert not org.reports_to(intruder_id, b["ben"])
         assert org.ancestry(stray_id) == frozenset()
         assert stray_id not in org.ancestries()
 

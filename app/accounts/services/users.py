@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events, timezones
-from app.accounts import sessions
+from app.accounts import org, sessions
 from app.accounts.models import OrgUnit, RoleAssignment, User, UserStatus, new_session_token
 from app.accounts.services.passwords import clear_sign_in_failures, hash_password, validate_new_password
 from app.accounts.services.roles import role_by_key
@@ -95,7 +95,7 @@ def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
             manager = db.session.get(User, int(manager_id))
             if manager is None:
                 raise ValidationError(_("Choose a manager from the list."), field="manager_id")
-            if user is not None and _reports_to(manager, user):
+            if user is not None and org.reports_to(manager.id, user.id):
                 raise ValidationError(
                     _("%(name)s cannot manage someone they report to.", name=user.full_name),
                     field="manager_id",
@@ -127,18 +127,6 @@ def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError(_("Attributes must be name/value pairs."), field="attributes")
         cleaned["attributes"] = {str(k): v for k, v in attributes.items()}
     return cleaned
-
-
-def _reports_to(person: User, boss: User) -> bool:
-    """Return True when *person* is *boss* or sits anywhere below *boss* in the manager chain."""
-    seen: set[int] = set()
-    current: User | None = person
-    while current is not None and current.id not in seen:
-        if current.id == boss.id:
-            return True
-        seen.add(current.id)
-        current = current.manager
-    return False
 
 
 def create_user(
