@@ -11,8 +11,8 @@ from flask_login import current_user
 from htmx_flask import request
 from sqlalchemy import func, select
 
+from app.accounts import org, services
 from app.accounts import permissions as perms
-from app.accounts import services
 from app.accounts.access import get_or_404, require_permission
 from app.accounts.forms import AddMembersForm, GroupForm, OrgUnitForm, UserForm
 from app.accounts.models import Group, OrgUnit, RoleAssignment, User, UserStatus
@@ -164,7 +164,7 @@ def reactivate_user(user_id: int):
 
 def _org_form(unit: OrgUnit | None = None) -> OrgUnitForm:
     form = OrgUnitForm(obj=unit) if request.method == "GET" and unit else OrgUnitForm()
-    excluded = services.subtree_ids(unit) if unit else set()
+    excluded = org.subtree_ids(unit.id) if unit else set()
     form.parent_id.choices = as_choices(
         [("", _("— top level —"))]
         + [

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
+from app.accounts import org
 from app.accounts import permissions as perms
 from app.accounts.models import User, UserStatus
 from app.assessments.models import CheckpointSignoff
@@ -19,7 +20,6 @@ from app.extensions import db
 from app.learning.lesson_kinds import get_kind
 from app.learning.models import Course, Enrollment, Lesson
 from app.learning.services import progress
-from app.learning.team_views import team_of
 from app.tenancy.models import as_utc, insert_unless_exists
 
 CHECKPOINT = "checkpoint"
@@ -48,7 +48,7 @@ def may_sign_for(signer: User, learner_id: int) -> bool:
         return False
     if signs_for_anyone(signer):
         return True
-    return signer.can(perms.TEAM_VIEW) and any(p.id == learner_id for p in team_of(signer))
+    return signer.can(perms.TEAM_VIEW) and org.reaches(signer, learner_id)
 
 
 def _people_signed_for(signer: User) -> list[User]:
@@ -58,7 +58,7 @@ def _people_signed_for(signer: User) -> list[User]:
         )
         return sorted(people, key=lambda u: u.full_name)
     if signer.can(perms.TEAM_VIEW):
-        return team_of(signer)
+        return org.reach_of(signer)
     return []
 
 

@@ -12,10 +12,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts import org
 from app.accounts import permissions as perms
 from app.accounts.access import require_permission, require_sign_in
-from app.accounts.models import OrgUnit, RoleAssignment, User, UserStatus
-from app.accounts.services import subtree_ids
+from app.accounts.models import RoleAssignment, User
+from app.assessments.checkpoints import checkpoints_awaiting
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import id_number, parse_id, whole_number
@@ -26,39 +27,11 @@ from app.learning.services import rules as rule_service
 bp = Blueprint("team", __name__, url_prefix="/team")
 
 
-def team_of(manager: User) -> list[User]:
-    """Return the people a manager reaches: their org-unit subtree and everyone below them as manager."""
-    unit_ids: set[int] = set()
-    if manager.org_unit_id is not None:
-        unit = db.session.get(OrgUnit, manager.org_unit_id)
-        if unit is not None:
-            unit_ids = subtree_ids(unit)
-    people = list(db.session.scalars(select(User).where(User.status == UserStatus.active.value)))
-    reports: dict[int | None, list[User]] = {}
-    for person in people:
-        reports.setdefault(person.manager_id, []).append(person)
-    reach: dict[int, User] = {}
-    frontier = [manager.id]
-    while frontier:
-        boss = frontier.pop()
-        for person in reports.get(boss, []):
-            if person.id not in reach:
-                reach[person.id] = person
-                frontier.append(person.id)
-    for person in people:
-        if person.org_unit_id in unit_ids:
-            reach[person.id] = person
-    reach.pop(manager.id, None)
-    return sorted(reach.values(), key=lambda u: u.full_name)
-
-
 @bp.route("/")
 @require_permission(perms.TEAM_VIEW)
 def index() -> Any:
-    from app.assessments.checkpoints import checkpoints_awaiting
-
     today = datetime.now(get_timezone()).date()
-    people = team_of(current_user)
+    people = org.reach_of(current_user)
     ids = [p.id for p in people]
     enrollments = (
         db.session.scalars(
@@ -113,7 +86,7 @@ def may_view_person(viewer: User, person: User) -> bool:
     """Tenant admins and auditors see everyone's learning record; managers see the people they reach."""
     if viewer.can(perms.USERS_MANAGE) or viewer.can(perms.AUDIT_VIEW):
         return True
-    return viewer.can(perms.TEAM_VIEW) and any(p.id == person.id for p in team_of(viewer))
+    return viewer.can(perms.TEAM_VIEW) and org.reaches(viewer, person.id)
 
 
 @bp.route("/people/<int:user_id>")
@@ -153,7 +126,7 @@ def person(user_id: int) -> Any:
 @bp.route("/assign", methods=["POST"])
 @require_permission(perms.TEAM_ASSIGN)
 def assign() -> Any:
-    team_ids = {p.id for p in team_of(current_user)}
+    team_ids = org.reach_ids(current_user)
     chosen = [n for n in map(parse_id, request.form.getlist("people")) if n is not None]
     if not chosen:
         flash(_("Choose at least one person from your team."), "error")

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
-from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
+from app.accounts import org
+from app.accounts.models import GroupMembership, User, UserStatus
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import parse_id
-from app.learning.services.visibility import ancestry
 from app.policies.models import (
     Acknowledgement,
     Policy,
@@ -228,11 +228,9 @@ def pending_policies_for(
     signed: dict[tuple[int, int], int] = {}
     for user_id, policy_id, number in db.session.execute(signatures):
         signed[(user_id, policy_id)] = max(number, signed.get((user_id, policy_id), 0))
-    parents: dict[int, int | None] = {}
-    if any(u.org_unit_id is not None for u in users):
-        parents = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
+    chains = org.ancestries({u.org_unit_id for u in users})
     for user in users:
-        units = ancestry(parents, user.org_unit_id)
+        units = chains.get(user.org_unit_id, frozenset())
         for policy in policies:
             binding = policy.binding_version
             assert binding is not None
@@ -398,12 +396,12 @@ def _audience_of(users: list[User], policies: list[Policy]) -> dict[int, set[int
             select(GroupMembership.user_id, GroupMembership.group_id)
         ):
             groups.setdefault(user_id, set()).add(group_id)
-    parents = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
+    chains = org.ancestries({u.org_unit_id for u in users})
     return {
         user.id: {
             p.id
             for p in policies
-            if applies_to(p, user, groups.get(user.id, set()), ancestry(parents, user.org_unit_id))
+            if applies_to(p, user, groups.get(user.id, set()), chains.get(user.org_unit_id, frozenset()))
         }
         for user in users
     }

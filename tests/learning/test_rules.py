@@ -248,3 +248,40 @@ def test_preview_lists_every_problem_at_once_in_the_error_summary(
     # The swapped part carries the form again, what was typed kept, ahead of the buttons.
     assert body.index('id="error-summary"') < body.index('value="preview"')
     assert '<option selected value="after_enrolment">' in body
+
+
+def test_rule_preview_takes_the_same_number_of_queries_for_a_small_or_large_organisation(
+    db, tenant_factory, user_factory, course_factory, count_queries
+):
+    from app.learning.services.rules import RuleDraft, preview
+
+    counts = []
+    for size in (4, 40):
+        tenant = tenant_factory()
+        with as_tenant(tenant):
+            region = create_org_unit("Midwest", "region")
+            db.session.flush()
+            units = [region]
+            for number in range(1, size):
+                units.append(create_org_unit(f"Store {number}", "location", units[(number - 1) // 2].id))
+                db.session.flush()
+            db.session.commit()
+        for unit in units:
+            user_factory(tenant, org_unit_id=unit.id, password=None)
+        course = course_factory(tenant)
+        with as_tenant(tenant):
+            draft = RuleDraft(
+                name="Midwest",
+                match="all",
+                course=db.session.merge(course),
+                path=None,
+                due_mode="none",
+                due_days=None,
+                due_date=None,
+                conditions=[{"field": "org_unit", "op": "is", "value": str(region.id)}],
+            )
+            with count_queries() as counter:
+                result = preview(draft)
+            assert result.matching == size
+            counts.append(counter.count)
+    assert counts[0] == counts[1], counts

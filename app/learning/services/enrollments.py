@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import audit, events
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
-from app.accounts.services import subtree_ids
+from app.accounts.org import subtree_select
 from app.errors import ValidationError
 from app.extensions import db
 from app.learning.models import (
@@ -209,7 +209,7 @@ def people_for(
         unit = db.session.get(OrgUnit, org_unit_id)
         if unit is None:
             return []
-        units = subtree_ids(unit)
+        units = subtree_select(unit.id)
         if ids:
             statement = statement.where((User.id.in_(ids)) | (User.org_unit_id.in_(units)))
         else:

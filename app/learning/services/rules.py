@@ -11,13 +11,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import audit
-from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
+from app.accounts import org
+from app.accounts.models import GroupMembership, User, UserStatus
 from app.errors import ValidationError, ValidationErrors
 from app.extensions import db
 from app.inputs import parse_id
 from app.learning.models import Course, CourseStatus, EnrollmentRule, LearningPath
 from app.learning.services import enrollments as enrolling
-from app.learning.services.visibility import ancestry
 from app.tenancy.models import utcnow
 
 FIELDS = {
@@ -42,10 +42,10 @@ class Population:
 
     users: list[User]
     groups_by_user: dict[int, set[int]]
-    parents: dict[int, int | None]
+    ancestries: dict[int | None, frozenset[int]]  # each unit of the people, with every unit above it
 
     def ancestry(self, org_unit_id: int | None) -> frozenset[int]:
-        return ancestry(self.parents, org_unit_id)
+        return self.ancestries.get(org_unit_id, frozenset())
 
 
 def load_population(user_ids: list[int] | None = None) -> Population:
@@ -57,8 +57,9 @@ def load_population(user_ids: list[int] | None = None) -> Population:
     groups: dict[int, set[int]] = {}
     for user_id, group_id in db.session.execute(memberships):
         groups.setdefault(user_id, set()).add(group_id)
-    parents = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
-    return Population(users=list(db.session.scalars(statement)), groups_by_user=groups, parents=parents)
+    users = list(db.session.scalars(statement))
+    ancestries = org.ancestries({u.org_unit_id for u in users})
+    return Population(users=users, groups_by_user=groups, ancestries=ancestries)
 
 
 def clean_conditions(raw: list[dict[str, Any]]) -> list[dict[str, str]]:

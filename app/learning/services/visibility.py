@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import and_, exists, false, or_, select
 
-from app.accounts.models import GroupMembership, OrgUnit, User
+from app.accounts import org
+from app.accounts.models import GroupMembership, User
 from app.extensions import db
 from app.learning.models import Audience, Course, LearningPath
 
@@ -22,23 +23,6 @@ class Viewer:
     job_title: str | None
 
 
-def ancestry(parents: dict[int, int | None], org_unit_id: int | None) -> frozenset[int]:
-    """Return *org_unit_id* and every unit above it, given each unit's parent."""
-    chain: set[int] = set()
-    current = org_unit_id
-    while current is not None and current not in chain:
-        chain.add(current)
-        current = parents.get(current)
-    return frozenset(chain)
-
-
-def org_unit_ancestry(org_unit_id: int | None) -> frozenset[int]:
-    """The ids of *org_unit_id* and all units above it (one query)."""
-    if org_unit_id is None:
-        return frozenset()
-    return ancestry(dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all()), org_unit_id)
-
-
 def viewer_for(user: User) -> Viewer:
     groups = frozenset(
         db.session.scalars(select(GroupMembership.group_id).where(GroupMembership.user_id == user.id))
@@ -46,7 +30,7 @@ def viewer_for(user: User) -> Viewer:
     return Viewer(
         user_id=user.id,
         group_ids=groups,
-        org_unit_ids=org_unit_ancestry(user.org_unit_id),
+        org_unit_ids=org.ancestry(user.org_unit_id),
         job_title=(user.job_title or "").strip().casefold() or None,
     )
 

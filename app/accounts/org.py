@@ -1,0 +1,138 @@
+"""The organisation tree in SQL: a unit's subtree, a unit's ancestry and a manager's reach.
+
+Every function here is a fixed number of statements (recursive CTEs that SQLite and PostgreSQL both
+run), whatever the size of the tree or the tenant, and is tenant-scoped like every other query:
+the ORM adds the tenant criteria to each ``org_units``/``users`` reference, CTEs included, and
+PostgreSQL's row-level security applies it again.
+
+Recursion uses ``UNION`` rather than ``UNION ALL`` so that a cycle in the data (a unit that is its
+own ancestor, two managers who report to each other) ends instead of looping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import CTE, ColumnElement, Select, or_, select
+
+from app.accounts.models import OrgUnit, User, UserStatus
+from app.extensions import db
+
+# Above this many ids, batch forms compute the whole tree rather than bind a long IN list.
+_IN_LIST_LIMIT = 500
+
+
+# ---------------------------------------------------------------- subtree
+
+
+def _subtree_cte(org_unit_id: int) -> CTE:
+    tree = select(OrgUnit.id).where(OrgUnit.id == org_unit_id).cte("subtree", recursive=True)
+    below = select(OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id)
+    return tree.union(below)
+
+
+def subtree_select(org_unit_id: int) -> Select[int]:
+    """A SELECT of the ids of unit *org_unit_id* and every unit below it, for ``IN (…)`` clauses."""
+    tree = _subtree_cte(org_unit_id)
+    return select(tree.c.id)
+
+
+def subtree_ids(org_unit_id: int) -> set[int]:
+    """Return the ids of unit *org_unit_id* and every unit below it (empty if there is no such unit)."""
+    return set(db.session.scalars(subtree_select(org_unit_id)))
+
+
+# ---------------------------------------------------------------- ancestry
+
+
+def ancestry(org_unit_id: int | None) -> frozenset[int]:
+    """Return the ids of unit *org_unit_id* and every unit above it (empty for no unit)."""
+    if org_unit_id is None:
+        return frozenset()
+    chain = (
+        select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id == org_unit_id).cte("chain", recursive=True)
+    )
+    above = select(OrgUnit.id, OrgUnit.parent_id).join(chain, OrgUnit.id == chain.c.parent_id)
+    chain = chain.union(above)
+    return frozenset(db.session.scalars(select(chain.c.id)))
+
+
+def ancestries(org_unit_ids: Collection[int | None] | None = None) -> dict[int | None, frozenset[int]]:
+    """Return the ancestry (see :func:`ancestry`) of each unit of *org_unit_ids*, or of every unit.
+
+    One statement for any number of units, for callers that look at many people at once. Look a
+    person's unit up with ``.get(person.org_unit_id, frozenset())``: no unit has no ancestry.
+    """
+    wanted = None if org_unit_ids is None else {i for i in org_unit_ids if i is not None}
+    if wanted is not None and not wanted:
+        return {}
+    anchor = select(OrgUnit.id.label("unit_id"), OrgUnit.id.label("ancestor_id"), OrgUnit.parent_id)
+    if wanted is not None and len(wanted) <= _IN_LIST_LIMIT:
+        anchor = anchor.where(OrgUnit.id.in_(wanted))
+    chain = anchor.cte("chains", recursive=True)
+    above = select(chain.c.unit_id, OrgUnit.id, OrgUnit.parent_id).join(
+        chain, OrgUnit.id == chain.c.parent_id
+    )
+    chain = chain.union(above)
+    found: dict[int | None, set[int]] = {}
+    for unit_id, ancestor_id in db.session.execute(select(chain.c.unit_id, chain.c.ancestor_id)):
+        if wanted is None or unit_id in wanted:
+            found.setdefault(unit_id, set()).add(ancestor_id)
+    return {unit_id: frozenset(ids) for unit_id, ids in found.items()}
+
+
+# ---------------------------------------------------------------- a manager's reach
+
+
+def _reports_cte(manager_id: int) -> CTE:
+    """Active people below *manager_id* in the manager chain (through active people only)."""
+    active = User.status == UserStatus.active.value
+    reports = select(User.id).where(User.manager_id == manager_id, active).cte("reports", recursive=True)
+    below = select(User.id).join(reports, User.manager_id == reports.c.id).where(active)
+    return reports.union(below)
+
+
+def reports_to(person_id: int, boss_id: int) -> bool:
+    """Whether the person *person_id* is *boss_id* or sits anywhere below them in the manager chain.
+
+    Deactivated people count: a chain that runs through them is still a chain, and a manager may
+    not be placed under someone who reports to them.
+    """
+    chain = select(User.id, User.manager_id).where(User.id == person_id).cte("bosses", recursive=True)
+    above = select(User.id, User.manager_id).join(chain, User.id == chain.c.manager_id)
+    chain = chain.union(above)
+    return db.session.scalar(select(chain.c.id).where(chain.c.id == boss_id)) is not None
+
+
+def _reach_criteria(manager: User) -> list[ColumnElement[bool]]:
+    reports = _reports_cte(manager.id)
+    reached = [User.id.in_(select(reports.c.id))]
+    if manager.org_unit_id is not None:
+        reached.append(User.org_unit_id.in_(subtree_select(manager.org_unit_id)))
+    return [User.status == UserStatus.active.value, User.id != manager.id, or_(*reached)]
+
+
+def reach_select(manager: User) -> Select[int]:
+    """A SELECT of the ids of the people *manager* reaches, for ``IN (…)`` clauses.
+
+    A manager reaches the active people of their org unit and every unit below it, and the active
+    people below them in the manager chain (through active people only); never themselves.
+    """
+    return select(User.id).where(*_reach_criteria(manager))
+
+
+def reach_of(manager: User) -> list[User]:
+    """Return the people *manager* reaches (see :func:`reach_select`), by name."""
+    statement = select(User).where(*_reach_criteria(manager)).order_by(User.full_name, User.id)
+    return list(db.session.scalars(statement))
+
+
+def reach_ids(manager: User) -> set[int]:
+    """Return the ids of the people *manager* reaches."""
+    return set(db.session.scalars(reach_select(manager)))
+
+
+def reaches(manager: User, person_id: int) -> bool:
+    """Whether *manager* reaches the person with *person_id* (one statement)."""
+    statement = select(User.id).where(User.id == person_id, *_reach_criteria(manager))
+    return db.session.scalar(statement) is not None

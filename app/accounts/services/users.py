@@ -1,0 +1,231 @@
+"""Create, change, deactivate and find the people of a tenant."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app import audit, events, timezones
+from app.accounts import org, sessions
+from app.accounts.models import OrgUnit, RoleAssignment, User, UserStatus, new_session_token
+from app.accounts.services.passwords import clear_sign_in_failures, hash_password, validate_new_password
+from app.accounts.services.roles import role_by_key
+from app.errors import ValidationError
+from app.extensions import db
+from app.locales import is_known_locale
+from app.tenancy.models import utcnow
+
+
+def user_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "employee_id": user.employee_id,
+        "job_title": user.job_title,
+        "org_unit_id": user.org_unit_id,
+        "manager_id": user.manager_id,
+        "locale": user.locale,
+        "time_zone": user.time_zone,
+        "hire_date": user.hire_date.isoformat() if user.hire_date else None,
+        "status": user.status,
+        "attributes": user.attributes,
+    }
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationError(
+            _("Enter a valid email address, like name@example.com."), field="email"
+        ) from None
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+
+
+def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate editable user fields; raise ValidationError naming the first bad one."""
+    cleaned: dict[str, Any] = {}
+    if "email" in fields:
+        email = normalise_email(fields["email"] or "")
+        clash = db.session.scalars(select(User.id).where(User.email == email)).first()
+        if clash is not None and (user is None or clash != user.id):
+            raise ValidationError(
+                _("Someone in this portal already uses %(email)s.", email=email), field="email"
+            )
+        cleaned["email"] = email
+    if "full_name" in fields:
+        name = (fields["full_name"] or "").strip()
+        if not name:
+            raise ValidationError(_("Enter the person's full name."), field="full_name")
+        if len(name) > 200:
+            raise ValidationError(_("Keep the name under 200 characters."), field="full_name")
+        cleaned["full_name"] = name
+    if "employee_id" in fields:
+        employee_id = (fields["employee_id"] or "").strip() or None
+        if employee_id:
+            clash = db.session.scalars(select(User.id).where(User.employee_id == employee_id)).first()
+            if clash is not None and (user is None or clash != user.id):
+                raise ValidationError(
+                    _("Employee ID %(id)s already belongs to someone else.", id=employee_id),
+                    field="employee_id",
+                )
+        cleaned["employee_id"] = employee_id
+    if "job_title" in fields:
+        cleaned["job_title"] = (fields["job_title"] or "").strip() or None
+    if "org_unit_id" in fields:
+        org_unit_id = fields["org_unit_id"] or None
+        if org_unit_id is not None and db.session.get(OrgUnit, int(org_unit_id)) is None:
+            raise ValidationError(_("Choose an organisation unit from the list."), field="org_unit_id")
+        cleaned["org_unit_id"] = int(org_unit_id) if org_unit_id else None
+    if "manager_id" in fields:
+        manager_id = fields["manager_id"] or None
+        if manager_id is not None:
+            manager = db.session.get(User, int(manager_id))
+            if manager is None:
+                raise ValidationError(_("Choose a manager from the list."), field="manager_id")
+            if user is not None and org.reports_to(manager.id, user.id):
+                raise ValidationError(
+                    _("%(name)s cannot manage someone they report to.", name=user.full_name),
+                    field="manager_id",
+                )
+        cleaned["manager_id"] = int(manager_id) if manager_id else None
+    if "locale" in fields:
+        locale = (fields["locale"] or "").strip() or None
+        if locale is not None and not is_known_locale(locale):
+            raise ValidationError(_("Choose a language from the list."), field="locale")
+        cleaned["locale"] = locale
+    if "time_zone" in fields:
+        tz = (fields["time_zone"] or "").strip() or None
+        # The zone already saved stays allowed (even an older name); a newly chosen one comes from the list.
+        kept = tz == (user.time_zone if user else None) and timezones.is_usable_zone(tz)
+        if tz and not kept and not timezones.is_current_zone(tz):
+            raise ValidationError(_("Choose a time zone from the list."), field="time_zone")
+        cleaned["time_zone"] = tz
+    if "hire_date" in fields:
+        hire = fields["hire_date"]
+        if isinstance(hire, str):
+            try:
+                hire = date.fromisoformat(hire) if hire else None
+            except ValueError:
+                raise ValidationError(_("Enter the hire date as YYYY-MM-DD."), field="hire_date") from None
+        cleaned["hire_date"] = hire
+    if "attributes" in fields:
+        attributes = fields["attributes"] or {}
+        if not isinstance(attributes, dict):
+            raise ValidationError(_("Attributes must be name/value pairs."), field="attributes")
+        cleaned["attributes"] = {str(k): v for k, v in attributes.items()}
+    return cleaned
+
+
+def create_user(
+    email: str,
+    full_name: str,
+    *,
+    password: str | None = None,
+    role_keys: tuple[str, ...] = ("learner",),
+    **fields: Any,
+) -> User:
+    """Create an active user in the current tenant."""
+    cleaned = _clean_fields(None, {"email": email, "full_name": full_name, **fields})
+    user = User(status=UserStatus.active.value, **{"attributes": {}, **cleaned})
+    if password is not None:
+        validate_new_password(password, user)
+        user.password_hash = hash_password(password)
+    db.session.add(user)
+    db.session.flush()
+    for key in role_keys:
+        role = role_by_key(key)
+        if role is not None:
+            user.role_assignments.append(RoleAssignment(role=role, tenant_id=user.tenant_id))
+    audit.record(
+        "user.created",
+        target=user,
+        after={**user_snapshot(user), "roles": sorted(r.name for r in user.roles)},
+    )
+    events.emit("user.created", {"user_id": user.id, "email": user.email})
+    return user
+
+
+def update_user(user: User, **fields: Any) -> User:
+    """Change *user*'s profile fields; record what changed."""
+    cleaned = _clean_fields(user, fields)
+    before = user_snapshot(user)
+    for name, value in cleaned.items():
+        setattr(user, name, value)
+    after = user_snapshot(user)
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        audit.record(
+            "user.updated",
+            target=user,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+        events.emit("user.updated", {"user_id": user.id, "changed": sorted(changed)})
+    return user
+
+
+def deactivate_user(user: User) -> User:
+    """Deactivate *user*: they can no longer sign in; every record of theirs is kept."""
+    if user.status == UserStatus.deactivated.value:
+        return user
+    user.status = UserStatus.deactivated.value
+    user.deactivated_at = utcnow()
+    user.session_token = new_session_token()  # a reset link sent before no longer works after reactivation
+    sessions.revoke_user_sessions(user, reason="deactivated")
+    audit.record("user.deactivated", target=user, before={"status": "active"}, after={"status": user.status})
+    events.emit("user.deactivated", {"user_id": user.id})
+    return user
+
+
+def reactivate_user(user: User) -> User:
+    """Let a deactivated user sign in again."""
+    if user.status == UserStatus.active.value:
+        return user
+    user.status = UserStatus.active.value
+    user.deactivated_at = None
+    clear_sign_in_failures(user)
+    audit.record(
+        "user.reactivated", target=user, before={"status": "deactivated"}, after={"status": "active"}
+    )
+    events.emit("user.reactivated", {"user_id": user.id})
+    return user
+
+
+def search_users(
+    query: str = "", *, status: str | None = None, page: int = 1, per_page: int = 25
+) -> tuple[list[User], int]:
+    """Return one page of users matching *query* (name, email, employee id or job title) and the total."""
+    statement = select(User)
+    if query.strip():
+        like = f"%{query.strip().lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(User.full_name).like(like),
+                User.email.like(like),
+                func.lower(func.coalesce(User.employee_id, "")).like(like),
+                func.lower(func.coalesce(User.job_title, "")).like(like),
+            )
+        )
+    if status:
+        statement = statement.where(User.status == status)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    users = db.session.scalars(
+        statement.options(selectinload(User.org_unit), selectinload(User.role_assignments))
+        .order_by(User.full_name, User.id)
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(users), total
