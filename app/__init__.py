@@ -72,6 +72,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.tenancy import web as tenancy_web
 
     tenancy_web.init_app(app)
+    from app.audit import web as audit_web
+
+    audit_web.init_app(app)
     # Control characters are refused and ids bounded for the whole app, before any view runs.
     from app import inputs
 

@@ -162,12 +162,13 @@ def register_cli(app: Flask) -> None:
     @click.option("--tenant", "slug", default=None, help="Check one tenant (default: all).")
     def verify(slug: str | None) -> None:
         """Verify each tenant's audit chain, HMACs and signed checkpoints; exit 1 naming what failed."""
+        from app.audit.checkpoints import read_checkpoints
         from app.audit.verification import verify_chain
 
         failed = False
         for tenant in _audit_tenants(slug):
             with as_tenant(tenant):
-                report = verify_chain(tenant.id, slug=tenant.slug)
+                report = verify_chain(tenant.id, read_checkpoints(tenant.slug))
                 problem = None
                 if report.ok:
                     from app.policies.services import verify_acknowledgements

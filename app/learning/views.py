@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.access import require_sign_in
+from app.accounts.views import home_page
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
@@ -25,6 +26,7 @@ from app.storage import extension_of, inline_safe, storage, stored_filename
 bp = Blueprint("learning", __name__)
 
 
+@home_page
 def my_learning_page() -> Any:
     """The learner's home page (served at / by accounts.home)."""
     from datetime import datetime
