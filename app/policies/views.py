@@ -14,12 +14,16 @@ from app.accounts.access import require_sign_in
 from app.admin.views import _apply_error
 from app.errors import ValidationError
 from app.extensions import db
+from app.learning.views import add_to_my_learning
 from app.policies import services as policies
 from app.policies.forms import AcceptForm
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
 from app.storage import storage, stored_filename
 
 bp = Blueprint("policies", __name__)
+
+# My learning lists the policies the person must still accept.
+add_to_my_learning("policies", policies.pending_policies)
 
 
 def local_path(target: str | None) -> str | None:
