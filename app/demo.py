@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.models import Group, OrgUnit, User
+from app.assessments import demo as assessments_demo
 from app.extensions import db
 from app.learning import demo as learning_demo
 from app.learning.models import Course, EnrollmentStatus
@@ -143,7 +144,9 @@ def _partners() -> None:
     rep = _user("rep@partners.example", "Sam Silver", ("learner",), job_title="Sales rep")
     accounts.update_user(rep, attributes={"partner_tier": "silver", "company": "Contoso Distribution"})
     accounts.add_group_members(silver, [rep.id])
-    learning_demo.partners()
+    path = learning_demo.partners_path()
+    assessments_demo.partners_exam(path)
+    learning_demo.partners_rules(path)
 
 
 def _bistro() -> None:
@@ -182,7 +185,10 @@ def _bistro() -> None:
         )
         for n, title in ((2, "Server"), (3, "Host"))
     ]
-    learning_demo.bistro()
+    food, opening = learning_demo.bistro_courses()
+    assessments_demo.food_safety(food)
+    learning_demo.assign_food_safety_to_the_demo_learner(food)
+    learning_demo.bistro_rules(food, opening)
     _downtown_team(people["manager"], *crew)
 
 

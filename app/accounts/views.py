@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -17,6 +20,14 @@ from app.redirects import safe_next
 from app.tenancy.services import portal_url
 
 bp = Blueprint("accounts", __name__)
+
+_home_page: list[Callable[[], Any]] = []
+
+
+def home_page(view: Callable[[], Any]) -> Callable[[], Any]:
+    """Make *view* the signed-in person's home page, served at / (learning registers My learning)."""
+    _home_page[:] = [view]
+    return view
 
 
 def init_login(app: Flask) -> None:
@@ -43,9 +54,9 @@ def home():
         return redirect(url_for("console.tenants"))
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in"))
-    from app.learning.views import my_learning_page
-
-    return my_learning_page()
+    if not _home_page:
+        abort(404)
+    return _home_page[0]()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -106,7 +106,7 @@ def write_checkpoint(tenant: Tenant) -> Checkpoint | None:
     from app.audit.verification import verify_chain
 
     with as_tenant(tenant):
-        report = verify_chain(tenant.id, slug=tenant.slug)
+        report = verify_chain(tenant.id, read_checkpoints(tenant.slug))
         if not report.ok:
             raise ChainNotVerified(f"{tenant.slug}: {report.summary()}")
         head = db.session.scalars(

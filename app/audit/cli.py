@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.audit.checkpoints import ChainNotVerified, checkpoint_path, write_checkpoint
+from app.audit.checkpoints import ChainNotVerified, checkpoint_path, read_checkpoints, write_checkpoint
 from app.audit.keys import public_key_bytes, signing_key
 from app.audit.verification import verify_chain
 from app.extensions import db
@@ -29,7 +29,7 @@ def verify(slug: str | None) -> None:
     failed = False
     for tenant in _audit_tenants(slug):
         with as_tenant(tenant):
-            report = verify_chain(tenant.id, slug=tenant.slug)
+            report = verify_chain(tenant.id, read_checkpoints(tenant.slug))
             problem = None
             if report.ok:
                 from app.policies.services import verify_acknowledgements

@@ -13,15 +13,19 @@ Four guarantees, each checked on its own so a report names every one that failed
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from app.audit.checkpoints import Checkpoint, read_checkpoints
 from app.audit.keys import hmac_keyring
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.audit.services import compute_hash, compute_mac
 from app.extensions import db
+
+if TYPE_CHECKING:  # checkpoints are read by the caller: writing one verifies the chain first
+    from app.audit.checkpoints import Checkpoint
 
 HASH_LINK = "broken hash link"
 BAD_HMAC = "bad HMAC"
@@ -78,13 +82,12 @@ def _authenticated_from(checkpoints: list[Checkpoint]) -> int | None:
     return min(bounds) if bounds else None
 
 
-def verify_chain(tenant_id: int, slug: str | None = None) -> ChainReport:
+def verify_chain(tenant_id: int, checkpoints: Sequence[Checkpoint] = ()) -> ChainReport:
     """Walk a tenant's chain from the start and report each guarantee that fails, with its first seq.
 
-    With *slug*, the tenant's signed checkpoints are checked too.
+    The tenant's signed *checkpoints* (``checkpoints.read_checkpoints(slug)``) are checked too.
     """
     report = ChainReport(tenant_id=tenant_id)
-    checkpoints = read_checkpoints(slug) if slug else []
     valid = []
     for checkpoint in checkpoints:
         if not checkpoint.signature_valid:

@@ -353,7 +353,8 @@ def _rule(
     rule_service.run_rule(rule_service.save_rule(None, draft))
 
 
-def bistro() -> None:
+def bistro_courses() -> tuple[Course, Course]:
+    """Food Safety and Opening and Closing; the demo then adds the quiz (assessments) and the rules."""
     food = _course(
         "Food Safety Basics",
         FOOD_SAFETY,
@@ -370,10 +371,10 @@ def bistro() -> None:
         minutes=15,
         description="How to open and close a Bistro Bello location safely and on time.",
     )
-    from app.assessments.demo import food_safety
+    return food, opening
 
-    food_safety(food)
-    _assign_food_safety_to_the_demo_learner(food)
+
+def bistro_rules(food: Course, opening: Course) -> None:
     for location in ("Riverside", "Airport"):
         unit = db.session.scalars(select(OrgUnit).where(OrgUnit.name == location)).first()
         if unit is not None:
@@ -393,7 +394,7 @@ def bistro() -> None:
         )
 
 
-def _assign_food_safety_to_the_demo_learner(food: Course) -> None:
+def assign_food_safety_to_the_demo_learner(food: Course) -> None:
     """Lee Learner's manager assigned Food Safety, due in two weeks: the quiz walkthrough starts on Lee's home."""
     from datetime import date, timedelta
 
@@ -406,7 +407,8 @@ def _assign_food_safety_to_the_demo_learner(food: Course) -> None:
         enrol(learner, food, due_on=date.today() + timedelta(days=14), source="manager", assigned_by=manager)
 
 
-def partners() -> None:
+def partners_path() -> LearningPath:
+    """The Selling Atrium Widgets path; the demo then adds the exam (assessments) and the rules."""
     steps = []
     for index, (title, kind, body) in enumerate(SELLING, start=1):
         steps.append(
@@ -434,9 +436,10 @@ def partners() -> None:
         )
         authoring.set_path_courses(path, [c.id for c in steps])
         authoring.set_path_status(path, "published")
-    from app.assessments.demo import partners_exam
+    return path
 
-    partners_exam(path)
+
+def partners_rules(path: LearningPath) -> None:
     for tier in ("gold", "silver"):
         group = db.session.scalars(select(Group).where(Group.name == f"{tier.title()} partners")).first()
         if group is not None:

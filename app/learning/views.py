@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, send_file, url_for
@@ -11,6 +12,7 @@ from htmx_flask import request
 from sqlalchemy import select
 
 from app.accounts.access import require_sign_in
+from app.accounts.views import home_page
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
@@ -24,20 +26,26 @@ from app.storage import extension_of, inline_safe, storage, stored_filename
 
 bp = Blueprint("learning", __name__)
 
+# What other features add to My learning: template variable -> function of the signed-in person.
+_home_context: dict[str, Callable[[Any], Any]] = {}
 
+
+def add_to_my_learning(name: str, provide: Callable[[Any], Any]) -> None:
+    """Give My learning's template *name*, computed by *provide(person)* (policies add what to accept)."""
+    _home_context[name] = provide
+
+
+@home_page
 def my_learning_page() -> Any:
     """The learner's home page (served at / by accounts.home)."""
     from datetime import datetime
 
     from flask_babel import get_timezone
 
-    from app.policies.services import pending_policies
-
     today = datetime.now(get_timezone()).date()
     data = catalog_service.my_learning(current_user, viewer_for(current_user), today)
-    return render_template(
-        "learning/my_learning.html", data=data, today=today, policies=pending_policies(current_user)
-    )
+    extra = {name: provide(current_user) for name, provide in _home_context.items()}
+    return render_template("learning/my_learning.html", data=data, today=today, **extra)
 
 
 @bp.route("/catalog")

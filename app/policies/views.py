@@ -15,6 +15,7 @@ from app.accounts.access import require_sign_in
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, form_status
+from app.learning.views import add_to_my_learning
 from app.policies import services as policies
 from app.policies.forms import AcceptForm
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
@@ -22,6 +23,9 @@ from app.redirects import local_path
 from app.storage import storage, stored_filename
 
 bp = Blueprint("policies", __name__)
+
+# My learning lists the policies the person must still accept.
+add_to_my_learning("policies", policies.pending_policies)
 
 
 def _signed(policy: Policy) -> list[Acknowledgement]:

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_login import current_user
 
-from app.audit.context import Actor, reset_actor, set_actor
 from app.tenancy import context
 from app.tenancy.services import resolve_host
 
@@ -78,10 +77,6 @@ def _request_id() -> str:
     return incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
 
 
-def _client_ip() -> str | None:
-    return request.remote_addr
-
-
 def init_app(app: Flask) -> None:
     app.wsgi_app = RefuseMalformedHosts(app.wsgi_app)  # type: ignore[method-assign]
 
@@ -104,17 +99,6 @@ def init_app(app: Flask) -> None:
         if session.get("tenant_id") not in (None, tenant.id):
             # A session issued by another tenant is not a login here.
             session.clear()
-        user = current_user if current_user.is_authenticated else None
-        g.actor_token = set_actor(
-            Actor(
-                type="user" if user else "anonymous",
-                id=user.id if user else None,
-                label=user.email if user else None,
-                ip=_client_ip(),
-                user_agent=request.user_agent.string or None,
-                request_id=g.request_id,
-            )
-        )
         return None
 
     @app.after_request
@@ -143,9 +127,6 @@ def init_app(app: Flask) -> None:
         token = g.pop("tenant_context_token", None)
         if token is not None:
             context.reset(token)
-        actor_token = g.pop("actor_token", None)
-        if actor_token is not None:
-            reset_actor(actor_token)
 
     @app.context_processor
     def _inject_tenant() -> dict[str, object]:

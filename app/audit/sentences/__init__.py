@@ -85,31 +85,34 @@ def _model_named(name: str) -> Any:
     return None
 
 
-def _loader_options(name: str) -> list[Any]:
-    from app.assessments.models import Attempt
-    from app.learning.models import Enrollment, PathEnrollment
-    from app.library.models import LibraryDeployment
-    from app.policies.models import Acknowledgement, PolicyVersion
+# The relationships each target's sentence reads, loaded with the page (dotted paths: "version.policy").
+_LOAD_PATHS: dict[str, tuple[str, ...]] = {
+    "Enrollment": ("course", "user"),
+    "PathEnrollment": ("path",),
+    "Attempt": ("quiz",),
+    "Acknowledgement": ("version.policy",),
+    "LibraryDeployment": ("version", "package"),
+}
 
-    options: dict[str, list[Any]] = {
-        "Enrollment": [selectinload(Enrollment.course), selectinload(Enrollment.user)],
-        "PathEnrollment": [selectinload(PathEnrollment.path)],
-        "Attempt": [selectinload(Attempt.quiz)],
-        "Acknowledgement": [selectinload(Acknowledgement.version).selectinload(PolicyVersion.policy)],
-        "LibraryDeployment": [
-            selectinload(LibraryDeployment.version),
-            selectinload(LibraryDeployment.package),
-        ],
-    }
-    return options.get(name, [])
+
+def _loader_options(model: Any) -> list[Any]:
+    """selectinload options for *model*'s paths in _LOAD_PATHS, found by name: audit imports no feature."""
+    options = []
+    for path in _LOAD_PATHS.get(model.__name__, ()):
+        current, option = model, None
+        for attribute in path.split("."):
+            relationship = getattr(current, attribute)
+            option = selectinload(relationship) if option is None else option.selectinload(relationship)
+            current = relationship.property.mapper.class_
+        options.append(option)
+    return options
 
 
 class References:
     """The people and objects a page of events names: one query per kind of object, one for people."""
 
     def __init__(self, events: Sequence[AuditEvent]) -> None:
-        from app.accounts.models import User
-
+        user_model = _model_named("User")
         user_ids: set[int] = set()
         emails: set[str] = set()
         targets: dict[str, set[int]] = {}
@@ -134,7 +137,7 @@ class References:
             model = _model_named(name)
             if model is None:
                 continue
-            statement = select(model).where(model.id.in_(ids)).options(*_loader_options(name))
+            statement = select(model).where(model.id.in_(ids)).options(*_loader_options(model))
             for obj in db.session.scalars(statement):
                 self.objects[(name, obj.id)] = obj
                 if isinstance(getattr(obj, "user_id", None), int):
@@ -143,7 +146,7 @@ class References:
         self.users_by_email: dict[str, Any] = {}
         if user_ids or emails:
             for user in db.session.scalars(
-                select(User).where(or_(User.id.in_(user_ids), User.email.in_(emails)))
+                select(user_model).where(or_(user_model.id.in_(user_ids), user_model.email.in_(emails)))
             ):
                 self.users[user.id] = user
                 self.users_by_email[user.email] = user

@@ -1,0 +1,34 @@
+"""Per-request audit context: who is acting and from where, for every entry a request records."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from app.audit.context import Actor, reset_actor, set_actor
+
+
+def init_app(app: Flask) -> None:
+    """Register after tenancy's hooks: the actor is known once the tenant (and so the session) is."""
+
+    @app.before_request
+    def _set_actor() -> None:
+        if g.get("tenant") is None:  # a host-less endpoint (health checks, static files)
+            return
+        user = current_user if current_user.is_authenticated else None
+        g.actor_token = set_actor(
+            Actor(
+                type="user" if user else "anonymous",
+                id=user.id if user else None,
+                label=user.email if user else None,
+                ip=request.remote_addr,
+                user_agent=request.user_agent.string or None,
+                request_id=g.get("request_id"),
+            )
+        )
+
+    @app.teardown_request
+    def _reset_actor(exc: BaseException | None) -> None:
+        token = g.pop("actor_token", None)
+        if token is not None:
+            reset_actor(token)
