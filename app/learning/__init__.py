@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register learning: lesson kinds, rule subscribers, pages, authoring, team screens, ``flask rules``."""
+    """Register learning: lesson kinds, rule subscribers, pages, authoring, ``flask rules``."""
     from app import navigation as nav
     from app.accounts import permissions as perms
     from app.learning import (
@@ -20,19 +20,16 @@ def init_app(app: Flask) -> None:
         lesson_kinds,  # noqa: F401 - registers the page, video and file lessons
         models,  # noqa: F401 - the tables
         subscribers,  # noqa: F401 - rules react to people changing
-        team_views,
         views,
     )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
-    app.register_blueprint(team_views.bp)
     app.cli.add_command(cli.rules_group)
     authors = nav.may_any(perms.CONTENT_AUTHOR, perms.CATALOG_MANAGE)
     nav.register(
         app,
         nav.NavEntry(_l("Catalog"), "learning.catalog", "/catalog", nav.may(perms.LEARNING_TAKE), order=20),
-        nav.NavEntry(_l("My team"), "team.index", "/team", nav.may(perms.TEAM_VIEW), order=30),
         nav.NavEntry(
             _l("Courses"), "authoring.courses", "/admin/courses", authors, nav.ADMIN, nav.LEARNING, order=10
         ),

@@ -95,7 +95,7 @@ def person(user_id: int) -> Any:
     """One person's page: account facts, their learning record and (for admins and auditors) their history."""
     from app.audit import sentences
     from app.audit.models import AuditEvent
-    from app.learning.services.records import learning_record
+    from app.team.records import learning_record
 
     if g.tenant.is_platform:
         abort(404)
