@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.audit.checkpoints import ChainNotVerified, checkpoint_path, read_checkpoints, write_checkpoint
 from app.audit.keys import public_key_bytes, signing_key
-from app.audit.verification import verify_chain
+from app.audit.verification import verify_chain, verify_records
 from app.extensions import db
 from app.tenancy import as_tenant
 from app.tenancy import services as tenancy
@@ -32,9 +32,7 @@ def verify(slug: str | None) -> None:
             report = verify_chain(tenant.id, read_checkpoints(tenant.slug))
             problem = None
             if report.ok:
-                from app.policies.services import verify_acknowledgements
-
-                problem = verify_acknowledgements(tenant.id)
+                problem = verify_records(tenant.id)
         if report.ok and not problem:
             click.echo(f"{tenant.slug}: ok ({report.checked} events){_chain_details(report)}")
         elif problem:

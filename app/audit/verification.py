@@ -13,7 +13,7 @@ Four guarantees, each checked on its own so a report names every one that failed
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -194,3 +194,24 @@ def _check_mac(
         )
     if report.hmac_from is None:
         report.hmac_from = event.seq
+
+
+# Features whose own rows must agree with the log register a check: tenant id -> the first problem, or None.
+RecordCheck = Callable[[int], "str | None"]
+_record_checks: list[RecordCheck] = []
+
+
+def check_records_against_log(check: RecordCheck) -> RecordCheck:
+    """Register *check*, run by ``flask audit verify`` once a tenant's chain verifies (or as a decorator)."""
+    if check not in _record_checks:
+        _record_checks.append(check)
+    return check
+
+
+def verify_records(tenant_id: int) -> str | None:
+    """Run every registered check for *tenant_id*; the first problem found, or None."""
+    for check in _record_checks:
+        problem = check(tenant_id)
+        if problem:
+            return problem
+    return None

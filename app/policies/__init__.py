@@ -14,16 +14,20 @@ def init_app(app: Flask) -> None:
     """Register policies: the policy lesson, signing, the admin screens, lessons completed once signed."""
     from app import navigation as nav
     from app.accounts import permissions as perms
+    from app.audit.verification import check_records_against_log
     from app.policies import (
         admin_views,
         lesson_kind,  # noqa: F401 - registers the policy lesson
         models,  # noqa: F401 - the tables
+        services,
         subscribers,  # noqa: F401 - signing completes the signer's policy lessons
         views,
     )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
+    # `flask audit verify` compares every acknowledgement with its audit entry.
+    check_records_against_log(services.verify_acknowledgements)
     nav.register(
         app,
         nav.NavEntry(
