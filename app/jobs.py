@@ -9,7 +9,6 @@ transaction, so a job delivered twice runs its work once.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Table, Text, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.utils import import_string
 
 from app.extensions import Model, db
 from app.inputs import is_ascii_digits
@@ -102,14 +102,14 @@ def outbox_id_of(rq_id: str) -> int | None:
 def function_path(fn: Callable[..., Any] | str) -> str:
     if isinstance(fn, str):
         return fn
+    if "." in fn.__qualname__:  # a method or a nested function: the worker could not import it by name
+        raise ValueError(f"{fn.__qualname__} is not a module-level function, so it cannot run as a job")
     return f"{fn.__module__}:{fn.__qualname__}"
 
 
 def resolve(path: str) -> Callable[..., Any]:
-    module_name, _, attr = path.partition(":")
-    target: Any = importlib.import_module(module_name)
-    for part in attr.split("."):
-        target = getattr(target, part)
+    """The job function named by *path* (``module:function``)."""
+    target: Callable[..., Any] = import_string(path)
     return target
 
 
