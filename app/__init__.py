@@ -156,14 +156,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.template_filter("iso")
     def iso(value: Any) -> str:
         """An ISO 8601 timestamp with its offset, for <time datetime>."""
-        from datetime import UTC
-
         if value is None:
             return ""
         if not hasattr(value, "hour"):
             return str(value.isoformat())  # a date
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
         # HTML allows at most three digits of a second: microseconds make the attribute invalid.
         return str(value.isoformat(timespec="seconds"))
 
@@ -181,8 +177,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         if value is None:
             return ""
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
         return format_timedelta(value - datetime.now(UTC), add_direction=True)
 
     from app.locales import switchable_locales

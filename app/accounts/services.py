@@ -36,7 +36,7 @@ from app.accounts.permissions import BUILTIN_ROLES, PLATFORM_BUILTIN_ROLES, TENA
 from app.errors import ValidationError
 from app.extensions import db
 from app.locales import is_known_locale
-from app.tenancy.models import Tenant, as_utc, utcnow
+from app.tenancy.models import Tenant, utcnow
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("atrium-timing-equaliser")
@@ -378,7 +378,7 @@ def authenticate(email: str, password: str) -> User:
         raise SignInRefused(generic) from None
     now = utcnow()
     failures = _sign_in_failures(address)
-    locked_until = as_utc(failures.locked_until) if failures is not None else None
+    locked_until = failures.locked_until if failures is not None else None
     if locked_until is not None and locked_until > now:
         raise SignInRefused(
             _(
