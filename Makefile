@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install assets lint typecheck test-postgres worker translations clean bench-smoke bench-http
+.PHONY: run test install assets lint typecheck test-postgres worker translations clean bench-smoke bench-http lock
 
-$(BIN)/.installed: pyproject.toml
+# Exactly the versions in the lock (checked against its hashes), then Atrium itself without resolving anything.
+$(BIN)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 app/static/vendor/htmx.min.js: package.json package-lock.json
@@ -86,6 +88,16 @@ test-postgres:
 translations: $(BIN)/.installed
 	$(BIN)/flask translate update
 	$(BIN)/flask translate compile
+
+## Re-resolve the locks after editing pyproject.toml's dependencies, keeping every other pin.
+## `make lock LOCK_ARGS=--upgrade` takes the newest allowed releases; `LOCK_ARGS="--upgrade-package flask"` one.
+## requirements-dev.lock (dev and demo extras) is what make install and CI install; requirements.lock is the
+## runtime subset at the same versions, for production.
+LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock"
+lock: $(BIN)/.installed
+	$(LOCK) --extra dev $(LOCK_ARGS) -o requirements-dev.lock
+	$(LOCK) -c requirements-dev.lock -o requirements.lock
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor instance .pytest_cache .mypy_cache .ruff_cache

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db_types import UtcDateTime
 from app.extensions import Model, db
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import TenantScoped, utcnow
@@ -29,8 +30,8 @@ class OutboxEvent(TenantScoped, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(100), index=True)
     payload: Mapped[dict] = mapped_column(JSON)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
 
 
 def subscribe(event_type: str) -> Callable[[Subscriber], Subscriber]:

@@ -9,7 +9,6 @@ transaction, so a job delivered twice runs its work once.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -17,13 +16,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Table, Text, event, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Table, Text, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.utils import import_string
 
+from app.db_types import UtcDateTime
 from app.extensions import Model, db
 from app.inputs import is_ascii_digits
 from app.tenancy import context as tenancy_context
-from app.tenancy.models import as_utc, utcnow
+from app.tenancy.models import utcnow
 
 log = logging.getLogger("atrium.jobs")
 
@@ -63,9 +64,9 @@ class JobOutbox(Model):
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.pending, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     @property
     def rq_id(self) -> str:
@@ -77,9 +78,7 @@ class JobOutbox(Model):
 
     def age(self) -> timedelta:
         """How long ago the job was asked for."""
-        created = as_utc(self.created_at)
-        assert created is not None
-        return utcnow() - created
+        return utcnow() - self.created_at
 
 
 def _table() -> Table:
@@ -102,14 +101,14 @@ def outbox_id_of(rq_id: str) -> int | None:
 def function_path(fn: Callable[..., Any] | str) -> str:
     if isinstance(fn, str):
         return fn
+    if "." in fn.__qualname__:  # a method or a nested function: the worker could not import it by name
+        raise ValueError(f"{fn.__qualname__} is not a module-level function, so it cannot run as a job")
     return f"{fn.__module__}:{fn.__qualname__}"
 
 
 def resolve(path: str) -> Callable[..., Any]:
-    module_name, _, attr = path.partition(":")
-    target: Any = importlib.import_module(module_name)
-    for part in attr.split("."):
-        target = getattr(target, part)
+    """The job function named by *path* (``module:function``)."""
+    target: Callable[..., Any] = import_string(path)
     return target
 
 

@@ -28,8 +28,6 @@ def iso(value: Any) -> str:
         return ""
     if not hasattr(value, "hour"):
         return str(value.isoformat())  # a date
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
     # HTML allows at most three digits of a second: microseconds make the attribute invalid.
     return str(value.isoformat(timespec="seconds"))
 
@@ -43,8 +41,6 @@ def relative_time(value: Any) -> str:
     """Say how long ago (or until) *value* is, in the reader's language: "3 hours ago"."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
     return format_timedelta(value - datetime.now(UTC), add_direction=True)
 
 

@@ -6,6 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 from sqlalchemy import create_engine, pool
+from sqlalchemy.types import TypeDecorator
 
 config = context.config
 if not logging.getLogger().handlers:
@@ -30,6 +31,13 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def render_item(type_, obj, autogen_context):
+    """Write the app's column types (app/db_types.py) as the SQLAlchemy types they store: no app import."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def run_migrations_online() -> None:
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):
@@ -41,6 +49,7 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("render_item", render_item)
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")

@@ -59,3 +59,46 @@ def test_every_demo_quiz_question_is_answered_in_the_lessons(questions, lessons)
             assert found, f"{question['prompt']!r}: the lessons never teach {answer!r}"
             if question["type"] == "ordering":
                 position += found.end()
+
+
+def test_demo_course_leaves_out_its_video_lesson_without_pyav(db, tenant_factory, monkeypatch, caplog):
+    import sys
+
+    from app.learning import demo as learning_demo
+    from app.tenancy import as_tenant
+
+    monkeypatch.setitem(sys.modules, "av", None)  # `import av` raises ImportError, as without the demo extra
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        course = learning_demo._course(
+            "Food Safety Basics",
+            learning_demo.FOOD_SAFETY,
+            category="Food safety",
+            tags=[],
+            minutes=25,
+            description="The four habits.",
+        )
+        kinds = [lesson.kind for lesson in course.lessons]
+    assert "video" not in kinds
+    assert kinds == [kind for kind, _title, _body in learning_demo.FOOD_SAFETY if kind != "video"]
+    assert course.status == "published"
+    assert "atrium[demo]" in caplog.text
+
+
+def test_demo_course_has_its_rendered_video_with_pyav(db, tenant_factory):
+    pytest.importorskip("av")  # the dev extra installs the demo extra, so this runs under make test
+    from app.learning import demo as learning_demo
+    from app.tenancy import as_tenant
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        course = learning_demo._course(
+            "Food Safety Basics",
+            learning_demo.FOOD_SAFETY,
+            category="Food safety",
+            tags=[],
+            minutes=25,
+            description="The four habits.",
+        )
+        videos = [lesson for lesson in course.lessons if lesson.kind == "video"]
+    assert len(videos) == 1 and videos[0].content["video"]

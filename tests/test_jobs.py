@@ -63,3 +63,19 @@ def test_readyz_reports_a_live_worker(worker, client_for, tenant_factory):
     assert body["checks"]["redis"]["ok"] is True
     assert body["checks"]["workers"]["ok"] is True
     assert body["checks"]["workers"]["alive"] >= 1
+
+
+def test_a_job_path_names_a_module_level_function_and_resolves_back_to_it():
+    from app.jobs import function_path, resolve
+
+    path = function_path(record_usage_snapshot)
+    assert path == "app.accounts.jobs:record_usage_snapshot"
+    assert resolve(path) is record_usage_snapshot
+
+    def nested() -> None:
+        """A function the worker could not import by its name."""
+
+    with pytest.raises(ValueError, match="module-level"):
+        function_path(nested)
+    with pytest.raises(ImportError):
+        resolve("app.accounts.jobs:no_such_job")

@@ -318,14 +318,13 @@ def audit_log():
     statement = select(AuditEvent)
     if action:
         statement = statement.where(AuditEvent.action.startswith(action))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = db.session.scalars(
-        statement.order_by(AuditEvent.seq.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
+    rows = db.paginate(
+        statement.order_by(AuditEvent.seq.desc()), page=page, per_page=PER_PAGE, error_out=False
+    )
     return render_template(
         "admin/audit.html",
-        rows=sentences.describe(rows),
-        total=total,
+        rows=sentences.describe(list(rows.items)),
+        total=rows.total or 0,
         page=page,
         per_page=PER_PAGE,
         action=action,

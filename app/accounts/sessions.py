@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import joinedload
@@ -25,14 +25,10 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _ends_at(user_session: UserSession, tenant: Tenant) -> datetime:
     """When *user_session* ends if nothing else happens: idle timeout or absolute lifetime, the sooner."""
-    idle_end = _utc(user_session.last_seen_at) + timedelta(minutes=tenant.session_idle_minutes)
-    absolute_end = _utc(user_session.created_at) + timedelta(hours=tenant.session_max_hours)
+    idle_end = user_session.last_seen_at + timedelta(minutes=tenant.session_idle_minutes)
+    absolute_end = user_session.created_at + timedelta(hours=tenant.session_max_hours)
     return min(idle_end, absolute_end)
 
 
@@ -81,7 +77,7 @@ def user_for_cookie(cookie: str, tenant: Tenant) -> User | None:
     user = user_session.user
     if not is_live(user_session, tenant, now) or not user.is_active:
         return None
-    if now - _utc(user_session.last_seen_at) >= LAST_SEEN_EVERY:
+    if now - user_session.last_seen_at >= LAST_SEEN_EVERY:
         user_session.last_seen_at = now
     user.current_session = user_session
     user.session_cookie = cookie

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.learning.lesson_kinds import get_kind
 from app.learning.models import Course, Enrollment, Lesson
 from app.learning.services import progress
-from app.tenancy.models import as_utc, insert_unless_exists
+from app.tenancy.models import insert_unless_exists
 
 CHECKPOINT = "checkpoint"
 NOTE_MAX = 2000
@@ -67,9 +67,7 @@ def checkpoint_items(lesson: Lesson) -> list[str]:
 
 
 def _local_date(moment: datetime) -> date:
-    aware = as_utc(moment)
-    assert aware is not None
-    return aware.astimezone(get_timezone()).date()
+    return moment.astimezone(get_timezone()).date()
 
 
 def today() -> date:
@@ -233,7 +231,7 @@ def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
                     )
                 )
             break  # an open gate locks everything after it
-    return sorted(waiting, key=lambda w: (as_utc(w.waiting_since), w.learner.full_name))
+    return sorted(waiting, key=lambda w: (w.waiting_since, w.learner.full_name))
 
 
 def recent_signoffs(signer: User, limit: int = 10) -> list[tuple[CheckpointSignoff, User, Lesson, Course]]:

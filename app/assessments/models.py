@@ -6,9 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.db_types import UtcDateTime
 from app.extensions import Model
 from app.tenancy.models import TenantScoped, tenant_unique, utcnow
 
@@ -50,7 +51,7 @@ class QuestionBank(TenantScoped, Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # Banks and quizzes copied from a library version are read-only in the tenant.
     library_version_id: Mapped[int | None] = mapped_column(ForeignKey("library_versions.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="bank", order_by="Question.position", cascade="all, delete-orphan"
@@ -72,7 +73,7 @@ class Question(TenantScoped, Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Retired questions are no longer drawn but stay for the attempts that showed them.
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     bank: Mapped[QuestionBank] = relationship(back_populates="questions")
     revisions: Mapped[list[QuestionRevision]] = relationship(
@@ -107,7 +108,7 @@ class QuestionRevision(TenantScoped, Model):
     prompt_html: Mapped[str] = mapped_column(Text, default="")
     points: Mapped[int] = mapped_column(Integer, default=1)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     question: Mapped[Question] = relationship(back_populates="revisions")
 
@@ -130,7 +131,7 @@ class Quiz(TenantScoped, Model):
     wait_minutes: Mapped[int | None] = mapped_column(Integer)
     show_answers: Mapped[str] = mapped_column(String(20), default=ShowAnswers.after_pass.value)
     library_version_id: Mapped[int | None] = mapped_column(ForeignKey("library_versions.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     sections: Mapped[list[QuizSection]] = relationship(
         back_populates="quiz", order_by="QuizSection.position", cascade="all, delete-orphan"
@@ -170,9 +171,9 @@ class Attempt(TenantScoped, Model):
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=AttemptStatus.in_progress.value)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     score_points: Mapped[float | None] = mapped_column(Float)
     max_points: Mapped[float | None] = mapped_column(Float)
     score_percent: Mapped[float | None] = mapped_column(Float)
@@ -201,7 +202,7 @@ class AttemptItem(TenantScoped, Model):
     # Option, item or right-hand ids in the order this learner saw them.
     display_order: Mapped[list[str]] = mapped_column(JSON, default=list)
     answer: Mapped[Any | None] = mapped_column(JSON)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     max_points: Mapped[float] = mapped_column(Float, default=1)
     points: Mapped[float | None] = mapped_column(Float)
     # Share of the points earned: 1 right, 0 wrong, in between for partial credit.
@@ -223,6 +224,6 @@ class CheckpointSignoff(TenantScoped, Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     observed_on: Mapped[date] = mapped_column(Date)
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     items: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")

@@ -34,7 +34,7 @@ from app.assessments.models import Quiz as Quiz
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import whole_number
-from app.tenancy.models import as_utc, insert_unless_exists, utcnow
+from app.tenancy.models import insert_unless_exists, utcnow
 from app.text import render_markdown
 
 log = logging.getLogger(__name__)
@@ -503,7 +503,7 @@ def quiz_state(user: User, quiz: Quiz, now: datetime | None = None) -> QuizState
     elif remaining == 0:
         reason = _("You have used all %(n)d attempts.", n=quiz.max_attempts or 0)
     elif quiz.wait_minutes and submitted:
-        last_end = as_utc(submitted[-1].submitted_at)
+        last_end = submitted[-1].submitted_at
         assert last_end is not None
         next_start = last_end + timedelta(minutes=quiz.wait_minutes)
         if now < next_start:
@@ -653,7 +653,7 @@ def lock_attempt(attempt: Attempt) -> Attempt:
 
 
 def time_is_up(attempt: Attempt, now: datetime) -> bool:
-    deadline = as_utc(attempt.deadline_at)
+    deadline = attempt.deadline_at
     return deadline is not None and now > deadline + DEADLINE_GRACE
 
 
@@ -803,11 +803,11 @@ def _claim(attempt: Attempt) -> bool:
 
 def _finalize(attempt: Attempt, now: datetime, ended_by: str) -> None:
     """Grade the claimed *attempt* on the answers saved in time, record it and announce the result."""
-    deadline = as_utc(attempt.deadline_at)
+    deadline = attempt.deadline_at
     total = earned = 0.0
     for item in attempt.items:
         in_time = item.answered_at is not None and (
-            deadline is None or as_utc(item.answered_at) <= deadline + DEADLINE_GRACE  # type: ignore[operator]
+            deadline is None or item.answered_at <= deadline + DEADLINE_GRACE
         )
         item.credit = grading.grade(item.revision, item.answer) if in_time else 0.0
         item.points = round(item.credit * item.max_points, 4)

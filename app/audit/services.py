@@ -19,9 +19,7 @@ from app.tenancy.models import utcnow
 
 
 def _timestamp(value: datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(timespec="microseconds")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def canonical_content(event: AuditEvent) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from app.learning.lesson_kinds import Upload
 from app.learning.models import Course, EnrollmentRule, LearningPath
 from app.learning.services import courses as authoring
 from app.learning.services import rules as rule_service
+
+logger = logging.getLogger(__name__)
 
 SLIDES = [
     "Keep hot food hot and cold food cold.",
@@ -253,9 +256,13 @@ def _checklist_pdf() -> bytes:
     return out.getvalue()
 
 
-def _video() -> bytes:
-    """A short WebM of three captioned slides, rendered here so the demo plays offline."""
-    import av
+def _video() -> bytes | None:
+    """A short WebM of three captioned slides, rendered here so the demo plays offline; None without PyAV."""
+    try:
+        import av
+    except ImportError:  # PyAV comes with the `demo` extra (make run installs it): leave the video out
+        logger.warning("PyAV is not installed (pip install 'atrium[demo]'): the demo has no video lesson")
+        return None
 
     out = io.BytesIO()
     container = av.open(out, mode="w", format="webm")
@@ -312,6 +319,9 @@ def _course(
         uploads: dict[str, Upload | None] = {}
         fields = {"body": body}
         if kind == "video":
+            video = _video()
+            if video is None:
+                continue
             fields = {
                 "captions_language": "en",
                 "transcript": "Keep hot food hot and cold food cold. The danger zone is between 5 and 60 "
@@ -319,7 +329,7 @@ def _course(
                 "the log.",
             }
             uploads = {
-                "video_file": Upload("temperature-control.webm", _video()),
+                "video_file": Upload("temperature-control.webm", video),
                 "captions_file": Upload("temperature-control.vtt", _captions()),
             }
         elif kind == "file":

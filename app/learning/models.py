@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.db_types import UtcDateTime
 from app.extensions import Model
 from app.tenancy.models import TenantScoped, tenant_unique, utcnow
 
@@ -47,8 +48,8 @@ class Course(TenantScoped, Model):
     # Library courses: the deployment they come from and the version new enrollments get.
     deployment_id: Mapped[int | None] = mapped_column(ForeignKey("library_deployments.id"), index=True)
     library_version_id: Mapped[int | None] = mapped_column(ForeignKey("library_versions.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan"
@@ -115,7 +116,7 @@ class LearningPath(TenantScoped, Model):
     status: Mapped[str] = mapped_column(String(20), default=CourseStatus.draft.value)
     visibility: Mapped[str] = mapped_column(String(20), default="everyone")
     self_enroll: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     steps: Mapped[list[PathStep]] = relationship(
         back_populates="path", order_by="PathStep.position", cascade="all, delete-orphan"
@@ -162,9 +163,9 @@ class PathEnrollment(TenantScoped, Model):
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment_rules.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     due_on: Mapped[date | None] = mapped_column(Date)
-    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     path: Mapped[LearningPath] = relationship()
 
@@ -196,10 +197,10 @@ class Enrollment(TenantScoped, Model):
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment_rules.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     due_on: Mapped[date | None] = mapped_column(Date)
-    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id"))
     progress_percent: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -218,8 +219,8 @@ class LessonProgress(TenantScoped, Model):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
     percent: Mapped[int] = mapped_column(Integer, default=0)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="progress")
 
@@ -244,8 +245,8 @@ class EnrollmentRule(TenantScoped, Model):
     due_days: Mapped[int | None] = mapped_column(Integer)
     due_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     course: Mapped[Course | None] = relationship()
     path: Mapped[LearningPath | None] = relationship()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.db_types import UtcDateTime
 from app.extensions import Model
 from app.tenancy.models import TenantScoped, tenant_unique, utcnow
 
@@ -28,7 +29,7 @@ class LibraryPackage(Model):
     audiences: Mapped[list[str]] = mapped_column(JSON, default=list)
     partner_tiers: Mapped[list[str]] = mapped_column(JSON, default=list)
     auto_deploy: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     versions: Mapped[list[LibraryVersion]] = relationship(
         back_populates="package", order_by="LibraryVersion.number", cascade="all, delete-orphan"
@@ -69,8 +70,8 @@ class LibraryVersion(Model):
     lessons: Mapped[list[dict]] = mapped_column(JSON, default=list)
     # What changed since the previous version, for tenant admins deciding whether to upgrade.
     release_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     package: Mapped[LibraryPackage] = relationship(back_populates="versions")
 
@@ -90,8 +91,8 @@ class LibraryDeployment(TenantScoped, Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("library_versions.id"), index=True)
     automatic: Mapped[bool] = mapped_column(default=False)
     hidden: Mapped[bool] = mapped_column(default=False)
-    deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    upgraded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    upgraded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     package: Mapped[LibraryPackage] = relationship()
     version: Mapped[LibraryVersion] = relationship()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.db_types import UtcDateTime
 from app.extensions import Model
 from app.tenancy.models import TenantScoped, tenant_unique, utcnow
 
@@ -30,7 +31,7 @@ class Policy(TenantScoped, Model):
     # Who must accept it: "everyone", or the groups and org units in policy_audiences.
     visibility: Mapped[str] = mapped_column(String(20), default="everyone")
     due_days: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     versions: Mapped[list[PolicyVersion]] = relationship(
         back_populates="policy", order_by="PolicyVersion.number", cascade="all, delete-orphan"
@@ -82,7 +83,7 @@ class PolicyVersion(TenantScoped, Model):
     document_filename: Mapped[str | None] = mapped_column(String(200))
     document_size: Mapped[int | None] = mapped_column(Integer)
     sha256: Mapped[str | None] = mapped_column(String(64))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     policy: Mapped[Policy] = relationship(back_populates="versions")
 
@@ -105,7 +106,7 @@ class Acknowledgement(TenantScoped, Model):
     signature: Mapped[str] = mapped_column(String(200))
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(500))
-    acknowledged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acknowledged_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     version: Mapped[PolicyVersion] = relationship()
 
@@ -119,4 +120,4 @@ class PolicyReceipt(TenantScoped, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     acknowledgement_id: Mapped[int] = mapped_column(ForeignKey("policy_acknowledgements.id"))
     storage_key: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -276,7 +276,7 @@ def acknowledgement_record(ack: Acknowledgement) -> dict[str, Any]:
 def _utc_naive(value: Any) -> Any:
     from datetime import UTC
 
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def acknowledge_policy(
@@ -459,8 +459,6 @@ def utc_iso(value: Any) -> str:
 
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
     return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
 

@@ -6,21 +6,15 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from app.db_types import UtcDateTime
 from app.extensions import Model
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """A stored time as an aware UTC datetime (SQLite hands back naive ones)."""
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class Audience(enum.StrEnum):
@@ -63,8 +57,8 @@ class Tenant(Model):
     # A sign-in ends after this long without a request, and this long after it began, whatever happens.
     session_idle_minutes: Mapped[int] = mapped_column(default=8 * 60)
     session_max_hours: Mapped[int] = mapped_column(default=7 * 24)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     domains: Mapped[list[TenantDomain]] = relationship(
         back_populates="tenant", order_by="TenantDomain.domain"
@@ -88,7 +82,7 @@ class TenantDomain(Model):
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     verified: Mapped[bool] = mapped_column(default=False)
     verification_token: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains")
 

@@ -247,3 +247,18 @@ def test_groups_add_and_remove_members(db, tenant_factory, user_factory, client_
         db.session.expire_all()
         assert db.session.get(Group, group.id).memberships == []
         assert db.session.get(User, member.id) is not None  # removing from a group never removes the person
+
+
+def test_user_list_pages_by_25_and_a_page_past_the_last_is_empty(tenant_factory, user_factory, client_for):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, roles=("tenant_admin",), full_name="Aa Admin")
+    for number in range(26):
+        user_factory(tenant, f"p{number:02d}@example.com", full_name=f"Person {number:02d}")
+    client = client_for(tenant, admin)
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert "Person 23" in first and "Person 24" not in first  # Aa Admin sorts first: 25 a page
+    second = client.get("/admin/users?page=2").get_data(as_text=True)
+    assert "Person 24" in second and "Person 25" in second and "Person 23" not in second
+    beyond = client.get("/admin/users?page=9")
+    assert beyond.status_code == 200 and "Person" not in beyond.get_data(as_text=True)
+    assert "Person 23" in client.get("/admin/users?page=0").get_data(as_text=True)  # not a page: the first

@@ -18,7 +18,7 @@ from app.accounts.services.passwords import hash_password, needs_rehash, passwor
 from app.accounts.services.users import normalise_email, user_by_email
 from app.errors import ValidationError
 from app.extensions import db
-from app.tenancy.models import as_utc, utcnow
+from app.tenancy.models import utcnow
 
 
 class SignInRefused(Exception):
@@ -42,7 +42,7 @@ def authenticate(email: str, password: str) -> User:
         raise SignInRefused(generic) from None
     now = utcnow()
     failures = _sign_in_failures(address)
-    locked_until = as_utc(failures.locked_until) if failures is not None else None
+    locked_until = failures.locked_until if failures is not None else None
     if locked_until is not None and locked_until > now:
         raise SignInRefused(
             _(

@@ -221,11 +221,12 @@ def search_users(
         )
     if status:
         statement = statement.where(User.status == status)
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    users = db.session.scalars(
-        statement.options(selectinload(User.org_unit), selectinload(User.role_assignments))
-        .order_by(User.full_name, User.id)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    ).all()
-    return list(users), total
+    users = db.paginate(
+        statement.options(selectinload(User.org_unit), selectinload(User.role_assignments)).order_by(
+            User.full_name, User.id
+        ),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    return list(users.items), users.total or 0

@@ -56,14 +56,10 @@ def catalog(
         filtered = filtered.where(Course.category == category)
     if tag:
         filtered = filtered.where(cast(Course.tags, String).like(f'%"{tag.lower()}"%'))
-    total = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-    courses = list(
-        db.session.scalars(
-            filtered.order_by(*SORTS.get(sort, SORTS["title"]))
-            .limit(per_page)
-            .offset((max(page, 1) - 1) * per_page)
-        )
+    listing = db.paginate(
+        filtered.order_by(*SORTS.get(sort, SORTS["title"])), page=page, per_page=per_page, error_out=False
     )
+    courses, total = list(listing.items), listing.total or 0
     facets = db.session.execute(base.with_only_columns(Course.category, Course.tags)).all()
     categories = sorted({c for c, _t in facets if c})
     tags = sorted({t for _c, ts in facets for t in (ts or [])})
