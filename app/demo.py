@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.accounts import services as accounts
 from app.accounts.models import Group, OrgUnit, User
 from app.assessments import demo as assessments_demo
+from app.console import services as tenants
 from app.extensions import db
 from app.learning import demo as learning_demo
 from app.learning.models import Course, EnrollmentStatus
@@ -18,7 +19,6 @@ from app.learning.services.progress import complete_lesson, lessons_of
 from app.policies.demo import code_of_conduct, code_of_conduct_lesson
 from app.policies.services import acknowledge_policy
 from app.tenancy import as_tenant
-from app.tenancy import services as tenancy
 from app.tenancy.models import Tenant, utcnow
 
 DEMO_PASSWORD = "atrium-demo"  # noqa: S105 - the documented demo password
@@ -243,13 +243,13 @@ BUILDERS = {"acme": _acme, "partners": _partners, "bistro": _bistro, "academy": 
 
 def load_demo(base_url: str | None = None) -> list[str]:
     """Create the demo data if missing; return lines describing where to sign in."""
-    platform = tenancy.ensure_platform_tenant()
+    platform = tenants.ensure_platform_tenant()
     with as_tenant(platform):
         _user("operator@atrium.example", "Olivia Operator", ("operator",))
     for spec in TENANTS:
         tenant = db.session.scalars(select(Tenant).where(Tenant.slug == spec["slug"])).one_or_none()
         if tenant is None:
-            tenant = tenancy.create_tenant(**spec)
+            tenant = tenants.create_tenant(**spec)
         with as_tenant(tenant):
             BUILDERS[tenant.slug]()
             code_of_conduct_lesson(code_of_conduct())

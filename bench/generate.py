@@ -1028,10 +1028,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sqlalchemy import func, select
 
         from app.audit.context import Actor, acting_as
+        from app.console.services import create_tenant, ensure_platform_tenant
         from app.extensions import db
         from app.tenancy import as_tenant, unscoped
         from app.tenancy.models import Tenant
-        from app.tenancy.services import create_tenant, ensure_platform_tenant
 
         upgrade()
         with unscoped("bench data generation"):

@@ -148,7 +148,7 @@ def app(
     with application.app_context():
         from flask_migrate import upgrade
 
-        from app.tenancy.services import ensure_platform_tenant
+        from app.console.services import ensure_platform_tenant
 
         upgrade()
         ensure_platform_tenant()
@@ -174,7 +174,7 @@ def unique_slug(prefix: str = "t") -> str:
 
 @pytest.fixture
 def tenant_factory(db: Any) -> Callable[..., Any]:
-    from app.tenancy.services import create_tenant
+    from app.console.services import create_tenant
 
     def make(slug: str | None = None, **fields: Any) -> Any:
         fields.setdefault("display_name", "Test portal")

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from app.accounts.services import create_user
 from app.audit.context import CLI_ACTOR, acting_as
+from app.console import services as tenants
 from app.errors import ValidationError
 from app.extensions import db
 from app.tenancy import as_tenant
@@ -53,8 +54,8 @@ def create_tenant(
     """Create a tenant served at SLUG.<domain>."""
     with acting_as(CLI_ACTOR):
         try:
-            tenancy.ensure_platform_tenant()
-            tenant = tenancy.create_tenant(
+            tenants.ensure_platform_tenant()
+            tenant = tenants.create_tenant(
                 slug,
                 display_name,
                 audience=audience,
@@ -82,7 +83,7 @@ def create_tenant(
 def suspend_tenant(slug: str) -> None:
     """Suspend a tenant: its portal answers 403."""
     with acting_as(CLI_ACTOR):
-        tenancy.suspend_tenant(tenant_or_fail(slug))
+        tenants.suspend_tenant(tenant_or_fail(slug))
         db.session.commit()
     click.echo(f"suspended {slug}")
 
@@ -92,7 +93,7 @@ def suspend_tenant(slug: str) -> None:
 def resume_tenant(slug: str) -> None:
     """Resume a suspended tenant."""
     with acting_as(CLI_ACTOR):
-        tenancy.resume_tenant(tenant_or_fail(slug))
+        tenants.resume_tenant(tenant_or_fail(slug))
         db.session.commit()
     click.echo(f"resumed {slug}")
 
@@ -105,7 +106,7 @@ def add_domain(slug: str, domain: str, verified: bool) -> None:
     """Serve tenant SLUG at a custom DOMAIN too (once verified)."""
     with acting_as(CLI_ACTOR):
         try:
-            record = tenancy.add_custom_domain(tenant_or_fail(slug), domain, verified=verified)
+            record = tenants.add_custom_domain(tenant_or_fail(slug), domain, verified=verified)
         except ValidationError as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from None

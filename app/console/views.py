@@ -12,6 +12,7 @@ from app.accounts import services as accounts
 from app.accounts.access import require_permission
 from app.accounts.forms import TenantForm
 from app.accounts.models import User
+from app.console import services as lifecycle
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import ConfirmForm, apply_error, as_choices, form_status
@@ -62,7 +63,7 @@ def create_tenant():
         try:
             # Check the first admin's email before anything is written: a refused form writes nothing.
             admin_email = _first_admin_email(form.admin_email.data)
-            tenant = tenancy.create_tenant(
+            tenant = lifecycle.create_tenant(
                 form.slug.data or "",
                 form.display_name.data or "",
                 audience=form.audience.data,
@@ -110,7 +111,7 @@ def suspend_tenant(tenant_id: int):
     else:
         form = ConfirmForm()
         if form.validate_on_submit():
-            tenancy.suspend_tenant(tenant)
+            lifecycle.suspend_tenant(tenant)
             flash(
                 _(
                     "%(name)s is suspended. Its people cannot sign in until you resume it.",
@@ -149,7 +150,7 @@ def suspend_tenant(tenant_id: int):
 @require_permission(perms.PLATFORM_TENANTS, platform=True)
 def resume_tenant(tenant_id: int):
     tenant = _load_tenant(tenant_id)
-    tenancy.resume_tenant(tenant)
+    lifecycle.resume_tenant(tenant)
     flash(_("%(name)s is active again.", name=tenant.display_name), "success")
     return redirect(url_for("console.tenants"))
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
-
 from app.tenancy.context import as_tenant, current_tenant_id, platform_writes, unscoped
 from app.tenancy.iteration import for_each_tenant
 
@@ -47,29 +45,13 @@ def init_request_tenant(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register tenancy: its tables and scoping, brand assets, the Branding page, ``flask postgres``."""
-    from app import navigation as nav
-    from app.accounts import permissions as perms
+    """Register tenancy: its tables and scoping, brand assets and theme files, ``flask postgres``."""
     from app.tenancy import (
-        branding_views,
         cli,
         models,  # noqa: F401 - the tables
         scoping,  # noqa: F401 - the listeners that scope every read and check every write
         views,
     )
 
-    app.register_blueprint(branding_views.bp)
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.postgres_group)
-    nav.register(
-        app,
-        nav.NavEntry(
-            _l("Branding"),
-            "branding.edit",
-            "/admin/branding",
-            nav.may(perms.BRANDING_MANAGE),
-            nav.ADMIN,
-            nav.PORTAL,
-            order=10,
-        ),
-    )

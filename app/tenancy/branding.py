@@ -5,17 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from typing import Any
 
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from app import audit
 from app.errors import ValidationError
-from app.storage import storage
 from app.tenancy.colours import AA_TEXT, contrast_ratio, nearest_passing, normalise
 from app.tenancy.models import Tenant
-from app.tenancy.themes import Theme, available_themes, get_theme
+from app.tenancy.themes import Theme
 
 LOGO_MAX_BYTES = 1_000_000
 LOGO_MAX_SIDE = 2000
@@ -54,7 +51,7 @@ def check_colour(theme: Theme, field: str, colour: str) -> ColourCheck:
     return ColourCheck(field=field, colour=colour, ratio=ratio, suggestion=suggestion)
 
 
-def _clean_colour(value: str, field: str, label: str, theme: Theme) -> str:
+def clean_colour(value: str, field: str, label: str, theme: Theme) -> str:
     colour = normalise(value or "")
     if colour is None:
         raise ValidationError(
@@ -144,69 +141,6 @@ def clean_favicon(data: bytes) -> tuple[bytes, str]:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue(), "png"
-
-
-def branding_snapshot(tenant: Tenant) -> dict[str, Any]:
-    return {"display_name": tenant.display_name, "theme": tenant.theme, **(tenant.branding or {})}
-
-
-def update_branding(
-    tenant: Tenant,
-    *,
-    display_name: str,
-    theme: str,
-    primary: str,
-    accent: str,
-    sign_in_message: str,
-    logo: bytes | None = None,
-    favicon: bytes | None = None,
-    remove_logo: bool = False,
-    remove_favicon: bool = False,
-) -> Tenant:
-    """Change *tenant*'s brand after checking every field; nothing changes if one is wrong."""
-    name = (display_name or "").strip()
-    if not name:
-        raise ValidationError(_("Enter the portal's name."), field="display_name")
-    if len(name) > 200:
-        raise ValidationError(_("Keep the portal's name under 200 characters."), field="display_name")
-    if theme not in available_themes():
-        raise ValidationError(_("Choose a theme from the list."), field="theme")
-    chosen = get_theme(theme)
-    primary_colour = _clean_colour(primary, "primary", _("primary colour"), chosen)
-    accent_colour = _clean_colour(accent, "accent", _("accent colour"), chosen)
-    message = (sign_in_message or "").strip()
-    if len(message) > SIGN_IN_MESSAGE_MAX:
-        raise ValidationError(
-            _("Keep the sign-in message under %(n)d characters.", n=SIGN_IN_MESSAGE_MAX),
-            field="sign_in_message",
-        )
-    cleaned_logo = clean_logo(logo) if logo else None
-    cleaned_favicon = clean_favicon(favicon) if favicon else None
-
-    before = branding_snapshot(tenant)
-    branding = dict(tenant.branding or {})
-    branding.update(primary=primary_colour, accent=accent_colour, sign_in_message=message or None)
-    if cleaned_logo:
-        branding["logo"] = storage().save(tenant.id, "branding", *cleaned_logo)
-    elif remove_logo:
-        branding.pop("logo", None)
-    if cleaned_favicon:
-        branding["favicon"] = storage().save(tenant.id, "branding", *cleaned_favicon)
-    elif remove_favicon:
-        branding.pop("favicon", None)
-    tenant.display_name = name
-    tenant.theme = theme
-    tenant.branding = branding
-    after = branding_snapshot(tenant)
-    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-    if changed:
-        audit.record(
-            "tenant.branding_changed",
-            target=tenant,
-            before={k: before.get(k) for k in sorted(changed)},
-            after={k: after.get(k) for k in sorted(changed)},
-        )
-    return tenant
 
 
 def brand_version(tenant: Tenant | None) -> str:

@@ -110,7 +110,7 @@ def test_idle_session_ends_after_the_portals_idle_time(db, tenant_factory, user_
 
 
 def test_portal_with_a_shorter_idle_time_signs_out_sooner(db, tenant_factory, user_factory, client_for):
-    from app.tenancy.services import update_session_settings
+    from app.portal.services import update_session_settings
 
     tenant = tenant_factory()
     with as_tenant(tenant):  # as its admin changes it, from their own portal

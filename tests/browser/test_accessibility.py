@@ -43,8 +43,8 @@ NOT_PAGES = {
 def furnished(app) -> dict[str, Any]:
     """Two tenants in different themes with people, units and groups; a platform operator."""
     from app.accounts.services import create_user
+    from app.console.services import create_tenant
     from app.extensions import db
-    from app.tenancy.services import create_tenant
     from tests.conftest import PASSWORD, unique_slug
 
     with app.app_context():

@@ -168,7 +168,7 @@ def test_deploying_to_matching_tenants_follows_audience_and_tier(db, tenant_fact
     partners = tenant_factory(audience="partners", partner_tier=tier)
     other_tier = tenant_factory(audience="employees", partner_tier=unique_slug("tier"))
     suspended = tenant_factory(audience="employees", partner_tier=tier)
-    from app.tenancy.services import suspend_tenant
+    from app.console.services import suspend_tenant
 
     suspend_tenant(suspended)
     package = package_factory(audiences=("employees", "customers"), partner_tiers=(tier,))

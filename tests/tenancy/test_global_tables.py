@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Connection
 
+from app.console.services import add_custom_domain
 from app.library import services as library
+from app.portal.services import update_locale_settings
 from app.tenancy import as_tenant, platform_writes
 from app.tenancy.models import Tenant
-from app.tenancy.services import add_custom_domain, update_locale_settings
 from tests.conftest import csrf_token, unique_slug
 
 pytestmark = pytest.mark.postgres

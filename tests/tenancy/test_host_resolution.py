@@ -63,7 +63,7 @@ def test_verified_custom_domain_serves_the_tenant_and_unverified_does_not(app, d
 
 
 def test_suspended_tenant_answers_403_and_refuses_sign_in(db, tenant_factory, user_factory, client_for):
-    from app.tenancy.services import suspend_tenant
+    from app.console.services import suspend_tenant
 
     tenant = tenant_factory(display_name="Paused Portal")
     user = user_factory(tenant, "pat@paused.example")
@@ -85,7 +85,7 @@ def test_suspended_tenant_answers_403_and_refuses_sign_in(db, tenant_factory, us
 def test_signed_in_session_stops_working_when_tenant_is_suspended(
     db, tenant_factory, user_factory, client_for
 ):
-    from app.tenancy.services import suspend_tenant
+    from app.console.services import suspend_tenant
 
     tenant = tenant_factory()
     admin = user_factory(tenant, roles=("tenant_admin",))

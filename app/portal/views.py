@@ -16,6 +16,7 @@ from app.accounts import permissions as perms
 from app.accounts.access import require_permission
 from app.errors import ValidationError
 from app.forms import MultiCheckboxField, apply_error, as_choices, form_status
+from app.portal import services as portal_settings
 from app.tenancy import branding as branding_service
 from app.tenancy.colours import normalise
 from app.tenancy.themes import available_themes, brand_variables, get_theme, stylesheet
@@ -133,7 +134,7 @@ def edit() -> Any:
     previewing = request.form.get("action") == "preview"
     if request.method == "POST" and not previewing and form.validate_on_submit():
         try:
-            branding_service.update_branding(
+            portal_settings.update_branding(
                 g.tenant,
                 display_name=form.display_name.data or "",
                 theme=form.theme.data or "default",
@@ -161,7 +162,7 @@ def edit() -> Any:
 @require_permission(perms.BRANDING_MANAGE)
 def languages() -> Any:
     """Save the languages the portal offers, its default language and time zone."""
-    from app.tenancy.services import update_locale_settings
+    from app.portal.services import update_locale_settings
 
     locale_form = _locale_form()
     if locale_form.validate_on_submit():
@@ -188,7 +189,7 @@ def languages() -> Any:
 @require_permission(perms.BRANDING_MANAGE)
 def sessions() -> Any:
     """Save how long a sign-in lasts in this portal: idle timeout and absolute lifetime."""
-    from app.tenancy.services import update_session_settings
+    from app.portal.services import update_session_settings
 
     session_form = _session_form()
     if session_form.validate_on_submit():
