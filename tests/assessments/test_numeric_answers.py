@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.assessments import services as assessments
+from app.assessments.services import submissions
 from app.assessments.models import Attempt, Question, QuestionRevision
 from app.errors import ValidationError
 from app.tenancy import as_tenant
@@ -139,7 +140,7 @@ def test_close_expired_carries_on_past_a_failing_tenant_and_attempt_and_says_wha
     _expired_attempt(db, failing_tenant, user_factory, quiz_factory)
     fine = _expired_attempt(db, healthy, user_factory, quiz_factory)
 
-    finalize, close = assessments._finalize, assessments.close_expired_attempts
+    finalize, close = submissions._finalize, assessments.close_expired_attempts
 
     def finalize_failing_once(attempt: Any, *args: Any) -> bool:
         if attempt.id == one_fails[0]:
@@ -153,7 +154,7 @@ def test_close_expired_carries_on_past_a_failing_tenant_and_attempt_and_says_wha
             raise RuntimeError("connection lost")
         return close(*args, **kwargs)
 
-    monkeypatch.setattr(assessments, "_finalize", finalize_failing_once)
+    monkeypatch.setattr(submissions, "_finalize", finalize_failing_once)
     monkeypatch.setattr(assessments, "close_expired_attempts", close_failing_for_one_tenant)
     result = app.test_cli_runner().invoke(args=["assessments", "close-expired"])
 
