@@ -271,6 +271,7 @@ def set_question_active(question: Question, active: bool) -> None:
     if question.active == active:
         return
     question.active = active
+    audit.record("question.retired" if not active else "question.restored", target=question)
 
 
 def banks_with_counts() -> list[tuple[QuestionBank, int]]:

@@ -173,6 +173,7 @@ def question_count(quiz: Quiz) -> int:
             total += 1 if section.question and section.question.active else 0
         elif section.bank is not None:
             total += min(section.draw_count or 0, len(section.bank.active_questions))
+    return total
 
 
 def quiz_loading() -> list[Any]:
