@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.errors import ValidationError
-from app.events import OutboxEvent, subscribe
 from app.extensions import db
 from app.inputs import parse_id
 from app.learning.lesson_kinds import LessonKind, Upload, register
@@ -52,13 +51,22 @@ class PolicyLesson(LessonKind):
             )
         )
 
+    def done_elsewhere(self, enrollment: Any, lesson: Any) -> bool:
+        """Signed already (perhaps outside this course), or the policy does not apply to this person:
+        nothing is left to do here, and the course must not get stuck on it."""
+        from app.policies.services import pending_policies
+
+        policy = db.session.get(Policy, (lesson.content or {}).get("policy_id") or 0)
+        if policy is None or policy.current_version is None:
+            return False
+        return not any(p.policy.id == policy.id for p in pending_policies(enrollment.user))
+
     def page_context(self, enrollment: Any, lesson: Any) -> dict[str, Any]:
         from datetime import datetime
 
         from flask_babel import get_timezone
         from flask_login import current_user
 
-        from app.learning.services.progress import complete_lesson
         from app.policies import services as policies
         from app.policies.forms import AcceptForm
 
@@ -73,10 +81,6 @@ class PolicyLesson(LessonKind):
                 .order_by(Acknowledgement.id)
             )
         )
-        if pending is None:
-            # Signed already (perhaps outside this course), or the policy does not apply to this
-            # person: nothing is left to do here, and the course must not get stuck on it.
-            complete_lesson(enrollment, lesson)
         return {
             "policy": policy,
             "version": policy.current_version,
@@ -86,35 +90,3 @@ class PolicyLesson(LessonKind):
             "next_path": request.path,
             "today": datetime.now(get_timezone()).date(),
         }
-
-
-@subscribe("policy.acknowledged")
-def complete_policy_lessons(event: OutboxEvent) -> None:
-    """Complete the signer's open lessons for this policy once nothing of it is pending for them."""
-    from app.accounts.models import User
-    from app.learning.models import Enrollment, Lesson
-    from app.learning.services import progress
-    from app.policies.services import pending_policies
-
-    user_id, policy_id = event.payload["user_id"], event.payload["policy_id"]
-    user = db.session.get(User, user_id)
-    if user is None or any(p.policy.id == policy_id for p in pending_policies(user)):
-        return
-    rows = db.session.execute(
-        select(Enrollment, Lesson)
-        .join(Lesson, Lesson.course_id == Enrollment.course_id)
-        .where(
-            Enrollment.user_id == user_id,
-            Enrollment.withdrawn_at.is_(None),
-            Lesson.kind == PolicyLesson.key,
-        )
-    )
-    for enrollment, lesson in rows:
-        if (lesson.content or {}).get("policy_id") != policy_id:
-            continue
-        if lesson not in progress.lessons_of(enrollment):
-            continue
-        try:
-            progress.complete_lesson(enrollment, lesson)
-        except ValidationError:
-            continue  # locked behind a gate: opening it later completes it
