@@ -337,3 +337,13 @@ def worker(app: Flask) -> Iterator[Any]:
         print("the RQ worker did not exit within 30 s of SIGTERM; killed", file=sys.stderr)
         process.kill()
         process.wait(timeout=30)
+
+
+def open_lesson_page(client: FlaskClient, enrollment_id: int, lesson_id: int) -> Any:
+    """Open a lesson as a browser does: GET the page (it writes nothing), then post the visit it sends."""
+    path = f"/learn/{enrollment_id}/lessons/{lesson_id}"
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    if page.status_code == 200 and match:
+        client.post(f"{path}/visit", data={"csrf_token": match.group(1)}, headers={"HX-Request": "true"})
+    return page

@@ -211,7 +211,8 @@ def test_a_stored_blank_language_and_unknown_time_zone_fall_back_to_the_portals(
         db.session.commit()
     for path in ("/", "/account", f"/policies/{policy.id}"):
         assert client.get(path).status_code == 200, path
-    receipt = client.get(f"/policies/receipts/{ack.id}")
+    token = csrf_token(client, "/")
+    receipt = client.post(f"/policies/receipts/{ack.id}/prepare", data={"csrf_token": token})
     deadline = time.monotonic() + 60
     while receipt.status_code == 202 and time.monotonic() < deadline:  # with Redis the worker renders it
         time.sleep(0.5)

@@ -92,7 +92,7 @@ def sign_off_checkpoint(
     observed_on: date | None,
     note: str = "",
 ) -> CheckpointSignoff:
-    """Record that *signer* saw the learner demonstrate every item of checkpoint *lesson*, and complete it.
+    """Record that *signer* saw the learner demonstrate every item of checkpoint *lesson*, completing it.
 
     Signing the same checkpoint again returns the first sign-off: it is evidence and is never replaced.
     """
@@ -177,8 +177,7 @@ def sign_off_checkpoint(
             "signed_by_id": signer.id,
             "observed_on": observed_on.isoformat(),
         },
-    )
-    progress.complete_lesson(enrollment, lesson)
+    )  # learning's subscriber completes the lesson, in this transaction
     return signoff
 
 

@@ -40,6 +40,14 @@ class AssessmentLesson(LessonKind):
             raise ValidationError(_("Choose the quiz learners take in this lesson."), field="quiz_id")
         return {"quiz_id": quiz.id}
 
+    def done_elsewhere(self, enrollment: Any, lesson: Any) -> bool:
+        """Passed elsewhere (another course with the same quiz): the gate is open here too."""
+        from app.assessments import services as assessments
+        from app.assessments.models import Quiz
+
+        quiz = db.session.get(Quiz, (lesson.content or {}).get("quiz_id") or 0)
+        return quiz is not None and assessments.quiz_state(enrollment.user, quiz).passed
+
     def page_context(self, enrollment: Any, lesson: Any) -> dict[str, Any]:
         from app.assessments import services as assessments
 
@@ -47,12 +55,6 @@ class AssessmentLesson(LessonKind):
         if quiz is None:
             return {"quiz": None, "quiz_state": None}
         state = assessments.quiz_state(current_user, quiz)
-        done = any(p.lesson_id == lesson.id and p.completed_at for p in enrollment.progress)
-        if state.passed and not done:
-            # Passed elsewhere (another course with the same quiz): the gate is open here too.
-            from app.learning.services.progress import complete_lesson
-
-            complete_lesson(enrollment, lesson)
         return {
             "quiz": quiz,
             "quiz_state": state,

@@ -106,10 +106,10 @@ def _attempt_page(
 def take(attempt_id: int) -> Any:
     """The attempt's questions: all on one page, or one per step (?q=N), with saved answers filled in."""
     attempt = _own_attempt(attempt_id)
-    if assessments.finalize_if_expired(attempt):
-        flash(_("Time is up. Your attempt was submitted with the answers saved in time."), "info")
     if attempt.status == AttemptStatus.submitted.value:
         return redirect(url_for("assessments.review", attempt_id=attempt.id))
+    if assessments.time_is_up(attempt, utcnow()):
+        return _time_up_page(attempt)
     position = request.args.get("q", 1, type=page_number)
     if attempt.quiz.layout == QuizLayout.steps.value and not 1 <= position <= len(attempt.items):
         abort(404)
@@ -162,7 +162,20 @@ def submit(attempt_id: int) -> Any:
     except ValidationError as exc:
         last = len(attempt.items) if attempt.quiz.layout == QuizLayout.steps.value else 1
         return _attempt_page(attempt, last, {0: exc.message}, _form_lists()), 422
-    return redirect(url_for("assessments.review", attempt_id=attempt.id))
+    if attempt.ended_by == "time_expired" and request.form.get("time_up"):
+        flash(_("Time is up. Your attempt was submitted with the answers saved in time."), "info")
+    result = url_for("assessments.review", attempt_id=attempt.id)
+    if request.htmx:  # the time-up page's automatic post: go to the result
+        return "", 204, {"HX-Redirect": result, "Vary": "HX-Request"}
+    return redirect(result)
+
+
+def _time_up_page(attempt: Attempt) -> Any:
+    """An attempt whose time ran out, not yet graded: a page view writes nothing, so the page posts
+    the submit (htmx on load, or the button without JavaScript) and the result follows."""
+    return render_template(
+        "assessments/time_up.html", attempt=attempt, quiz=attempt.quiz, back=_back_to_lesson(attempt)
+    )
 
 
 def _confirm_unanswered_page(attempt: Attempt, unanswered: list[int]) -> str:
@@ -189,19 +202,19 @@ def _confirm_unanswered_page(attempt: Attempt, unanswered: list[int]) -> str:
 def review(attempt_id: int) -> Any:
     """The graded attempt: score, pass or fail, each answer with feedback, correct answers if allowed."""
     attempt = _own_attempt(attempt_id)
-    assessments.finalize_if_expired(attempt)
     if attempt.status != AttemptStatus.submitted.value:
+        if assessments.time_is_up(attempt, utcnow()):
+            return _time_up_page(attempt)
         return redirect(url_for("assessments.take", attempt_id=attempt.id))
     state = assessments.quiz_state(current_user, attempt.quiz)
     show = assessments.may_show_answers(attempt, state)
     next_lesson = None
     if attempt.passed and attempt.enrollment_id:
         enrollment = db.session.get(Enrollment, attempt.enrollment_id)
-        if enrollment is not None:
-            lessons = progress_service.lessons_of(enrollment)
-            ids = [lesson.id for lesson in lessons]
-            if attempt.lesson_id in ids and ids.index(attempt.lesson_id) + 1 < len(lessons):
-                next_lesson = (enrollment, lessons[ids.index(attempt.lesson_id) + 1])
+        lesson = db.session.get(Lesson, attempt.lesson_id) if attempt.lesson_id else None
+        following = progress_service.next_lesson(enrollment, lesson) if enrollment and lesson else None
+        if enrollment is not None and following is not None:
+            next_lesson = (enrollment, following)
     return render_template(
         "assessments/review.html",
         attempt=attempt,

@@ -55,8 +55,13 @@ class LessonKind:
         return False
 
     def page_context(self, enrollment: Any, lesson: Any) -> dict[str, Any]:
-        """Extra template variables for the learner's page of *lesson* (a quiz's attempts, say)."""
+        """Extra template variables for the learner's page of *lesson* (a quiz's attempts); reads only."""
         return {}
+
+    def done_elsewhere(self, enrollment: Any, lesson: Any) -> bool:
+        """Whether the learner already did what *lesson* asks outside it (passed the same quiz in
+        another course, signed the policy): the page shows it complete and the visit records it."""
+        return False
 
     def author_context(self) -> dict[str, Any]:
         """Extra template variables for the author's form (the quizzes to choose from, say)."""

@@ -160,23 +160,40 @@ def lesson(enrollment_id: int, lesson_id: int) -> Any:
             locked=locked,
             done={p.lesson_id for p in enrollment.progress if p.completed_at},
         ), 403
-    progress = progress_service.open_lesson(enrollment, current)
-    index = lessons.index(current)
-    done = {p.lesson_id for p in enrollment.progress if p.completed_at}
+    # A page view writes nothing: the page posts the visit once loaded (see visit below).
     kind = get_kind(current.kind)
     return render_template(
         "learning/lesson.html",
         enrollment=enrollment,
         lesson=current,
         kind=kind,
-        progress=progress,
+        completed=progress_service.is_complete(enrollment, current),
+        done_elsewhere=kind.done_elsewhere(enrollment, current),
         lessons=lessons,
-        done=done,
-        previous=lessons[index - 1] if index > 0 else None,
-        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        done={p.lesson_id for p in enrollment.progress if p.completed_at},
+        previous=progress_service.previous_lesson(enrollment, current),
+        next=progress_service.next_lesson(enrollment, current),
         locked=locked,
         **kind.page_context(enrollment, current),
     )
+
+
+@bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>/visit", methods=["POST"])
+@require_sign_in
+def visit(enrollment_id: int, lesson_id: int) -> Any:
+    """Record that the learner opened the lesson (htmx posts it on load; without JavaScript, "Mark
+    complete" does), so it is where they resume and a task done elsewhere completes it."""
+    enrollment = _own_enrollment(enrollment_id)
+    current = _lesson_in(enrollment, lesson_id)
+    try:
+        progress_service.visit_lesson(enrollment, current)
+    except ValidationError as exc:
+        if request.headers.get("HX-Request"):
+            return "", 204, {"Vary": "HX-Request"}  # locked: the page already says so
+        flash(exc.message, "error")
+    if request.headers.get("HX-Request"):
+        return "", 204, {"Vary": "HX-Request"}
+    return redirect(url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=current.id), 303)
 
 
 @bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>/progress", methods=["POST"])
@@ -201,22 +218,19 @@ def report_progress(enrollment_id: int, lesson_id: int) -> Any:
             course_completed=enrollment.completed_at is not None,
             course_percent=enrollment.progress_percent,
         )
-    lessons = progress_service.lessons_of(enrollment)
-    index = lessons.index(current)
-    if index + 1 < len(lessons):
-        return redirect(
-            url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=lessons[index + 1].id)
-        )
+    following = progress_service.next_lesson(enrollment, current)
+    if following is not None:
+        return redirect(url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=following.id))
     if enrollment.completed_at is not None:
         flash(_("You completed “%(title)s”. Well done!", title=enrollment.course.title), "success")
         return redirect(url_for("accounts.home"))
     return redirect(url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=current.id))
 
 
-@bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>/download")
+@bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>/download", methods=["GET", "POST"])
 @require_sign_in
 def download(enrollment_id: int, lesson_id: int) -> Any:
-    """Send a file lesson's file; downloading it completes the lesson."""
+    """Send a file lesson's file; downloading it with the lesson's button (a POST) completes the lesson."""
     enrollment = _own_enrollment(enrollment_id)
     current = _lesson_in(enrollment, lesson_id)
     stored = (current.content or {}).get("file")
@@ -227,7 +241,8 @@ def download(enrollment_id: int, lesson_id: int) -> Any:
     data = storage().read(stored["key"], tenant_id=g.tenant.id)
     if data is None:
         abort(404)
-    progress_service.record_event(enrollment, current, "downloaded")
+    if request.method == "POST":  # GET never writes: an old link still downloads, without recording
+        progress_service.record_event(enrollment, current, "downloaded")
     import io
 
     # The name and type come from the detected content (files stored before that rule kept the

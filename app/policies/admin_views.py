@@ -185,10 +185,13 @@ def report(policy_id: int, version_id: int) -> Any:
     )
 
 
-@bp.route("/<int:policy_id>/versions/<int:version_id>/export.csv")
+@bp.route("/<int:policy_id>/versions/<int:version_id>/export.csv", methods=["POST"])
 @require_policy_reader
 def export(policy_id: int, version_id: int) -> Any:
-    """The report as CSV for an auditor, streamed: UTC ISO 8601 times, hashes, formula-safe cells."""
+    """The report as CSV for an auditor, streamed: UTC ISO 8601 times, hashes, formula-safe cells.
+
+    A POST, because the export is audited (who took the list of signers, when) and GET never writes.
+    """
     from app import audit
     from app.storage import safe_filename
 

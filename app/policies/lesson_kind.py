@@ -52,13 +52,22 @@ class PolicyLesson(LessonKind):
             )
         )
 
+    def done_elsewhere(self, enrollment: Any, lesson: Any) -> bool:
+        """Signed already (perhaps outside this course), or the policy does not apply to this person:
+        nothing is left to do here, and the course must not get stuck on it."""
+        from app.policies.services import pending_policies
+
+        policy = db.session.get(Policy, (lesson.content or {}).get("policy_id") or 0)
+        if policy is None or policy.current_version is None:
+            return False
+        return not any(p.policy.id == policy.id for p in pending_policies(enrollment.user))
+
     def page_context(self, enrollment: Any, lesson: Any) -> dict[str, Any]:
         from datetime import datetime
 
         from flask_babel import get_timezone
         from flask_login import current_user
 
-        from app.learning.services.progress import complete_lesson
         from app.policies import services as policies
         from app.policies.forms import AcceptForm
 
@@ -73,10 +82,6 @@ class PolicyLesson(LessonKind):
                 .order_by(Acknowledgement.id)
             )
         )
-        if pending is None:
-            # Signed already (perhaps outside this course), or the policy does not apply to this
-            # person: nothing is left to do here, and the course must not get stuck on it.
-            complete_lesson(enrollment, lesson)
         return {
             "policy": policy,
             "version": policy.current_version,

@@ -336,6 +336,8 @@ def acknowledge_policy(
             "user_id": user.id,
             "policy_id": version.policy_id,
             "version": version.number,
+            # Whether the signer now owes nothing of this policy (lessons asking for it complete).
+            "nothing_pending": not any(p.policy.id == version.policy_id for p in pending_policies(user)),
         },
     )
     return ack

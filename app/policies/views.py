@@ -134,11 +134,26 @@ def _own_acknowledgement(acknowledgement_id: int) -> Acknowledgement:
 @bp.route("/policies/receipts/<int:acknowledgement_id>")
 @require_sign_in
 def receipt(acknowledgement_id: int) -> Any:
-    """Download the PDF receipt of an acknowledgement; the first request starts rendering it."""
+    """Download the PDF receipt of an acknowledgement, or say where its preparation stands.
+
+    A GET writes nothing: a receipt nobody asked for yet is prepared by the page's POST (htmx sends
+    it on load; without JavaScript the "Prepare the receipt" button does).
+    """
     ack = _own_acknowledgement(acknowledgement_id)
-    ready = policies.request_receipt(ack)  # the receipt names the configured address, not the Host
+    ready = policies.receipt_of(ack)
     if ready is None:
         return _receipt_waiting(ack, 202)
+    return _send_receipt(ack, ready.storage_key)
+
+
+@bp.route("/policies/receipts/<int:acknowledgement_id>/prepare", methods=["POST"])
+@require_sign_in
+def prepare_receipt(acknowledgement_id: int) -> Any:
+    """Start rendering the receipt (at once without Redis); send it when ready, else say it is on its way."""
+    ack = _own_acknowledgement(acknowledgement_id)
+    ready = policies.request_receipt(ack)  # the receipt names the configured address, not the Host
+    if ready is None or request.htmx:
+        return _receipt_waiting(ack, 202 if ready is None else 200)
     return _send_receipt(ack, ready.storage_key)
 
 
@@ -171,6 +186,7 @@ def _receipt_waiting(ack: Acknowledgement, status: int) -> Any:
         "ack": ack,
         "policy": ack.version.policy,
         "ready": ready,
+        "prepare": not ready and job is None,  # nobody asked for it yet (or jobs run inline)
         "job": job,
         "failed": job is not None and not job.is_live,
         "queued": job is not None and job.status == "pending",
@@ -179,7 +195,7 @@ def _receipt_waiting(ack: Acknowledgement, status: int) -> Any:
         and (not job.is_live or (waited is not None and waited.total_seconds() >= RECEIPT_PATIENCE_SECONDS)),
     }
     template = "policies/_receipt_status.html" if request.htmx else "policies/receipt.html"
-    return render_template(template, **context), status
+    return render_template(template, **context), status, {"Vary": "HX-Request"}
 
 
 def _send_receipt(ack: Acknowledgement, key: str) -> Any:

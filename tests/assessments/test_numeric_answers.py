@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.assessments import services as assessments
 from app.assessments.models import Attempt, Question, QuestionRevision
+from app.assessments.services import submissions
 from app.errors import ValidationError
 from app.tenancy import as_tenant
 from app.tenancy.models import utcnow
@@ -106,8 +107,15 @@ def test_a_number_stored_before_it_was_checked_counts_as_wrong_and_every_page_st
     attempt_id = _start(client, enrollment_id, made["test"])
     _expire(db, tenant, attempt_id, key="1e999999999", answer="1e999999999")
     lesson = _lesson_url(enrollment_id, made["test"])
-    assert client.get(lesson).status_code == 200  # closes the attempt on the way
-    assert client.get(f"/attempts/{attempt_id}").status_code == 302
+    assert client.get(lesson).status_code == 200
+    time_up = client.get(f"/attempts/{attempt_id}")  # a GET writes nothing: the page posts the close
+    assert time_up.status_code == 200 and "Time is up" in time_up.get_data(as_text=True)
+    token = csrf_token(client, f"/attempts/{attempt_id}")
+    closing = client.post(
+        f"/attempts/{attempt_id}/submit",
+        data={"csrf_token": token, "unanswered": "confirmed", "time_up": "1"},
+    )
+    assert closing.status_code == 302
     assert client.get(f"/attempts/{attempt_id}/review").status_code == 200
     closed = _attempt(db, tenant, attempt_id)
     assert closed.status == "submitted" and closed.ended_by == "time_expired"
@@ -139,7 +147,7 @@ def test_close_expired_carries_on_past_a_failing_tenant_and_attempt_and_says_wha
     _expired_attempt(db, failing_tenant, user_factory, quiz_factory)
     fine = _expired_attempt(db, healthy, user_factory, quiz_factory)
 
-    finalize, close = assessments._finalize, assessments.close_expired_attempts
+    finalize, close = submissions._finalize, assessments.close_expired_attempts
 
     def finalize_failing_once(attempt: Any, *args: Any) -> bool:
         if attempt.id == one_fails[0]:
@@ -153,7 +161,7 @@ def test_close_expired_carries_on_past_a_failing_tenant_and_attempt_and_says_wha
             raise RuntimeError("connection lost")
         return close(*args, **kwargs)
 
-    monkeypatch.setattr(assessments, "_finalize", finalize_failing_once)
+    monkeypatch.setattr(submissions, "_finalize", finalize_failing_once)
     monkeypatch.setattr(assessments, "close_expired_attempts", close_failing_for_one_tenant)
     result = app.test_cli_runner().invoke(args=["assessments", "close-expired"])
 

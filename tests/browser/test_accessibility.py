@@ -35,7 +35,6 @@ NOT_PAGES = {
     "learning.lesson_media",
     "policies.document",
     "policies.receipt",
-    "policy_admin.export",
 }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.learning.models import Course, Enrollment
 from app.tenancy import as_tenant
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, open_lesson_page
 
 
 def _author(tenant_factory, user_factory, client_for):
@@ -156,7 +156,7 @@ def test_a_started_lesson_cannot_be_removed(
     course = course_factory(tenant)
     learner = user_factory(tenant)
     enrollment = enrol(tenant, learner, course)
-    client_for(tenant, learner).get(f"/learn/{enrollment.id}/lessons/{course.lessons[0].id}")
+    open_lesson_page(client_for(tenant, learner), enrollment.id, course.lessons[0].id)
     author = client_for(tenant, user_factory(tenant, roles=("author", "learner")))
     token = csrf_token(author, f"/admin/courses/{course.id}")
     page = author.post(

@@ -215,7 +215,11 @@ def test_report_shows_who_accepted_and_who_has_not_and_the_csv_says_the_same_saf
     page = client.get(f"/admin/policies/{policy.id}/versions/{version.id}").get_data(as_text=True)
     assert "Accepted (2)" in page and "Ada Lovelace" in page and "10.9.8.7" in page
     assert "Not yet accepted (2)" in page and "Grace Hopper" in page and "Alex Admin" in page
-    response = client.get(f"/admin/policies/{policy.id}/versions/{version.id}/export.csv")
+    # Exporting is audited, so the button posts (GET never writes).
+    token = csrf_token(client, f"/admin/policies/{policy.id}/versions/{version.id}")
+    response = client.post(
+        f"/admin/policies/{policy.id}/versions/{version.id}/export.csv", data={"csrf_token": token}
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     disposition = response.headers["Content-Disposition"]
@@ -253,7 +257,9 @@ def test_an_auditor_sees_reports_read_only_and_a_learner_sees_nothing(
         db.session.commit()
     auditor = client_for(tenant, user_factory(tenant, roles=("auditor",)))
     assert auditor.get("/admin/policies/").status_code == 200
-    assert auditor.get(f"/admin/policies/{policy.id}/versions/{version.id}/export.csv").status_code == 200
+    report = f"/admin/policies/{policy.id}/versions/{version.id}"
+    token = csrf_token(auditor, report)
+    assert auditor.post(f"{report}/export.csv", data={"csrf_token": token}).status_code == 200
     assert auditor.get("/admin/policies/new").status_code == 403
     assert auditor.get(f"/admin/policies/{policy.id}/draft").status_code == 403
     learner = client_for(tenant, user_factory(tenant))

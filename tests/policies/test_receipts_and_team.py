@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.policies import services as policies
 from app.policies.models import Acknowledgement, PolicyReceipt
 from app.tenancy import as_tenant
-from tests.conftest import REDIS_URL, tenant_host
+from tests.conftest import REDIS_URL, csrf_token, tenant_host
 
 
 def _signed(db, tenant, user, title="Code of Conduct"):
@@ -26,11 +26,16 @@ def _signed(db, tenant, user, title="Code of Conduct"):
     return policy, version, ack
 
 
+def _prepare(client, ack_id):
+    """Post "Prepare the receipt", as the receipt page does (a GET of it writes nothing)."""
+    return client.post(f"/policies/receipts/{ack_id}/prepare", data={"csrf_token": csrf_token(client, "/")})
+
+
 def _download(client, ack_id, worker, attempts=60):
     """Ask for the receipt; with Redis the worker renders it while the status page polls."""
     import time
 
-    response = client.get(f"/policies/receipts/{ack_id}")
+    response = _prepare(client, ack_id)
     for _ in range(attempts):
         if response.status_code != 202:
             return response
@@ -125,7 +130,7 @@ def test_with_inline_jobs_the_receipt_is_ready_at_once(db, tenant_factory, user_
     signer = user_factory(tenant, full_name="Ivy Inline")
     _policy, _version, ack = _signed(db, tenant, signer)
     client = client_for(tenant, signer)
-    assert client.get(f"/policies/receipts/{ack.id}").status_code == 200
+    assert _prepare(client, ack.id).status_code == 200
     status = client.get(f"/policies/receipts/{ack.id}/status", headers={"HX-Request": "true"})
     body = status.get_data(as_text=True)
     assert "Your receipt is ready" in body and "hx-trigger" not in body and "<html" not in body

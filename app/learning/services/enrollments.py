@@ -305,10 +305,51 @@ def enrol_in_path(
         "enrollment.created",
         {"path_enrollment_id": path_enrollment.id, "user_id": user.id, "path_id": path.id, "source": source},
     )
-    from app.learning.services.progress import advance_path
-
     advance_path(path_enrollment, user)
     return path_enrollment, True
+
+
+def advance_path(path_enrollment: PathEnrollment, user: User) -> None:
+    """Enrol the learner in the next unlocked course of the path; complete the path after the last one."""
+    steps = path_enrollment.path.steps
+    completed_courses = set(
+        db.session.scalars(
+            select(Enrollment.course_id).where(
+                Enrollment.user_id == user.id,
+                Enrollment.completed_at.is_not(None),
+                Enrollment.course_id.in_([s.course_id for s in steps]),
+            )
+        )
+    )
+    for step in steps:
+        if step.course_id in completed_courses:
+            continue
+        existing = current_enrollment(user.id, step.course_id)
+        if existing is None:
+            enrol(
+                user,
+                step.course,
+                due_on=path_enrollment.due_on,
+                source="path",
+                path_enrollment=path_enrollment,
+            )
+        elif existing.path_enrollment_id is None:
+            existing.path_enrollment_id = path_enrollment.id
+        return  # the next course unlocks only when this one is complete
+    if path_enrollment.completed_at is None:
+        path_enrollment.completed_at = utcnow()
+        path_enrollment.status = EnrollmentStatus.completed.value
+        audit.record(
+            "path_enrollment.completed", target=path_enrollment, after={"path": path_enrollment.path.title}
+        )
+        events.emit(
+            "path.completed",
+            {
+                "path_enrollment_id": path_enrollment.id,
+                "user_id": user.id,
+                "path_id": path_enrollment.path_id,
+            },
+        )
 
 
 def enrollment_snapshot(enrollment: Enrollment) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from app.learning.models import (
     LessonProgress,
     PathEnrollment,
 )
+from app.learning.services.enrollments import advance_path
 from app.tenancy.models import insert_unless_exists, utcnow
 
 
@@ -44,6 +45,46 @@ def locked_lessons(enrollment: Enrollment) -> dict[int, Lesson]:
         elif get_kind(lesson.kind).gates and lesson.id not in done:
             gate = lesson
     return locked
+
+
+def progress_of(enrollment: Enrollment, lesson: Lesson) -> LessonProgress | None:
+    """The learner's progress in *lesson*, or None before their first visit; reads only."""
+    return progress_by_lesson(enrollment).get(lesson.id)
+
+
+def is_complete(enrollment: Enrollment, lesson: Lesson) -> bool:
+    """Whether *lesson* counts as done: completed here, or its task done elsewhere (see done_elsewhere)."""
+    progress = progress_of(enrollment, lesson)
+    if progress is not None and progress.completed_at is not None:
+        return True
+    return get_kind(lesson.kind).done_elsewhere(enrollment, lesson)
+
+
+def next_lesson(enrollment: Enrollment, lesson: Lesson) -> Lesson | None:
+    """The lesson after *lesson* in this enrollment's version of the course, or None after the last."""
+    lessons = lessons_of(enrollment)
+    ids = [item.id for item in lessons]
+    if lesson.id not in ids or ids.index(lesson.id) + 1 >= len(lessons):
+        return None
+    return lessons[ids.index(lesson.id) + 1]
+
+
+def previous_lesson(enrollment: Enrollment, lesson: Lesson) -> Lesson | None:
+    """The lesson before *lesson* in this enrollment's version of the course, or None for the first."""
+    lessons = lessons_of(enrollment)
+    ids = [item.id for item in lessons]
+    if lesson.id not in ids or ids.index(lesson.id) == 0:
+        return None
+    return lessons[ids.index(lesson.id) - 1]
+
+
+def visit_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
+    """Record the learner's visit to *lesson* (the page posts it once loaded): it becomes where they
+    resume, and a lesson whose task they did elsewhere is completed."""
+    progress = open_lesson(enrollment, lesson)
+    if progress.completed_at is None and get_kind(lesson.kind).done_elsewhere(enrollment, lesson):
+        complete_lesson(enrollment, lesson, progress)
+    return progress
 
 
 def open_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
@@ -161,51 +202,6 @@ def resume_lesson(enrollment: Enrollment) -> Lesson | None:
         return last
     open_ones = (lesson for lesson in lessons if lesson.id not in done and lesson.id not in locked)
     return next(open_ones, lessons[0])
-
-
-def advance_path(path_enrollment: PathEnrollment, user: User) -> None:
-    """Enrol the learner in the next unlocked course of the path; complete the path after the last one."""
-    from app.learning.services.enrollments import current_enrollment, enrol
-
-    steps = path_enrollment.path.steps
-    completed_courses = set(
-        db.session.scalars(
-            select(Enrollment.course_id).where(
-                Enrollment.user_id == user.id,
-                Enrollment.completed_at.is_not(None),
-                Enrollment.course_id.in_([s.course_id for s in steps]),
-            )
-        )
-    )
-    for step in steps:
-        if step.course_id in completed_courses:
-            continue
-        existing = current_enrollment(user.id, step.course_id)
-        if existing is None:
-            enrol(
-                user,
-                step.course,
-                due_on=path_enrollment.due_on,
-                source="path",
-                path_enrollment=path_enrollment,
-            )
-        elif existing.path_enrollment_id is None:
-            existing.path_enrollment_id = path_enrollment.id
-        return  # the next course unlocks only when this one is complete
-    if path_enrollment.completed_at is None:
-        path_enrollment.completed_at = utcnow()
-        path_enrollment.status = EnrollmentStatus.completed.value
-        audit.record(
-            "path_enrollment.completed", target=path_enrollment, after={"path": path_enrollment.path.title}
-        )
-        events.emit(
-            "path.completed",
-            {
-                "path_enrollment_id": path_enrollment.id,
-                "user_id": user.id,
-                "path_id": path_enrollment.path_id,
-            },
-        )
 
 
 def path_progress(path_enrollment: PathEnrollment) -> list[tuple[object, str]]:
