@@ -21,7 +21,7 @@ from app.audit.checkpoints import last_checkpoint
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
-from app.forms import apply_error, as_choices
+from app.forms import apply_error, as_choices, form_status
 from app.inputs import page_number, parse_id
 from app.locales import LOCALE_NAMES
 
@@ -112,7 +112,7 @@ def new_user():
         else:
             flash(_("%(name)s was added.", name=user.full_name), "success")
             return redirect(url_for("team.person", user_id=user.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("admin/user_form.html", form=form, user=None), status
 
 
@@ -132,7 +132,7 @@ def edit_user(user_id: int):
         else:
             flash(_("Changes to %(name)s were saved.", name=user.full_name), "success")
             return redirect(url_for("team.person", user_id=user.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("admin/user_form.html", form=form, user=user), status
 
 
@@ -197,7 +197,7 @@ def org_units():
             .group_by(User.org_unit_id)
         ).all()
     )
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "admin/org_units.html", form=form, tree=services.org_unit_tree(), counts=counts
     ), status
@@ -221,7 +221,7 @@ def edit_org_unit(unit_id: int):
     people = db.session.scalars(
         select(User).where(User.org_unit_id == unit.id).order_by(User.full_name)
     ).all()
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("admin/org_unit_form.html", form=form, unit=unit, people=people), status
 
 
@@ -240,7 +240,7 @@ def groups():
         else:
             flash(_("%(name)s was added.", name=group.name), "success")
             return redirect(url_for("admin.edit_group", group_id=group.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("admin/groups.html", form=form, groups=services.list_groups()), status
 
 
@@ -265,7 +265,7 @@ def edit_group(group_id: int):
     add_form.user_ids.choices = as_choices(
         [(u.id, f"{u.full_name} ({u.email})") for u in candidates if u.id not in member_ids]
     )
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "admin/group_form.html", form=form, group=group, members=members, add_form=add_form, q=q
     ), status
