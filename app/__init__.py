@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from app.config import load_settings
+from app.config import bind_platform_database, load_settings
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from app.locales import is_known_locale, person_locale
 from app.timezones import person_time_zone
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_JSON"])
 
+    bind_platform_database(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     # Tenant resolution must be the first before_request hook: CSRF, rate limits

@@ -13,7 +13,7 @@ from flask_login import current_user
 from app.audit.context import Actor, reset_actor, set_actor
 from app.extensions import db
 from app.tenancy import context
-from app.tenancy.services import resolve_host
+from app.tenancy.services import normalise_host, resolve_host
 
 # Endpoints that answer on any host, before (and without) a tenant.
 HOSTLESS_ENDPOINTS = frozenset({"static", "tenancy.theme_static", "ops.healthz", "ops.readyz"})
@@ -94,7 +94,12 @@ def init_app(app: Flask) -> None:
             return render_template("errors/not_found.html"), 404
         if request.endpoint in HOSTLESS_ENDPOINTS:
             return None
-        tenant = resolve_host(request.host, current_app.config["ATRIUM_DOMAIN"])
+        root = current_app.config["ATRIUM_DOMAIN"]
+        if normalise_host(request.host) == normalise_host(root):
+            # The console works across tenants: its whole request runs as the platform database
+            # role, chosen from the Host header before the first query (docs/decisions/0009).
+            g.platform_token = context.open_platform("platform console request")
+        tenant = resolve_host(request.host, root)
         if tenant is None:
             g.unknown_host = True
             return render_template("errors/not_found.html"), 404
@@ -151,6 +156,9 @@ def init_app(app: Flask) -> None:
         token = g.pop("tenant_context_token", None)
         if token is not None:
             context.reset(token)
+        platform_token = g.pop("platform_token", None)
+        if platform_token is not None:
+            context.close_platform(platform_token)
         actor_token = g.pop("actor_token", None)
         if actor_token is not None:
             reset_actor(actor_token)
