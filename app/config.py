@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -57,6 +58,9 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": migration_url,
+        # The platform role (PostgreSQL): the console's, CLI's and platform jobs' cross-tenant reads
+        # and global-table writes run as it (docs/decisions/0009). Unset: one role for everything.
+        "PLATFORM_DATABASE_URL": os.environ.get("PLATFORM_DATABASE_URL") or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         # The root domain: the platform console lives here, tenants at <slug>.<domain>.
@@ -112,3 +116,13 @@ def load_settings(instance_path: Path) -> dict[str, object]:
 
     check_settings(settings)
     return settings
+
+
+def bind_platform_database(config: dict[str, Any]) -> None:
+    """Give Flask-SQLAlchemy the platform role's engine (bind ``platform``) when one is configured."""
+    url = config.get("PLATFORM_DATABASE_URL")
+    if url:
+        config["SQLALCHEMY_BINDS"] = {
+            **(config.get("SQLALCHEMY_BINDS") or {}),
+            "platform": _normalise_db_url(url),
+        }

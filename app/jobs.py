@@ -25,6 +25,7 @@ from app.extensions import Model, db
 from app.inputs import is_ascii_digits
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import utcnow
+from app.tenancy.session import platform_engine
 
 log = logging.getLogger("atrium.jobs")
 
@@ -48,8 +49,11 @@ class JobStatus:
 
 
 class JobOutbox(Model):
-    """A job recorded with the change that asked for it. A global table: the sender and the worker
-    read every tenant's rows, and platform jobs have no tenant; the worker restores *tenant_id*."""
+    """A job recorded with the change that asked for it; the worker restores *tenant_id*.
+
+    Not TenantScoped (platform jobs have no tenant), but on PostgreSQL row-level security shows
+    the application role only the rows of the tenant in context; sending, draining, sweeping and
+    tenant-less jobs run as the platform role, which sees them all (migration 0012)."""
 
     __tablename__ = "job_outbox"
 
@@ -215,7 +219,7 @@ def send(ids: list[int]) -> int:
     table = _table()
     for outbox_id in ids:
         try:
-            with db.engine.begin() as conn:
+            with platform_engine().begin() as conn:
                 claimed = conn.execute(
                     update(table)
                     .where(table.c.id == outbox_id, table.c.status == JobStatus.pending)
@@ -245,7 +249,7 @@ def drain(limit: int = 500) -> int:
     global _redis_down_until
     _redis_down_until = 0.0  # an explicit drain always tries
     table = _table()
-    with db.engine.connect() as conn:
+    with platform_engine().connect() as conn:
         ids = list(
             conn.scalars(
                 select(table.c.id)
@@ -309,7 +313,7 @@ def record_failure(outbox_id: int, error: BaseException, *, final: bool) -> None
     }
     if final:
         values.update(status=JobStatus.failed, finished_at=utcnow())
-    with db.engine.begin() as conn:
+    with platform_engine().begin() as conn:
         conn.execute(
             update(table).where(table.c.id == outbox_id, table.c.status != JobStatus.done).values(**values)
         )
@@ -329,8 +333,19 @@ def sweep(now: float | None = None) -> dict[str, int]:
     is handed to RQ's ``StartedJobRegistry.cleanup`` at once, which retries it while its ``Retry``
     allows, else moves it to the failed registry; RQ alone would wait for the job's timeout. A job
     abandoned on its last attempt is marked failed here, so its page can offer to try again.
-    *now* (a Unix time) is when registry entries count as expired; by default, now.
+    *now* (a Unix time) is when registry entries count as expired; by default, now. It reads every
+    tenant's outbox rows, so it runs as the platform database role.
     """
+    with tenancy_context.as_platform("jobs.sweep: every tenant's outbox rows"):
+        counts = _sweep(now)
+    if counts["resent"]:
+        drain()
+    if any(counts.values()):
+        log.warning("jobs.swept", extra=counts)
+    return counts
+
+
+def _sweep(now: float | None) -> dict[str, int]:
     from rq import Queue
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
@@ -360,13 +375,9 @@ def sweep(now: float | None = None) -> dict[str, int]:
         try:
             Job.fetch(row.rq_id, connection=connection)
         except NoSuchJobError:
-            row.status = JobStatus.pending  # drained below, after this commit
+            row.status = JobStatus.pending  # drained after this commit
             counts["resent"] += 1
     db.session.commit()
-    if counts["resent"]:
-        drain()
-    if any(counts.values()):
-        log.warning("jobs.swept", extra=counts)
     return counts
 
 

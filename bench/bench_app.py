@@ -44,7 +44,9 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def create_bench_app(database_url: str, migration_url: str | None = None) -> Any:
+def create_bench_app(
+    database_url: str, migration_url: str | None = None, platform_url: str | None = None
+) -> Any:
     """Create the Atrium app against the benchmark database, quiet and with jobs inline."""
     # Keep the generated secret key and any uploads away from the developer's own instance/ folder.
     os.environ.setdefault("ATRIUM_INSTANCE_PATH", str(DATA_DIR / "instance"))
@@ -54,6 +56,7 @@ def create_bench_app(database_url: str, migration_url: str | None = None) -> Any
         {
             "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
             "MIGRATION_DATABASE_URL": sqlalchemy_url(migration_url or database_url),
+            "PLATFORM_DATABASE_URL": sqlalchemy_url(platform_url) if platform_url else None,
             "REDIS_URL": None,
             "RATELIMIT_STORAGE_URI": "memory://",
             # One log line per request would be measured along with the request.

@@ -922,12 +922,13 @@ class TenantBuilder:
         return {"policy_id": policy.id, "version_id": version.id}
 
 
-def prepare_postgres(admin_url: str, database: str) -> tuple[str, str]:
-    """Drop and re-create *database* with the owner and application roles; return their URLs."""
+def prepare_postgres(admin_url: str, database: str) -> tuple[str, str, str]:
+    """Drop and re-create *database* with the owner, application and platform roles; return their URLs."""
     from app.tenancy.postgres import drop_database, prepare_database
 
     drop_database(admin_url, database)
-    return prepare_database(admin_url, database)
+    urls = prepare_database(admin_url, database)
+    return urls.app, urls.owner, urls.platform
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -952,6 +953,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--database-url", help="application role URL of an empty, migrated-or-not database")
     parser.add_argument("--migration-url", help="schema owner URL (PostgreSQL); default: --database-url")
+    parser.add_argument("--platform-url", help="platform role URL (PostgreSQL); creates the tenants")
     parser.add_argument("--postgres-admin-url", help="create a fresh PostgreSQL database with both roles")
     parser.add_argument("--postgres-database", default="atrium_bench", help="with --postgres-admin-url")
     parser.add_argument("--manifest", type=Path, help="where to write the manifest (default bench/.data/)")
@@ -997,20 +999,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reusing the dataset of {existing} (generated with the same sizes and seed)")
         return 0
     started = time.perf_counter()
+    platform_url = None
     if args.postgres_admin_url:
-        database_url, migration_url = prepare_postgres(args.postgres_admin_url, args.postgres_database)
+        database_url, migration_url, platform_url = prepare_postgres(
+            args.postgres_admin_url, args.postgres_database
+        )
         global COPIER
         COPIER = Copier(args.postgres_admin_url, args.postgres_database)
     elif args.database_url:
         database_url = sqlalchemy_url(args.database_url)
         migration_url = sqlalchemy_url(args.migration_url or args.database_url)
+        platform_url = sqlalchemy_url(args.platform_url) if args.platform_url else None
     else:
         DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{DEFAULT_SQLITE_PATH}{suffix}").unlink(missing_ok=True)
         database_url = migration_url = f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
-    app = create_bench_app(database_url, migration_url)
+    app = create_bench_app(database_url, migration_url, platform_url)
     rng = random.Random(args.seed)  # noqa: S311 - reproducible fake data, not secrets
     now = datetime.now(UTC).replace(microsecond=0)
     weights = [1 / (i + 1) for i in range(args.tenants)]
@@ -1081,6 +1087,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dialect": dialect,
         "database_url": database_url,
         "migration_url": migration_url,
+        "platform_url": platform_url,
         "arguments": {
             k: getattr(args, k) for k in ("size", "tenants", "users", "courses", "enrollments", "seed")
         },

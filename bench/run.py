@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     manifest = read_manifest(args.manifest)
     tenant = max(manifest["tenants"], key=lambda t: t["users"])
-    app = create_bench_app(manifest["database_url"], manifest["migration_url"])
+    app = create_bench_app(manifest["database_url"], manifest["migration_url"], manifest.get("platform_url"))
     from sqlalchemy import event
 
     from app.extensions import db

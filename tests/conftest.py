@@ -2,8 +2,9 @@
 
 The database is created fresh for each test run and migrated with the real
 migrations: SQLite in a temporary folder by default; PostgreSQL when
-TEST_POSTGRES_URL names an admin connection (a new database with an owner role
-and an application role under row-level security). Redis and a real worker
+TEST_POSTGRES_URL names an admin connection (a new database with an owner role,
+an application role under row-level security and the platform role that the
+console's cross-tenant reads and global-table writes use). Redis and a real worker
 process are used when TEST_REDIS_URL is set; jobs run inline otherwise.
 
 Tests isolate themselves by creating their own tenants (unique slugs), which
@@ -58,8 +59,8 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         from app.tenancy.postgres import drop_database, prepare_database
 
         name = f"atrium_test_{uuid.uuid4().hex[:12]}"
-        app_url, owner_url = prepare_database(POSTGRES_ADMIN_URL, name)
-        yield {"app": app_url, "owner": owner_url, "name": name}
+        urls = prepare_database(POSTGRES_ADMIN_URL, name)
+        yield {"app": urls.app, "owner": urls.owner, "platform": urls.platform, "name": name}
         drop_database(POSTGRES_ADMIN_URL, name)
     else:
         path = tmp_path_factory.mktemp("db") / "atrium.sqlite3"
@@ -128,6 +129,7 @@ def app(
             "SECRET_KEY": "test-secret-key-not-for-production",
             "SQLALCHEMY_DATABASE_URI": database_urls["app"],
             "MIGRATION_DATABASE_URL": database_urls["owner"],
+            "PLATFORM_DATABASE_URL": database_urls.get("platform"),
             "REDIS_URL": REDIS_URL,
             "RATELIMIT_STORAGE_URI": "memory://",
             "ATRIUM_DOMAIN": TEST_DOMAIN,
@@ -157,7 +159,8 @@ def app(
     yield application
     with application.app_context():
         _db.session.remove()
-        _db.engine.dispose()
+        for engine in _db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture
@@ -315,6 +318,7 @@ def worker(app: Flask) -> Iterator[Any]:
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PLATFORM_DATABASE_URL": app.config["PLATFORM_DATABASE_URL"] or "",
         "REDIS_URL": REDIS_URL,
         "SECRET_KEY": app.config["SECRET_KEY"],
         "ATRIUM_DOMAIN": app.config["ATRIUM_DOMAIN"],

@@ -40,6 +40,7 @@ def app_with_redis(app: Flask, redis_url: str) -> Iterator[Flask]:
         "SECRET_KEY",
         "SQLALCHEMY_DATABASE_URI",
         "MIGRATION_DATABASE_URL",
+        "PLATFORM_DATABASE_URL",
         "ATRIUM_DOMAIN",
         "MAIL_SERVER",
         "MAIL_PORT",
@@ -57,7 +58,8 @@ def app_with_redis(app: Flask, redis_url: str) -> Iterator[Flask]:
             from app.extensions import db
 
             db.session.remove()
-            db.engine.dispose()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture
@@ -169,7 +171,8 @@ def run_queued_jobs(application: Flask, redis_url: str, *queues: str) -> None:
 
 
 def outbox_rows(application: Flask, tenant: Any) -> list[Any]:
-    with application.app_context():
+    # As the tenant: on PostgreSQL the application role sees only the tenant in context's jobs.
+    with application.app_context(), as_tenant(tenant):
         return list(
             jobs.db.session.scalars(
                 select(jobs.JobOutbox)
@@ -287,6 +290,7 @@ def start_worker(app: Flask, redis_url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PLATFORM_DATABASE_URL": app.config["PLATFORM_DATABASE_URL"] or "",
         "REDIS_URL": redis_url,
         "SECRET_KEY": app.config["SECRET_KEY"],
         "ATRIUM_DOMAIN": app.config["ATRIUM_DOMAIN"],
@@ -436,7 +440,7 @@ def test_a_receipt_being_prepared_for_minutes_offers_to_try_again(
     assert sign_in(client, user.email).status_code == 302
     prepare_receipt(client, ack.id)
     [row] = outbox_rows(redis_app, tenant)
-    with redis_app.app_context():
+    with redis_app.app_context(), as_tenant(tenant):
         stuck = jobs.db.session.get(jobs.JobOutbox, row.id)
         stuck.created_at = stuck.created_at - timedelta(minutes=5)  # its worker died; nobody noticed yet
         jobs.db.session.commit()

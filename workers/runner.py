@@ -23,6 +23,9 @@ def run_job(
     """
     fn = jobs.resolve(path)
     token = tenancy_context.set_tenant(tenant_id) if tenant_id is not None else None
+    # A job without a tenant is the platform's (the nightly fan-out, the outbox sweep): it runs as
+    # the platform database role, which alone sees every tenant's outbox rows.
+    platform = tenancy_context.open_platform(f"platform job {path}") if tenant_id is None else None
     try:
         if outbox_id is not None and not jobs.claim_for_run(outbox_id):
             log.info("jobs.already_done", extra={"outbox_id": outbox_id})
@@ -41,6 +44,8 @@ def run_job(
         raise
     finally:
         db.session.remove()
+        if platform is not None:
+            tenancy_context.close_platform(platform)
         if token is not None:
             tenancy_context.reset(token)
 

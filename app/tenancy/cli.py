@@ -26,13 +26,16 @@ postgres_group = AppGroup("postgres", help="Set up PostgreSQL for Atrium.")
 @click.option("--owner", default="atrium_owner", show_default=True, help="Owns the schema; runs migrations.")
 @click.option("--app-role", default="atrium_app", show_default=True, help="What the application connects as.")
 def postgres_prepare(admin_url: str, database: str, owner: str, app_role: str) -> None:
-    """Create the owner and application roles and the database; print the two URLs to use."""
+    """Create the owner, application and platform roles and the database; print the URLs to use."""
     from app.tenancy.postgres import prepare_database
 
-    app_url, owner_url = prepare_database(admin_url, database, owner=owner, app_role=app_role)
-    click.echo(f"DATABASE_URL={app_url}")
-    click.echo(f"MIGRATION_DATABASE_URL={owner_url}")
-    click.echo("Set passwords for both roles (ALTER ROLE ... PASSWORD ...) unless you use peer or cert auth.")
+    urls = prepare_database(admin_url, database, owner=owner, app_role=app_role)
+    click.echo(f"DATABASE_URL={urls.app}")
+    click.echo(f"MIGRATION_DATABASE_URL={urls.owner}")
+    click.echo(f"PLATFORM_DATABASE_URL={urls.platform}")
+    click.echo(
+        "Set passwords for the three roles (ALTER ROLE ... PASSWORD ...) unless you use peer or cert auth"
+    )
 
 
 def tenant_or_fail(slug: str) -> Tenant:

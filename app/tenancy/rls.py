@@ -1,13 +1,18 @@
-"""PostgreSQL row-level security for tenant-scoped tables, used by migrations and tests."""
+"""PostgreSQL row-level security for tenant-scoped tables: the policy today, for tests and new migrations.
+
+Migrations do not import this module: each one writes out the SQL it runs, so that changing this
+file cannot rewrite history. A migration that adds a scoped table copies :func:`enable_statements`'
+output for it (``tests/tenancy/test_row_level_security.py`` checks every scoped table's policy).
+
+The predicate reads one setting, ``app.tenant_id``, so whatever the application role sets it sees
+one tenant at most; cross-tenant work runs as the platform role (``BYPASSRLS``, docs/decisions/0009).
+"""
 
 from __future__ import annotations
 
 POLICY_NAME = "tenant_isolation"
 
-_PREDICATE = (
-    "current_setting('app.unscoped', true) = 'on' "
-    "OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer"
-)
+PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer"
 
 
 def enable_statements(table: str) -> list[str]:
@@ -16,17 +21,8 @@ def enable_statements(table: str) -> list[str]:
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}",
-        f"CREATE POLICY {POLICY_NAME} ON {table} USING ({_PREDICATE}) WITH CHECK ({_PREDICATE})",
+        f"CREATE POLICY {POLICY_NAME} ON {table} USING ({PREDICATE}) WITH CHECK ({PREDICATE})",
     ]
-
-
-def enable(op: object, table: str) -> None:
-    """Enable row-level security on *table* from an Alembic migration (PostgreSQL only)."""
-    bind = op.get_bind()  # type: ignore[attr-defined]
-    if bind.dialect.name != "postgresql":
-        return
-    for statement in enable_statements(table):
-        op.execute(statement)  # type: ignore[attr-defined]
 
 
 def scoped_tables() -> list[str]:

@@ -5,14 +5,15 @@ every SELECT, UPDATE and DELETE of a scoped model is filtered by the current
 tenant; a statement whose top-level entity is scoped raises when no tenant is
 in context (fail closed). Writes: ``before_flush`` stamps new objects with the
 current tenant and refuses any object of another tenant. On PostgreSQL the
-same context is copied into ``app.tenant_id`` for row-level security.
+same context is copied into ``app.tenant_id`` for row-level security; the platform path's
+cross-tenant reads and writes run as the platform role instead (app/tenancy/session.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, false, text
+from sqlalchemy import event, false, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.tenancy import context
@@ -25,23 +26,14 @@ def _is_scoped(mapper: Any) -> bool:
     return isinstance(mapper.class_, type) and issubclass(mapper.class_, TenantScoped)
 
 
-def _guc_values() -> tuple[str, str, str]:
-    ctx = context.current()
-    return (
-        "" if ctx.tenant_id is None else str(ctx.tenant_id),
-        "on" if ctx.unscoped else "off",
-        "on" if context.platform_writes_open() else "off",
-    )
+def _guc_values() -> str:
+    tenant_id = context.current_tenant_id()
+    return "" if tenant_id is None else str(tenant_id)
 
 
-def _set_guc(connection: Any, values: tuple[str, str, str]) -> None:
-    connection.execute(
-        text(
-            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.unscoped', :unscoped, true),"
-            " set_config('app.platform_writes', :platform, true)"
-        ),
-        {"tenant": values[0], "unscoped": values[1], "platform": values[2]},
-    )
+def _set_guc(connection: Any, tenant: str) -> None:
+    # The only setting the policies read: nothing the application role sets shows it another tenant.
+    connection.execute(text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": tenant})
 
 
 def sync_database_context(session: Session) -> None:
@@ -90,6 +82,23 @@ def _scope_statement(state: ORMExecuteState) -> None:
     )
 
 
+@event.listens_for(TenantScoped, "load", propagate=True)
+def _remember_tenant_on_load(target: TenantScoped, load_context: Any) -> None:
+    _remember_tenant(target)
+
+
+@event.listens_for(TenantScoped, "refresh", propagate=True)
+def _remember_tenant_on_refresh(target: TenantScoped, load_context: Any, attrs: Any) -> None:
+    _remember_tenant(target)
+
+
+def _remember_tenant(target: TenantScoped) -> None:
+    """Note the object's tenant where expiring it (a rollback) does not erase it (see context)."""
+    tenant_id = target.__dict__.get("tenant_id")
+    if tenant_id is not None:
+        inspect(target).info[context.TENANT_INFO_KEY] = tenant_id
+
+
 @event.listens_for(Session, "before_flush")
 def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
     ctx = context.current()
@@ -101,6 +110,7 @@ def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
                 raise context.TenantContextMissing(
                     f"{type(obj).__name__} written in an unscoped block without a tenant_id"
                 )
+            _remember_tenant(obj)
             continue
         if ctx.tenant_id is None:
             raise context.TenantContextMissing(f"{type(obj).__name__} written with no tenant in context")
@@ -110,4 +120,5 @@ def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
             raise context.CrossTenantWrite(
                 f"{type(obj).__name__} of tenant {obj.tenant_id} written as tenant {ctx.tenant_id}"
             )
+        _remember_tenant(obj)
     sync_database_context(session)

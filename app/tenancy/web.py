@@ -11,7 +11,7 @@ from flask import Flask, Response, current_app, g, render_template, request, ses
 from flask_login import current_user
 
 from app.tenancy import context
-from app.tenancy.services import resolve_host
+from app.tenancy.services import normalise_host, resolve_host
 
 # Endpoints that answer on any host, before (and without) a tenant.
 HOSTLESS_ENDPOINTS = frozenset({"static", "tenancy.theme_static", "ops.healthz", "ops.readyz"})
@@ -88,7 +88,12 @@ def init_app(app: Flask) -> None:
             return render_template("errors/not_found.html"), 404
         if request.endpoint in HOSTLESS_ENDPOINTS:
             return None
-        tenant = resolve_host(request.host, current_app.config["ATRIUM_DOMAIN"])
+        root = current_app.config["ATRIUM_DOMAIN"]
+        if normalise_host(request.host) == normalise_host(root):
+            # The console works across tenants: its whole request runs as the platform database
+            # role, chosen from the Host header before the first query (docs/decisions/0009).
+            g.platform_token = context.open_platform("platform console request")
+        tenant = resolve_host(request.host, root)
         if tenant is None:
             g.unknown_host = True
             return render_template("errors/not_found.html"), 404
@@ -127,6 +132,9 @@ def init_app(app: Flask) -> None:
         token = g.pop("tenant_context_token", None)
         if token is not None:
             context.reset(token)
+        platform_token = g.pop("platform_token", None)
+        if platform_token is not None:
+            context.close_platform(platform_token)
 
     @app.context_processor
     def _inject_tenant() -> dict[str, object]:

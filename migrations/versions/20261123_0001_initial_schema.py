@@ -8,8 +8,6 @@ Create Date: 2026-11-23 22:45:50.751895
 from alembic import op
 import sqlalchemy as sa
 
-from app.tenancy import rls
-
 SCOPED_TABLES = [
     "org_units", "users", "roles", "role_assignments", "groups", "group_memberships",
     "audit_events", "audit_chain_heads", "outbox_events",
@@ -21,6 +19,40 @@ revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# Row-level security as app.tenancy.rls created it when this migration was written, copied here
+# so that a later change of that module cannot rewrite what this migration did (0012 changes it).
+_RLS_POLICY = "tenant_isolation"
+_RLS_PREDICATE = (
+    "current_setting('app.unscoped', true) = 'on' "
+    "OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer"
+)
+
+
+def _enable_rls(table):
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"DROP POLICY IF EXISTS {_RLS_POLICY} ON {table}")
+    op.execute(
+        f"CREATE POLICY {_RLS_POLICY} ON {table} USING ({_RLS_PREDICATE}) WITH CHECK ({_RLS_PREDICATE})"
+    )
+
+
+# Revoke UPDATE, DELETE and TRUNCATE on an append-only table from every role
+# that was granted them (default privileges grant them to the application role).
+_APPEND_ONLY_SQL = """
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
+           WHERE table_name = '{table}' AND grantee <> current_user
+  LOOP
+    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM %I', r.grantee);
+  END LOOP;
+END $$;
+"""
 
 
 def upgrade():
@@ -230,10 +262,10 @@ def upgrade():
 
     # ### end Alembic commands ###
     for table in SCOPED_TABLES:
-        rls.enable(op, table)
+        _enable_rls(table)
     if op.get_bind().dialect.name == "postgresql":
         # The audit log is append-only for every role but its owner.
-        op.execute(rls.APPEND_ONLY_SQL.format(table="audit_events"))
+        op.execute(_APPEND_ONLY_SQL.format(table="audit_events"))
 
 
 def downgrade():

@@ -8,8 +8,6 @@ Create Date: 2026-11-23 23:33:16.722357
 from alembic import op
 import sqlalchemy as sa
 
-from app.tenancy import rls
-
 SCOPED_TABLES = [
     "library_deployments", "courses", "lessons", "course_audiences", "learning_paths", "path_steps",
     "path_enrollments", "enrollments", "lesson_progress", "enrollment_rules",
@@ -21,6 +19,25 @@ revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
+
+# Row-level security as app.tenancy.rls created it when this migration was written, copied here
+# so that a later change of that module cannot rewrite what this migration did (0012 changes it).
+_RLS_POLICY = "tenant_isolation"
+_RLS_PREDICATE = (
+    "current_setting('app.unscoped', true) = 'on' "
+    "OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer"
+)
+
+
+def _enable_rls(table):
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"DROP POLICY IF EXISTS {_RLS_POLICY} ON {table}")
+    op.execute(
+        f"CREATE POLICY {_RLS_POLICY} ON {table} USING ({_RLS_PREDICATE}) WITH CHECK ({_RLS_PREDICATE})"
+    )
 
 
 def upgrade():
@@ -279,7 +296,7 @@ def upgrade():
 
     # ### end Alembic commands ###
     for table in SCOPED_TABLES:
-        rls.enable(op, table)
+        _enable_rls(table)
 
 
 def downgrade():

@@ -8,8 +8,6 @@ Create Date: 2026-12-01 18:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-from app.tenancy import rls
-
 SCOPED_TABLES = ["policy_receipts"]
 
 # Built-in roles are rows per tenant: existing tenants' roles get the new permissions too.
@@ -24,6 +22,25 @@ revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
+
+# Row-level security as app.tenancy.rls created it when this migration was written, copied here
+# so that a later change of that module cannot rewrite what this migration did (0012 changes it).
+_RLS_POLICY = "tenant_isolation"
+_RLS_PREDICATE = (
+    "current_setting('app.unscoped', true) = 'on' "
+    "OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer"
+)
+
+
+def _enable_rls(table):
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"DROP POLICY IF EXISTS {_RLS_POLICY} ON {table}")
+    op.execute(
+        f"CREATE POLICY {_RLS_POLICY} ON {table} USING ({_RLS_PREDICATE}) WITH CHECK ({_RLS_PREDICATE})"
+    )
 
 
 def upgrade():
@@ -47,7 +64,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_policy_receipts_tenant_id'), ['tenant_id'], unique=False)
 
     for table in SCOPED_TABLES:
-        rls.enable(op, table)
+        _enable_rls(table)
     _grant_builtin_permissions(add=True)
 
 

@@ -8,8 +8,6 @@ Create Date: 2026-12-01 17:58:12.236222
 from alembic import op
 import sqlalchemy as sa
 
-from app.tenancy import rls
-
 SCOPED_TABLES = [
     "question_banks",
     "questions",
@@ -27,6 +25,40 @@ revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
+
+# Row-level security as app.tenancy.rls created it when this migration was written, copied here
+# so that a later change of that module cannot rewrite what this migration did (0012 changes it).
+_RLS_POLICY = "tenant_isolation"
+_RLS_PREDICATE = (
+    "current_setting('app.unscoped', true) = 'on' "
+    "OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer"
+)
+
+
+def _enable_rls(table):
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"DROP POLICY IF EXISTS {_RLS_POLICY} ON {table}")
+    op.execute(
+        f"CREATE POLICY {_RLS_POLICY} ON {table} USING ({_RLS_PREDICATE}) WITH CHECK ({_RLS_PREDICATE})"
+    )
+
+
+# Revoke UPDATE, DELETE and TRUNCATE on an append-only table from every role
+# that was granted them (default privileges grant them to the application role).
+_APPEND_ONLY_SQL = """
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
+           WHERE table_name = '{table}' AND grantee <> current_user
+  LOOP
+    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM %I', r.grantee);
+  END LOOP;
+END $$;
+"""
 
 
 def upgrade():
@@ -213,11 +245,11 @@ def upgrade():
 
     # ### end Alembic commands ###
     for table in SCOPED_TABLES:
-        rls.enable(op, table)
+        _enable_rls(table)
     if op.get_bind().dialect.name == "postgresql":
         # Sign-offs and question revisions are evidence: append-only for every role but the owner.
-        op.execute(rls.APPEND_ONLY_SQL.format(table="checkpoint_signoffs"))
-        op.execute(rls.APPEND_ONLY_SQL.format(table="question_revisions"))
+        op.execute(_APPEND_ONLY_SQL.format(table="checkpoint_signoffs"))
+        op.execute(_APPEND_ONLY_SQL.format(table="question_revisions"))
 
 
 def downgrade():

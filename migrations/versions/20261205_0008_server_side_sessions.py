@@ -9,8 +9,6 @@ Create Date: 2026-12-05 07:30:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-from app.tenancy import rls
-
 SCOPED_TABLES = ["user_sessions", "sign_in_failures"]
 
 
@@ -19,6 +17,25 @@ revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
+
+# Row-level security as app.tenancy.rls created it when this migration was written, copied here
+# so that a later change of that module cannot rewrite what this migration did (0012 changes it).
+_RLS_POLICY = "tenant_isolation"
+_RLS_PREDICATE = (
+    "current_setting('app.unscoped', true) = 'on' "
+    "OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer"
+)
+
+
+def _enable_rls(table):
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"DROP POLICY IF EXISTS {_RLS_POLICY} ON {table}")
+    op.execute(
+        f"CREATE POLICY {_RLS_POLICY} ON {table} USING ({_RLS_PREDICATE}) WITH CHECK ({_RLS_PREDICATE})"
+    )
 
 
 def upgrade():
@@ -66,7 +83,7 @@ def upgrade():
         batch_op.add_column(sa.Column('session_max_hours', sa.Integer(), server_default='168', nullable=False))
 
     for table in SCOPED_TABLES:
-        rls.enable(op, table)
+        _enable_rls(table)
 
 
 def downgrade():

@@ -22,8 +22,8 @@ def owner_engine(app):
 def _tamper(owner_engine, sql: str, **params) -> None:
     with owner_engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            # The owner is subject to FORCE ROW LEVEL SECURITY too; the forger uses the escape hatch.
-            conn.execute(text("SELECT set_config('app.unscoped', 'on', true)"))
+            # The owner is subject to FORCE ROW LEVEL SECURITY too; the forger works inside the tenant.
+            conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(params["t"])})
         conn.execute(text(sql), params)
 
 

@@ -36,10 +36,12 @@ def owner_engine(app):
     engine.dispose()
 
 
-def _as_owner(owner_engine, sql: str, rows: list[dict] | dict) -> None:
+def _as_owner(owner_engine, sql: str, rows: list[dict] | dict, tenant_id: int | None = None) -> None:
     with owner_engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT set_config('app.unscoped', 'on', true)"))
+            # The owner is bound by FORCE ROW LEVEL SECURITY too: it rewrites inside the tenant.
+            tenant_id = tenant_id if tenant_id is not None else rows["t"]  # type: ignore[call-overload]
+            conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
         conn.execute(text(sql), rows)
 
 
@@ -160,6 +162,7 @@ def _rewrite_from(db, owner_engine, tenant, seq: int) -> None:
         owner_engine,
         "UPDATE audit_events SET actor_label = :label, prev_hash = :p, hash = :h WHERE id = :id",
         updates,
+        tenant_id=tenant.id,
     )
     _as_owner(
         owner_engine,

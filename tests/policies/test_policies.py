@@ -117,7 +117,8 @@ def test_an_altered_acknowledgement_makes_audit_verify_fail(app, db, tenant_fact
     try:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT set_config('app.unscoped', 'on', true)"))
+                # The owner is bound by FORCE ROW LEVEL SECURITY too: it forges inside the tenant.
+                conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant.id)})
             conn.execute(
                 text("UPDATE policy_acknowledgements SET signature = 'Forged Name' WHERE id = :id"),
                 {"id": ack_id},

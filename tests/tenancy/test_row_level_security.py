@@ -21,6 +21,7 @@ def populated_tenant(db, tenant_factory, user_factory):
     """A tenant with at least one row in every scoped table."""
     tenant = tenant_factory()
     user = user_factory(tenant, roles=("tenant_admin",))
+    package = _library_package(db, tenant)
     with as_tenant(tenant):
         user = db.session.merge(user)
         create_org_unit("Depot", "location")
@@ -31,14 +32,29 @@ def populated_tenant(db, tenant_factory, user_factory):
         db.session.add(SignInFailures(email="guessed@example.com", failures=1))
         record("test.row", target=group)
         emit("test.event", {"ok": True})
-        _learning_rows(db, user, group)
+        _learning_rows(db, user, group, package)
         _policy_rows(user, group)
         _assessment_rows(db, user)
         db.session.commit()
     return tenant
 
 
-def _learning_rows(db, user, group):
+def _library_package(db, tenant):
+    """A published library package, written (and committed) on the platform path as the console does."""
+    from app.library.models import LibraryPackage, LibraryVersion
+    from app.tenancy import platform_writes
+
+    package = LibraryPackage(slug=f"rls-{tenant.id}", audiences=["employees"])
+    version = LibraryVersion(
+        package=package, number=1, title="Library course", status="published", lessons=[]
+    )
+    with platform_writes("tests: a library package as the console publishes one"):
+        db.session.add_all([package, version])
+    db.session.commit()
+    return package
+
+
+def _learning_rows(db, user, group, package):
     """One row in every learning and library table, made through the services where they exist."""
     from sqlalchemy import select
 
@@ -47,16 +63,9 @@ def _learning_rows(db, user, group):
     from app.learning.services import rules
     from app.learning.services.enrollments import enrol_in_path
     from app.learning.services.progress import record_event
-    from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
-    from app.tenancy import platform_writes
+    from app.library.models import LibraryDeployment
 
-    package = LibraryPackage(slug=f"rls-{user.tenant_id}", audiences=["employees"])
-    version = LibraryVersion(
-        package=package, number=1, title="Library course", status="published", lessons=[]
-    )
-    with platform_writes("tests: a library package as the console publishes one"):
-        db.session.add_all([package, version])
-    db.session.add(LibraryDeployment(package_id=package.id, version_id=version.id))
+    db.session.add(LibraryDeployment(package_id=package.id, version_id=package.versions[0].id))
     course = authoring.create_course(
         {"title": "Scoped course"}, visibility="restricted", audiences={"group": [str(group.id)]}
     )
@@ -199,3 +208,140 @@ def _policy_rows(user, group):
     from app.policies.jobs import render_receipt
 
     render_receipt(ack.id)  # a policy_receipts row, rendered here whatever the job queue
+
+
+# The settings the policies once honoured, whatever the policies read today.
+_KNOWN_SETTINGS = {"app.tenant_id", "app.unscoped", "app.platform_writes"}
+
+
+def _policy_settings(conn) -> set[str]:
+    """Every setting any row-level security policy in the schema reads."""
+    import re
+
+    found = set(_KNOWN_SETTINGS)
+    for qual, check in conn.execute(
+        text("SELECT qual, with_check FROM pg_policies WHERE schemaname = current_schema()")
+    ):
+        for expression in (qual, check):
+            found |= set(re.findall(r"current_setting\('([^']+)'", expression or ""))
+    return found
+
+
+@pytest.mark.parametrize("value", ["on", "true", "1", "off", "", "*", "yes"])
+def test_application_role_with_any_setting_reads_one_tenant_and_changes_no_global_table(
+    app, db, populated_tenant, tenant_factory, value
+):
+    """Every setting the policies read, set to *value* (app.tenant_id to the tenant's own id):
+    the tenant's own rows only, from every tenant table, and no change to the platform's tables."""
+    from app.tenancy.session import platform_engine
+
+    other = tenant_factory()
+    own = populated_tenant.id
+    platform = platform_engine()
+    tables = [*scoped_tables(), "job_outbox"]
+    with platform.begin() as conn:  # queued jobs of another tenant and of the platform
+        conn.execute(
+            text(
+                "INSERT INTO job_outbox (tenant_id, queue, function, args, kwargs, status, attempts,"
+                " created_at) VALUES (:t, 'default', 'x:y', '[]', '{}', 'done', 0, now()),"
+                " (NULL, 'default', 'x:y', '[]', '{}', 'done', 0, now()),"
+                " (:own, 'default', 'x:y', '[]', '{}', 'done', 0, now())"
+            ),
+            {"t": other.id, "own": own},
+        )
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with platform.connect() as conn:
+            foreign_rows = {
+                t: conn.execute(
+                    text(f"SELECT count(*) FROM {t} WHERE tenant_id IS DISTINCT FROM :t"),  # noqa: S608
+                    {"t": own},
+                ).scalar()
+                for t in tables
+            }
+        assert foreign_rows["users"] and foreign_rows["audit_events"] and foreign_rows["job_outbox"] >= 2
+        with engine.connect() as conn, conn.begin():
+            settings = _policy_settings(conn)
+            for name in sorted(settings - {"app.tenant_id"}):
+                conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+            conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(own)})
+            for table in tables:
+                seen_foreign = conn.execute(
+                    text(f"SELECT count(*) FROM {table} WHERE tenant_id IS DISTINCT FROM :t"),  # noqa: S608
+                    {"t": own},
+                ).scalar()
+                assert seen_foreign == 0, f"{table}: {seen_foreign} rows of other tenants visible"
+                assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() > 0, table  # noqa: S608
+            refused = [
+                "INSERT INTO tenants (slug, display_name, audience, status, is_platform, default_locale,"
+                " enabled_locales, time_zone, theme, branding, session_idle_minutes, session_max_hours,"
+                " created_at) VALUES ('rogue', 'Rogue', 'other', 'active', false, 'en', '[\"en\"]', 'UTC',"
+                " 'default', '{}', 60, 24, now())",
+                "INSERT INTO tenant_domains (tenant_id, domain, verified, created_at)"
+                " VALUES (:own, 'phish.example', true, now())",
+                "INSERT INTO library_packages (slug, audiences, partner_tiers, auto_deploy, created_at)"
+                " VALUES ('rogue-package', '[]', '[]', true, now())",
+                "INSERT INTO library_versions (package_id, number, title, status, lessons, created_at)"
+                " SELECT id, 99, 'Forged', 'published', '[]', now() FROM library_packages LIMIT 1",
+                "INSERT INTO job_outbox (tenant_id, queue, function, args, kwargs, status, attempts,"
+                " created_at) VALUES (:other, 'default', 'x:y', '[]', '{}', 'pending', 0, now())",
+                "DELETE FROM tenants WHERE id = :other",
+                "DELETE FROM library_packages",
+                "DELETE FROM library_versions",
+                "UPDATE tenants SET slug = 'taken' WHERE id = :own",
+            ]
+            for statement in refused:
+                savepoint = conn.begin_nested()
+                with pytest.raises(Exception, match=r"row-level security|permission denied"):
+                    conn.execute(text(statement), {"own": own, "other": other.id})
+                savepoint.rollback()
+            unchanged = [
+                "UPDATE tenants SET status = 'suspended', display_name = 'Owned' WHERE id <> :own",
+                "UPDATE tenant_domains SET verified = false",
+                "UPDATE library_packages SET auto_deploy = true",
+                "UPDATE library_versions SET title = 'Forged'",
+                "UPDATE job_outbox SET status = 'pending' WHERE tenant_id IS DISTINCT FROM :own",
+            ]
+            for statement in unchanged:
+                changed = conn.execute(text(statement), {"own": own, "other": other.id}).rowcount
+                assert changed == 0, statement
+    finally:
+        engine.dispose()
+        with platform.begin() as conn:
+            conn.execute(text("DELETE FROM job_outbox WHERE function = 'x:y'"))
+
+
+def test_application_role_cannot_become_the_platform_role(app, db):
+    from app.tenancy.session import platform_engine
+
+    with platform_engine().connect() as conn:
+        platform_role = conn.execute(text("SELECT current_user")).scalar()
+        attributes = conn.execute(
+            text("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user")
+        ).one()
+    assert attributes.rolbypassrls and not attributes.rolsuper
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as conn:
+            app_role = conn.execute(text("SELECT current_user")).scalar()
+            assert app_role != platform_role
+            assert not conn.execute(
+                text("SELECT pg_has_role(current_user, :r, 'MEMBER')"), {"r": platform_role}
+            ).scalar()
+            with pytest.raises(Exception, match="permission denied"):
+                conn.execute(text(f'SET ROLE "{platform_role}"'))
+    finally:
+        engine.dispose()
+
+
+def test_every_scoped_table_has_the_policy_of_today(db):
+    """The policy each migration left equals app.tenancy.rls's, which reads app.tenant_id alone."""
+    from app.tenancy.rls import POLICY_NAME
+
+    rows = db.session.execute(
+        text("SELECT tablename, qual, with_check FROM pg_policies WHERE policyname = :p"), {"p": POLICY_NAME}
+    ).all()
+    assert {r.tablename for r in rows} == {*scoped_tables(), "job_outbox"}
+    for row in rows:
+        for expression in (row.qual, row.with_check):
+            assert "app.tenant_id" in expression and "unscoped" not in expression, (row.tablename, expression)
