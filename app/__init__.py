@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_JSON"])
 
     bind_platform_database(app.config)
+    tenancy.init_database()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     # Tenant resolution must be the first before_request hook: CSRF, rate limits

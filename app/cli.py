@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app import jobs
-from app.audit.context import CLI_ACTOR, acting_as
+from app.actors import CLI_ACTOR, acting_as
 from app.extensions import db
 
 __all__ = ["CLI_ACTOR", "init_app"]

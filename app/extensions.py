@@ -13,8 +13,6 @@ from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from app.tenancy.session import TenancySession
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -28,9 +26,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# Objects stay readable after the commit at the end of a request or job; the platform path's
-# transactions run as the platform database role (app/tenancy/session.py).
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": TenancySession})
+# Objects stay readable after the commit at the end of a request or job. Tenancy gives the session its
+# class (``tenancy.init_database``): the platform path's transactions run as the platform database role.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

@@ -1033,7 +1033,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flask_migrate import upgrade
         from sqlalchemy import func, select
 
-        from app.audit.context import Actor, acting_as
+        from app.actors import Actor, acting_as
         from app.console.services import create_tenant, ensure_platform_tenant
         from app.extensions import db
         from app.tenancy import as_tenant, unscoped

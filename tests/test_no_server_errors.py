@@ -332,7 +332,7 @@ def multidict(values: list[tuple[str, Any]]) -> Any:
 @pytest.fixture(scope="module")
 def demo(app: Any) -> None:
     """The demo data, as `flask demo` loads it."""
-    from app.audit.context import acting_as
+    from app.actors import acting_as
     from app.cli import CLI_ACTOR
     from app.demo import load_demo
     from app.extensions import db

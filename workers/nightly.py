@@ -6,8 +6,7 @@ import logging
 from typing import Any
 
 from app.jobs import enqueue
-from app.tenancy import for_each_tenant
-from app.tenancy.iteration import TenantOutcome
+from app.tenancy.iteration import TenantOutcome, for_each_tenant
 
 log = logging.getLogger(__name__)
 

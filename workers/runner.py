@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from app import jobs
-from app.audit.context import SYSTEM, acting_as
+from app.actors import SYSTEM, acting_as
 from app.extensions import db
 from app.tenancy import context as tenancy_context
 

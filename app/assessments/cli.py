@@ -7,8 +7,8 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
+from app.actors import CLI_ACTOR, acting_as
 from app.assessments import services
-from app.audit.context import CLI_ACTOR, acting_as
 from app.tenancy.cli import TenantRunReport, run_for_each_tenant
 from app.tenancy.iteration import TenantOutcome
 from app.tenancy.models import Tenant

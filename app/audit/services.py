@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.audit.context import current_actor
+from app.actors import current_actor
 from app.audit.keys import hmac_keyring
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.extensions import db

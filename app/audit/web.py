@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_login import current_user
 
-from app.audit.context import Actor, reset_actor, set_actor
+from app.actors import Actor, reset_actor, set_actor
 
 
 def init_app(app: Flask) -> None:

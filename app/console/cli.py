@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.accounts.services import create_user
-from app.audit.context import CLI_ACTOR, acting_as
+from app.actors import CLI_ACTOR, acting_as
 from app.console import services as tenants
 from app.errors import ValidationError
 from app.extensions import db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.audit.context import CLI_ACTOR, acting_as
+from app.actors import CLI_ACTOR, acting_as
 from app.learning.services import rules
 from app.tenancy.cli import TenantRunReport, run_for_each_tenant
 

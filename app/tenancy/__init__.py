@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.tenancy.context import as_tenant, current_tenant_id, platform_writes, unscoped
-from app.tenancy.iteration import for_each_tenant
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -13,13 +12,24 @@ if TYPE_CHECKING:
 __all__ = [
     "as_tenant",
     "current_tenant_id",
-    "for_each_tenant",
     "init_app",
+    "init_database",
     "init_request_tenant",
     "init_themes",
     "platform_writes",
     "unscoped",
 ]
+
+
+def init_database() -> None:
+    """Route the platform path's transactions to the platform database role (``app/tenancy/session.py``).
+
+    Call it before the first session is opened; the session class is the app-wide ``db``'s.
+    """
+    from app.extensions import db
+    from app.tenancy.session import TenancySession
+
+    db.session.session_factory.class_ = TenancySession
 
 
 def init_themes(app: Flask) -> None:

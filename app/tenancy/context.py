@@ -25,6 +25,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from app.tenancy.session import ROLLBACKS_KEY, move_to_platform, platform_reason
+
 log = logging.getLogger("atrium.tenancy")
 
 
@@ -41,7 +43,6 @@ class TenantContext:
 _NO_CONTEXT = TenantContext(tenant_id=None)
 _current: ContextVar[TenantContext] = ContextVar("atrium_tenant_context", default=_NO_CONTEXT)
 # Why the platform path is open (None: it is not).
-_platform: ContextVar[str | None] = ContextVar("atrium_platform_path", default=None)
 _MISSING = object()
 
 
@@ -97,12 +98,10 @@ def _expunge_other_tenants(session: Any, ctx: TenantContext) -> list[object]:
         return []
     from sqlalchemy import inspect
 
-    from app.tenancy.models import TenantScoped
-
     foreign: list[object] = [
         obj
         for obj in list(session.identity_map.values())
-        if isinstance(obj, TenantScoped) and _tenant_of(inspect(obj)) != ctx.tenant_id
+        if getattr(obj, "__tenant_scoped__", False) and _tenant_of(inspect(obj)) != ctx.tenant_id
     ]
     for obj in foreign:
         if obj in session:  # not already taken out with an object it cascades from
@@ -135,7 +134,6 @@ def _put_back(session: Any, objects: list[object], rollbacks: int) -> None:
 
 
 # Counted by app.tenancy.session, so objects put back after a rollback are reloaded.
-ROLLBACKS_KEY = "atrium_rollbacks"
 
 
 @contextmanager
@@ -181,7 +179,7 @@ def unscoped(reason: str) -> Iterator[None]:
     """
     if not reason or not reason.strip():
         raise ValueError("unscoped() needs a reason")
-    from app.audit.context import current_actor
+    from app.actors import current_actor
 
     actor = current_actor()
     log.warning(
@@ -204,7 +202,7 @@ def unscoped(reason: str) -> Iterator[None]:
 
 def platform_path_open() -> bool:
     """Whether this context runs on the platform path (its transactions use the platform role)."""
-    return _platform.get() is not None
+    return platform_reason.get() is not None
 
 
 def platform_writes_open() -> bool:
@@ -214,21 +212,19 @@ def platform_writes_open() -> bool:
 def open_platform(reason: str) -> object:
     """Open the platform path for the rest of this context (a console request); see :func:`as_platform`."""
     _flush_pending()
-    token = _platform.set(reason)
+    token = platform_reason.set(reason)
     try:
         session = _session()
         if session is not None:
-            from app.tenancy.session import move_to_platform
-
             move_to_platform(session)
     except BaseException:
-        _platform.reset(token)
+        platform_reason.reset(token)
         raise
     return token
 
 
 def close_platform(token: object) -> None:
-    _platform.reset(token)  # type: ignore[arg-type]
+    platform_reason.reset(token)  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -95,6 +95,9 @@ class TenantScoped:
     PostgreSQL enforces the same with row-level security.
     """
 
+    # Read by tenancy.context (which imports no model) to take other tenants' objects out of a session.
+    __tenant_scoped__ = True
+
     @declared_attr
     @classmethod
     def tenant_id(cls) -> Mapped[int]:

@@ -8,6 +8,7 @@ Without ``PLATFORM_DATABASE_URL`` (SQLite, or a single-role set-up) there is one
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -15,10 +16,18 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app.tenancy import context
-
 PLATFORM_BIND = "platform"
 _ENGINE_KEY = "atrium_engine"
+# How many times the session rolled back: objects put back after a block are expired if it changed.
+ROLLBACKS_KEY = "atrium_rollbacks"
+
+# The reason the platform path is open in this context (None when it is not); set by tenancy.context.
+platform_reason: ContextVar[str | None] = ContextVar("atrium_platform_path", default=None)
+
+
+def platform_path_open() -> bool:
+    """Whether this context runs on the platform path (its transactions use the platform role)."""
+    return platform_reason.get() is not None
 
 
 class PlatformTransactionError(RuntimeError):
@@ -41,7 +50,7 @@ class TenancySession(FlaskSession):
         if pinned is not None:
             return pinned
         platform = self._db.engines.get(PLATFORM_BIND)
-        if platform is not None and context.platform_path_open():
+        if platform is not None and platform_path_open():
             return platform
         return super().get_bind(mapper, clause, bind, **kwargs)
 
@@ -96,4 +105,4 @@ def _unpin_engine(session: Session, transaction: SessionTransaction) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _count_rollback(session: Session) -> None:
-    session.info[context.ROLLBACKS_KEY] = session.info.get(context.ROLLBACKS_KEY, 0) + 1
+    session.info[ROLLBACKS_KEY] = session.info.get(ROLLBACKS_KEY, 0) + 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.audit.context import Actor, acting_as
+from app.actors import Actor, acting_as
 from app.tenancy import unscoped
 
 APP = Path(__file__).resolve().parents[2] / "app"

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from app.accounts.models import Group
 from app.console.services import suspend_tenant
-from app.tenancy import as_tenant, for_each_tenant
+from app.tenancy import as_tenant
 from app.tenancy.context import current_tenant_id
-from app.tenancy.iteration import UnknownTenant
+from app.tenancy.iteration import UnknownTenant, for_each_tenant
 from app.tenancy.services import get_tenant_by_slug
 from tests.conftest import unique_slug
 

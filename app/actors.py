@@ -1,4 +1,7 @@
-"""Who is acting and from where, set by the request (or job) and read by audit.record."""
+"""Who is acting and from where, set by the request (or job) and read by audit.record and tenancy's log.
+
+App-wide, below tenancy and audit: both read it, neither owns it.
+"""
 
 from __future__ import annotations
 
