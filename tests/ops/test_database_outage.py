@@ -42,12 +42,12 @@ def test_a_connection_lost_in_a_view_shows_the_try_again_page_in_the_portal(
 ):
     import io
 
-    from app.learning import views as learning_views
+    from app.accounts import views as accounts_views
 
     def lost() -> Any:
         raise _lost_connection()
 
-    monkeypatch.setattr(learning_views, "my_learning_page", lost)
+    monkeypatch.setattr(accounts_views, "_home_page", [lost])  # what / serves
     tenant = tenant_factory(display_name="Bistro Group")
     client = client_for(tenant, user_factory(tenant))
     stream = io.StringIO()
@@ -73,12 +73,12 @@ def test_a_connection_lost_in_a_view_shows_the_try_again_page_in_the_portal(
 def test_when_the_layout_needs_the_lost_database_too_a_plain_try_again_page_is_shown(
     app, tenant_factory, user_factory, client_for, monkeypatch
 ):
-    from app.learning import views as learning_views
+    from app.accounts import views as accounts_views
 
     def lost() -> Any:
         raise _lost_connection()
 
-    monkeypatch.setattr(learning_views, "my_learning_page", lost)
+    monkeypatch.setattr(accounts_views, "_home_page", [lost])  # what / serves
     tenant = tenant_factory()
     client = client_for(tenant, user_factory(tenant))
     monkeypatch.setitem(app.jinja_env.globals, "main_navigation", lost)
@@ -93,12 +93,12 @@ def test_a_schema_mistake_is_a_server_error_not_an_outage(
 ):
     import sqlite3
 
-    from app.learning import views as learning_views
+    from app.accounts import views as accounts_views
 
     def missing_table() -> Any:
         raise OperationalError("SELECT * FROM notes", {}, sqlite3.OperationalError("no such table: notes"))
 
-    monkeypatch.setattr(learning_views, "my_learning_page", missing_table)
+    monkeypatch.setattr(accounts_views, "_home_page", [missing_table])  # what / serves
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answer as production does
     tenant = tenant_factory()
     response = client_for(tenant, user_factory(tenant)).get("/")

@@ -25,12 +25,12 @@ def log_lines() -> Iterator[io.StringIO]:
 @pytest.fixture
 def home_fails(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Opening My learning raises, as a bug would, and the app answers like production (no propagation)."""
-    from app.learning import views as learning_views
+    from app.accounts import views as accounts_views
 
     def broken() -> Any:
         raise RuntimeError("my learning is broken")
 
-    monkeypatch.setattr(learning_views, "my_learning_page", broken)
+    monkeypatch.setattr(accounts_views, "_home_page", [broken])  # what / serves
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
 
 
