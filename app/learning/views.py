@@ -188,10 +188,10 @@ def visit(enrollment_id: int, lesson_id: int) -> Any:
     try:
         progress_service.visit_lesson(enrollment, current)
     except ValidationError as exc:
-        if request.headers.get("HX-Request"):
+        if request.htmx:
             return "", 204, {"Vary": "HX-Request"}  # locked: the page already says so
         flash(exc.message, "error")
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return "", 204, {"Vary": "HX-Request"}
     return redirect(url_for("learning.lesson", enrollment_id=enrollment.id, lesson_id=current.id), 303)
 
