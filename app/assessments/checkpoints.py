@@ -51,7 +51,7 @@ def may_sign_for(signer: User, learner_id: int) -> bool:
     return signer.can(perms.TEAM_VIEW) and org.reaches(signer, learner_id)
 
 
-def _people_signed_for(signer: User) -> Select[tuple[int]] | None:
+def _people_signed_for(signer: User) -> Select[int] | None:
     """A SELECT of the ids of the people *signer* signs off checkpoints for (None: nobody)."""
     if signs_for_anyone(signer):
         return select(User.id).where(User.status == UserStatus.active.value, User.id != signer.id)
