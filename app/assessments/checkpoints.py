@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
@@ -51,15 +51,13 @@ def may_sign_for(signer: User, learner_id: int) -> bool:
     return signer.can(perms.TEAM_VIEW) and org.reaches(signer, learner_id)
 
 
-def _people_signed_for(signer: User) -> list[User]:
+def _people_signed_for(signer: User) -> Select[int] | None:
+    """A SELECT of the ids of the people *signer* signs off checkpoints for (None: nobody)."""
     if signs_for_anyone(signer):
-        people = db.session.scalars(
-            select(User).where(User.status == UserStatus.active.value, User.id != signer.id)
-        )
-        return sorted(people, key=lambda u: u.full_name)
+        return select(User.id).where(User.status == UserStatus.active.value, User.id != signer.id)
     if signer.can(perms.TEAM_VIEW):
-        return org.reach_of(signer)
-    return []
+        return org.reach_select(signer)
+    return None
 
 
 def checkpoint_items(lesson: Lesson) -> list[str]:
@@ -192,20 +190,28 @@ def gate_message(learner: User, gate: Lesson) -> str:
 def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
     """Checkpoints open for sign-off (their gate passed, not yet signed) of the people *signer* signs for.
 
-    Loads the people, their enrollments, courses, lessons and progress in a fixed number of queries.
+    Only open enrollments in courses that have a checkpoint can be waiting, so only those are read,
+    with their learners, courses, lessons (without their content) and progress: a fixed number of
+    queries, and work that grows with the checkpoints rather than with the team's whole training.
     """
-    people = {p.id: p for p in _people_signed_for(signer)}
-    if not people:
+    people = _people_signed_for(signer)
+    if people is None:
         return []
+    with_checkpoints = select(Lesson.course_id).where(Lesson.kind == CHECKPOINT)
     enrollments = db.session.scalars(
         select(Enrollment)
         .where(
             Enrollment.user_id.in_(people),
+            Enrollment.course_id.in_(with_checkpoints),
             Enrollment.withdrawn_at.is_(None),
             Enrollment.completed_at.is_(None),
         )
         .options(
-            selectinload(Enrollment.course).selectinload(Course.lessons),
+            selectinload(Enrollment.user),
+            selectinload(Enrollment.course)
+            .load_only(Course.title, Course.deployment_id)
+            .selectinload(Course.lessons)
+            .load_only(Lesson.kind, Lesson.title, Lesson.position, Lesson.library_version_id),
             selectinload(Enrollment.progress),
         )
     ).all()
@@ -224,7 +230,7 @@ def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
                     AwaitingCheckpoint(
                         enrollment=enrollment,
                         lesson=lesson,
-                        learner=people[enrollment.user_id],
+                        learner=enrollment.user,
                         course=enrollment.course,
                         waiting_since=since,
                     )

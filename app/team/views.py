@@ -37,7 +37,7 @@ def index() -> Any:
         db.session.scalars(
             select(Enrollment)
             .where(Enrollment.user_id.in_(ids), Enrollment.withdrawn_at.is_(None))
-            .options(selectinload(Enrollment.course))
+            .options(selectinload(Enrollment.course).load_only(Course.title))
         ).all()
         if ids
         else []
@@ -68,8 +68,9 @@ def index() -> Any:
                 "open": sum(1 for e in items if not e.completed_at),
             }
         )
-    courses = db.session.scalars(
-        select(Course).where(Course.status == "published").order_by(Course.title)
+    # The assign form's choices: the ids and titles only, not every published course as an object.
+    courses = db.session.execute(
+        select(Course.id, Course.title).where(Course.status == "published").order_by(Course.title)
     ).all()
     return render_template(
         "learning/team.html",

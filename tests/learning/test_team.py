@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from typing import Any
 
 from app.accounts.services import create_org_unit
 from app.tenancy import as_tenant
@@ -38,4 +40,54 @@ def test_team_page_takes_the_same_number_of_queries_for_3_or_30_people(
         assert page.status_code == 200
         assert page.get_data(as_text=True).count('name="people"') == size
         counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+
+
+def test_team_and_sign_offs_pages_take_the_same_number_of_queries_for_a_small_or_a_busy_team(
+    db, tenant_factory, user_factory, client_for, count_queries
+):
+    """More people, more courses each, more checkpoints waiting: the same statements, the right counts."""
+    from app.learning.services import courses as authoring
+    from app.learning.services.enrollments import enrol
+
+    def team_with(people: int, courses: int) -> tuple[Any, Any]:
+        tenant = tenant_factory()
+        with as_tenant(tenant):
+            kitchen = create_org_unit("Kitchen", "location")
+            db.session.commit()
+        manager = user_factory(tenant, roles=("manager",), full_name="Mo Manager", org_unit_id=kitchen.id)
+        with as_tenant(tenant):
+            made = []
+            for number in range(courses):
+                course = authoring.create_course({"title": f"Station {number:02d}", "self_enroll": True})
+                authoring.add_lesson(course, "page", "Read first", True, {"body": "Hot oil."}, {})
+                if number % 2 == 0:  # half of the courses end in a checkpoint
+                    authoring.add_lesson(course, "checkpoint", "Show it", True, {"items": "Shut down"}, {})
+                authoring.set_course_status(course, "published")
+                made.append(course)
+            db.session.commit()
+        for number in range(people):
+            person = user_factory(tenant, full_name=f"Cook {number}", org_unit_id=kitchen.id, password=None)
+            with as_tenant(tenant):
+                for course in made:
+                    enrol(db.session.merge(person), db.session.merge(course))
+                db.session.commit()
+        return tenant, manager
+
+    counts = []
+    for people, courses in ((2, 2), (12, 6)):
+        tenant, manager = team_with(people, courses)
+        client = client_for(tenant, manager)
+        client.get("/team/")  # warm: the session and the caches a first request fills
+        with count_queries() as team:
+            page = client.get("/team/").get_data(as_text=True)
+        assert page.count('name="people"') == people
+        waiting = people * ((courses + 1) // 2)
+        assert f"Sign-offs waiting: {waiting}" in page
+        # Every enrolment in the training lists, then each course once in the assign form.
+        assert page.count(">Station ") == people * courses + courses
+        with count_queries() as signoffs:
+            page = client.get("/team/checkpoints/").get_data(as_text=True)
+        assert len(re.findall(r'href="/team/checkpoints/\d+/\d+"', page)) == waiting
+        counts.append((team.count, signoffs.count))
     assert counts[0] == counts[1], counts
