@@ -590,7 +590,9 @@ def report_records(version: PolicyVersion) -> list[list[str]]:
         return records
     criteria, owed = found
     due_on = owed.due_on.isoformat() if owed.due_on else ""
-    for name, email in db.session.execute(select(User.full_name, User.email).where(*criteria).order_by(*_BY_NAME)):
+    for name, email in db.session.execute(
+        select(User.full_name, User.email).where(*criteria).order_by(*_BY_NAME)
+    ):
         records.append(
             [
                 "pending",
