@@ -42,6 +42,13 @@ def subtree_ids(org_unit_id: int) -> set[int]:
     return set(db.session.scalars(subtree_select(org_unit_id)))
 
 
+def subtrees_select(org_unit_ids: Collection[int]) -> Select[int]:
+    """A SELECT of the ids of the units *org_unit_ids* and every unit below any of them."""
+    tree = select(OrgUnit.id).where(OrgUnit.id.in_(sorted(org_unit_ids))).cte("subtrees", recursive=True)
+    below = select(OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id)
+    return select(tree.union(below).c.id)
+
+
 # ---------------------------------------------------------------- ancestry
 
 

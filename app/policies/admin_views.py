@@ -27,6 +27,7 @@ from app.accounts.services import org_unit_tree
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
+from app.inputs import page_number
 from app.policies import services as policies
 from app.policies.forms import DraftForm, PolicyForm
 from app.policies.models import Policy, PolicyVersion
@@ -176,11 +177,16 @@ def _version_of(policy_id: int, version_id: int) -> PolicyVersion:
 @require_policy_reader
 def report(policy_id: int, version_id: int) -> Any:
     version = _version_of(policy_id, version_id)
+    report_data = policies.version_report(
+        version,
+        accepted_page=request.args.get("accepted_page", 1, type=page_number),
+        pending_page=request.args.get("pending_page", 1, type=page_number),
+    )
     return render_template(
         "policies/admin/report.html",
         policy=version.policy,
         version=version,
-        report=policies.version_report(version),
+        report=report_data,
         today=datetime.now(get_timezone()).date(),
     )
 
@@ -196,12 +202,11 @@ def export(policy_id: int, version_id: int) -> Any:
     from app.storage import safe_filename
 
     version = _version_of(policy_id, version_id)
-    report_data = policies.version_report(version)
-    records = policies.report_records(report_data)
+    records = policies.report_records(version)
     audit.record(
         "policy.report_exported",
         target=version.policy,
-        after={"version": version.number, "rows": len(report_data.accepted) + len(report_data.pending)},
+        after={"version": version.number, "rows": len(records) - 1},
     )
     name = safe_filename(
         f"{version.policy.title}-version-{version.number}-acknowledgements.csv", "policy.csv"

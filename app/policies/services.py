@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
@@ -370,80 +370,146 @@ class PolicyCounts:
     pending: int = 0
 
 
+def _audience_criteria(policy: Policy) -> list[ColumnElement[bool]]:
+    """SQL criteria on ``users`` for the active people *policy* applies to (see :func:`applies_to`)."""
+    criteria: list[ColumnElement[bool]] = [User.status == UserStatus.active.value]
+    if policy.visibility == "everyone":
+        return criteria
+    ids: dict[str, set[int]] = {"group": set(), "org_unit": set()}
+    for audience in policy.audiences:
+        audience_id = parse_id(audience.value)
+        if audience.kind in ids and audience_id is not None:
+            ids[audience.kind].add(audience_id)
+    reached: list[ColumnElement[bool]] = []
+    if ids["group"]:
+        members = select(GroupMembership.user_id).where(GroupMembership.group_id.in_(sorted(ids["group"])))
+        reached.append(User.id.in_(members))
+    if ids["org_unit"]:
+        reached.append(User.org_unit_id.in_(org.subtrees_select(ids["org_unit"])))
+    criteria.append(or_(*reached) if reached else false())
+    return criteria
+
+
+def _has_signed(policy: Policy, binding: PolicyVersion) -> ColumnElement[bool]:
+    """SQL: the person of the enclosing ``users`` row accepted *binding* or a later version of *policy*."""
+    return (
+        select(Acknowledgement.id)
+        .join(PolicyVersion, PolicyVersion.id == Acknowledgement.version_id)
+        .where(
+            Acknowledgement.user_id == User.id,
+            Acknowledgement.policy_id == policy.id,
+            PolicyVersion.number >= binding.number,
+        )
+        .exists()
+    )
+
+
 def audience_counts(policies: list[Policy]) -> dict[int, PolicyCounts]:
-    """For each policy: how many active people it applies to have accepted its binding version, and not."""
+    """For each policy: how many active people it applies to have accepted its binding version, and not.
+
+    Counted in SQL: one statement per published policy, whatever the number of people.
+    """
     counts = {policy.id: PolicyCounts() for policy in policies}
-    published = [p for p in policies if p.binding_version is not None]
-    if not published:
-        return counts
-    people = list(db.session.scalars(select(User).where(User.status == UserStatus.active.value)))
-    pending = pending_policies_for(people, published)
-    applies = _audience_of(people, published)
-    for policy in published:
-        for user in people:
-            if policy.id not in applies[user.id]:
-                continue
-            if any(p.policy.id == policy.id for p in pending[user.id]):
-                counts[policy.id].pending += 1
-            else:
-                counts[policy.id].accepted += 1
+    for policy in policies:
+        binding = policy.binding_version
+        if binding is None:
+            continue
+        applies, signed = db.session.execute(
+            select(func.count(User.id), func.count(User.id).filter(_has_signed(policy, binding))).where(
+                *_audience_criteria(policy)
+            )
+        ).one()
+        counts[policy.id] = PolicyCounts(accepted=signed, pending=applies - signed)
     return counts
 
 
-def _audience_of(users: list[User], policies: list[Policy]) -> dict[int, set[int]]:
-    """The ids of the policies (of *policies*) that apply to each user."""
-    groups: dict[int, set[int]] = {}
-    if any(p.visibility != "everyone" for p in policies):
-        for user_id, group_id in db.session.execute(
-            select(GroupMembership.user_id, GroupMembership.group_id)
-        ):
-            groups.setdefault(user_id, set()).add(group_id)
-    chains = org.ancestries({u.org_unit_id for u in users})
-    return {
-        user.id: {
-            p.id
-            for p in policies
-            if applies_to(p, user, groups.get(user.id, set()), chains.get(user.org_unit_id, frozenset()))
-        }
-        for user in users
-    }
+#: Rows of each list the report shows at a time.
+REPORT_PAGE_SIZE = 50
 
 
 @dataclass
 class VersionReport:
     version: PolicyVersion
+    #: One page of who accepted *version*, and of who has not yet (people by name).
     accepted: list[tuple[Acknowledgement, User]]
     pending: list[tuple[User, PendingPolicy]]
     #: Whether this version is the binding one or newer, so "who has not yet" applies to it.
     asks_now: bool
+    accepted_total: int = 0
+    pending_total: int = 0
+    accepted_page: int = 1
+    pending_page: int = 1
+    per_page: int = REPORT_PAGE_SIZE
 
 
-def version_report(version: PolicyVersion) -> VersionReport:
-    """Who accepted *version* (and when, from where), and who has still to accept the policy."""
+def _pending_criteria(version: PolicyVersion) -> tuple[list[ColumnElement[bool]], PendingPolicy] | None:
+    """SQL criteria on ``users`` for who has still to accept *version*'s policy, and what they owe.
+
+    None when a later version asks people again, so nobody is pending on this one.
+    """
+    policy = version.policy
+    binding = policy.binding_version
+    if binding is None or version.published_at is None or version.number < binding.number:
+        return None
+    owed = PendingPolicy(
+        policy=policy, version=policy.current_version or binding, due_on=_due_on(policy, binding)
+    )
+    return [*_audience_criteria(policy), ~_has_signed(policy, binding)], owed
+
+
+# Python sorted the people by casefolded name; lower() is SQL's nearest equivalent, the name breaks ties.
+_BY_NAME = (func.lower(User.full_name), User.full_name, User.id)
+
+
+def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_page: int = 1) -> VersionReport:
+    """One page each of who accepted *version* (when, from where) and who has still to accept the policy.
+
+    The totals are counted in SQL and only the page's people are loaded: a fixed number of
+    statements, whatever the size of the tenant.
+    """
+    per_page = REPORT_PAGE_SIZE
+    accepted_total = db.session.scalar(
+        select(func.count(Acknowledgement.id)).where(Acknowledgement.version_id == version.id)
+    )
+    # The page's acknowledgements first, then their people: joining every person before the sort costs more.
+    by_time = (Acknowledgement.acknowledged_at, Acknowledgement.id)
+    page_ids = (
+        select(Acknowledgement.id)
+        .where(Acknowledgement.version_id == version.id)
+        .order_by(*by_time)
+        .limit(per_page)
+        .offset((accepted_page - 1) * per_page)
+        .subquery()
+    )
     accepted = [
         (ack, user)
         for ack, user in db.session.execute(
             select(Acknowledgement, User)
+            .join(page_ids, page_ids.c.id == Acknowledgement.id)
             .join(User, User.id == Acknowledgement.user_id)
-            .where(Acknowledgement.version_id == version.id)
-            .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+            .order_by(*by_time)
         )
     ]
-    binding = version.policy.binding_version
-    asks_now = binding is not None and version.published_at is not None and version.number >= binding.number
     pending: list[tuple[User, PendingPolicy]] = []
-    if asks_now:
-        people = list(
-            db.session.scalars(
-                select(User).where(User.status == UserStatus.active.value).order_by(User.full_name)
-            )
-        )
-        by_id = {user.id: user for user in people}
-        for user_id, items in pending_policies_for(people, [version.policy]).items():
-            if items:
-                pending.append((by_id[user_id], items[0]))
-        pending.sort(key=lambda row: row[0].full_name.casefold())
-    return VersionReport(version=version, accepted=accepted, pending=pending, asks_now=asks_now)
+    pending_total = 0
+    found = _pending_criteria(version)
+    if found is not None:
+        criteria, owed = found
+        pending_total = db.session.scalar(select(func.count(User.id)).where(*criteria)) or 0
+        page = select(User).where(*criteria).order_by(*_BY_NAME)
+        page = page.limit(per_page).offset((pending_page - 1) * per_page)
+        pending = [(user, owed) for user in db.session.scalars(page)]
+    return VersionReport(
+        version=version,
+        accepted=accepted,
+        pending=pending,
+        asks_now=found is not None,
+        accepted_total=accepted_total or 0,
+        pending_total=pending_total,
+        accepted_page=accepted_page,
+        pending_page=pending_page,
+        per_page=per_page,
+    )
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -480,43 +546,67 @@ CSV_HEADER = [
 ]
 
 
-def report_records(report: VersionReport) -> list[list[str]]:
-    """The report as plain rows (everyone who accepted, then everyone who has not yet), header first."""
-    version = report.version
+def report_records(version: PolicyVersion) -> list[list[str]]:
+    """The whole report as plain rows (everyone who accepted, then everyone who has not yet), header first.
+
+    Only the columns the CSV holds are read (no ORM objects), in two statements.
+    """
     title = version.policy.title
     records = [list(CSV_HEADER)]
-    for ack, user in report.accepted:
+    accepted = (
+        select(
+            User.full_name,
+            User.email,
+            Acknowledgement.signature,
+            Acknowledgement.acknowledged_at,
+            Acknowledgement.ip,
+            Acknowledgement.user_agent,
+            Acknowledgement.content_sha256,
+            Acknowledgement.id,
+        )
+        .join(User, User.id == Acknowledgement.user_id)
+        .where(Acknowledgement.version_id == version.id)
+        .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+    )
+    for name, email, signature, accepted_at, ip, user_agent, sha256, ack_id in db.session.execute(accepted):
         records.append(
             [
                 "accepted",
-                user.full_name,
-                user.email,
-                ack.signature,
-                utc_iso(ack.acknowledged_at),
-                ack.ip or "",
-                ack.user_agent or "",
+                name,
+                email,
+                signature,
+                utc_iso(accepted_at),
+                ip or "",
+                user_agent or "",
                 title,
                 str(version.number),
-                ack.content_sha256,
-                str(ack.id),
+                sha256,
+                str(ack_id),
                 "",
             ]
         )
-    for user, pending in report.pending:
+    found = _pending_criteria(version)
+    if found is None:
+        return records
+    criteria, owed = found
+    due_on = owed.due_on.isoformat() if owed.due_on else ""
+    for name, email in db.session.execute(
+        select(User.full_name, User.email).where(*criteria).order_by(*_BY_NAME)
+    ):
         records.append(
             [
                 "pending",
-                user.full_name,
-                user.email,
+                name,
+                email,
                 "",
                 "",
                 "",
                 "",
                 title,
-                str(pending.version.number),
-                pending.version.sha256 or "",
+                str(owed.version.number),
+                owed.version.sha256 or "",
                 "",
-                pending.due_on.isoformat() if pending.due_on else "",
+                due_on,
             ]
         )
     return records

@@ -342,3 +342,85 @@ def test_a_policy_file_that_only_starts_like_a_pdf_is_refused_and_a_real_one_get
     with as_tenant(tenant):
         version = db.session.scalars(select(PolicyVersion)).one()
     assert version.document_filename == "handbook.pdf"
+
+
+def test_report_pages_its_lists_counts_in_sql_in_fixed_statements_and_exports_everyone(
+    db, tenant_factory, user_factory, client_for, count_queries, monkeypatch
+):
+    """A restricted policy: its group and everyone at or below its unit must accept; nobody else is listed."""
+    from app.accounts.services import add_group_members, create_group, create_org_unit
+
+    monkeypatch.setattr(policies, "REPORT_PAGE_SIZE", 2)
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    with as_tenant(tenant):
+        region = create_org_unit("North", kind="region")
+        store = create_org_unit("Leeds", parent_id=region.id)
+        drivers = create_group("Drivers")
+        db.session.commit()
+        region_id, store_id, drivers_id = region.id, store.id, drivers.id
+        policy = policies.create_policy(
+            "Driving Code",
+            visibility="restricted",
+            audiences={"group": [str(drivers_id)], "org_unit": [str(region_id)]},
+            due_days=5,
+        )
+        version = policies.publish_version(policies.save_draft(policy, "Drive safely."))
+        db.session.commit()
+    report = f"/admin/policies/{policy.id}/versions/{version.id}"
+
+    def add_people(tag: str, signed: int, pending: int) -> None:
+        people = [
+            user_factory(tenant, full_name=f"{tag} Signer {n}", org_unit_id=store_id) for n in range(signed)
+        ]
+        people += [
+            user_factory(tenant, full_name=f"{tag} Waiting {n}", org_unit_id=store_id) for n in range(pending)
+        ]
+        driver = user_factory(tenant, full_name=f"{tag} Driver")
+        user_factory(tenant, full_name=f"{tag} Outsider")
+        with as_tenant(tenant):
+            add_group_members(db.session.merge(drivers), [driver.id])
+            for person in people[:signed]:
+                policies.acknowledge_policy(
+                    db.session.merge(person),
+                    version,
+                    person.full_name,
+                    accepted=True,
+                    ip=None,
+                    user_agent=None,
+                )
+            db.session.commit()
+
+    add_people("Few", signed=1, pending=1)
+    with count_queries() as few:
+        page = client.get(report).get_data(as_text=True)
+    assert "Accepted (1)" in page and "Not yet accepted (2)" in page
+    assert "Few Driver" in page and "Few Waiting 0" in page and "Outsider" not in page
+    add_people("Many", signed=4, pending=5)
+    with count_queries() as many:
+        page = client.get(report).get_data(as_text=True)
+    assert many.count == few.count
+    # Totals count everyone; only the first page of each list is shown, by time and by name.
+    assert "Accepted (5)" in page and "Not yet accepted (8)" in page
+    assert "Few Signer 0" in page and "Many Signer 0" in page and "Many Signer 1" not in page
+    assert "Few Driver" in page and "Few Waiting 0" in page and "Many Driver" not in page
+    assert "Page 1 of 3" in page and "Page 1 of 4" in page
+    second = client.get(f"{report}?accepted_page=2&pending_page=3").get_data(as_text=True)
+    assert "Many Signer 1" in second and "Many Signer 2" in second and "Few Signer 0" not in second
+    assert "Many Waiting 1" in second and "Many Waiting 2" in second and "Few Driver" not in second
+    # The export is not paged: everyone, accepted by time then pending by name.
+    response = client.post(f"{report}/export.csv", data={"csrf_token": csrf_token(client, report)})
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(row["status"], row["name"]) for row in rows] == [
+        ("accepted", "Few Signer 0"),
+        *(("accepted", f"Many Signer {n}") for n in range(4)),
+        ("pending", "Few Driver"),
+        ("pending", "Few Waiting 0"),
+        ("pending", "Many Driver"),
+        *(("pending", f"Many Waiting {n}") for n in range(5)),
+    ]
+    assert all(row["due_on"] for row in rows if row["status"] == "pending")
+    listing = client.get("/admin/policies/").get_data(as_text=True)
+    assert (
+        '<td data-label="Accepted">5</td>' in listing
+        and '<td data-label="Not yet accepted">8</td>' in listing
+    )
