@@ -44,9 +44,15 @@ def is_current_zone(name: str | None) -> bool:
     return name in current_zones()
 
 
+@cache
+def _usable_zones() -> frozenset[str]:
+    # available_timezones() walks the zone files on disk; the set cannot change while the process runs.
+    return frozenset(available_timezones() | {"UTC"})
+
+
 def is_usable_zone(name: str | None) -> bool:
     """Whether *name* loads as a time zone (current or an older alias)."""
-    return bool(name) and name in available_timezones() | {"UTC"}
+    return bool(name) and name in _usable_zones()
 
 
 def person_time_zone(person_zone: str | None, tenant_zone: str | None) -> str:
@@ -75,7 +81,7 @@ def time_zone_choices(current: str | None = None, blank: str | None = None) -> l
     now = datetime.now(UTC)
     choices = [SelectChoice("", blank)] if blank is not None else []
     choices.append(SelectChoice("UTC", f"UTC ({utc_offset('UTC', now)})"))
-    if current and not is_current_zone(current) and current in available_timezones():
+    if current and not is_current_zone(current) and current in _usable_zones():
         kept = str(_l("As saved before"))
         choices.append(SelectChoice(current, f"{current} ({utc_offset(current, now)})", optgroup=kept))
     by_region: dict[str, list[SelectChoice]] = {}
