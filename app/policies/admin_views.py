@@ -28,6 +28,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
 from app.inputs import page_number
+from app.policies import reports
 from app.policies import services as policies
 from app.policies.forms import DraftForm, PolicyForm
 from app.policies.models import Policy, PolicyVersion
@@ -61,7 +62,7 @@ def index() -> Any:
             .order_by(Policy.title)
         )
     )
-    return render_template("policies/admin/index.html", policies=rows, counts=policies.audience_counts(rows))
+    return render_template("policies/admin/index.html", policies=rows, counts=reports.audience_counts(rows))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -177,7 +178,7 @@ def _version_of(policy_id: int, version_id: int) -> PolicyVersion:
 @require_policy_reader
 def report(policy_id: int, version_id: int) -> Any:
     version = _version_of(policy_id, version_id)
-    report_data = policies.version_report(
+    report_data = reports.version_report(
         version,
         accepted_page=request.args.get("accepted_page", 1, type=page_number),
         pending_page=request.args.get("pending_page", 1, type=page_number),
@@ -202,7 +203,7 @@ def export(policy_id: int, version_id: int) -> Any:
     from app.storage import safe_filename
 
     version = _version_of(policy_id, version_id)
-    records = policies.report_records(version)
+    records = reports.report_records(version)
     audit.record(
         "policy.report_exported",
         target=version.policy,
@@ -212,7 +213,7 @@ def export(policy_id: int, version_id: int) -> Any:
         f"{version.policy.title}-version-{version.number}-acknowledgements.csv", "policy.csv"
     )
     return Response(
-        policies.csv_lines(records),
+        reports.csv_lines(records),
         mimetype="text/csv",
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},

@@ -14,7 +14,7 @@ from app.accounts.models import User
 from app.extensions import db
 from app.locales import person_locale
 from app.policies.models import Acknowledgement, PolicyReceipt
-from app.policies.services import utc_iso
+from app.policies.reports import utc_iso
 from app.storage import storage
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import Tenant

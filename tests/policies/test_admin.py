@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.policies import reports
 from app.policies import services as policies
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
 from app.tenancy import as_tenant
@@ -350,7 +351,7 @@ def test_report_pages_its_lists_counts_in_sql_in_fixed_statements_and_exports_ev
     """A restricted policy: its group and everyone at or below its unit must accept; nobody else is listed."""
     from app.accounts.services import add_group_members, create_group, create_org_unit
 
-    monkeypatch.setattr(policies, "REPORT_PAGE_SIZE", 2)
+    monkeypatch.setattr(reports, "REPORT_PAGE_SIZE", 2)
     tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
     with as_tenant(tenant):
         region = create_org_unit("North", kind="region")

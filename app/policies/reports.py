@@ -1,0 +1,281 @@
+"""What admins read about a policy: audience counts, a version's report (paged, counted in SQL), its CSV."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, or_, select
+
+from app.accounts import org
+from app.accounts.models import GroupMembership, User, UserStatus
+from app.extensions import db
+from app.inputs import parse_id
+from app.policies.models import Acknowledgement, Policy, PolicyVersion
+from app.policies.services import PendingPolicy, due_on
+
+
+@dataclass
+class PolicyCounts:
+    accepted: int = 0
+    pending: int = 0
+
+
+def _audience_criteria(policy: Policy) -> list[ColumnElement[bool]]:
+    """SQL criteria on ``users`` for the active people *policy* applies to (see :func:`applies_to`)."""
+    criteria: list[ColumnElement[bool]] = [User.status == UserStatus.active.value]
+    if policy.visibility == "everyone":
+        return criteria
+    ids: dict[str, set[int]] = {"group": set(), "org_unit": set()}
+    for audience in policy.audiences:
+        audience_id = parse_id(audience.value)
+        if audience.kind in ids and audience_id is not None:
+            ids[audience.kind].add(audience_id)
+    reached: list[ColumnElement[bool]] = []
+    if ids["group"]:
+        members = select(GroupMembership.user_id).where(GroupMembership.group_id.in_(sorted(ids["group"])))
+        reached.append(User.id.in_(members))
+    if ids["org_unit"]:
+        reached.append(User.org_unit_id.in_(org.subtrees_select(ids["org_unit"])))
+    criteria.append(or_(*reached) if reached else false())
+    return criteria
+
+
+def _has_signed(policy: Policy, binding: PolicyVersion) -> ColumnElement[bool]:
+    """SQL: the person of the enclosing ``users`` row accepted *binding* or a later version of *policy*."""
+    return (
+        select(Acknowledgement.id)
+        .join(PolicyVersion, PolicyVersion.id == Acknowledgement.version_id)
+        .where(
+            Acknowledgement.user_id == User.id,
+            Acknowledgement.policy_id == policy.id,
+            PolicyVersion.number >= binding.number,
+        )
+        .exists()
+    )
+
+
+def audience_counts(policies: list[Policy]) -> dict[int, PolicyCounts]:
+    """For each policy: how many active people it applies to have accepted its binding version, and not.
+
+    Counted in SQL: one statement per published policy, whatever the number of people.
+    """
+    counts = {policy.id: PolicyCounts() for policy in policies}
+    for policy in policies:
+        binding = policy.binding_version
+        if binding is None:
+            continue
+        applies, signed = db.session.execute(
+            select(func.count(User.id), func.count(User.id).filter(_has_signed(policy, binding))).where(
+                *_audience_criteria(policy)
+            )
+        ).one()
+        counts[policy.id] = PolicyCounts(accepted=signed, pending=applies - signed)
+    return counts
+
+
+#: Rows of each list the report shows at a time.
+REPORT_PAGE_SIZE = 50
+
+
+@dataclass
+class VersionReport:
+    version: PolicyVersion
+    #: One page of who accepted *version*, and of who has not yet (people by name).
+    accepted: list[tuple[Acknowledgement, User]]
+    pending: list[tuple[User, PendingPolicy]]
+    #: Whether this version is the binding one or newer, so "who has not yet" applies to it.
+    asks_now: bool
+    accepted_total: int = 0
+    pending_total: int = 0
+    accepted_page: int = 1
+    pending_page: int = 1
+    per_page: int = REPORT_PAGE_SIZE
+
+
+def _pending_criteria(version: PolicyVersion) -> tuple[list[ColumnElement[bool]], PendingPolicy] | None:
+    """SQL criteria on ``users`` for who has still to accept *version*'s policy, and what they owe.
+
+    None when a later version asks people again, so nobody is pending on this one.
+    """
+    policy = version.policy
+    binding = policy.binding_version
+    if binding is None or version.published_at is None or version.number < binding.number:
+        return None
+    owed = PendingPolicy(
+        policy=policy, version=policy.current_version or binding, due_on=due_on(policy, binding)
+    )
+    return [*_audience_criteria(policy), ~_has_signed(policy, binding)], owed
+
+
+# Python sorted the people by casefolded name; lower() is SQL's nearest equivalent, the name breaks ties.
+_BY_NAME = (func.lower(User.full_name), User.full_name, User.id)
+
+
+def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_page: int = 1) -> VersionReport:
+    """One page each of who accepted *version* (when, from where) and who has still to accept the policy.
+
+    The totals are counted in SQL and only the page's people are loaded: a fixed number of
+    statements, whatever the size of the tenant.
+    """
+    per_page = REPORT_PAGE_SIZE
+    accepted_total = db.session.scalar(
+        select(func.count(Acknowledgement.id)).where(Acknowledgement.version_id == version.id)
+    )
+    # The page's acknowledgements first, then their people: joining every person before the sort costs more.
+    by_time = (Acknowledgement.acknowledged_at, Acknowledgement.id)
+    page_ids = (
+        select(Acknowledgement.id)
+        .where(Acknowledgement.version_id == version.id)
+        .order_by(*by_time)
+        .limit(per_page)
+        .offset((accepted_page - 1) * per_page)
+        .subquery()
+    )
+    accepted = [
+        (ack, user)
+        for ack, user in db.session.execute(
+            select(Acknowledgement, User)
+            .join(page_ids, page_ids.c.id == Acknowledgement.id)
+            .join(User, User.id == Acknowledgement.user_id)
+            .order_by(*by_time)
+        )
+    ]
+    pending: list[tuple[User, PendingPolicy]] = []
+    pending_total = 0
+    found = _pending_criteria(version)
+    if found is not None:
+        criteria, owed = found
+        pending_total = db.session.scalar(select(func.count(User.id)).where(*criteria)) or 0
+        page = select(User).where(*criteria).order_by(*_BY_NAME)
+        page = page.limit(per_page).offset((pending_page - 1) * per_page)
+        pending = [(user, owed) for user in db.session.scalars(page)]
+    return VersionReport(
+        version=version,
+        accepted=accepted,
+        pending=pending,
+        asks_now=found is not None,
+        accepted_total=accepted_total or 0,
+        pending_total=pending_total,
+        accepted_page=accepted_page,
+        pending_page=pending_page,
+        per_page=per_page,
+    )
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection): such text gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def utc_iso(value: Any) -> str:
+    """An ISO 8601 time in UTC, ending in Z."""
+    from datetime import UTC
+
+    if value is None:
+        return ""
+    return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+
+CSV_HEADER = [
+    "status",
+    "name",
+    "email",
+    "signed_name",
+    "accepted_at_utc",
+    "ip",
+    "user_agent",
+    "policy",
+    "version",
+    "content_sha256",
+    "acknowledgement_id",
+    "due_on",
+]
+
+
+def report_records(version: PolicyVersion) -> list[list[str]]:
+    """The whole report as plain rows (everyone who accepted, then everyone who has not yet), header first.
+
+    Only the columns the CSV holds are read (no ORM objects), in two statements.
+    """
+    title = version.policy.title
+    records = [list(CSV_HEADER)]
+    accepted = (
+        select(
+            User.full_name,
+            User.email,
+            Acknowledgement.signature,
+            Acknowledgement.acknowledged_at,
+            Acknowledgement.ip,
+            Acknowledgement.user_agent,
+            Acknowledgement.content_sha256,
+            Acknowledgement.id,
+        )
+        .join(User, User.id == Acknowledgement.user_id)
+        .where(Acknowledgement.version_id == version.id)
+        .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+    )
+    for name, email, signature, accepted_at, ip, user_agent, sha256, ack_id in db.session.execute(accepted):
+        records.append(
+            [
+                "accepted",
+                name,
+                email,
+                signature,
+                utc_iso(accepted_at),
+                ip or "",
+                user_agent or "",
+                title,
+                str(version.number),
+                sha256,
+                str(ack_id),
+                "",
+            ]
+        )
+    found = _pending_criteria(version)
+    if found is None:
+        return records
+    criteria, owed = found
+    due_on = owed.due_on.isoformat() if owed.due_on else ""
+    for name, email in db.session.execute(
+        select(User.full_name, User.email).where(*criteria).order_by(*_BY_NAME)
+    ):
+        records.append(
+            [
+                "pending",
+                name,
+                email,
+                "",
+                "",
+                "",
+                "",
+                title,
+                str(owed.version.number),
+                owed.version.sha256 or "",
+                "",
+                due_on,
+            ]
+        )
+    return records
+
+
+def csv_lines(records: list[list[str]]) -> Any:
+    """Yield *records* as CSV lines, every cell made formula-safe.
+
+    It needs no database or request: the rows are read while the request's
+    session is open, and the response streams after it has closed.
+    """
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for record in records:
+        writer.writerow([csv_safe(cell) for cell in record])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
