@@ -240,6 +240,7 @@ def test_learner_pages_send_the_same_statements_whatever_the_catalog_size(
             "topic": "/catalog?tag=topic-1&sort=newest",
             "category": "/catalog?category=Category%201&sort=shortest",
             "page 2": "/catalog?page=2",
+            "past the last page": "/catalog?page=50",
             "home": "/",
             "completed course": f"/courses/{courses[1].id}",
             "course not enrolled": f"/courses/{courses[-1].id}",
@@ -258,6 +259,7 @@ def test_learner_pages_send_the_same_statements_whatever_the_catalog_size(
         counts["search as htmx"] = counter.count
         # The pages show what the counts are about: the next course of the path, and the learner's own.
         assert 'class="next-in-path"' in client.get(f"/courses/{courses[1].id}").get_data(as_text=True)
+        assert f"{n} courses" in client.get("/catalog?page=50").get_data(as_text=True)
         home = client.get("/").get_data(as_text=True)
         assert 'class="next-in-path"' in home and "Course 0005" in home
         return counts

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select, true, union
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select, true, union
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.accounts.models import User
@@ -66,25 +66,26 @@ def catalog(
         filtered = filtered.where(Course.category == category)
     if tag:
         filtered = filtered.where(cast(Course.tags, String).like(f'%"{tag.lower()}"%'))
-    listing = db.paginate(
-        filtered.order_by(*SORTS.get(sort, SORTS["title"])), page=page, per_page=per_page, error_out=False
+    # One statement for the page, how many match (a window count) and the viewer's enrolments in it.
+    theirs = and_(
+        Enrollment.course_id == Course.id,
+        Enrollment.user_id == viewer.user_id,
+        Enrollment.withdrawn_at.is_(None),  # at most one such enrolment per course
     )
-    courses, total = list(listing.items), listing.total or 0
+    rows = db.session.execute(
+        filtered.outerjoin(Enrollment, theirs)
+        .add_columns(Enrollment, func.count().over().label("total"))
+        .order_by(*SORTS.get(sort, SORTS["title"]))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    courses = [row[0] for row in rows]
+    enrollments = {row[0].id: row[1] for row in rows if row[1] is not None}
+    if rows or page == 1:
+        total = rows[0].total if rows else 0
+    else:  # past the last page: nothing to show, but the count still says how many there are
+        total = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
     categories, tags = _facets(*listed)
-    enrollments = (
-        {
-            e.course_id: e
-            for e in db.session.scalars(
-                select(Enrollment).where(
-                    Enrollment.user_id == viewer.user_id,
-                    Enrollment.withdrawn_at.is_(None),
-                    Enrollment.course_id.in_([c.id for c in courses]),
-                )
-            )
-        }
-        if courses
-        else {}
-    )
     paths = (
         list(
             db.session.scalars(
