@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.access import require_sign_in
 from app.accounts.views import home_page
@@ -75,9 +76,13 @@ def _own_enrollment(enrollment_id: int) -> Enrollment:
 @bp.route("/courses/<int:course_id>")
 @require_sign_in
 def course(course_id: int) -> Any:
-    found = db.session.get(Course, course_id)
-    enrollment = enrolling.current_enrollment(current_user.id, course_id) if found else None
-    if found is None or (enrollment is None and not can_see_course(viewer_for(current_user), course_id)):
+    # The lessons come with the course (one statement), the page lists them all.
+    found = db.session.get(Course, course_id, options=[joinedload(Course.lessons)])
+    if found is None:
+        abort(404)
+    enrollment = enrolling.current_enrollment(current_user.id, course_id)
+    viewer = None if enrollment else viewer_for(current_user)  # looked up once, and only when needed
+    if viewer is not None and not can_see_course(viewer, course_id):
         abort(404)
     lessons = found.lessons_for(enrollment.library_version_id if enrollment else found.library_version_id)
     done = {p.lesson_id for p in enrollment.progress if p.completed_at} if enrollment else set()
@@ -93,7 +98,9 @@ def course(course_id: int) -> Any:
     )
     locked = progress_service.locked_lessons(enrollment) if enrollment else {}
     finished = enrollment is not None and enrollment.completed_at is not None
-    following = catalog_service.next_in_paths(viewer_for(current_user), [course_id]) if finished else {}
+    following = (
+        catalog_service.next_in_paths(viewer or viewer_for(current_user), [course_id]) if finished else {}
+    )
     return render_template(
         "learning/course.html",
         next_in_paths=following.get(course_id, []),

@@ -8,6 +8,7 @@ override can extend the original as ``core/<name>`` and replace one block.
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import g, has_request_context
-from jinja2 import BaseLoader, Environment, TemplateNotFound
+from jinja2 import BaseLoader, Environment, FileSystemBytecodeCache, TemplateNotFound
+from jinja2.bccache import Bucket
 from jinja2.loaders import split_template_path
 
 from app.tenancy.colours import normalise, readable_text_on
@@ -120,10 +122,35 @@ class ThemeLoader(BaseLoader):
         return self.app_loader.list_templates()
 
 
+class TemplateBytecodeCache(FileSystemBytecodeCache):
+    """Compiled templates kept on disk, so that a new worker (or a theme's first page) loads them instead
+    of compiling them again; Jinja checks each against its source. A folder it cannot write to only means
+    no cache."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def bytecode_cache(instance_path: str) -> TemplateBytecodeCache | None:
+    """The bytecode cache in the instance folder (``jinja-bytecode/``), or None if it cannot be made."""
+    folder = Path(instance_path) / "jinja-bytecode"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return TemplateBytecodeCache(str(folder))
+
+
 def themed_environment_class(base: type[Environment]) -> type[Environment]:
-    """Return a Jinja environment class whose template cache is keyed by theme."""
+    """Return a Jinja environment class whose template cache is keyed by theme, with a bytecode cache."""
 
     class ThemedEnvironment(base):  # type: ignore[valid-type, misc]
+        def __init__(self, app: Any, **options: Any) -> None:
+            # Each theme compiles its own copy of every template it renders (the cache is keyed by theme).
+            options.setdefault("bytecode_cache", bytecode_cache(app.instance_path))
+            super().__init__(app, **options)
+
         def _load_template(self, name: str, globals: Any) -> Any:
             if not name.startswith((CORE_PREFIX, "@")):
                 name = f"@{current_theme_key()}/{name}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.accounts.services import add_group_members, create_group, create_org_unit
+from app.learning.models import Enrollment
 from app.tenancy import as_tenant
 from tests.conftest import csrf_token
 
@@ -153,4 +156,114 @@ def test_query_counts_stay_constant_as_courses_grow(
 
     small = build(10)
     large = build(1000)
+    assert small == large, (small, large)
+
+
+def test_catalog_filters_offer_each_category_and_topic_of_the_courses_the_learner_sees_once(
+    db, tenant_factory, user_factory, client_for, course_factory
+):
+    import re
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        managers = create_group("Managers only")
+        db.session.commit()
+    course_factory(tenant, "Knife Skills", category="Kitchen", tags=["knives", "safety"])
+    course_factory(tenant, "Allergens", category="Kitchen", tags=["safety", "allergens"])
+    course_factory(tenant, "Untagged", category="", tags=[])
+    course_factory(tenant, "No Category", tags=["Zebra", "apron"])
+    course_factory(tenant, "Secret", category="Boardroom", tags=["secret"], visibility="restricted",
+                   audiences={"group": [str(managers.id)]})  # fmt: skip
+    course_factory(tenant, "Draft", category="Drafts", tags=["draft"], publish=False)
+    course_factory(tenant, "Unlisted", category="Hidden", tags=["unlisted"], listed=False)
+    other = tenant_factory()
+    course_factory(other, "Elsewhere", category="Other tenant", tags=["foreign"])
+    page = client_for(tenant, user_factory(tenant)).get("/catalog?q=knife").get_data(as_text=True)
+
+    def options(select_id: str) -> list[str]:
+        select = re.search(rf'<select id="{select_id}".*?</select>', page, re.S)
+        assert select is not None
+        return re.findall(r'<option dir="auto" value="([^"]*)"', select.group(0))
+
+    # The filters describe the whole visible catalog, not only the search results.
+    assert options("category") == ["Kitchen"]
+    assert options("tag") == ["allergens", "apron", "knives", "safety", "zebra"]
+
+
+def test_learner_pages_send_the_same_statements_whatever_the_catalog_size(
+    db, tenant_factory, user_factory, client_for, count_queries
+):
+    from app.learning.models import Audience, Course, Lesson
+    from app.learning.services import courses as authoring
+    from app.learning.services.enrollments import enrol, enrol_in_path
+    from app.learning.services.progress import record_event
+
+    def build(n: int) -> dict[str, int]:
+        tenant = tenant_factory()
+        with as_tenant(tenant):
+            group = create_group("Crew")
+            db.session.flush()
+        learner = user_factory(tenant)
+        with as_tenant(tenant):
+            add_group_members(group, [learner.id])
+            courses = []
+            for i in range(n):
+                restricted = i % 4 == 0
+                course = Course(
+                    title=f"Course {i:04d}",
+                    status="published",
+                    category=f"Category {i % (n // 5)}",
+                    tags=[f"topic-{i % (n // 3)}", f"topic-{(i + 1) % (n // 3)}"],
+                    duration_minutes=i % 50,
+                    visibility="restricted" if restricted else "everyone",
+                )
+                db.session.add(course)
+                db.session.add(Lesson(course=course, kind="page", title="L", position=1,
+                                      content={"markdown": "x", "html": "<p>x</p>"}))  # fmt: skip
+                courses.append(course)
+            db.session.flush()
+            for course in courses[::4]:  # restricted to the learner's group
+                db.session.add(Audience(course_id=course.id, kind="group", value=str(group.id)))
+            path = authoring.create_path({"title": "Onboarding", "self_enroll": True})
+            authoring.set_path_courses(path, [courses[1].id, courses[2].id, courses[3].id])
+            authoring.set_path_status(path, "published")
+            enrol_in_path(learner, path)
+            for course in courses[5:25]:
+                enrol(learner, course)
+            first = db.session.scalars(select(Enrollment).where(Enrollment.course_id == courses[1].id)).one()
+            record_event(first, courses[1].lessons[0], "viewed_to_end")  # completed: next in the path
+            db.session.commit()
+        client = client_for(tenant, learner)
+        pages = {
+            "catalog": "/catalog",
+            "search": "/catalog?q=course%200",
+            "topic": "/catalog?tag=topic-1&sort=newest",
+            "category": "/catalog?category=Category%201&sort=shortest",
+            "page 2": "/catalog?page=2",
+            "past the last page": "/catalog?page=50",
+            "home": "/",
+            "completed course": f"/courses/{courses[1].id}",
+            "course not enrolled": f"/courses/{courses[-1].id}",
+        }
+        counts = {}
+        for name, path_ in pages.items():
+            client.get(path_)  # warm up
+            with count_queries() as counter:
+                assert client.get(path_).status_code == 200
+            counts[name] = counter.count
+        with count_queries() as counter:
+            partial = client.get(
+                "/catalog?q=course", headers={"HX-Request": "true", "HX-Target": "catalog-results"}
+            )
+            assert partial.status_code == 200
+        counts["search as htmx"] = counter.count
+        # The pages show what the counts are about: the next course of the path, and the learner's own.
+        assert 'class="next-in-path"' in client.get(f"/courses/{courses[1].id}").get_data(as_text=True)
+        assert f"{n} courses" in client.get("/catalog?page=50").get_data(as_text=True)
+        home = client.get("/").get_data(as_text=True)
+        assert 'class="next-in-path"' in home and "Course 0005" in home
+        return counts
+
+    small = build(30)
+    large = build(300)
     assert small == large, (small, large)

@@ -64,3 +64,39 @@ def test_demo_tenants_brand_colours_pass_contrast_on_their_theme(slug, theme):
     assert spec["theme"] == theme
     for field in ("primary", "accent"):
         assert check_colour(get_theme(theme), field, spec["branding"][field]).ok
+
+
+def test_compiled_templates_are_kept_in_the_instance_folder_for_the_next_worker(
+    app, tenant_factory, client_for
+):
+    from pathlib import Path
+
+    from app.tenancy.themes import TemplateBytecodeCache
+
+    cache = app.jinja_env.bytecode_cache
+    assert isinstance(cache, TemplateBytecodeCache)
+    assert Path(cache.directory) == Path(app.instance_path) / "jinja-bytecode"
+    assert client_for(tenant_factory(theme="warm")).get("/sign-in").status_code == 200
+    # A new worker finds the sign-in page's code compiled for this theme, checked against its source.
+    name = "@warm/accounts/sign_in.html"
+    source, filename, _uptodate = app.jinja_env.loader.get_source(app.jinja_env, name)
+    bucket = cache.get_bucket(app.jinja_env, name, filename, source)
+    assert bucket.code is not None
+    changed = cache.get_bucket(app.jinja_env, name, filename, source + "<!-- edited -->")
+    assert changed.code is None
+
+
+def test_a_bytecode_folder_that_cannot_be_written_only_means_no_cache(tmp_path):
+    from jinja2 import DictLoader, Environment
+
+    from app.tenancy.themes import bytecode_cache
+
+    blocker = tmp_path / "instance"
+    blocker.write_text("a file where the instance folder should be")
+    assert bytecode_cache(str(blocker)) is None
+    cache = bytecode_cache(str(tmp_path / "gone"))
+    assert cache is not None
+    loader = DictLoader({"page.html": "{{ 1 + 1 }}"})
+    environment = Environment(autoescape=True, loader=loader, bytecode_cache=cache)
+    (tmp_path / "gone" / "jinja-bytecode").rmdir()  # removed under a running worker
+    assert environment.get_template("page.html").render() == "2"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select, true, union
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.accounts.models import User
 from app.extensions import db
@@ -20,6 +21,15 @@ SORTS = {
     "shortest": (Course.duration_minutes.asc(), Course.title.asc()),
 }
 PER_PAGE = 24
+# What a course card shows (learning/_macros.html course_card): the listing loads nothing else.
+CARD_COLUMNS = (
+    Course.title,
+    Course.category,
+    Course.language,
+    Course.duration_minutes,
+    Course.deployment_id,
+    Course.tenant_id,
+)
 
 
 @dataclass
@@ -45,8 +55,8 @@ def catalog(
     per_page: int = PER_PAGE,
 ) -> CatalogPage:
     """One page of the courses *viewer* may see and enrol in, with the facets to filter by."""
-    base = select(Course).where(visible_courses_clause(viewer), Course.listed.is_(True))
-    filtered = base
+    listed = (visible_courses_clause(viewer), Course.listed.is_(True))
+    filtered = select(Course).where(*listed).options(load_only(*CARD_COLUMNS))
     if query.strip():
         like = f"%{query.strip().lower()}%"
         filtered = filtered.where(
@@ -56,35 +66,34 @@ def catalog(
         filtered = filtered.where(Course.category == category)
     if tag:
         filtered = filtered.where(cast(Course.tags, String).like(f'%"{tag.lower()}"%'))
-    listing = db.paginate(
-        filtered.order_by(*SORTS.get(sort, SORTS["title"])), page=page, per_page=per_page, error_out=False
+    # One statement for the page, how many match (a window count) and the viewer's enrolments in it.
+    theirs = and_(
+        Enrollment.course_id == Course.id,
+        Enrollment.user_id == viewer.user_id,
+        Enrollment.withdrawn_at.is_(None),  # at most one such enrolment per course
     )
-    courses, total = list(listing.items), listing.total or 0
-    facets = db.session.execute(base.with_only_columns(Course.category, Course.tags)).all()
-    categories = sorted({c for c, _t in facets if c})
-    tags = sorted({t for _c, ts in facets for t in (ts or [])})
-    enrollments = (
-        {
-            e.course_id: e
-            for e in db.session.scalars(
-                select(Enrollment).where(
-                    Enrollment.user_id == viewer.user_id,
-                    Enrollment.withdrawn_at.is_(None),
-                    Enrollment.course_id.in_([c.id for c in courses]),
-                )
-            )
-        }
-        if courses
-        else {}
-    )
+    rows = db.session.execute(
+        filtered.outerjoin(Enrollment, theirs)
+        .add_columns(Enrollment, func.count().over().label("total"))
+        .order_by(*SORTS.get(sort, SORTS["title"]))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    courses = [row[0] for row in rows]
+    enrollments = {row[0].id: row[1] for row in rows if row[1] is not None}
+    if rows or page == 1:
+        total = rows[0].total if rows else 0
+    else:  # past the last page: nothing to show, but the count still says how many there are
+        total = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+    categories, tags = _facets(*listed)
     paths = (
         list(
             db.session.scalars(
                 select(LearningPath)
                 .where(visible_paths_clause(viewer))
-                .options(selectinload(LearningPath.steps))
+                .options(joinedload(LearningPath.steps))
                 .order_by(LearningPath.title)
-            )
+            ).unique()
         )
         if page == 1 and not (query or category or tag)
         else []
@@ -99,6 +108,32 @@ def catalog(
         enrollments=enrollments,
         paths=paths,
     )
+
+
+def _facets(*where: ColumnElement[bool]) -> tuple[list[str], list[str]]:
+    """The categories and the topics (tags) of the courses matching *where*, each once and sorted.
+
+    Found by the database in one statement, so that neither the courses nor their tags are read
+    into Python, however large the catalog.
+    """
+    tag = _json_array_elements(Course.tags)
+    categories = select(literal("category").label("facet"), Course.category.label("value")).where(
+        *where, Course.category.is_not(None)
+    )
+    tags = select(literal("tag"), tag.c.value).select_from(Course).join(tag, true()).where(*where)
+    found: dict[str, set[str]] = {"category": set(), "tag": set()}
+    for facet, value in db.session.execute(union(categories, tags)):
+        if value is not None:
+            found[facet].add(value)
+    # Sorted here, not by ORDER BY: Python's order is the one the page always had, whatever the collation.
+    return sorted(c for c in found["category"] if c), sorted(found["tag"])
+
+
+def _json_array_elements(column: Any) -> Any:
+    """A table of the elements of the JSON array *column* (one row each, as text, in column ``value``)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.json_array_elements_text(column).table_valued("value")
+    return func.json_each(column).table_valued("value")
 
 
 @dataclass
@@ -156,7 +191,7 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
         db.session.scalars(
             select(Enrollment)
             .where(Enrollment.user_id == user.id, Enrollment.withdrawn_at.is_(None))
-            .options(selectinload(Enrollment.course))
+            .options(joinedload(Enrollment.course, innerjoin=True))
             .order_by(Enrollment.enrolled_at.desc())
         )
     )
@@ -176,12 +211,14 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
         db.session.scalars(
             select(PathEnrollment)
             .where(PathEnrollment.user_id == user.id, PathEnrollment.withdrawn_at.is_(None))
-            .options(selectinload(PathEnrollment.path).selectinload(LearningPath.steps))
+            .options(joinedload(PathEnrollment.path, innerjoin=True).selectinload(LearningPath.steps))
         )
     )
     enrolled_ids = [e.course_id for e in enrollments]
-    suggestion_query = select(Course).where(
-        visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True)
+    suggestion_query = (
+        select(Course)
+        .where(visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True))
+        .options(load_only(Course.title, Course.duration_minutes, Course.tenant_id))
     )
     if enrolled_ids:
         suggestion_query = suggestion_query.where(Course.id.not_in(enrolled_ids))
