@@ -710,6 +710,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Soaking for {args.soak} with {len(pages)} pages…", file=sys.stderr, flush=True)
             soak_data, samples = soak(args, atrium, host, pages, browsers)
         else:
+            measuring_since = time.monotonic()
             samples = [MemorySample("before the first page", 0.0, sample_workers(atrium.process.pid))]
             results = []
             for page in pages:
@@ -718,7 +719,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 idle_path = "/" if page.server == "hello" else "/healthz"
                 result = measure(args, page, server, page_host, cookie, idle_path)
                 result.worker_rss_kib = sample_workers(atrium.process.pid)
-                samples.append(MemorySample(f"after {page.name}", 0.0, result.worker_rss_kib))
+                elapsed = time.monotonic() - measuring_since
+                samples.append(MemorySample(f"after {page.name}", elapsed, result.worker_rss_kib))
                 results.append(result)
                 print(
                     f"{page.name}: {result.rps:,.0f} req/s, p95 {result.p95_ms:.1f} ms"
@@ -731,7 +733,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-            samples[-1].label = "after the last page"
+            if not args.memory_each_page:
+                samples[-1].label = "after the last page"
         load_after = os.getloadavg()
 
     lines = describe(manifest, tenant, args, checkout)
