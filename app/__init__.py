@@ -12,6 +12,7 @@ from flask_login import current_user
 from app import (
     accounts,
     assessments,
+    assets,
     audit,
     cli,
     console,
@@ -110,4 +111,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     translations_cli.register_translation_cli(app)
     templating.init_app(app)
+    # Atrium's own static files at URLs that carry their content hash: kept a year by browsers.
+    assets.init_app(app)
     return app

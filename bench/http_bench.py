@@ -4,6 +4,8 @@
     .venv/bin/python bench/http_bench.py                      # the manifest bench/.data/postgresql.json
     .venv/bin/python bench/http_bench.py --manifest bench/.data/sqlite.json --duration 3s --pages catalog,team
     .venv/bin/python bench/http_bench.py --output results.md --json results.json
+    .venv/bin/python bench/http_bench.py --soak 5m                  # worker memory under a mix of pages
+    .venv/bin/python bench/http_bench.py --app-root ../before --manifest ../before/bench/.data/postgresql.json
 
 Starts gunicorn twice with the same settings (sync workers): Atrium (wsgi:app) against the database of
 the manifest, and bench/hello_world.py. Signs in over HTTP (GET /sign-in, POST it with its CSRF token)
@@ -11,7 +13,12 @@ as the bench learner, the location manager and the tenant admin of the biggest t
 attempt with a POST, fetches every page once (each must answer 200), then drives each page with wrk
 (--warmup, then --duration; the Host and Cookie headers come from bench/wrk_report.lua). Prints one
 Markdown table: requests per second, latency percentiles, responses that were not 2xx, and the share
-of the hello-world's requests per second. Both servers are stopped at the end, on Ctrl-C too.
+of the hello-world's requests per second; then the resident memory of each Atrium worker before the first
+page and after the last. Both servers are stopped at the end, on Ctrl-C too.
+
+--soak DURATION drives a mix of the signed-in pages for DURATION instead, and reports the memory of each
+worker at the start, every --soak-interval (a minute) and at the end. --app-root PATH serves the Atrium of
+another checkout (an older commit in a git worktree, say) with the same settings, for before/after tables.
 
 Named http_bench.py, not http.py: Python puts bench/ first on the path of `python bench/<script>.py`,
 and a bench/http.py would then shadow the standard library's http package for every script here.
@@ -20,6 +27,7 @@ and a bench/http.py would then shadow the standard library's http package for ev
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -41,8 +49,22 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from bench_app import BENCH_DIR, DATA_DIR, LEARNER_PASSWORD, ROOT, manifest_path, read_manifest
+from served_app import (
+    MemorySample,
+    NotAnAtriumCheckout,
+    clock,
+    describe_checkout,
+    imported_app_file,
+    memory_change,
+    memory_table,
+    parse_duration,
+    pythonpath_for,
+    sample_workers,
+    watch_memory,
+)
 
 LUA_SCRIPT = BENCH_DIR / "wrk_report.lua"
+SOCKET_ERRORS = ("connect_errors", "read_errors", "write_errors", "timeouts")
 CSRF_PATTERNS = (
     re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'),
     re.compile(r'name="csrf_token" value="([^"]+)"'),
@@ -77,8 +99,11 @@ def free_port() -> int:
         return port
 
 
-def start_gunicorn(name: str, app_spec: str, args: argparse.Namespace, env: dict[str, str]) -> Server:
-    """Start gunicorn serving *app_spec* on a free local port, in its own process group."""
+def start_gunicorn(
+    name: str, app_spec: str, args: argparse.Namespace, env: dict[str, str], root: Path = ROOT
+) -> Server:
+    """Start gunicorn serving *app_spec* of the checkout at *root* on a free local port, in its own
+    process group."""
     port = free_port()
     log = DATA_DIR / f"gunicorn-{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +121,7 @@ def start_gunicorn(name: str, app_spec: str, args: argparse.Namespace, env: dict
         "--bind",
         f"127.0.0.1:{port}",
         "--chdir",
-        str(ROOT),
+        str(root),
         "--log-level",
         "warning",
         app_spec,
@@ -104,7 +129,7 @@ def start_gunicorn(name: str, app_spec: str, args: argparse.Namespace, env: dict
     with log.open("wb") as output:
         # A session of its own: Ctrl-C reaches this script, which then stops gunicorn in order.
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     return Server(name, process, port, log)
 
@@ -268,11 +293,12 @@ class Result:
     first_non_2xx: int
     socket_errors: dict[str, int] = field(default_factory=dict)
     share_of_hello: float | None = None
+    # Resident memory (KiB) of each Atrium worker, by pid, once the page's run is over.
+    worker_rss_kib: dict[int, int] = field(default_factory=dict)
 
 
-def run_wrk(args: argparse.Namespace, port: int, host: str, cookie: str, path: str, duration: str) -> dict:
-    env = {**os.environ, "BENCH_HOST": host, "BENCH_COOKIE": cookie}
-    command = [
+def wrk_command(args: argparse.Namespace, port: int, path: str, duration: str) -> list[str]:
+    return [
         "wrk",
         "--threads",
         str(args.threads),
@@ -286,14 +312,22 @@ def run_wrk(args: argparse.Namespace, port: int, host: str, cookie: str, path: s
         str(LUA_SCRIPT),
         f"http://127.0.0.1:{port}{path}",
     ]
-    completed = subprocess.run(  # noqa: S603 - wrk with our own arguments
-        command, env=env, capture_output=True, text=True, check=False
-    )
-    for line in completed.stdout.splitlines():
+
+
+def wrk_result(path: str, stdout: str, stderr: str) -> dict[str, Any]:
+    for line in stdout.splitlines():
         if line.startswith("BENCH-JSON "):
             data: dict[str, Any] = json.loads(line.removeprefix("BENCH-JSON "))
             return data
-    raise BenchmarkFailed(f"wrk printed no result for {path}:\n{completed.stdout}\n{completed.stderr}")
+    raise BenchmarkFailed(f"wrk printed no result for {path}:\n{stdout}\n{stderr}")
+
+
+def run_wrk(args: argparse.Namespace, port: int, host: str, cookie: str, path: str, duration: str) -> dict:
+    env = {**os.environ, "BENCH_HOST": host, "BENCH_COOKIE": cookie}
+    completed = subprocess.run(  # noqa: S603 - wrk with our own arguments
+        wrk_command(args, port, path, duration), env=env, capture_output=True, text=True, check=False
+    )
+    return wrk_result(path, completed.stdout, completed.stderr)
 
 
 def settle(server: Server, host: str, path: str, workers: int) -> None:
@@ -341,9 +375,7 @@ def measure(
         max_ms=data["max_us"] / 1000,
         non_2xx=data["non_2xx"],
         first_non_2xx=data["first_non_2xx"],
-        socket_errors={
-            k: data[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts") if data[k]
-        },
+        socket_errors={k: data[k] for k in SOCKET_ERRORS if data[k]},
     )
 
 
@@ -390,14 +422,21 @@ def pages_of(tenant: dict[str, Any], search_term: str) -> list[Page]:
     ]
 
 
-def atrium_environment(manifest: dict[str, Any]) -> dict[str, str]:
-    """The environment production would give gunicorn, pointed at the bench database; no Redis."""
+def atrium_environment(manifest: dict[str, Any], root: Path = ROOT) -> dict[str, str]:
+    """The environment production would give gunicorn, pointed at the bench database; no Redis.
+
+    Another checkout (--app-root) gets an instance folder of its own (its compiled templates apart) and
+    comes first on the path, ahead of the editable install of this one.
+    """
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ATRIUM_DOMAIN")
     }
     instance = DATA_DIR / "instance"
+    if root != ROOT:
+        instance = DATA_DIR / f"instance-{hashlib.sha256(str(root).encode()).hexdigest()[:10]}"
+        env["PYTHONPATH"] = pythonpath_for(root, env)
     key_file = instance / "secret_key"
     if not key_file.exists():
         # Every worker must read the same key (a session signed by one is read by the other).
@@ -415,21 +454,28 @@ def atrium_environment(manifest: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def describe(manifest: dict[str, Any], tenant: dict[str, Any], args: argparse.Namespace) -> list[str]:
+def describe(
+    manifest: dict[str, Any], tenant: dict[str, Any], args: argparse.Namespace, checkout: str
+) -> list[str]:
     totals = manifest["totals"]
     arguments = manifest["arguments"]
     counts = tenant["counts"]
+    if args.soak:
+        load = f"a mix of {args.soak_pages} signed-in pages for {args.soak}"
+    else:
+        load = f"{args.duration} per page after a {args.warmup} warm-up"
     return [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {socket.gethostname()}: {os.cpu_count()} CPUs, "
         f"Python {sys.version.split()[0]}, {manifest['dialect']}"
         + (" (application role, row-level security on)" if manifest["dialect"] == "postgresql" else "")
         + ".",
+        f"Atrium served from `{args.app_root}`" + (f", commit {checkout}." if checkout else "."),
         f"Dataset `--size {arguments.get('size', 'default')}` generated {manifest['generated_at'][:10]}: "
         f"{arguments['tenants']} tenant(s), {totals['users']:,} users, {totals['courses']:,} courses, "
         f"{totals['enrollments']:,} enrolments; measured in {tenant['slug']} "
         f"({counts['users']:,} users, {counts['courses']:,} courses, {counts['enrollments']:,} enrolments).",
         f"gunicorn: {args.workers} sync workers; wrk: {args.threads} threads, "
-        f"{args.connections} connections, {args.duration} per page after a {args.warmup} warm-up.",
+        f"{args.connections} connections, {load}.",
     ]
 
 
@@ -451,11 +497,30 @@ def table(results: list[Result]) -> list[str]:
     return lines
 
 
+def memory_report(samples: list[MemorySample], each_page: bool) -> list[str]:
+    """The Markdown under the table: each Atrium worker's memory, first and last (or every) sample."""
+    shown = samples if each_page else [samples[0], samples[-1]]
+    return [
+        "",
+        "Resident memory (RSS, MiB) of each Atrium worker:",
+        "",
+        *memory_table(shown),
+        "",
+        f"Growth {memory_change(samples[0], samples[-1])}.",
+    ]
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--manifest", type=Path, default=manifest_path("postgresql"))
+    parser.add_argument(
+        "--app-root",
+        type=Path,
+        default=ROOT,
+        help="serve the Atrium of this checkout (e.g. a git worktree of an older commit), same settings",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (both apps)")
     parser.add_argument(
         "--worker-timeout",
@@ -473,12 +538,107 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="comma-separated keys to measure (default all): "
         "healthz, my-learning, catalog, search, course, lesson, quiz, team, people, policy-report",
     )
+    parser.add_argument(
+        "--memory-each-page",
+        action="store_true",
+        help="print the workers' memory after every page, not only before the first and after the last",
+    )
+    parser.add_argument(
+        "--soak",
+        metavar="DURATION",
+        help="instead of the table: drive a mix of the signed-in pages for DURATION (5m, 1h) and report "
+        "each worker's memory at the start, every --soak-interval and at the end",
+    )
+    parser.add_argument("--soak-interval", default="1m", help="how often --soak samples memory (default 1m)")
     parser.add_argument("--output", type=Path, help="also write the Markdown to this file")
     parser.add_argument("--json", type=Path, help="also write every number as JSON to this file")
     args = parser.parse_args(argv)
     if args.connections < args.threads:
         parser.error("wrk needs at least as many connections as threads")
+    for option in ("soak", "soak_interval"):
+        value = getattr(args, option)
+        try:
+            if value is not None and parse_duration(value) <= 0:
+                raise ValueError(f"{value!r} is not a positive duration")
+        except ValueError as error:
+            parser.error(f"--{option.replace('_', '-')}: {error}")
+    args.app_root = args.app_root.resolve()
     return args
+
+
+def soak(
+    args: argparse.Namespace, atrium: Server, host: str, pages: list[Page], browsers: dict[str, Browser]
+) -> tuple[dict[str, Any], list[MemorySample]]:
+    """Drive the signed-in *pages* in turn for --soak, sampling the workers' memory as it goes."""
+    mix = "\n".join(f"{page.path}\t{browsers[page.who].cookie}" for page in pages)
+    env = {**os.environ, "BENCH_HOST": host, "BENCH_COOKIE": "", "BENCH_MIX": mix}
+    samples = [MemorySample("0:00 (start)", 0.0, sample_workers(atrium.process.pid))]
+    started = time.monotonic()
+    with subprocess.Popen(  # noqa: S603 - wrk with our own arguments
+        # In whole seconds: wrk reads "90s" but not every way of writing a duration ("1m30s").
+        wrk_command(args, atrium.port, pages[0].path, f"{parse_duration(args.soak):.0f}s"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as wrk:
+        # wrk writes little until it ends, so its pipes cannot fill up while memory is sampled.
+        samples += watch_memory(atrium.process.pid, wrk, parse_duration(args.soak_interval))
+        stdout, stderr = wrk.communicate()
+    settle(atrium, host, "/healthz", args.workers)
+    ended = time.monotonic() - started
+    samples.append(MemorySample(f"{clock(ended)} (end)", ended, sample_workers(atrium.process.pid)))
+    return wrk_result("the soak", stdout, stderr), samples
+
+
+def soak_report(data: dict[str, Any], samples: list[MemorySample]) -> list[str]:
+    seconds = data["duration_us"] / 1e6
+    rps = data["requests"] / seconds if seconds else 0.0
+    lines = [
+        "",
+        f"{data['requests']:,} requests in {seconds:.0f} s ({rps:,.1f} req/s); "
+        f"p50 {data['p50_us'] / 1000:.1f} ms, p95 {data['p95_us'] / 1000:.1f} ms, "
+        f"p99 {data['p99_us'] / 1000:.1f} ms; {data['non_2xx']:,} non-2xx.",
+        "",
+        "Resident memory (RSS, MiB) of each Atrium worker (m:ss since the start of the mix):",
+        "",
+        *memory_table(samples),
+        "",
+        f"Growth {memory_change(samples[0], samples[-1])}.",
+    ]
+    if len(samples) > 2:
+        # The first minute fills the caches (templates, the SQL statement cache): flat means flat after it.
+        lines.append(f"Growth {memory_change(samples[1], samples[-1])}.")
+    return lines
+
+
+def write_json(
+    path: Path, args: argparse.Namespace, manifest: dict[str, Any], tenant: dict[str, Any], **more: Any
+) -> None:
+    settings = (
+        "workers",
+        "worker_timeout",
+        "connections",
+        "threads",
+        "duration",
+        "warmup",
+        "timeout",
+        "soak",
+    )
+    document = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": socket.gethostname(),
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "app_root": str(args.app_root),
+        "app_commit": describe_checkout(args.app_root),
+        "settings": {k: getattr(args, k) for k in settings},
+        "dialect": manifest["dialect"],
+        "dataset": {"arguments": manifest["arguments"], "totals": manifest["totals"]},
+        "tenant": {"slug": tenant["slug"], "counts": tenant["counts"]},
+        **more,
+    }
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -495,18 +655,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             raise BenchmarkFailed(f"unknown --pages: {', '.join(sorted(unknown))}")
         pages = [p for p in pages if p.key in wanted or p.key == "hello"]
+    if args.soak:
+        pages = [p for p in pages if p.who != "anonymous"]
+        if not pages:
+            raise BenchmarkFailed("--soak needs at least one signed-in page in --pages")
+        args.soak_pages = len(pages)
+    atrium_env = atrium_environment(manifest, args.app_root)
+    try:
+        imported_app_file(args.app_root, atrium_env)
+    except NotAnAtriumCheckout as error:
+        raise BenchmarkFailed(str(error)) from None
+    checkout = describe_checkout(args.app_root)
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     servers: list[Server] = []
     with serving(servers):
         started = time.perf_counter()
-        servers.append(start_gunicorn("atrium", "wsgi:app", args, atrium_environment(manifest)))
-        servers.append(start_gunicorn("hello", "bench.hello_world:app", args, env))
-        atrium, hello = servers
+        servers.append(start_gunicorn("atrium", "wsgi:app", args, atrium_env, root=args.app_root))
+        atrium = servers[0]
+        if not args.soak:
+            servers.append(start_gunicorn("hello", "bench.hello_world:app", args, env))
         wait_until_serving(atrium, "/healthz", host)
-        wait_until_serving(hello, "/", "localhost")
+        for hello in servers[1:]:
+            wait_until_serving(hello, "/", "localhost")
         print(
-            f"gunicorn up in {time.perf_counter() - started:.1f}s (logs: {atrium.log}, {hello.log})",
+            f"gunicorn up in {time.perf_counter() - started:.1f}s (logs: "
+            + ", ".join(str(server.log) for server in servers)
+            + ")",
             flush=True,
         )
 
@@ -521,7 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if not page.path.startswith("/attempts/"):
                     raise BenchmarkFailed(f"starting the quiz attempt led to {page.path}, not an attempt")
         for page in pages:
-            server, page_host = (hello, "localhost") if page.server == "hello" else (atrium, host)
+            server, page_host = (servers[-1], "localhost") if page.server == "hello" else (atrium, host)
             browser = browsers[page.who]
             status, _headers, body = request(server.port, page_host, "GET", page.path, cookie=browser.cookie)
             if status != 200:
@@ -531,72 +706,68 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
 
         load_before = os.getloadavg()
-        results = []
-        for page in pages:
-            server, page_host = (hello, "localhost") if page.server == "hello" else (atrium, host)
-            cookie = "" if page.who == "anonymous" else browsers[page.who].cookie
-            idle_path = "/" if page.server == "hello" else "/healthz"
-            result = measure(args, page, server, page_host, cookie, idle_path)
-            results.append(result)
-            print(
-                f"{page.name}: {result.rps:,.0f} req/s, p95 {result.p95_ms:.1f} ms"
-                + (f", {result.non_2xx} non-2xx (first: {result.first_non_2xx})" if result.non_2xx else "")
-                + (f", socket errors {result.socket_errors}" if result.socket_errors else ""),
-                file=sys.stderr,
-                flush=True,
-            )
+        if args.soak:
+            print(f"Soaking for {args.soak} with {len(pages)} pages…", file=sys.stderr, flush=True)
+            soak_data, samples = soak(args, atrium, host, pages, browsers)
+        else:
+            measuring_since = time.monotonic()
+            samples = [MemorySample("before the first page", 0.0, sample_workers(atrium.process.pid))]
+            results = []
+            for page in pages:
+                server, page_host = (servers[-1], "localhost") if page.server == "hello" else (atrium, host)
+                cookie = "" if page.who == "anonymous" else browsers[page.who].cookie
+                idle_path = "/" if page.server == "hello" else "/healthz"
+                result = measure(args, page, server, page_host, cookie, idle_path)
+                result.worker_rss_kib = sample_workers(atrium.process.pid)
+                elapsed = time.monotonic() - measuring_since
+                samples.append(MemorySample(f"after {page.name}", elapsed, result.worker_rss_kib))
+                results.append(result)
+                print(
+                    f"{page.name}: {result.rps:,.0f} req/s, p95 {result.p95_ms:.1f} ms"
+                    + (
+                        f", {result.non_2xx} non-2xx (first: {result.first_non_2xx})"
+                        if result.non_2xx
+                        else ""
+                    )
+                    + (f", socket errors {result.socket_errors}" if result.socket_errors else ""),
+                    file=sys.stderr,
+                    flush=True,
+                )
+            if not args.memory_each_page:
+                samples[-1].label = "after the last page"
         load_after = os.getloadavg()
 
-    hello_rps = next((r.rps for r in results if r.key == "hello"), 0.0)
-    for result in results:
-        result.share_of_hello = result.rps / hello_rps if hello_rps else None
-    lines = describe(manifest, tenant, args)
+    lines = describe(manifest, tenant, args, checkout)
     lines.append(f"Load average {load_before[0]:.2f} before the runs, {load_after[0]:.2f} after.")
-    lines += ["", *table(results)]
-    errors = [r for r in results if r.socket_errors]
-    if errors:
-        lines += [
-            "",
-            "Socket errors and timeouts: " + "; ".join(f"{r.name} {r.socket_errors}" for r in errors),
-        ]
-    if silent := [r.name for r in results if not r.requests]:
-        lines += ["", f"No response within the run (try a longer --duration): {', '.join(silent)}."]
+    load = {"before": load_before, "after": load_after}
+    memory = [asdict(sample) for sample in samples]
+    if args.soak:
+        lines += soak_report(soak_data, samples)
+        failed = bool(soak_data["non_2xx"] or any(soak_data[k] for k in SOCKET_ERRORS))
+        json_fields: dict[str, Any] = {"soak": soak_data, "pages": [asdict(p) for p in pages]}
+    else:
+        hello_rps = next((r.rps for r in results if r.key == "hello"), 0.0)
+        for result in results:
+            result.share_of_hello = result.rps / hello_rps if hello_rps else None
+        lines += ["", *table(results)]
+        errors = [r for r in results if r.socket_errors]
+        if errors:
+            lines += [
+                "",
+                "Socket errors and timeouts: " + "; ".join(f"{r.name} {r.socket_errors}" for r in errors),
+            ]
+        if silent := [r.name for r in results if not r.requests]:
+            lines += ["", f"No response within the run (try a longer --duration): {', '.join(silent)}."]
+        lines += memory_report(samples, args.memory_each_page)
+        # A page with no response in a short run on a busy machine is slow, not broken: the table says so.
+        failed = any(r.non_2xx or r.socket_errors for r in results)
+        json_fields = {"results": [asdict(r) for r in results]}
     markdown = "\n".join(lines)
     print(markdown)
     if args.output:
         args.output.write_text(markdown + "\n")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "host": socket.gethostname(),
-                    "cpus": os.cpu_count(),
-                    "python": sys.version.split()[0],
-                    "load_average": {"before": load_before, "after": load_after},
-                    "settings": {
-                        k: getattr(args, k)
-                        for k in (
-                            "workers",
-                            "worker_timeout",
-                            "connections",
-                            "threads",
-                            "duration",
-                            "warmup",
-                            "timeout",
-                        )
-                    },
-                    "dialect": manifest["dialect"],
-                    "dataset": {"arguments": manifest["arguments"], "totals": manifest["totals"]},
-                    "tenant": {"slug": tenant["slug"], "counts": tenant["counts"]},
-                    "results": [asdict(r) for r in results],
-                },
-                indent=2,
-            )
-            + "\n"
-        )
-    # A page with no response in a short run on a busy machine is slow, not broken: the table says so.
-    failed = [r for r in results if r.non_2xx or r.socket_errors]
+        write_json(args.json, args, manifest, tenant, load_average=load, memory=memory, **json_fields)
     return 1 if failed else 0
 
 

@@ -1,8 +1,11 @@
 -- wrk script for bench/http_bench.py: send the page's Host and Cookie headers (the tenant is picked by
 -- Host, as in production), count responses that are not 2xx, and print one JSON line with the counts and
 -- the latency percentiles (microseconds) that wrk's own summary does not show (p95).
+-- With BENCH_MIX (lines of "path<TAB>cookie", for --soak) each connection goes round the pages in turn,
+-- each thread starting at another page.
 local host = os.getenv("BENCH_HOST")
 local cookie = os.getenv("BENCH_COOKIE")
+local mix = os.getenv("BENCH_MIX")
 if host and host ~= "" then
   wrk.headers["Host"] = host
 end
@@ -13,12 +16,25 @@ end
 local threads = {}
 
 function setup(thread)
+  thread:set("offset", #threads)
   table.insert(threads, thread)
 end
 
 function init(args)
   non2xx = 0
   first_bad = 0
+  if mix and mix ~= "" then
+    mixed = {}
+    for line in string.gmatch(mix, "[^\n]+") do
+      local path, page_cookie = string.match(line, "^([^\t]+)\t(.*)$")
+      table.insert(mixed, wrk.format("GET", path, { Host = host, Cookie = page_cookie }))
+    end
+    next_page = (offset or 0) % #mixed
+    request = function()
+      next_page = next_page % #mixed + 1
+      return mixed[next_page]
+    end
+  end
 end
 
 function response(status, headers, body)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from app.assets import content_version
 from app.errors import ValidationError
 from app.tenancy.colours import AA_TEXT, contrast_ratio, nearest_passing, normalise
 from app.tenancy.models import Tenant
-from app.tenancy.themes import Theme
+from app.tenancy.themes import Theme, get_theme
 
 LOGO_MAX_BYTES = 1_000_000
 LOGO_MAX_SIDE = 2000
@@ -20,6 +22,8 @@ FAVICON_MAX_BYTES = 300_000
 FAVICON_SIZE = 64
 IMAGE_FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
 SIGN_IN_MESSAGE_MAX = 500
+# What /favicon.ico answers for a tenant (or the console) without a favicon of its own.
+DEFAULT_FAVICON = Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.png"
 
 
 @dataclass
@@ -144,8 +148,19 @@ def clean_favicon(data: bytes) -> tuple[bytes, str]:
 
 
 def brand_version(tenant: Tenant | None) -> str:
-    """A short hash that changes whenever the brand does (for cache-busting URLs)."""
-    if tenant is None:
-        return "0"
-    material = repr((tenant.theme, sorted((tenant.branding or {}).items())))
+    """A short hash of everything the brand's files are made of, for their URLs (``?v=``).
+
+    It changes as soon as an admin changes the brand (colours, logo, favicon, theme), and when a deploy
+    changes the theme's variables or Atrium's own favicon, so a URL it names never shows another file.
+    """
+    branding = (tenant.branding or {}) if tenant else {}
+    theme = get_theme(tenant.theme if tenant else None)
+    material = repr(
+        (
+            tenant.theme if tenant else None,
+            sorted(branding.items()),
+            sorted(theme.variables.items()),
+            content_version(DEFAULT_FAVICON),
+        )
+    )
     return hashlib.sha256(material.encode()).hexdigest()[:12]

@@ -1,27 +1,33 @@
-"""Public, tenant-resolved assets: the brand stylesheet, logo, favicon and theme static files."""
+"""Public, tenant-resolved assets: the brand stylesheet, logo, favicon and theme static files.
+
+Each is linked with a version in its URL (``?v=``): the brand version for the brand's files, the file's
+content hash for a theme's. A URL naming the current version is kept for a year (``immutable``); any other
+is answered with the current file and must revalidate, by ETag, so a changed brand shows at once.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, abort, g, request, send_from_directory
+from flask import Blueprint, Response, abort, g, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.assets import cache_control, file_version, send_versioned_file
 from app.storage import storage
-from app.tenancy.branding import brand_version
+from app.tenancy.branding import DEFAULT_FAVICON, brand_version
 from app.tenancy.themes import THEMES_ROOT, available_themes, brand_variables, get_theme, stylesheet
 
 bp = Blueprint("tenancy", __name__)
 
-ONE_YEAR = 31536000
+ONE_DAY = 86400
 
 
-def _cacheable(response: BaseResponse) -> BaseResponse:
-    if request.args.get("v"):
-        response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    else:
-        response.headers["Cache-Control"] = "no-cache"
-    return response
+def _cached_by_brand(response: BaseResponse, version: str, *, unversioned: str = "no-cache") -> BaseResponse:
+    """Tag *response* with the brand *version*; keep it a year only at the URL that names that version."""
+    response.set_etag(version)
+    asked = request.args.get("v")
+    response.headers["Cache-Control"] = cache_control(asked, version) if asked else unversioned
+    return response.make_conditional(request)
 
 
 @bp.route("/brand.css")
@@ -30,9 +36,7 @@ def brand_css() -> BaseResponse:
     tenant = g.get("tenant")
     theme = get_theme(tenant.theme if tenant else None)
     css = stylesheet(brand_variables(theme, tenant.branding if tenant else {}))
-    response = Response(css, mimetype="text/css")
-    response.set_etag(brand_version(tenant))
-    return _cacheable(response.make_conditional(request))
+    return _cached_by_brand(Response(css, mimetype="text/css"), brand_version(tenant))
 
 
 @bp.route("/brand/<any(logo, favicon):kind>")
@@ -49,11 +53,7 @@ def brand_image(kind: str) -> BaseResponse:
         abort(404)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = "inline"
-    return _cacheable(response)
-
-
-DEFAULT_FAVICON = Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.png"
-ONE_DAY = 86400
+    return _cached_by_brand(response, brand_version(tenant))
 
 
 @bp.route("/favicon.ico")
@@ -64,19 +64,23 @@ def favicon() -> BaseResponse:
     data = storage().read(key, tenant_id=tenant.id) if key and tenant else None
     if data is None:
         data = DEFAULT_FAVICON.read_bytes()
-    response = Response(data, mimetype="image/png")
-    response.set_etag(f"{brand_version(tenant) if tenant else 'atrium'}-{len(data)}")
-    if request.args.get("v"):
-        response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    else:  # the bare /favicon.ico browsers ask for: kept a day, then revalidated against the brand
-        response.headers["Cache-Control"] = f"public, max-age={ONE_DAY}"
-    return response.make_conditional(request)
+    # The bare /favicon.ico browsers ask for by themselves: kept a day, then revalidated against the brand.
+    return _cached_by_brand(
+        Response(data, mimetype="image/png"), brand_version(tenant), unversioned=f"public, max-age={ONE_DAY}"
+    )
 
 
 @bp.route("/themes/<theme>/<path:filename>")
-def theme_static(theme: str, filename: str) -> Response:
-    """A theme's static file (fonts, images, theme.css)."""
+def theme_static(theme: str, filename: str) -> BaseResponse:
+    """A theme's static file (fonts, images, theme.css), by the content hash its URL carries."""
     if theme not in available_themes():
         abort(404)
-    response = send_from_directory(THEMES_ROOT / theme / "static", filename, max_age=3600)
-    return response
+    return send_versioned_file(THEMES_ROOT / theme / "static", filename)
+
+
+@bp.url_defaults
+def _version_theme_urls(endpoint: str, values: dict[str, Any]) -> None:
+    if endpoint == "tenancy.theme_static" and "v" not in values and values.get("theme") in available_themes():
+        version = file_version(THEMES_ROOT / str(values["theme"]) / "static", str(values.get("filename", "")))
+        if version is not None:
+            values["v"] = version

@@ -16,7 +16,7 @@ from app.tenancy.services import normalise_host, resolve_host
 # Endpoints that answer on any host, before (and without) a tenant.
 HOSTLESS_ENDPOINTS = frozenset({"static", "tenancy.theme_static", "ops.healthz", "ops.readyz"})
 # Files that look the same to everyone of a tenant, signed in or not: they keep their own caching.
-PUBLIC_ASSET_ENDPOINTS = HOSTLESS_ENDPOINTS | {"tenancy.brand_css", "tenancy.brand_image"}
+PUBLIC_ASSET_ENDPOINTS = HOSTLESS_ENDPOINTS | {"tenancy.brand_css", "tenancy.brand_image", "tenancy.favicon"}
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _HOST_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _IPV6_LITERAL_RE = re.compile(r"\[[0-9a-f:.]{2,45}\]")
