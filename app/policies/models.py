@@ -98,7 +98,15 @@ class Acknowledgement(TenantScoped, Model):
     __tablename__ = "policy_acknowledgements"
     __table_args__ = (
         tenant_unique("user_id", "version_id"),
-        # Who accepted a policy (its reports and audience counts), from the index alone.
+        # Who accepted a version, by time (its report's pages and total), and a policy (its audience counts),
+        # from the indexes alone.
+        Index(
+            "ix_policy_acknowledgements_tenant_version_time",
+            "tenant_id",
+            "version_id",
+            "acknowledged_at",
+            "id",
+        ),
         Index(
             "ix_policy_acknowledgements_tenant_policy_user", "tenant_id", "policy_id", "user_id", "version_id"
         ),

@@ -1,8 +1,8 @@
 """indexes the main pages' plans need at 100,000 people in one tenant: a manager's reach (users by
 manager and by unit), the assign list (published courses by title), Sign-offs waiting (checkpoint
-lessons), the Policies report (acknowledgements by policy and person; active people by name), and on
-PostgreSQL trigram indexes for catalog search (pg_trgm, a trusted extension; skipped where it
-cannot be created)
+lessons), the Policies report (acknowledgements by policy and person, a version's by time; active
+people by name), and on PostgreSQL trigram indexes for catalog search (pg_trgm, a trusted
+extension; skipped where this role cannot create it)
 
 Revision ID: 0015
 Revises: 0012
@@ -30,6 +30,11 @@ INDEXES = [
         "policy_acknowledgements",
         "ix_policy_acknowledgements_tenant_policy_user",
         ["tenant_id", "policy_id", "user_id", "version_id"],
+    ),
+    (
+        "policy_acknowledgements",
+        "ix_policy_acknowledgements_tenant_version_time",
+        ["tenant_id", "version_id", "acknowledged_at", "id"],
     ),
 ]
 
