@@ -36,6 +36,7 @@ BOOKKEEPING = "set_config('app.tenant_id'"
 class Statement:
     sql: str
     seconds: float
+    parameters: Any = None
 
 
 @dataclass
@@ -45,13 +46,17 @@ class Recorder:
     recording: bool = False
     statements: list[Statement] = field(default_factory=list)
     _started: float = 0.0
+    tenant_id: Any = None
 
     def before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self._started = time.perf_counter()
 
-    def after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if self.recording and BOOKKEEPING not in statement:
-            self.statements.append(Statement(statement, time.perf_counter() - self._started))
+    def after(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if BOOKKEEPING in statement:
+            if parameters and parameters.get("tenant"):
+                self.tenant_id = parameters
+        elif self.recording:
+            self.statements.append(Statement(statement, time.perf_counter() - self._started, parameters))
 
 
 @dataclass
@@ -160,6 +165,16 @@ def measure(browser: Browser, recorder: Recorder, name: str, path: str, warmup: 
     return result
 
 
+def explain(engine: Any, tenant_id: Any, statement: Statement) -> str:
+    """PostgreSQL's plan of *statement* as it ran (EXPLAIN ANALYZE), as the app role under the tenant."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT set_config('app.tenant_id', %(tenant)s, true)", tenant_id)
+        rows = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, statement.parameters)
+        plan = "\n".join(row[0] for row in rows)
+        connection.rollback()
+    return plan
+
+
 def one_line(sql: str, limit: int) -> str:
     flat = " ".join(sql.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -213,6 +228,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--show-sql", action="store_true", help="list every statement of each page")
     parser.add_argument(
+        "--explain",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="on PostgreSQL, print EXPLAIN ANALYZE of every statement of the last run slower than MS",
+    )
+    parser.add_argument(
         "--pages", default="", help="comma-separated page keys (my-learning,catalog,…); all by default"
     )
     return parser.parse_args(argv)
@@ -256,6 +278,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _key, name, path, who in pages
     ]
     print(report(manifest, tenant, results, load, args.show_sql))
+    if args.explain is not None and manifest["dialect"] == "postgresql":
+        for result in results:
+            for statement in result.statements[-1]:
+                if statement.seconds * 1000 >= args.explain:
+                    print(f"\n### {result.name}: {statement.seconds * 1000:.1f} ms\n")
+                    print(one_line(statement.sql, 2000), "\n")
+                    print(explain(engine, recorder.tenant_id, statement))
     with app.app_context():
         db.engine.dispose()
     return 0

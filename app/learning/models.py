@@ -34,8 +34,6 @@ class Course(TenantScoped, Model):
         Index("ix_courses_tenant_status", "tenant_id", "status"),
         # The published courses by title (a manager's assign list) without sorting them.
         Index("ix_courses_tenant_status_title", "tenant_id", "status", "title"),
-        # PostgreSQL also has trigram indexes on lower(title) and lower(description) for catalog search
-        # (migration 0015; the models cannot declare them for SQLite).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
