@@ -114,7 +114,7 @@ def _reports_cte(manager_id: int) -> CTE:
     return reports.union(below)
 
 
-def _unit_people(unit_ids: CTE) -> Select[tuple[int]]:
+def _unit_people(unit_ids: CTE) -> Select[int]:
     """The active people of the units listed by the CTE *unit_ids* (one ``id`` column)."""
     active = User.status == UserStatus.active.value
     if _probe_per_row():

@@ -62,8 +62,7 @@ def audience_counts(policies: list[Policy]) -> dict[int, PolicyCounts]:
     the tenant's active people), whatever the number of people or policies.
     """
     counts = {policy.id: PolicyCounts() for policy in policies}
-    bound = [(policy, policy.binding_version) for policy in policies]
-    bound = [(policy, binding) for policy, binding in bound if binding is not None]
+    bound = [(policy, binding) for policy in policies if (binding := policy.binding_version) is not None]
     if not bound:
         return counts
     columns = []

@@ -96,7 +96,7 @@ def test_team_and_sign_offs_pages_take_the_same_number_of_queries_for_a_small_or
 def test_team_page_shows_fifty_people_a_page_by_name_with_each_ones_counts(
     db, tenant_factory, user_factory, course_factory, enrol, client_for, count_queries
 ):
-    """A big team is paged: the counts still cover each person's training, the overdue filter the whole team."""
+    """A big team is paged: each person's counts cover all their training, the overdue filter everyone."""
     tenant = tenant_factory()
     with as_tenant(tenant):
         store = create_org_unit("Store", "location")

@@ -225,9 +225,7 @@ def search_users(
     if status:
         statement = statement.where(User.status == status)
     users = db.paginate(
-        statement.options(selectinload(User.org_unit)).order_by(
-            User.full_name, User.id
-        ),
+        statement.options(selectinload(User.org_unit)).order_by(User.full_name, User.id),
         page=page,
         per_page=per_page,
         error_out=False,
