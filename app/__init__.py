@@ -31,7 +31,7 @@ from app import (
     transactions,
     translations_cli,
 )
-from app.config import bind_platform_database, load_settings
+from app.config import bind_platform_database, load_settings, tune_postgresql_engines
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from app.locales import is_known_locale, person_locale
 from app.logging import configure_logging, log_requests
@@ -87,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_JSON"])
 
     bind_platform_database(app.config)
+    tune_postgresql_engines(app.config)
     tenancy.init_database()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

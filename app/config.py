@@ -118,6 +118,22 @@ def load_settings(instance_path: Path) -> dict[str, object]:
     return settings
 
 
+def tune_postgresql_engines(config: dict[str, Any]) -> None:
+    """Switch PostgreSQL's JIT compiler off for the app's connections.
+
+    JIT starts when a plan's estimated cost passes a threshold, and recursive queries (the
+    organisation tree, a manager's reach) are estimated at millions of rows when they find dozens:
+    compiling then takes hundreds of milliseconds for a query that runs in one. A page's short
+    statements never earn that back.
+    """
+    if not str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
+        return
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), "-c jit=off"]))
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+
+
 def bind_platform_database(config: dict[str, Any]) -> None:
     """Give Flask-SQLAlchemy the platform role's engine (bind ``platform``) when one is configured."""
     url = config.get("PLATFORM_DATABASE_URL")

@@ -49,6 +49,36 @@ LABELS: dict[str, dict[str, Any]] = {
 }
 
 
+#: A status badge's words and colour (badge-<tone>) for each status key the ``status_badge`` macro knows.
+BADGES: dict[str, tuple[Any, str]] = {
+    "active": (_l("Active"), "active"),
+    "deactivated": (_l("Deactivated"), "deactivated"),
+    "suspended": (_l("Suspended"), "suspended"),
+    "published": (_l("Published"), "active"),
+    "draft": (_l("Draft"), "draft"),
+    "accepted": (_l("Accepted"), "active"),
+    "asks_everyone": (_l("asks everyone"), "active"),
+    "completed": (_l("Completed"), "active"),
+    "done": (_l("Done"), "active"),
+    "locked": (_l("Locked"), "locked"),
+    "up_next": (_l("Up next"), ""),
+    "passed": (_l("Passed"), "active"),
+    "not_passed": (_l("Not passed"), "deactivated"),
+    "right": (_l("Right"), "active"),
+    "partly_right": (_l("Partly right"), ""),
+    "not_right": (_l("Not right"), "deactivated"),
+}
+
+
+def badge(status: str) -> tuple[str, str]:
+    """A status badge's translated words and tone; an unknown status is shown as it is, as its own tone.
+
+    Only the one status shown is translated: badges sit in table rows, once per person or lesson.
+    """
+    known = BADGES.get(status)
+    return (str(known[0]), known[1]) if known else (status, status)
+
+
 def add_label(group: str, code: str, text: Any) -> None:
     """Register the (lazily translated) word for *code* in *group*."""
     LABELS.setdefault(group, {})[code] = text

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask, g
-from flask_babel import format_timedelta, get_locale
+from flask_babel import format_date, format_timedelta, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
-from app.labels import label
+from app.labels import badge, label
 from app.locales import RTL_LOCALES, switchable_locales
 from app.navigation import admin_navigation, main_navigation
 from app.tenancy.branding import brand_version
@@ -44,6 +46,70 @@ def relative_time(value: Any) -> str:
     return format_timedelta(value - datetime.now(UTC), add_direction=True)
 
 
+def request_translations() -> Any:
+    """The reader's translations, found once per request and locale rather than once per string.
+
+    A page calls gettext hundreds of times (a row per person, a badge per lesson); Flask-Babel looks
+    the locale and the domain up through several context proxies on every call. The cache sits beside
+    Flask-Babel's own locale and is keyed by that locale object, so ``force_locale`` and ``refresh``
+    (which replace it) are honoured.
+    """
+    try:
+        state = g.get("_flask_babel")
+    except RuntimeError:  # outside an application context: Flask-Babel answers with no translations
+        return get_translations()
+    locale = getattr(state, "babel_locale", None)
+    cached = getattr(state, "atrium_translations", None)
+    if locale is None or cached is None or cached[0] is not locale:
+        translations = get_translations()
+        state = g.get("_flask_babel")
+        state.atrium_translations = cached = (getattr(state, "babel_locale", None), translations)
+    return cached[1]
+
+
+def _substitute(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+    # As Jinja's newstyle gettext: a translation is markup where the template escapes, and "%%" is "%"
+    # even with nothing to substitute; formatting Markup costs, so a plain text skips it.
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - a translation from our own catalogues; its variables are escaped
+    return text % variables if variables or "%" in text else text
+
+
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """``_()`` and ``gettext()`` in templates: Jinja's newstyle gettext without its extra indirections."""
+    return _substitute(eval_ctx, request_translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any) -> str:
+    """``ngettext()`` in templates, as Jinja's newstyle one: ``%(num)d`` is always available."""
+    variables.setdefault("num", num)
+    return _substitute(eval_ctx, request_translations().ungettext(singular, plural, num), variables)
+
+
+def date_format(value: Any, format: str | None = None) -> str:
+    """Flask-Babel's ``dateformat``, remembered per request and locale for plain dates (a due date a row)."""
+    if type(value) is not date:
+        return str(format_date(value, format))
+    try:
+        state = g.get("_flask_babel")
+    except RuntimeError:
+        return str(format_date(value, format))
+    locale = getattr(state, "babel_locale", None)
+    memo = getattr(state, "atrium_dates", None)
+    if locale is None or memo is None or memo[0] is not locale:
+        formatted = str(format_date(value, format))  # finds the locale when nothing has yet
+        state = g.get("_flask_babel")
+        memo = (getattr(state, "babel_locale", None), {(value, format): formatted})
+        state.atrium_dates = memo
+        return formatted
+    formatted = memo[1].get((value, format))
+    if formatted is None:
+        formatted = memo[1][value, format] = str(format_date(value, format))
+    return formatted
+
+
 def has_permission(permission: str) -> bool:
     return bool(current_user and current_user.is_authenticated and current_user.can(permission))
 
@@ -63,6 +129,16 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(bdi, "bdi")
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_global(label)
+    app.add_template_global(badge)
+    app.add_template_filter(date_format, "dateformat")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     app.add_template_global(main_navigation)
     app.add_template_global(admin_navigation)
     app.add_template_global(switchable_locales)

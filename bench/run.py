@@ -1,13 +1,13 @@
-"""Time the learner's catalog, search, My learning and course pages against a generated dataset.
+"""Time the main pages (learner, manager, admin) in process against a generated dataset.
 
     .venv/bin/python bench/generate.py && .venv/bin/python bench/run.py
-    .venv/bin/python bench/run.py --manifest bench/.data/postgresql.json --repeat 50
+    .venv/bin/python bench/run.py --manifest bench/.data/postgresql.json --repeat 50 --pages team,people
 
-Signs in as the bench learner of the biggest tenant with Flask's test client (the Host header picks
-the tenant, as in production), warms each page up, then requests it --repeat times. Prints a
-Markdown table of median and p95 wall time per request and SQL statements per request, then the
-slowest statement of each page (median time over the runs) so a query that grows with the data
-shows itself.
+Signs in as the bench learner, manager and admin of the biggest tenant with Flask's test client (the
+Host header picks the tenant, as in production), starts the learner's quiz attempt, warms each page
+up, then requests it --repeat times. Prints a Markdown table of median and p95 wall time per request
+and SQL statements per request, then the slowest statement of each page (median time over the
+runs) so a query that grows with the data shows itself.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench_app import LEARNER_PASSWORD, create_bench_app, manifest_path, read_manifest
 
@@ -35,6 +36,7 @@ BOOKKEEPING = "set_config('app.tenant_id'"
 class Statement:
     sql: str
     seconds: float
+    parameters: Any = None
 
 
 @dataclass
@@ -44,13 +46,17 @@ class Recorder:
     recording: bool = False
     statements: list[Statement] = field(default_factory=list)
     _started: float = 0.0
+    tenant_id: Any = None
 
     def before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self._started = time.perf_counter()
 
-    def after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if self.recording and BOOKKEEPING not in statement:
-            self.statements.append(Statement(statement, time.perf_counter() - self._started))
+    def after(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if BOOKKEEPING in statement:
+            if parameters and parameters.get("tenant"):
+                self.tenant_id = parameters
+        elif self.recording:
+            self.statements.append(Statement(statement, time.perf_counter() - self._started, parameters))
 
 
 @dataclass
@@ -87,18 +93,55 @@ class Browser:
         call = getattr(self.client, method)
         return contextvars.Context().run(call, path, base_url=self.base_url, **kwargs)
 
-    def sign_in(self, email: str, password: str) -> None:
-        page = self.request("get", "/sign-in").get_data(as_text=True)
+    def csrf_token(self, path: str) -> str:
+        page = self.request("get", path).get_data(as_text=True)
         match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
             r'name="csrf_token" value="([^"]+)"', page
         )
         if match is None:
-            raise SystemExit("no CSRF token on /sign-in")
+            raise SystemExit(f"no CSRF token on {path}")
+        return match.group(1)
+
+    def sign_in(self, email: str, password: str) -> None:
+        token = self.csrf_token("/sign-in")
         response = self.request(
-            "post", "/sign-in", data={"email": email, "password": password, "csrf_token": match.group(1)}
+            "post", "/sign-in", data={"email": email, "password": password, "csrf_token": token}
         )
         if response.status_code != 302:
             raise SystemExit(f"sign-in as {email} failed: {response.status_code}")
+
+    def post_and_follow(self, form_page: str, path: str) -> str:
+        """POST the form at *path* with the CSRF token of *form_page*; return where it redirects to."""
+        response = self.request("post", path, data={"csrf_token": self.csrf_token(form_page)})
+        if response.status_code not in (302, 303):
+            raise SystemExit(f"POST {path} answered {response.status_code}, not a redirect")
+        target = urlsplit(response.headers["Location"])
+        return target.path + (f"?{target.query}" if target.query else "")
+
+
+def pages_of(tenant: dict[str, Any], search_term: str) -> list[tuple[str, str, str, str]]:
+    """(key, name, path, who) of every page in http_bench.py's order (the quiz: its lesson, until started)."""
+    pages = [
+        ("my-learning", "My learning", "/", "learner"),
+        ("catalog", "Catalog", "/catalog", "learner"),
+        ("search", "Catalog search", f"/catalog?q={search_term}", "learner"),
+    ]
+    if tenant.get("learner_course_id"):
+        pages.append(("course", "Course page", f"/courses/{tenant['learner_course_id']}", "learner"))
+    if lesson := tenant.get("learner_lesson"):
+        path = f"/learn/{lesson['enrollment_id']}/lessons/{lesson['lesson_id']}"
+        pages.append(("lesson", "Lesson page", path, "learner"))
+    if quiz := tenant.get("learner_quiz"):
+        path = f"/learn/{quiz['enrollment_id']}/lessons/{quiz['lesson_id']}"
+        pages.append(("quiz", "Quiz attempt", path, "learner"))
+    if tenant.get("manager_email"):
+        pages.append(("team", "My team (manager)", "/team/", "manager"))
+    if tenant.get("admin_email"):
+        pages.append(("people", "People (admin)", "/admin/users", "admin"))
+        if policy := tenant.get("policy"):
+            path = f"/admin/policies/{policy['policy_id']}/versions/{policy['version_id']}"
+            pages.append(("policy-report", "Policies report (admin)", path, "admin"))
+    return pages
 
 
 def measure(browser: Browser, recorder: Recorder, name: str, path: str, warmup: int, repeat: int) -> Result:
@@ -120,6 +163,16 @@ def measure(browser: Browser, recorder: Recorder, name: str, path: str, warmup: 
         result.queries.append(len(recorder.statements))
         result.statements.append(recorder.statements)
     return result
+
+
+def explain(engine: Any, tenant_id: Any, statement: Statement) -> str:
+    """PostgreSQL's plan of *statement* as it ran (EXPLAIN ANALYZE), as the app role under the tenant."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT set_config('app.tenant_id', %(tenant)s, true)", tenant_id)
+        rows = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, statement.parameters)
+        plan = "\n".join(row[0] for row in rows)
+        connection.rollback()
+    return plan
 
 
 def one_line(sql: str, limit: int) -> str:
@@ -174,6 +227,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--show-sql", action="store_true", help="list every statement of each page")
+    parser.add_argument(
+        "--explain",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="on PostgreSQL, print EXPLAIN ANALYZE of every statement of the last run slower than MS",
+    )
+    parser.add_argument(
+        "--pages", default="", help="comma-separated page keys (my-learning,catalog,…); all by default"
+    )
     return parser.parse_args(argv)
 
 
@@ -192,18 +255,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     event.listen(engine, "before_cursor_execute", recorder.before)
     event.listen(engine, "after_cursor_execute", recorder.after)
 
-    browser = Browser(app, f"{tenant['slug']}.{app.config['ATRIUM_DOMAIN']}")
-    browser.sign_in(tenant["learner_email"], LEARNER_PASSWORD)
-    pages = [
-        ("Catalog", "/catalog"),
-        ("Catalog search", f"/catalog?q={manifest['search_term']}"),
-        ("My learning", "/"),
-    ]
-    if tenant.get("learner_course_id"):
-        pages.append(("Course page", f"/courses/{tenant['learner_course_id']}"))
+    host = f"{tenant['slug']}.{app.config['ATRIUM_DOMAIN']}"
+    pages = pages_of(tenant, manifest["search_term"])
+    if args.pages:
+        wanted = {key.strip() for key in args.pages.split(",") if key.strip()}
+        if unknown := wanted - {key for key, *_ in pages}:
+            raise SystemExit(f"unknown --pages: {', '.join(sorted(unknown))}")
+        pages = [page for page in pages if page[0] in wanted]
+    emails = {"learner": tenant["learner_email"]}
+    emails.update({who: tenant[f"{who}_email"] for who in ("manager", "admin") if tenant.get(f"{who}_email")})
+    browsers: dict[str, Browser] = {}
+    for who in {who for *_, who in pages}:
+        browsers[who] = Browser(app, host)
+        browsers[who].sign_in(emails[who], LEARNER_PASSWORD)
+    for index, (key, name, path, who) in enumerate(pages):
+        if key == "quiz":
+            # Start (or go back to) the learner's attempt, as the quiz lesson's button does.
+            pages[index] = (key, name, browsers[who].post_and_follow(path, path + "/attempts"), who)
     load = os.getloadavg()
-    results = [measure(browser, recorder, name, path, args.warmup, args.repeat) for name, path in pages]
+    results = [
+        measure(browsers[who], recorder, name, path, args.warmup, args.repeat)
+        for _key, name, path, who in pages
+    ]
     print(report(manifest, tenant, results, load, args.show_sql))
+    if args.explain is not None and manifest["dialect"] == "postgresql":
+        for result in results:
+            for statement in result.statements[-1]:
+                if statement.seconds * 1000 >= args.explain:
+                    print(f"\n### {result.name}: {statement.seconds * 1000:.1f} ms\n")
+                    print(one_line(statement.sql, 2000), "\n")
+                    print(explain(engine, recorder.tenant_id, statement))
     with app.app_context():
         db.engine.dispose()
     return 0

@@ -61,6 +61,11 @@ class User(TenantScoped, UserMixin, Model):
         tenant_unique("employee_id"),
         tenant_unique("session_token"),
         Index("ix_users_tenant_name", "tenant_id", "full_name"),
+        # A manager's reach walks the manager chain and the units below theirs, person by person.
+        Index("ix_users_tenant_manager", "tenant_id", "manager_id"),
+        Index("ix_users_tenant_org_unit", "tenant_id", "org_unit_id"),
+        # Active people by name (the Policies report's pages), read from the index alone when counted.
+        Index("ix_users_tenant_status_name", "tenant_id", "status", "full_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import CTE, ColumnElement, Select, or_, select
+from sqlalchemy import CTE, Select, select, true, union
 
 from app.accounts.models import OrgUnit, User, UserStatus
 from app.extensions import db
@@ -91,12 +91,36 @@ def ancestries(org_unit_ids: Collection[int | None] | None = None) -> dict[int |
 # ---------------------------------------------------------------- a manager's reach
 
 
+def _probe_per_row() -> bool:
+    """Whether to look each recursion step's people up row by row (PostgreSQL) rather than by a join.
+
+    PostgreSQL estimates a recursive query at ten times its first level per level (millions of
+    people for a manager of a few hundred) and then joins by hashing every person of the tenant at
+    each step. A LATERAL subquery with OFFSET 0 (which the planner may not flatten) makes each step
+    an index probe per person found. SQLite has no LATERAL and probes by index anyway.
+    """
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def _reports_cte(manager_id: int) -> CTE:
     """Active people below *manager_id* in the manager chain (through active people only)."""
     active = User.status == UserStatus.active.value
     reports = select(User.id).where(User.manager_id == manager_id, active).cte("reports", recursive=True)
-    below = select(User.id).join(reports, User.manager_id == reports.c.id).where(active)
+    if _probe_per_row():
+        step = select(User.id).where(User.manager_id == reports.c.id, active).offset(0).lateral("step")
+        below = select(step.c.id).select_from(reports).join(step, true())
+    else:
+        below = select(User.id).join(reports, User.manager_id == reports.c.id).where(active)
     return reports.union(below)
+
+
+def _unit_people(unit_ids: CTE) -> Select[int]:
+    """The active people of the units listed by the CTE *unit_ids* (one ``id`` column)."""
+    active = User.status == UserStatus.active.value
+    if _probe_per_row():
+        step = select(User.id).where(User.org_unit_id == unit_ids.c.id, active).offset(0).lateral("members")
+        return select(step.c.id).select_from(unit_ids).join(step, true())
+    return select(User.id).join(unit_ids, User.org_unit_id == unit_ids.c.id).where(active)
 
 
 def reports_to(person_id: int, boss_id: int) -> bool:
@@ -111,26 +135,35 @@ def reports_to(person_id: int, boss_id: int) -> bool:
     return db.session.scalar(select(chain.c.id).where(chain.c.id == boss_id)) is not None
 
 
-def _reach_criteria(manager: User) -> list[ColumnElement[bool]]:
-    reports = _reports_cte(manager.id)
-    reached = [User.id.in_(select(reports.c.id))]
-    if manager.org_unit_id is not None:
-        reached.append(User.org_unit_id.in_(subtree_select(manager.org_unit_id)))
-    return [User.status == UserStatus.active.value, User.id != manager.id, or_(*reached)]
-
-
 def reach_select(manager: User) -> Select[int]:
     """A SELECT of the ids of the people *manager* reaches, for ``IN (…)`` clauses.
 
     A manager reaches the active people of their org unit and every unit below it, and the active
     people below them in the manager chain (through active people only); never themselves.
+
+    Each part is found from its own starting point (the manager's reports, the people of their
+    units) by index, and the two are united: a filter over every person of the tenant with an OR of
+    the two costs a pass over the whole tenant.
     """
-    return select(User.id).where(*_reach_criteria(manager))
+    reports = _reports_cte(manager.id)
+    parts = [select(reports.c.id).where(reports.c.id != manager.id)]
+    if manager.org_unit_id is not None:
+        members = _unit_people(_subtree_cte(manager.org_unit_id))
+        parts.append(members.where(members.selected_columns[0] != manager.id))
+    reached = union(*parts).subquery("reached")
+    return select(reached.c.id)
 
 
 def reach_of(manager: User) -> list[User]:
-    """Return the people *manager* reaches (see :func:`reach_select`), by name."""
-    statement = select(User).where(*_reach_criteria(manager)).order_by(User.full_name, User.id)
+    """Return the people *manager* reaches (see :func:`reach_select`), by name.
+
+    Two statements: the ids, then those people. Planned in one, the database guesses the reach from
+    the recursive queries' estimates (millions) and reads the whole tenant's people to join them.
+    """
+    ids = reach_ids(manager)
+    if not ids:
+        return []
+    statement = select(User).where(User.id.in_(sorted(ids))).order_by(User.full_name, User.id)
     return list(db.session.scalars(statement))
 
 
@@ -141,5 +174,5 @@ def reach_ids(manager: User) -> set[int]:
 
 def reaches(manager: User, person_id: int) -> bool:
     """Whether *manager* reaches the person with *person_id* (one statement)."""
-    statement = select(User.id).where(User.id == person_id, *_reach_criteria(manager))
-    return db.session.scalar(statement) is not None
+    reached = reach_select(manager).subquery("reach")
+    return db.session.scalar(select(reached.c.id).where(reached.c.id == person_id)) is not None

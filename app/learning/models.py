@@ -30,7 +30,11 @@ class Course(TenantScoped, Model):
     """A course of ordered lessons, authored in the tenant or deployed from the library."""
 
     __tablename__ = "courses"
-    __table_args__ = (Index("ix_courses_tenant_status", "tenant_id", "status"),)
+    __table_args__ = (
+        Index("ix_courses_tenant_status", "tenant_id", "status"),
+        # The published courses by title (a manager's assign list) without sorting them.
+        Index("ix_courses_tenant_status_title", "tenant_id", "status", "title"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -73,7 +77,11 @@ class Lesson(TenantScoped, Model):
     """One step of a course; *kind* picks the plug-in that renders it and decides when it is complete."""
 
     __tablename__ = "lessons"
-    __table_args__ = (Index("ix_lessons_course_position", "course_id", "position"),)
+    __table_args__ = (
+        Index("ix_lessons_course_position", "course_id", "position"),
+        # The courses that have a lesson of a kind (checkpoints waiting for sign-off), from the index alone.
+        Index("ix_lessons_tenant_kind_course", "tenant_id", "kind", "course_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UtcDateTime
@@ -96,7 +96,21 @@ class Acknowledgement(TenantScoped, Model):
     """A person's signed acceptance of one policy version. Never edited or deleted."""
 
     __tablename__ = "policy_acknowledgements"
-    __table_args__ = (tenant_unique("user_id", "version_id"),)
+    __table_args__ = (
+        tenant_unique("user_id", "version_id"),
+        # Who accepted a version, by time (its report's pages and total), and a policy (its audience counts),
+        # from the indexes alone.
+        Index(
+            "ix_policy_acknowledgements_tenant_version_time",
+            "tenant_id",
+            "version_id",
+            "acknowledged_at",
+            "id",
+        ),
+        Index(
+            "ix_policy_acknowledgements_tenant_policy_user", "tenant_id", "policy_id", "user_id", "version_id"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts import org
@@ -19,7 +19,7 @@ from app.accounts.models import RoleAssignment, User
 from app.assessments.checkpoints import checkpoints_awaiting
 from app.errors import ValidationError
 from app.extensions import db
-from app.inputs import id_number, parse_id, whole_number
+from app.inputs import id_number, page_number, parse_id, whole_number
 from app.learning.models import Course, Enrollment
 from app.learning.services import enrollments as enrolling
 from app.learning.services import rules as rule_service
@@ -27,45 +27,76 @@ from app.learning.services import rules as rule_service
 bp = Blueprint("team", __name__, url_prefix="/team")
 
 
+#: People on one page of My team.
+TEAM_PAGE_SIZE = 50
+
+
+def _training_tallies(ids: list[int], today: date) -> dict[int, tuple[int, int, int]]:
+    """(open, completed, overdue) current enrolments of each person of *ids*, counted in SQL."""
+    if not ids:
+        return {}
+    still_open = Enrollment.completed_at.is_(None)
+    statement = (
+        select(
+            Enrollment.user_id,
+            func.count(Enrollment.id).filter(still_open),
+            func.count(Enrollment.id).filter(Enrollment.completed_at.is_not(None)),
+            func.count(Enrollment.id).filter(still_open, Enrollment.due_on < today),
+        )
+        .where(Enrollment.user_id.in_(ids), Enrollment.withdrawn_at.is_(None))
+        .group_by(Enrollment.user_id)
+    )
+    return {
+        user_id: (open_, done, overdue) for user_id, open_, done, overdue in db.session.execute(statement)
+    }
+
+
 @bp.route("/")
 @require_permission(perms.TEAM_VIEW)
 def index() -> Any:
+    """The people a manager reaches, a page at a time by name, with their training and overdue policies."""
     today = datetime.now(get_timezone()).date()
+    show = request.args.get("show", "")
+    page = request.args.get("page", 1, type=page_number)
     people = org.reach_of(current_user)
-    ids = [p.id for p in people]
-    enrollments = (
-        db.session.scalars(
-            select(Enrollment)
-            .where(Enrollment.user_id.in_(ids), Enrollment.withdrawn_at.is_(None))
-            .options(selectinload(Enrollment.course).load_only(Course.title))
-        ).all()
-        if ids
-        else []
-    )
-    by_person: dict[int, list[Enrollment]] = {}
-    for enrollment in enrollments:
-        by_person.setdefault(enrollment.user_id, []).append(enrollment)
+    tallies = _training_tallies([p.id for p in people], today)
     from app.policies.services import overdue_policies_for
 
     overdue_policies = overdue_policies_for(people, today)
-    show = request.args.get("show", "")
+    if show == "overdue":
+        people = [p for p in people if tallies.get(p.id, (0, 0, 0))[2] or overdue_policies.get(p.id)]
+    total = len(people)
+    shown = people[(page - 1) * TEAM_PAGE_SIZE : page * TEAM_PAGE_SIZE]
+    # Only the page's people's training, as the columns a row shows (no objects, no course loads).
+    by_person: dict[int, list[Any]] = {}
+    if shown:
+        for row in db.session.execute(
+            select(
+                Enrollment.user_id,
+                Course.title,
+                Enrollment.due_on,
+                Enrollment.completed_at,
+                Enrollment.progress_percent,
+            )
+            .join(Course, Course.id == Enrollment.course_id)
+            .where(Enrollment.user_id.in_([p.id for p in shown]), Enrollment.withdrawn_at.is_(None))
+        ):
+            by_person.setdefault(row.user_id, []).append(row)
     rows = []
-    for person in people:
+    for person in shown:
         items = sorted(
             by_person.get(person.id, []), key=lambda e: (e.completed_at is not None, e.due_on or today)
         )
-        overdue = [e for e in items if e.due_on and e.due_on < today and not e.completed_at]
+        open_, done, overdue = tallies.get(person.id, (0, 0, 0))
         late_policies = overdue_policies.get(person.id, [])
-        if show == "overdue" and not overdue and not late_policies:
-            continue
         rows.append(
             {
                 "person": person,
                 "enrollments": items,
-                "overdue": len(overdue) + len(late_policies),
+                "overdue": overdue + len(late_policies),
                 "overdue_policies": late_policies,
-                "done": sum(1 for e in items if e.completed_at),
-                "open": sum(1 for e in items if not e.completed_at),
+                "done": done,
+                "open": open_,
             }
         )
     # The assign form's choices: the ids and titles only, not every published course as an object.
@@ -75,6 +106,9 @@ def index() -> Any:
     return render_template(
         "learning/team.html",
         rows=rows,
+        total=total,
+        page=page,
+        per_page=TEAM_PAGE_SIZE,
         today=today,
         show=show,
         courses=courses,
@@ -141,8 +175,6 @@ def assign() -> Any:
         return redirect(url_for("team.index"))
     people = list(db.session.scalars(select(User).where(User.id.in_(chosen))))
     try:
-        from datetime import date
-
         due_date = date.fromisoformat(request.form["due_date"]) if request.form.get("due_date") else None
         counts = enrolling.enrol_people(
             people,

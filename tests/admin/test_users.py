@@ -262,3 +262,37 @@ def test_user_list_pages_by_25_and_a_page_past_the_last_is_empty(tenant_factory,
     beyond = client.get("/admin/users?page=9")
     assert beyond.status_code == 200 and "Person" not in beyond.get_data(as_text=True)
     assert "Person 23" in client.get("/admin/users?page=0").get_data(as_text=True)  # not a page: the first
+
+
+def test_user_list_sends_the_same_statements_for_a_few_people_or_a_full_page_in_many_units(
+    db, tenant_factory, user_factory, client_for, count_queries
+):
+    """People, their units and their statuses: one page read in a fixed number of statements."""
+    from app.accounts.services import create_org_unit, deactivate_user
+
+    tenant = tenant_factory()
+    admin = user_factory(tenant, roles=("tenant_admin",), full_name="Aa Admin")
+    client = client_for(tenant, admin)
+
+    def add(count: int, start: int) -> None:
+        with as_tenant(tenant):
+            units = [create_org_unit(f"Store {start + n}") for n in range(count)]
+            db.session.commit()
+            unit_ids = [unit.id for unit in units]
+        for n, unit_id in enumerate(unit_ids):
+            person = user_factory(tenant, full_name=f"Person {start + n:02d}", org_unit_id=unit_id)
+            if n % 3 == 0:
+                with as_tenant(tenant):
+                    deactivate_user(db.session.merge(person))
+                    db.session.commit()
+
+    add(3, 0)
+    with count_queries() as few:
+        page = client.get("/admin/users").get_data(as_text=True)
+    assert "Person 02" in page and "Store 2" in page and "Deactivated" in page
+    add(30, 3)
+    with count_queries() as many:
+        page = client.get("/admin/users").get_data(as_text=True)
+    assert many.count == few.count
+    assert "34 people" in page and "Person 23" in page and "Store 23" in page and "Person 24" not in page
+    assert page.count('class="badge badge-deactivated"') == 8  # Persons 00, 03, … 21 on the first page

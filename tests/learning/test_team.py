@@ -91,3 +91,37 @@ def test_team_and_sign_offs_pages_take_the_same_number_of_queries_for_a_small_or
         assert len(re.findall(r'href="/team/checkpoints/\d+/\d+"', page)) == waiting
         counts.append((team.count, signoffs.count))
     assert counts[0] == counts[1], counts
+
+
+def test_team_page_shows_fifty_people_a_page_by_name_with_each_ones_counts(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for, count_queries
+):
+    """A big team is paged: each person's counts cover all their training, the overdue filter everyone."""
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        store = create_org_unit("Store", "location")
+        db.session.commit()
+    manager = user_factory(tenant, roles=("manager",), full_name="Aa Manager", org_unit_id=store.id)
+    first, second = course_factory(tenant), course_factory(tenant)
+    for number in range(55):
+        person = user_factory(tenant, full_name=f"Cook {number:02d}", org_unit_id=store.id, password=None)
+        overdue = number in (3, 52)
+        enrol(tenant, person, first, due_on=date.today() - timedelta(days=1 if overdue else -30))
+        if number % 2:
+            enrol(tenant, person, second)
+    client = client_for(tenant, manager)
+    client.get("/team/")
+    with count_queries() as page_one:
+        page = client.get("/team/").get_data(as_text=True)
+    assert page.count('name="people"') == 50 and "Page 1 of 2" in page
+    assert "Cook 49" in page and "Cook 50" not in page
+    row = page[page.index("Cook 03") :].split("</tr>", 1)[0]
+    assert re.search(r'data-label="Overdue"><strong class="text-danger">1</strong>', row)
+    assert 'data-label="Open">2</td>' in page[page.index("Cook 01") :].split("</tr>", 1)[0]
+    with count_queries() as page_two:
+        later = client.get("/team/?page=2").get_data(as_text=True)
+    assert later.count('name="people"') == 5 and "Cook 50" in later and "Cook 49" not in later
+    assert page_two.count == page_one.count
+    overdue = client.get("/team/?show=overdue").get_data(as_text=True)
+    assert overdue.count('name="people"') == 2 and "Cook 03" in overdue and "Cook 52" in overdue
+    assert "Page 1 of" not in overdue

@@ -425,3 +425,68 @@ def test_report_pages_its_lists_counts_in_sql_in_fixed_statements_and_exports_ev
         '<td data-label="Accepted">5</td>' in listing
         and '<td data-label="Not yet accepted">8</td>' in listing
     )
+
+
+def test_policies_list_counts_every_policy_in_one_statement_whatever_the_number_of_policies(
+    db, tenant_factory, user_factory, client_for, count_queries
+):
+    """Each row shows its own audience's accepted and pending people; more policies, no more statements."""
+    from app.accounts.services import create_group, create_org_unit, deactivate_user
+
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    with as_tenant(tenant):
+        store = create_org_unit("Leeds", kind="location")
+        drivers = create_group("Drivers")
+        db.session.commit()
+        store_id, drivers_id = store.id, drivers.id
+    staff = [user_factory(tenant, full_name=f"Staff {n}", org_unit_id=store_id) for n in range(3)]
+    user_factory(tenant, full_name="Head Office")
+    gone = user_factory(tenant, full_name="Gone", org_unit_id=store_id)
+    with as_tenant(tenant):
+        deactivate_user(db.session.merge(gone))
+        db.session.commit()
+
+    def publish(title: str, **kwargs) -> PolicyVersion:
+        with as_tenant(tenant):
+            version = policies.publish_version(
+                policies.save_draft(policies.create_policy(title, **kwargs), "Text.")
+            )
+            db.session.commit()
+            return version
+
+    conduct = publish("Code of Conduct")
+    with as_tenant(tenant):
+        policies.acknowledge_policy(
+            db.session.merge(staff[0]), conduct, "Staff 0", accepted=True, ip=None, user_agent=None
+        )
+        db.session.commit()
+    with count_queries() as one:
+        page = client.get("/admin/policies/").get_data(as_text=True)
+    # Everyone active (the admin, three staff and head office, not the deactivated): one accepted.
+    assert '<td data-label="Accepted">1</td>' in page and '<td data-label="Not yet accepted">4</td>' in page
+    store_rules = publish("Store Rules", visibility="restricted", audiences={"org_unit": [str(store_id)]})
+    with as_tenant(tenant):
+        for person in staff[:2]:
+            policies.acknowledge_policy(
+                db.session.merge(person),
+                store_rules,
+                person.full_name,
+                accepted=True,
+                ip=None,
+                user_agent=None,
+            )
+        db.session.commit()
+    publish("Drivers", visibility="restricted", audiences={"group": [str(drivers_id)]})
+    with count_queries() as three:
+        page = client.get("/admin/policies/").get_data(as_text=True)
+    assert three.count == one.count
+    rows = {
+        title: page[page.index(title) :].split("</tr>", 1)[0]
+        for title in ("Code of Conduct", "Store Rules", "Drivers")
+    }
+    assert (
+        '"Accepted">1</td>' in rows["Code of Conduct"]
+        and '"Not yet accepted">4</td>' in rows["Code of Conduct"]
+    )
+    assert '"Accepted">2</td>' in rows["Store Rules"] and '"Not yet accepted">1</td>' in rows["Store Rules"]
+    assert '"Accepted">0</td>' in rows["Drivers"] and '"Not yet accepted">0</td>' in rows["Drivers"]

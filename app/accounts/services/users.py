@@ -207,7 +207,10 @@ def reactivate_user(user: User) -> User:
 def search_users(
     query: str = "", *, status: str | None = None, page: int = 1, per_page: int = 25
 ) -> tuple[list[User], int]:
-    """Return one page of users matching *query* (name, email, employee id or job title) and the total."""
+    """Return one page of users matching *query* (name, email, employee id or job title) and the total.
+
+    The page's people come with their unit (the list shows its name), not their roles.
+    """
     statement = select(User)
     if query.strip():
         like = f"%{query.strip().lower()}%"
@@ -222,9 +225,7 @@ def search_users(
     if status:
         statement = statement.where(User.status == status)
     users = db.paginate(
-        statement.options(selectinload(User.org_unit), selectinload(User.role_assignments)).order_by(
-            User.full_name, User.id
-        ),
+        statement.options(selectinload(User.org_unit)).order_by(User.full_name, User.id),
         page=page,
         per_page=per_page,
         error_out=False,
