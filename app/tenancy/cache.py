@@ -80,9 +80,7 @@ class RedisGeneration:
         try:
             value = self.redis.get(REDIS_KEY)
             if value is None:
-                # A new (or emptied) Redis: start from a random number, so that a counter that
-                # starts again can never come back to a generation an entry was tagged with.
-                self.redis.set(REDIS_KEY, secrets.randbits(52), nx=True)
+                self._start()
                 value = self.redis.get(REDIS_KEY)
         except Exception as exc:  # any failure: resolve from the database until Redis is back
             self._unreachable(exc)
@@ -91,9 +89,18 @@ class RedisGeneration:
 
     def advance(self) -> None:
         try:
-            self.redis.incr(REDIS_KEY)
+            if not self._start():
+                self.redis.incr(REDIS_KEY)
         except Exception as exc:  # the entries' age limit bounds how long other processes lag
             self._unreachable(exc)
+
+    def _start(self) -> bool:
+        """Give a new (or emptied) Redis a random generation; whether this call did.
+
+        A counter that started again from 1 could come back to a generation an entry was tagged
+        with before Redis lost it; a random start of 52 bits never does.
+        """
+        return bool(self.redis.set(REDIS_KEY, secrets.randbits(52), nx=True))
 
     def _unreachable(self, exc: Exception) -> None:
         self._retry_at = time.monotonic() + REDIS_BACKOFF_SECONDS

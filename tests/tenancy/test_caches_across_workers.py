@@ -278,3 +278,23 @@ def test_two_changes_within_one_tick_of_the_clock_are_two_generations(tmp_path):
         generation.advance()
         seen.append(generation.read())
     assert len(set(seen)) == 4 and None not in seen
+
+
+@pytest.mark.redis
+def test_a_redis_that_lost_the_generation_never_comes_back_to_an_old_one(app):
+    from redis import Redis
+
+    from app.tenancy.cache import REDIS_KEY, RedisGeneration
+
+    generation = RedisGeneration(app.config["REDIS_URL"])
+    redis = Redis.from_url(app.config["REDIS_URL"])
+    redis.delete(REDIS_KEY)
+    seen = {generation.read()}  # a request is the first to reach a new Redis
+    for _ in range(2):
+        redis.delete(REDIS_KEY)  # a restart without persistence
+        generation.advance()  # a change is the first to reach the new Redis
+        seen.add(generation.read())
+        generation.advance()
+        seen.add(generation.read())
+    assert len(seen) == 5 and None not in seen
+    assert all(int(value) > 2**20 for value in seen), "a random start, not 1, 2, 3"  # type: ignore[call-overload]
