@@ -62,6 +62,7 @@ MAX_ENTRIES = 10_000
 _CHANGED_KEY = "atrium_tenants_changed"
 _COLUMNS = tuple(column.key for column in inspect(Tenant).column_attrs)
 _MUTABLE_COLUMNS = ("enabled_locales", "branding")
+_TENANT_CLASS_MANAGER = inspect(Tenant).class_manager
 
 
 class RedisGeneration:
@@ -188,10 +189,11 @@ def _attach(values: dict[str, Any]) -> Tenant:
     existing = session.identity_map.get((Tenant, (values["id"],), None))
     if existing is not None:
         return existing  # type: ignore[no-any-return]
-    fresh = dict(values)
+    # Filled in as a query's rows are (the constructor's attribute events would cost as much again).
+    tenant: Tenant = _TENANT_CLASS_MANAGER.new_instance()
+    tenant.__dict__.update(values)
     for name in _MUTABLE_COLUMNS:
-        fresh[name] = copy.deepcopy(fresh[name])  # a page changing its copy changes nobody else's
-    tenant = Tenant(**fresh)
+        tenant.__dict__[name] = copy.deepcopy(values[name])  # a page changing its copy changes nobody else's
     make_transient_to_detached(tenant)
     session.add(tenant)
     return tenant
