@@ -109,11 +109,11 @@ def _visible() -> list[NavEntry]:
     """
     if not current_user.is_authenticated:
         return []
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     permissions = user.permissions
     known = g.get("_atrium_navigation")
     if known is not None and known[0] is user and known[1] == permissions:
-        return known[2]  # type: ignore[no-any-return]
+        return known[2]
     tenant = g.get("tenant")
     portal = PLATFORM if tenant is not None and tenant.is_platform else TENANT
     visible = [e for e in entries(current_app) if portal in e.portals and e.allowed(user)]

@@ -113,7 +113,7 @@ class User(TenantScoped, UserMixin, Model):
         """
         memo = self.__dict__.get(_PERMISSIONS_MEMO)
         if memo is not None and memo[0] == _roles_generation:
-            return memo[1]  # type: ignore[no-any-return]
+            return memo[1]
         permissions = frozenset(p for a in self.role_assignments for p in a.role.permissions)
         self.__dict__[_PERMISSIONS_MEMO] = (_roles_generation, permissions)
         return permissions

@@ -79,14 +79,14 @@ class RedisGeneration:
         if time.monotonic() < self._retry_at:
             return None
         try:
-            value = self.redis.get(REDIS_KEY)
+            value: bytes | str | None = self.redis.get(REDIS_KEY)
             if value is None:
                 self._start()
                 value = self.redis.get(REDIS_KEY)
         except Exception as exc:  # any failure: resolve from the database until Redis is back
             self._unreachable(exc)
             return None
-        return bytes(value) if value is not None else None
+        return value
 
     def advance(self) -> None:
         try:
@@ -188,7 +188,7 @@ def _attach(values: dict[str, Any]) -> Tenant:
     session = db.session()
     existing = session.identity_map.get((Tenant, (values["id"],), None))
     if existing is not None:
-        return existing  # type: ignore[no-any-return]
+        return existing
     # Filled in as a query's rows are (the constructor's attribute events would cost as much again).
     tenant: Tenant = _TENANT_CLASS_MANAGER.new_instance()
     tenant.__dict__.update(values)
@@ -211,7 +211,8 @@ def init_app(app: Flask) -> None:
 
 
 def tenant_cache(app: Flask | None = None) -> TenantCache:
-    return (app or current_app).extensions[_EXTENSION]  # type: ignore[no-any-return]
+    cache: TenantCache = (app or current_app).extensions[_EXTENSION]
+    return cache
 
 
 # -- a change moves the generation on, once it is committed --------------------------------------------
