@@ -74,6 +74,7 @@ class RedisGeneration:
         # Short timeouts: an unreachable Redis makes requests uncached, it must not hold them.
         self.redis = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
         self._retry_at = 0.0
+        self._down = False
 
     def read(self) -> Hashable | None:
         if time.monotonic() < self._retry_at:
@@ -86,6 +87,7 @@ class RedisGeneration:
         except Exception as exc:  # any failure: resolve from the database until Redis is back
             self._unreachable(exc)
             return None
+        self._down = False
         return value
 
     def advance(self) -> None:
@@ -105,12 +107,13 @@ class RedisGeneration:
 
     def _unreachable(self, exc: Exception) -> None:
         self._retry_at = time.monotonic() + REDIS_BACKOFF_SECONDS
-        log.warning(
-            "tenancy.cache: Redis unreachable (%s); tenants are read from the database for %.0f s",
-            type(exc).__name__,
-            REDIS_BACKOFF_SECONDS,
-            extra={"event": "tenancy.cache_redis_unreachable"},
-        )
+        if not self._down:  # once an outage (rate limits and jobs warn about it); pages keep working
+            log.info(
+                "tenancy.cache: Redis unreachable (%s); tenants are read from the database until it is back",
+                type(exc).__name__,
+                extra={"event": "tenancy.cache_redis_unreachable"},
+            )
+        self._down = True
 
 
 class FileGeneration:
