@@ -15,6 +15,7 @@ from app import (
     assets,
     audit,
     cli,
+    connections,
     console,
     errors_views,
     events,  # noqa: F401 - an app-wide table: the event outbox
@@ -89,7 +90,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bind_platform_database(app.config)
     tune_postgresql_engines(app.config)
     tenancy.init_database()
+    connections.engine_options(app.config)
     db.init_app(app)
+    connections.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     # Tenant resolution must be the first before_request hook: CSRF, rate limits
     # and sign-in all happen inside a tenant.

@@ -63,6 +63,8 @@ def log_requests(app: object) -> None:
 
     @app.after_request
     def _log_request(response: Response) -> Response:
+        if not request_log.isEnabledFor(logging.INFO):
+            return response
         started = g.get("request_started")
         request_log.info(
             "request",

@@ -44,7 +44,7 @@ class NavEntry:
     label: Any  # a lazy string: translated when the page renders
     endpoint: str
     prefix: str  # the URL prefix of every page that belongs to this entry
-    allowed: Callable[[Any], bool]
+    allowed: Callable[[Any], bool]  # from the person's permissions (``may``, ``may_any``)
     area: str = MAIN
     section: Section | None = None  # admin entries only
     portals: tuple[str, ...] = (TENANT,)
@@ -103,11 +103,22 @@ def may_any(*permissions: str) -> Callable[[Any], bool]:
 
 
 def _visible() -> list[NavEntry]:
+    """The entries open to the signed-in person; worked out once a request while their permissions stay.
+
+    The top bar and the admin area's navigation both ask, and each entry asks the person's roles.
+    """
     if not current_user.is_authenticated:
         return []
+    user = current_user._get_current_object()
+    permissions = user.permissions
+    known = g.get("_atrium_navigation")
+    if known is not None and known[0] is user and known[1] == permissions:
+        return known[2]
     tenant = g.get("tenant")
     portal = PLATFORM if tenant is not None and tenant.is_platform else TENANT
-    return [e for e in entries(current_app) if portal in e.portals and e.allowed(current_user)]
+    visible = [e for e in entries(current_app) if portal in e.portals and e.allowed(user)]
+    g._atrium_navigation = (user, permissions, visible)
+    return visible
 
 
 def _matches(prefix: str) -> bool:

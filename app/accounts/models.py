@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UtcDateTime
@@ -112,7 +112,16 @@ class User(TenantScoped, UserMixin, Model):
 
     @property
     def permissions(self) -> frozenset[str]:
-        return frozenset(p for a in self.role_assignments for p in a.role.permissions)
+        """What this person's roles allow, worked out once until a role or assignment changes.
+
+        Pages ask ``can()`` dozens of times (the navigation alone asks for each entry).
+        """
+        memo = self.__dict__.get(_PERMISSIONS_MEMO)
+        if memo is not None and memo[0] == _roles_generation:
+            return memo[1]
+        permissions = frozenset(p for a in self.role_assignments for p in a.role.permissions)
+        self.__dict__[_PERMISSIONS_MEMO] = (_roles_generation, permissions)
+        return permissions
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -218,6 +227,26 @@ class GroupMembership(TenantScoped, Model):
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
+
+
+# Any change to a role, an assignment or a loaded person's roles (or their reload after a rollback)
+# moves this on, and every memo of User.permissions is worked out again at its next use.
+_roles_generation = 0
+_PERMISSIONS_MEMO = "_atrium_permissions"
+
+
+def _roles_changed(*args: Any, **kwargs: Any) -> None:
+    global _roles_generation
+    _roles_generation += 1
+
+
+for _attribute in (User.role_assignments, RoleAssignment.role, RoleAssignment.role_id, Role.permissions):
+    for _change in ("set", "append", "remove"):
+        if _change == "set" or _attribute is User.role_assignments:
+            event.listen(_attribute, _change, _roles_changed)
+for _model in (User, Role, RoleAssignment):
+    event.listen(_model, "expire", _roles_changed)
+    event.listen(_model, "refresh", _roles_changed)
 
 
 def lower_email(email: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import audit
-from app.accounts.models import User, UserSession
+from app.accounts.models import RoleAssignment, User, UserSession
 from app.extensions import db
 from app.tenancy.models import Tenant, utcnow
 
@@ -19,6 +19,11 @@ from app.tenancy.models import Tenant, utcnow
 LAST_SEEN_EVERY = timedelta(minutes=1)
 # Ended sessions are kept this long for the owner's record, then removed at their next sign-in.
 KEEP_ENDED = timedelta(days=30)
+# What every signed-in request loads with the session, in one statement: the person, their role
+# assignments and roles (the navigation's permission checks then need no query of their own).
+_WITH_USER_AND_ROLES = (
+    joinedload(UserSession.user).joinedload(User.role_assignments).joinedload(RoleAssignment.role),
+)
 
 
 def _hash(secret: str) -> str:
@@ -70,7 +75,7 @@ def user_for_cookie(cookie: str, tenant: Tenant) -> User | None:
     session_id, _, secret = cookie.partition(".")
     if not session_id.isascii() or not session_id.isdigit() or len(session_id) > 18 or not secret:
         return None
-    user_session = db.session.get(UserSession, int(session_id), options=[joinedload(UserSession.user)])
+    user_session = db.session.get(UserSession, int(session_id), options=_WITH_USER_AND_ROLES)
     if user_session is None or not hmac.compare_digest(user_session.secret_hash, _hash(secret)):
         return None
     now = utcnow()

@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register ``/healthz`` and ``/readyz``."""
-    from app.ops import views
+    """Register ``/readyz``, and ``/healthz`` answered where requests enter, before the app's machinery."""
+    from app.ops import liveness, views
 
     app.register_blueprint(views.bp)
+    app.wsgi_app = liveness.AnswerLiveness(app.wsgi_app)  # type: ignore[method-assign]

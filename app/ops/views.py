@@ -15,7 +15,11 @@ bp = Blueprint("ops", __name__)
 @bp.route("/healthz")
 @limiter.exempt
 def healthz():
-    """Answer 200 while the process is alive."""
+    """Answer 200 while the process is alive.
+
+    Requests do not reach this view: ``app/ops/liveness.py`` answers them where they enter the
+    application. It stays for ``url_for`` and for the tests that walk the URL map.
+    """
     return jsonify(status="ok")
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_login import current_user
 
-from app.tenancy import context
-from app.tenancy.services import normalise_host, resolve_host
+from app.tenancy import cache, context
+from app.tenancy.services import normalise_host
 
 # Endpoints that answer on any host, before (and without) a tenant.
 HOSTLESS_ENDPOINTS = frozenset({"static", "tenancy.theme_static", "ops.healthz", "ops.readyz"})
@@ -21,6 +21,18 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _HOST_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _IPV6_LITERAL_RE = re.compile(r"\[[0-9a-f:.]{2,45}\]")
 _PORT_RE = re.compile(r"[0-9]{1,5}")
+# Every response carries these (a view may set its own first).
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; style-src 'self'; "
+        "script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    ),
+)
 # What a malformed Host is replaced with on its way in: RFC 6761 reserves .invalid, so no tenant has it.
 MALFORMED_HOST_STAND_IN = "malformed-host.invalid"
 
@@ -72,13 +84,19 @@ class RefuseMalformedHosts:
         return result
 
 
-def _request_id() -> str:
-    incoming = request.headers.get("X-Request-ID", "")
+def request_id_for(incoming: str) -> str:
+    """The id a request is known by: the one it came with (from a load balancer) when plausible, else new."""
     return incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+
+
+def _request_id() -> str:
+    return request_id_for(request.headers.get("X-Request-ID", ""))
 
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = RefuseMalformedHosts(app.wsgi_app)  # type: ignore[method-assign]
+    cache.init_app(app)
+    tenants = cache.tenant_cache(app)
 
     @app.before_request
     def _resolve_tenant() -> Response | tuple[str, int] | None:
@@ -93,7 +111,7 @@ def init_app(app: Flask) -> None:
             # The console works across tenants: its whole request runs as the platform database
             # role, chosen from the Host header before the first query (docs/decisions/0009).
             g.platform_token = context.open_platform("platform console request")
-        tenant = resolve_host(request.host, root)
+        tenant = tenants.tenant_for_host(request.host, root)
         if tenant is None:
             g.unknown_host = True
             return render_template("errors/not_found.html"), 404
@@ -109,15 +127,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id") or _request_id()
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; style-src 'self'; "
-            "script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
+        for name, value in SECURITY_HEADERS:
+            response.headers.setdefault(name, value)
         if request.endpoint not in PUBLIC_ASSET_ENDPOINTS and current_user.is_authenticated:
             # Signed-in pages, exports and files hold people's data: no browser or proxy keeps a copy
             # (a shared computer's back button or a cache must not show them after sign-out).

@@ -13,6 +13,38 @@ def test_healthz_answers_on_any_host(app):
     assert response.get_json() == {"status": "ok"}
 
 
+def test_healthz_answers_without_the_database_a_session_or_a_log_line(app, caplog):
+    """Liveness is the process answering: a database that is down is /readyz's to report."""
+    unreachable = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/nothing",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    client = unreachable.test_client()
+    with caplog.at_level("INFO", logger="atrium.request"):
+        alive = client.get(
+            "/healthz", headers={"Host": "not-a-portal.example", "X-Request-ID": "lb-probe-0001"}
+        )
+        head = client.head("/healthz")
+    assert alive.status_code == 200 and alive.get_json() == {"status": "ok"}
+    assert (
+        alive.headers["X-Request-ID"] == "lb-probe-0001"
+        and alive.headers["X-Content-Type-Options"] == "nosniff"
+    )
+    assert "Set-Cookie" not in alive.headers
+    assert head.status_code == 200 and head.data == b""
+    assert not [r for r in caplog.records if r.name == "atrium.request"], "no request log line per probe"
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["checks"]["database"]["ok"] is False
+    with unreachable.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
 def test_readyz_reports_database_redis_and_workers(app, worker):
     """Ready needs a worker listening when jobs go through Redis (the fixture starts one; none on SQLite)."""
     body = app.test_client().get("/readyz").get_json()
