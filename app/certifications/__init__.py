@@ -9,5 +9,12 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register certifications: the tables, events they listen to, the admin and learner pages, ``flask certifications``."""
-    from app.certifications import models  # noqa: F401 - the tables
+    """Register certifications: tables, subscribers, audit sentences, pages, ``flask certifications``."""
+    from app.certifications import (
+        audit_sentences,  # noqa: F401 - the audit log's sentences
+        cli,
+        models,  # noqa: F401 - the tables
+        subscribers,  # noqa: F401 - work done re-evaluates certifications; audiences start them
+    )
+
+    app.cli.add_command(cli.certifications_group)

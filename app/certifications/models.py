@@ -92,7 +92,7 @@ class CertificationAudience(TenantScoped, Model):
 
 
 class Requirement(TenantScoped, Model):
-    """One thing to do for the first award (initial) or for a renewal: a course, path, quiz, checkpoint or policy."""
+    """One thing to do for the first award (initial) or a renewal: course, path, quiz, checkpoint, policy."""
 
     __tablename__ = "certification_requirements"
     __table_args__ = (
@@ -130,7 +130,8 @@ class CertificationRecord(TenantScoped, Model):
     grace_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # When the renewal window opened for this cycle: renewal work done from then on counts.
     renewal_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    # How the current award was earned: {"how": "requirements" | "manual" | "import", "note", "file_key", "filename"}
+    # How the current award was earned: {"how": "requirements" | "manual" | "import" | "renewal",
+    # "note", "file_key", "filename"}
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     state_before_revocation: Mapped[str | None] = mapped_column(String(20))
@@ -171,3 +172,4 @@ class CertificationNotice(TenantScoped, Model):
     key: Mapped[str] = mapped_column(String(100))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the job's own mark, for a retry

@@ -89,6 +89,7 @@ def upgrade():
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_certification_notices_tenant_id_tenants')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_certification_notices_user_id_users')),
