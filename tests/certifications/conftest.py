@@ -94,11 +94,12 @@ def learn_and_sign(db: Any, tenant: Any, learner: Any, signer: Any, course: dict
 
 
 def record_of(db: Any, tenant: Any, cert_id: int, user_id: int) -> CertificationRecord | None:
+    """The record as committed now (what the pages wrote), not as this session last loaded it."""
     with as_tenant(tenant):
         return db.session.scalars(
-            select(CertificationRecord).where(
-                CertificationRecord.certification_id == cert_id, CertificationRecord.user_id == user_id
-            )
+            select(CertificationRecord)
+            .where(CertificationRecord.certification_id == cert_id, CertificationRecord.user_id == user_id)
+            .execution_options(populate_existing=True)
         ).first()
 
 
