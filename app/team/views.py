@@ -48,6 +48,9 @@ def index() -> Any:
     from app.policies.services import overdue_policies_for
 
     overdue_policies = overdue_policies_for(people, today)
+    from app.certifications.services.overview import records_of_people
+
+    certifications = records_of_people(ids)
     show = request.args.get("show", "")
     rows = []
     for person in people:
@@ -64,6 +67,7 @@ def index() -> Any:
                 "enrollments": items,
                 "overdue": len(overdue) + len(late_policies),
                 "overdue_policies": late_policies,
+                "certifications": certifications.get(person.id, []),
                 "done": sum(1 for e in items if e.completed_at),
                 "open": sum(1 for e in items if not e.completed_at),
             }

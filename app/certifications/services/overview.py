@@ -119,3 +119,21 @@ def linkedin_url(
     if cert_id:
         params["certId"] = cert_id
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+def records_of_people(user_ids: list[int]) -> dict[int, list[CertificationRecord]]:
+    """Each person's started or held certifications, for a manager's team page (one statement)."""
+    if not user_ids:
+        return {}
+    by_person: dict[int, list[CertificationRecord]] = {}
+    for record in db.session.scalars(
+        select(CertificationRecord)
+        .where(
+            CertificationRecord.user_id.in_(user_ids),
+            CertificationRecord.state != RecordState.not_started.value,
+        )
+        .options(selectinload(CertificationRecord.certification).load_only(Certification.title))
+        .order_by(CertificationRecord.expires_at.is_(None), CertificationRecord.expires_at)
+    ):
+        by_person.setdefault(record.user_id, []).append(record)
+    return by_person
