@@ -72,3 +72,20 @@ def _start_for_audience(event: OutboxEvent) -> None:
     cert = db.session.get(Certification, event.payload["certification_id"])
     if cert is not None:
         assign_audience(cert)
+
+
+@subscribe("library.deployed")
+def _library_certification(event: OutboxEvent) -> None:
+    """A package that carries a certification gives it to the tenant, over the course it became."""
+    from app.certifications.services.library import materialise
+
+    if "course_id" in event.payload:  # the platform's own record of a deployment names no course
+        materialise(event.payload["version_id"], event.payload["course_id"])
+
+
+@subscribe("library.deployment_upgraded")
+def _library_certification_upgraded(event: OutboxEvent) -> None:
+    from app.certifications.services.library import materialise
+
+    if "course_id" in event.payload:
+        materialise(event.payload["to_version_id"], event.payload["course_id"])

@@ -46,6 +46,7 @@ from app.library.services.versions import (
     get_package,
     list_packages,
     publish,
+    set_certification,
     start_new_draft,
     update_draft,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "matches",
     "platform_tenant",
     "publish",
+    "set_certification",
     "set_hidden",
     "set_targeting",
     "start_new_draft",
