@@ -72,7 +72,7 @@ def init_app(app: Flask) -> None:
             "/admin/certifications",
             nav.may_any(perms.CATALOG_MANAGE, perms.REPORTS_VIEW),
             nav.ADMIN,
-            nav.COMPLIANCE,
-            order=15,
+            nav.LEARNING,
+            order=35,
         ),
     )
