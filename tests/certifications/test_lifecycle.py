@@ -217,3 +217,64 @@ def test_an_expired_certification_is_awarded_again_when_the_work_is_done_again(
         record = db.session.get(CertificationRecord, record_id)
         assert record.state == "certified" and record.cycle == 2
         assert record.expires_at > expires + timedelta(days=700)  # from today: it had lapsed
+
+
+def test_a_certification_for_a_region_starts_for_everyone_at_its_locations_only(
+    db, tenant_factory, user_factory, gated_course
+):
+    from app.accounts.services import create_org_unit
+    from app.certifications.services import definitions
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        midwest = create_org_unit("Midwest", "region")
+        db.session.flush()
+        downtown = create_org_unit("Downtown", "location", parent_id=midwest.id)
+        east = create_org_unit("East", "region")
+        db.session.commit()
+    cook = user_factory(tenant, "cook@bistro.example", org_unit_id=downtown.id)
+    outsider = user_factory(tenant, "east@bistro.example", org_unit_id=east.id)
+    course = gated_course(tenant)
+    with as_tenant(tenant):
+        cert = definitions.create_certification(
+            {"title": "Food Handler", "validity_months": 24},
+            visibility="restricted",
+            audiences={"org_unit": [str(midwest.id)]},
+        )
+        definitions.set_requirements(cert, "initial", [{"kind": "course", "item_id": course["course"]}])
+        definitions.publish(cert)
+        db.session.commit()
+        assert current_enrollment(cook.id, course["course"]) is not None  # enrolled in what it needs
+        assert current_enrollment(outsider.id, course["course"]) is None
+    assert record_of(db, tenant, cert.id, cook.id).state == "in_progress"
+    assert record_of(db, tenant, cert.id, outsider.id) is None
+    # Someone who joins a Midwest location later is asked too.
+    newcomer = user_factory(tenant, "new@bistro.example", org_unit_id=downtown.id)
+    assert record_of(db, tenant, cert.id, newcomer.id).state == "in_progress"
+
+
+def test_forever_never_expires_and_a_fixed_date_expires_for_everyone_the_day_after(
+    db, tenant_factory, user_factory, gated_course
+):
+    from app.certifications.services import definitions
+
+    tenant = tenant_factory()
+    holder = user_factory(tenant)
+    course = gated_course(tenant)
+    with as_tenant(tenant):
+        forever = definitions.create_certification({"title": "Lifetime", "validity": "forever"})
+        season = definitions.create_certification(
+            {"title": "Season 2027", "validity": "fixed_date", "valid_until": "2027-03-31"}
+        )
+        for cert in (forever, season):
+            definitions.set_requirements(cert, "initial", [{"kind": "course", "item_id": course["course"]}])
+            definitions.publish(cert)
+            record, _new = lifecycle.ensure_record(cert, db.session.get(User, holder.id))
+            lifecycle.award_manually(record, by=None, note="")
+        db.session.commit()
+        assert lifecycle.record_of(forever.id, holder.id).expires_at is None
+        assert lifecycle.record_of(season.id, holder.id).expires_at == datetime(2027, 4, 1, tzinfo=UTC)
+        assert sweep_tenant(datetime(2040, 1, 1, tzinfo=UTC).isoformat())["expired"] == 1
+        db.session.commit()
+        assert lifecycle.record_of(forever.id, holder.id).state == "certified"
+        assert lifecycle.record_of(season.id, holder.id).state == "expired"

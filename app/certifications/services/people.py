@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
-from app.accounts.models import User, UserStatus
+from app.accounts import org
+from app.accounts.models import GroupMembership, User, UserStatus
 from app.certifications.models import (
     Certification,
     CertificationAudience,
@@ -13,7 +14,7 @@ from app.certifications.models import (
     Phase,
     Requirement,
 )
-from app.certifications.services import lifecycle
+from app.certifications.services import definitions, lifecycle
 from app.certifications.services import requirements as done
 from app.extensions import db
 from app.learning.services.visibility import Viewer, viewer_for
@@ -86,14 +87,37 @@ def assign_audience(cert: Certification) -> int:
         )
     )
     started = 0
-    for user in db.session.scalars(
-        select(User).where(User.status == UserStatus.active.value).order_by(User.id)
-    ):
-        if user.id in have or cert not in required_of(user):
+    for user in audience_of(cert):
+        if user.id in have:
             continue
         lifecycle.start(cert, user)
         started += 1
     return started
+
+
+def audience_of(cert: Certification) -> list[User]:
+    """The active people who must hold *cert*, found in SQL (groups, org-unit subtrees, job titles)."""
+    statement = select(User).where(User.status == UserStatus.active.value).order_by(User.id)
+    if cert.visibility == "nobody":
+        return []
+    if cert.visibility == "restricted":
+        audiences = definitions.audiences_of(cert)
+        groups = [int(g) for g in audiences["group"] if g.isdigit()]
+        units = [int(u) for u in audiences["org_unit"] if u.isdigit()]
+        titles = [t.casefold() for t in audiences["job_title"]]
+        matches = []
+        if groups:
+            matches.append(
+                User.id.in_(select(GroupMembership.user_id).where(GroupMembership.group_id.in_(groups)))
+            )
+        if units:
+            matches.append(User.org_unit_id.in_(org.subtrees_select(units)))
+        if titles:
+            matches.append(func.lower(func.trim(User.job_title)).in_(titles))
+        if not matches:
+            return []
+        statement = statement.where(or_(*matches))
+    return list(db.session.scalars(statement))
 
 
 def reevaluate_for_item(kind: str, item_id: int, user_id: int) -> list[str]:
