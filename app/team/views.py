@@ -100,6 +100,7 @@ def person(user_id: int) -> Any:
     """One person's page: account facts, their learning record and (for admins and auditors) their history."""
     from app.audit import sentences
     from app.audit.models import AuditEvent
+    from app.certifications.services.overview import records_of_people
     from app.team.records import learning_record
 
     if g.tenant.is_platform:
@@ -123,6 +124,7 @@ def person(user_id: int) -> Any:
         "learning/person.html",
         person=shown,
         record=learning_record(shown),
+        certifications=records_of_people([shown.id]).get(shown.id, []),
         history=history,
         today=datetime.now(get_timezone()).date(),
     )

@@ -101,6 +101,9 @@ def test_managers_get_a_weekly_digest_and_see_their_peoples_certifications(
     body = digest[0].get_content()
     assert "Sam Soon: Food Handler expires on" in body and "Gus Gone: Food Handler expired on" in body
 
-    team = re.sub(r"\s+", " ", client_for(tenant, manager).get("/team/").get_data(as_text=True))
+    client = client_for(tenant, manager)
+    team = re.sub(r"\s+", " ", client.get("/team/").get_data(as_text=True))
     assert '<bdi>Food Handler</bdi> — <strong class="text-danger">Expiring</strong> (expires' in team
     assert '<bdi>Food Handler</bdi> — <strong class="text-danger">Expired</strong> (expired' in team
+    person = re.sub(r"\s+", " ", client.get(f"/team/people/{soon.id}").get_data(as_text=True))
+    assert "Certifications</h2>" in person and "Food Handler" in person and "Expiring" in person
