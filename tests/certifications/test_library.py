@@ -94,3 +94,49 @@ def test_a_package_that_carries_a_certification_gives_it_to_each_tenant_that_rec
     other = tenant_factory()
     with as_tenant(other):
         assert db.session.scalars(select(Certification)).all() == []  # not deployed there
+
+
+def test_an_operator_makes_a_package_carry_a_certification_in_the_console(
+    db, client_for, user_factory, platform
+):
+    from tests.conftest import csrf_token
+
+    operator = client_for(platform, user_factory(platform, roles=("operator",)))
+    package = services.create_package(unique_slug("lib-test"), "Selling Widgets", "For partner reps.")
+    db.session.commit()
+    path = f"/console/library/{package.id}"
+    form = {
+        "csrf_token": csrf_token(operator, path),
+        "title": "Selling Widgets",
+        "language": "en",
+        "duration_minutes": "10",
+        "lessons-0-kind": "page",
+        "lessons-0-title": "Being certified",
+        "lessons-0-required": "y",
+        "lessons-0-markdown": "What it means.",
+        "lessons-0-captions_language": "en",
+        "certification_title": "Certified Widget Seller",
+        "certification_validity_months": "12",
+        "certification_renewal_window_days": "30",
+        "certification_grace_days": "0",
+        "certification_reminder_days": "30, 7, 0",
+        "certification_min_score": "",
+        "certification_everyone": "y",
+        "action": "save",
+    }
+    refused = operator.post(path, data={**form, "certification_validity_months": "0"})
+    assert refused.status_code == 422 and "Enter between 1 and 600." in refused.get_data(as_text=True)
+    assert operator.post(path, data=form).status_code == 302
+    db.session.expire_all()
+    draft = db.session.get(LibraryPackage, package.id).draft
+    assert draft.certification == {
+        "title": "Certified Widget Seller",
+        "description": "",
+        "validity_months": 12,
+        "renewal_window_days": 30,
+        "grace_days": 0,
+        "reminder_days": [30, 7, 0],
+        "min_score": None,
+        "everyone": True,
+    }
+    assert 'value="Certified Widget Seller"' in operator.get(path).get_data(as_text=True)

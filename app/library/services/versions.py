@@ -125,7 +125,9 @@ def clean_certification(raw: dict[str, Any] | None) -> dict[str, Any] | None:
         except (TypeError, ValueError):
             number = -1
         if not low <= number <= high:
-            raise ValidationError(_("Enter between %(low)d and %(high)d.", low=low, high=high), field=key)
+            raise ValidationError(
+                _("Enter between %(low)d and %(high)d.", low=low, high=high), field=f"certification_{key}"
+            )
         return number
 
     reminders = raw.get("reminder_days") or []
@@ -135,7 +137,8 @@ def clean_certification(raw: dict[str, Any] | None) -> dict[str, Any] | None:
         days = sorted({int(d) for d in reminders}, reverse=True)
     except (TypeError, ValueError):
         raise ValidationError(
-            _("List reminders as days before expiry, such as 60, 30, 7, 1, 0."), field="reminder_days"
+            _("List reminders as days before expiry, such as 60, 30, 7, 1, 0."),
+            field="certification_reminder_days",
         ) from None
     return {
         "title": str(raw["title"]).strip()[:200],
