@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.certifications.models import CertificationNotice, CertificationRecord, RecordState
-from app.certifications.services import lifecycle, reminders
+from app.certifications.services import reminders, sweep
 from app.extensions import db
 from app.locales import person_locale
 from app.mail import send_mail
@@ -21,7 +21,7 @@ from app.timezones import person_time_zone
 def sweep_tenant(now: str | None = None) -> dict[str, int]:
     """Move the records the clock has reached, then queue the reminders that are due (the nightly job)."""
     moment = datetime.fromisoformat(now) if now else utcnow()
-    counts = lifecycle.sweep(moment)
+    counts = sweep.sweep(moment)
     counts["reminders"] = reminders.queue_reminders(moment)
     return counts
 

@@ -386,29 +386,3 @@ def reinstate(
     _move(record, back_to, at=now, by=by, reason=note.strip() or None, action="certification.reinstated")
     events.emit("certification.reinstated", event_payload(record))
     advance_by_time(record, now=now)
-
-
-# ---------------------------------------------------------------- the nightly sweep
-
-
-def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Move this tenant's records the clock has reached: into the renewal window, or expired."""
-    now = now or utcnow()
-    counts = {"expiring": 0, "expired": 0}
-    latest_window = max(db.session.scalars(select(Certification.renewal_window_days)).all() or [0])
-    due = db.session.scalars(
-        select(CertificationRecord)
-        .where(
-            CertificationRecord.state.in_(HOLDING),
-            CertificationRecord.expires_at.is_not(None),
-            CertificationRecord.expires_at <= now + timedelta(days=latest_window),
-        )
-        .order_by(CertificationRecord.id)
-    ).all()
-    for record in due:
-        moved = advance_by_time(locked(record), now=now)
-        if moved == "certification.expiring":
-            counts["expiring"] += 1
-        elif moved == "certification.expired":
-            counts["expired"] += 1
-    return counts
