@@ -15,6 +15,7 @@ from app import audit
 from app.accounts.models import User
 from app.certifications.models import HOLDING, Certification, CertificationRecord, RecordState
 from app.certifications.services import lifecycle
+from app.errors import ValidationError
 from app.extensions import db
 from app.tenancy.models import utcnow
 
@@ -162,14 +163,17 @@ def import_awards(cert: Certification, data: bytes, *, by: User | None, filename
     rows = check_rows(cert, data)
     for row in rows:
         record, _new = lifecycle.ensure_record(cert, row.user)
-        lifecycle.award_manually(
-            record,
-            by=by,
-            note=row.note,
-            awarded_at=row.awarded_at,
-            expires_at=row.expires_at,
-            evidence={"file": filename} if filename else None,
-            how="import",
-        )
+        try:
+            lifecycle.award_manually(
+                record,
+                by=by,
+                note=row.note,
+                awarded_at=row.awarded_at,
+                expires_at=row.expires_at,
+                evidence={"file": filename} if filename else None,
+                how="import",
+            )
+        except ValidationError as refused:  # changed by someone else since the check: the caller rolls back
+            raise ImportRefused([RowError(row.row, refused.message)]) from None
     audit.record("certification.imported", target=cert, after={"title": cert.title, "rows": len(rows)})
     return len(rows)
