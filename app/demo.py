@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.accounts import services as accounts
 from app.accounts.models import Group, OrgUnit, User
 from app.assessments import demo as assessments_demo
+from app.certifications import demo as certifications_demo
 from app.console import services as tenants
 from app.extensions import db
 from app.learning import demo as learning_demo
@@ -190,6 +191,7 @@ def _bistro() -> None:
     learning_demo.assign_food_safety_to_the_demo_learner(food)
     learning_demo.bistro_rules(food, opening)
     _downtown_team(people["manager"], *crew)
+    certifications_demo.food_handler(food)
 
 
 def _downtown_team(manager: User, late: User, done: User) -> None:
@@ -257,6 +259,7 @@ def load_demo(base_url: str | None = None) -> list[str]:
     from app.library.demo import load_library_demo
 
     load_library_demo()
+    certifications_demo.widget_seller()
     return sign_in_lines(base_url or "http://localhost:5000")
 
 

@@ -122,6 +122,30 @@ def _check_demo(app, db, client_for, runner):
         assert db.session.scalars(select(Enrollment).where(Enrollment.source == "rule")).first() is not None
     with as_tenant(tenants["partners"]):
         assert "Security Awareness Essentials" in set(db.session.scalars(select(Course.title)))
+    _the_demo_certifications_are_held_expiring_expired_and_in_progress(db, tenants)
+
+
+def _the_demo_certifications_are_held_expiring_expired_and_in_progress(db, tenants):
+    from app.certifications.models import Certification, CertificationRecord
+
+    def states(tenant, title):
+        with as_tenant(tenant):
+            rows = db.session.execute(
+                select(User.email, CertificationRecord.state)
+                .join(CertificationRecord, CertificationRecord.user_id == User.id)
+                .join(Certification, Certification.id == CertificationRecord.certification_id)
+                .where(Certification.title == title)
+            )
+            return {email: state for email, state in rows}
+
+    bistro = states(tenants["bistro"], "Food Handler")
+    assert bistro["crew3.downtown@bistro.example"] == "certified"
+    assert bistro["crew2.riverside@bistro.example"] == "expiring"  # expires next week
+    assert bistro["crew2.airport@bistro.example"] == "expired"
+    assert bistro["learner@bistro.example"] == "in_progress"
+    partners = states(tenants["partners"], "Certified Widget Seller")
+    assert partners["learner@partners.example"] == "certified"
+    assert partners["rep@partners.example"] == "in_progress"
 
 
 def _the_readme_lists_the_accounts_the_demo_prints(output):

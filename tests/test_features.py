@@ -30,6 +30,8 @@ BLUEPRINTS = {
     "assessments",
     "checkpoints",
     "policy_admin",
+    "certifications",
+    "certification_admin",
 }
 
 COMMANDS = {
@@ -37,6 +39,7 @@ COMMANDS = {
     "audit checkpoint",
     "audit public-key",
     "audit verify",
+    "certifications sweep",
     "db upgrade",
     "demo",
     "jobs drain",
@@ -58,6 +61,7 @@ COMMANDS = {
 TENANT_TOP_BAR = [
     ("My learning", "accounts.home", "/"),
     ("Catalog", "learning.catalog", "/catalog"),
+    ("My certifications", "certifications.mine", "/certifications"),
     ("My team", "team.index", "/team"),
 ]
 PLATFORM_TOP_BAR = [
@@ -79,6 +83,7 @@ ADMIN_AREA = {
         ("Courses", "authoring.courses", "/admin/courses"),
         ("Paths", "authoring.paths", "/admin/paths"),
         ("Quizzes", "assessment_admin.quizzes", "/admin/quizzes"),
+        ("Certifications", "certification_admin.index", "/admin/certifications"),
         ("Rules", "authoring.rules", "/admin/rules"),
         ("Library", "library.tenant_deployments", "/admin/library"),
     ],

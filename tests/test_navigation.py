@@ -47,7 +47,7 @@ def test_tenant_admin_top_bar_is_short_and_admin_pages_share_a_section_navigatio
         sections = _admin_nav(_page(client, path))
         assert sections == {
             "People and access": ["People", "Organisation", "Groups", "Roles"],
-            "Learning content": ["Courses", "Paths", "Quizzes", "Rules", "Library"],
+            "Learning content": ["Courses", "Paths", "Quizzes", "Certifications", "Rules", "Library"],
             "Compliance": ["Policies", "Audit log"],
             "Portal": ["Branding"],
         }, path
@@ -78,4 +78,4 @@ def test_author_reaches_only_content_sections_through_admin(db, tenant_factory, 
 def test_learner_sees_no_admin_entry(db, tenant_factory, user_factory, client_for):
     tenant = tenant_factory()
     client = client_for(tenant, user_factory(tenant))
-    assert _top_bar(_page(client, "/")) == ["My learning", "Catalog"]
+    assert _top_bar(_page(client, "/")) == ["My learning", "Catalog", "My certifications"]

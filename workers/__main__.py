@@ -1,5 +1,6 @@
 """Start an RQ worker for Atrium's queues: ``python -m workers [queue ...]``; ``python -m workers cron``
-starts the scheduler of periodic work (the nightly rule run at 02:00 UTC, expired quiz attempts every
+starts the scheduler of periodic work (the nightly rule run at 02:00 UTC, the certification sweep at
+02:30 UTC and the managers' certification digest on Mondays at 06:00 UTC, expired quiz attempts every
 15 minutes, signed audit checkpoints hourly, the job outbox drain every minute, the sweep of abandoned
 jobs every three minutes)."""
 
@@ -34,6 +35,21 @@ def main(argv: list[str]) -> int:
                 args=(None, "workers.nightly:run_rules_everywhere", [], {}),
                 cron="0 2 * * *",
                 name="nightly-rules",
+            )
+            # Certifications entering their renewal window or expiring, and the reminders due.
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "workers.nightly:sweep_certifications_everywhere", [], {}),
+                cron="30 2 * * *",
+                name="nightly-certifications",
+            )
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "workers.nightly:certification_digests_everywhere", [], {}),
+                cron="0 6 * * 1",
+                name="weekly-certification-digests",
             )
             scheduler.register(
                 run_job,

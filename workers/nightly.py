@@ -38,3 +38,21 @@ def _done(outcomes: list[TenantOutcome[Any]], what: str) -> int:
         # Not raised: each tenant's work is committed on its own, and what the others did must be kept.
         log.error("%s failed for tenants %s; the others were done", what, failed)
     return len(outcomes) - len(failed)
+
+
+def sweep_certifications_everywhere() -> int:
+    """Enqueue, for every active tenant, the certification sweep (expiring, expired) and due reminders."""
+    outcomes = for_each_tenant(
+        lambda tenant: enqueue("app.certifications.jobs:sweep_tenant", queue="default"),
+        what="the certification sweep",
+    )
+    return _done(outcomes, "the certification sweep")
+
+
+def certification_digests_everywhere() -> int:
+    """Enqueue, for every active tenant, the managers' weekly digest of expiring and expired awards."""
+    outcomes = for_each_tenant(
+        lambda tenant: enqueue("app.certifications.jobs:digest_tenant", queue="default"),
+        what="the certification digests",
+    )
+    return _done(outcomes, "the certification digests")

@@ -79,6 +79,14 @@ class PackageForm(FlaskForm):
     category = StringField(_l("Category"), validators=[Optional(), Length(max=100)])
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=1000)])
     lessons = FieldList(FormField(LibraryLessonForm), min_entries=0)
+    # The certification the package carries (none while the title is empty).
+    certification_title = StringField(_l("Certification title"), validators=[Optional(), Length(max=200)])
+    certification_validity_months = StringField(_l("Months valid (empty: it never expires)"))
+    certification_renewal_window_days = StringField(_l("Renewal window (days before expiry)"), default="60")
+    certification_grace_days = StringField(_l("Grace period after expiry (days)"), default="0")
+    certification_reminder_days = StringField(_l("Reminders (days before expiry)"), default="60, 30, 7, 1, 0")
+    certification_min_score = StringField(_l("Minimum quiz score (%, empty: each quiz's pass mark)"))
+    certification_everyone = BooleanField(_l("Everyone in each tenant must hold it"))
 
 
 class TargetingForm(FlaskForm):

@@ -70,6 +70,10 @@ class LibraryVersion(Model):
     lessons: Mapped[list[dict]] = mapped_column(JSON, default=list)
     # What changed since the previous version, for tenant admins deciding whether to upgrade.
     release_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A certification the package carries (None: none): {"title", "description", "validity_months",
+    # "renewal_window_days", "grace_days", "reminder_days", "min_score", "everyone"}. Each tenant that
+    # receives the package gets it, requiring the package's course and its quizzes.
+    certification: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 

@@ -36,6 +36,25 @@ def _load_package(package_id: int) -> LibraryPackage:
     return package
 
 
+def _certification_data(definition: dict[str, Any] | None) -> dict[str, Any]:
+    definition = definition or {}
+    text = {key: "" if definition.get(key) is None else str(definition[key]) for key in CERTIFICATION_FIELDS}
+    text["reminder_days"] = ", ".join(str(d) for d in definition.get("reminder_days") or [])
+    data: dict[str, Any] = {f"certification_{key}": value for key, value in text.items()}
+    data["certification_everyone"] = bool(definition.get("everyone"))
+    return data
+
+
+CERTIFICATION_FIELDS = (
+    "title",
+    "validity_months",
+    "renewal_window_days",
+    "grace_days",
+    "reminder_days",
+    "min_score",
+)
+
+
 def _package_form(version: LibraryVersion | None) -> PackageForm:
     if request.method == "POST" and request.form.get("action") in ("save", "publish", "add_lesson"):
         form = PackageForm()
@@ -49,6 +68,7 @@ def _package_form(version: LibraryVersion | None) -> PackageForm:
                 "duration_minutes": version.duration_minutes,
                 "category": version.category or "",
                 "tags": ", ".join(version.tags or []),
+                **_certification_data(version.certification),
                 "lessons": [
                     {
                         "kind": lesson.get("kind", "page"),
@@ -167,6 +187,11 @@ def _submitted_lessons(form: PackageForm) -> list[dict[str, Any]]:
 def _save_draft(package: LibraryPackage, form: PackageForm) -> LibraryVersion:
     draft = package.draft
     assert draft is not None  # _edit_draft checked
+    definition = {key: getattr(form, f"certification_{key}").data for key in CERTIFICATION_FIELDS}
+    definition["everyone"] = bool(form.certification_everyone.data)
+    definition["description"] = (draft.certification or {}).get("description", "")
+    if services.clean_certification(definition) != draft.certification:
+        services.set_certification(draft, definition)
     return services.update_draft(
         draft,
         title=form.title.data or "",

@@ -82,6 +82,9 @@ def index() -> Any:
             .where(Enrollment.user_id.in_([p.id for p in shown]), Enrollment.withdrawn_at.is_(None))
         ):
             by_person.setdefault(row.user_id, []).append(row)
+    from app.certifications.services.overview import records_of_people
+
+    certifications = records_of_people([p.id for p in shown])
     rows = []
     for person in shown:
         items = sorted(
@@ -95,6 +98,7 @@ def index() -> Any:
                 "enrollments": items,
                 "overdue": overdue + len(late_policies),
                 "overdue_policies": late_policies,
+                "certifications": certifications.get(person.id, []),
                 "done": done,
                 "open": open_,
             }
@@ -130,6 +134,7 @@ def person(user_id: int) -> Any:
     """One person's page: account facts, their learning record and (for admins and auditors) their history."""
     from app.audit import sentences
     from app.audit.models import AuditEvent
+    from app.certifications.services.overview import records_of_people
     from app.team.records import learning_record
 
     if g.tenant.is_platform:
@@ -153,6 +158,7 @@ def person(user_id: int) -> Any:
         "learning/person.html",
         person=shown,
         record=learning_record(shown),
+        certifications=records_of_people([shown.id]).get(shown.id, []),
         history=history,
         today=datetime.now(get_timezone()).date(),
     )

@@ -35,6 +35,7 @@ NOT_PAGES = {
     "learning.lesson_media",
     "policies.document",
     "policies.receipt",
+    "certification_admin.evidence",  # a download
 }
 
 
@@ -80,6 +81,7 @@ def furnished(app) -> dict[str, Any]:
                 token = make_password_reset_token(person)
                 learning = _furnish_learning(admin, unit)
                 learning.update(_furnish_checkpoint(learning["course"], admin, person))
+                learning.update(_furnish_certification(learning["course"], admin, person))
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -297,6 +299,21 @@ def _furnish_checkpoint(course_id: int, admin: Any, person: Any) -> dict[str, An
     return {"checkpoint": checkpoint.id, "team_enrollment": enrollment.id, "checkpoint_enrollment": own.id}
 
 
+def _furnish_certification(course_id: int, admin: Any, person: Any) -> dict[str, Any]:
+    """Food Handler: the admin holds it (awarded by hand), their team member is earning it."""
+    from app.certifications.services import definitions, lifecycle
+
+    cert = definitions.create_certification(
+        {"title": "Food Handler", "validity_months": 24, "reminder_days": "60, 30, 7, 1, 0"}
+    )
+    definitions.set_requirements(cert, "initial", [{"kind": "course", "item_id": course_id}])
+    definitions.publish(cert)
+    held, _new = lifecycle.ensure_record(cert, admin)
+    lifecycle.award_manually(held, by=None, note="ServSafe certificate")
+    lifecycle.start(cert, person)
+    return {"certification": cert.id, "certification_record": held.id}
+
+
 def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
     """endpoint -> path, for every page of a tenant portal."""
     return {
@@ -370,6 +387,17 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "policy_admin.detail": f"/admin/policies/{data['policy']}",
         "policy_admin.edit_draft": f"/admin/policies/{data['policy']}/draft",
         "policy_admin.report": f"/admin/policies/{data['policy']}/versions/{data['policy_version']}",
+        "certifications.mine": "/certifications",
+        "certification_admin.index": "/admin/certifications/",
+        "certification_admin.new": "/admin/certifications/new",
+        "certification_admin.detail": f"/admin/certifications/{data['certification']}",
+        "certification_admin.edit": f"/admin/certifications/{data['certification']}/edit",
+        "certification_admin.requirements": f"/admin/certifications/{data['certification']}/requirements",
+        "certification_admin.people": f"/admin/certifications/{data['certification']}/people",
+        "certification_admin.record": f"/admin/certifications/{data['certification']}/people/"
+        f"{data['certification_record']}",
+        "certification_admin.award": f"/admin/certifications/{data['certification']}/award",
+        "certification_admin.import_awards": f"/admin/certifications/{data['certification']}/import",
     }
 
 

@@ -33,6 +33,7 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         signed_in = signed_in_member.current_session
         db.session.commit()
     deployment_id, package_id = _foreign_library_deployment(db, tenant)
+    learning = _foreign_learning(db, tenant, member, unit)
     return {
         "user_id": member.id,
         "session_id": signed_in.id if signed_in else 0,
@@ -41,9 +42,24 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         "tenant_id": tenant.id,
         "package_id": package_id,
         "deployment_id": deployment_id,
-        **_foreign_learning(db, tenant, member, unit),
+        **learning,
         **_foreign_assessments(db, tenant),
+        **_foreign_certification(db, tenant, member, learning["course_id"]),
     }
+
+
+def _foreign_certification(db: Any, tenant: Any, member: Any, course_id: int) -> dict[str, int]:
+    """A published certification in *tenant*, awarded to *member* by hand."""
+    from app.certifications.services import definitions, lifecycle
+
+    with as_tenant(tenant):
+        cert = definitions.create_certification({"title": "Foreign certification", "validity_months": 12})
+        definitions.set_requirements(cert, "initial", [{"kind": "course", "item_id": course_id}])
+        definitions.publish(cert)
+        record, _new = lifecycle.ensure_record(cert, db.session.merge(member))
+        lifecycle.award_manually(record, by=None, note="Theirs")
+        db.session.commit()
+        return {"certification_id": cert.id, "record_id": record.id}
 
 
 def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str, int]:
@@ -184,6 +200,8 @@ OBJECT_FACTORIES = {
     "version_id",
     "acknowledgement_id",
     "session_id",
+    "certification_id",
+    "record_id",
 }
 
 
@@ -248,6 +266,10 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         assert db.session.get(Question, ids["question_id"]).active
         assert len(db.session.get(Question, ids["question_id"]).revisions) == 1
         assert len(db.session.get(Quiz, ids["quiz_id"]).sections) == 1
+        from app.certifications.models import Certification, CertificationRecord
+
+        assert db.session.get(Certification, ids["certification_id"]).status == "published"
+        assert db.session.get(CertificationRecord, ids["record_id"]).state == "certified"
 
 
 @pytest.mark.parametrize(
@@ -271,6 +293,13 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/team/people/{user_id}",
         "/admin/policies/{policy_id}",
         "/admin/policies/{policy_id}/versions/{version_id}",
+        "/admin/certifications/{certification_id}",
+        "/admin/certifications/{certification_id}/requirements",
+        "/admin/certifications/{certification_id}/people",
+        "/admin/certifications/{certification_id}/people/{record_id}",
+        "/admin/certifications/{certification_id}/award",
+        "/admin/certifications/{certification_id}/import",
+        "/admin/certifications/{certification_id}/edit",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):

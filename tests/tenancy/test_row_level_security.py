@@ -35,6 +35,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         _learning_rows(db, user, group, package)
         _policy_rows(user, group)
         _assessment_rows(db, user)
+        _certification_rows(db, user, group)
         db.session.commit()
     return tenant
 
@@ -117,6 +118,31 @@ def _assessment_rows(db, learner):
     sign_off_checkpoint(
         signer, enrollment, lesson, observed_items=["Shuts it down"], observed_on=date.today()
     )
+
+
+def _certification_rows(db, holder, group):
+    """A certification for a group, its requirement, the holder's record, its history and a reminder sent."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from app.certifications.services import definitions, lifecycle, reminders
+    from app.learning.models import Course
+
+    course = db.session.scalars(select(Course).where(Course.status == "published")).first()
+    cert = definitions.create_certification(
+        {"title": "Scoped certification", "validity_months": 12, "reminder_days": "7"},
+        visibility="restricted",
+        audiences={"group": [str(group.id)]},
+    )
+    definitions.set_requirements(cert, "initial", [{"kind": "course", "item_id": course.id}])
+    definitions.publish(cert)  # the group's members are now in progress
+    record = lifecycle.record_of(cert.id, holder.id)
+    now = datetime.now(UTC)
+    lifecycle.award_manually(
+        record, by=None, note="", awarded_at=now - timedelta(days=360), expires_at=now + timedelta(days=5)
+    )
+    assert reminders.queue_reminders() == 1
 
 
 def test_every_scoped_table_has_forced_row_level_security(app, db, populated_tenant):

@@ -111,6 +111,69 @@ def update_draft(
     return version
 
 
+def clean_certification(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A certification definition a package carries, checked; None to carry none."""
+    if not raw or not str(raw.get("title") or "").strip():
+        return None
+
+    def number(key: str, low: int, high: int, default: int | None) -> int | None:
+        value = raw.get(key, default)
+        if value in (None, ""):
+            return default
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = -1
+        if not low <= number <= high:
+            raise ValidationError(
+                _("Enter between %(low)d and %(high)d.", low=low, high=high), field=f"certification_{key}"
+            )
+        return number
+
+    reminders = raw.get("reminder_days") or []
+    if isinstance(reminders, str):
+        reminders = [part for part in reminders.replace(";", ",").split(",") if part.strip()]
+    try:
+        days = sorted({int(d) for d in reminders}, reverse=True)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _("List reminders as days before expiry, such as 60, 30, 7, 1, 0."),
+            field="certification_reminder_days",
+        ) from None
+    return {
+        "title": str(raw["title"]).strip()[:200],
+        "description": str(raw.get("description") or "").strip(),
+        "validity_months": number("validity_months", 1, 600, None),
+        "renewal_window_days": number("renewal_window_days", 0, 3650, 60),
+        "grace_days": number("grace_days", 0, 3650, 0),
+        "reminder_days": [d for d in days if 0 <= d <= 3650],
+        "min_score": number("min_score", 0, 100, None),
+        "everyone": bool(raw.get("everyone", False)),
+    }
+
+
+@platform_writes("library.set_certification")
+def set_certification(version: LibraryVersion, raw: dict[str, Any] | None) -> LibraryVersion:
+    """Make a draft carry a certification (requiring its course and quizzes), or none."""
+    if version.is_published:
+        raise ValidationError(
+            _(
+                "Version %(number)d is published and cannot be changed. Start a new version to edit it.",
+                number=version.number,
+            )
+        )
+    before = {"certification": version.certification}
+    version.certification = clean_certification(raw)
+    record_platform(
+        "library.draft_saved",
+        version.package,
+        {"package_id": version.package_id, "version_id": version.id, "number": version.number},
+        before=before,
+        after={"certification": version.certification},
+    )
+    return version
+
+
 @platform_writes("library.start_new_draft")
 def start_new_draft(package: LibraryPackage) -> LibraryVersion:
     """Return the package's draft, creating version N+1 from the latest published version if there is none."""
@@ -129,6 +192,7 @@ def start_new_draft(package: LibraryPackage) -> LibraryVersion:
         category=source.category if source else None,
         tags=list(source.tags or []) if source else [],
         lessons=[dict(lesson) for lesson in (source.lessons or [])] if source else [],
+        certification=dict(source.certification) if source and source.certification else None,
     )
     package.versions.append(version)
     db.session.flush()

@@ -1,0 +1,139 @@
+"""What a person sees of their certifications: state, expiry, and what (re)certification still needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.certifications.models import Certification, CertificationRecord, Phase, RecordState
+from app.certifications.services import requirements as done
+from app.extensions import db
+from app.learning.models import Lesson
+
+
+@dataclass
+class Need:
+    kind: str
+    title: str
+    done: bool
+    min_score: int | None
+    course_id: int | None = None  # where to do it: the course (of a checkpoint too)
+    path_id: int | None = None
+    policy_id: int | None = None
+
+
+@dataclass
+class Held:
+    record: CertificationRecord
+    certification: Certification
+    needs: list[Need] = field(default_factory=list)
+    phase: str | None = None  # which requirements the needs are: initial or renewal; None when nothing is due
+
+    @property
+    def open_needs(self) -> list[Need]:
+        return [n for n in self.needs if not n.done]
+
+
+def _phase_and_since(record: CertificationRecord) -> tuple[str | None, datetime | None]:
+    state = record.state
+    if state in (RecordState.not_started.value, RecordState.in_progress.value):
+        return Phase.initial.value, None
+    if state == RecordState.expired.value:
+        return Phase.initial.value, record.renewal_opened_at or record.expires_at
+    if state == RecordState.expiring.value:
+        return Phase.renewal.value, record.renewal_opened_at
+    return None, None
+
+
+def needs_of(record: CertificationRecord, phase: str, since: datetime | None) -> list[Need]:
+    cert = record.certification
+    wanted = cert.requirements_of(phase)
+    if phase == Phase.renewal.value and not wanted:
+        wanted = cert.requirements_of(Phase.initial.value)
+    needs = []
+    for status in done.statuses(wanted, record.user_id, since):
+        r = status.requirement
+        need = Need(kind=r.kind, title=r.title, done=status.done, min_score=r.min_score)
+        if r.kind == "course":
+            need.course_id = r.item_id
+        elif r.kind == "path":
+            need.path_id = r.item_id
+        elif r.kind == "policy":
+            need.policy_id = r.item_id
+        elif r.kind == "checkpoint":
+            lesson = db.session.get(Lesson, r.item_id)
+            need.course_id = lesson.course_id if lesson else None
+        needs.append(need)
+    return needs
+
+
+def my_certifications(user: User) -> list[Held]:
+    """*user*'s certifications (those started or held), with what each still needs."""
+    records = db.session.scalars(
+        select(CertificationRecord)
+        .where(
+            CertificationRecord.user_id == user.id, CertificationRecord.state != RecordState.not_started.value
+        )
+        .options(selectinload(CertificationRecord.certification).selectinload(Certification.requirements))
+        .order_by(
+            CertificationRecord.expires_at.is_(None), CertificationRecord.expires_at, CertificationRecord.id
+        )
+    ).all()
+    result = []
+    for record in records:
+        phase, since = _phase_and_since(record)
+        held = Held(record=record, certification=record.certification, phase=phase)
+        if phase is not None:
+            held.needs = needs_of(record, phase, since)
+        result.append(held)
+    return result
+
+
+def renewals_due(user: User) -> list[Held]:
+    """The certifications *user* must renew now (in their renewal window), for My learning."""
+    return [h for h in my_certifications(user) if h.record.state == RecordState.expiring.value]
+
+
+def linkedin_url(
+    record: CertificationRecord, organization: str, cert_url: str | None, cert_id: str | None
+) -> str:
+    """LinkedIn's "Add to profile" address for a certification, filled in."""
+    params: dict[str, str | int] = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": record.certification.title,
+        "organizationName": organization,
+    }
+    if record.awarded_at:
+        params["issueYear"] = record.awarded_at.year
+        params["issueMonth"] = record.awarded_at.month
+    if record.expires_at:
+        params["expirationYear"] = record.expires_at.year
+        params["expirationMonth"] = record.expires_at.month
+    if cert_url:
+        params["certUrl"] = cert_url
+    if cert_id:
+        params["certId"] = cert_id
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+def records_of_people(user_ids: list[int]) -> dict[int, list[CertificationRecord]]:
+    """Each person's started or held certifications, for a manager's team page (one statement)."""
+    if not user_ids:
+        return {}
+    by_person: dict[int, list[CertificationRecord]] = {}
+    for record in db.session.scalars(
+        select(CertificationRecord)
+        .where(
+            CertificationRecord.user_id.in_(user_ids),
+            CertificationRecord.state != RecordState.not_started.value,
+        )
+        .options(selectinload(CertificationRecord.certification).load_only(Certification.title))
+        .order_by(CertificationRecord.expires_at.is_(None), CertificationRecord.expires_at)
+    ):
+        by_person.setdefault(record.user_id, []).append(record)
+    return by_person
