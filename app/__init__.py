@@ -13,6 +13,7 @@ from app import (
     accounts,
     assessments,
     audit,
+    certificates,
     cli,
     console,
     errors_views,
@@ -39,7 +40,20 @@ from app.timezones import person_time_zone
 # Each feature registers its tables, blueprints, commands, subscribers, lesson kinds and navigation
 # entries itself (its package's ``init_app``); a new feature is one more line here. The order is
 # the order their blueprints are registered in.
-FEATURES = (ops, accounts, console, tenancy, audit, learning, assessments, library, policies, portal, team)
+FEATURES = (
+    ops,
+    accounts,
+    console,
+    tenancy,
+    audit,
+    learning,
+    assessments,
+    library,
+    policies,
+    portal,
+    team,
+    certificates,
+)
 
 
 def _select_locale() -> str:
