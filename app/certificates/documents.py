@@ -133,16 +133,31 @@ def printed_serial(pdf: bytes) -> str | None:
 
 
 def signature_intact(pdf: bytes) -> bool:
-    """Whether *pdf* carries our signature and it covers the whole, unchanged file."""
+    """Whether *pdf* carries a signature by one of the portal's PDF keys (retired ones too) over the whole,
+    unchanged file."""
+    from asn1crypto import pem
+    from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
 
+    roots = []
+    for row in keys.public_keys(KeyPurpose.pdf):
+        if row.certificate_pem:
+            _, _, der = pem.unarmor(row.certificate_pem.encode())
+            roots.append(asn1_x509.Certificate.load(der))
+    if not roots:
+        return False
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = [s for s in reader.embedded_signatures if s.field_name == SIGNATURE_FIELD]
         if len(embedded) != 1:
             return False
-        status: Any = validate_pdf_signature(embedded[0])
-        return bool(status.intact and status.valid and status.coverage.name == "ENTIRE_FILE")
+        status: Any = validate_pdf_signature(embedded[0], signer_validation_context=context)
+        return bool(
+            status.intact and status.valid and status.trusted and status.coverage.name == "ENTIRE_FILE"
+        )
+    # A hostile or broken file can fail the parser in many ways; every one means "not our signed file".
     except Exception:
         return False

@@ -46,9 +46,10 @@ def award(db: Any, tenant: Any, user: Any, **fields: Any) -> Certificate:
 
 def certificate_of(db: Any, tenant: Any, record_id: int, cycle: int = 1) -> Certificate:
     with as_tenant(tenant):
-        db.session.expire_all()
         found = db.session.scalars(
-            select(Certificate).where(Certificate.record_id == record_id, Certificate.cycle == cycle)
+            select(Certificate)
+            .where(Certificate.record_id == record_id, Certificate.cycle == cycle)
+            .execution_options(populate_existing=True)
         ).one()
         db.session.expunge(found)
         return found
