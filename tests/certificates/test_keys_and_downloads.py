@@ -1,4 +1,4 @@
-"""Signing keys are encrypted at rest and rotate without breaking old certificates; holders download theirs."""
+"""Signing keys are encrypted at rest and rotate without breaking old certificates; holders download."""
 
 from __future__ import annotations
 
