@@ -44,6 +44,10 @@ class SigningKey(TenantScoped, Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
+    @property
+    def name(self) -> str:
+        return self.kid
+
 
 class Certificate(TenantScoped, Model):
     """The document that proves one award (one cycle of a person's certification record)."""
@@ -74,6 +78,11 @@ class Certificate(TenantScoped, Model):
     status_index: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    @property
+    def name(self) -> str:
+        """How the audit log names it: the certification, the holder and the serial."""
+        return f"{self.title} — {self.holder_name} ({self.serial})"
 
     @property
     def is_issued(self) -> bool:

@@ -196,10 +196,10 @@ def may_download(certificate: Certificate, user: Any) -> bool:
 
 def mark_issued(certificate_id: int, *, sha256: str, storage_key: str, kid: str, badge: dict | None) -> bool:
     """Record the signed PDF of a certificate that has none yet; False if another run got there first."""
-    done = db.session.execute(
+    result: Any = db.session.execute(
         update(Certificate)
         .where(Certificate.id == certificate_id, Certificate.pdf_sha256.is_(None))
         .values(pdf_sha256=sha256, pdf_key=storage_key, pdf_kid=kid, badge=badge, issued_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
-    return bool(done)
+    )
+    return bool(result.rowcount)
