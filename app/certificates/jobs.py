@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import audit
 from app.accounts.models import User
-from app.certificates import documents, services
+from app.certificates import badges, documents, services
 from app.certificates.models import Certificate
 from app.extensions import db
 from app.storage import storage
@@ -28,7 +28,7 @@ def issue_certificate(certificate_id: int) -> str | None:
     holder = db.session.get(User, certificate.user_id)
     pdf, kid = documents.render_signed_pdf(tenant, holder, certificate)
     digest = documents.sha256(pdf)
-    badge = None
+    badge = badges.issue_badge(tenant, certificate)
     key = storage().save(tenant.id, "certificates", pdf, "pdf")
     if not services.mark_issued(certificate.id, sha256=digest, storage_key=key, kid=kid, badge=badge):
         db.session.expire(certificate)

@@ -243,3 +243,14 @@ def rotate(purpose: str) -> tuple[SigningKey | None, SigningKey]:
         after={"purpose": purpose, "kid": new.kid, "retired": old.kid if old else None},
     )
     return old, new
+
+
+def base58btc_decode(text: str) -> bytes:
+    number = 0
+    for char in text:
+        index = _BASE58.find(char)
+        if index < 0:
+            raise ValueError("not base58btc")
+        number = number * 58 + index
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + body

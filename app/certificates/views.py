@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 from flask import Blueprint, abort, g, make_response, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.certificates import serials, services
+from app.certificates import badges, serials, services
 from app.certificates.forms import SerialForm, UploadForm
 from app.certificates.models import Certificate
 from app.extensions import limiter
@@ -130,9 +131,35 @@ def download_badge(serial: str) -> Any:
     certificate = _downloadable(serial)
     if not certificate.badge:
         abort(404)
-    response = make_response(certificate.badge)
+    response = make_response(json.dumps(certificate.badge, ensure_ascii=False, indent=2))
     response.headers["Content-Disposition"] = (
         f'attachment; filename="badge-{serials.display(certificate.serial)}.json"'
     )
     response.mimetype = "application/json"
     return response
+
+
+def _json_ld(document: dict[str, Any], media_type: str) -> Any:
+    response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
+    response.mimetype = media_type
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # verifiers in browsers fetch it too
+    return response
+
+
+@bp.route("/certificates/issuer")
+def issuer() -> Any:
+    """Public: the portal as a badge issuer, with every key its badges were ever signed with."""
+    _tenant_portal_only()
+    return _json_ld(badges.issuer_document(g.tenant), "application/json")
+
+
+@bp.route("/certificates/status/revocation")
+@limiter.limit(VERIFY_RATE)
+def status_list() -> Any:
+    """Public: the portal's signed revocation list (BitstringStatusListCredential)."""
+    _tenant_portal_only()
+    credential = badges.status_list_credential(g.tenant)
+    if credential is None:
+        abort(404)
+    return _json_ld(credential, "application/vc+ld+json")
