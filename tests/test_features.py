@@ -30,6 +30,7 @@ BLUEPRINTS = {
     "assessments",
     "checkpoints",
     "policy_admin",
+    "certificates",
 }
 
 COMMANDS = {
@@ -37,6 +38,7 @@ COMMANDS = {
     "audit checkpoint",
     "audit public-key",
     "audit verify",
+    "certificates rotate-key",
     "db upgrade",
     "demo",
     "jobs drain",

@@ -81,7 +81,11 @@ def verify_upload() -> Any:
     form = UploadForm()
     if not form.validate_on_submit():
         return _verify_page(None, "", 400, start=True, upload_error=_("Choose the certificate's PDF file."))
-    data = form.document.data.read(MAX_UPLOAD_BYTES + 1)
+    upload = form.document.data
+    try:
+        data = upload.read(MAX_UPLOAD_BYTES + 1)
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: let it go now
     if len(data) > MAX_UPLOAD_BYTES:
         message = _(
             "The file is larger than %(limit)s MB; a certificate is much smaller.",

@@ -105,3 +105,18 @@ def _edit_one_byte_of_the_name(pdf: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def test_a_theme_restyles_the_certificate_and_other_themes_keep_the_default(
+    app, db, tenant_factory, user_factory
+):
+    from app.certificates.documents import certificate_html
+
+    warm, plain = tenant_factory(theme="warm"), tenant_factory(theme="default")
+    for tenant, framed in ((warm, True), (plain, False)):
+        learner = user_factory(tenant, full_name="Lee Learner")
+        certificate = award(db, tenant, learner)
+        with as_tenant(tenant), app.test_request_context():
+            html = certificate_html(db.session.merge(tenant), None, db.session.merge(certificate))
+        assert ("4pt double" in html) is framed
+        assert "Lee Learner" in html

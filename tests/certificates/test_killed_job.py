@@ -83,6 +83,8 @@ def test_a_worker_killed_while_rendering_and_the_job_run_again_gives_one_certifi
         emit(db, tenant, "certification.awarded", payload)
     finally:
         app.config["REDIS_URL"] = previous
+        # Failing to reach that Redis made this process wait before trying Redis again: not the next tests.
+        jobs._redis_down_until, jobs._redis_reported_down = 0.0, False
     with as_tenant(tenant):
         outbox = db.session.scalars(
             select(jobs.JobOutbox).where(jobs.JobOutbox.function == "app.certificates.jobs:issue_certificate")
