@@ -53,7 +53,12 @@ class Certificate(TenantScoped, Model):
     """The document that proves one award (one cycle of a person's certification record)."""
 
     __tablename__ = "certificates"
-    __table_args__ = (tenant_unique("record_id", "cycle"), tenant_unique("serial"))
+    # A status list index is never shared: two awards at once cannot both take the next one.
+    __table_args__ = (
+        tenant_unique("record_id", "cycle"),
+        tenant_unique("serial"),
+        tenant_unique("status_index"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(20))

@@ -77,7 +77,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_certificates_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certificates')),
     sa.UniqueConstraint('tenant_id', 'record_id', 'cycle', name=op.f('uq_certificates_tenant_id_record_id_cycle')),
-    sa.UniqueConstraint('tenant_id', 'serial', name=op.f('uq_certificates_tenant_id_serial'))
+    sa.UniqueConstraint('tenant_id', 'serial', name=op.f('uq_certificates_tenant_id_serial')),
+    sa.UniqueConstraint('tenant_id', 'status_index', name=op.f('uq_certificates_tenant_id_status_index'))
     )
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_certificates_tenant_id'), ['tenant_id'], unique=False)
