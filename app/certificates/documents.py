@@ -7,7 +7,8 @@ import hashlib
 import io
 import re
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import render_template
 from flask_babel import force_locale, format_date
@@ -21,6 +22,7 @@ from app.storage import storage
 from app.tenancy.models import Tenant
 from app.tenancy.themes import available_themes, brand_variables, get_theme
 
+T = TypeVar("T")
 SIGNATURE_FIELD = "AtriumCertificateSignature"
 # A serial as printed on a certificate (groups of four, then the check character).
 _PRINTED_SERIAL = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=])")
@@ -73,6 +75,20 @@ def certificate_html(tenant: Tenant, holder: User | None, certificate: Certifica
         )
 
 
+def _outside_event_loop(fn: Callable[[], T]) -> T:
+    """Call *fn*, in a thread of its own if this one runs an asyncio loop: pyHanko's synchronous calls
+    start their own loop with asyncio.run(), which cannot nest (a caller in async code, a browser test)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
 def sign_pdf(pdf: bytes, tenant: Tenant, serial: str) -> tuple[bytes, str]:
     """Sign *pdf* (PAdES B-B) with the tenant's active PDF key; return the signed bytes and the key id."""
     from asn1crypto import keys as asn1_keys
@@ -103,7 +119,7 @@ def sign_pdf(pdf: bytes, tenant: Tenant, serial: str) -> tuple[bytes, str]:
         name=tenant.display_name,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    signed = signers.sign_pdf(writer, meta, signer=signer)
+    signed = _outside_event_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
     return signed.getvalue(), key.kid
 
 
@@ -154,7 +170,9 @@ def signature_intact(pdf: bytes) -> bool:
         embedded = [s for s in reader.embedded_signatures if s.field_name == SIGNATURE_FIELD]
         if len(embedded) != 1:
             return False
-        status: Any = validate_pdf_signature(embedded[0], signer_validation_context=context)
+        status: Any = _outside_event_loop(
+            lambda: validate_pdf_signature(embedded[0], signer_validation_context=context)
+        )
         return bool(
             status.intact and status.valid and status.trusted and status.coverage.name == "ENTIRE_FILE"
         )
