@@ -111,6 +111,11 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "AUDIT_CHECKPOINT_PUBLIC_KEYS": os.environ.get("AUDIT_CHECKPOINT_PUBLIC_KEYS") or None,
         "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR")
         or str(instance_path / "audit-checkpoints"),
+        # Encrypts the portals' certificate signing keys at rest (base64 of 32 bytes). Unset: derived
+        # from SECRET_KEY, fine for the embedded default, not for production.
+        "CERTIFICATE_KEYS_SECRET": os.environ.get("CERTIFICATE_KEYS_SECRET") or None,
+        # Where the PDF font (DejaVu Sans, which covers Arabic) is; Debian's fonts-dejavu-core by default.
+        "PDF_FONT_DIR": os.environ.get("PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu",
     }
     from app.audit.keys import check_settings
 

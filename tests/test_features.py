@@ -32,6 +32,7 @@ BLUEPRINTS = {
     "policy_admin",
     "certifications",
     "certification_admin",
+    "certificates",
 }
 
 COMMANDS = {
@@ -40,6 +41,7 @@ COMMANDS = {
     "audit public-key",
     "audit verify",
     "certifications sweep",
+    "certificates rotate-key",
     "db upgrade",
     "demo",
     "jobs drain",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 
 from flask import render_template
 from flask_babel import force_locale
@@ -12,7 +11,8 @@ from sqlalchemy import select
 from app import audit
 from app.accounts.models import User
 from app.extensions import db
-from app.locales import person_locale
+from app.locales import RTL_LOCALES, person_locale
+from app.pdf import html_to_pdf
 from app.policies.models import Acknowledgement, PolicyReceipt
 from app.policies.reports import utc_iso
 from app.storage import storage
@@ -58,8 +58,6 @@ def sha256_groups(digest: str) -> list[str]:
 
 def receipt_pdf(tenant: Tenant, user: User, ack: Acknowledgement, portal_url: str) -> bytes:
     """The receipt as PDF bytes: xhtml2pdf renders the receipt template in the signer's language."""
-    from xhtml2pdf import pisa
-
     logo = None
     logo_key = (tenant.branding or {}).get("logo")
     if logo_key:
@@ -68,7 +66,8 @@ def receipt_pdf(tenant: Tenant, user: User, ack: Acknowledgement, portal_url: st
             mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
             logo = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     colours = brand_variables(get_theme(tenant.theme), tenant.branding or {})
-    with force_locale(person_locale(user.locale, tenant)):
+    locale = person_locale(user.locale, tenant)
+    with force_locale(locale):
         html = render_template(
             "policies/receipt_pdf.html",
             tenant=tenant,
@@ -82,9 +81,7 @@ def receipt_pdf(tenant: Tenant, user: User, ack: Acknowledgement, portal_url: st
             signed_at=utc_iso(ack.acknowledged_at),
             sha256_groups=sha256_groups(ack.content_sha256),
             portal_url=portal_url,
+            locale=locale,
+            rtl=locale in RTL_LOCALES,
         )
-    out = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
-    if result.err:
-        raise RuntimeError(f"xhtml2pdf could not render receipt {ack.id}: {result.err} errors")
-    return out.getvalue()
+    return html_to_pdf(html)

@@ -8,7 +8,7 @@ LIKE (textlike is not leakproof, so it runs after the tenant policy, row by row)
 100,000 people and 10,000 courses, the application role's plan stayed a sequential scan.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05 13:00:00.000000
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -36,6 +36,11 @@ NOT_PAGES = {
     "policies.document",
     "policies.receipt",
     "certification_admin.evidence",  # a download
+    # Files and JSON documents, not pages: a certificate's PDF and badge, the issuer's keys, the status list.
+    "certificates.download_pdf",
+    "certificates.download_badge",
+    "certificates.issuer",
+    "certificates.status_list",
 }
 
 
@@ -82,6 +87,7 @@ def furnished(app) -> dict[str, Any]:
                 learning = _furnish_learning(admin, unit)
                 learning.update(_furnish_checkpoint(learning["course"], admin, person))
                 learning.update(_furnish_certification(learning["course"], admin, person))
+                learning["certificate"] = _furnish_certificate(person)
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -398,11 +404,38 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         f"{data['certification_record']}",
         "certification_admin.award": f"/admin/certifications/{data['certification']}/award",
         "certification_admin.import_awards": f"/admin/certifications/{data['certification']}/import",
+        "certificates.verify_form": "/verify",
+        "certificates.verify": f"/verify/{data['certificate']}",
     }
 
 
+def _furnish_certificate(person: Any) -> str:
+    """A certificate of the person, as a certification award makes it; its serial."""
+    from app.certificates import services
+
+    certificate = services.record_award(
+        {
+            "record_id": 1,
+            "user_id": person.id,
+            "certification_id": 1,
+            "certification_title": "Food Handler",
+            "cycle": 1,
+            "awarded_at": "2026-12-01T09:00:00+00:00",
+            "expires_at": None,
+            "reason": None,
+        }
+    )
+    return certificate.serial
+
+
 CONSOLE_PAGES = {"console.tenants": "/console/", "library.console_packages": "/console/library"}
-SIGNED_OUT = {"accounts.sign_in", "accounts.forgot_password", "accounts.reset_password"}
+SIGNED_OUT = {
+    "accounts.sign_in",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+    "certificates.verify_form",
+    "certificates.verify",
+}
 
 
 def test_every_page_is_in_the_accessibility_walk(app, furnished):

@@ -36,8 +36,30 @@ def populated_tenant(db, tenant_factory, user_factory):
         _policy_rows(user, group)
         _assessment_rows(db, user)
         _certification_rows(db, user, group)
+        _certificate_rows(user)
         db.session.commit()
     return tenant
+
+
+def _certificate_rows(user):
+    """A certificate (as a certification award makes it) and the tenant's two signing keys."""
+    from app.certificates import keys, services
+    from app.certificates.models import KeyPurpose
+
+    keys.active_key(KeyPurpose.pdf)
+    keys.active_key(KeyPurpose.badge)
+    services.record_award(
+        {
+            "record_id": 1,
+            "user_id": user.id,
+            "certification_id": 1,
+            "certification_title": "Food Handler",
+            "cycle": 1,
+            "awarded_at": "2026-12-01T09:00:00+00:00",
+            "expires_at": None,
+            "reason": None,
+        }
+    )
 
 
 def _library_package(db, tenant):

@@ -38,6 +38,13 @@ PLAIN = {
     "library.deployment_hidden": _l("%(actor)s hid %(target)s from the catalog."),
     "library.deployment_shown": _l("%(actor)s showed %(target)s in the catalog again."),
     "policy.created": _l("%(actor)s created the policy %(target)s."),
+    "certificate.issued": _l("The signed certificate %(target)s was issued."),
+    "certificate.revoked": _l("The certificate %(target)s was revoked with its certification."),
+    "certificate.reinstated": _l("The certificate %(target)s was reinstated with its certification."),
+    "certificate.signing_key_created": _l("The portal's certificate signing key %(target)s was made."),
+    "certificate.signing_key_rotated": _l(
+        "%(actor)s rotated the portal's certificate signing key; %(target)s signs from now on."
+    ),
     "question_bank.created": _l("%(actor)s created the question bank %(target)s."),
     "question_bank.updated": _l("%(actor)s changed the question bank %(target)s."),
     "question.retired": _l("%(actor)s retired question %(target)s."),

@@ -1,0 +1,181 @@
+"""The certificate PDF: rendered from the (themable) template, signed with PAdES by the tenant's key."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import render_template
+from flask_babel import force_locale, format_date
+
+from app.accounts.models import User
+from app.certificates import keys, serials
+from app.certificates.models import Certificate, KeyPurpose
+from app.locales import RTL_LOCALES, person_locale
+from app.pdf import html_to_pdf
+from app.storage import storage
+from app.tenancy.models import Tenant
+from app.tenancy.themes import available_themes, brand_variables, get_theme
+
+T = TypeVar("T")
+SIGNATURE_FIELD = "AtriumCertificateSignature"
+# A serial as printed on a certificate (groups of four, then the check character).
+_PRINTED_SERIAL = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=])")
+
+
+def verify_url(tenant: Tenant, serial: str) -> str:
+    from app.tenancy.services import portal_url
+
+    return portal_url(tenant, f"/verify/{serial}")
+
+
+def _logo(tenant: Tenant) -> str | None:
+    key = (tenant.branding or {}).get("logo")
+    data = storage().read(key, tenant_id=tenant.id) if key else None
+    if data is None:
+        return None
+    mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code opening *url*, as a PNG data URI."""
+    import segno
+
+    return str(segno.make(url, error="m").png_data_uri(scale=6, border=2))
+
+
+def certificate_html(tenant: Tenant, holder: User | None, certificate: Certificate) -> str:
+    """The certificate's HTML in the holder's language, from the tenant's theme or the app's template."""
+    locale = person_locale(holder.locale if holder else None, tenant)
+    colours = brand_variables(get_theme(tenant.theme), tenant.branding or {})
+    theme = tenant.theme if tenant.theme in available_themes() else "default"
+    url = verify_url(tenant, certificate.serial)
+    with force_locale(locale):
+        return render_template(
+            f"@{theme}/certificates/certificate.html",
+            tenant=tenant,
+            certificate=certificate,
+            holder_name=certificate.holder_name,
+            serial=serials.display(certificate.serial),
+            awarded_on=format_date(certificate.awarded_at, "long"),
+            expires_on=format_date(certificate.expires_at, "long") if certificate.expires_at else None,
+            logo=_logo(tenant),
+            primary=colours["color-primary"],
+            primary_text=colours["color-primary-text"],
+            qr=qr_data_uri(url),
+            verify_url=url,
+            locale=locale,
+            rtl=locale in RTL_LOCALES,
+        )
+
+
+def _outside_event_loop(fn: Callable[[], T]) -> T:
+    """Call *fn*, in a thread of its own if this one runs an asyncio loop: pyHanko's synchronous calls
+    start their own loop with asyncio.run(), which cannot nest (a caller in async code, a browser test)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
+def sign_pdf(pdf: bytes, tenant: Tenant, serial: str) -> tuple[bytes, str]:
+    """Sign *pdf* (PAdES B-B) with the tenant's active PDF key; return the signed bytes and the key id."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = keys.active_key(KeyPurpose.pdf)
+    certificate = asn1_x509.Certificate.load(key.certificate.public_bytes(serialization.Encoding.DER))
+    private = asn1_keys.PrivateKeyInfo.load(
+        key.private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    signer = signers.SimpleSigner(
+        signing_cert=certificate,
+        signing_key=private,
+        cert_registry=SimpleCertificateStore.from_certs([certificate]),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=f"Certificate {serials.display(serial)}",
+        location=verify_url(tenant, serial),
+        name=tenant.display_name,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    signed = _outside_event_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
+    return signed.getvalue(), key.kid
+
+
+def render_signed_pdf(tenant: Tenant, holder: User | None, certificate: Certificate) -> tuple[bytes, str]:
+    """The certificate as signed PDF bytes, and the id of the key that signed it."""
+    return sign_pdf(html_to_pdf(certificate_html(tenant, holder, certificate)), tenant, certificate.serial)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def printed_serial(pdf: bytes) -> str | None:
+    """The serial printed in *pdf* (any PDF someone uploads), or None if it names none or cannot be read."""
+    from pypdf import PdfReader
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(pdf))
+            text = "\n".join(page.extract_text() or "" for page in reader.pages[:2])
+    # A hostile or broken file can fail the parser in many ways; every one means "names no serial".
+    except Exception:
+        return None
+    match = _PRINTED_SERIAL.search(text)
+    return serials.normalise(match.group(1)) if match else None
+
+
+def signature_intact(pdf: bytes) -> bool:
+    """Whether *pdf* carries a signature by one of the portal's PDF keys (retired ones too) over the whole,
+    unchanged file."""
+    from asn1crypto import pem
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = []
+    for row in keys.public_keys(KeyPurpose.pdf):
+        if row.certificate_pem:
+            _, _, der = pem.unarmor(row.certificate_pem.encode())
+            roots.append(asn1_x509.Certificate.load(der))
+    if not roots:
+        return False
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = [s for s in reader.embedded_signatures if s.field_name == SIGNATURE_FIELD]
+        if len(embedded) != 1:
+            return False
+        status: Any = _outside_event_loop(
+            lambda: validate_pdf_signature(embedded[0], signer_validation_context=context)
+        )
+        return bool(
+            status.intact and status.valid and status.trusted and status.coverage.name == "ENTIRE_FILE"
+        )
+    # A hostile or broken file can fail the parser in many ways; every one means "not our signed file".
+    except Exception:
+        return False

@@ -1,0 +1,63 @@
+"""HTML to PDF with xhtml2pdf, in a font that covers Latin, Greek, Cyrillic and Arabic.
+
+The PDF base fonts (Helvetica…) have no Arabic glyphs: an Arabic name came out as boxes. Every
+PDF Atrium makes embeds DejaVu Sans instead (Debian's fonts-dejavu-core, installed by
+scripts/ensure-system-packages; ``PDF_FONT_DIR`` points elsewhere). xhtml2pdf shapes Arabic and
+lays right-to-left text out in visual order itself, so the text is written in logical order in
+the HTML and a PDF reader (or pypdf) extracts it in logical order too.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import current_app
+
+FONT_FAMILY = "AtriumSans"
+DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+_FONT_FILES = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+
+
+class PdfRenderError(RuntimeError):
+    """xhtml2pdf could not make the PDF."""
+
+
+def font_dir() -> Path:
+    return Path(current_app.config.get("PDF_FONT_DIR") or DEFAULT_FONT_DIR)
+
+
+def _font_css(folder: Path) -> str:
+    rules = []
+    for weight, filename in _FONT_FILES.items():
+        path = folder / filename
+        if not path.is_file():
+            raise PdfRenderError(
+                f"the PDF font {path} is missing: run scripts/ensure-system-packages "
+                "(fonts-dejavu-core) or set PDF_FONT_DIR"
+            )
+        rules.append(
+            f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{path.as_posix()}'); "
+            f"font-weight: {weight}; }}"
+        )
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render *html* (whose CSS names the font family ``AtriumSans``) to PDF bytes.
+
+    The document may read the font folder and nothing else: no other local file, no network.
+    """
+    from xhtml2pdf import pisa
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+    folder = font_dir()
+    fonts = _font_css(folder)
+    head = html.find("<head>")
+    html = html[: head + 6] + fonts + html[head + 6 :] if head >= 0 else fonts + html
+    policy = ResourceAccessPolicy(allow_remote=False, base_dir=folder)
+    out = io.BytesIO()
+    result = pisa.CreatePDF(html, dest=out, encoding="utf-8", resource_policy=policy)
+    if result.err:
+        raise PdfRenderError(f"xhtml2pdf could not render the document: {result.err} errors")
+    return out.getvalue()
