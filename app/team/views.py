@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from htmx_flask import request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +30,18 @@ bp = Blueprint("team", __name__, url_prefix="/team")
 
 #: People on one page of My team.
 TEAM_PAGE_SIZE = 50
+#: Courses offered at once in the assign form; a search narrows them (a tenant may publish thousands).
+ASSIGN_CHOICES = 50
+
+
+def _course_choices(query: str) -> tuple[list[Any], bool]:
+    """Published courses whose title contains *query* (ids and titles, by title), and whether more match."""
+    statement = select(Course.id, Course.title).where(Course.status == "published")
+    if query:
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(func.lower(Course.title).like(f"%{escaped}%", escape="\\"))
+    rows = db.session.execute(statement.order_by(Course.title, Course.id).limit(ASSIGN_CHOICES + 1)).all()
+    return rows[:ASSIGN_CHOICES], len(rows) > ASSIGN_CHOICES
 
 
 def _training_tallies(ids: list[int], today: date) -> dict[int, tuple[int, int, int]]:
@@ -55,6 +68,16 @@ def _training_tallies(ids: list[int], today: date) -> dict[int, tuple[int, int, 
 @require_permission(perms.TEAM_VIEW)
 def index() -> Any:
     """The people a manager reaches, a page at a time by name, with their training and overdue policies."""
+    course_query = request.args.get("course_q", "").strip()[:200]
+    if request.htmx and request.htmx.target == "course_id":
+        # The assign form's course list, narrowed as the manager types (the same list without JavaScript
+        # comes with the whole page through the Find button).
+        if not current_user.can(perms.TEAM_ASSIGN):
+            abort(403)
+        courses, more = _course_choices(course_query)
+        return render_template(
+            "learning/_team_course_options.html", courses=courses, more_courses=more, course_q=course_query
+        )
     today = datetime.now(get_timezone()).date()
     show = request.args.get("show", "")
     page = request.args.get("page", 1, type=page_number)
@@ -103,10 +126,8 @@ def index() -> Any:
                 "open": open_,
             }
         )
-    # The assign form's choices: the ids and titles only, not every published course as an object.
-    courses = db.session.execute(
-        select(Course.id, Course.title).where(Course.status == "published").order_by(Course.title)
-    ).all()
+    # The assign form's choices: ids and titles of the first courses by title (or those the search matches).
+    courses, more_courses = _course_choices(course_query)
     return render_template(
         "learning/team.html",
         rows=rows,
@@ -116,6 +137,8 @@ def index() -> Any:
         today=today,
         show=show,
         courses=courses,
+        more_courses=more_courses,
+        course_q=course_query,
         due_modes=rule_service.DUE_MODES,
         checkpoints_waiting=len(checkpoints_awaiting(current_user)),
     )
@@ -176,7 +199,7 @@ def assign() -> Any:
         abort(404)  # someone outside the manager's reach
     course_id = request.form.get("course_id", type=id_number)
     course = db.session.get(Course, course_id) if course_id else None
-    if course is None:
+    if course is None or course.status != "published":
         flash(_("Choose a course to assign."), "error")
         return redirect(url_for("team.index"))
     people = list(db.session.scalars(select(User).where(User.id.in_(chosen))))

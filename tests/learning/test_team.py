@@ -125,3 +125,75 @@ def test_team_page_shows_fifty_people_a_page_by_name_with_each_ones_counts(
     overdue = client.get("/team/?show=overdue").get_data(as_text=True)
     assert overdue.count('name="people"') == 2 and "Cook 03" in overdue and "Cook 52" in overdue
     assert "Page 1 of" not in overdue
+
+
+def test_assign_form_offers_fifty_courses_and_a_search_finds_any_other(
+    db, tenant_factory, user_factory, course_factory, client_for
+):
+    """A tenant with many published courses: the page lists the first 50 by title, Find narrows the list
+    (with and without JavaScript), and a draft course cannot be assigned by posting its id."""
+    from sqlalchemy import select
+
+    from app.learning.models import Enrollment
+    from tests.conftest import csrf_token
+
+    tenant = tenant_factory()
+    manager = user_factory(tenant, roles=("manager", "learner"), full_name="Morgan")
+    report = user_factory(tenant, manager_id=manager.id, full_name="Remy Report")
+    for number in range(55):
+        course_factory(tenant, f"Station {number:02d}", lessons=1)
+    course_factory(tenant, "Zesty 100% Sauces_Safety", lessons=1)
+    draft = course_factory(tenant, "Unfinished draft", lessons=1, publish=False)
+    client = client_for(tenant, manager)
+
+    def offered(html: str) -> list[str]:
+        return re.findall(r'<option dir="auto" value="\d+">([^<]+)</option>', html)
+
+    page = client.get("/team/").get_data(as_text=True)
+    assert offered(page) == [f"Station {n:02d}" for n in range(50)]
+    assert "type part of a title in “Find a course” to narrow the list" in page
+    assert "Unfinished draft" not in page
+
+    # Without JavaScript: the Find button reloads the page with the list narrowed and the words kept.
+    page = client.get("/team/?course_q=sauces_").get_data(as_text=True)
+    assert offered(page) == ["Zesty 100% Sauces_Safety"]
+    assert 'value="sauces_"' in page
+    # "%" and "_" are letters to look for, not wildcards.
+    page = client.get("/team/?course_q=0%25").get_data(as_text=True)
+    assert offered(page) == ["Zesty 100% Sauces_Safety"]
+    page = client.get("/team/?course_q=nothing like this").get_data(as_text=True)
+    assert "No published course matches “nothing like this”" in page
+
+    # With htmx, typing swaps in only the options.
+    fragment = client.get(
+        "/team/?course_q=station 5", headers={"HX-Request": "true", "HX-Target": "course_id"}
+    ).get_data(as_text=True)
+    assert "<html" not in fragment and "Remy Report" not in fragment
+    assert offered(fragment) == [f"Station {n}" for n in range(50, 55)]
+
+    refused = client.post(
+        "/team/assign",
+        data={
+            "csrf_token": csrf_token(client, "/team/"),
+            "people": [str(report.id)],
+            "course_id": str(draft.id),
+        },
+        follow_redirects=True,
+    )
+    assert "Choose a course to assign." in refused.get_data(as_text=True)
+    with as_tenant(tenant):
+        assert db.session.scalars(select(Enrollment).where(Enrollment.course_id == draft.id)).all() == []
+
+
+def test_people_without_the_assign_permission_get_no_course_list(
+    db, tenant_factory, user_factory, client_for
+):
+    """An instructor sees their people but may not assign: no course list, not even through htmx."""
+    tenant = tenant_factory()
+    instructor = user_factory(tenant, roles=("instructor",), full_name="Ines Instructor")
+    user_factory(tenant, manager_id=instructor.id, full_name="Remy Report")
+    client = client_for(tenant, instructor)
+    page = client.get("/team/").get_data(as_text=True)
+    assert "Remy Report" in page and 'id="course_id"' not in page
+    fragment = client.get("/team/?course_q=a", headers={"HX-Request": "true", "HX-Target": "course_id"})
+    assert fragment.status_code == 403
