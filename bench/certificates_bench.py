@@ -70,6 +70,22 @@ def prepare_database(args: argparse.Namespace) -> tuple[str, str, str | None]:
     return f"sqlite:///{path}", f"sqlite:///{path}", None
 
 
+def bench_logo(tenant_id: int) -> str:
+    """A portal logo, as a tenant admin would upload it: every certificate carries it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from app.storage import storage
+    from app.tenancy.branding import clean_logo
+
+    image = Image.new("RGB", (360, 120), "#1d4ed8")
+    ImageDraw.Draw(image).ellipse((20, 20, 100, 100), fill="#f59e0b")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return storage().save(tenant_id, "branding", *clean_logo(buffer.getvalue()))
+
+
 def build(args: argparse.Namespace, rng: random.Random) -> tuple[int, list[int], list[str]]:
     """The tenant, the ids of the certificates still to issue, and the serials of issued ones."""
     from sqlalchemy import insert
@@ -87,6 +103,7 @@ def build(args: argparse.Namespace, rng: random.Random) -> tuple[int, list[int],
         tenant = create_tenant(SLUG, "Certificate Bench Co", audience="employees")
         db.session.commit()
         with as_tenant(tenant.id):
+            tenant.branding = {**(tenant.branding or {}), "logo": bench_logo(tenant.id)}
             holders = [
                 create_user(f"holder{n}@{SLUG}.example", f"Holder Number {n}") for n in range(args.holders)
             ]
