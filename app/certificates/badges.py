@@ -53,7 +53,10 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
     """pyld's document loader over the shipped contexts only: no network, ever."""
     if url not in _CONTEXT_FILES:
         raise BadgeError(f"{url} is not one of the shipped JSON-LD contexts")
-    return {"contextUrl": None, "documentUrl": url, "document": _context(url)}
+    # "static" lets pyld keep the resolved context, and the contexts it processed from it, for the life of
+    # the process (without a tag it resolves and processes every context again for each document): the
+    # shipped files never change while it runs.
+    return {"contextUrl": None, "documentUrl": url, "document": _context(url), "tag": "static"}
 
 
 def canonical(document: dict[str, Any]) -> bytes:

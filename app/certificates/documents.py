@@ -89,16 +89,26 @@ def _outside_event_loop(fn: Callable[[], T]) -> T:
         return pool.submit(fn).result()
 
 
-def sign_pdf(pdf: bytes, tenant: Tenant, serial: str) -> tuple[bytes, str]:
-    """Sign *pdf* (PAdES B-B) with the tenant's active PDF key; return the signed bytes and the key id."""
+# Room for the CMS signature in the PDF: an ES256 signature with its one self-signed certificate (whose
+# names are capped at 64 characters) takes about 1.2 KB. Reserving a fixed amount spares pyHanko a dry-run
+# signature per document to measure it; pyHanko refuses to sign if it ever does not fit.
+SIGNATURE_BYTES_RESERVED = 8192
+# The pyHanko signer of each key this worker has signed with, beside the key object it was built from.
+_SIGNERS: dict[tuple[int, str], tuple[Any, str, Any]] = {}
+
+
+def _signer(key: keys.LoadedKey) -> Any:
+    """A pyHanko signer for *key*, built once per key and process (the key object itself is cached)."""
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    key = keys.active_key(KeyPurpose.pdf)
+    cache_key = (key.row.tenant_id, key.kid)
+    cached = _SIGNERS.get(cache_key)
+    if cached is not None and cached[0] is key.private_key and cached[1] == key.row.certificate_pem:
+        return cached[2]
     certificate = asn1_x509.Certificate.load(key.certificate.public_bytes(serialization.Encoding.DER))
     private = asn1_keys.PrivateKeyInfo.load(
         key.private_key.private_bytes(
@@ -110,6 +120,19 @@ def sign_pdf(pdf: bytes, tenant: Tenant, serial: str) -> tuple[bytes, str]:
         signing_key=private,
         cert_registry=SimpleCertificateStore.from_certs([certificate]),
     )
+    if len(_SIGNERS) >= 256:
+        _SIGNERS.clear()
+    _SIGNERS[cache_key] = (key.private_key, key.row.certificate_pem or "", signer)
+    return signer
+
+
+def sign_pdf(pdf: bytes, tenant: Tenant, serial: str) -> tuple[bytes, str]:
+    """Sign *pdf* (PAdES B-B) with the tenant's active PDF key; return the signed bytes and the key id."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    key = keys.active_key(KeyPurpose.pdf)
+    signer = _signer(key)
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -119,7 +142,9 @@ def sign_pdf(pdf: bytes, tenant: Tenant, serial: str) -> tuple[bytes, str]:
         name=tenant.display_name,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    signed = _outside_event_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
+    signed = _outside_event_loop(
+        lambda: signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=SIGNATURE_BYTES_RESERVED)
+    )
     return signed.getvalue(), key.kid
 
 

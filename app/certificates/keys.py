@@ -14,6 +14,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -69,13 +70,27 @@ def encrypt_private_key(pem: bytes, *, tenant_id: int, purpose: str, kid: str) -
 
 
 def decrypt_private_key(blob: bytes, *, tenant_id: int, purpose: str, kid: str) -> bytes:
+    return _decrypt(blob, _encryption_key(), tenant_id=tenant_id, purpose=purpose, kid=kid)
+
+
+def _decrypt(blob: bytes, secret: bytes, *, tenant_id: int, purpose: str, kid: str) -> bytes:
     if not blob.startswith(_FORMAT):
         raise SigningKeyError(f"signing key {kid}: unknown format")
     nonce, sealed = blob[len(_FORMAT) : len(_FORMAT) + 12], blob[len(_FORMAT) + 12 :]
     try:
-        return AESGCM(_encryption_key()).decrypt(nonce, sealed, _associated_data(tenant_id, purpose, kid))
+        return AESGCM(secret).decrypt(nonce, sealed, _associated_data(tenant_id, purpose, kid))
     except Exception as error:  # InvalidTag: another secret, or a tampered row
         raise SigningKeyError(f"signing key {kid} cannot be decrypted with the configured secret") from error
+
+
+# Decrypting and parsing a key costs more than signing with it, so a worker keeps the keys it used. The
+# cache key is everything the result depends on: the encrypted row as stored (a rotated key has a new kid
+# and row), its tenant, purpose and kid (the associated data) and the secret (another secret still fails).
+# A failure is never cached. Bounded: a worker serving many portals keeps the most recent.
+@lru_cache(maxsize=256)
+def _private_key(blob: bytes, secret: bytes, tenant_id: int, purpose: str, kid: str) -> Any:
+    pem = _decrypt(blob, secret, tenant_id=tenant_id, purpose=purpose, kid=kid)
+    return serialization.load_pem_private_key(pem, password=None)
 
 
 def base58btc(data: bytes) -> str:
@@ -208,10 +223,10 @@ def load(row: SigningKey) -> LoadedKey:
     """Decrypt *row*'s private key."""
     if row.private_key_encrypted is None:
         raise SigningKeyError(f"signing key {row.kid} is retired and has no private key")
-    pem = decrypt_private_key(
-        row.private_key_encrypted, tenant_id=row.tenant_id, purpose=row.purpose, kid=row.kid
+    private = _private_key(
+        bytes(row.private_key_encrypted), _encryption_key(), row.tenant_id, row.purpose, row.kid
     )
-    return LoadedKey(row, serialization.load_pem_private_key(pem, password=None))
+    return LoadedKey(row, private)
 
 
 def key_by_kid(kid: str) -> SigningKey | None:
@@ -236,6 +251,9 @@ def rotate(purpose: str) -> tuple[SigningKey | None, SigningKey]:
         old.retired_at = utcnow()
         old.private_key_encrypted = None
         db.session.flush()
+        # The retired private key leaves this process's memory too (other workers stop using it as soon
+        # as they read the new active key; theirs ages out of their bounded cache).
+        _private_key.cache_clear()
     new = _new_key(_tenant(), purpose)
     audit.record(
         "certificate.signing_key_rotated",

@@ -62,6 +62,25 @@ def test_the_private_key_is_stored_encrypted_and_only_the_configured_secret_open
             raise AssertionError("the key decrypted for another tenant")
 
 
+def test_a_key_this_worker_already_used_still_opens_only_with_the_configured_secret(
+    app, db, tenant_factory, user_factory
+):
+    tenant = tenant_factory()
+    award(db, tenant, user_factory(tenant))  # the worker has now decrypted (and keeps) the key
+    with as_tenant(tenant):
+        row = db.session.scalars(select(SigningKey).where(SigningKey.purpose == KeyPurpose.pdf)).one()
+        assert keys.load(row).kid == row.kid
+        other = Flask("other")
+        other.config["SECRET_KEY"] = "another-secret"
+        with other.app_context():
+            try:
+                keys.load(row)
+            except keys.SigningKeyError:
+                pass
+            else:
+                raise AssertionError("another secret opened a key the worker had already decrypted")
+
+
 def test_rotating_the_key_signs_new_certificates_with_the_new_key_and_old_ones_still_verify(
     app, db, tenant_factory, user_factory, client_for
 ):
