@@ -41,7 +41,7 @@ def _course_choices(query: str) -> tuple[list[Any], bool]:
         escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(func.lower(Course.title).like(f"%{escaped}%", escape="\\"))
     rows = db.session.execute(statement.order_by(Course.title, Course.id).limit(ASSIGN_CHOICES + 1)).all()
-    return rows[:ASSIGN_CHOICES], len(rows) > ASSIGN_CHOICES
+    return list(rows[:ASSIGN_CHOICES]), len(rows) > ASSIGN_CHOICES
 
 
 def _training_tallies(ids: list[int], today: date) -> dict[int, tuple[int, int, int]]:
