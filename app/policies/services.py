@@ -325,7 +325,7 @@ _POLICIES_TO_ACCEPT = _policies_to_accept_statement()
 
 
 def policies_to_accept(user: User) -> list[PolicyToAccept]:
-    """The policies *user* must still accept, soonest due first (as :func:`pending_policies`, in one statement)."""
+    """The policies *user* must still accept, soonest due first: :func:`pending_policies` in one statement."""
     rows = db.session.execute(
         _POLICIES_TO_ACCEPT, {"user_id": user.id, "org_unit_id": user.org_unit_id}
     ).all()

@@ -126,7 +126,9 @@ def test_my_learning_lists_the_policies_of_my_units_groups_and_everyone_not_yet_
         region_id, store_id, elsewhere_id, drivers_id = region.id, store.id, elsewhere.id, drivers.id
     _published(db, tenant, "Everyone Rules", due_days=30)
     _published(db, tenant, "North Rules", visibility="restricted", audiences={"org_unit": [str(region_id)]})
-    _published(db, tenant, "South Rules", visibility="restricted", audiences={"org_unit": [str(elsewhere_id)]})
+    _published(
+        db, tenant, "South Rules", visibility="restricted", audiences={"org_unit": [str(elsewhere_id)]}
+    )
     drive, drive_v1 = _published(
         db, tenant, "Drive Rules", visibility="restricted", audiences={"group": [str(drivers_id)]}
     )
@@ -150,7 +152,9 @@ def test_my_learning_lists_the_policies_of_my_units_groups_and_everyone_not_yet_
         assert [p.policy.title for p in _pending(person)] == ["Everyone Rules", "North Rules"]
         policies.publish_version(policies.save_draft(drive, "New rules.", material=True))
         listed = policies.policies_to_accept(person)
-        assert [(p.title, p.version_number) for p in listed if p.title == "Drive Rules"] == [("Drive Rules", 3)]
+        assert [(p.title, p.version_number) for p in listed if p.title == "Drive Rules"] == [
+            ("Drive Rules", 3)
+        ]
         _pending(person)
         db.session.commit()
 

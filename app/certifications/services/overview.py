@@ -73,7 +73,7 @@ def needs_of(record: CertificationRecord, phase: str, since: datetime | None) ->
 
 
 def my_certifications(user: User, *, state: str | None = None) -> list[Held]:
-    """*user*'s certifications (those started or held, or only those in *state*), with what each still needs."""
+    """*user*'s certifications (started or held, or only those in *state*), with what each still needs."""
     wanted = (
         CertificationRecord.state != RecordState.not_started.value
         if state is None
