@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, and_, bindparam, case, cast, exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from app import audit, events
 from app.accounts import org
-from app.accounts.models import GroupMembership, User
+from app.accounts.models import GroupMembership, OrgUnit, User
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
@@ -250,6 +250,96 @@ def pending_policies_for(
 def pending_policies(user: User) -> list[PendingPolicy]:
     """The policies *user* must still accept: the latest material version they have not signed."""
     return pending_policies_for([user])[user.id]
+
+
+@dataclass(frozen=True)
+class PolicyToAccept:
+    """What My learning shows of a policy its reader must still accept: a few columns, no objects."""
+
+    policy_id: int
+    title: str
+    version_number: int  # the version they will read: the latest published
+    due_on: date | None
+
+    def overdue(self, today: date) -> bool:
+        return self.due_on is not None and self.due_on < today
+
+
+def _policies_to_accept_statement() -> Any:
+    """One statement, built once: the published policies a person must accept and has not signed.
+
+    Bound at run time: ``user_id`` and ``org_unit_id`` (the person's unit; its ancestors count too).
+    """
+    published = (
+        select(
+            PolicyVersion.policy_id,
+            func.max(PolicyVersion.number).label("current"),
+            # The binding version asks everyone again: the latest material one (version 1 always is).
+            func.max(case((PolicyVersion.material, PolicyVersion.number))).label("binding"),
+        )
+        .where(PolicyVersion.published_at.is_not(None))
+        .group_by(PolicyVersion.policy_id)
+        .subquery("published")
+    )
+    binding = aliased(PolicyVersion, name="binding")
+    chain = (
+        select(OrgUnit.id, OrgUnit.parent_id)
+        .where(OrgUnit.id == bindparam("org_unit_id"))
+        .cte("unit_chain", recursive=True)
+    )
+    chain = chain.union(select(OrgUnit.id, OrgUnit.parent_id).join(chain, OrgUnit.id == chain.c.parent_id))
+    my_groups = select(cast(GroupMembership.group_id, String)).where(
+        GroupMembership.user_id == bindparam("user_id")
+    )
+    my_units = select(cast(chain.c.id, String))
+    in_audience = exists().where(
+        PolicyAudience.policy_id == Policy.id,
+        or_(
+            and_(PolicyAudience.kind == "group", func.trim(PolicyAudience.value).in_(my_groups)),
+            and_(PolicyAudience.kind == "org_unit", func.trim(PolicyAudience.value).in_(my_units)),
+        ),
+    )
+    signed = aliased(PolicyVersion, name="signed")
+    has_signed = (
+        exists()
+        .where(
+            Acknowledgement.user_id == bindparam("user_id"),
+            Acknowledgement.policy_id == Policy.id,
+            signed.number >= published.c.binding,
+        )
+        .where(signed.id == Acknowledgement.version_id)
+    )
+    return (
+        select(Policy.id, Policy.title, Policy.due_days, published.c.current, binding.published_at)
+        .join(published, published.c.policy_id == Policy.id)
+        .join(binding, and_(binding.policy_id == Policy.id, binding.number == published.c.binding))
+        .where(
+            Policy.status == PolicyStatus.published.value,
+            or_(Policy.visibility == "everyone", in_audience),
+            ~has_signed,
+        )
+    )
+
+
+_POLICIES_TO_ACCEPT = _policies_to_accept_statement()
+
+
+def policies_to_accept(user: User) -> list[PolicyToAccept]:
+    """The policies *user* must still accept, soonest due first: :func:`pending_policies` in one statement."""
+    rows = db.session.execute(
+        _POLICIES_TO_ACCEPT, {"user_id": user.id, "org_unit_id": user.org_unit_id}
+    ).all()
+    result = [
+        PolicyToAccept(
+            policy_id=policy_id,
+            title=title,
+            version_number=current,
+            due_on=published_at.date() + timedelta(days=due_days) if due_days and published_at else None,
+        )
+        for policy_id, title, due_days, current, published_at in rows
+    ]
+    result.sort(key=lambda p: (p.due_on or date.max, p.title))
+    return result
 
 
 def overdue_policies_for(users: list[User], today: date) -> dict[int, list[PendingPolicy]]:

@@ -25,7 +25,7 @@ from app.storage import storage, stored_filename
 bp = Blueprint("policies", __name__)
 
 # My learning lists the policies the person must still accept.
-add_to_my_learning("policies", policies.pending_policies)
+add_to_my_learning("policies", policies.policies_to_accept)
 
 
 def _signed(policy: Policy) -> list[Acknowledgement]:

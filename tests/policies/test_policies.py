@@ -23,6 +23,16 @@ def _published(db, tenant, title="Code of Conduct", **kwargs):
     return policy, version
 
 
+def _pending(user):
+    """The pending policies of *user*, checked against what My learning lists (one statement)."""
+    pending = policies.pending_policies(user)
+    listed = policies.policies_to_accept(user)
+    assert [(p.policy.id, p.policy.title, p.version.number, p.due_on) for p in pending] == [
+        (p.policy_id, p.title, p.version_number, p.due_on) for p in listed
+    ]
+    return pending
+
+
 def test_a_published_version_stores_the_sha256_of_what_people_read(db, tenant_factory):
     tenant = tenant_factory()
     _policy, version = _published(db, tenant)
@@ -62,19 +72,19 @@ def test_a_material_version_asks_again_and_a_minor_one_does_not(db, tenant_facto
     policy, version = _published(db, tenant)
     user = user_factory(tenant, full_name="Pat Person")
     with as_tenant(tenant):
-        assert [p.policy.id for p in policies.pending_policies(user)] == [policy.id]
+        assert [p.policy.id for p in _pending(user)] == [policy.id]
         policies.acknowledge_policy(user, version, "Pat Person", accepted=True, ip=None, user_agent=None)
-        assert policies.pending_policies(user) == []
+        assert _pending(user) == []
         minor = policies.save_draft(
             policy, "## Respect\n\nTreat everyone with respect. (Typo fixed.)", material=False
         )
         policies.publish_version(minor)
-        assert policies.pending_policies(user) == []
+        assert _pending(user) == []
         material = policies.save_draft(
             policy, "## Respect\n\nNew rules on gifts and hospitality.", material=True
         )
         policies.publish_version(material)
-        pending = policies.pending_policies(user)
+        pending = _pending(user)
         assert [p.version.number for p in pending] == [3]
         db.session.commit()
 
@@ -95,9 +105,57 @@ def test_policies_for_groups_apply_only_to_their_members(db, tenant_factory, use
     driver, office = user_factory(tenant), user_factory(tenant)
     with as_tenant(tenant):
         add_group_members(drivers, [driver.id])
-        pending = policies.pending_policies(driver)
+        pending = _pending(driver)
         assert [p.policy.title for p in pending] == ["Driving Policy"] and pending[0].due_on is not None
-        assert policies.pending_policies(office) == []
+        assert _pending(office) == []
+        db.session.commit()
+
+
+def test_my_learning_lists_the_policies_of_my_units_groups_and_everyone_not_yet_signed(
+    db, tenant_factory, user_factory, count_queries
+):
+    from app.accounts.services import create_org_unit
+
+    tenant, other = tenant_factory(), tenant_factory()
+    with as_tenant(tenant):
+        region = create_org_unit("North", kind="region")
+        store = create_org_unit("Leeds", parent_id=region.id)
+        elsewhere = create_org_unit("South", kind="region")
+        drivers = create_group("Drivers")
+        db.session.commit()
+        region_id, store_id, elsewhere_id, drivers_id = region.id, store.id, elsewhere.id, drivers.id
+    _published(db, tenant, "Everyone Rules", due_days=30)
+    _published(db, tenant, "North Rules", visibility="restricted", audiences={"org_unit": [str(region_id)]})
+    _published(
+        db, tenant, "South Rules", visibility="restricted", audiences={"org_unit": [str(elsewhere_id)]}
+    )
+    drive, drive_v1 = _published(
+        db, tenant, "Drive Rules", visibility="restricted", audiences={"group": [str(drivers_id)]}
+    )
+    _published(db, other, "Another Tenant's Rules")
+    with as_tenant(tenant):
+        draft = policies.create_policy("Draft Rules")
+        policies.save_draft(draft, "Not yet.")
+        db.session.commit()
+    person = user_factory(tenant, full_name="Sam Store", org_unit_id=store_id)
+    with as_tenant(tenant):
+        add_group_members(db.session.merge(drivers), [person.id])
+        db.session.commit()
+        with count_queries() as one:
+            listed = policies.policies_to_accept(person)
+        assert one.count == 1
+        assert [p.title for p in listed] == ["Everyone Rules", "Drive Rules", "North Rules"]
+        assert listed[0].due_on is not None and listed[1].due_on is None
+        _pending(person)
+        policies.acknowledge_policy(person, drive_v1, "Sam Store", accepted=True, ip=None, user_agent=None)
+        policies.publish_version(policies.save_draft(drive, "Minor fix.", material=False))
+        assert [p.policy.title for p in _pending(person)] == ["Everyone Rules", "North Rules"]
+        policies.publish_version(policies.save_draft(drive, "New rules.", material=True))
+        listed = policies.policies_to_accept(person)
+        assert [(p.title, p.version_number) for p in listed if p.title == "Drive Rules"] == [
+            ("Drive Rules", 3)
+        ]
+        _pending(person)
         db.session.commit()
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select, true, union
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, literal, or_, select, true, union
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.accounts.models import User
@@ -185,16 +185,22 @@ def _not_yet_done(
     }
 
 
-def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
-    """The learner's home: what is assigned (overdue first), in progress, done, and what to try next."""
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .where(Enrollment.user_id == user.id, Enrollment.withdrawn_at.is_(None))
-            .options(joinedload(Enrollment.course, innerjoin=True))
-            .order_by(Enrollment.enrolled_at.desc())
+# Built once: a person's current enrolments with the little of each course My learning shows.
+_MY_ENROLLMENTS = (
+    select(Enrollment)
+    .where(Enrollment.user_id == bindparam("user_id"), Enrollment.withdrawn_at.is_(None))
+    .options(
+        joinedload(Enrollment.course, innerjoin=True).load_only(
+            Course.title, Course.duration_minutes, Course.status, Course.tenant_id
         )
     )
+    .order_by(Enrollment.enrolled_at.desc())
+)
+
+
+def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
+    """The learner's home: what is assigned (overdue first), in progress, done, and what to try next."""
+    enrollments = list(db.session.scalars(_MY_ENROLLMENTS, {"user_id": user.id}))
     assigned, in_progress, completed = [], [], []
     for enrollment in enrollments:
         if enrollment.status == EnrollmentStatus.completed.value:
