@@ -53,6 +53,14 @@ def test_an_admin_creates_a_certification_chooses_its_requirements_and_publishes
     }
     bad = client.post("/admin/certifications/new", data={**form, "validity_months": ""})
     assert bad.status_code == 422 and "Enter between 1 and 600 months." in _text(bad)
+    # A fixed date that has passed would expire everyone at once: refused, what was typed kept.
+    past = client.post(
+        "/admin/certifications/new", data={**form, "validity": "fixed_date", "valid_until": "2020-01-01"}
+    )
+    assert past.status_code == 422 and "The date it is valid until has passed" in _text(past)
+    assert 'value="2020-01-01"' in _text(past) and 'value="Food Handler"' in _text(past)
+    with as_tenant(tenant):
+        assert db.session.scalar(select(func.count()).select_from(Certification)) == 0
     created = client.post("/admin/certifications/new", data=form)
     assert created.status_code == 302
     with as_tenant(tenant):
