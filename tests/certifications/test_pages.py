@@ -79,6 +79,19 @@ def test_an_admin_creates_a_certification_chooses_its_requirements_and_publishes
         },
     )
     assert saved.status_code == 302
+    # A minimum score over 100 is refused, and the page shows again what was picked and typed.
+    refused = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "initial-course": str(course["course"]),
+            "initial-quiz": str(course["quiz"]),
+            f"initial-quiz-{course['quiz']}-min": "150",
+        },
+    )
+    assert refused.status_code == 422 and "A minimum score is between 0 and 100." in _text(refused)
+    assert f'name="initial-quiz-{course["quiz"]}-min" value="150"' in _text(refused)
+    assert f'name="initial-checkpoint" value="{course["checkpoint"]}" checked' not in _text(refused)
     detail = _text(client.get(f"/admin/certifications/{cert_id}"))
     assert "Food Safety quiz" in detail and "at least 90 %" in detail and "Fryer safety" in detail
     published = client.post(
