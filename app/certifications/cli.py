@@ -34,5 +34,7 @@ def digest(slug: str | None) -> None:
 
     report = TenantRunReport(lambda count: f"{count} digests")
     with acting_as(CLI_ACTOR):
-        run_for_each_tenant(lambda tenant: digest_tenant(), report, only=slug, what="the certification digest")
+        run_for_each_tenant(
+            lambda tenant: digest_tenant(), report, only=slug, what="the certification digest"
+        )
     report.exit_if_problems("Some tenants' digests were not sent")

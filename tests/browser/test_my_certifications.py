@@ -37,7 +37,9 @@ def test_the_learner_copies_the_verify_link_with_the_keyboard_on_a_phone(portal_
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.getElementById('announcer').textContent !== ''")
     # Paste what was copied into a scratch box: the clipboard holds the link.
-    page.evaluate("() => { const t = document.createElement('textarea'); t.id = 'paste'; document.body.append(t); }")
+    page.evaluate(
+        "() => { const t = document.createElement('textarea'); t.id = 'paste'; document.body.append(t); }"
+    )
     page.focus("#paste")
     page.keyboard.press("Control+V")
     assert page.input_value("#paste") == link
