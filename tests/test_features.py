@@ -40,6 +40,7 @@ COMMANDS = {
     "audit checkpoint",
     "audit public-key",
     "audit verify",
+    "certifications digest",
     "certifications sweep",
     "certificates rotate-key",
     "db upgrade",

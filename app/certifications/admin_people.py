@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -23,6 +24,7 @@ from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
 from app.inputs import page_number
 from app.storage import UploadRefused, check_upload, storage, stored_filename
+from app.timezones import person_time_zone
 
 PAGE_SIZE = 50
 
@@ -96,8 +98,15 @@ def record(certification_id: int, record_id: int) -> Any:
     )
 
 
+def _admins_zone() -> str:
+    """Where the admin is: a date they type means the start of that day there."""
+    return person_time_zone(getattr(current_user, "time_zone", None), g.tenant.time_zone)
+
+
 def _day(value: Any) -> datetime | None:
-    return None if value is None else datetime.combine(value, time(0), UTC)
+    if value is None:
+        return None
+    return datetime.combine(value, time(0), ZoneInfo(_admins_zone())).astimezone(UTC)
 
 
 @bp.route("/<int:certification_id>/award", methods=["GET", "POST"])
@@ -206,7 +215,9 @@ def import_awards(certification_id: int) -> Any:
             form.file.errors = [_("Choose the CSV file to import.")]
         else:
             try:
-                count = imports.import_awards(cert, upload.read(), by=current_user, filename=upload.filename)
+                count = imports.import_awards(
+                    cert, upload.read(), by=current_user, filename=upload.filename, zone=_admins_zone()
+                )
             except imports.ImportRefused as refused:
                 db.session.rollback()
                 problems = refused.errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -159,6 +160,17 @@ def _posted_requirements(phase: str) -> list[dict[str, Any]]:
     return items
 
 
+def _posted_choices() -> dict[tuple[str, str, int], Any]:
+    """The requirements as posted, shaped like saved ones, to show them again beside an error."""
+    chosen: dict[tuple[str, str, int], Any] = {}
+    for phase in Phase:
+        for item in _posted_requirements(phase.value):
+            if str(item["item_id"]).isdigit():
+                key = (phase.value, item["kind"], int(item["item_id"]))
+                chosen[key] = SimpleNamespace(min_score=item.get("min_score") or None)
+    return chosen
+
+
 @bp.route("/<int:certification_id>/requirements", methods=["GET", "POST"])
 @require_manager
 def requirements(certification_id: int) -> Any:
@@ -174,7 +186,9 @@ def requirements(certification_id: int) -> Any:
         else:
             flash(_("The requirements were saved."), "success")
             return redirect(url_for("certification_admin.detail", certification_id=cert.id))
-    chosen = {(r.phase, r.kind, r.item_id): r for r in cert.requirements}
+    chosen: dict[tuple[str, str, int], Any] = {(r.phase, r.kind, r.item_id): r for r in cert.requirements}
+    if error:
+        chosen = _posted_choices()  # what the admin picked and typed, not what was saved before
     return render_template(
         "certifications/admin/requirements.html",
         cert=cert,

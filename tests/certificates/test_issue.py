@@ -120,3 +120,14 @@ def test_a_theme_restyles_the_certificate_and_other_themes_keep_the_default(
             html = certificate_html(db.session.merge(tenant), None, db.session.merge(certificate))
         assert ("4pt double" in html) is framed
         assert "Lee Learner" in html
+
+
+def test_the_warm_theme_frames_the_page_once_not_every_line(app, db, tenant_factory, user_factory):
+    """xhtml2pdf draws a bordered body's frame around each paragraph; the frame must be drawn once."""
+    tenant = tenant_factory(theme="warm")
+    pdf = _pdf(app, tenant, award(db, tenant, user_factory(tenant, full_name="Lee Learner")))
+    content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents()
+    assert content is not None
+    strokes = content.get_data().count(b" RG")  # each bordered box sets its stroke colour
+    assert strokes <= 2, f"{strokes} framed boxes: every line of the certificate has its own frame"
+    assert "Lee Learner" in _text(pdf)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 from app.certificates import serials
@@ -65,6 +66,16 @@ def test_a_typo_in_a_serial_is_unknown_not_an_error(db, tenant_factory, user_fac
         page = client_for(tenant).get(f"/verify/{serial}")
         assert page.status_code == 404
         assert "Unknown" in page.get_data(as_text=True)
+
+
+def test_an_unknown_serial_stays_in_the_box_to_be_corrected(db, tenant_factory, client_for):
+    client = client_for(tenant_factory())
+    typed = "7ZK3-QH0M-V9XA-R2TD-X"
+    page = client.post("/verify", data={"csrf_token": csrf_token(client, "/verify"), "serial": typed})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 404 and "Unknown" in body
+    box = re.search(r'<input[^>]*name="serial"[^>]*>', body)
+    assert box is not None and f'value="{typed}"' in box.group(0)
 
 
 def test_another_portals_serial_looks_exactly_like_an_unknown_one(

@@ -264,7 +264,7 @@ def test_forever_never_expires_and_a_fixed_date_expires_for_everyone_the_day_aft
     with as_tenant(tenant):
         forever = definitions.create_certification({"title": "Lifetime", "validity": "forever"})
         season = definitions.create_certification(
-            {"title": "Season 2027", "validity": "fixed_date", "valid_until": "2027-03-31"}
+            {"title": "Season 2099", "validity": "fixed_date", "valid_until": "2099-03-31"}
         )
         for cert in (forever, season):
             definitions.set_requirements(cert, "initial", [{"kind": "course", "item_id": course["course"]}])
@@ -273,8 +273,8 @@ def test_forever_never_expires_and_a_fixed_date_expires_for_everyone_the_day_aft
             lifecycle.award_manually(record, by=None, note="")
         db.session.commit()
         assert lifecycle.record_of(forever.id, holder.id).expires_at is None
-        assert lifecycle.record_of(season.id, holder.id).expires_at == datetime(2027, 4, 1, tzinfo=UTC)
-        assert sweep_tenant(datetime(2040, 1, 1, tzinfo=UTC).isoformat())["expired"] == 1
+        assert lifecycle.record_of(season.id, holder.id).expires_at == datetime(2099, 4, 1, tzinfo=UTC)
+        assert sweep_tenant(datetime(2100, 1, 1, tzinfo=UTC).isoformat())["expired"] == 1
         db.session.commit()
         assert lifecycle.record_of(forever.id, holder.id).state == "certified"
         assert lifecycle.record_of(season.id, holder.id).state == "expired"

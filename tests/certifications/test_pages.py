@@ -53,6 +53,14 @@ def test_an_admin_creates_a_certification_chooses_its_requirements_and_publishes
     }
     bad = client.post("/admin/certifications/new", data={**form, "validity_months": ""})
     assert bad.status_code == 422 and "Enter between 1 and 600 months." in _text(bad)
+    # A fixed date that has passed would expire everyone at once: refused, what was typed kept.
+    past = client.post(
+        "/admin/certifications/new", data={**form, "validity": "fixed_date", "valid_until": "2020-01-01"}
+    )
+    assert past.status_code == 422 and "The date it is valid until has passed" in _text(past)
+    assert 'value="2020-01-01"' in _text(past) and 'value="Food Handler"' in _text(past)
+    with as_tenant(tenant):
+        assert db.session.scalar(select(func.count()).select_from(Certification)) == 0
     created = client.post("/admin/certifications/new", data=form)
     assert created.status_code == 302
     with as_tenant(tenant):
@@ -71,6 +79,19 @@ def test_an_admin_creates_a_certification_chooses_its_requirements_and_publishes
         },
     )
     assert saved.status_code == 302
+    # A minimum score over 100 is refused, and the page shows again what was picked and typed.
+    refused = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "initial-course": str(course["course"]),
+            "initial-quiz": str(course["quiz"]),
+            f"initial-quiz-{course['quiz']}-min": "150",
+        },
+    )
+    assert refused.status_code == 422 and "A minimum score is between 0 and 100." in _text(refused)
+    assert f'name="initial-quiz-{course["quiz"]}-min" value="150"' in _text(refused)
+    assert f'name="initial-checkpoint" value="{course["checkpoint"]}" checked' not in _text(refused)
     detail = _text(client.get(f"/admin/certifications/{cert_id}"))
     assert "Food Safety quiz" in detail and "at least 90 %" in detail and "Fryer safety" in detail
     published = client.post(
@@ -226,3 +247,37 @@ def test_a_learner_cannot_open_the_admin_pages_and_another_tenants_admin_sees_no
     )
     assert revoke.status_code == 404
     assert record_of(db, tenant, course["cert"], record.user_id).state != "revoked"
+
+
+def test_a_date_typed_by_an_admin_in_chicago_shows_as_typed_not_the_day_before(
+    db, tenant_factory, user_factory, client_for, food_handler
+):
+    tenant = tenant_factory(display_name="Bistro", time_zone="America/Chicago")
+    admin = user_factory(tenant, "alex@bistro.example", roles=("tenant_admin",), full_name="Alex Admin")
+    lee = user_factory(tenant, "lee@bistro.example", full_name="Lee Learner")
+    mo = user_factory(tenant, "mo@bistro.example", full_name="Mo Manager")
+    course = food_handler(tenant)
+    client = client_for(tenant, admin)
+    page = f"/admin/certifications/{course['cert']}/import"
+    csv_text = "email,awarded_at,expires_at,note\nlee@bistro.example,2025-03-31,2027-03-31,Paper records\n"
+    imported = client.post(
+        page,
+        data={"csrf_token": csrf_token(client, page), "file": (io.BytesIO(csv_text.encode()), "awards.csv")},
+        content_type="multipart/form-data",
+    )
+    assert imported.status_code == 302
+    award_page = f"/admin/certifications/{course['cert']}/award"
+    awarded = client.post(
+        award_page,
+        data={
+            "csrf_token": csrf_token(client, award_page),
+            "person": str(mo.id),
+            "awarded_on": "2025-06-01",
+            "expires_on": "2027-06-01",
+        },
+    )
+    assert awarded.status_code == 302
+    people = _text(client.get(f"/admin/certifications/{course['cert']}/people"))
+    assert "Mar 31, 2025" in people and "Mar 31, 2027" in people
+    assert "Jun 1, 2025" in people and "Jun 1, 2027" in people
+    assert record_of(db, tenant, course["cert"], lee.id).awarded_at == datetime(2025, 3, 31, 5, tzinfo=UTC)

@@ -123,3 +123,23 @@ def test_managers_get_a_weekly_digest_and_see_their_peoples_certifications(
     assert '<bdi>Food Handler</bdi> — <strong class="text-danger">Expired</strong> (expired' in team
     person = re.sub(r"\s+", " ", client.get(f"/team/people/{soon.id}").get_data(as_text=True))
     assert "Certifications</h2>" in person and "Food Handler" in person and "Expiring" in person
+
+
+def test_an_operator_sends_this_weeks_digest_from_the_command_line_once(
+    app, db, tenant_factory, user_factory, food_handler, mailbox
+):
+    tenant = tenant_factory(display_name="Bistro")
+    manager = user_factory(tenant, "mona@bistro.example", roles=("manager",), full_name="Mona Manager")
+    soon = user_factory(tenant, "sam@bistro.example", full_name="Sam Soon", manager_id=manager.id)
+    course = food_handler(tenant)
+    _award(db, tenant, course["cert"], soon, expires_in_days=20)
+    with as_tenant(tenant):
+        sweep_tenant(None)
+        db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["certifications", "digest", "--tenant", tenant.slug])
+    assert first.exit_code == 0 and f"{tenant.slug}: 1 digests" in first.output, first.output
+    again = runner.invoke(args=["certifications", "digest", "--tenant", tenant.slug])
+    assert again.exit_code == 0 and f"{tenant.slug}: 0 digests" in again.output, again.output
+    digest = _to(mailbox, "mona@bistro.example")
+    assert len(digest) == 1 and "Sam Soon: Food Handler expires on" in digest[0].get_content()

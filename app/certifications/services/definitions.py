@@ -23,6 +23,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.learning.models import Course, LearningPath, Lesson
 from app.policies.models import Policy
+from app.tenancy.models import utcnow
 
 AUDIENCE_KINDS = ("group", "org_unit", "job_title")
 CHECKPOINT_LESSON = "checkpoint"  # app.assessments' practical checkpoint lesson kind
@@ -80,6 +81,11 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
                 valid_until = None
         if not isinstance(valid_until, date):
             raise ValidationError(_("Enter the date it is valid until."), field="valid_until")
+        if valid_until < utcnow().date():
+            # Everyone awarded it would be expired at once.
+            raise ValidationError(
+                _("The date it is valid until has passed: choose today or a later date."), field="valid_until"
+            )
     return {
         "title": title,
         "description": (fields.get("description") or "").strip(),

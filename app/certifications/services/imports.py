@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -46,16 +47,19 @@ class ImportRefused(Exception):
         self.errors = errors
 
 
-def _moment(text: str) -> datetime | None:
-    """A date (2025-03-01) or an ISO 8601 time; a date means the start of that day in UTC."""
+def _moment(text: str, zone: str) -> datetime | None:
+    """A date (2025-03-01) or an ISO 8601 time; a date, or a time without offset, is in *zone*.
+
+    The start of the day where the admin is, so the date shows as typed (midnight UTC is yesterday in
+    the Americas)."""
     text = text.strip()
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), UTC)
+            return datetime.combine(date.fromisoformat(text), time(0), ZoneInfo(zone)).astimezone(UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def _decode(data: bytes) -> str:
@@ -67,7 +71,9 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def check_rows(cert: Certification, data: bytes, now: datetime | None = None) -> list[ImportRow]:
+def check_rows(
+    cert: Certification, data: bytes, now: datetime | None = None, zone: str = "UTC"
+) -> list[ImportRow]:
     """Read and check every row; raise ImportRefused listing each problem with its row."""
     now = now or utcnow()
     reader = csv.DictReader(io.StringIO(_decode(data)))
@@ -116,7 +122,7 @@ def check_rows(cert: Certification, data: bytes, now: datetime | None = None) ->
             )
             continue
         seen[email.casefold()] = number
-        awarded_at = _moment(awarded_text)
+        awarded_at = _moment(awarded_text, zone)
         if awarded_at is None:
             errors.append(
                 RowError(number, _("“%(value)s” is not a date (use 2025-03-31).", value=awarded_text))
@@ -129,7 +135,7 @@ def check_rows(cert: Certification, data: bytes, now: datetime | None = None) ->
             continue
         expires_at = None
         if expires_text:
-            expires_at = _moment(expires_text)
+            expires_at = _moment(expires_text, zone)
             if expires_at is None:
                 errors.append(
                     RowError(number, _("“%(value)s” is not a date (use 2025-03-31).", value=expires_text))
@@ -158,9 +164,11 @@ def check_rows(cert: Certification, data: bytes, now: datetime | None = None) ->
     return rows
 
 
-def import_awards(cert: Certification, data: bytes, *, by: User | None, filename: str = "") -> int:
+def import_awards(
+    cert: Certification, data: bytes, *, by: User | None, filename: str = "", zone: str = "UTC"
+) -> int:
     """Import every row of the CSV as a past award, or nothing (raises ImportRefused); how many."""
-    rows = check_rows(cert, data)
+    rows = check_rows(cert, data, zone=zone)
     for row in rows:
         record, _new = lifecycle.ensure_record(cert, row.user)
         try:

@@ -78,3 +78,21 @@ document.addEventListener("DOMContentLoaded", () => {
   fit();
   wide.addEventListener("change", fit);
 });
+
+// Copy buttons (a certificate's verify link): hidden without JavaScript, where the field can be copied by hand.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    const field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch {
+        field.select();
+        document.execCommand("copy");
+      }
+      announce(button.dataset.copied);
+    });
+  });
+});
