@@ -126,7 +126,7 @@ def test_managers_get_a_weekly_digest_and_see_their_peoples_certifications(
 
 
 def test_an_operator_sends_this_weeks_digest_from_the_command_line_once(
-    app, db, tenant_factory, user_factory, food_handler, mailbox
+    app, db, tenant_factory, user_factory, food_handler, mailbox, worker
 ):
     tenant = tenant_factory(display_name="Bistro")
     manager = user_factory(tenant, "mona@bistro.example", roles=("manager",), full_name="Mona Manager")
@@ -141,5 +141,5 @@ def test_an_operator_sends_this_weeks_digest_from_the_command_line_once(
     assert first.exit_code == 0 and f"{tenant.slug}: 1 digests" in first.output, first.output
     again = runner.invoke(args=["certifications", "digest", "--tenant", tenant.slug])
     assert again.exit_code == 0 and f"{tenant.slug}: 0 digests" in again.output, again.output
-    digest = _to(mailbox, "mona@bistro.example")
+    digest = _delivered(mailbox, "mona@bistro.example", 1)
     assert len(digest) == 1 and "Sam Soon: Food Handler expires on" in digest[0].get_content()
