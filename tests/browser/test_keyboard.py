@@ -61,7 +61,7 @@ def test_sign_in_and_every_main_navigation_item_by_keyboard_alone(portal_for, ke
     )  # the fragment survives redirects
 
     labels = page.eval_on_selector_all(".main-nav a", "links => links.map(a => a.textContent.trim())")
-    assert labels == ["My learning", "Catalog", "My team", "Admin"]
+    assert labels == ["My learning", "Catalog", "My certifications", "My team", "Admin"]
     for label in labels:
         _open_menu_and_follow(page, width, ".main-nav", label)
         current = page.locator(".main-nav a[aria-current]")
