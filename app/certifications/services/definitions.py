@@ -22,10 +22,11 @@ from app.certifications.models import (
 from app.errors import ValidationError
 from app.extensions import db
 from app.learning.models import Course, LearningPath, Lesson
+from app.learning.services.courses import audience_keys, sync_audiences
+from app.learning.services.courses import audiences_of as audiences_of  # the certification pages read them
 from app.policies.models import Policy
 from app.tenancy.models import utcnow
 
-AUDIENCE_KINDS = ("group", "org_unit", "job_title")
 CHECKPOINT_LESSON = "checkpoint"  # app.assessments' practical checkpoint lesson kind
 
 
@@ -109,32 +110,14 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 def _set_audiences(cert: Certification, visibility: str, audiences: dict[str, list[str]]) -> None:
     if visibility not in ("everyone", "restricted", "nobody"):
         raise ValidationError(_("Choose who must hold the certification."), field="visibility")
-    wanted = {
-        (kind, str(value).strip().casefold() if kind == "job_title" else str(value))
-        for kind in AUDIENCE_KINDS
-        for value in audiences.get(kind, [])
-        if str(value).strip()
-    }
+    wanted = audience_keys(audiences)
     if visibility == "restricted" and not wanted:
         raise ValidationError(
             _("Name at least one group, organisation unit or job title, or choose everyone."),
             field="visibility",
         )
     cert.visibility = visibility
-    current = {(a.kind, a.value): a for a in cert.audiences}
-    for key, audience in current.items():
-        if key not in wanted or visibility != "restricted":
-            cert.audiences.remove(audience)
-    if visibility == "restricted":
-        for kind, value in sorted(wanted - set(current)):
-            cert.audiences.append(CertificationAudience(kind=kind, value=value))
-
-
-def audiences_of(cert: Certification) -> dict[str, list[str]]:
-    result: dict[str, list[str]] = {kind: [] for kind in AUDIENCE_KINDS}
-    for audience in cert.audiences:
-        result.setdefault(audience.kind, []).append(audience.value)
-    return result
+    sync_audiences(cert, wanted, visibility == "restricted", CertificationAudience)
 
 
 def _title_taken(title: str, cert_id: int | None = None) -> bool:

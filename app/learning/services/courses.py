@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -52,31 +53,44 @@ def _clean_details(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _set_audiences(owner: Course | LearningPath, visibility: str, audiences: dict[str, list[str]]) -> None:
-    if visibility not in ("everyone", "restricted"):
-        raise ValidationError(_("Choose who may see it."), field="visibility")
-    wanted = {
+def audience_keys(audiences: dict[str, list[str]]) -> set[tuple[str, str]]:
+    """The (kind, value) pairs a form names; job titles compare case-insensitively."""
+    return {
         (kind, str(value).strip().casefold() if kind == "job_title" else str(value))
         for kind in AUDIENCE_KINDS
         for value in audiences.get(kind, [])
         if str(value).strip()
     }
+
+
+def sync_audiences(
+    owner: Any, wanted: set[tuple[str, str]], restricted: bool, make: Callable[..., Any]
+) -> None:
+    """Make *owner*'s audience rows exactly *wanted* (none unless *restricted*); *make* builds new rows."""
+    current = {(a.kind, a.value): a for a in owner.audiences}
+    for key, audience in current.items():
+        if key not in wanted or not restricted:
+            owner.audiences.remove(audience)
+    if restricted:
+        for kind, value in sorted(wanted - set(current)):
+            owner.audiences.append(make(kind=kind, value=value))
+
+
+def _set_audiences(owner: Course | LearningPath, visibility: str, audiences: dict[str, list[str]]) -> None:
+    if visibility not in ("everyone", "restricted"):
+        raise ValidationError(_("Choose who may see it."), field="visibility")
+    wanted = audience_keys(audiences)
     if visibility == "restricted" and not wanted:
         raise ValidationError(
             _("Name at least one group, organisation unit or job title, or make it visible to everyone."),
             field="visibility",
         )
     owner.visibility = visibility
-    current = {(a.kind, a.value): a for a in owner.audiences}
-    for key, audience in current.items():
-        if key not in wanted or visibility == "everyone":
-            owner.audiences.remove(audience)
-    if visibility == "restricted":
-        for kind, value in sorted(wanted - set(current)):
-            owner.audiences.append(Audience(kind=kind, value=value))
+    sync_audiences(owner, wanted, visibility == "restricted", Audience)
 
 
-def audiences_of(owner: Course | LearningPath) -> dict[str, list[str]]:
+def audiences_of(owner: Any) -> dict[str, list[str]]:
+    """The audience rows of a course, path or certification, by kind, as the forms take them."""
     result: dict[str, list[str]] = {kind: [] for kind in AUDIENCE_KINDS}
     for audience in owner.audiences:
         result.setdefault(audience.kind, []).append(audience.value)
