@@ -21,6 +21,7 @@ from app import (
     console,
     errors_views,
     events,  # noqa: F401 - an app-wide table: the event outbox
+    identity,
     inputs,
     jobs,  # noqa: F401 - an app-wide table: the job outbox
     learning,
@@ -46,6 +47,7 @@ from app.timezones import person_time_zone
 FEATURES = (
     ops,
     accounts,
+    identity,
     console,
     tenancy,
     audit,

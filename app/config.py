@@ -114,6 +114,12 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         # Encrypts the portals' certificate signing keys at rest (base64 of 32 bytes). Unset: derived
         # from SECRET_KEY, fine for the embedded default, not for production.
         "CERTIFICATE_KEYS_SECRET": os.environ.get("CERTIFICATE_KEYS_SECRET") or None,
+        # Encrypts secrets at rest (app/sealing.py): base64 32-byte keys, comma-separated, the first seals.
+        "SECRETS_KEYS": os.environ.get("SECRETS_KEYS") or None,
+        # Outbound requests to addresses tenants type (app/outbound.py): private and local addresses are
+        # refused unless allowed here (all of them, or these hosts and networks, comma-separated).
+        "OUTBOUND_ALLOW_PRIVATE": _bool("OUTBOUND_ALLOW_PRIVATE"),
+        "OUTBOUND_ALLOWED_HOSTS": os.environ.get("OUTBOUND_ALLOWED_HOSTS") or "",
         # Where the PDF font (DejaVu Sans, which covers Arabic) is; Debian's fonts-dejavu-core by default.
         "PDF_FONT_DIR": os.environ.get("PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu",
     }

@@ -53,6 +53,7 @@ LABELS: dict[str, dict[str, Any]] = {
 BADGES: dict[str, tuple[Any, str]] = {
     "active": (_l("Active"), "active"),
     "deactivated": (_l("Deactivated"), "deactivated"),
+    "switched_off": (_l("Switched off"), "deactivated"),
     "suspended": (_l("Suspended"), "suspended"),
     "published": (_l("Published"), "active"),
     "draft": (_l("Draft"), "draft"),

@@ -32,6 +32,7 @@ BLUEPRINTS = {
     "policy_admin",
     "certifications",
     "certification_admin",
+    "identity",
     "certificates",
 }
 
@@ -81,6 +82,7 @@ ADMIN_AREA = {
         ("Organisation", "admin.org_units", "/admin/org-units"),
         ("Groups", "admin.groups", "/admin/groups"),
         ("Roles", "admin.roles", "/admin/roles"),
+        ("Sign-in", "identity.admin", "/admin/sign-in"),
     ],
     "Learning content": [
         ("Courses", "authoring.courses", "/admin/courses"),

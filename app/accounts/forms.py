@@ -21,7 +21,9 @@ from app.timezones import TimeZoneField
 
 class SignInForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    # Optional here: a portal with single sign-on asks for the email first and the password only when
+    # the email's domain signs in locally (the view says "Enter your password." when it is missing then).
+    password = PasswordField(_l("Password"), validators=[Optional()])
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -59,26 +59,89 @@ def home():
     return _home_page[0]()
 
 
+class SignInWay(Protocol):
+    """A way into the portal besides a local password, registered by the identity feature."""
+
+    def email_first(self) -> bool:
+        """Whether the sign-in page should ask for the email alone first (the portal has providers)."""
+
+    def offered(self) -> list[tuple[str, str]]:
+        """The buttons the sign-in page shows: (label, URL), e.g. ("Sign in with Acme SSO", "/sso/…")."""
+
+    def straight_to(self, next_url: str | None) -> str | None:
+        """Where to send everyone who opens the sign-in page, when the portal has one way in."""
+
+    def route_email(self, email: str, *, password_given: bool, next_url: str | None) -> str | None:
+        """Where to send the person with *email* (home-realm discovery), or None to use a password."""
+
+    def password_sign_in(self, email: str, password: str) -> User | None:
+        """The person a directory signs in with this email and password, None if no directory serves
+        the email; raises SignInRefused when one does and refuses them."""
+
+
+_sign_in_ways: list[SignInWay] = []
+
+
+def register_sign_in_way(way: SignInWay) -> None:
+    _sign_in_ways.append(way)
+
+
+def complete_sign_in(user: User, *, method: str, next_url: str | None = None) -> Any:
+    """Start a session for *user*, who proved who they are by *method*, and go where they were going."""
+    session.clear()
+    sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
+    login_user(user)
+    session["tenant_id"] = g.tenant.id
+    session["signed_in_by"] = method
+    return redirect(safe_next(next_url))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"], key_func=_sign_in_rate_key)
 def sign_in():
+    next_url = request.args.get("next")
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")))
+        return redirect(safe_next(next_url))
+    local = request.args.get("local") == "1"
+    if request.method == "GET" and not local:
+        for way in _sign_in_ways:
+            if target := way.straight_to(next_url):
+                return redirect(target)
+    email_first = any(way.email_first() for way in _sign_in_ways)
     form = SignInForm()
     error = None
+    step = "email" if email_first else "password"
     if form.validate_on_submit():
+        email, password = form.email.data or "", form.password.data or ""
         try:
-            user = services.authenticate(form.email.data or "", form.password.data or "")
+            for way in _sign_in_ways:
+                if target := way.route_email(email, password_given=bool(password), next_url=next_url):
+                    return redirect(target)
+            step = "password"
+            if not password:
+                if request.form.get("step") == "password" or not email_first:
+                    form.password.errors = [_("Enter your password.")]
+                return render_template(
+                    "accounts/sign_in.html", form=form, error=None, step=step, ways=_offered()
+                ), (422 if form.password.errors else 200)
+            user = None
+            for way in _sign_in_ways:
+                if (user := way.password_sign_in(email, password)) is not None:
+                    break
+            if user is None:
+                user = services.authenticate(email, password)
         except services.SignInRefused as refused:
             error = refused.message
         else:
-            session.clear()
-            sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
-            login_user(user)
-            session["tenant_id"] = g.tenant.id
-            return redirect(safe_next(request.args.get("next")))
+            return complete_sign_in(user, method="password", next_url=next_url)
     status = 401 if error else form_status()
-    return render_template("accounts/sign_in.html", form=form, error=error), status
+    return render_template(
+        "accounts/sign_in.html", form=form, error=error, step=step, ways=_offered()
+    ), status
+
+
+def _offered() -> list[tuple[str, str]]:
+    return [button for way in _sign_in_ways for button in way.offered()]
 
 
 @bp.route("/sign-out", methods=["POST"])

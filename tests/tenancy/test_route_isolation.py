@@ -45,7 +45,18 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         **learning,
         **_foreign_assessments(db, tenant),
         **_foreign_certification(db, tenant, member, learning["course_id"]),
+        **_foreign_identity_provider(db, tenant),
     }
+
+
+def _foreign_identity_provider(db: Any, tenant: Any) -> dict[str, int]:
+    """An identity provider of *tenant* (any kind: the common pages and routes take its id)."""
+    from app.identity import services as identity
+
+    with as_tenant(tenant):
+        provider = identity.create_provider("saml", "Foreign SSO", domains=["foreign.example"])
+        db.session.commit()
+        return {"provider_id": provider.id}
 
 
 def _foreign_certification(db: Any, tenant: Any, member: Any, course_id: int) -> dict[str, int]:
@@ -202,6 +213,7 @@ OBJECT_FACTORIES = {
     "session_id",
     "certification_id",
     "record_id",
+    "provider_id",
 }
 
 
@@ -270,6 +282,10 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
 
         assert db.session.get(Certification, ids["certification_id"]).status == "published"
         assert db.session.get(CertificationRecord, ids["record_id"]).state == "certified"
+        from app.identity.models import IdentityProvider
+
+        foreign_provider = db.session.get(IdentityProvider, ids["provider_id"])
+        assert foreign_provider.name == "Foreign SSO" and foreign_provider.deactivated_at is None
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,36 @@
+"""Signing in with the organisation's own identity provider: SAML 2.0, OpenID Connect and LDAP per
+portal, home-realm discovery by email domain, just-in-time accounts, and the Sign-in admin page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register identity: the provider routes, the Sign-in admin page, the sign-in page's ways in."""
+    from app import navigation as nav
+    from app import sealing
+    from app.accounts import permissions as perms
+    from app.accounts.views import register_sign_in_way
+    from app.identity import models, views, ways
+
+    sealing.register(models.IdentityProvider, "secret_sealed", lambda row: row.secret_purpose)
+    app.register_blueprint(views.bp)
+    register_sign_in_way(ways.ProviderWays())
+    nav.register(
+        app,
+        nav.NavEntry(
+            _l("Sign-in"),
+            "identity.admin",
+            "/admin/sign-in",
+            nav.may(perms.INTEGRATIONS_MANAGE),
+            nav.ADMIN,
+            nav.PEOPLE,
+            order=45,
+        ),
+    )
