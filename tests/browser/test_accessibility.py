@@ -12,6 +12,7 @@ import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -88,6 +89,7 @@ def furnished(app) -> dict[str, Any]:
                 learning.update(_furnish_checkpoint(learning["course"], admin, person))
                 learning.update(_furnish_certification(learning["course"], admin, person))
                 learning["certificate"] = _furnish_certificate(person)
+                learning["ldap_directory"] = _furnish_ldap_directory()
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -406,7 +408,30 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "certification_admin.import_awards": f"/admin/certifications/{data['certification']}/import",
         "certificates.verify_form": "/verify",
         "certificates.verify": f"/verify/{data['certificate']}",
+        "identity.admin": "/admin/sign-in",
+        "identity.provider": f"/admin/sign-in/providers/{data['ldap_directory']}",
+        "identity_ldap.add": "/admin/sign-in/ldap/new",
+        "identity_ldap.settings": f"/admin/sign-in/ldap/{data['ldap_directory']}",
+        "identity_ldap.test_sign_in": f"/admin/sign-in/ldap/{data['ldap_directory']}/test-sign-in",
     }
+
+
+def _furnish_ldap_directory() -> int:
+    """An LDAP directory (its pages show saved settings; nothing connects to it)."""
+    from app.identity.ldap.services import add_directory
+
+    provider = add_directory(
+        "Head office directory",
+        "",
+        ["corp.example"],
+        {
+            "url": "ldaps://ldap.corp.example",
+            "bind_dn": "cn=atrium,ou=services,dc=corp,dc=example",
+            "user_base": "ou=people,dc=corp,dc=example",
+        },
+        "service-password",
+    )
+    return provider.id
 
 
 def _furnish_certificate(person: Any) -> str:
@@ -446,8 +471,9 @@ def test_every_page_is_in_the_accessibility_walk(app, furnished):
         "library.console_deploy_matching",
         "console.suspend_tenant",
     }
-    # Redirects, not pages: resume goes to a lesson; a console package page is walked below.
-    walked |= {"learning.resume"}
+    # Redirects, not pages: resume goes to a lesson, /sso/<slug> to the identity provider; a console
+    # package page is walked below.
+    walked |= {"learning.resume", "identity.start"}
     get_endpoints = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
@@ -459,7 +485,8 @@ def test_every_page_is_in_the_accessibility_walk(app, furnished):
 def _walk(portal, pages: dict[str, str], email: str) -> dict[str, list]:
     failures: dict[str, list] = {}
     for endpoint in sorted(pages, key=lambda e: e not in SIGNED_OUT):  # signed-out pages first
-        if endpoint not in SIGNED_OUT and "/sign-in" in (portal.page.url or "/sign-in"):
+        # The sign-in page itself, not the Sign-in admin pages under /admin/sign-in.
+        if endpoint not in SIGNED_OUT and urlsplit(portal.page.url or "/sign-in").path == "/sign-in":
             portal.sign_in(email)
         response = portal.go(pages[endpoint])
         # A locked lesson is a real page that says what unlocks it, answered with 403.
