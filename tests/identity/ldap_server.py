@@ -37,7 +37,7 @@ def slapd_binary() -> str | None:
     )
 
 
-def require_slapd() -> str:
+def require_slapd() -> str:  # pytest only
     """slapd's path; skip when it is missing, except on CI, where a missing slapd is a failure."""
     binary = slapd_binary()
     if binary is None or shutil.which("ldapadd") is None:
@@ -225,7 +225,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
     raise RuntimeError(f"slapd did not listen on {port}: {log.read_text()[-2000:]}")
 
 
-def start_slapd(binary: str, folder: Path) -> tuple[subprocess.Popen[bytes], Directory]:
+def start_slapd(
+    binary: str, folder: Path, plain_port: int = PLAIN_PORT, tls_port: int = TLS_PORT
+) -> tuple[subprocess.Popen[bytes], Directory]:
     """Start slapd in *folder* (config, database, certificates) and fill it; returns (process, where)."""
     ca_key, ca = make_ca("Atrium test directory CA")
     server_pem, server_key = _server_certificate(ca_key, ca)
@@ -245,21 +247,21 @@ def start_slapd(binary: str, folder: Path) -> tuple[subprocess.Popen[bytes], Dir
     (folder / "slapd.conf").write_text(CONFIG.format(**values))
     (folder / "data.ldif").write_text(DATA.format(**values))
     log = folder / "slapd.log"
-    urls = f"ldap://{HOST}:{PLAIN_PORT}/ ldaps://{HOST}:{TLS_PORT}/"
+    urls = f"ldap://{HOST}:{plain_port}/ ldaps://{HOST}:{tls_port}/"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [binary, "-f", str(folder / "slapd.conf"), "-h", urls, "-d", "0"], stdout=out, stderr=out
         )
     try:
-        _wait_for_port(PLAIN_PORT, process, log)
-        _wait_for_port(TLS_PORT, process, log)
+        _wait_for_port(plain_port, process, log)
+        _wait_for_port(tls_port, process, log)
         env = {**os.environ, "LDAPNOINIT": "1"}
         subprocess.run(
             [
                 "ldapadd",
                 "-x",
                 "-H",
-                f"ldap://{HOST}:{PLAIN_PORT}",
+                f"ldap://{HOST}:{plain_port}",
                 "-D",
                 ADMIN_DN,
                 "-w",
@@ -276,4 +278,4 @@ def start_slapd(binary: str, folder: Path) -> tuple[subprocess.Popen[bytes], Dir
         process.terminate()
         process.wait(10)
         raise
-    return process, Directory(pem(ca), f"ldap://{HOST}:{PLAIN_PORT}", f"ldaps://{HOST}:{TLS_PORT}")
+    return process, Directory(pem(ca), f"ldap://{HOST}:{plain_port}", f"ldaps://{HOST}:{tls_port}")

@@ -381,6 +381,19 @@ def admin_client(db, tenant_factory, user_factory, client_for):
     return tenant, client_for(tenant, admin)
 
 
+def test_sign_in_page_shows_the_directorys_last_sign_in_and_failure(db, slapd, admin_client, client_for):
+    tenant, client = admin_client
+    add_directory(db, tenant, slapd)
+    assert sign_in(client_for(tenant), "ada@example.org", PASSWORDS["ada"]).status_code == 302
+    assert sign_in(client_for(tenant), "bob@example.org", "wrong").status_code == 401
+
+    response = client.get("/admin/sign-in")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Head office directory" in page and "wrong_password" in page
+
+
 def test_admin_adds_a_directory_from_the_sign_in_page(db, slapd, admin_client):
     tenant, client = admin_client
     assert "/admin/sign-in/ldap/new" in client.get("/admin/sign-in").get_data(as_text=True)
