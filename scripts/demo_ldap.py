@@ -10,6 +10,7 @@ on the "Add LDAP directory" page and runs until Ctrl-C; nothing is kept afterwar
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +25,8 @@ def main() -> int:
     parser.add_argument("--ldap-port", type=int, default=10389)
     parser.add_argument("--ldaps-port", type=int, default=10636)
     args = parser.parse_args()
+    # Stopped by `kill` as by Ctrl-C: the directory stops with it.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     binary = ldap_server.slapd_binary()
     if binary is None:
         print("slapd is not installed: sudo apt-get install slapd ldap-utils", file=sys.stderr)
