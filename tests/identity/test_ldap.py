@@ -345,6 +345,47 @@ def test_deactivated_person_is_refused(db, slapd, tenant_factory, user_factory, 
     assert "Your account in this portal is deactivated" in response.get_data(as_text=True)
 
 
+def test_someone_the_directory_does_not_know_signs_in_with_their_local_password(
+    db, slapd, tenant_factory, user_factory, client_for
+):
+    from app.identity import services as identity_services
+
+    tenant = tenant_factory()
+    provider = add_directory(db, tenant, slapd)
+    user_factory(tenant, "contractor@example.org")
+
+    assert sign_in(client_for(tenant), "contractor@example.org").status_code == 302
+
+    with as_tenant(tenant):
+        identity_services.update_provider(db.session.get(IdentityProvider, provider.id), sso_only=True)
+        db.session.commit()
+    response = sign_in(client_for(tenant), "contractor@example.org")
+    assert response.status_code == 401
+    assert "That email and password do not match an active account" in response.get_data(as_text=True)
+
+
+def test_break_glass_admin_signs_in_while_the_directory_is_down(
+    db, slapd, tenant_factory, user_factory, client_for
+):
+    from app.identity import services as identity_services
+
+    tenant = tenant_factory()
+    add_directory(db, tenant, slapd, url=f"ldaps://127.0.0.1:{DOWN_PORT}")
+    user_factory(tenant, "root@example.org", roles=("tenant_admin",))
+    assert sign_in(client_for(tenant), "root@example.org").status_code == 401  # the directory is asked
+    with as_tenant(tenant):
+        identity_services.save_settings(
+            default_provider_id=None,
+            break_glass_emails=["root@example.org"],
+            require_two_step_for_admins=False,
+            badge_sign_in=False,
+            shared_device_idle_minutes=3,
+        )
+        db.session.commit()
+
+    assert sign_in(client_for(tenant), "root@example.org").status_code == 302
+
+
 def test_another_portals_directory_is_never_consulted(db, slapd, tenant_factory, client_for):
     listener = Listener(COUNTING_PORT)
     try:

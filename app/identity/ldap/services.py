@@ -170,7 +170,9 @@ def check_password(provider: IdentityProvider, email: str, password: str) -> pro
     try:
         received = look_up(provider, email, password)
     except provisioning.IdentityRefused as refused:
-        if refused.code in {"wrong_password", "unknown_person"}:
+        # Someone the directory does not know is counted here only where it is the only way in;
+        # elsewhere the local password is checked next, and counts its own failure.
+        if refused.code == "wrong_password" or (refused.code == "unknown_person" and provider.sso_only):
             sign_in_services.count_failed_sign_in(email)
         raise
     sign_in_services.forget_failed_sign_ins(email)
