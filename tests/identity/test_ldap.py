@@ -435,6 +435,24 @@ def test_sign_in_page_shows_the_directorys_last_sign_in_and_failure(db, slapd, a
     assert "Head office directory" in page and "wrong_password" in page
 
 
+def test_sign_in_page_warns_about_plain_ldap_and_an_expiring_ca(db, slapd, app, admin_client):
+    tenant, client = admin_client
+    app.config["LDAP_ALLOW_PLAIN"] = True
+    try:
+        add_directory(db, tenant, slapd, url=slapd.plain_url, starttls=False, ca_cert="")
+    finally:
+        app.config["LDAP_ALLOW_PLAIN"] = False
+    with as_tenant(tenant):
+        ldap_services.add_directory("Branch directory", "", ["example.net"], settings_for(slapd), "x")
+        db.session.commit()
+
+    page = client.get("/admin/sign-in").get_data(as_text=True)
+
+    assert "Passwords reach this directory unencrypted (plain ldap://)." in page
+    # The test CA is valid for two days.
+    assert "The directory&#39;s CA certificate expires on" in page
+
+
 def test_admin_adds_a_directory_from_the_sign_in_page(db, slapd, admin_client):
     tenant, client = admin_client
     assert "/admin/sign-in/ldap/new" in client.get("/admin/sign-in").get_data(as_text=True)

@@ -365,5 +365,9 @@ def describe(code: str) -> str:
             "The directory refused the search. Check the search base and the account's rights."
         ),
         "base_unreadable": _("The service account cannot read the user search base."),
+        "wrong_password": _("The directory refused this password for the person it found."),
+        "unknown_person": _("Nobody under the user search base matches the user filter with this email."),
+        "ambiguous": _("More than one entry matches the user filter with this email; it must find one."),
+        "locked_out": _("The address is locked after too many failed sign-ins."),
     }
     return messages.get(code, code)
