@@ -49,7 +49,10 @@ def init_app(app: Flask) -> None:
         subscribers,  # noqa: F401 - work done re-evaluates certifications; audiences start them
         views,
     )
+    from app.certifications import rule_target
     from app.labels import add_label
+
+    rule_target.register()
 
     for group, words in WORDS.items():
         for code, text in words.items():

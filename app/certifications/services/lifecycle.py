@@ -175,15 +175,18 @@ def _move(
     )
 
 
-def start(cert: Certification, user: User, *, now: datetime | None = None) -> CertificationRecord:
-    """Ask *user* to earn *cert*: their record is in progress and they are enrolled in what it needs."""
+def start(
+    cert: Certification, user: User, *, now: datetime | None = None, due_on: date | None = None
+) -> CertificationRecord:
+    """Ask *user* to earn *cert*: their record is in progress and they are enrolled in what it needs
+    (due *due_on*, when an enrolment rule sets a due date)."""
     now = now or utcnow()
     record, _new = ensure_record(cert, user)
     record = locked(record)
     if record.state != RecordState.not_started.value:
         return record
     _move(record, RecordState.in_progress.value, at=now)
-    enrol_in_requirements(record, user, Phase.initial.value, due_on=None)
+    enrol_in_requirements(record, user, Phase.initial.value, due_on=due_on)
     evaluate(record, now=now)
     return record
 
