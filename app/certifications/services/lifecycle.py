@@ -9,7 +9,7 @@ transaction that makes it.
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from flask_babel import gettext as _
@@ -59,8 +59,23 @@ def expiry_from(cert: Certification, start: datetime) -> datetime | None:
     if cert.validity == Validity.months.value and cert.validity_months:
         return add_months(start, cert.validity_months)
     if cert.validity == Validity.fixed_date.value and cert.valid_until:
-        return datetime.combine(cert.valid_until + timedelta(days=1), time(0), UTC)
+        # Valid through the whole of that day where the portal is: it ends at the portal's midnight.
+        return datetime.combine(cert.valid_until + timedelta(days=1), time(0), _portal_zone(cert)).astimezone(
+            UTC
+        )
     return None
+
+
+def _portal_zone(cert: Certification) -> tzinfo:
+    from zoneinfo import ZoneInfo
+
+    from app.tenancy.models import Tenant
+
+    tenant = db.session.get(Tenant, cert.tenant_id)
+    try:
+        return ZoneInfo(tenant.time_zone) if tenant is not None and tenant.time_zone else UTC
+    except (KeyError, ValueError):
+        return UTC
 
 
 def grace_end(cert: Certification, expires_at: datetime | None) -> datetime | None:
