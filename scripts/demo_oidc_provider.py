@@ -157,7 +157,9 @@ class DemoProvider:
 
     def rotate_key(self, *, keep_old: bool = False) -> str:
         """Sign with a new key from now on; the JWKS lists only it unless *keep_old*."""
-        key = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "RS256"})
+        key = RSAKey.generate_key(
+            2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "RS256"}
+        )
         self.keys = [*self.keys, key] if keep_old else [key]
         return str(key.kid)
 
@@ -336,7 +338,9 @@ def main() -> None:
     issuer = args.issuer or f"http://{args.host}:{args.port}"
     redirects = args.redirect_uri or ["http://partners.localhost:5000/sso/oidc/callback"]
     provider = DemoProvider(issuer, redirects)
-    print(f"Demo OpenID Connect provider at {issuer} (client {DEMO_CLIENT_ID}; people {', '.join(DEMO_USERS)})")
+    print(
+        f"Demo OpenID Connect provider at {issuer} (client {DEMO_CLIENT_ID}; people {', '.join(DEMO_USERS)})"
+    )
     from werkzeug.serving import run_simple
 
     run_simple(args.host, args.port, provider.app, use_reloader=False, use_debugger=False)
