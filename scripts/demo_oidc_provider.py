@@ -149,9 +149,13 @@ class DemoProvider:
         self.rotate_key()
         self.codes: dict[str, Code] = {}
         self.tokens: dict[str, str] = {}  # access token -> username
-        # For the tests: claims to force into the next ID tokens, a broken signature, request counts.
+        # For the tests: claims to force into (or leave out of) the ID tokens, a broken signature or one
+        # by a key the JWKS never lists, the client authentication it takes, request counts.
         self.overrides: dict[str, Any] = {}
+        self.left_out: set[str] = set()
         self.tamper_signature = False
+        self.sign_with_unlisted_key = False
+        self.token_auth_methods = ["client_secret_basic", "client_secret_post"]
         self.jwks_requests = 0
         self.app = self._build_app()
 
@@ -178,7 +182,7 @@ class DemoProvider:
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": ["openid", "email", "profile", "groups"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": list(self.token_auth_methods),
             "code_challenge_methods_supported": ["S256"],
             "claims_supported": ["sub", "email", "name", "given_name", "family_name", "groups"],
         }
@@ -236,7 +240,11 @@ class DemoProvider:
                     claims["at_hash"] = at_hash.decode()
                 claims.update(provider.user_info(req.user, token["scope"]))
                 claims.update(provider.overrides)
+                for name in provider.left_out:
+                    claims.pop(name, None)
                 key = provider.signing_key
+                if provider.sign_with_unlisted_key:
+                    key = RSAKey.generate_key(2048, parameters={"kid": "unlisted", "alg": "RS256"})
                 encoded = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key, ["RS256"])
                 if provider.tamper_signature:
                     head, body, signature = encoded.split(".")

@@ -71,8 +71,10 @@ def idp() -> Iterator[Any]:
 def provider(idp: Any) -> Iterator[Any]:
     """The provider, behaving well again after each test."""
     yield idp
-    idp.overrides = {}
-    idp.tamper_signature = False
+    idp.overrides, idp.left_out = {}, set()
+    idp.tamper_signature = idp.sign_with_unlisted_key = False
+    idp.token_auth_methods = ["client_secret_basic", "client_secret_post"]
+    idp.clients[demo.DEMO_CLIENT_ID].auth_methods = ("client_secret_basic", "client_secret_post")
     for name, person in demo.DEMO_USERS.items():
         idp.users[name]["claims"] = dict(person["claims"])
 
@@ -242,6 +244,49 @@ def test_rotated_keys_are_fetched_once_when_an_unknown_key_id_arrives(
     assert provider.jwks_requests == before + 2
 
 
+def test_a_key_the_provider_never_published_is_refused_after_one_refresh(
+    db, tenant_factory, client_for, provider, allowed
+):
+    tenant, provider_id = _portal(db, tenant_factory, provider)
+    assert _sign_in(client_for(tenant)).status_code == 302
+    before = provider.jwks_requests
+    provider.sign_with_unlisted_key = True
+
+    assert _sign_in(client_for(tenant), "casey").status_code == 403
+
+    assert provider.jwks_requests == before + 1
+    assert _failure(db, tenant, provider_id) == "id_token_unknown_key"
+    assert _people(db, tenant, "casey@%") == []
+
+
+def test_client_secret_post_and_userinfo_when_the_provider_asks_for_them(
+    db, tenant_factory, client_for, provider, allowed
+):
+    provider.token_auth_methods = ["client_secret_post"]
+    provider.clients[demo.DEMO_CLIENT_ID].auth_methods = ("client_secret_post",)
+    provider.left_out = {"email", "email_verified"}  # only userinfo tells the email
+    tenant, _provider_id = _portal(db, tenant_factory, provider)
+
+    assert _sign_in(client_for(tenant)).status_code == 302
+
+    (person,) = _people(db, tenant, "jordan@%")
+    assert person.full_name == "Jordan Reyes"
+
+
+def test_an_unverified_email_neither_creates_nor_links_an_account(
+    db, tenant_factory, user_factory, client_for, provider, allowed
+):
+    tenant, provider_id = _portal(db, tenant_factory, provider)
+    user_factory(tenant, "casey@partners.example", full_name="Casey Local")
+    provider.users["casey"]["claims"]["email_verified"] = False
+
+    assert _sign_in(client_for(tenant), "casey").status_code == 403
+
+    assert _failure(db, tenant, provider_id) == "no_email"
+    with as_tenant(tenant):
+        assert db.session.scalars(select(UserIdentity)).all() == []
+
+
 def test_a_state_is_good_for_one_callback_in_the_browser_that_started_it(
     db, tenant_factory, client_for, provider, allowed
 ):
@@ -353,3 +398,70 @@ def test_another_portals_provider_settings_are_not_found(
     client = client_for(ours, user_factory(ours, roles=("tenant_admin",)))
 
     assert client.get(f"/admin/sign-in/oidc/{their_provider_id}").status_code == 404
+
+
+def test_admin_adds_and_edits_the_connection_from_the_sign_in_page(
+    db, tenant_factory, user_factory, client_for, provider, allowed
+):
+    tenant, provider_id = _portal(db, tenant_factory, provider)
+    client = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
+    admin_page = client.get("/admin/sign-in").get_data(as_text=True)
+    assert "Add OpenID Connect" in admin_page and "Partner SSO" in admin_page
+    path = f"/admin/sign-in/oidc/{provider_id}"
+    page = client.get(path).get_data(as_text=True)
+    assert f"http://{tenant.slug}.{TEST_DOMAIN}/sso/oidc/callback" in page
+    assert "A secret is saved (encrypted)" in page and demo.DEMO_CLIENT_SECRET not in page
+
+    bad = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "preset": "custom",
+            "discovery_url": "",
+            "issuer": provider.issuer,
+            "authorization_endpoint": f"{provider.issuer}/authorize",
+            "token_endpoint": "",
+            "jwks_uri": f"{provider.issuer}/jwks",
+            "client_id": demo.DEMO_CLIENT_ID,
+            "scopes": "email profile",
+        },
+    )
+    assert bad.status_code == 422
+    assert "Enter the discovery URL, or every endpoint" in bad.get_data(as_text=True)
+
+    saved = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "preset": "custom",
+            "issuer": provider.issuer,
+            "authorization_endpoint": f"{provider.issuer}/authorize",
+            "token_endpoint": f"{provider.issuer}/token",
+            "jwks_uri": f"{provider.issuer}/jwks",
+            "client_id": demo.DEMO_CLIENT_ID,
+            "scopes": "email profile groups",
+        },
+    )
+    assert saved.status_code == 302
+    with as_tenant(tenant):
+        db.session.expire_all()
+        changed = db.session.get(IdentityProvider, provider_id)
+        assert changed.settings["scopes"] == "openid email profile groups"
+        assert changed.secret_sealed is not None  # an empty secret field keeps the saved one
+    assert _sign_in(client_for(tenant)).status_code == 302
+
+
+def test_the_demo_partner_sso_matches_the_demo_provider(db, tenant_factory):
+    from app.identity import services as identity
+    from app.identity.oidc.demo import partner_sso
+
+    provider = demo.DemoProvider("http://127.0.0.1:8090", [])
+    with as_tenant(tenant_factory()):
+        sso = partner_sso()
+        assert partner_sso().id == sso.id  # loading the demo again adds nothing
+        discovered = provider.discovery()
+        for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
+            assert sso.settings[name] == discovered[name]
+        assert sso.settings["client_id"] == demo.DEMO_CLIENT_ID
+        assert identity.get_secret(sso) == demo.DEMO_CLIENT_SECRET
+        assert (sso.domains, sso.sso_only) == (["partners.example"], False)
