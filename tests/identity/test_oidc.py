@@ -449,6 +449,8 @@ def test_admin_adds_and_edits_the_connection_from_the_sign_in_page(
         assert changed.settings["scopes"] == "openid email profile groups"
         assert changed.secret_sealed is not None  # an empty secret field keeps the saved one
     assert _sign_in(client_for(tenant)).status_code == 302
+    listed = client.get("/admin/sign-in")  # now with a last sign-in to show
+    assert listed.status_code == 200 and "—" in listed.get_data(as_text=True)
 
 
 def test_the_demo_partner_sso_matches_the_demo_provider(db, tenant_factory):
