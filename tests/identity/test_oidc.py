@@ -22,10 +22,11 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from app.accounts.models import User
+from app.identity import services as identity_services
 from app.identity.models import IdentityProvider, UserIdentity
 from app.identity.oidc import services as oidc_services
 from app.tenancy import as_tenant
-from tests.conftest import TEST_DOMAIN, csrf_token
+from tests.conftest import PASSWORD, TEST_DOMAIN, csrf_token
 
 PORTS = range(9120, 9140)
 
@@ -467,3 +468,33 @@ def test_the_demo_partner_sso_matches_the_demo_provider(db, tenant_factory):
         assert sso.settings["client_id"] == demo.DEMO_CLIENT_ID
         assert identity.get_secret(sso) == demo.DEMO_CLIENT_SECRET
         assert (sso.domains, sso.sso_only) == (["partners.example"], False)
+
+
+def test_a_local_account_in_the_providers_domain_can_still_use_its_password(
+    db, tenant_factory, user_factory, client_for, provider, allowed
+):
+    tenant, provider_id = _portal(db, tenant_factory, provider)
+    user_factory(tenant, "admin@partners.example", roles=("tenant_admin",))
+    client = client_for(tenant)
+    token = csrf_token(client, "/sign-in")
+    routed = client.post("/sign-in", data={"csrf_token": token, "email": "admin@partners.example"})
+    assert routed.headers["Location"].startswith("/sso/partner-sso")  # home-realm discovery
+    assert "Sign in with a password instead" in client.get("/sign-in").get_data(as_text=True)
+
+    token = csrf_token(client, "/sign-in?local=1")
+    signed_in = client.post(
+        "/sign-in?local=1",
+        data={"csrf_token": token, "email": "admin@partners.example", "password": PASSWORD},
+    )
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
+
+    with as_tenant(tenant):
+        identity_services.update_provider(db.session.get(IdentityProvider, provider_id), sso_only=True)
+        db.session.commit()
+    other = client_for(tenant)
+    token = csrf_token(other, "/sign-in?local=1")
+    refused = other.post(
+        "/sign-in?local=1",
+        data={"csrf_token": token, "email": "admin@partners.example", "password": PASSWORD},
+    )
+    assert refused.headers["Location"].startswith("/sso/partner-sso")  # only way in, not break-glass
