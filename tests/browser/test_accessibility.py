@@ -41,6 +41,8 @@ NOT_PAGES = {
     "certificates.download_badge",
     "certificates.issuer",
     "certificates.status_list",
+    # Where an OpenID Connect provider sends the person back: it needs a state a sign-in started.
+    "identity_oidc.callback",
 }
 
 
@@ -88,6 +90,9 @@ def furnished(app) -> dict[str, Any]:
                 learning.update(_furnish_checkpoint(learning["course"], admin, person))
                 learning.update(_furnish_certification(learning["course"], admin, person))
                 learning["certificate"] = _furnish_certificate(person)
+                from app.identity.oidc.demo import partner_sso
+
+                learning["oidc_provider"] = partner_sso().id
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -406,6 +411,8 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "certification_admin.import_awards": f"/admin/certifications/{data['certification']}/import",
         "certificates.verify_form": "/verify",
         "certificates.verify": f"/verify/{data['certificate']}",
+        "identity_oidc.add": "/admin/sign-in/oidc/new",
+        "identity_oidc.settings": f"/admin/sign-in/oidc/{data['oidc_provider']}",
     }
 
 
