@@ -498,3 +498,33 @@ def test_a_local_account_in_the_providers_domain_can_still_use_its_password(
         data={"csrf_token": token, "email": "admin@partners.example", "password": PASSWORD},
     )
     assert refused.headers["Location"].startswith("/sso/partner-sso")  # only way in, not break-glass
+
+
+def test_google_id_tokens_may_name_the_issuer_without_its_scheme(app):
+    from app.identity.oidc import protocol
+
+    google = IdentityProvider(
+        settings={
+            "issuer": "https://accounts.google.com",
+            "issuer_aliases": ["accounts.google.com"],
+            "client_id": "atrium.apps.googleusercontent.com",
+            "hosted_domain": "partners.example",
+        }
+    )
+    now = int(time.time())
+    claims = {
+        "iss": "accounts.google.com",
+        "aud": "atrium.apps.googleusercontent.com",
+        "sub": "1234567890",
+        "iat": now,
+        "exp": now + 300,
+        "nonce": "n",
+        "hd": "partners.example",
+    }
+    protocol.check_claims(google, claims, nonce="n")  # accepted
+    with pytest.raises(protocol.OidcRefused, match="hosted_domain"):
+        protocol.check_claims(google, {**claims, "hd": "elsewhere.example"}, nonce="n")
+    with pytest.raises(protocol.OidcRefused, match="id_token_issuer"):
+        protocol.check_claims(
+            google, {**claims, "iss": "https://accounts.google.com.evil.example"}, nonce="n"
+        )

@@ -228,7 +228,9 @@ def check_claims(provider: IdentityProvider, claims: dict[str, Any], *, nonce: s
     """OpenID Connect Core 3.1.3.7: issuer, audience, authorized party, expiry, issue time, nonce."""
     settings = provider.settings
     client_id = str(settings.get("client_id") or "")
-    if not _same_issuer(str(claims.get("iss") or ""), str(settings.get("issuer") or "")):
+    # Google signs some ID tokens with its issuer without the scheme (its documentation says so).
+    issuers = [str(settings.get("issuer") or ""), *(settings.get("issuer_aliases") or [])]
+    if not any(_same_issuer(str(claims.get("iss") or ""), issuer) for issuer in issuers if issuer):
         raise OidcRefused("id_token_issuer", f"iss {claims.get('iss')!r}")
     audience = claims.get("aud")
     audiences = [audience] if isinstance(audience, str) else list(audience or [])

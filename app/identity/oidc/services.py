@@ -113,6 +113,7 @@ def _discovered(connection: Connection) -> tuple[dict[str, Any], dict[str, Any]]
                 field="google_domain",
             )
         extra["google_domain"] = extra["hosted_domain"] = domain
+        extra["issuer_aliases"] = ["accounts.google.com"]
     elif preset == "okta":
         raw = connection.okta_domain.strip().lower()
         parts = urlsplit(raw if "://" in raw else f"https://{raw}")
