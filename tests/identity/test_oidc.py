@@ -528,3 +528,34 @@ def test_google_id_tokens_may_name_the_issuer_without_its_scheme(app):
         protocol.check_claims(
             google, {**claims, "iss": "https://accounts.google.com.evil.example"}, nonce="n"
         )
+
+
+def test_key_sets_are_shared_through_redis_and_fetched_when_it_is_down(
+    app, db, tenant_factory, provider, allowed, monkeypatch
+):
+    from redis import Redis
+
+    from app.identity.oidc import protocol
+
+    redis_url = "redis://127.0.0.1:6379/12"  # this feature's own Redis database
+    try:
+        Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+    except Exception:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    tenant, provider_id = _portal(db, tenant_factory, provider)
+    with as_tenant(tenant):
+        sso = db.session.get(IdentityProvider, provider_id)
+        monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+        protocol.forget_keys(sso)
+        before = provider.jwks_requests
+        protocol.provider_keys(sso)
+        protocol._jwks_cache.clear()  # another web process: nothing cached in it
+        protocol.provider_keys(sso)
+        assert provider.jwks_requests == before + 1
+
+        monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9139/0")  # nobody listens
+        protocol._jwks_cache.clear()
+        assert protocol.provider_keys(sso)["keys"]
+        assert provider.jwks_requests == before + 2
+        monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+        protocol.forget_keys(sso)

@@ -8,13 +8,17 @@ the person is told is decided by the view: never the details, which could help a
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
+import json
+import logging
 import secrets
 import threading
 import time
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from flask import current_app
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -28,6 +32,8 @@ SAFE_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256"
 LEEWAY_SECONDS = 120
 JWKS_MAX_AGE_SECONDS = 3600
 DEFAULT_SCOPES = "openid email profile"
+
+log = logging.getLogger(__name__)
 
 
 class OidcRefused(Exception):
@@ -130,24 +136,72 @@ def _jwks_key(provider: IdentityProvider) -> str:
     return f"{provider.tenant_id}:{provider.id}:{provider.settings.get('jwks_uri')}"
 
 
+def _shared() -> Any:
+    """Redis, when configured: the key sets are shared by every web process for an hour."""
+    if not current_app.config.get("REDIS_URL"):
+        return None
+    from app.jobs import redis_connection
+
+    return redis_connection()
+
+
+def _shared_key(cache_key: str) -> str:
+    return "atrium:oidc-jwks:" + hashlib.sha256(cache_key.encode()).hexdigest()
+
+
+def _read_shared(cache_key: str) -> dict[str, Any] | None:
+    try:
+        connection = _shared()
+        raw = connection.get(_shared_key(cache_key)) if connection is not None else None
+        document = json.loads(raw) if raw else None
+    except Exception as error:  # Redis down or a bad value: fetch from the provider instead
+        log.warning("identity.oidc_jwks_cache_unavailable", extra={"error": error.__class__.__name__})
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _write_shared(cache_key: str, document: dict[str, Any]) -> None:
+    try:
+        connection = _shared()
+        if connection is not None:
+            connection.set(_shared_key(cache_key), json.dumps(document), ex=JWKS_MAX_AGE_SECONDS)
+    except Exception as error:  # the cache is an optimisation: sign-in goes on without it
+        log.warning("identity.oidc_jwks_cache_unavailable", extra={"error": error.__class__.__name__})
+
+
 def provider_keys(provider: IdentityProvider, *, refresh: bool = False) -> dict[str, Any]:
-    """The provider's JWKS, from the cache of this process unless stale or *refresh*."""
+    """The provider's JWKS: cached in this process and in Redis for an hour, fetched anew on *refresh*."""
     cache_key = _jwks_key(provider)
-    with _jwks_lock:
-        cached = _jwks_cache.get(cache_key)
-    if cached is not None and not refresh and time.monotonic() - cached[0] < JWKS_MAX_AGE_SECONDS:
-        return cached[1]
+    if not refresh:
+        with _jwks_lock:
+            cached = _jwks_cache.get(cache_key)
+        if cached is not None and time.monotonic() - cached[0] < JWKS_MAX_AGE_SECONDS:
+            return cached[1]
+        shared = _read_shared(cache_key)
+        if shared is not None:
+            with _jwks_lock:
+                _jwks_cache[cache_key] = (time.monotonic(), shared)
+            return shared
     status, document = fetch_json(str(provider.settings.get("jwks_uri") or ""))
     if status != 200 or not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise OidcRefused("jwks_invalid", f"HTTP {status}, not a key set")
     with _jwks_lock:
         _jwks_cache[cache_key] = (time.monotonic(), document)
+    _write_shared(cache_key, document)
     return document
 
 
 def forget_keys(provider: IdentityProvider) -> None:
+    """Drop the cached key set (the connection changed), here and in Redis."""
+    cache_key = _jwks_key(provider)
     with _jwks_lock:
-        _jwks_cache.pop(_jwks_key(provider), None)
+        _jwks_cache.pop(cache_key, None)
+    try:
+        connection = _shared()
+        if connection is not None:
+            connection.delete(_shared_key(cache_key))
+    except Exception as error:
+        log.warning("identity.oidc_jwks_cache_unavailable", extra={"error": error.__class__.__name__})
 
 
 def _key_ids(document: dict[str, Any]) -> set[str]:
