@@ -390,6 +390,14 @@ def test_test_sign_in_shows_the_claims_and_saves_nothing(
         assert db.session.scalars(select(UserIdentity)).all() == []
     assert client.get("/admin/sign-in").status_code == 200  # still the admin, not Jordan
 
+    with as_tenant(tenant):
+        identity_services.update_provider(db.session.get(IdentityProvider, provider_id), enabled=False)
+        db.session.commit()
+    authorize = _to_provider(client, f"{path}/test", data={"csrf_token": csrf_token(client, path)})
+    page = client.get(_at_provider(authorize)).get_data(as_text=True)
+    assert "Test sign-in: Partner SSO" in page and "This way of signing in is switched off" in page
+    assert _people(db, tenant, "jordan@%") == []
+
 
 def test_another_portals_provider_settings_are_not_found(
     db, tenant_factory, user_factory, client_for, provider, allowed
@@ -559,3 +567,20 @@ def test_key_sets_are_shared_through_redis_and_fetched_when_it_is_down(
         assert provider.jwks_requests == before + 2
         monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
         protocol.forget_keys(sso)
+
+
+def test_a_provider_switched_off_mid_sign_in_lets_nobody_in(
+    db, tenant_factory, client_for, provider, allowed
+):
+    tenant, provider_id = _portal(db, tenant_factory, provider)
+    client = client_for(tenant)
+    callback = _at_provider(_to_provider(client))
+    with as_tenant(tenant):
+        identity_services.update_provider(db.session.get(IdentityProvider, provider_id), enabled=False)
+        db.session.commit()
+
+    response = client.get(callback)
+
+    assert response.status_code == 403
+    assert "This way of signing in is switched off" in response.get_data(as_text=True)
+    assert _people(db, tenant, "jordan@%") == []

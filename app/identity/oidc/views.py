@@ -109,7 +109,11 @@ def callback():
             400,
         )
     provider = db.session.get(IdentityProvider, int(entry["provider"]))
-    if provider is None or not provider.is_active or provider.kind != ProviderKind.oidc.value:
+    usable = (
+        provider is not None and provider.deactivated_at is None and provider.kind == ProviderKind.oidc.value
+    )
+    # An admin may test a provider before switching it on; nobody signs in with a switched-off one.
+    if provider is None or not usable or not (provider.enabled or entry.get("test")):
         return identity_views.failed(
             None, "provider_off", _("This way of signing in is switched off. Ask your portal's admin.")
         )
