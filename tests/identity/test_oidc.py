@@ -584,3 +584,18 @@ def test_a_provider_switched_off_mid_sign_in_lets_nobody_in(
     assert response.status_code == 403
     assert "This way of signing in is switched off" in response.get_data(as_text=True)
     assert _people(db, tenant, "jordan@%") == []
+
+
+def test_the_guard_checks_every_request_at_sign_in_too(
+    app, db, tenant_factory, client_for, provider, allowed, monkeypatch
+):
+    tenant, provider_id = _portal(db, tenant_factory, provider)
+    client = client_for(tenant)
+    callback = _at_provider(_to_provider(client))
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOWED_HOSTS", "")  # the operator takes the allowance back
+
+    response = client.get(callback)
+
+    assert response.status_code == 403
+    assert _failure(db, tenant, provider_id) == "unreachable"
+    assert _people(db, tenant, "jordan@%") == []
