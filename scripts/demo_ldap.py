@@ -45,7 +45,7 @@ On the "Add LDAP directory" page (Sign-in, as a portal admin) type:
   User search base          ou=people,{ldap_server.SUFFIX}
 Then sign in as ada@example.org / {ldap_server.PASSWORDS["ada"]} (in the Managers group)
 or bob@example.org / {ldap_server.PASSWORDS["bob"]}.
-Atrium must be allowed to reach 127.0.0.1: start it with OUTBOUND_ALLOWED_HOSTS=127.0.0.1.
+Atrium must be allowed to reach 127.0.0.1: `make run` does that (OUTBOUND_ALLOWED_HOSTS=127.0.0.1).
 
 {where.ca_pem}
 Ctrl-C stops the directory.""")
