@@ -97,6 +97,7 @@ def furnished(app) -> dict[str, Any]:
 
                 # Switched off, so the sign-in page keeps asking for a password (the walk signs in so).
                 learning["oidc_provider"] = identity.update_provider(partner_sso(), enabled=False).id
+                learning["ldap_directory"] = _furnish_ldap_directory()
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -419,7 +420,28 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "identity.provider": f"/admin/sign-in/providers/{data['oidc_provider']}",
         "identity_oidc.add": "/admin/sign-in/oidc/new",
         "identity_oidc.settings": f"/admin/sign-in/oidc/{data['oidc_provider']}",
+        "identity_ldap.add": "/admin/sign-in/ldap/new",
+        "identity_ldap.settings": f"/admin/sign-in/ldap/{data['ldap_directory']}",
+        "identity_ldap.test_sign_in": f"/admin/sign-in/ldap/{data['ldap_directory']}/test-sign-in",
     }
+
+
+def _furnish_ldap_directory() -> int:
+    """An LDAP directory (its pages show saved settings; nothing connects to it)."""
+    from app.identity.ldap.services import add_directory
+
+    provider = add_directory(
+        "Head office directory",
+        "",
+        ["corp.example"],
+        {
+            "url": "ldaps://ldap.corp.example",
+            "bind_dn": "cn=atrium,ou=services,dc=corp,dc=example",
+            "user_base": "ou=people,dc=corp,dc=example",
+        },
+        "service-password",
+    )
+    return provider.id
 
 
 def _furnish_certificate(person: Any) -> str:
