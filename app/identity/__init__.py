@@ -17,11 +17,12 @@ def init_app(app: Flask) -> None:
     from app import sealing
     from app.accounts import permissions as perms
     from app.accounts.views import register_sign_in_way
-    from app.identity import models, views, ways
+    from app.identity import models, two_step, views, ways
 
     sealing.register(models.IdentityProvider, "secret_sealed", lambda row: row.secret_purpose)
     app.register_blueprint(views.bp)
     register_sign_in_way(ways.ProviderWays())
+    two_step.init_app(app)
     nav.register(
         app,
         nav.NavEntry(
