@@ -233,7 +233,7 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
 
 
-def two_step_code(tenant: Any, email: str) -> str:
+def two_step_code(tenant: Any, email: str, app: Flask | None = None) -> str:
     """The code a person's authenticator app shows now that the portal has not accepted yet."""
     import time
 
@@ -246,13 +246,13 @@ def two_step_code(tenant: Any, email: str) -> str:
 
     tenant_id = tenant if isinstance(tenant, int) else tenant.id
     # A fresh application context: a fresh database session, not the test's (it may hold old rows).
-    with current_app.app_context(), as_tenant(tenant_id):
+    with (app or current_app).app_context(), as_tenant(tenant_id):
         user = user_by_email(email)
         assert user is not None, email
         row = two_step.secret_row(user)
         assert row is not None and row.enabled, f"{email} has no two-step sign-in"
         secret, last_used = two_step.secret_of(row), row.last_used_step
-    step = max(two_step.current_step() - 1, last_used + 1)
+    step = max(two_step.current_step(), last_used + 1)
     while step > two_step.current_step() + 1:  # two codes used within one step already: wait for the next
         time.sleep(1)
     return pyotp.TOTP(secret).generate_otp(step)
@@ -273,7 +273,7 @@ def finish_two_step(client: FlaskClient, response: Any, tenant: Any, email: str)
         assert response.status_code == 200 and "recovery codes" in response.get_data(as_text=True)
     elif location.endswith("/sign-in/two-step"):
         token = csrf_token(client, "/sign-in/two-step")
-        code = two_step_code(tenant, email)
+        code = two_step_code(tenant, email, client.application)
         response = client.post("/sign-in/two-step", data={"code": code, "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
     return response
