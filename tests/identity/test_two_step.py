@@ -304,3 +304,20 @@ def test_single_sign_on_does_not_ask_for_a_code(app, db, tenant_factory, user_fa
         response = finish(provider, received, None, False)
         assert response.status_code == 302 and response.location == "/"
         assert session.get("_user_id") and "two_step_pending" not in session
+
+
+def test_the_code_must_follow_the_password_within_five_minutes(tenant_factory, user_factory, client_for):
+    tenant = tenant_factory()
+    user = user_factory(tenant)
+    _set_up(client_for(tenant, user))
+    client = client_for(tenant)
+    sign_in(client, user.email)
+    token = csrf_token(client, "/sign-in/two-step")
+    with client.session_transaction(base_url=f"http://{client.host}") as session:
+        marker = session["two_step_pending"]
+        session["two_step_pending"] = {**marker, "issued": marker["issued"] - 5 * 60 - 1}
+    code = two_step_code(tenant, user.email)
+    late = client.post("/sign-in/two-step", data={"code": code, "csrf_token": token})
+    assert late.status_code == 302 and late.headers["Location"] == "/sign-in"
+    assert "took too long" in client.get("/sign-in").get_data(as_text=True)
+    assert not _signed_in(client)
