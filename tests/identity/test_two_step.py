@@ -321,3 +321,41 @@ def test_the_code_must_follow_the_password_within_five_minutes(tenant_factory, u
     assert late.status_code == 302 and late.headers["Location"] == "/sign-in"
     assert "took too long" in client.get("/sign-in").get_data(as_text=True)
     assert not _signed_in(client)
+
+
+def test_a_directory_password_is_followed_by_the_code_too(db, monkeypatch, tenant_factory, client_for):
+    """LDAP passwords end where local ones do: a person with two-step on enters their code after it."""
+    from app.accounts.services import user_by_email
+    from app.identity import kinds, provisioning
+    from app.identity import services as identity
+    from app.identity.two_step import services as two_step
+
+    def directory_says(provider: Any, email: str, password: str) -> provisioning.Received:
+        if password != "directory password":
+            raise provisioning.IdentityRefused("wrong_password", "That email and password do not match.")
+        return provisioning.Received.of("uid=dana", {"mail": email, "cn": "Dana Directory"})
+
+    # A directory kind whose answer is fixed here: what LDAP's check_password hands to identity.
+    monkeypatch.setitem(
+        kinds._kinds,
+        "ldap",
+        kinds.Kind("ldap", "LDAP", "identity.admin", "identity.provider", check_password=directory_says),
+    )
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        identity.create_provider("ldap", "Head office directory", domains=["dir.example"])
+        db.session.commit()
+    first = client_for(tenant)
+    assert sign_in(first, "dana@dir.example", "directory password").headers["Location"] == "/"
+    with as_tenant(tenant):
+        dana = user_by_email("dana@dir.example")
+        row = two_step.start_enrolment(dana)
+        two_step.confirm_enrolment(dana, pyotp.TOTP(two_step.secret_of(row)).now())
+        db.session.commit()
+
+    client = client_for(tenant)
+    response = sign_in(client, "dana@dir.example", "directory password")
+    assert response.headers["Location"] == "/sign-in/two-step"
+    assert not _signed_in(client)
+    assert _code_step(client, two_step_code(tenant, "dana@dir.example")).status_code == 302
+    assert _signed_in(client)
