@@ -84,7 +84,9 @@ _sign_in_ways: list[SignInWay] = []
 
 
 def register_sign_in_way(way: SignInWay) -> None:
-    _sign_in_ways.append(way)
+    # Once per kind of way, however many apps the process creates (each would offer its buttons again).
+    if not any(type(known) is type(way) for known in _sign_in_ways):
+        _sign_in_ways.append(way)
 
 
 # A gate sees a person who just proved who they are (user, method, next URL) before their session
@@ -94,7 +96,8 @@ _sign_in_gates: list[SignInGate] = []
 
 
 def register_sign_in_gate(gate: SignInGate) -> None:
-    _sign_in_gates.append(gate)
+    if gate not in _sign_in_gates:  # once, however many apps the process creates
+        _sign_in_gates.append(gate)
 
 
 # Sections other features add to the Account page (the signed-in person) and to the Access part of
@@ -104,11 +107,13 @@ _person_panels: list[Callable[[User], Any]] = []
 
 
 def register_account_panel(render: Callable[[User], Any]) -> None:
-    _account_panels.append(render)
+    if render not in _account_panels:
+        _account_panels.append(render)
 
 
 def register_person_panel(render: Callable[[User], Any]) -> None:
-    _person_panels.append(render)
+    if render not in _person_panels:
+        _person_panels.append(render)
 
 
 def person_panels(person: User) -> list[Any]:

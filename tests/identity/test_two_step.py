@@ -359,3 +359,22 @@ def test_a_directory_password_is_followed_by_the_code_too(db, monkeypatch, tenan
     assert not _signed_in(client)
     assert _code_step(client, two_step_code(tenant, "dana@dir.example")).status_code == 302
     assert _signed_in(client)
+
+
+def test_a_second_app_in_the_process_shows_the_section_and_offers_the_ways_once(
+    tenant_factory, user_factory, client_for
+):
+    """A process with two apps (tests, a second worker) registers the same hooks again: no doubles."""
+    from app.accounts import views as accounts
+    from app.identity import ways
+    from app.identity.two_step import views
+
+    known_ways = len(accounts._sign_in_ways)
+    accounts.register_sign_in_gate(views.gate)
+    accounts.register_account_panel(views.account_panel)
+    accounts.register_person_panel(views.person_panel)
+    accounts.register_sign_in_way(ways.ProviderWays())
+    assert len(accounts._sign_in_ways) == known_ways
+    tenant = tenant_factory()
+    account = client_for(tenant, user_factory(tenant)).get("/account").get_data(as_text=True)
+    assert account.count('id="two-step-heading"') == 1
