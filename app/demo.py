@@ -294,7 +294,7 @@ def sign_in_lines(root: str) -> list[str]:
     lines = [
         f"Demo accounts (every password is {DEMO_PASSWORD}):",
         f"  Platform console: {scheme}://{host}/",
-        "    operator@atrium.example",
+        "    operator@atrium.example (sets up two-step sign-in with an authenticator app at first sign-in)",
     ]
     for spec in TENANTS:
         audience, accounts_lines = ACCOUNTS[spec["slug"]]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.tenancy import as_tenant
 from app.tenancy.models import Tenant, TenantDomain
-from tests.conftest import sign_in, unique_slug
+from tests.conftest import finish_two_step, sign_in, unique_slug
 
 
 def test_tenants_create_suspend_resume_and_list(app, db, client_for):
@@ -106,7 +106,10 @@ def _check_demo(app, db, client_for, runner):
     assert "admin@acme.example" in page and "bistro.example" not in page
     platform = db.session.scalars(select(Tenant).where(Tenant.is_platform.is_(True))).one()
     console = client_for(platform)
-    assert sign_in(console, "operator@atrium.example", "atrium-demo").status_code == 302
+    response = sign_in(console, "operator@atrium.example", "atrium-demo")
+    # Operators always use two-step sign-in: the demo operator sets it up at the first sign-in.
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in/two-step/set-up"
+    finish_two_step(console, response, platform, "operator@atrium.example")
     listing = console.get("/console/").get_data(as_text=True)
     assert "Bistro Bello Crew Training" in listing
     # Demo learning content: bistro's rules enrolled crew; the library course reached every tenant.

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import pytest
 
 from app.demo import DEMO_PASSWORD, TENANTS
-from tests.conftest import TEST_DOMAIN, HostClient, sign_in
+from tests.conftest import TEST_DOMAIN, HostClient, finish_two_step, sign_in
 
 VISITS_PER_PATTERN = 2
 # Lessons share one URL shape but each kind (page, video, file, quiz, checkpoint, policy) is its own page.
@@ -157,6 +157,19 @@ class Crawler:
     def sign_in(self) -> None:
         response = sign_in(self.client, self.email, DEMO_PASSWORD)
         assert response.status_code == 302, f"{self.email} could not sign in"
+        if "/sign-in/two-step" in response.headers.get("Location", ""):  # operators use two-step sign-in
+            finish_two_step(self.client, response, self._tenant_id(), self.email)
+
+    def _tenant_id(self) -> int:
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.tenancy.models import Tenant
+
+        with self.client.application.app_context():
+            if self.host == TEST_DOMAIN:
+                return db.session.scalars(select(Tenant.id).where(Tenant.is_platform.is_(True))).one()
+            return db.session.scalars(select(Tenant.id).where(Tenant.slug == self.host.split(".")[0])).one()
 
     def request(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
         """Send one request; record a 5xx (or an exception, which TESTING propagates) with what was sent."""

@@ -34,6 +34,7 @@ def init_login(app: Flask) -> None:
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    app.add_template_global(person_panels)
 
     @login_manager.user_loader
     def load_user(cookie: str) -> User | None:
@@ -83,11 +84,51 @@ _sign_in_ways: list[SignInWay] = []
 
 
 def register_sign_in_way(way: SignInWay) -> None:
-    _sign_in_ways.append(way)
+    # Once per kind of way, however many apps the process creates (each would offer its buttons again).
+    if not any(type(known) is type(way) for known in _sign_in_ways):
+        _sign_in_ways.append(way)
+
+
+# A gate sees a person who just proved who they are (user, method, next URL) before their session
+# starts, and may answer instead: two-step sign-in asks for a code after a password.
+SignInGate = Callable[[User, str, "str | None"], Any]
+_sign_in_gates: list[SignInGate] = []
+
+
+def register_sign_in_gate(gate: SignInGate) -> None:
+    if gate not in _sign_in_gates:  # once, however many apps the process creates
+        _sign_in_gates.append(gate)
+
+
+# Sections other features add to the Account page (the signed-in person) and to the Access part of
+# a person's admin page: each renders the HTML for one person.
+_account_panels: list[Callable[[User], Any]] = []
+_person_panels: list[Callable[[User], Any]] = []
+
+
+def register_account_panel(render: Callable[[User], Any]) -> None:
+    if render not in _account_panels:
+        _account_panels.append(render)
+
+
+def register_person_panel(render: Callable[[User], Any]) -> None:
+    if render not in _person_panels:
+        _person_panels.append(render)
+
+
+def person_panels(person: User) -> list[Any]:
+    """The HTML other features add about *person* to their admin page (a template global)."""
+    return [render(person) for render in _person_panels]
 
 
 def complete_sign_in(user: User, *, method: str, next_url: str | None = None) -> Any:
-    """Start a session for *user*, who proved who they are by *method*, and go where they were going."""
+    """Start a session for *user*, who proved who they are by *method*, and go where they were going.
+
+    A gate (two-step sign-in) may answer instead, asking for more before the session starts.
+    """
+    for gate in _sign_in_gates:
+        if (answer := gate(user, method, next_url)) is not None:
+            return answer
     session.clear()
     sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
     login_user(user)
@@ -223,6 +264,7 @@ def account():
         form=form,
         now=datetime.now(UTC),
         live_sessions=sessions.live_sessions(current_user, g.tenant),
+        panels=[render(current_user) for render in _account_panels],
     ), status
 
 

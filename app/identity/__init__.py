@@ -17,13 +17,22 @@ def init_app(app: Flask) -> None:
     from app import sealing
     from app.accounts import permissions as perms
     from app.accounts.views import register_sign_in_way
-    from app.identity import audit_sentences, ldap, models, oidc, views, ways  # noqa: F401 - audit_sentences registers
+    from app.identity import (
+        audit_sentences,  # noqa: F401 - the audit log's sentences
+        ldap,
+        models,
+        oidc,
+        two_step,
+        views,
+        ways,
+    )
 
     sealing.register(models.IdentityProvider, "secret_sealed", lambda row: row.secret_purpose)
     app.register_blueprint(views.bp)
     register_sign_in_way(ways.ProviderWays())
     oidc.init_app(app)
     ldap.init_app(app)
+    two_step.init_app(app)
     nav.register(
         app,
         nav.NavEntry(

@@ -24,7 +24,7 @@ from app.extensions import limiter
 from app.tenancy import platform_writes
 from app.tenancy.cache import FileGeneration
 from app.tenancy.models import Tenant
-from tests.conftest import HostClient, csrf_token, sign_in, tenant_host
+from tests.conftest import HostClient, csrf_token, finish_two_step, sign_in, tenant_host
 
 _LIMITER_STATE = ("_storage", "_limiter", "_storage_dead", "_fallback_storage", "_fallback_limiter")
 _SHARED = (
@@ -68,7 +68,9 @@ def browser(
     client.host = host or tenant_host(tenant)  # type: ignore[attr-defined]
     client.environ_base["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.0.2"  # its own rate limits
     if email is not None:
-        assert sign_in(client, email).status_code == 302
+        response = sign_in(client, email)
+        assert response.status_code == 302
+        finish_two_step(client, response, tenant, email)  # operators use two-step sign-in
     return client
 
 

@@ -37,8 +37,35 @@ def populated_tenant(db, tenant_factory, user_factory):
         _assessment_rows(db, user)
         _certification_rows(db, user, group)
         _certificate_rows(user)
+        _identity_rows(db, user)
+        _two_step_rows(user)
         db.session.commit()
     return tenant
+
+
+def _identity_rows(db, user):
+    """A provider, the portal's sign-in settings and a person's identity at the provider."""
+    from app.identity import services as identity
+    from app.identity.models import UserIdentity
+
+    provider = identity.create_provider("saml", "Depot SSO", domains=["depot.example"])
+    identity.save_settings(
+        default_provider_id=None,
+        break_glass_emails=[],
+        require_two_step_for_admins=True,
+        badge_sign_in=False,
+        shared_device_idle_minutes=3,
+    )
+    db.session.add(UserIdentity(user_id=user.id, provider_id=provider.id, subject="depot-1"))
+
+
+def _two_step_rows(user):
+    """Two-step sign-in turned on, with its recovery codes."""
+    from app.identity.two_step import services as two_step
+    from app.tenancy.models import utcnow
+
+    two_step.start_enrolment(user).confirmed_at = utcnow()
+    two_step.regenerate_recovery_codes(user)
 
 
 def _certificate_rows(user):

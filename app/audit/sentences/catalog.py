@@ -70,6 +70,13 @@ PLAIN = {
     "rule.updated": _l("%(actor)s changed the rule %(target)s."),
     "rule.activated": _l("%(actor)s turned on the rule %(target)s."),
     "rule.paused": _l("%(actor)s paused the rule %(target)s."),
+    "two_step.enrolled": _l("%(target)s turned on two-step sign-in."),
+    "two_step.disabled": _l("%(target)s turned off two-step sign-in."),
+    "two_step.recovery_codes_renewed": _l("%(target)s made new two-step recovery codes."),
+    "two_step.recovery_code_used": _l("%(target)s signed in with a two-step recovery code."),
+    "two_step.code_refused": _l("A wrong two-step sign-in code was entered for %(target)s."),
+    "two_step.locked_out": _l("%(target)s was locked out after too many wrong two-step codes."),
+    "two_step.reset": _l("%(actor)s reset the two-step sign-in of %(target)s."),
 }
 
 
