@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
-
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -23,13 +21,8 @@ def shared_device_idle_seconds() -> int:
 
 
 def init_app(app: Flask) -> None:
-    """Register crew sign-in: the /crew page, the badge pages, and the shared-device bar of every page."""
-    from app import navigation as nav
-    from app.accounts import permissions as perms
+    """Register crew sign-in: /crew, the badge pages (linked from My team), the shared-device bar."""
     from app.crew import models, views  # noqa: F401  (models: the tables are known to migrations)
 
     app.register_blueprint(views.bp)
     app.add_template_global(shared_device_idle_seconds)
-    nav.register(
-        app, nav.NavEntry(_l("Crew badges"), "crew.team", "/team/crew", nav.may(perms.TEAM_VIEW), order=31)
-    )
