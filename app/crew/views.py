@@ -15,6 +15,7 @@ from app.accounts import permissions as perms
 from app.accounts.access import require_permission, require_sign_in
 from app.accounts.models import User
 from app.accounts.services import SignInRefused
+from app.accounts.sessions import end_session
 from app.accounts.views import complete_sign_in
 from app.crew import services
 from app.crew.forms import ChoosePinForm, CrewMemberForm, CrewSignInForm, SetPinForm
@@ -80,6 +81,9 @@ def device() -> Any:
 
 
 def _start_shared_session(person: User) -> Any:
+    if current_user.is_authenticated:
+        # The next person on the device: whoever was still signed in here is signed out for good.
+        end_session(current_user.current_session)
     response = complete_sign_in(person, method="crew", next_url=None)
     assert person.current_session is not None  # started by complete_sign_in
     idle_minutes = sign_in_settings().shared_device_idle_minutes or 3

@@ -143,6 +143,23 @@ def test_revoked_badge_is_refused(db, portal, client_for):
     assert device.get("/").status_code == 302
 
 
+def test_next_person_on_the_device_ends_the_previous_session(db, portal, user_factory, client_for):
+    with as_tenant(portal.tenant):
+        kim = create_user(None, "Kim Crew", employee_id="E102", org_unit_id=portal.kitchen)
+        crew.set_pin(kim, "5937", by=None, must_choose=False)
+        db.session.commit()
+    kim_token = _issue(db, portal.tenant, kim)
+    device = client_for(portal.tenant)
+    _crew_post(device, employee_id="E100", pin=PIN)
+    # Sam walked away signed in; Kim opens her badge's address on the same device.
+    form = {"csrf_token": csrf_token(device, f"/crew?badge={kim_token}"), "badge": kim_token, "step": "pin"}
+    assert device.post("/crew", data={**form, "pin": "5937"}).status_code == 302
+    assert "Kim Crew" in device.get("/").get_data(as_text=True)
+    with as_tenant(portal.tenant):
+        sams = db.session.scalars(select(UserSession).where(UserSession.user_id == portal.sam.id)).all()
+        assert [s.revoked_at is not None for s in sams] == [True]
+
+
 def test_a_new_badge_replaces_the_old_one(db, portal, client_for):
     old = _issue(db, portal.tenant, portal.sam)
     new = _issue(db, portal.tenant, portal.sam)
