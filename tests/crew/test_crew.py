@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import segno
 from sqlalchemy import select, text, update
 
 from app.accounts.models import User, UserSession
@@ -234,7 +235,7 @@ def test_manager_set_pin_is_replaced_at_first_sign_in(db, portal, client_for):
     assert _crew_post(client_for(portal.tenant), employee_id="E100", pin="7392").headers["Location"] == "/"
 
 
-def test_manager_prints_badges_only_for_people_in_reach(db, portal, user_factory, client_for):
+def test_manager_prints_badges_only_for_people_in_reach(db, portal, user_factory, client_for, monkeypatch):
     outsider = _without_email(db, portal.tenant, "Olly Outside", "E900", portal.elsewhere)
     manager = client_for(portal.tenant, portal.manager)
     listing = manager.get("/team/crew").get_data(as_text=True)
@@ -246,10 +247,18 @@ def test_manager_prints_badges_only_for_people_in_reach(db, portal, user_factory
     page = printed.get_data(as_text=True)
     assert printed.status_code == 200
     assert page.count('class="badge-card"') == 1 and "Sam Crew" in page and "Olly Outside" not in page
-    assert "<svg" in page and "Employee ID E100" in page
+    assert "Employee ID E100" in page
+    # The card's QR is the badge's address at this portal, which /crew accepts.
+    monkeypatch.setattr(crew.secrets, "token_urlsafe", lambda n: "K" * 32)
+    again = manager.post("/team/crew/badges", data={"csrf_token": token, "people": [str(portal.sam.id)]})
+    expected = segno.make(_badge_url(portal.tenant, "K" * 32), error="m").svg_inline(scale=3)
+    qr_path = re.search(r'<path[^>]* d="([^"]+)"', expected).group(1)
+    assert qr_path in again.get_data(as_text=True)
+    assert _crew_post(client_for(portal.tenant), badge="K" * 32, pin=PIN, step="pin").status_code == 302
     with as_tenant(portal.tenant):
         holders = db.session.scalars(select(CrewBadge.user_id).where(CrewBadge.revoked_at.is_(None))).all()
         assert holders == [portal.sam.id]
+        assert len(db.session.scalars(select(CrewBadge.id)).all()) == 2  # the first card was replaced
     for path in (f"/team/crew/{outsider.id}/pin", f"/team/crew/{outsider.id}/badge/revoke"):
         assert manager.post(path, data={"csrf_token": token, "pin": "2580"}).status_code == 404
 
