@@ -280,7 +280,7 @@ ACCOUNTS = {
         [
             "admin@bistro.example, manager@bistro.example (Downtown), learner@bistro.example (Downtown),",
             "manager.riverside@bistro.example, manager.airport@bistro.example",
-            "crew at /crew (shared device): employee IDs B1002, B1003, B1004 (no email), PINs 2580, 1470, 3691",
+            "crew at /crew: employee IDs B1002, B1003, B1004 (no email) with PINs 2580, 1470, 3691",
         ],
     ),
     "academy": ("customers", ["admin@academy.example, manager@academy.example, learner@academy.example"]),
