@@ -22,7 +22,9 @@ def shared_device_idle_seconds() -> int:
 
 def init_app(app: Flask) -> None:
     """Register crew sign-in: /crew, the badge pages (linked from My team), the shared-device bar."""
-    from app.crew import models, views  # noqa: F401  (models: the tables are known to migrations)
+    from app.accounts.views import register_sign_in_way
+    from app.crew import models, views, ways  # noqa: F401  (models: the tables are known to migrations)
 
     app.register_blueprint(views.bp)
+    register_sign_in_way(ways.CrewWay())
     app.add_template_global(shared_device_idle_seconds)

@@ -70,8 +70,10 @@ def set_pin(person: User, pin: str, *, by: User | None, must_choose: bool = True
     row.set_at = utcnow()
     row.set_by_id = by.id if by is not None else None
     db.session.flush()
-    action = "crew.pin_chosen" if by is not None and by.id == person.id else "crew.pin_set"
-    audit.record(action, target=person, after={"must_choose": must_choose})
+    if by is not None and by.id == person.id:
+        audit.record("crew.pin_chosen", target=person)
+    else:
+        audit.record("crew.pin_set", target=person, after={"must_choose": must_choose})
     return row
 
 

@@ -277,9 +277,11 @@ def test_pin_and_badge_token_are_never_stored_in_clear(db, portal):
         assert token not in dumped and f"'{PIN}'" not in dumped and f'"{PIN}"' not in dumped
 
 
-def test_badge_sign_in_off_means_no_crew_page(db, tenant_factory, user_factory, client_for):
+def test_badge_sign_in_off_means_no_crew_page(db, portal, tenant_factory, user_factory, client_for):
     quiet = _portal(db, tenant_factory, user_factory, badges_on=False)
     assert client_for(quiet.tenant).get("/crew").status_code == 404
+    assert "Crew: sign in with a badge" not in client_for(quiet.tenant).get("/sign-in").get_data(as_text=True)
+    assert 'href="/crew"' in client_for(portal.tenant).get("/sign-in").get_data(as_text=True)
 
 
 def test_manager_adds_a_crew_member_without_email(db, portal, client_for):
