@@ -316,6 +316,10 @@ def test_admin_needs_an_email_or_an_employee_id(db, portal, user_factory, client
     assert client.post("/admin/users/new", data={**form, "employee_id": "E555"}).status_code == 302
     listing = client.get("/admin/users?q=E555")
     assert listing.status_code == 200 and "Nobody Known" in listing.get_data(as_text=True)
+    with as_tenant(portal.tenant):
+        nobody = db.session.scalars(select(User).where(User.employee_id == "E555")).one()
+    edit = client.get(f"/admin/users/{nobody.id}")
+    assert edit.status_code == 200 and 'value="None"' not in edit.get_data(as_text=True)
 
 
 def test_person_without_email_reads_their_mail_on_my_learning(db, portal, client_for, mailbox):
