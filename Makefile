@@ -30,10 +30,12 @@ assets: app/static/vendor/htmx.min.js
 ## Install, migrate the SQLite database, load the demo data and serve on http://localhost:$(PORT)
 run: export LOG_JSON ?= 0
 run: export ATRIUM_PORT ?= $(PORT)
+run: export OUTBOUND_ALLOWED_HOSTS ?= 127.0.0.1
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --base-url http://localhost:$(PORT)
 	@echo "Serving on http://localhost:$(PORT) (tenants at http://<slug>.localhost:$(PORT)); Ctrl-C stops."
+	$(BIN)/python scripts/demo_oidc_provider.py --port 8090 --redirect-uri http://partners.localhost:$(PORT)/sso/oidc/callback &
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Start an RQ worker (needs REDIS_URL)

@@ -68,7 +68,39 @@ def demo(base_url: str) -> None:
         click.echo(line)
 
 
+secrets_group = AppGroup("secrets", help="Secrets at rest (app/sealing.py): move them to the current key.")
+
+
+@secrets_group.command("reseal")
+def reseal_secrets() -> None:
+    """Re-encrypt every stored secret under the first key of SECRETS_KEYS, portal by portal.
+
+    Rotate a key: put the new key first in SECRETS_KEYS (keep the old one after it), run this, then
+    drop the old key. Each portal is done in its own transaction; running it again changes nothing.
+    """
+    from sqlalchemy import select
+
+    from app import sealing
+    from app.extensions import db
+    from app.tenancy import as_tenant
+    from app.tenancy.models import Tenant
+
+    tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.id)))
+    total = 0
+    for tenant in tenants:
+        with as_tenant(tenant):
+            changed = sealing.reseal_rows(db.session)
+            db.session.commit()
+        total += changed
+        if changed:
+            click.echo(f"{tenant.slug}: {changed} secret(s) resealed")
+    click.echo(
+        f"{total} secret(s) resealed in {len(tenants)} portal(s); every secret is under the current key"
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the app-wide commands."""
     app.cli.add_command(jobs_group)
+    app.cli.add_command(secrets_group)
     app.cli.add_command(demo)

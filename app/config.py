@@ -120,6 +120,9 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         # refused unless allowed here (all of them, or these hosts and networks, comma-separated).
         "OUTBOUND_ALLOW_PRIVATE": _bool("OUTBOUND_ALLOW_PRIVATE"),
         "OUTBOUND_ALLOWED_HOSTS": os.environ.get("OUTBOUND_ALLOWED_HOSTS") or "",
+        # LDAP directories (app/identity/ldap): plain ldap:// without StartTLS sends passwords in clear
+        # text, so it is refused unless the operator allows it (a directory on a trusted local network).
+        "LDAP_ALLOW_PLAIN": _bool("LDAP_ALLOW_PLAIN"),
         # Where the PDF font (DejaVu Sans, which covers Arabic) is; Debian's fonts-dejavu-core by default.
         "PDF_FONT_DIR": os.environ.get("PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu",
     }

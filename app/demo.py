@@ -149,6 +149,9 @@ def _partners() -> None:
     path = learning_demo.partners_path()
     assessments_demo.partners_exam(path)
     learning_demo.partners_rules(path)
+    from app.identity.oidc.demo import partner_sso
+
+    partner_sso()
 
 
 def _bistro() -> None:
@@ -272,7 +275,8 @@ ACCOUNTS = {
         "channel partners",
         [
             "admin@partners.example, manager@partners.example,",
-            "learner@partners.example (gold partner), rep@partners.example (silver partner)",
+            "learner@partners.example (gold partner), rep@partners.example (silver partner);",
+            "or Sign in with Partner SSO as jordan or casey (password partner-demo, provider on port 8090)",
         ],
     ),
     "bistro": (

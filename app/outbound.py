@@ -89,6 +89,12 @@ def check_url(url: str) -> tuple[str, str]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise OutboundRefused("the address has an invalid port") from None
+    return host, check_host(host, port)
+
+
+def check_host(host: str, port: int) -> str:
+    """The address a connection to *host* (any protocol, e.g. LDAP) may go to; raises OutboundRefused."""
+    host = host.lower()
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
@@ -103,7 +109,7 @@ def check_url(url: str) -> tuple[str, str]:
                 f"{host} resolves to {address}, a private or local address; "
                 "an operator can allow it with OUTBOUND_ALLOWED_HOSTS"
             )
-    return host, str(addresses[0])
+    return str(addresses[0])
 
 
 class _PinnedAdapter(HTTPAdapter):

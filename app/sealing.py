@@ -110,40 +110,50 @@ def sealed_with_current_key(blob: bytes) -> bool:
 
 @dataclass(frozen=True)
 class SealedColumn:
-    """A column holding sealed values: its model, attribute and how a row names its purpose."""
+    """A column holding sealed values: its model, attribute and how a row names its purpose.
+
+    *opener* reads a value in an older format too (it gets the row and the stored value).
+    """
 
     model: Any
     attribute: str
     purpose: Callable[[Any], str]
+    opener: Callable[[Any, bytes], bytes] | None = None
 
 
 _registry: list[SealedColumn] = []
 
 
-def register(model: Any, attribute: str, purpose: Callable[[Any], str]) -> None:
+def register(
+    model: Any,
+    attribute: str,
+    purpose: Callable[[Any], str],
+    opener: Callable[[Any, bytes], bytes] | None = None,
+) -> None:
     """Declare a sealed column, so ``flask secrets reseal`` re-encrypts it after a key rotation."""
     if not any(c.model is model and c.attribute == attribute for c in _registry):
-        _registry.append(SealedColumn(model, attribute, purpose))
+        _registry.append(SealedColumn(model, attribute, purpose, opener))
 
 
 def registered() -> list[SealedColumn]:
     return list(_registry)
 
 
-def reseal_all(session: Any) -> int:
-    """Re-encrypt every registered sealed value not under the current key; returns how many changed.
+def reseal_rows(session: Any) -> int:
+    """Re-encrypt under the current key every registered value of the tenant in context that is not.
 
-    Runs across tenants (an operator's command): the caller must have set up an unscoped session.
+    Returns how many values changed. Run once per tenant (``flask secrets reseal`` does).
     """
     from sqlalchemy import select
 
     changed = 0
     for column in _registry:
-        for row in session.scalars(select(column.model)).yield_per(500):
+        for row in session.scalars(select(column.model)):
             blob = getattr(row, column.attribute)
             if blob is None or sealed_with_current_key(blob):
                 continue
             purpose = column.purpose(row)
-            setattr(row, column.attribute, seal(unseal(blob, purpose=purpose), purpose=purpose))
+            plain = column.opener(row, bytes(blob)) if column.opener else unseal(blob, purpose=purpose)
+            setattr(row, column.attribute, seal(plain, purpose=purpose))
             changed += 1
     return changed

@@ -49,6 +49,7 @@ COMMANDS = {
     "jobs drain",
     "jobs sweep",
     "postgres prepare",
+    "secrets reseal",
     "rules run-all",
     "tenants add-domain",
     "tenants create",

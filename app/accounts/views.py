@@ -107,7 +107,8 @@ def sign_in():
         for way in _sign_in_ways:
             if target := way.straight_to(next_url):
                 return redirect(target)
-    email_first = any(way.email_first() for way in _sign_in_ways)
+    # ?local=1: a password for a local account in a domain a provider serves (unless it is the only way in).
+    email_first = not local and any(way.email_first() for way in _sign_in_ways)
     form = SignInForm()
     error = None
     step = "email" if email_first else "password"
@@ -115,7 +116,9 @@ def sign_in():
         email, password = form.email.data or "", form.password.data or ""
         try:
             for way in _sign_in_ways:
-                if target := way.route_email(email, password_given=bool(password), next_url=next_url):
+                if target := way.route_email(
+                    email, password_given=bool(password) or local, next_url=next_url
+                ):
                     return redirect(target)
             step = "password"
             if not password:

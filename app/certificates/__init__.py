@@ -10,12 +10,20 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Register certificates: the verify page, the holder's downloads, key rotation, the award subscribers."""
+    from app import sealing
     from app.certificates import (
         cli,
-        models,  # noqa: F401 - the tables
+        keys,
+        models,
         subscribers,  # noqa: F401 - awards issue certificates, revocations revoke them
         views,
     )
 
+    sealing.register(
+        models.SigningKey,
+        "private_key_encrypted",
+        lambda row: keys.sealing_purpose(row.tenant_id, row.purpose, row.kid),
+        keys.open_row,
+    )
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.group)

@@ -1,9 +1,10 @@
 """Each tenant's signing keys: made on first use, private parts encrypted at rest, rotated on request.
 
-The private keys are encrypted with AES-256-GCM under a key from configuration
-(``CERTIFICATE_KEYS_SECRET``, base64 of 32 bytes); unset, it is derived from SECRET_KEY with HKDF,
-fine for the embedded default, not for production. A rotated key is retired, not deleted: its
-public key and X.509 certificate stay, so certificates it signed still verify.
+The private keys are sealed with app.sealing (AES-256-GCM under ``SECRETS_KEYS``, bound to the key's
+tenant, purpose and kid). Keys made before that were encrypted under ``CERTIFICATE_KEYS_SECRET`` (or
+a key derived from SECRET_KEY) in the ``v1:`` format; they still open, and ``flask secrets reseal``
+moves them to the current format. A rotated key is retired, not deleted: its public key and X.509
+certificate stay, so certificates it signed still verify.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -27,7 +27,7 @@ from cryptography.x509.oid import NameOID
 from flask import current_app
 from sqlalchemy import select
 
-from app import audit
+from app import audit, sealing
 from app.certificates.models import KeyPurpose, SigningKey
 from app.extensions import db
 from app.tenancy import context as tenancy_context
@@ -63,14 +63,27 @@ def _associated_data(tenant_id: int, purpose: str, kid: str) -> bytes:
     return f"{tenant_id}:{purpose}:{kid}".encode()
 
 
+def sealing_purpose(tenant_id: int, purpose: str, kid: str) -> str:
+    return f"signing-key:{tenant_id}:{purpose}:{kid}"
+
+
 def encrypt_private_key(pem: bytes, *, tenant_id: int, purpose: str, kid: str) -> bytes:
-    nonce = os.urandom(12)
-    sealed = AESGCM(_encryption_key()).encrypt(nonce, pem, _associated_data(tenant_id, purpose, kid))
-    return _FORMAT + nonce + sealed
+    return sealing.seal(pem, purpose=sealing_purpose(tenant_id, purpose, kid))
 
 
 def decrypt_private_key(blob: bytes, *, tenant_id: int, purpose: str, kid: str) -> bytes:
+    blob = bytes(blob)
+    if blob.startswith(sealing.PREFIX):
+        try:
+            return sealing.unseal(blob, purpose=sealing_purpose(tenant_id, purpose, kid))
+        except sealing.SealingError as error:
+            raise SigningKeyError(f"signing key {kid} cannot be opened: {error}") from error
     return _decrypt(blob, _encryption_key(), tenant_id=tenant_id, purpose=purpose, kid=kid)
+
+
+def open_row(row: SigningKey, blob: bytes) -> bytes:
+    """The private key PEM of *row* from *blob* in either format (``flask secrets reseal`` uses it)."""
+    return decrypt_private_key(blob, tenant_id=row.tenant_id, purpose=row.purpose, kid=row.kid)
 
 
 def _decrypt(blob: bytes, secret: bytes, *, tenant_id: int, purpose: str, kid: str) -> bytes:
@@ -85,12 +98,16 @@ def _decrypt(blob: bytes, secret: bytes, *, tenant_id: int, purpose: str, kid: s
 
 # Decrypting and parsing a key costs more than signing with it, so a worker keeps the keys it used. The
 # cache key is everything the result depends on: the encrypted row as stored (a rotated key has a new kid
-# and row), its tenant, purpose and kid (the associated data) and the secret (another secret still fails).
-# A failure is never cached. Bounded: a worker serving many portals keeps the most recent.
+# and row), its tenant, purpose and kid (the associated data) and the configured secrets (another secret
+# still fails). A failure is never cached. Bounded: a worker serving many portals keeps the most recent.
 @lru_cache(maxsize=256)
-def _private_key(blob: bytes, secret: bytes, tenant_id: int, purpose: str, kid: str) -> Any:
-    pem = _decrypt(blob, secret, tenant_id=tenant_id, purpose=purpose, kid=kid)
+def _private_key(blob: bytes, secrets: tuple[bytes, ...], tenant_id: int, purpose: str, kid: str) -> Any:
+    pem = decrypt_private_key(blob, tenant_id=tenant_id, purpose=purpose, kid=kid)
     return serialization.load_pem_private_key(pem, password=None)
+
+
+def _configured_secrets() -> tuple[bytes, ...]:
+    return (*sealing.keys(), _encryption_key())
 
 
 def base58btc(data: bytes) -> str:
@@ -224,7 +241,7 @@ def load(row: SigningKey) -> LoadedKey:
     if row.private_key_encrypted is None:
         raise SigningKeyError(f"signing key {row.kid} is retired and has no private key")
     private = _private_key(
-        bytes(row.private_key_encrypted), _encryption_key(), row.tenant_id, row.purpose, row.kid
+        bytes(row.private_key_encrypted), _configured_secrets(), row.tenant_id, row.purpose, row.kid
     )
     return LoadedKey(row, private)
 

@@ -46,10 +46,13 @@ def init_app(app: Flask) -> None:
         audit_sentences,  # noqa: F401 - the audit log's sentences
         cli,
         models,  # noqa: F401 - the tables
+        rule_target,
         subscribers,  # noqa: F401 - work done re-evaluates certifications; audiences start them
         views,
     )
     from app.labels import add_label
+
+    rule_target.register()
 
     for group, words in WORDS.items():
         for code, text in words.items():

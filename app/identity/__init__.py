@@ -17,11 +17,13 @@ def init_app(app: Flask) -> None:
     from app import sealing
     from app.accounts import permissions as perms
     from app.accounts.views import register_sign_in_way
-    from app.identity import models, views, ways
+    from app.identity import audit_sentences, ldap, models, oidc, views, ways  # noqa: F401 - audit_sentences registers
 
     sealing.register(models.IdentityProvider, "secret_sealed", lambda row: row.secret_purpose)
     app.register_blueprint(views.bp)
     register_sign_in_way(ways.ProviderWays())
+    oidc.init_app(app)
+    ldap.init_app(app)
     nav.register(
         app,
         nav.NavEntry(

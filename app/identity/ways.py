@@ -85,6 +85,8 @@ class ProviderWays:
         return None
 
     def password_sign_in(self, email: str, password: str) -> User | None:
+        if is_break_glass(email):
+            return None  # their local password, even while the directory is down
         for provider in _for_domain(email):
             kind = kinds.get(provider.kind)
             if kind is None or kind.check_password is None:
@@ -93,6 +95,8 @@ class ProviderWays:
                 received = kind.check_password(provider, email, password)
                 return provisioning.sign_in_with(provider, received)
             except provisioning.IdentityRefused as refused:
+                if refused.code == "unknown_person" and not provider.sso_only:
+                    continue  # not in this directory: a local password (or another directory) may know them
                 provisioning.record_failure(provider, refused.code)
                 raise SignInRefused(refused.message) from None
         return None

@@ -247,6 +247,9 @@ class EnrollmentRule(TenantScoped, Model):
     conditions: Mapped[list[dict]] = mapped_column(JSON, default=list)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
     path_id: Mapped[int | None] = mapped_column(ForeignKey("learning_paths.id"))
+    # Another feature's target (rules.register_target), e.g. ("certification", 3): neither course nor path.
+    target_kind: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column(Integer)
     due_mode: Mapped[str] = mapped_column(
         String(20), default="none"
     )  # none | fixed | after_enrolment | after_hire

@@ -31,7 +31,9 @@ quiz_factory = assessment_fixtures.quiz_factory
 def food_handler(db: Any, gated_course: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     """A published Food Handler: the course, its quiz (80 %) and the Fryer checkpoint; 24 months."""
 
-    def make(tenant: Any, *, publish: bool = True, **fields: Any) -> dict[str, Any]:
+    def make(
+        tenant: Any, *, publish: bool = True, visibility: str = "everyone", **fields: Any
+    ) -> dict[str, Any]:
         course = gated_course(tenant)
         with as_tenant(tenant):
             cert = definitions.create_certification(
@@ -44,7 +46,7 @@ def food_handler(db: Any, gated_course: Callable[..., Any]) -> Callable[..., dic
                     "reminder_days": "60, 30, 7, 1, 0",
                     **fields,
                 },
-                visibility="everyone",
+                visibility=visibility,
             )
             definitions.set_requirements(
                 cert,

@@ -278,3 +278,22 @@ def test_forever_never_expires_and_a_fixed_date_expires_for_everyone_the_day_aft
         db.session.commit()
         assert lifecycle.record_of(forever.id, holder.id).state == "certified"
         assert lifecycle.record_of(season.id, holder.id).state == "expired"
+
+
+def test_a_fixed_date_lasts_the_whole_day_where_the_portal_is(db, tenant_factory, user_factory, gated_course):
+    from app.certifications.services import definitions
+
+    tenant = tenant_factory(time_zone="America/Chicago")
+    holder = user_factory(tenant)
+    course = gated_course(tenant)
+    with as_tenant(tenant):
+        season = definitions.create_certification(
+            {"title": "Season 2099", "validity": "fixed_date", "valid_until": "2099-03-31"}
+        )
+        definitions.set_requirements(season, "initial", [{"kind": "course", "item_id": course["course"]}])
+        definitions.publish(season)
+        record, _new = lifecycle.ensure_record(season, db.session.get(User, holder.id))
+        lifecycle.award_manually(record, by=None, note="")
+        db.session.commit()
+        # Midnight at the end of 31 March in Chicago (daylight time, UTC-5) is 05:00 UTC on 1 April.
+        assert lifecycle.record_of(season.id, holder.id).expires_at == datetime(2099, 4, 1, 5, tzinfo=UTC)

@@ -67,6 +67,43 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
+def refuse_if_locked_out(email: str) -> None:
+    """Raise SignInRefused when *email* is locked after too many failed sign-ins (any way in)."""
+    try:
+        address = normalise_email(email)
+    except ValidationError:
+        return
+    failures = _sign_in_failures(address)
+    if failures is not None and failures.locked_until is not None and failures.locked_until > utcnow():
+        raise SignInRefused(
+            _(
+                "Too many failed attempts. Try again in %(minutes)d minutes or reset your password.",
+                minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+            )
+        )
+
+
+def count_failed_sign_in(email: str) -> None:
+    """Count a wrong password checked elsewhere (a directory) toward *email*'s lockout; commits."""
+    try:
+        address = normalise_email(email)
+    except ValidationError:
+        return
+    _count_failure(address, _sign_in_failures(address), user_by_email(address), utcnow())
+    db.session.commit()
+
+
+def forget_failed_sign_ins(email: str) -> None:
+    """Forget *email*'s failed sign-ins after a right password checked elsewhere."""
+    try:
+        address = normalise_email(email)
+    except ValidationError:
+        return
+    failures = _sign_in_failures(address)
+    if failures is not None:
+        db.session.delete(failures)
+
+
 def _sign_in_failures(address: str) -> SignInFailures | None:
     return db.session.scalars(select(SignInFailures).where(SignInFailures.email == address)).one_or_none()
 

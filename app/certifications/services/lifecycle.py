@@ -9,7 +9,7 @@ transaction that makes it.
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from flask_babel import gettext as _
@@ -59,8 +59,23 @@ def expiry_from(cert: Certification, start: datetime) -> datetime | None:
     if cert.validity == Validity.months.value and cert.validity_months:
         return add_months(start, cert.validity_months)
     if cert.validity == Validity.fixed_date.value and cert.valid_until:
-        return datetime.combine(cert.valid_until + timedelta(days=1), time(0), UTC)
+        # Valid through the whole of that day where the portal is: it ends at the portal's midnight.
+        return datetime.combine(cert.valid_until + timedelta(days=1), time(0), _portal_zone(cert)).astimezone(
+            UTC
+        )
     return None
+
+
+def _portal_zone(cert: Certification) -> tzinfo:
+    from zoneinfo import ZoneInfo
+
+    from app.tenancy.models import Tenant
+
+    tenant = db.session.get(Tenant, cert.tenant_id)
+    try:
+        return ZoneInfo(tenant.time_zone) if tenant is not None and tenant.time_zone else UTC
+    except (KeyError, ValueError):
+        return UTC
 
 
 def grace_end(cert: Certification, expires_at: datetime | None) -> datetime | None:
@@ -175,15 +190,18 @@ def _move(
     )
 
 
-def start(cert: Certification, user: User, *, now: datetime | None = None) -> CertificationRecord:
-    """Ask *user* to earn *cert*: their record is in progress and they are enrolled in what it needs."""
+def start(
+    cert: Certification, user: User, *, now: datetime | None = None, due_on: date | None = None
+) -> CertificationRecord:
+    """Ask *user* to earn *cert*: their record is in progress and they are enrolled in what it needs
+    (due *due_on*, when an enrolment rule sets a due date)."""
     now = now or utcnow()
     record, _new = ensure_record(cert, user)
     record = locked(record)
     if record.state != RecordState.not_started.value:
         return record
     _move(record, RecordState.in_progress.value, at=now)
-    enrol_in_requirements(record, user, Phase.initial.value, due_on=None)
+    enrol_in_requirements(record, user, Phase.initial.value, due_on=due_on)
     evaluate(record, now=now)
     return record
 

@@ -28,8 +28,15 @@ def _targets() -> list[tuple[str, str]]:
     paths = db.session.scalars(
         select(LearningPath).where(LearningPath.status == "published").order_by(LearningPath.title)
     ).all()
-    return [(f"course:{c.id}", _("Course: %(title)s", title=c.title)) for c in courses] + [
-        (f"path:{p.id}", _("Path: %(title)s", title=p.title)) for p in paths
+    extra = [
+        (f"{target.kind}:{item_id}", str(target.label) % {"title": title})
+        for target in rule_service.extra_targets()
+        for item_id, title in target.options()
+    ]
+    return [
+        *((f"course:{c.id}", _("Course: %(title)s", title=c.title)) for c in courses),
+        *((f"path:{p.id}", _("Path: %(title)s", title=p.title)) for p in paths),
+        *extra,
     ]
 
 
@@ -38,7 +45,13 @@ def _rule_form(rule: EnrollmentRule | None = None) -> RuleForm:
     form.target.choices = as_choices([("", _("— choose —")), *_targets()])
     form.due_mode.choices = as_choices(rule_service.DUE_MODES.items())
     if request.method == "GET" and rule is not None:
-        form.target.data = f"course:{rule.course_id}" if rule.course_id else f"path:{rule.path_id}"
+        form.target.data = (
+            f"course:{rule.course_id}"
+            if rule.course_id
+            else f"path:{rule.path_id}"
+            if rule.path_id
+            else f"{rule.target_kind}:{rule.target_id}"
+        )
     return form
 
 
@@ -92,7 +105,7 @@ def _rule_context(
 @require_permission(MANAGE)
 def rules() -> Any:
     rows = db.session.scalars(select(EnrollmentRule).order_by(EnrollmentRule.name)).all()
-    return render_template("learning/admin/rules.html", rules=rows)
+    return render_template("learning/admin/rules.html", rules=rows, target_title=rule_service.target_title)
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -131,6 +132,48 @@ class RuleDraft:
     due_mode: str
     due_days: int | None
     due_date: date | None
+    target_kind: str | None = None
+    target: Any = None
+
+
+@dataclass(frozen=True)
+class RuleTarget:
+    """Something other than a course or path a rule can assign, registered by its feature.
+
+    Certifications register one, so that "everyone at a Midwest location must hold Food Handler" is a
+    rule like any other, without learning importing certifications.
+    """
+
+    kind: str
+    label: Any  # lazy text shown before the title: "Certification: %(title)s"
+    options: Callable[[], list[tuple[int, str]]]  # (id, title) of what can be chosen now
+    get: Callable[[int], Any]  # the object with that id in the current tenant, or None
+    title: Callable[[Any], str]
+    is_live: Callable[[Any], bool]  # published: a rule assigns it only then
+    assign: Callable[[User, Any, date | None, EnrollmentRule], bool]  # True when newly assigned now
+    holders: Callable[[Any], set[int]]  # who has it already (for the preview)
+
+
+_targets: dict[str, RuleTarget] = {}
+
+
+def register_target(target: RuleTarget) -> None:
+    _targets[target.kind] = target
+
+
+def extra_targets() -> list[RuleTarget]:
+    return list(_targets.values())
+
+
+def target_title(rule: EnrollmentRule) -> str:
+    """What the rule enrols people in, for lists."""
+    if rule.course is not None:
+        return rule.course.title
+    if rule.path is not None:
+        return rule.path.title
+    target = _targets.get(rule.target_kind or "")
+    obj = target.get(rule.target_id) if target and rule.target_id else None
+    return target.title(obj) if target and obj is not None else "—"
 
 
 def clean_rule(
@@ -154,12 +197,16 @@ def clean_rule(
         errors.append(ValidationError(_("Choose whether all or any conditions must hold."), field="match"))
     conditions = check(lambda: clean_conditions(raw_conditions)) or []
     target = str(fields.get("target") or "")
-    course = path = None
-    if target.startswith("course:") and parse_id(target[7:]):
-        course = db.session.get(Course, parse_id(target[7:]))
-    elif target.startswith("path:") and parse_id(target[5:]):
-        path = db.session.get(LearningPath, parse_id(target[5:]))
-    if course is None and path is None:
+    course = path = extra = None
+    kind, _sep, raw_id = target.partition(":")
+    item_id = parse_id(raw_id)
+    if kind == "course" and item_id:
+        course = db.session.get(Course, item_id)
+    elif kind == "path" and item_id:
+        path = db.session.get(LearningPath, item_id)
+    elif kind in _targets and item_id:
+        extra = _targets[kind].get(item_id)
+    if course is None and path is None and extra is None:
         errors.append(ValidationError(_("Choose the course or path people are enrolled in."), field="target"))
     due = check(
         lambda: enrolling.clean_due(fields.get("due_mode"), fields.get("due_days"), fields.get("due_date"))
@@ -176,6 +223,8 @@ def clean_rule(
         due_mode=due_mode,
         due_days=due_days,
         due_date=due_date,
+        target_kind=kind if extra is not None else None,
+        target=extra,
     )
 
 
@@ -191,7 +240,9 @@ def preview(draft: RuleDraft) -> Preview:
     """How many people the rule would enrol now, without enrolling anyone."""
     population = load_population()
     matching = [u for u in population.users if matches(draft.match, draft.conditions, u, population)]
-    if draft.course is not None:
+    if draft.target is not None and draft.target_kind is not None:
+        enrolled = _targets[draft.target_kind].holders(draft.target)
+    elif draft.course is not None:
         from app.learning.models import Enrollment
 
         enrolled = set(
@@ -234,6 +285,8 @@ def save_rule(rule: EnrollmentRule | None, draft: RuleDraft) -> EnrollmentRule:
     rule.name, rule.match, rule.conditions = draft.name, draft.match, draft.conditions
     rule.course_id = draft.course.id if draft.course else None
     rule.path_id = draft.path.id if draft.path else None
+    rule.target_kind = draft.target_kind
+    rule.target_id = draft.target.id if draft.target is not None else None
     rule.due_mode, rule.due_days, rule.due_date = draft.due_mode, draft.due_days, draft.due_date
     db.session.flush()
     audit.record(
@@ -249,6 +302,8 @@ def rule_snapshot(rule: EnrollmentRule) -> dict[str, Any]:
         "conditions": rule.conditions,
         "course_id": rule.course_id,
         "path_id": rule.path_id,
+        "target_kind": rule.target_kind,
+        "target_id": rule.target_id,
         "due_mode": rule.due_mode,
         "due_days": rule.due_days,
         "due_date": rule.due_date.isoformat() if rule.due_date else None,
@@ -258,6 +313,8 @@ def rule_snapshot(rule: EnrollmentRule) -> dict[str, Any]:
 
 def _apply(rule: EnrollmentRule, users: list[User], population: Population) -> int:
     created = 0
+    extra_target = _targets.get(rule.target_kind or "")
+    extra = extra_target.get(rule.target_id) if extra_target and rule.target_id else None
     for user in users:
         if not matches(rule.match, rule.conditions, user, population):
             continue
@@ -270,6 +327,10 @@ def _apply(rule: EnrollmentRule, users: list[User], population: Population) -> i
             if rule.path.status != CourseStatus.published.value:
                 continue
             _p, new = enrolling.enrol_in_path(user, rule.path, due_on=due, source="rule", rule_id=rule.id)
+        elif extra_target is not None and extra is not None:
+            if not extra_target.is_live(extra):
+                continue
+            new = extra_target.assign(user, extra, due, rule)
         else:
             continue
         created += int(new)
