@@ -19,9 +19,11 @@ from app import (
     cli,
     connections,
     console,
+    crew,
     errors_views,
     events,  # noqa: F401 - an app-wide table: the event outbox
     identity,
+    inbox,
     inputs,
     jobs,  # noqa: F401 - an app-wide table: the job outbox
     learning,
@@ -59,6 +61,8 @@ FEATURES = (
     certifications,
     portal,
     team,
+    crew,
+    inbox,
 )
 
 

@@ -12,6 +12,7 @@ from app.accounts.models import Group, OrgUnit, User
 from app.assessments import demo as assessments_demo
 from app.certifications import demo as certifications_demo
 from app.console import services as tenants
+from app.crew import demo as crew_demo
 from app.extensions import db
 from app.learning import demo as learning_demo
 from app.learning.models import Course, EnrollmentStatus
@@ -195,6 +196,7 @@ def _bistro() -> None:
     learning_demo.bistro_rules(food, opening)
     _downtown_team(people["manager"], *crew)
     certifications_demo.food_handler(food)
+    crew_demo.bistro_crew(people["manager"], downtown.id, *crew)
 
 
 def _downtown_team(manager: User, late: User, done: User) -> None:
@@ -282,6 +284,7 @@ ACCOUNTS = {
         [
             "admin@bistro.example, manager@bistro.example (Downtown), learner@bistro.example (Downtown),",
             "manager.riverside@bistro.example, manager.airport@bistro.example",
+            "crew at /crew: employee IDs B1002, B1003, B1004 (no email) with PINs 2580, 1470, 3691",
         ],
     ),
     "academy": ("customers", ["admin@academy.example, manager@academy.example, learner@academy.example"]),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import sys
+from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 
@@ -40,3 +42,27 @@ def _readable(message: EmailMessage) -> str:
     breaks and =3D escapes would break a printed link)."""
     headers = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject"))
     return f"{headers}\n\n{message.get_content().rstrip()}"
+
+
+# What receives a message for a person without an email address (the inbox feature registers itself).
+_without_address: list[Callable[[Any, str, str], Any]] = []
+
+
+def deliver_without_address(handler: Callable[[Any, str, str], Any]) -> None:
+    """Make *handler(person, subject, body)* receive the messages of people who have no email address."""
+    _without_address[:] = [handler]
+
+
+def mail_person(person: Any, subject: str, body: str) -> None:
+    """Email *person*; one without an email address (a crew member) finds it in their inbox instead.
+
+    Call it where the message is composed (a job or a request): delivery to the inbox is part of the
+    caller's transaction.
+    """
+    if person.email:
+        send_mail(person.email, subject, body)
+        return
+    if not _without_address:
+        log.warning("mail.no_address", extra={"user_id": person.id, "subject": subject})
+        return
+    _without_address[0](person, subject, body)

@@ -41,7 +41,7 @@ def _user_form(user: User | None = None) -> UserForm:
     ).all()
     form.manager_id.choices = as_choices(
         [("", _("— none —"))]
-        + [(m.id, f"{m.full_name} ({m.email})") for m in managers if user is None or m.id != user.id]
+        + [(m.id, f"{m.full_name} ({m.contact})") for m in managers if user is None or m.id != user.id]
     )
     enabled = g.tenant.enabled_locales
     form.locale.choices = as_choices(
@@ -263,7 +263,7 @@ def edit_group(group_id: int):
     candidates, _total = services.search_users(q, status=UserStatus.active.value, per_page=50)
     add_form = AddMembersForm()
     add_form.user_ids.choices = as_choices(
-        [(u.id, f"{u.full_name} ({u.email})") for u in candidates if u.id not in member_ids]
+        [(u.id, f"{u.full_name} ({u.contact})") for u in candidates if u.id not in member_ids]
     )
     status = form_status()
     return render_template(

@@ -48,7 +48,8 @@ class ResetPasswordForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter an email address."))])
+    # Optional for crew members who have an employee ID instead (the service says when both are missing).
+    email = EmailField(_l("Email"), validators=[Optional()])
     full_name = StringField(
         _l("Full name"), validators=[DataRequired(_l("Enter the person's full name.")), Length(max=200)]
     )

@@ -69,7 +69,9 @@ class User(TenantScoped, UserMixin, Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
+    # None for crew members who have no email address: they sign in with an employee ID and a PIN
+    # on a shared device, and what others are emailed reaches them in their inbox on My learning.
+    email: Mapped[str | None] = mapped_column(String(254))
     full_name: Mapped[str] = mapped_column(String(200))
     employee_id: Mapped[str | None] = mapped_column(String(64))
     job_title: Mapped[str | None] = mapped_column(String(200))
@@ -126,8 +128,13 @@ class User(TenantScoped, UserMixin, Model):
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 
+    @property
+    def contact(self) -> str:
+        """How lists tell this person apart: their email, else their employee ID."""
+        return self.email or (f"#{self.employee_id}" if self.employee_id else "")
+
     def __repr__(self) -> str:
-        return f"<User {self.email}>"
+        return f"<User {self.email or self.employee_id}>"
 
 
 class UserSession(TenantScoped, Model):
@@ -146,6 +153,8 @@ class UserSession(TenantScoped, Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(500))
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A sign-in on a shared device (crew badge or PIN) ends after this many idle minutes; None otherwise.
+    shared_idle_minutes: Mapped[int | None] = mapped_column()
 
     user: Mapped[User] = relationship()
 

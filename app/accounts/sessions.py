@@ -17,6 +17,7 @@ from app.tenancy.models import Tenant, utcnow
 
 # Last seen is written at most this often, so that pages do not write on every request.
 LAST_SEEN_EVERY = timedelta(minutes=1)
+SHARED_LAST_SEEN_EVERY = timedelta(seconds=10)
 # Ended sessions are kept this long for the owner's record, then removed at their next sign-in.
 KEEP_ENDED = timedelta(days=30)
 # What every signed-in request loads with the session, in one statement: the person, their role
@@ -32,7 +33,10 @@ def _hash(secret: str) -> str:
 
 def _ends_at(user_session: UserSession, tenant: Tenant) -> datetime:
     """When *user_session* ends if nothing else happens: idle timeout or absolute lifetime, the sooner."""
-    idle_end = user_session.last_seen_at + timedelta(minutes=tenant.session_idle_minutes)
+    idle_minutes = tenant.session_idle_minutes
+    if user_session.shared_idle_minutes:
+        idle_minutes = min(idle_minutes, user_session.shared_idle_minutes)
+    idle_end = user_session.last_seen_at + timedelta(minutes=idle_minutes)
     absolute_end = user_session.created_at + timedelta(hours=tenant.session_max_hours)
     return min(idle_end, absolute_end)
 
@@ -82,7 +86,9 @@ def user_for_cookie(cookie: str, tenant: Tenant) -> User | None:
     user = user_session.user
     if not is_live(user_session, tenant, now) or not user.is_active:
         return None
-    if now - user_session.last_seen_at >= LAST_SEEN_EVERY:
+    # A shared device's few idle minutes are counted more finely than a minute.
+    every = SHARED_LAST_SEEN_EVERY if user_session.shared_idle_minutes else LAST_SEEN_EVERY
+    if now - user_session.last_seen_at >= every:
         user_session.last_seen_at = now
     user.current_session = user_session
     user.session_cookie = cookie

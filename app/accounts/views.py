@@ -290,10 +290,12 @@ def sign_out_everywhere():
 
 
 def _signed_out(message: str | None = None):
+    # A shared device (crew sign-in) goes back to its own sign-in page for the next person.
+    back_to = session.get("signed_out_to")
     logout_user()
     session.clear()
     flash(message or _("You are signed out."), "info")
-    return redirect(url_for("accounts.sign_in"))
+    return redirect(safe_next(back_to) if back_to else url_for("accounts.sign_in"))
 
 
 @bp.route("/language", methods=["POST"])

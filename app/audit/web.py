@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
             Actor(
                 type="user" if user else "anonymous",
                 id=user.id if user else None,
-                label=user.email if user else None,
+                label=(user.email or user.contact) if user else None,
                 ip=request.remote_addr,
                 user_agent=request.user_agent.string or None,
                 request_id=g.get("request_id"),

@@ -53,7 +53,7 @@ def people(certification_id: int) -> Any:
     if query:
         like = f"%{query.casefold()}%"
         statement = statement.where(
-            or_(func.lower(User.full_name).like(like), func.lower(User.email).like(like))
+            or_(func.lower(User.full_name).like(like), func.lower(func.coalesce(User.email, "")).like(like))
         )
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     rows = db.session.execute(
@@ -117,7 +117,7 @@ def award(certification_id: int) -> Any:
     form.person.choices = as_choices(
         [("", _("Choose a person"))]
         + [
-            (str(u.id), f"{u.full_name} <{u.email}>")
+            (str(u.id), f"{u.full_name} <{u.contact}>")
             for u in db.session.scalars(
                 select(User).where(User.status == UserStatus.active.value).order_by(User.full_name)
             )

@@ -12,7 +12,7 @@ from app.certifications.models import CertificationNotice, CertificationRecord, 
 from app.certifications.services import reminders, sweep
 from app.extensions import db
 from app.locales import person_locale
-from app.mail import send_mail
+from app.mail import mail_person
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import Tenant, utcnow
 from app.timezones import person_time_zone
@@ -83,7 +83,7 @@ def send_reminder(notice_id: int, record_id: int, days: int) -> bool:
                 tenant.display_name,
             ]
         )
-    send_mail(user.email, subject, body)
+    mail_person(user, subject, body)
     return True
 
 
@@ -133,5 +133,5 @@ def send_digest(notice_id: int, manager_id: int) -> bool:
                 tenant.display_name,
             ]
         )
-    send_mail(manager.email, subject, body)
+    mail_person(manager, subject, body)
     return True

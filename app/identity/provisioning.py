@@ -266,7 +266,7 @@ def sign_in_with(provider: IdentityProvider, received: Received) -> User:
     if user is not None and identity is None:
         # First sign-in of a person who has an account here: link only inside the provider's own
         # domains, so one provider cannot take over accounts it does not serve.
-        if not provider.domains or _domain(user.email) not in {d.lower() for d in provider.domains}:
+        if not provider.domains or _domain(user.email or "") not in {d.lower() for d in provider.domains}:
             raise _refuse(
                 provider,
                 "not_linked",

@@ -106,12 +106,14 @@ def admin():
         form.default_provider_id.data = str(current.default_provider_id or "")
         emails = (
             db.session.scalars(
-                select(User.email).where(User.id.in_(current.break_glass_user_ids or []))
+                select(User.email).where(
+                    User.id.in_(current.break_glass_user_ids or []), User.email.is_not(None)
+                )
             ).all()
             if current.break_glass_user_ids
             else []
         )
-        form.break_glass.data = "\n".join(sorted(emails))
+        form.break_glass.data = "\n".join(sorted(e for e in emails if e))
         form.require_two_step_for_admins.data = bool(current.require_two_step_for_admins)
         form.badge_sign_in.data = bool(current.badge_sign_in)
         form.shared_device_idle_minutes.data = current.shared_device_idle_minutes or 3

@@ -228,7 +228,7 @@ def report_records(version: PolicyVersion) -> list[list[str]]:
             [
                 "accepted",
                 name,
-                email,
+                email or "",
                 signature,
                 utc_iso(accepted_at),
                 ip or "",
@@ -252,7 +252,7 @@ def report_records(version: PolicyVersion) -> list[list[str]]:
             [
                 "pending",
                 name,
-                email,
+                email or "",
                 "",
                 "",
                 "",

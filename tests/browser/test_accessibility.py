@@ -92,6 +92,7 @@ def furnished(app) -> dict[str, Any]:
                 learning.update(_furnish_checkpoint(learning["course"], admin, person))
                 learning.update(_furnish_certification(learning["course"], admin, person))
                 learning["certificate"] = _furnish_certificate(person)
+                learning["crew_badge"] = _furnish_crew(person)
                 from app.identity import services as identity
                 from app.identity.oidc.demo import partner_sso
 
@@ -416,6 +417,12 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "certification_admin.import_awards": f"/admin/certifications/{data['certification']}/import",
         "certificates.verify_form": "/verify",
         "certificates.verify": f"/verify/{data['certificate']}",
+        "crew.device": "/crew",
+        "crew.device#badge": f"/crew?badge={data['crew_badge']}",
+        "crew.choose_pin": "/crew/pin",
+        "crew.team": "/team/crew",
+        "crew.set_pin": f"/team/crew/{data['person']}/pin",
+        "crew.new_member": "/team/crew/new",
         "identity.admin": "/admin/sign-in",
         "identity.provider": f"/admin/sign-in/providers/{data['oidc_provider']}",
         "identity_oidc.add": "/admin/sign-in/oidc/new",
@@ -444,6 +451,24 @@ def _furnish_ldap_directory() -> int:
     return provider.id
 
 
+def _furnish_crew(person: Any) -> str:
+    """Badge sign-in on, the person with an employee ID, a PIN and a badge; the badge's token."""
+    from app.accounts.services import update_user
+    from app.crew import services as crew
+    from app.identity import services as identity
+
+    identity.save_settings(
+        default_provider_id=None,
+        break_glass_emails=[],
+        require_two_step_for_admins=False,
+        badge_sign_in=True,
+        shared_device_idle_minutes=3,
+    )
+    update_user(person, employee_id="E100")
+    crew.set_pin(person, "4816", by=None)
+    return crew.issue_badge(person, by=None)
+
+
 def _furnish_certificate(person: Any) -> str:
     """A certificate of the person, as a certification award makes it; its serial."""
     from app.certificates import services
@@ -470,6 +495,8 @@ SIGNED_OUT = {
     "accounts.reset_password",
     "certificates.verify_form",
     "certificates.verify",
+    "crew.device",
+    "crew.device#badge",
 }
 
 

@@ -46,6 +46,7 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         **_foreign_assessments(db, tenant),
         **_foreign_certification(db, tenant, member, learning["course_id"]),
         **_foreign_identity_provider(db, tenant),
+        **_foreign_inbox_message(db, tenant, member),
     }
 
 
@@ -57,6 +58,16 @@ def _foreign_identity_provider(db: Any, tenant: Any) -> dict[str, int]:
         provider = identity.create_provider("saml", "Foreign SSO", domains=["foreign.example"])
         db.session.commit()
         return {"provider_id": provider.id}
+
+
+def _foreign_inbox_message(db: Any, tenant: Any, member: Any) -> dict[str, int]:
+    """A message in the inbox of *member* of *tenant* (mail for a person without email)."""
+    from app.inbox.services import deliver
+
+    with as_tenant(tenant):
+        message = deliver(db.session.merge(member), "Foreign message", "Theirs")
+        db.session.commit()
+        return {"message_id": message.id}
 
 
 def _foreign_certification(db: Any, tenant: Any, member: Any, course_id: int) -> dict[str, int]:
@@ -214,6 +225,7 @@ OBJECT_FACTORIES = {
     "certification_id",
     "record_id",
     "provider_id",
+    "message_id",
 }
 
 
@@ -286,6 +298,9 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
 
         foreign_provider = db.session.get(IdentityProvider, ids["provider_id"])
         assert foreign_provider.name == "Foreign SSO" and foreign_provider.deactivated_at is None
+        from app.inbox.models import InboxMessage
+
+        assert db.session.get(InboxMessage, ids["message_id"]).read_at is None
 
 
 @pytest.mark.parametrize(

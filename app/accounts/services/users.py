@@ -51,13 +51,23 @@ def get_user(user_id: int) -> User | None:
 
 
 def user_by_email(email: str) -> User | None:
+    if not email.strip():
+        return None
     return db.session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
 
 
 def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
     """Validate editable user fields; raise ValidationError naming the first bad one."""
     cleaned: dict[str, Any] = {}
-    if "email" in fields:
+    if "email" in fields and not (fields["email"] or "").strip():
+        # Crew members may have no email: then their employee ID is how they sign in and are found.
+        employee_id = fields.get("employee_id", user.employee_id if user else None)
+        if not (employee_id or "").strip():
+            raise ValidationError(
+                _("Enter an email address, or an employee ID for someone without email."), field="email"
+            )
+        cleaned["email"] = None
+    elif "email" in fields:
         email = normalise_email(fields["email"] or "")
         clash = db.session.scalars(select(User.id).where(User.email == email)).first()
         if clash is not None and (user is None or clash != user.id):
@@ -130,7 +140,7 @@ def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_user(
-    email: str,
+    email: str | None,
     full_name: str,
     *,
     password: str | None = None,
@@ -217,7 +227,7 @@ def search_users(
         statement = statement.where(
             or_(
                 func.lower(User.full_name).like(like),
-                User.email.like(like),
+                func.coalesce(User.email, "").like(like),
                 func.lower(func.coalesce(User.employee_id, "")).like(like),
                 func.lower(func.coalesce(User.job_title, "")).like(like),
             )

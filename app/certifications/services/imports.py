@@ -90,7 +90,7 @@ def check_rows(
         raise ImportRefused([RowError(1, _("Import at most %(n)d awards at a time.", n=MAX_ROWS))])
     emails = {(r.get("email") or "").strip().casefold() for r in raw_rows}
     people = {
-        u.email.casefold(): u
+        (u.email or "").casefold(): u
         for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))
     }
     records = {

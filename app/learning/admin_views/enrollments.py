@@ -28,7 +28,7 @@ def enrol_form() -> EnrolForm:
     form = EnrolForm()
     q = request.args.get("q", "")
     people, _total = _search_people(q)
-    form.people.choices = as_choices((u.id, f"{u.full_name} ({u.email})") for u in people)
+    form.people.choices = as_choices((u.id, f"{u.full_name} ({u.contact})") for u in people)
     form.group_id.choices = as_choices(
         [("", _("— none —"))]
         + [(str(gr.id), gr.name) for gr in db.session.scalars(select(Group).order_by(Group.name))]

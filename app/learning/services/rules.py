@@ -110,7 +110,7 @@ def condition_holds(condition: dict[str, str], user: User, population: Populatio
     if field == "job_title":
         return _compare(op, user.job_title, value)
     if field == "email_domain":
-        return _compare(op, user.email.rsplit("@", 1)[-1], value.lstrip("@"))
+        return _compare(op, (user.email or "").rsplit("@", 1)[-1], value.lstrip("@"))
     if field == "attribute":
         attribute = (user.attributes or {}).get(condition.get("name", ""))
         return _compare(op, None if attribute is None else str(attribute), value)
