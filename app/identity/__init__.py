@@ -22,6 +22,9 @@ def init_app(app: Flask) -> None:
     sealing.register(models.IdentityProvider, "secret_sealed", lambda row: row.secret_purpose)
     app.register_blueprint(views.bp)
     register_sign_in_way(ways.ProviderWays())
+    from app.identity import saml
+
+    saml.init_app(app)
     nav.register(
         app,
         nav.NavEntry(
