@@ -37,7 +37,7 @@ class LocalIdP:
         self.cert_pem = cert_pem
         self.lifetime_minutes = lifetime_minutes
 
-    def config(self, sp_metadata: str | None = None) -> IdPConfig:
+    def config(self, *sp_metadata: str) -> IdPConfig:
         conf: dict[str, Any] = {
             "entityid": self.entity_id,
             "xmlsec_binary": shutil.which("xmlsec1"),
@@ -63,7 +63,7 @@ class LocalIdP:
             },
         }
         if sp_metadata:
-            conf["metadata"] = {"inline": [sp_metadata]}
+            conf["metadata"] = {"inline": list(sp_metadata)}
         idp_config = IdPConfig()
         idp_config.load(conf)
         return idp_config
@@ -72,8 +72,9 @@ class LocalIdP:
         document = create_metadata_string(None, config=self.config(), sign=False)
         return document.decode() if isinstance(document, bytes) else document
 
-    def server_for(self, sp_metadata: str) -> Server:
-        return Server(config=self.config(sp_metadata))
+    def server_for(self, *sp_metadata: str) -> Server:
+        """The identity provider, trusting the service providers with these metadata documents."""
+        return Server(config=self.config(*sp_metadata))
 
 
 def redirect_request(location: str) -> tuple[str, str | None]:

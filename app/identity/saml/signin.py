@@ -104,13 +104,14 @@ def _attributes(response: Any) -> dict[str, list[str]]:
     return attributes
 
 
-def _failure_for(error: Exception) -> tuple[str, str]:
+def _failure_for(error: Exception, conditions: tuple[str, str] | None = None) -> tuple[str, str]:
     text = str(error)
+    lowered = text.lower()
+    if "neither the response nor the assertion" in lowered or "signature missing" in lowered:
+        return "saml_unsigned", _try_again()
     if isinstance(error, SignatureError | IncorrectlySigned | SigverError) and not isinstance(
         error, DecryptionFailed
     ):
-        if "missing" in text.lower():
-            return "saml_unsigned", _try_again()
         return "saml_bad_signature", _try_again()
     if isinstance(error, DecryptionFailed):
         return "saml_decryption_failed", _try_again()
@@ -131,11 +132,52 @@ def _failure_for(error: Exception) -> tuple[str, str]:
         )
     if "AudienceRestrictions" in text:
         return "saml_wrong_audience", _try_again()
+    if text == "Condition not OK" and conditions is not None:
+        return conditions
     if isinstance(error, VerificationError):
         return "saml_wrong_recipient", _try_again()
     if "signature" in text.lower() or "signed" in text.lower():
         return "saml_unsigned", _try_again()
     return "saml_invalid_response", _try_again()
+
+
+def _failed_condition(saml_response: str) -> tuple[str, str] | None:
+    """Which condition an assertion pysaml2 refused broke (its time window, its audience), for the log.
+
+    Read from the unverified XML only to name the reason: the answer is refused either way.
+    """
+    from datetime import datetime, timedelta
+
+    from saml2 import samlp
+
+    from app.tenancy.models import utcnow
+
+    try:
+        parsed = samlp.response_from_string(base64.b64decode(saml_response))
+        conditions = parsed.assertion[0].conditions
+    except Exception:
+        return None
+    if conditions is None:
+        return None
+    slack = timedelta(seconds=sp.ACCEPTED_TIME_DIFF)
+    now = utcnow()
+    if conditions.not_on_or_after:
+        ends = datetime.fromisoformat(conditions.not_on_or_after.replace("Z", "+00:00"))
+        if ends + slack <= now:
+            return "saml_expired", _(
+                "Your sign-in took too long or your identity provider's clock is off. Try again."
+            )
+    if conditions.not_before:
+        starts = datetime.fromisoformat(conditions.not_before.replace("Z", "+00:00"))
+        if starts - slack > now:
+            return "saml_not_yet_valid", _(
+                "Your identity provider's clock is ahead of ours. Try again in a minute; "
+                "if it keeps failing, ask your portal's admin."
+            )
+    audiences = {a.text for r in conditions.audience_restriction or [] for a in r.audience or []}
+    if audiences and sp.entity_id() not in audiences:
+        return "saml_wrong_audience", _try_again()
+    return None
 
 
 def consume(saml_response: str | None, relay_token: str | None) -> Any:
@@ -177,7 +219,7 @@ def consume(saml_response: str | None, relay_token: str | None) -> Any:
         )
     except Exception as error:  # pysaml2 raises many kinds, some of them bare Exception
         db.session.commit()  # the request id is used up even by a failed answer
-        code, message = _failure_for(error)
+        code, message = _failure_for(error, _failed_condition(saml_response))
         log.info("saml.response_refused", extra={"reason": code, "detail": str(error)[:300]})
         return identity_views.failed(provider, code, message)
     if response is None or response.assertion is None:
