@@ -263,3 +263,207 @@ def test_a_deactivated_person_is_not_let_in(db, portal, user_factory):
     assert response.status_code == 403
     assert "deactivated" in response.get_data(as_text=True)
     assert failure_reason(db, portal.tenant, portal.provider_id) == "deactivated"
+
+
+def _admin_client(tenant: Any, user_factory: Any, client_for: Any) -> Any:
+    admin = user_factory(tenant, roles=("tenant_admin",))
+    return client_for(tenant, admin)
+
+
+def _verify_signed_metadata(document: str, tmp_path: Any) -> None:
+    """xmlsec1 itself checks the enveloped signature against the certificate in the document."""
+    import re
+    import subprocess
+
+    certificate = re.search(r"<(?:\w+:)?X509Certificate>([^<]+)</(?:\w+:)?X509Certificate>", document)
+    assert certificate, document[:500]
+    body = "".join(certificate.group(1).split())
+    pem = "-----BEGIN CERTIFICATE-----\n" + "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    (tmp_path / "sp.crt").write_text(pem + "\n-----END CERTIFICATE-----\n")
+    (tmp_path / "md.xml").write_text(document)
+    result = subprocess.run(
+        [
+            "xmlsec1",
+            "--verify",
+            "--pubkey-cert-pem",
+            str(tmp_path / "sp.crt"),
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
+            str(tmp_path / "md.xml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_portals_metadata_is_signed_and_names_its_own_addresses(db, portal, tmp_path):
+    response = portal.client.get("/sso/saml/metadata")
+    assert response.mimetype == "application/samlmetadata+xml"
+    document = response.get_data(as_text=True)
+    assert f'entityID="{portal.entity_id}"' in document
+    assert f'Location="{portal.acs}"' in document
+    assert 'AuthnRequestsSigned="true"' in document
+    _verify_signed_metadata(document, tmp_path)
+    tampered = document.replace(portal.acs, "https://evil.example/acs")
+    (tmp_path / "tampered.xml").write_text(tampered)
+    import subprocess
+
+    assert (
+        subprocess.run(
+            [
+                "xmlsec1",
+                "--verify",
+                "--pubkey-cert-pem",
+                str(tmp_path / "sp.crt"),
+                "--id-attr:ID",
+                "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
+                str(tmp_path / "tampered.xml"),
+            ],
+            capture_output=True,
+            check=False,
+        ).returncode
+        != 0
+    )
+
+
+def test_a_new_key_is_current_and_the_old_one_stays_in_the_metadata(
+    db, portal, user_factory, client_for, tmp_path
+):
+    from app.audit.models import AuditEvent
+    from app.identity.saml.models import SamlKey
+    from tests.conftest import csrf_token
+
+    with as_tenant(portal.tenant):
+        old = db.session.scalars(select(SamlKey)).one().certificate_pem
+    admin = _admin_client(portal.tenant, user_factory, client_for)
+    page = f"/admin/sign-in/providers/{portal.provider_id}/saml"
+    response = admin.post(
+        "/admin/sign-in/saml/rotate-key",
+        data={"csrf_token": csrf_token(admin, page), "provider_id": portal.provider_id},
+    )
+    assert response.status_code == 302
+    with as_tenant(portal.tenant):
+        keys = db.session.scalars(select(SamlKey).order_by(SamlKey.id)).all()
+        assert len(keys) == 2 and keys[0].retired_at is not None and keys[1].retired_at is None
+        new = keys[1].certificate_pem
+        assert db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "identity.saml_key_rotated")
+        ).first()
+    document = admin.get("/sso/saml/metadata").get_data(as_text=True)
+
+    def body(pem: str) -> str:
+        return "".join(
+            pem.replace("-----BEGIN CERTIFICATE-----", "").replace("-----END CERTIFICATE-----", "").split()
+        )
+
+    flat = "".join(document.split())
+    assert body(old) in flat and body(new) in flat
+    # A sign-in still works, requests now signed with the new key.
+    request_id, relay = portal.start()
+    assert portal.post(portal.answer(request_id), relay).status_code == 302
+
+
+def test_an_admin_adds_a_saml_provider_by_pasting_metadata(db, tenant_factory, user_factory, client_for, idp):
+    from tests.conftest import csrf_token
+
+    tenant = tenant_factory()
+    admin = _admin_client(tenant, user_factory, client_for)
+    token = csrf_token(admin, "/admin/sign-in/saml/new")
+    bad = admin.post(
+        "/admin/sign-in/saml/new",
+        data={"csrf_token": token, "name": "Acme SSO", "domains": "acme.example", "metadata_xml": "<nope/>"},
+    )
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert "This is not SAML metadata" in page and "&lt;nope/&gt;" in page and 'value="Acme SSO"' in page
+    with as_tenant(tenant):
+        assert db.session.scalars(select(IdentityProvider)).first() is None
+    response = admin.post(
+        "/admin/sign-in/saml/new",
+        data={
+            "csrf_token": token,
+            "name": "Acme SSO",
+            "domains": "acme.example",
+            "metadata_xml": idp.metadata(),
+        },
+    )
+    assert response.status_code == 302
+    settings_page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert idp.entity_id in settings_page
+    assert f"http://{admin.host}/sso/saml/acs" in settings_page
+    assert admin.get("/sign-in?local=1").status_code == 302  # signed in: sent on
+    sign_in_page = client_for(tenant).get("/sign-in?local=1").get_data(as_text=True)
+    assert "Sign in with Acme SSO" in sign_in_page
+
+
+def test_a_metadata_address_on_this_machine_is_refused_unless_allowed(
+    db, app, tenant_factory, user_factory, client_for, idp
+):
+    from pytest_httpserver import HTTPServer
+
+    from tests.conftest import csrf_token
+
+    server = HTTPServer(host="127.0.0.1", port=9111)
+    server.expect_request("/metadata").respond_with_data(idp.metadata(), content_type="application/xml")
+    server.start()
+    try:
+        tenant = tenant_factory()
+        admin = _admin_client(tenant, user_factory, client_for)
+        url = "http://127.0.0.1:9111/metadata"
+        token = csrf_token(admin, "/admin/sign-in/saml/new")
+        response = admin.post(
+            "/admin/sign-in/saml/new",
+            data={"csrf_token": token, "name": "Acme SSO", "metadata_url": url},
+        )
+        assert response.status_code == 302
+        with as_tenant(tenant):
+            provider = db.session.scalars(select(IdentityProvider)).one()
+            assert "private or local address" in provider.settings["metadata_error"]
+            assert "idp_entity_id" not in provider.settings
+        assert server.log == []  # never asked
+        admin_page = admin.get("/admin/sign-in").get_data(as_text=True)
+        assert "Reading its metadata failed" in admin_page
+        app.config["OUTBOUND_ALLOWED_HOSTS"] = "127.0.0.1"
+        try:
+            settings_page = f"/admin/sign-in/providers/{provider.id}/saml"
+            refresh = admin.post(
+                f"/admin/sign-in/providers/{provider.id}/saml/refresh",
+                data={"csrf_token": csrf_token(admin, settings_page)},
+            )
+            assert refresh.status_code == 302
+        finally:
+            app.config["OUTBOUND_ALLOWED_HOSTS"] = ""
+        with as_tenant(tenant):
+            provider = db.session.get(IdentityProvider, provider.id)
+            db.session.refresh(provider)
+            assert provider.settings["idp_entity_id"] == idp.entity_id
+            assert "metadata_error" not in provider.settings
+        assert len(server.log) == 1
+    finally:
+        server.clear()
+        server.stop()
+
+
+def test_test_sign_in_shows_what_the_idp_sent_and_saves_nothing(db, portal, user_factory, client_for):
+    from tests.conftest import csrf_token
+
+    admin_user = user_factory(portal.tenant, roles=("tenant_admin",))
+    admin = client_for(portal.tenant, admin_user)
+    page = f"/admin/sign-in/providers/{portal.provider_id}"
+    response = admin.post(f"{page}/test", data={"csrf_token": csrf_token(admin, page)})
+    assert response.status_code == 302
+    saml_request, relay = redirect_request(response.headers["Location"])
+    request_id = portal.server.parse_authn_request(saml_request, BINDING_HTTP_REDIRECT).message.id
+    # The answer arrives in a browser without the admin's session cookie (a cross-site POST).
+    result = client_for(portal.tenant).post(
+        "/sso/saml/acs", data={"SAMLResponse": portal.answer(request_id), "RelayState": relay}
+    )
+    assert result.status_code == 200
+    text = result.get_data(as_text=True)
+    assert "Test sign-in" in text and "jo.doe@acme.example" in text and "emp-1001" in text
+    assert "A new account would be created" in text
+    assert person(portal.tenant, "jo.doe@acme.example") is None
+    with as_tenant(portal.tenant):
+        assert db.session.scalars(select(UserIdentity)).first() is None

@@ -53,6 +53,11 @@ def parse(xml: str | bytes, field: str = "metadata") -> dict[str, Any]:
             _("This is not SAML metadata: expected an XML EntityDescriptor of an identity provider."),
             field=field,
         ) from None
+    if len(store) == 0:
+        raise ValidationError(
+            _("This is not SAML metadata: expected an XML EntityDescriptor of an identity provider."),
+            field=field,
+        )
     for entity_id, entity in store.items():
         descriptors = entity.get("idpsso_descriptor")
         if not descriptors:
