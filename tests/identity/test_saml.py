@@ -465,3 +465,68 @@ def test_test_sign_in_shows_what_the_idp_sent_and_saves_nothing(db, portal, user
     assert person(portal.tenant, "jo.doe@acme.example") is None
     with as_tenant(portal.tenant):
         assert db.session.scalars(select(UserIdentity)).first() is None
+
+
+def _signed_in(portal: Portal) -> None:
+    request_id, relay = portal.start()
+    assert portal.post(portal.answer(request_id), relay).status_code == 302
+
+
+def test_signing_out_also_signs_out_at_the_identity_provider(db, portal):
+    import re
+
+    _signed_in(portal)
+    page = portal.client.get("/", follow_redirects=True).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', page
+    )
+    assert token
+    response = portal.client.post("/sign-out", data={"csrf_token": token.group(1)})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(f"{portal.idp.base}/slo?SAMLRequest=")
+    assert "Signature=" in location
+    request = portal.server.parse_logout_request(redirect_request(location)[0], BINDING_HTTP_REDIRECT)
+    assert request.message.name_id.text == "emp-1001"
+    # Signed out here as well.
+    assert portal.client.get("/sign-in").status_code == 200
+
+
+def test_a_logout_request_from_the_identity_provider_ends_the_persons_sessions(db, portal):
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+
+    _signed_in(portal)
+    assert portal.client.get("/sign-in").status_code == 302  # signed in
+    _id, request = portal.server.create_logout_request(
+        f"http://{portal.host}/sso/saml/slo",
+        portal.entity_id,
+        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="emp-1001"),
+        sign=False,
+    )
+    info = portal.server.apply_binding(
+        BINDING_HTTP_REDIRECT, str(request), f"http://{portal.host}/sso/saml/slo", "", sign=True
+    )
+    location = dict(info["headers"])["Location"]
+    response = portal.client.get(location.replace(f"http://{portal.host}", ""))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"{portal.idp.base}/slo?SAMLResponse=")
+    assert portal.client.get("/sign-in").status_code == 200  # the session is over
+
+
+def test_an_unsigned_logout_request_is_refused(db, portal):
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+
+    _signed_in(portal)
+    _id, request = portal.server.create_logout_request(
+        f"http://{portal.host}/sso/saml/slo",
+        portal.entity_id,
+        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="emp-1001"),
+        sign=False,
+    )
+    info = portal.server.apply_binding(
+        BINDING_HTTP_REDIRECT, str(request), f"http://{portal.host}/sso/saml/slo", "", sign=False
+    )
+    location = dict(info["headers"])["Location"]
+    response = portal.client.get(location.replace(f"http://{portal.host}", ""))
+    assert response.status_code == 400
+    assert portal.client.get("/sign-in").status_code == 302  # still signed in
