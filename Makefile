@@ -34,6 +34,8 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --base-url http://localhost:$(PORT)
 	@echo "Serving on http://localhost:$(PORT) (tenants at http://<slug>.localhost:$(PORT)); Ctrl-C stops."
+	@echo "The demo SAML IdP (Acme SSO) runs beside it on http://localhost:8089."
+	$(BIN)/python scripts/demo_saml_idp.py & idp=$$!; trap 'kill $$idp' EXIT; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Start an RQ worker (needs REDIS_URL)

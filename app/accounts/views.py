@@ -107,7 +107,8 @@ def sign_in():
         for way in _sign_in_ways:
             if target := way.straight_to(next_url):
                 return redirect(target)
-    email_first = any(way.email_first() for way in _sign_in_ways)
+    # ?local=1 (break-glass and local accounts) asks for the password at once, skipping discovery.
+    email_first = not local and any(way.email_first() for way in _sign_in_ways)
     form = SignInForm()
     error = None
     step = "email" if email_first else "password"
