@@ -531,3 +531,56 @@ def test_an_unsigned_logout_request_is_refused(db, portal):
     response = portal.client.get(location.replace(f"http://{portal.host}", ""))
     assert response.status_code == 400
     assert portal.client.get("/sign-in").status_code == 302  # still signed in
+
+
+def test_the_demo_acme_sso_lets_a_new_hire_in_enrolled_by_the_new_hire_rule(
+    db, app, tenant_factory, client_for
+):
+    from pathlib import Path
+
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+
+    from app.accounts import services as accounts
+    from app.identity.saml import demo as saml_demo
+    from app.identity.saml import demo_idp
+    from app.learning import demo as learning_demo
+    from app.learning.models import Course, Enrollment
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        new_hires = accounts.create_group("New hires 2026", "Everyone who joined this year")
+        db.session.flush()
+        learning_demo.onboarding("Acme")
+        learning_demo.new_hire_rule("Acme", new_hires)
+        saml_demo.acme_sso(new_hires)
+        db.session.commit()
+    client = client_for(tenant)
+    assert "Sign in with Acme SSO" in client.get("/sign-in").get_data(as_text=True)
+    sp_metadata = client.get("/sso/saml/metadata").get_data(as_text=True)
+    server = demo_idp.server(Path(app.instance_path) / "demo-saml-idp", demo_idp.base_url(), [sp_metadata])
+    response = client.get("/sso/acme-sso")
+    saml_request, relay = redirect_request(response.headers["Location"])
+    request_id = server.parse_authn_request(saml_request, BINDING_HTTP_REDIRECT).message.id
+    answer = server.create_authn_response(
+        demo_idp.EMPLOYEES["jo.doe"],
+        request_id,
+        f"http://{client.host}/sso/saml/acs",
+        f"http://{client.host}/sso/saml/metadata",
+        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="acme-jo.doe"),
+        authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+        sign_response=True,
+        sign_assertion=True,
+    )
+    posted = client.post(
+        "/sso/saml/acs",
+        data={"SAMLResponse": base64.b64encode(str(answer).encode()).decode(), "RelayState": relay},
+    )
+    assert posted.status_code == 302, posted.get_data(as_text=True)
+    user = person(tenant, "jo.doe@acme.example")
+    assert user is not None
+    with as_tenant(tenant):
+        course = db.session.scalars(select(Course).where(Course.title == "Welcome to Acme")).one()
+        assert db.session.scalars(
+            select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+        ).first()
+    assert "Welcome to Acme" in client.get("/", follow_redirects=True).get_data(as_text=True)
