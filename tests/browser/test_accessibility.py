@@ -41,7 +41,20 @@ NOT_PAGES = {
     "certificates.download_badge",
     "certificates.issuer",
     "certificates.status_list",
+    "identity.start",  # sends the person to their identity provider: a redirect
+    "saml.metadata",  # the portal's SAML metadata, an XML document
+    "saml.slo",  # single logout: redirects only
 }
+
+
+def _furnish_saml_provider() -> int:
+    """A SAML provider trusting a local pysaml2 IdP, so its settings page has everything to show."""
+    from app.identity.saml import idp_metadata
+    from app.identity.saml import services as saml_services
+    from tests.identity.saml_idp import LocalIdP
+
+    parsed = idp_metadata.parse(LocalIdP().metadata())
+    return saml_services.add_provider("Acme SSO", ["acme.example"], parsed, None).id
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +101,7 @@ def furnished(app) -> dict[str, Any]:
                 learning.update(_furnish_checkpoint(learning["course"], admin, person))
                 learning.update(_furnish_certification(learning["course"], admin, person))
                 learning["certificate"] = _furnish_certificate(person)
+                learning["saml_provider"] = _furnish_saml_provider()
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -406,6 +420,10 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "certification_admin.import_awards": f"/admin/certifications/{data['certification']}/import",
         "certificates.verify_form": "/verify",
         "certificates.verify": f"/verify/{data['certificate']}",
+        "identity.admin": "/admin/sign-in",
+        "identity.provider": f"/admin/sign-in/providers/{data['saml_provider']}",
+        "saml.add": "/admin/sign-in/saml/new",
+        "saml.settings": f"/admin/sign-in/providers/{data['saml_provider']}/saml",
     }
 
 

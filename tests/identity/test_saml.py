@@ -394,6 +394,7 @@ def test_an_admin_adds_a_saml_provider_by_pasting_metadata(db, tenant_factory, u
     assert admin.get("/sign-in?local=1").status_code == 302  # signed in: sent on
     sign_in_page = client_for(tenant).get("/sign-in?local=1").get_data(as_text=True)
     assert "Sign in with Acme SSO" in sign_in_page
+    assert 'name="password"' in sign_in_page  # ?local=1: the password form at once, for local accounts
 
 
 def test_a_metadata_address_on_this_machine_is_refused_unless_allowed(
@@ -401,6 +402,9 @@ def test_a_metadata_address_on_this_machine_is_refused_unless_allowed(
 ):
     from pytest_httpserver import HTTPServer
 
+    from app.identity.saml.jobs import refresh_metadata
+    from app.identity.saml.services import SYNC_JOB
+    from app.jobs import JobOutbox
     from tests.conftest import csrf_token
 
     server = HTTPServer(host="127.0.0.1", port=9111)
@@ -409,28 +413,29 @@ def test_a_metadata_address_on_this_machine_is_refused_unless_allowed(
     try:
         tenant = tenant_factory()
         admin = _admin_client(tenant, user_factory, client_for)
-        url = "http://127.0.0.1:9111/metadata"
         token = csrf_token(admin, "/admin/sign-in/saml/new")
         response = admin.post(
             "/admin/sign-in/saml/new",
-            data={"csrf_token": token, "name": "Acme SSO", "metadata_url": url},
+            data={"csrf_token": token, "name": "Acme SSO", "metadata_url": "http://127.0.0.1:9111/metadata"},
         )
         assert response.status_code == 302
         with as_tenant(tenant):
             provider = db.session.scalars(select(IdentityProvider)).one()
+            if app.config.get("REDIS_URL"):  # a job on the sync queue reads it
+                job = db.session.scalars(select(JobOutbox).where(JobOutbox.function == SYNC_JOB)).one()
+                assert job.queue == "sync" and job.args == [provider.id]
+                assert refresh_metadata(provider.id) is False
+                db.session.commit()
+            db.session.refresh(provider)
             assert "private or local address" in provider.settings["metadata_error"]
             assert "idp_entity_id" not in provider.settings
         assert server.log == []  # never asked
-        admin_page = admin.get("/admin/sign-in").get_data(as_text=True)
-        assert "Reading its metadata failed" in admin_page
+        assert "Reading its metadata failed" in admin.get("/admin/sign-in").get_data(as_text=True)
         app.config["OUTBOUND_ALLOWED_HOSTS"] = "127.0.0.1"
         try:
-            settings_page = f"/admin/sign-in/providers/{provider.id}/saml"
-            refresh = admin.post(
-                f"/admin/sign-in/providers/{provider.id}/saml/refresh",
-                data={"csrf_token": csrf_token(admin, settings_page)},
-            )
-            assert refresh.status_code == 302
+            with as_tenant(tenant):
+                assert refresh_metadata(provider.id) is True
+                db.session.commit()
         finally:
             app.config["OUTBOUND_ALLOWED_HOSTS"] = ""
         with as_tenant(tenant):
@@ -439,6 +444,8 @@ def test_a_metadata_address_on_this_machine_is_refused_unless_allowed(
             assert provider.settings["idp_entity_id"] == idp.entity_id
             assert "metadata_error" not in provider.settings
         assert len(server.log) == 1
+        settings_page = admin.get(f"/admin/sign-in/providers/{provider.id}/saml").get_data(as_text=True)
+        assert idp.entity_id in settings_page and "Read the metadata again now" in settings_page
     finally:
         server.clear()
         server.stop()
