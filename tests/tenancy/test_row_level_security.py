@@ -37,8 +37,29 @@ def populated_tenant(db, tenant_factory, user_factory):
         _assessment_rows(db, user)
         _certification_rows(db, user, group)
         _certificate_rows(user)
+        _identity_rows(db, user)
         db.session.commit()
     return tenant
+
+
+def _identity_rows(db, user):
+    """A SAML provider with a person linked to it, sign-in settings, the portal's SAML key, and the
+    request and assertion ids SAML sign-in remembers without Redis."""
+    from datetime import timedelta
+
+    from app.identity import services as identity
+    from app.identity.models import SignInSettings, UserIdentity
+    from app.identity.saml import keys
+    from app.identity.saml.models import SamlSeen
+    from app.tenancy.models import utcnow
+
+    provider = identity.create_provider("saml", "RLS SSO", domains=["rls.example"])
+    db.session.add(UserIdentity(user=user, provider=provider, subject="rls-subject"))
+    db.session.add(SignInSettings(break_glass_user_ids=[], shared_device_idle_minutes=3))
+    keys.current_key("Atrium SAML rls")
+    later = utcnow() + timedelta(minutes=5)
+    db.session.add(SamlSeen(kind="request", value="_rls-request", provider_id=provider.id, expires_at=later))
+    db.session.add(SamlSeen(kind="assertion", value="_rls-assertion", expires_at=later))
 
 
 def _certificate_rows(user):
