@@ -488,6 +488,8 @@ def test_signing_out_also_signs_out_at_the_identity_provider(db, portal):
         r'name="csrf_token" type="hidden" value="([^"]+)"', page
     )
     assert token
+    forged = portal.client.post("/sign-out", data={})  # another site's form: no CSRF token
+    assert forged.status_code == 400
     response = portal.client.post("/sign-out", data={"csrf_token": token.group(1)})
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -591,3 +593,23 @@ def test_the_demo_acme_sso_lets_a_new_hire_in_enrolled_by_the_new_hire_rule(
             select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
         ).first()
     assert "Welcome to Acme" in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+
+def test_an_idp_certificate_expiring_within_30_days_is_flagged_on_the_sign_in_page(
+    db, portal, user_factory, client_for
+):
+    from datetime import timedelta
+
+    from app.tenancy.models import utcnow
+
+    admin = _admin_client(portal.tenant, user_factory, client_for)
+    assert "signing certificate expires" not in admin.get("/admin/sign-in").get_data(as_text=True)
+    with as_tenant(portal.tenant):
+        provider = db.session.get(IdentityProvider, portal.provider_id)
+        soon = (utcnow() + timedelta(days=10, hours=1)).isoformat()
+        provider.settings = {**provider.settings, "certs_expire_at": soon}
+        db.session.commit()
+    page = admin.get("/admin/sign-in").get_data(as_text=True)
+    assert "Its signing certificate expires in 10 days: update its metadata before then." in page
+    settings = admin.get(f"/admin/sign-in/providers/{portal.provider_id}/saml").get_data(as_text=True)
+    assert "Its signing certificate expires in 10 days" in settings
