@@ -497,6 +497,7 @@ def test_signing_out_also_signs_out_at_the_identity_provider(db, portal):
     assert "Signature=" in location
     request = portal.server.parse_logout_request(redirect_request(location)[0], BINDING_HTTP_REDIRECT)
     assert request.message.name_id.text == "emp-1001"
+    assert request.message.session_index  # the IdP's session it should end
     # Signed out here as well.
     assert portal.client.get("/sign-in").status_code == 200
 

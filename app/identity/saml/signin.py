@@ -238,7 +238,6 @@ def consume(saml_response: str | None, relay_token: str | None) -> Any:
     result = identity_views.finish(provider, received, next_url, test)
     if not test and session.get("identity_provider_id") == provider.id and name_id is not None:
         session["saml_name_id"] = str(name_id)
-        session["saml_session_index"] = (
-            response.session_index() if callable(getattr(response, "session_index", None)) else None
-        )
+        statements = response.assertion.authn_statement or []
+        session["saml_session_index"] = statements[0].session_index if statements else None
     return result
