@@ -27,7 +27,14 @@ from app.identity.saml.keys import make_key_pair
 class LocalIdP:
     """An identity provider at *base*; :meth:`server_for` trusts one SP metadata document."""
 
-    def __init__(self, base: str = "https://idp.test", *, lifetime_minutes: int = 15) -> None:
+    def __init__(
+        self,
+        base: str = "https://idp.test",
+        *,
+        lifetime_minutes: int = 15,
+        sso_binding: str = BINDING_HTTP_REDIRECT,
+    ) -> None:
+        self.sso_binding = sso_binding
         self.base = base.rstrip("/")
         self.entity_id = f"{self.base}/idp/metadata"
         self.directory = Path(tempfile.mkdtemp(prefix="test-idp-"))
@@ -48,7 +55,7 @@ class LocalIdP:
                 "idp": {
                     "name": "Test IdP",
                     "endpoints": {
-                        "single_sign_on_service": [(f"{self.base}/sso", BINDING_HTTP_REDIRECT)],
+                        "single_sign_on_service": [(f"{self.base}/sso", self.sso_binding)],
                         "single_logout_service": [(f"{self.base}/slo", BINDING_HTTP_REDIRECT)],
                     },
                     "policy": {

@@ -614,3 +614,49 @@ def test_an_idp_certificate_expiring_within_30_days_is_flagged_on_the_sign_in_pa
     assert "Its signing certificate expires in 10 days: update its metadata before then." in page
     settings = admin.get(f"/admin/sign-in/providers/{portal.provider_id}/saml").get_data(as_text=True)
     assert "Its signing certificate expires in 10 days" in settings
+
+
+def test_an_idp_that_takes_requests_by_post_gets_a_signed_request_through_a_form(
+    db, tenant_factory, client_for
+):
+    import html
+    import re
+
+    from saml2 import BINDING_HTTP_POST
+
+    post_idp = LocalIdP("https://post-idp.test", sso_binding=BINDING_HTTP_POST)
+    tenant = tenant_factory()
+    add_provider(tenant, post_idp)
+    client = client_for(tenant)
+    page = client.get("/sso/acme-sso")
+    assert page.status_code == 200
+    assert "form-action 'self' https://post-idp.test" in page.headers["Content-Security-Policy"]
+    text = page.get_data(as_text=True)
+    assert 'action="https://post-idp.test/sso"' in text and "Continue" in text
+    saml_request = html.unescape(re.search(r'name="SAMLRequest" value="([^"]+)"', text).group(1))
+    assert b"SignatureValue" in base64.b64decode(saml_request)
+
+
+def test_an_admin_adds_a_saml_provider_by_uploading_its_metadata_file(
+    db, tenant_factory, user_factory, client_for, idp
+):
+    import io
+
+    from tests.conftest import csrf_token
+
+    tenant = tenant_factory()
+    admin = _admin_client(tenant, user_factory, client_for)
+    response = admin.post(
+        "/admin/sign-in/saml/new",
+        data={
+            "csrf_token": csrf_token(admin, "/admin/sign-in/saml/new"),
+            "name": "Beta SSO",
+            "metadata_file": (io.BytesIO(idp.metadata().encode()), "idp-metadata.xml"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with as_tenant(tenant):
+        provider = db.session.scalars(select(IdentityProvider)).one()
+        assert provider.settings["idp_entity_id"] == idp.entity_id
+        assert provider.settings["sso_url"] == "https://idp.test/sso"
