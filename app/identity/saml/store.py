@@ -33,12 +33,17 @@ def _key(kind: str, value: str) -> str:
     return f"atrium:saml:{tenancy_context.current_tenant_id()}:{kind}:{value}"
 
 
+def _forget_expired() -> None:
+    db.session.execute(delete(SamlSeen).where(SamlSeen.expires_at <= utcnow()))
+
+
 def remember_request(request_id: str, provider_id: int) -> None:
     """Remember that this portal sent *request_id* to *provider_id*."""
     redis = _redis()
     if redis is not None:
         redis.set(_key("request", request_id), str(provider_id), ex=REQUEST_SECONDS)
         return
+    _forget_expired()
     insert_unless_exists(
         SamlSeen,
         kind="request",
@@ -69,7 +74,7 @@ def first_use(assertion_id: str, seconds: int = ASSERTION_SECONDS) -> bool:
     redis = _redis()
     if redis is not None:
         return bool(redis.set(_key("assertion", assertion_id), "1", nx=True, ex=seconds))
-    db.session.execute(delete(SamlSeen).where(SamlSeen.kind == "assertion", SamlSeen.expires_at <= utcnow()))
+    _forget_expired()
     inserted = insert_unless_exists(
         SamlSeen,
         kind="assertion",
