@@ -35,7 +35,10 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --base-url http://localhost:$(PORT)
 	@echo "Serving on http://localhost:$(PORT) (tenants at http://<slug>.localhost:$(PORT)); Ctrl-C stops."
-	$(BIN)/python scripts/demo_oidc_provider.py --port 8090 --redirect-uri http://partners.localhost:$(PORT)/sso/oidc/callback &
+	@echo "Demo identity providers beside it: Acme SSO (SAML) on http://localhost:8089, Partner SSO (OpenID Connect) on http://localhost:8090."
+	$(BIN)/python scripts/demo_saml_idp.py & saml=$$!; \
+	$(BIN)/python scripts/demo_oidc_provider.py --port 8090 --redirect-uri http://partners.localhost:$(PORT)/sso/oidc/callback & oidc=$$!; \
+	trap 'kill $$saml $$oidc' EXIT; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Start an RQ worker (needs REDIS_URL)

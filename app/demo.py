@@ -14,6 +14,7 @@ from app.certifications import demo as certifications_demo
 from app.console import services as tenants
 from app.crew import demo as crew_demo
 from app.extensions import db
+from app.identity.saml import demo as saml_demo
 from app.learning import demo as learning_demo
 from app.learning.models import Course, EnrollmentStatus
 from app.learning.services.enrollments import enrol
@@ -132,8 +133,10 @@ def _acme() -> None:
     sales = _unit("Sales", "department", hq)
     _unit("Engineering", "department", hq)
     _standard_people("acme", sales)
-    _group("New hires 2026", "Everyone who joined this year")
+    new_hires = _group("New hires 2026", "Everyone who joined this year")
     learning_demo.onboarding("Acme")
+    learning_demo.new_hire_rule("Acme", new_hires)
+    saml_demo.acme_sso(new_hires)
 
 
 def _partners() -> None:

@@ -1,8 +1,8 @@
 """Start an RQ worker for Atrium's queues: ``python -m workers [queue ...]``; ``python -m workers cron``
 starts the scheduler of periodic work (the nightly rule run at 02:00 UTC, the certification sweep at
-02:30 UTC and the managers' certification digest on Mondays at 06:00 UTC, expired quiz attempts every
-15 minutes, signed audit checkpoints hourly, the job outbox drain every minute, the sweep of abandoned
-jobs every three minutes)."""
+02:30 UTC, SAML metadata re-read at 03:15 UTC, the managers' certification digest on Mondays at
+06:00 UTC, expired quiz attempts every 15 minutes, signed audit checkpoints hourly, the job outbox
+drain every minute, the sweep of abandoned jobs every three minutes)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ def main(argv: list[str]) -> int:
                 args=(None, "workers.nightly:certification_digests_everywhere", [], {}),
                 cron="0 6 * * 1",
                 name="weekly-certification-digests",
+            )
+            # SAML providers whose metadata has an address: new signing certificates picked up daily.
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "workers.nightly:refresh_saml_metadata_everywhere", [], {}),
+                cron="15 3 * * *",
+                name="daily-saml-metadata",
             )
             scheduler.register(
                 run_job,

@@ -56,3 +56,12 @@ def certification_digests_everywhere() -> int:
         what="the certification digests",
     )
     return _done(outcomes, "the certification digests")
+
+
+def refresh_saml_metadata_everywhere() -> int:
+    """Enqueue, for every active tenant, the daily re-reading of its SAML providers' metadata addresses."""
+    outcomes = for_each_tenant(
+        lambda tenant: enqueue("app.identity.saml.jobs:refresh_all_metadata", queue="sync"),
+        what="the SAML metadata refresh",
+    )
+    return _done(outcomes, "the SAML metadata refresh")

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         ldap,
         models,
         oidc,
+        saml,
         two_step,
         views,
         ways,
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     register_sign_in_way(ways.ProviderWays())
     oidc.init_app(app)
     ldap.init_app(app)
+    saml.init_app(app)
     two_step.init_app(app)
     nav.register(
         app,

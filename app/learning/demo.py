@@ -470,3 +470,15 @@ def onboarding(company: str) -> None:
         minutes=10,
         description="Your first steps: how we work and where to find help.",
     )
+
+
+def new_hire_rule(company: str, new_hires: Group) -> None:
+    """New hires (people in *new_hires*, e.g. mapped from the identity provider) take the welcome course."""
+    course = db.session.scalars(select(Course).where(Course.title == f"Welcome to {company}")).first()
+    if course is not None:
+        _rule(
+            "New hires take the welcome course",
+            [{"field": "group", "op": "is", "value": str(new_hires.id)}],
+            course=course,
+            due_days=14,
+        )

@@ -2,7 +2,7 @@
 both under row-level security
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 16:04:04.998228
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

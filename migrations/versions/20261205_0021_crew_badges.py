@@ -3,7 +3,7 @@ email (users.email becomes optional), and the idle limit of a shared-device sess
 under row-level security
 
 Revision ID: 0021
-Revises: 0022
+Revises: 0020
 Create Date: 2026-12-05 16:04:13.977222
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0022'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -45,7 +45,21 @@ NOT_PAGES = {
     # Redirects to and from an identity provider: a sign-in through one is walked in tests/identity.
     "identity.start",
     "identity_oidc.callback",
+    "saml.metadata",  # the portal's SAML metadata, an XML document
+    "saml.slo",  # single logout: redirects only
 }
+
+
+def _furnish_saml_provider() -> int:
+    """A SAML provider trusting a local pysaml2 IdP, so its settings page has everything to show."""
+    from app.identity.saml import idp_metadata
+    from app.identity.saml import services as saml_services
+    from tests.identity.saml_idp import LocalIdP
+
+    parsed = idp_metadata.parse(LocalIdP().metadata())
+    provider = saml_services.add_provider("Acme SSO", ["acme.example"], parsed, None)
+    provider.enabled = False  # switched off: the walk signs in with a password, not email-first
+    return provider.id
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +113,7 @@ def furnished(app) -> dict[str, Any]:
                 # Switched off, so the sign-in page keeps asking for a password (the walk signs in so).
                 learning["oidc_provider"] = identity.update_provider(partner_sso(), enabled=False).id
                 learning["ldap_directory"] = _furnish_ldap_directory()
+                learning["saml_provider"] = _furnish_saml_provider()
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -430,6 +445,8 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "identity_ldap.add": "/admin/sign-in/ldap/new",
         "identity_ldap.settings": f"/admin/sign-in/ldap/{data['ldap_directory']}",
         "identity_ldap.test_sign_in": f"/admin/sign-in/ldap/{data['ldap_directory']}/test-sign-in",
+        "saml.add": "/admin/sign-in/saml/new",
+        "saml.settings": f"/admin/sign-in/providers/{data['saml_provider']}/saml",
     }
 
 

@@ -57,6 +57,17 @@ def _identity_rows(db, user):
         shared_device_idle_minutes=3,
     )
     db.session.add(UserIdentity(user_id=user.id, provider_id=provider.id, subject="depot-1"))
+    # The portal's SAML key, and the request and assertion ids SAML sign-in remembers without Redis.
+    from datetime import timedelta
+
+    from app.identity.saml import keys
+    from app.identity.saml.models import SamlSeen
+    from app.tenancy.models import utcnow
+
+    keys.current_key("Atrium SAML rls")
+    later = utcnow() + timedelta(minutes=5)
+    db.session.add(SamlSeen(kind="request", value="_rls-request", provider_id=provider.id, expires_at=later))
+    db.session.add(SamlSeen(kind="assertion", value="_rls-assertion", expires_at=later))
 
 
 def _two_step_rows(user):

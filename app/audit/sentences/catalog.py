@@ -44,6 +44,8 @@ PLAIN = {
     "library.deployment_shown": _l("%(actor)s showed %(target)s in the catalog again."),
     "policy.created": _l("%(actor)s created the policy %(target)s."),
     "certificate.issued": _l("The signed certificate %(target)s was issued."),
+    "identity.saml_key_created": _l("The portal's first SAML key %(target)s was made."),
+    "identity.saml_key_rotated": _l("%(actor)s replaced the portal's SAML key with %(target)s."),
     "certificate.revoked": _l("The certificate %(target)s was revoked with its certification."),
     "certificate.reinstated": _l("The certificate %(target)s was reinstated with its certification."),
     "certificate.signing_key_created": _l("The portal's certificate signing key %(target)s was made."),
