@@ -46,6 +46,9 @@ def configure_logging(level: str, json_lines: bool, stream: object = None) -> No
     handler._atrium = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # pysaml2's schema library tells at INFO each time a schema it already has is asked for: noise.
+    quiet = max(logging.getLevelName(level.upper()) if isinstance(level, str) else level, logging.WARNING)
+    logging.getLogger("xmlschema").setLevel(quiet)
 
 
 def log_requests(app: object) -> None:
