@@ -72,11 +72,13 @@ secrets_group = AppGroup("secrets", help="Secrets at rest (app/sealing.py): move
 
 
 @secrets_group.command("reseal")
-def reseal_secrets() -> None:
+@click.option("--tenant", "slug", default=None, help="Only this portal (its slug); every portal by default.")
+def reseal_secrets(slug: str | None) -> None:
     """Re-encrypt every stored secret under the first key of SECRETS_KEYS, portal by portal.
 
     Rotate a key: put the new key first in SECRETS_KEYS (keep the old one after it), run this, then
     drop the old key. Each portal is done in its own transaction; running it again changes nothing.
+    A secret no configured key opens is named and left as it is, and the command fails at the end.
     """
     from sqlalchemy import select
 
@@ -85,18 +87,28 @@ def reseal_secrets() -> None:
     from app.tenancy import as_tenant
     from app.tenancy.models import Tenant
 
-    tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.id)))
-    total = 0
+    statement = select(Tenant).order_by(Tenant.id)
+    if slug:
+        statement = statement.where(Tenant.slug == slug)
+    tenants = list(db.session.scalars(statement))
+    if slug and not tenants:
+        raise click.ClickException(f"no portal {slug!r}")
+    total, unreadable = 0, []
     for tenant in tenants:
         with as_tenant(tenant):
-            changed = sealing.reseal_rows(db.session)
+            changed, lost = sealing.reseal_rows(db.session)
             db.session.commit()
         total += changed
+        unreadable += [f"{tenant.slug}: {purpose}" for purpose in lost]
         if changed:
             click.echo(f"{tenant.slug}: {changed} secret(s) resealed")
-    click.echo(
-        f"{total} secret(s) resealed in {len(tenants)} portal(s); every secret is under the current key"
-    )
+    click.echo(f"{total} secret(s) resealed in {len(tenants)} portal(s)")
+    if unreadable:
+        for line in unreadable:
+            click.echo(f"cannot open {line}: no key in SECRETS_KEYS made it", err=True)
+        raise click.ClickException(
+            f"{len(unreadable)} secret(s) could not be opened with the configured keys"
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -139,21 +139,26 @@ def registered() -> list[SealedColumn]:
     return list(_registry)
 
 
-def reseal_rows(session: Any) -> int:
+def reseal_rows(session: Any) -> tuple[int, list[str]]:
     """Re-encrypt under the current key every registered value of the tenant in context that is not.
 
-    Returns how many values changed. Run once per tenant (``flask secrets reseal`` does).
+    Returns how many values changed, and the purposes of those no configured key opens (left as they
+    are). Run once per tenant (``flask secrets reseal`` does).
     """
     from sqlalchemy import select
 
-    changed = 0
+    changed, unreadable = 0, []
     for column in _registry:
         for row in session.scalars(select(column.model)):
             blob = getattr(row, column.attribute)
             if blob is None or sealed_with_current_key(blob):
                 continue
             purpose = column.purpose(row)
-            plain = column.opener(row, bytes(blob)) if column.opener else unseal(blob, purpose=purpose)
+            try:
+                plain = column.opener(row, bytes(blob)) if column.opener else unseal(blob, purpose=purpose)
+            except Exception:  # SealingError, or the opener's own for an older format
+                unreadable.append(purpose)
+                continue
             setattr(row, column.attribute, seal(plain, purpose=purpose))
             changed += 1
-    return changed
+    return changed, unreadable

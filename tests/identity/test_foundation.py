@@ -53,10 +53,14 @@ def test_a_sealed_secret_opens_only_for_its_purpose_and_survives_a_key_rotation(
         app.config["SECRETS_KEYS"] = f"{new},{old}"
         with as_tenant(tenant):
             assert identity.get_secret(db.session.get(IdentityProvider, provider.id)) == "client-secret-1"
-        result = CliRunner().invoke(app.cli, ["secrets", "reseal"], catch_exceptions=False)
+        result = CliRunner().invoke(
+            app.cli, ["secrets", "reseal", "--tenant", tenant.slug], catch_exceptions=False
+        )
         assert result.exit_code == 0, result.output
         assert f"{tenant.slug}: 1 secret(s) resealed" in result.output
-        again = CliRunner().invoke(app.cli, ["secrets", "reseal"], catch_exceptions=False)
+        again = CliRunner().invoke(
+            app.cli, ["secrets", "reseal", "--tenant", tenant.slug], catch_exceptions=False
+        )
         assert f"{tenant.slug}:" not in again.output  # nothing left to do
 
         app.config["SECRETS_KEYS"] = new  # the old key is gone
@@ -67,6 +71,10 @@ def test_a_sealed_secret_opens_only_for_its_purpose_and_survives_a_key_rotation(
         with as_tenant(tenant), pytest.raises(sealing.SealingError):
             db.session.expire_all()
             identity.get_secret(db.session.get(IdentityProvider, provider.id))
+        # Resealing without the key that made a secret names it and fails, changing nothing.
+        lost = CliRunner().invoke(app.cli, ["secrets", "reseal", "--tenant", tenant.slug])
+        assert lost.exit_code == 1
+        assert f"cannot open {tenant.slug}: identity-provider:{tenant.id}:{provider.id}" in lost.output
     finally:
         app.config["SECRETS_KEYS"] = saved
 
