@@ -160,7 +160,8 @@ def sign_in():
                 if target := way.route_email(
                     email, password_given=bool(password) or local, next_url=next_url
                 ):
-                    return redirect(target)
+                    # Not a redirect: see accounts/continue_sign_in.html.
+                    return render_template("accounts/continue_sign_in.html", target=target)
             step = "password"
             if not password:
                 if request.form.get("step") == "password" or not email_first:
