@@ -228,6 +228,17 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
+def continued_to(response: Any) -> str:
+    """Where a page that moves on by itself (accounts.views.continue_to) sends the browser."""
+    import html
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200, body
+    match = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', body)
+    assert match, body
+    return html.unescape(match.group(1))
+
+
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     token = csrf_token(client, "/sign-in")
     return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})

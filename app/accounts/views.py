@@ -137,6 +137,13 @@ def complete_sign_in(user: User, *, method: str, next_url: str | None = None) ->
     return redirect(safe_next(next_url))
 
 
+def continue_to(target: str, heading: str | None = None) -> Any:
+    """A page that moves on to *target* by itself (and has a Continue link), for a form whose answer
+    leads to another site (an identity provider): a redirect from the form's POST would be stopped by
+    the page's Content-Security-Policy (form-action 'self' also covers the redirects that follow)."""
+    return render_template("accounts/continue_sign_in.html", target=target, heading=heading)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"], key_func=_sign_in_rate_key)
 def sign_in():
@@ -160,8 +167,7 @@ def sign_in():
                 if target := way.route_email(
                     email, password_given=bool(password) or local, next_url=next_url
                 ):
-                    # Not a redirect: see accounts/continue_sign_in.html.
-                    return render_template("accounts/continue_sign_in.html", target=target)
+                    return continue_to(target)
             step = "password"
             if not password:
                 if request.form.get("step") == "password" or not email_first:

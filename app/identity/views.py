@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_permission
 from app.accounts.models import Group, Role, User
-from app.accounts.views import complete_sign_in
+from app.accounts.views import complete_sign_in, continue_to
 from app.errors import ValidationError
 from app.extensions import db, limiter
 from app.forms import apply_error, as_choices, form_status
@@ -234,7 +234,10 @@ def test(provider_id: int):
     kind = kinds.get(provider.kind)
     if provider.deactivated_at is not None or kind is None or kind.start is None:
         abort(404)
-    return kind.start(provider, None, True)
+    response = kind.start(provider, None, True)
+    if 300 <= response.status_code < 400 and response.location:
+        return continue_to(response.location)  # a form's answer cannot redirect to another site
+    return response
 
 
 def render_test(provider: IdentityProvider, received: provisioning.Received) -> Any:

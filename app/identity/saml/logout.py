@@ -68,10 +68,13 @@ def before_sign_out() -> Any:
     location = idp_logout_location()
     if location is None:
         return None
-    from app.accounts.views import sign_out
+    from flask_babel import gettext as _
+
+    from app.accounts.views import continue_to, sign_out
 
     sign_out()  # ends this session and clears the cookie's session, as for everyone
-    return redirect(location)
+    # The sign-out form's answer cannot redirect to another site (form-action 'self').
+    return continue_to(location, _("You are signed out."))
 
 
 def answer(args: Any) -> Any:
