@@ -273,7 +273,14 @@ def load_demo(base_url: str | None = None) -> list[str]:
 
 # Who to sign in as, per portal; README.md ("Try it") shows exactly these lines for http://localhost:5000.
 ACCOUNTS = {
-    "acme": ("employees", ["admin@acme.example, manager@acme.example, learner@acme.example"]),
+    "acme": (
+        "employees",
+        [
+            "admin@acme.example (break-glass: signs in with its password);",
+            "manager@acme.example, learner@acme.example and new employees jo.doe, sam.lee",
+            "sign in through Acme SSO (the demo IdP on port 8089, password demo)",
+        ],
+    ),
     "partners": (
         "channel partners",
         [

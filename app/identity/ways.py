@@ -75,11 +75,10 @@ class ProviderWays:
         return start_url(provider, next_url)
 
     def route_email(self, email: str, *, password_given: bool, next_url: str | None) -> str | None:
-        for provider in _for_domain(email):
-            if not _redirecting(provider):
-                continue
-            if provider.sso_only and is_break_glass(email):
-                return None
+        providers = [p for p in _for_domain(email) if _redirecting(p)]
+        if providers and is_break_glass(email):
+            return None  # a break-glass account always signs in here, with its password
+        for provider in providers:
             if provider.sso_only or not password_given:
                 return start_url(provider, next_url)
         return None

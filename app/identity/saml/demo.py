@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from app.accounts.models import Group
+from app.accounts.models import Group, User
 from app.extensions import db
 from app.identity import services as identity_services
 from app.identity.models import IdentityProvider
@@ -33,4 +33,13 @@ def acme_sso(new_hires: Group) -> IdentityProvider:
         group_map=[{"value": "new-hires", "group_id": new_hires.id}],
     )
     keys.current_key("Atrium SAML acme")
+    # The local admin keeps a password for the day the IdP is down: it is not sent to Acme SSO.
+    admin = db.session.scalars(select(User.id).where(User.email == "admin@acme.example")).first()
+    identity_services.save_settings(
+        default_provider_id=None,
+        break_glass_emails=["admin@acme.example"] if admin is not None else [],
+        require_two_step_for_admins=False,
+        badge_sign_in=False,
+        shared_device_idle_minutes=3,
+    )
     return provider

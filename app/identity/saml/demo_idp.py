@@ -27,6 +27,18 @@ EMPLOYEES: dict[str, dict[str, list[str]]] = {
         "title": ["Account executive"],
         "memberOf": ["sales"],
     },
+    # Acme's demo people who have an account already: their first SSO sign-in links it (acme.example is
+    # Acme SSO's domain). admin@acme.example is the break-glass account and signs in with its password.
+    **{
+        user: {"mail": [f"{user}@acme.example"], "givenName": [given], "sn": [family], "title": [title]}
+        for user, given, family, title in (
+            ("manager", "Morgan", "Manager", "Team manager"),
+            ("learner", "Lee", "Learner", "Associate"),
+            ("instructor", "Indra", "Instructor", ""),
+            ("author", "Avery", "Author", ""),
+            ("auditor", "Ari", "Auditor", ""),
+        )
+    },
 }
 PASSWORD = "demo"  # noqa: S105 - the demo IdP's documented password
 
