@@ -39,6 +39,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         _certificate_rows(user)
         _identity_rows(db, user)
         _two_step_rows(user)
+        _crew_rows(db, user)
         db.session.commit()
     return tenant
 
@@ -68,6 +69,17 @@ def _identity_rows(db, user):
     later = utcnow() + timedelta(minutes=5)
     db.session.add(SamlSeen(kind="request", value="_rls-request", provider_id=provider.id, expires_at=later))
     db.session.add(SamlSeen(kind="assertion", value="_rls-assertion", expires_at=later))
+
+
+def _crew_rows(db, user):
+    """A crew PIN and badge, and a message in the inbox of a person without email."""
+    from app.crew import services as crew
+    from app.inbox.models import InboxMessage
+
+    user.employee_id = "RLS-1"
+    crew.set_pin(user, "2580", by=None)
+    crew.issue_badge(user, by=None)
+    db.session.add(InboxMessage(user_id=user.id, subject="Reminder", body="Finish Food Safety."))
 
 
 def _two_step_rows(user):
