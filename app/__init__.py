@@ -25,6 +25,7 @@ from app import (
     identity,
     inbox,
     inputs,
+    integrations,
     jobs,  # noqa: F401 - an app-wide table: the job outbox
     learning,
     library,
@@ -50,6 +51,7 @@ FEATURES = (
     ops,
     accounts,
     identity,
+    integrations,
     console,
     tenancy,
     audit,

@@ -33,6 +33,7 @@ BLUEPRINTS = {
     "certifications",
     "certification_admin",
     "identity",
+    "integrations",
     "certificates",
 }
 
@@ -84,6 +85,7 @@ ADMIN_AREA = {
         ("Groups", "admin.groups", "/admin/groups"),
         ("Roles", "admin.roles", "/admin/roles"),
         ("Sign-in", "identity.admin", "/admin/sign-in"),
+        ("Integrations", "integrations.index", "/admin/integrations"),
     ],
     "Learning content": [
         ("Courses", "authoring.courses", "/admin/courses"),

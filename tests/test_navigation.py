@@ -46,7 +46,7 @@ def test_tenant_admin_top_bar_is_short_and_admin_pages_share_a_section_navigatio
     for path in ("/admin/users", "/admin/groups", "/admin/courses", "/admin/policies/", "/admin/branding"):
         sections = _admin_nav(_page(client, path))
         assert sections == {
-            "People and access": ["People", "Organisation", "Groups", "Roles", "Sign-in"],
+            "People and access": ["People", "Organisation", "Groups", "Roles", "Sign-in", "Integrations"],
             "Learning content": ["Courses", "Paths", "Quizzes", "Certifications", "Rules", "Library"],
             "Compliance": ["Policies", "Audit log"],
             "Portal": ["Branding"],
