@@ -27,20 +27,41 @@ def font_dir() -> Path:
     return Path(current_app.config.get("PDF_FONT_DIR") or DEFAULT_FONT_DIR)
 
 
-def _font_css(folder: Path) -> str:
-    rules = []
-    for weight, filename in _FONT_FILES.items():
-        path = folder / filename
+# The folder whose fonts this process has registered with ReportLab as the family AtriumSans.
+_REGISTERED: list[str] = []
+
+
+def _register_fonts(folder: Path) -> None:
+    """Register the fonts of *folder* with ReportLab as the family AtriumSans, once per process.
+
+    Declaring them with ``@font-face`` in every document made xhtml2pdf read and hash both font files and
+    parse the rule again for each PDF, a tenth of a certificate's time; registered once, documents name
+    the family and xhtml2pdf finds it among its known fonts.
+    """
+    if [folder.as_posix()] == _REGISTERED:
+        return
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from xhtml2pdf import default
+
+    paths = {weight: folder / filename for weight, filename in _FONT_FILES.items()}
+    for path in paths.values():
         if not path.is_file():
             raise PdfRenderError(
                 f"the PDF font {path} is missing: run scripts/ensure-system-packages "
                 "(fonts-dejavu-core) or set PDF_FONT_DIR"
             )
-        rules.append(
-            f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{path.as_posix()}'); "
-            f"font-weight: {weight}; }}"
-        )
-    return "<style>" + "\n".join(rules) + "</style>"
+    # Another folder (another app's PDF_FONT_DIR in the same process) replaces the faces.
+    family = FONT_FAMILY
+    faces = {"normal": family, "bold": f"{family}-Bold"}
+    for weight, path in paths.items():
+        pdfmetrics.registerFont(TTFont(faces[weight], path.as_posix()))
+    for italic in (0, 1):  # no italic faces: italic text is drawn upright
+        addMapping(family, 0, italic, faces["normal"])
+        addMapping(family, 1, italic, faces["bold"])
+    default.DEFAULT_FONT[family.lower()] = family
+    _REGISTERED[:] = [folder.as_posix()]
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -56,9 +77,7 @@ def html_to_pdf(html: str) -> bytes:
     # reportlab's C accelerator (not in its wheels) encoding them was a tenth of a certificate's time.
     rl_config.useA85 = 0
     folder = font_dir()
-    fonts = _font_css(folder)
-    head = html.find("<head>")
-    html = html[: head + 6] + fonts + html[head + 6 :] if head >= 0 else fonts + html
+    _register_fonts(folder)
     policy = ResourceAccessPolicy(allow_remote=False, base_dir=folder)
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, encoding="utf-8", resource_policy=policy)
