@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from app import audit
 from app.accounts import services, sessions
 from app.accounts.access import require_sign_in
 from app.accounts.forms import ForgotPasswordForm, ResetPasswordForm, SignInForm
@@ -121,16 +122,24 @@ def person_panels(person: User) -> list[Any]:
     return [render(person) for render in _person_panels]
 
 
-def complete_sign_in(user: User, *, method: str, next_url: str | None = None) -> Any:
+def complete_sign_in(
+    user: User, *, method: str, next_url: str | None = None, detail: dict[str, Any] | None = None
+) -> Any:
     """Start a session for *user*, who proved who they are by *method*, and go where they were going.
 
-    A gate (two-step sign-in) may answer instead, asking for more before the session starts.
+    A gate (two-step sign-in) may answer instead, asking for more before the session starts; it finds
+    what the audit log will say of this sign-in in ``g.sign_in_detail`` and passes it on. The log's
+    "signed in" is written here, when the session really starts, with *detail* (the provider, the
+    second step) beside the method.
     """
+    facts = {"method": method, **(detail or {})}
+    g.sign_in_detail = facts
     for gate in _sign_in_gates:
         if (answer := gate(user, method, next_url)) is not None:
             return answer
     session.clear()
     sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
+    audit.record("user.signed_in", target=user, after=facts)
     login_user(user)
     session["tenant_id"] = g.tenant.id
     session["signed_in_by"] = method
@@ -184,7 +193,10 @@ def sign_in():
         except services.SignInRefused as refused:
             error = refused.message
         else:
-            return complete_sign_in(user, method="password", next_url=next_url)
+            # A directory (LDAP) that checked the password says so in g.sign_in_detail.
+            return complete_sign_in(
+                user, method="password", next_url=next_url, detail=g.pop("sign_in_detail", None)
+            )
     status = 401 if error else form_status()
     return render_template(
         "accounts/sign_in.html", form=form, error=error, step=step, ways=_offered()

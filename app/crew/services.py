@@ -217,8 +217,7 @@ def sign_in_with_pin(person: User | None, pin: str) -> User:
         row.pin_hash = _hasher.hash(pin)
     row.failures = 0
     row.locked_until = None
-    person.last_login_at = now
-    audit.record("user.signed_in", target=person, after={"method": "crew_pin"})
+    person.last_login_at = now  # the audit log's "signed in" is written when the session starts
     return person
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -58,7 +58,9 @@ def finish(
         user = provisioning.sign_in_with(provider, received)
     except provisioning.IdentityRefused as refused:
         return failed(provider, refused.code, refused.message)
-    response = complete_sign_in(user, method=provider.kind, next_url=next_url)
+    response = complete_sign_in(
+        user, method=provider.kind, next_url=next_url, detail=g.pop("sign_in_detail", None)
+    )
     session["identity_provider_id"] = provider.id
     db.session.commit()
     return response

@@ -165,6 +165,11 @@ def test_partner_employee_signs_in_and_gets_an_account(db, tenant_factory, clien
     with as_tenant(tenant):
         identity = db.session.scalars(select(UserIdentity).where(UserIdentity.user_id == person.id)).one()
         assert (identity.provider_id, identity.subject) == (provider_id, "partner-0001")
+        from app.audit.models import AuditEvent
+
+        signed_in = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.signed_in")).one()
+        assert signed_in.target_id == str(person.id)
+        assert signed_in.after["method"] == "oidc" and signed_in.after["provider"]
 
 
 def test_existing_account_in_the_providers_domain_is_linked_not_duplicated(

@@ -96,15 +96,25 @@ def test_sign_in_asks_for_the_code_and_refuses_a_code_used_before(tenant_factory
     _set_up(client_for(tenant, user))
 
     client = client_for(tenant)
+    signed_in_before = _audit_actions(tenant).count("user.signed_in")
     response = sign_in(client, user.email)
     assert response.headers["Location"] == "/sign-in/two-step"
     assert not _signed_in(client)  # the password alone starts no session
+    assert _audit_actions(tenant).count("user.signed_in") == signed_in_before  # nor says it did
     page = client.get("/sign-in/two-step").get_data(as_text=True)
     assert "Enter your sign-in code" in page
     code = two_step_code(tenant, user.email)
     accepted = _code_step(client, code)
     assert accepted.status_code == 302 and accepted.headers["Location"] == "/"
     assert _signed_in(client)
+    from app.audit.models import AuditEvent
+    from app.extensions import db
+
+    with as_tenant(tenant):
+        last = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "user.signed_in").order_by(AuditEvent.seq.desc())
+        ).first()
+        assert last is not None and last.after == {"method": "password", "second_step": "code"}
 
     thief = client_for(tenant)
     sign_in(thief, user.email)

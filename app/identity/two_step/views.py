@@ -52,6 +52,7 @@ def gate(user: User, method: str, next_url: str | None) -> Any:
         "issued": int(time.time()),
         "next": next_url,
         "enrol": not enabled,
+        "detail": g.get("sign_in_detail"),  # what the audit log will say when the session starts
     }
     if enabled:
         return redirect(url_for("two_step.verify"))
@@ -110,7 +111,12 @@ def verify():
                     ),
                     "info",
                 )
-            return complete_sign_in(user, method="two_step", next_url=marker.get("next"))
+            return complete_sign_in(
+                user,
+                method="two_step",
+                next_url=marker.get("next"),
+                detail={**(marker.get("detail") or {}), "second_step": used},
+            )
     return render_template("identity/two_step/verify.html", form=form), form_status()
 
 
@@ -133,7 +139,12 @@ def enrol():
         except ValidationError as error:
             apply_error(form, error)
         else:
-            complete_sign_in(user, method="two_step", next_url=marker.get("next"))
+            complete_sign_in(
+                user,
+                method="two_step",
+                next_url=marker.get("next"),
+                detail={**(marker.get("detail") or {}), "second_step": "set up"},
+            )
             return render_template(
                 "identity/two_step/recovery_codes.html",
                 codes=codes,
