@@ -26,5 +26,6 @@ def init_app(app: Flask) -> None:
     from app.crew import models, views, ways  # noqa: F401  (models: the tables are known to migrations)
 
     app.register_blueprint(views.bp)
+    app.before_request(views.ask_for_a_pin_first)
     register_sign_in_way(ways.CrewWay())
     app.add_template_global(shared_device_idle_seconds)

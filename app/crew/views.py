@@ -91,8 +91,25 @@ def _start_shared_session(person: User) -> Any:
     session["shared_device"] = True
     session[SIGNED_OUT_TO] = url_for("crew.device")
     if services.must_choose_pin(person):
+        session[CHOOSE_PIN] = True  # every page leads to choosing one until it is chosen
         return redirect(url_for("crew.choose_pin"))
     return response
+
+
+#: In the session of someone signed in with a PIN a manager set: they must choose their own first.
+CHOOSE_PIN = "crew_choose_pin"
+#: What they may still reach before choosing: the page to choose, signing out, Atrium's own files.
+_BEFORE_CHOOSING = frozenset({"crew.choose_pin", "accounts.sign_out", "static"})
+
+
+def ask_for_a_pin_first() -> Any:
+    """Send someone who must choose their PIN to that page from any other (a request hook, no query)."""
+    if session.get(CHOOSE_PIN) and request.endpoint not in _BEFORE_CHOOSING:
+        if not current_user.is_authenticated:
+            session.pop(CHOOSE_PIN, None)
+            return None
+        return redirect(url_for("crew.choose_pin"))
+    return None
 
 
 @bp.route("/crew/pin", methods=["GET", "POST"])
@@ -106,6 +123,7 @@ def choose_pin() -> Any:
         except ValidationError as exc:
             form.pin.errors = [exc.message]
         else:
+            session.pop(CHOOSE_PIN, None)
             flash(_("Your new PIN is saved. Use it next time you sign in."), "success")
             return redirect(url_for("accounts.home"))
     return render_template("crew/choose_pin.html", form=form), form_status()

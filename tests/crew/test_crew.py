@@ -227,10 +227,14 @@ def test_manager_set_pin_is_replaced_at_first_sign_in(db, portal, client_for):
     assert _crew_post(device, employee_id="E100", pin=PIN).status_code == 401  # the old PIN is gone
     first = _crew_post(device, employee_id="E100", pin="2580")
     assert first.status_code == 302 and first.headers["Location"] == "/crew/pin"
+    for page in ("/", "/catalog", "/account"):  # no way around choosing one
+        skipped = device.get(page)
+        assert skipped.status_code == 302 and skipped.headers["Location"] == "/crew/pin"
     chosen = device.post(
         "/crew/pin", data={"csrf_token": csrf_token(device, "/crew/pin"), "pin": "7392", "confirm": "7392"}
     )
     assert chosen.status_code == 302
+    assert device.get("/").status_code == 200
     device.post("/sign-out", data={"csrf_token": csrf_token(device, "/")})
     assert _crew_post(client_for(portal.tenant), employee_id="E100", pin="7392").headers["Location"] == "/"
 
