@@ -169,11 +169,11 @@ def fetch(
                     if response.status_code in (301, 302, 303):
                         method, data = "GET", None
                     continue
-                body = b""
+                body = bytearray()  # grows in place: joining bytes would copy the whole answer per chunk
                 for chunk in response.iter_content(64 * 1024):
                     body += chunk
                     if len(body) > max_bytes:
                         raise OutboundRefused(f"the answer from {host} is larger than {max_bytes} bytes")
                 headers_seen = dict(response.headers)
-                return Fetched(url=url, status=response.status_code, headers=headers_seen, body=body)
+                return Fetched(url=url, status=response.status_code, headers=headers_seen, body=bytes(body))
     raise OutboundRefused(f"more than {MAX_REDIRECTS} redirects")
