@@ -382,3 +382,31 @@ def test_the_demo_hr_api_serves_acme_with_a_hire_a_mover_and_a_leaver(app):
     finally:
         app.config["OUTBOUND_ALLOWED_HOSTS"] = saved
         httpd.shutdown()
+
+
+# --- The bench's generated company -----------------------------------------------------------------
+
+
+def test_the_bench_company_reads_the_same_from_csv_and_from_bamboohr(server, tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import hr_rows
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    before = hr_rows.people(2000)
+    after = hr_rows.changed(before, 0.05)
+    hr_rows.write_csv(after, tmp_path / "after.csv")
+    hr_rows.write_bamboohr(after, tmp_path / "after.json")
+    server.answer_file(f"{BAMBOO_API}/reports/custom", str(tmp_path / "after.json"))
+
+    from_csv = list(read_rows("csv", {}, None, (tmp_path / "after.csv").read_bytes()))
+    from_api = list(read_rows("bamboohr", bamboohr(server), "key"))
+    assert len(from_csv) == len(from_api) == 2000 + 20  # 100 changes: 20 of them new hires
+    assert [row["employee_id"] for row in from_csv] == [row["employeeNumber"] for row in from_api]
+    assert [row["manager_id"] for row in from_csv] == [row["supervisorId"] for row in from_api]
+    emails = [row["email"] for row in from_csv]
+    assert len(set(emails)) == len(emails)
+    left_today = [row for row in from_api if row["terminationDate"] == "2026-12-01"]
+    assert len(left_today) == 20
+    numbers = {row["employeeNumber"] for row in from_api}
+    assert all(row["supervisorId"] in numbers for row in from_api if row["supervisorId"])
