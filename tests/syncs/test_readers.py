@@ -280,6 +280,34 @@ def test_a_csv_address_with_basic_auth_is_read_by_its_content_type(server):
     assert "check the user name and password" in read_error("url", config, "pw")
 
 
+def test_a_json_list_at_the_top_with_a_bom_is_read_and_bad_items_are_named(server):
+    server.answer("/list", b'\xef\xbb\xbf [ {"id": 1, "email": "a@example.com"} , {"id": 2} ]\n')
+    rows = list(read_rows("url", {"url": server.url("/list"), "format": "json"}, None))
+    assert rows == [{"id": "1", "email": "a@example.com"}, {"id": "2"}]
+    server.answer("/list", '[{"id": 1}, 7]')
+    assert "Item 2 of the list is not an object" in read_error("url", {"url": server.url("/list")})
+    server.answer("/list", "   ")
+    assert "The answer is empty" in read_error("url", {"url": server.url("/list"), "format": "json"})
+
+
+def test_credentials_never_follow_a_redirect_to_another_host(app, server):
+    server.answer_file("/people", "generic_users.json")
+    server.answers["/moved"] = (302, {"Location": f"http://localhost:{server.port}/people"}, b"")
+    app.config["OUTBOUND_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    config = {"url": server.url("/moved"), "auth": "bearer", "list_key": "data"}
+    assert len(list(read_rows("url", config, "tok-123"))) == 2
+    first, second = server.requests
+    assert first["headers"]["Authorization"] == "Bearer tok-123"
+    assert second["path"] == "/people" and "Authorization" not in second["headers"]
+
+
+def test_credentials_are_never_sent_unencrypted_to_a_public_address(server):
+    report = "http://93.184.216.34/ccx/service/customreport2/acme/isu/People"
+    config = {"report_url": report, "username": "isu"}
+    message = read_error("workday", config, "pw")
+    assert "unencrypted" in message and "https://" in message
+
+
 # --- CSV -------------------------------------------------------------------------------------------
 
 
