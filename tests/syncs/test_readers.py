@@ -286,6 +286,11 @@ def test_a_json_list_at_the_top_with_a_bom_is_read_and_bad_items_are_named(serve
     assert rows == [{"id": "1", "email": "a@example.com"}, {"id": "2"}]
     server.answer("/list", '[{"id": 1}, 7]')
     assert "Item 2 of the list is not an object" in read_error("url", {"url": server.url("/list")})
+    server.answer("/list", '{"meta": {"n": 1}, "result": {"page": 1, "people": [{"id": "p1"}]}}')
+    config = {"url": server.url("/list"), "list_key": "result.people"}
+    assert list(read_rows("url", config, None)) == [{"id": "p1"}]
+    server.answer("/list", '{"meta": 1 "result": []}')
+    assert "not valid JSON (line 1, column 12" in read_error("url", config)
     server.answer("/list", "   ")
     assert "The answer is empty" in read_error("url", {"url": server.url("/list"), "format": "json"})
 

@@ -157,6 +157,8 @@ def json_items(text: str, path: list[str], siblings: dict[str, Any] | None = Non
                 position = skip(position)
                 if text[position : position + 1] == ",":
                     position = skip(position + 1)
+                elif text[position : position + 1] != "}":
+                    raise _not_json(json.JSONDecodeError("Expecting ',' delimiter", text, position))
             else:
                 raise ReadError(
                     _(
