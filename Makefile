@@ -36,9 +36,11 @@ run: install
 	$(BIN)/flask demo --base-url http://localhost:$(PORT)
 	@echo "Serving on http://localhost:$(PORT) (tenants at http://<slug>.localhost:$(PORT)); Ctrl-C stops."
 	@echo "Demo identity providers beside it: Acme SSO (SAML) on http://localhost:8089, Partner SSO (OpenID Connect) on http://localhost:8090."
+	@echo "Demo HR system (BambooHR-shaped, company acme, API key demo-hr-key) on http://localhost:8091."
 	$(BIN)/python scripts/demo_saml_idp.py & saml=$$!; \
 	$(BIN)/python scripts/demo_oidc_provider.py --port 8090 --redirect-uri http://partners.localhost:$(PORT)/sso/oidc/callback & oidc=$$!; \
-	trap 'kill $$saml $$oidc' EXIT; \
+	$(BIN)/python scripts/demo_hr_api.py --port 8091 & hr=$$!; \
+	trap 'kill $$saml $$oidc $$hr' EXIT; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Start an RQ worker (needs REDIS_URL)

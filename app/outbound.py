@@ -133,6 +133,19 @@ class _PinnedAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+_CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "cookie"}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or (443 if scheme == "https" else 80)
+
+
 def fetch(
     url: str,
     *,
@@ -165,15 +178,18 @@ def fetch(
                 raise OutboundRefused(f"{host} could not be reached: {error.__class__.__name__}") from None
             with response:
                 if response.is_redirect and response.headers.get("Location"):
-                    url = urljoin(url, response.headers["Location"])
+                    previous, url = url, urljoin(url, response.headers["Location"])
+                    if _origin(url) != _origin(previous) and headers:
+                        # As browsers and requests do: credentials are for the host they were typed for.
+                        headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
                     if response.status_code in (301, 302, 303):
                         method, data = "GET", None
                     continue
-                body = b""
+                body = bytearray()  # grows in place: joining bytes would copy the whole answer per chunk
                 for chunk in response.iter_content(64 * 1024):
                     body += chunk
                     if len(body) > max_bytes:
                         raise OutboundRefused(f"the answer from {host} is larger than {max_bytes} bytes")
                 headers_seen = dict(response.headers)
-                return Fetched(url=url, status=response.status_code, headers=headers_seen, body=body)
+                return Fetched(url=url, status=response.status_code, headers=headers_seen, body=bytes(body))
     raise OutboundRefused(f"more than {MAX_REDIRECTS} redirects")
