@@ -123,6 +123,11 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         # LDAP directories (app/identity/ldap): plain ldap:// without StartTLS sends passwords in clear
         # text, so it is refused unless the operator allows it (a directory on a trusted local network).
         "LDAP_ALLOW_PLAIN": _bool("LDAP_ALLOW_PLAIN"),
+        # HR system syncs (app/syncs): each portal's drop folder for CSV files is SYNC_IMPORT_ROOT/<slug>/;
+        # a source larger than SYNC_MAX_BYTES, or slower than SYNC_TIMEOUT_SECONDS to answer, is refused.
+        "SYNC_IMPORT_ROOT": os.environ.get("SYNC_IMPORT_ROOT") or str(instance_path / "imports"),
+        "SYNC_MAX_BYTES": int(os.environ.get("SYNC_MAX_MB", "200")) * 1024 * 1024,
+        "SYNC_TIMEOUT_SECONDS": float(os.environ.get("SYNC_TIMEOUT_SECONDS", "120")),
         # Where the PDF font (DejaVu Sans, which covers Arabic) is; Debian's fonts-dejavu-core by default.
         "PDF_FONT_DIR": os.environ.get("PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu",
     }
