@@ -129,8 +129,10 @@ def _minutes_since(moment: datetime | None, now: datetime) -> int | None:
     return max(0, int((now - services._aware(moment)).total_seconds() // 60))
 
 
-def _back() -> Any:
-    """Back to the dashboard as the manager had it filtered (only its own address: never elsewhere)."""
+def _back(person_id: int | None = None) -> Any:
+    """Back to the person's page or the dashboard as the manager had it filtered (never elsewhere)."""
+    if person_id is not None and request.form.get("back") == "person":
+        return redirect(url_for("team.person", user_id=person_id))
     kept = {
         k: v
         for k, v in request.form.items()
@@ -150,7 +152,7 @@ def remind(user_id: int) -> Any:
         reminder = services.remind(person, by=current_user)
     except ValidationError as exc:
         flash(exc.message, "error")
-        return _back()
+        return _back(person.id)
     if reminder.channel == "inbox":
         flash(
             _(
@@ -161,7 +163,7 @@ def remind(user_id: int) -> Any:
         )
     else:
         flash(_("Reminder emailed to %(name)s.", name=person.full_name), "success")
-    return _back()
+    return _back(person.id)
 
 
 def _enrollment_in_reach(enrollment_id: int) -> tuple[Enrollment, User, Course]:

@@ -341,3 +341,29 @@ def test_a_bad_due_date_or_no_reason_is_refused_and_keeps_what_was_typed(
         assert 'aria-invalid="true"' in page
     with as_tenant(bistro["tenant"]):
         assert db.session.get(Enrollment, enrollment.id).due_on == date.today() - timedelta(days=2)
+
+
+def test_a_persons_page_lists_their_required_items_with_dates_and_reminds_from_there(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for, mailbox
+):
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    ovi, eve = bistro["ovi"], bistro["eve"]
+    page = _text(client.get(f"/team/people/{ovi.id}").get_data(as_text=True))
+    assert "Not compliant: something required is overdue or expired." in page
+    assert re.search(r"Allergens\s*⚠ Overdue\s*due ", page)
+    eve_page = client.get(f"/team/people/{eve.id}").get_data(as_text=True)
+    assert re.search(
+        r"Food handler</bdi></td>\s*<td[^>]*><span aria-hidden=\"true\">⏳</span> Expiring", eve_page
+    )
+    assert "expires " in _text(eve_page) and "Compliant: nothing required is overdue or expired." in _text(
+        eve_page
+    )
+    token = csrf_token(client, f"/team/people/{eve.id}")
+    response = client.post(
+        f"/team/compliance/people/{eve.id}/remind", data={"csrf_token": token, "back": "person"}
+    )
+    assert response.headers["Location"].endswith(f"/team/people/{eve.id}")
+    assert "Food handler" in mailbox.wait_for("eve@bistro.example").get_content()
+    # Outside the manager's reach the page is not found, as before.
+    assert client.get(f"/team/people/{bistro['far'].id}").status_code == 404
