@@ -367,3 +367,23 @@ def test_a_persons_page_lists_their_required_items_with_dates_and_reminds_from_t
     assert "Food handler" in mailbox.wait_for("eve@bistro.example").get_content()
     # Outside the manager's reach the page is not found, as before.
     assert client.get(f"/team/people/{bistro['far'].id}").status_code == 404
+
+
+def test_the_summary_of_a_managers_reach_matches_the_dashboard_and_checkpoints_link_to_sign_off(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    from app.compliance.status import summary
+
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    fryer = course_factory(bistro["tenant"], "Fryer", checkpoint=True)
+    enrollment = enrol(bistro["tenant"], bistro["cam"], fryer, due_on=date.today() + timedelta(days=30))
+    with as_tenant(bistro["tenant"]):
+        counts = summary(manager=db.session.merge(bistro["manager"]))
+        lesson_id = next(
+            lesson.id for lesson in db.session.merge(fryer).lessons if lesson.kind == "checkpoint"
+        )
+    assert (counts.people, counts.compliant, counts.overdue_people, counts.expiring_people) == (4, 2, 2, 1)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    page = client.get(DASHBOARD).get_data(as_text=True)
+    assert "<strong>50%</strong> compliant" in page
+    assert f'href="/team/checkpoints/{enrollment.id}/{lesson_id}">Sign off' in _row(page, "Cam Compliant")
