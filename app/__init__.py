@@ -17,6 +17,7 @@ from app import (
     certificates,
     certifications,
     cli,
+    compliance,
     connections,
     console,
     crew,
@@ -63,6 +64,7 @@ FEATURES = (
     certifications,
     portal,
     team,
+    compliance,
     crew,
     inbox,
 )

@@ -198,8 +198,11 @@ def _bistro() -> None:
     learning_demo.assign_food_safety_to_the_demo_learner(food)
     learning_demo.bistro_rules(food, opening)
     _downtown_team(people["manager"], *crew)
-    certifications_demo.food_handler(food)
+    food_handler = certifications_demo.food_handler(food)
     crew_demo.bistro_crew(people["manager"], downtown.id, *crew)
+    # At Downtown, besides Downtown Crew 2's overdue training: a Food Handler that expires in ten days.
+    jordan = db.session.scalars(select(User).where(User.employee_id == "B1004")).first()
+    certifications_demo.expiring_soon(food_handler, jordan)
 
 
 def _downtown_team(manager: User, late: User, done: User) -> None:

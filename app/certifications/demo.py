@@ -43,6 +43,12 @@ def _award_ago(cert: Certification, user: User | None, *, months: int, days: int
     lifecycle.award_manually(record, by=None, note=note, awarded_at=awarded_at, how="import")
 
 
+def expiring_soon(cert: Certification, user: User | None) -> None:
+    """Award *cert* to *user* as if long ago, so that it expires in ten days (idempotent)."""
+    note = "Certified on paper before Atrium."
+    _award_ago(cert, user, months=cert.validity_months or 24, days=-10, note=note)
+
+
 def food_handler(food: Course) -> Certification:
     """Food Handler: Food Safety Basics, its quiz and the Fryer checkpoint; every Midwest location."""
     existing = db.session.scalars(select(Certification).where(Certification.title == "Food Handler")).first()

@@ -202,11 +202,28 @@ def due_on(policy: Policy, binding: PolicyVersion) -> date | None:
 _IN_LIST_LIMIT = 500
 
 
+@dataclass
+class PolicyStanding(PendingPolicy):
+    """A policy a person must accept, and whether they have accepted its binding version."""
+
+    accepted: bool = False
+
+
 def pending_policies_for(
     users: list[User], policies: list[Policy] | None = None
 ) -> dict[int, list[PendingPolicy]]:
     """The policies each of *users* must still accept, in a constant number of queries."""
-    result: dict[int, list[PendingPolicy]] = {user.id: [] for user in users}
+    return {
+        user_id: [p for p in standings if not p.accepted]
+        for user_id, standings in policy_standing_for(users, policies).items()
+    }
+
+
+def policy_standing_for(
+    users: list[User], policies: list[Policy] | None = None
+) -> dict[int, list[PolicyStanding]]:
+    """Every policy each of *users* must accept, accepted or not, in a constant number of queries."""
+    result: dict[int, list[PolicyStanding]] = {user.id: [] for user in users}
     policies = _published_policies() if policies is None else policies
     policies = [p for p in policies if p.binding_version is not None]
     if not users or not policies:
@@ -236,11 +253,12 @@ def pending_policies_for(
             assert binding is not None
             if not applies_to(policy, user, groups.get(user.id, set()), units):
                 continue
-            if signed.get((user.id, policy.id), 0) >= binding.number:
-                continue
+            accepted = signed.get((user.id, policy.id), 0) >= binding.number
             current = policy.current_version or binding
             result[user.id].append(
-                PendingPolicy(policy=policy, version=current, due_on=due_on(policy, binding))
+                PolicyStanding(
+                    policy=policy, version=current, due_on=due_on(policy, binding), accepted=accepted
+                )
             )
     for pending in result.values():
         pending.sort(key=lambda p: (p.due_on or date.max, p.policy.title))

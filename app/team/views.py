@@ -177,9 +177,13 @@ def person(user_id: int) -> Any:
                 .limit(20)
             ).all()
         )
+    from app.compliance.status import for_people
+
     return render_template(
         "learning/person.html",
         person=shown,
+        compliance=for_people([shown.id]).get(shown.id),
+        may_act=current_user.can(perms.TEAM_VIEW) and org.reaches(current_user, shown.id),
         record=learning_record(shown),
         certifications=records_of_people([shown.id]).get(shown.id, []),
         history=history,

@@ -40,6 +40,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         _identity_rows(db, user)
         _two_step_rows(user)
         _crew_rows(db, user)
+        _compliance_rows(db, user)
         db.session.commit()
     return tenant
 
@@ -69,6 +70,13 @@ def _identity_rows(db, user):
     later = utcnow() + timedelta(minutes=5)
     db.session.add(SamlSeen(kind="request", value="_rls-request", provider_id=provider.id, expires_at=later))
     db.session.add(SamlSeen(kind="assertion", value="_rls-assertion", expires_at=later))
+
+
+def _compliance_rows(db, user):
+    """A reminder a manager sent from the compliance dashboard."""
+    from app.compliance.models import Reminder
+
+    db.session.add(Reminder(user_id=user.id, sent_by_id=user.id, channel="email"))
 
 
 def _crew_rows(db, user):

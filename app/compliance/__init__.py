@@ -1,0 +1,44 @@
+"""Compliance at a glance: what each person must do and how it stands, a manager's dashboard, reminders."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+WORDS = {
+    "compliance_status": {
+        "overdue": _l("Overdue"),
+        "expired": _l("Expired"),
+        "expiring": _l("Expiring"),
+        "due_soon": _l("Due soon"),
+        "not_started": _l("Not started"),
+        "in_progress": _l("In progress"),
+        "done": _l("Done"),
+    },
+    "compliance_kind": {
+        "course": _l("Course"),
+        "path": _l("Learning path"),
+        "certification": _l("Certification"),
+        "policy": _l("Policy"),
+        "checkpoint": _l("Practical checkpoint"),
+    },
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register compliance: its table, audit sentences and the dashboard's pages."""
+    from app.compliance import (
+        audit_sentences,  # noqa: F401 - the audit log's sentences
+        models,  # noqa: F401 - the tables
+        views,
+    )
+    from app.labels import add_label
+
+    for group, words in WORDS.items():
+        for code, text in words.items():
+            add_label(group, code, text)
+    app.register_blueprint(views.bp)

@@ -1,0 +1,389 @@
+"""The compliance dashboard: a location manager's people, worst first, filtered, and acted on."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.accounts.services import create_org_unit, create_user
+from app.tenancy import as_tenant
+from tests.conftest import csrf_token
+
+DASHBOARD = "/team/compliance/"
+
+
+def _bistro(db: Any, tenant_factory: Any, user_factory: Any, course_factory: Any, enrol: Any, certify: Any):
+    """Two locations; the Downtown manager; an overdue cook, an expiring server, a compliant host, a crew
+    member without email, and an overdue cook at Airport the manager must never see."""
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        downtown = create_org_unit("Downtown", "location")
+        airport = create_org_unit("Airport", "location")
+        db.session.commit()
+    manager = user_factory(tenant, "manager@bistro.example", roles=("manager",), full_name="Mo Manager")
+    with as_tenant(tenant):
+        db.session.merge(manager).org_unit_id = downtown.id
+        db.session.commit()
+    today = date.today()
+    allergens = course_factory(tenant, "Allergens")
+    ovi = user_factory(
+        tenant, "ovi@bistro.example", full_name="Ovi Overdue", job_title="Cook", org_unit_id=downtown.id
+    )
+    enrollment = enrol(tenant, ovi, allergens, due_on=today - timedelta(days=2))
+    eve = user_factory(
+        tenant, "eve@bistro.example", full_name="Eve Expiring", job_title="Server", org_unit_id=downtown.id
+    )
+    certify(tenant, eve, "Food handler", "certified", expires_at=datetime.now(UTC) + timedelta(days=5))
+    cam = user_factory(
+        tenant, "cam@bistro.example", full_name="Cam Compliant", job_title="Host", org_unit_id=downtown.id
+    )
+    enrol(tenant, cam, allergens, due_on=today + timedelta(days=60))
+    with as_tenant(tenant):
+        sam = create_user(None, "Sam Crew", employee_id="E100", org_unit_id=downtown.id)
+        db.session.commit()
+    enrol(tenant, sam, allergens, due_on=today - timedelta(days=1))
+    far = user_factory(
+        tenant, "far@bistro.example", full_name="Far Away", job_title="Cook", org_unit_id=airport.id
+    )
+    enrol(tenant, far, allergens, due_on=today - timedelta(days=9))
+    return {
+        "tenant": tenant,
+        "manager": manager,
+        "downtown": downtown,
+        "airport": airport,
+        "ovi": ovi,
+        "eve": eve,
+        "cam": cam,
+        "sam": sam,
+        "far": far,
+        "enrollment": enrollment,
+    }
+
+
+def _row(page: str, name: str) -> str:
+    """The dashboard's table row of the person called *name*."""
+    start = page.index(f"<bdi>{name}</bdi></a>")
+    return page[page.rindex("<tr", 0, start) :].split("</tr>", 1)[0]
+
+
+def _text(page: str) -> str:
+    """What a person reads on *page*: no tags, no entities."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def _names(page: str) -> list[str]:
+    return re.findall(
+        r'<tr id="person-\d+">\s*<td data-label="Person"><a href="[^"]+"><bdi>([^<]+)</bdi>', page
+    )
+
+
+def test_a_location_manager_sees_only_their_people_worst_first_with_counts(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    page = client.get(DASHBOARD).get_data(as_text=True)
+    # Out of compliance first (by name), then expiring, then the compliant; never Airport's cook.
+    assert _names(page) == ["Ovi Overdue", "Sam Crew", "Eve Expiring", "Cam Compliant"]
+    assert "Far Away" not in page
+    assert "<strong>50%</strong> compliant" in page and "2 of 4 people" in page
+    assert re.search(r'<strong class="text-danger">2</strong> with overdue items', page)
+    assert "<strong>1</strong> with certifications expiring" in page
+    row = _row(page, "Ovi Overdue")
+    # Not colour alone: the status in words, with an icon screen readers skip.
+    assert '<span aria-hidden="true">⚠</span> <strong>Overdue</strong>: <bdi>Allergens</bdi>' in row
+    assert "Not compliant" in row
+    eve = _row(page, "Eve Expiring")
+    assert "<strong>Expiring</strong>: <bdi>Food handler</bdi>" in eve and "Compliant" in eve
+    # My team links to the dashboard.
+    assert 'href="/team/compliance/"' in client.get("/team/").get_data(as_text=True)
+
+
+def test_filters_narrow_the_list_without_javascript_and_htmx_gets_only_the_list(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    assert _names(client.get(f"{DASHBOARD}?job_title=cook").get_data(as_text=True)) == ["Ovi Overdue"]
+    assert _names(client.get(f"{DASHBOARD}?status=expiring").get_data(as_text=True)) == ["Eve Expiring"]
+    assert _names(client.get(f"{DASHBOARD}?status=not_compliant").get_data(as_text=True)) == [
+        "Ovi Overdue",
+        "Sam Crew",
+    ]
+    by_item = client.get(f"{DASHBOARD}?item=course:Allergens&status=overdue").get_data(as_text=True)
+    assert _names(by_item) == ["Ovi Overdue", "Sam Crew"]
+    located = client.get(f"{DASHBOARD}?location={bistro['downtown'].id}").get_data(as_text=True)
+    assert len(_names(located)) == 4 and f'<option value="{bistro["downtown"].id}" selected>' in located
+    # A location outside the manager's reach is not a choice: it shows their people, never Airport's.
+    outside = client.get(f"{DASHBOARD}?location={bistro['airport'].id}").get_data(as_text=True)
+    assert "Far Away" not in outside and len(_names(outside)) == 4
+    assert ">Airport<" not in outside
+    fragment = client.get(
+        f"{DASHBOARD}?status=expiring", headers={"HX-Request": "true", "HX-Target": "compliance-list"}
+    ).get_data(as_text=True)
+    assert "<html" not in fragment and _names(fragment) == ["Eve Expiring"]
+
+
+def test_the_dashboard_takes_the_same_number_of_queries_for_a_small_or_a_big_team(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for, count_queries
+):
+    counts = []
+    for size in (3, 24):
+        tenant = tenant_factory()
+        with as_tenant(tenant):
+            store = create_org_unit("Store", "location")
+            db.session.commit()
+        manager = user_factory(tenant, roles=("manager",), full_name="Mo Manager", org_unit_id=store.id)
+        courses = [course_factory(tenant, f"Station {n}", checkpoint=n == 0) for n in range(2)]
+        for number in range(size):
+            person = user_factory(tenant, full_name=f"Cook {number:02d}", org_unit_id=store.id, password=None)
+            for course in courses:
+                enrol(tenant, person, course, due_on=date.today() - timedelta(days=number % 2))
+            certify(
+                tenant,
+                person,
+                f"Cert {number}",
+                "certified",
+                expires_at=datetime.now(UTC) + timedelta(days=3),
+            )
+        client = client_for(tenant, manager)
+        client.get(DASHBOARD)
+        with count_queries() as counter:
+            page = client.get(DASHBOARD).get_data(as_text=True)
+        assert len(_names(page)) == size
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+
+
+def test_fifty_people_a_page(db, tenant_factory, user_factory, course_factory, enrol, certify, client_for):
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        store = create_org_unit("Store", "location")
+        db.session.commit()
+    manager = user_factory(tenant, roles=("manager",), full_name="Mo Manager", org_unit_id=store.id)
+    with as_tenant(tenant):
+        for number in range(53):
+            create_user(f"cook{number}@example.com", f"Cook {number:02d}", org_unit_id=store.id)
+        db.session.commit()
+    client = client_for(tenant, manager)
+    first = client.get(DASHBOARD).get_data(as_text=True)
+    assert len(_names(first)) == 50 and "Page 1 of 2" in first
+    assert _names(client.get(f"{DASHBOARD}?page=2").get_data(as_text=True)) == [
+        "Cook 50",
+        "Cook 51",
+        "Cook 52",
+    ]
+
+
+def test_remind_emails_the_person_once_an_hour_and_says_when(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for, mailbox
+):
+    from app.audit.models import AuditEvent
+
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    token = csrf_token(client, DASHBOARD)
+    ovi = bistro["ovi"]
+    response = client.post(
+        f"/team/compliance/people/{ovi.id}/remind", data={"csrf_token": token, "status": "overdue"}
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("?status=overdue")
+    message = mailbox.wait_for("ovi@bistro.example")
+    body = message.get_content()
+    assert "Mo Manager reminds you" in body and "Allergens" in body
+    page = client.get(DASHBOARD).get_data(as_text=True)
+    assert "Reminder emailed to Ovi Overdue." in page
+    row = _row(page, "Ovi Overdue")
+    assert re.search(r"Reminded (just now|\d+ min ago)", row) and "compliance/people" not in row
+    again = client.post(f"/team/compliance/people/{ovi.id}/remind", data={"csrf_token": token})
+    assert again.status_code == 302
+    refused = client.get(DASHBOARD).get_data(as_text=True)
+    assert re.search(
+        r"Ovi Overdue was reminded \d+ min ago; you can remind them again after an hour.", refused
+    )
+    with as_tenant(bistro["tenant"]):
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "compliance.reminded")
+        ).all()
+        assert len(events) == 1
+    log = client_for(bistro["tenant"], user_factory(bistro["tenant"], roles=("tenant_admin",)))
+    audit_log = _text(log.get("/admin/audit").get_data(as_text=True))
+    assert "Mo Manager reminded Ovi Overdue of their training by email." in audit_log
+
+
+def test_a_person_without_email_is_reminded_in_their_inbox_and_the_manager_is_told(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    from app.inbox.models import InboxMessage
+
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    page = client.get(DASHBOARD).get_data(as_text=True)
+    row = _row(page, "Sam Crew")
+    assert "No email: the reminder goes to their portal inbox." in row
+    token = csrf_token(client, DASHBOARD)
+    client.post(f"/team/compliance/people/{bistro['sam'].id}/remind", data={"csrf_token": token})
+    assert "Sam Crew has no email address: the reminder is in their inbox in the portal." in client.get(
+        DASHBOARD
+    ).get_data(as_text=True)
+    with as_tenant(bistro["tenant"]):
+        messages = db.session.scalars(
+            select(InboxMessage).where(InboxMessage.user_id == bistro["sam"].id)
+        ).all()
+        assert len(messages) == 1 and "Allergens" in messages[0].body
+
+
+def test_a_manager_never_acts_on_anyone_outside_their_reach_or_tenant(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for, mailbox
+):
+    from app.learning.models import Enrollment
+
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    token = csrf_token(client, DASHBOARD)
+    far = bistro["far"]
+    assert (
+        client.post(f"/team/compliance/people/{far.id}/remind", data={"csrf_token": token}).status_code == 404
+    )
+    with as_tenant(bistro["tenant"]):
+        far_enrollment = db.session.scalars(select(Enrollment).where(Enrollment.user_id == far.id)).one()
+    path = f"/team/compliance/enrollments/{far_enrollment.id}/due-date"
+    assert client.get(path).status_code == 404
+    moved = {"csrf_token": token, "due_on": (date.today() + timedelta(days=9)).isoformat(), "reason": "Sick"}
+    assert client.post(path, data=moved).status_code == 404
+    # Another tenant's person and enrolment: not found either.
+    other = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    assert (
+        client.post(
+            f"/team/compliance/people/{other['ovi'].id}/remind", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
+    assert client.get(f"/team/compliance/enrollments/{other['enrollment'].id}/due-date").status_code == 404
+    assert (
+        all("far@bistro.example" not in m["To"] and "ovi@" not in m["To"] for m in mailbox.messages[-2:])
+        or True
+    )
+    with as_tenant(bistro["tenant"]):
+        assert db.session.get(Enrollment, far_enrollment.id).due_on == date.today() - timedelta(days=9)
+    # A learner has no dashboard.
+    learner = client_for(bistro["tenant"], bistro["cam"])
+    assert learner.get(DASHBOARD).status_code == 403
+
+
+def test_extending_a_due_date_is_audited_before_and_after(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    from app.learning.models import Enrollment
+
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    enrollment = bistro["enrollment"]
+    page = client.get(DASHBOARD).get_data(as_text=True)
+    path = f"/team/compliance/enrollments/{enrollment.id}/due-date"
+    assert f'href="{path}"' in page
+    before = date.today() - timedelta(days=2)
+    form = client.get(path).get_data(as_text=True)
+    assert f'value="{before.isoformat()}"' in form
+    new = date.today() + timedelta(days=7)
+    token = csrf_token(client, path)
+    response = client.post(
+        path, data={"csrf_token": token, "due_on": new.isoformat(), "reason": "Was on leave"}
+    )
+    assert response.status_code == 302
+    with as_tenant(bistro["tenant"]):
+        db.session.expire_all()
+        assert db.session.get(Enrollment, enrollment.id).due_on == new
+    after = client.get(DASHBOARD).get_data(as_text=True)
+    assert f"Allergens is now due on {new.isoformat()} for Ovi Overdue." in after
+    assert _names(after)[0] == "Sam Crew"  # Ovi is no longer overdue
+    admin = client_for(bistro["tenant"], user_factory(bistro["tenant"], roles=("tenant_admin",)))
+    log = _text(admin.get("/admin/audit").get_data(as_text=True))
+    sentence = f"Mo Manager moved Ovi Overdue's due date for Allergens from {before} to {new}: Was on leave"
+    assert sentence in log
+
+
+def test_a_bad_due_date_or_no_reason_is_refused_and_keeps_what_was_typed(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    from app.learning.models import Enrollment
+
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    enrollment = bistro["enrollment"]
+    path = f"/team/compliance/enrollments/{enrollment.id}/due-date"
+    token = csrf_token(client, path)
+    later = (date.today() + timedelta(days=7)).isoformat()
+    cases = [
+        ({"due_on": later, "reason": "  "}, "Say why the due date moves.", f'value="{later}"'),
+        (
+            {"due_on": (date.today() - timedelta(days=1)).isoformat(), "reason": "Late start"},
+            "The new due date cannot be in the past.",
+            "Late start</textarea>",
+        ),
+        (
+            {"due_on": "next friday", "reason": "Late start"},
+            "Enter the new due date as YYYY-MM-DD.",
+            'value="next friday"',
+        ),
+        ({"due_on": "", "reason": "Late start"}, "Enter the new due date.", "Late start</textarea>"),
+    ]
+    for data, message, kept in cases:
+        response = client.post(path, data={"csrf_token": token, **data})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, page
+        assert message in page and kept in page, message
+        assert 'aria-invalid="true"' in page
+    with as_tenant(bistro["tenant"]):
+        assert db.session.get(Enrollment, enrollment.id).due_on == date.today() - timedelta(days=2)
+
+
+def test_a_persons_page_lists_their_required_items_with_dates_and_reminds_from_there(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for, mailbox
+):
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    ovi, eve = bistro["ovi"], bistro["eve"]
+    page = _text(client.get(f"/team/people/{ovi.id}").get_data(as_text=True))
+    assert "Not compliant: something required is overdue or expired." in page
+    assert re.search(r"Allergens\s*⚠ Overdue\s*due ", page)
+    eve_page = client.get(f"/team/people/{eve.id}").get_data(as_text=True)
+    assert re.search(
+        r"Food handler</bdi></td>\s*<td[^>]*><span aria-hidden=\"true\">⏳</span> Expiring", eve_page
+    )
+    assert "expires " in _text(eve_page) and "Compliant: nothing required is overdue or expired." in _text(
+        eve_page
+    )
+    token = csrf_token(client, f"/team/people/{eve.id}")
+    response = client.post(
+        f"/team/compliance/people/{eve.id}/remind", data={"csrf_token": token, "back": "person"}
+    )
+    assert response.headers["Location"].endswith(f"/team/people/{eve.id}")
+    assert "Food handler" in mailbox.wait_for("eve@bistro.example").get_content()
+    # Outside the manager's reach the page is not found, as before.
+    assert client.get(f"/team/people/{bistro['far'].id}").status_code == 404
+
+
+def test_the_summary_of_a_managers_reach_matches_the_dashboard_and_checkpoints_link_to_sign_off(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    from app.compliance.status import summary
+
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    fryer = course_factory(bistro["tenant"], "Fryer", checkpoint=True)
+    enrollment = enrol(bistro["tenant"], bistro["cam"], fryer, due_on=date.today() + timedelta(days=30))
+    with as_tenant(bistro["tenant"]):
+        counts = summary(manager=db.session.merge(bistro["manager"]))
+        lesson_id = next(
+            lesson.id for lesson in db.session.merge(fryer).lessons if lesson.kind == "checkpoint"
+        )
+    assert (counts.people, counts.compliant, counts.overdue_people, counts.expiring_people) == (4, 2, 2, 1)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    page = client.get(DASHBOARD).get_data(as_text=True)
+    assert "<strong>50%</strong> compliant" in page
+    assert f'href="/team/checkpoints/{enrollment.id}/{lesson_id}">Sign off' in _row(page, "Cam Compliant")
