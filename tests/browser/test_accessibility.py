@@ -441,6 +441,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "crew.set_pin": f"/team/crew/{data['person']}/pin",
         "crew.new_member": "/team/crew/new",
         "identity.admin": "/admin/sign-in",
+        "integrations.index": "/admin/integrations",
         "identity.provider": f"/admin/sign-in/providers/{data['oidc_provider']}",
         "identity_oidc.add": "/admin/sign-in/oidc/new",
         "identity_oidc.settings": f"/admin/sign-in/oidc/{data['oidc_provider']}",

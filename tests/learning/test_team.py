@@ -141,7 +141,7 @@ def test_assign_form_offers_fifty_courses_and_a_search_finds_any_other(
     manager = user_factory(tenant, roles=("manager", "learner"), full_name="Morgan")
     report = user_factory(tenant, manager_id=manager.id, full_name="Remy Report")
     for number in range(55):
-        course_factory(tenant, f"Station {number:02d}", lessons=1)
+        course_factory(tenant, f"Aisle station {number:02d}", lessons=1)
     course_factory(tenant, "Zesty 100% Sauces_Safety", lessons=1)
     draft = course_factory(tenant, "Unfinished draft", lessons=1, publish=False)
     client = client_for(tenant, manager)
@@ -150,7 +150,7 @@ def test_assign_form_offers_fifty_courses_and_a_search_finds_any_other(
         return re.findall(r'<option dir="auto" value="\d+">([^<]+)</option>', html)
 
     page = client.get("/team/").get_data(as_text=True)
-    assert offered(page) == [f"Station {n:02d}" for n in range(50)]
+    assert offered(page) == [f"Aisle station {n:02d}" for n in range(50)]  # before any library course
     assert "type part of a title in “Find a course” to narrow the list" in page
     assert "Unfinished draft" not in page
 
@@ -169,7 +169,7 @@ def test_assign_form_offers_fifty_courses_and_a_search_finds_any_other(
         "/team/?course_q=station 5", headers={"HX-Request": "true", "HX-Target": "course_id"}
     ).get_data(as_text=True)
     assert "<html" not in fragment and "Remy Report" not in fragment
-    assert offered(fragment) == [f"Station {n}" for n in range(50, 55)]
+    assert offered(fragment) == [f"Aisle station {n}" for n in range(50, 55)]
 
     refused = client.post(
         "/team/assign",

@@ -1,6 +1,6 @@
 """compliance: the reminders managers send from the dashboard, under row-level security
 
-Revision ID: 0025
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-05 20:10:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0025'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
