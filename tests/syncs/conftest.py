@@ -42,10 +42,18 @@ def csv_readers(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 HEADER = ",".join(
-    (
-        "employee_id email first_name last_name job_title hire_date "
-        "location department manager_employee_id status"
-    ).split()
+    [
+        "employee_id",
+        "email",
+        "first_name",
+        "last_name",
+        "job_title",
+        "hire_date",
+        "location",
+        "department",
+        "manager_employee_id",
+        "status",
+    ]
 )
 
 
