@@ -90,7 +90,7 @@ def _clean(source: SyncSource | None, values: dict[str, Any]) -> dict[str, Any]:
         if _spec(spec, "required") and not _spec(spec, "secret") and not config.get(_spec(spec, "name")):
             errors.append(
                 ValidationError(
-                    _("Fill in %(field)s.", field=_spec(spec, "label")), field="config-" + _spec(spec, "name")
+                    _("Fill in %(field)s.", field=_spec(spec, "label")), field="config_" + _spec(spec, "name")
                 )
             )
     cleaned["config"] = config
@@ -118,7 +118,7 @@ def _clean(source: SyncSource | None, values: dict[str, Any]) -> dict[str, Any]:
         errors.append(
             ValidationError(
                 _("Map the source's person id, employee ID or email: people are matched by them."),
-                field="map-employee_id",
+                field="map_employee_id",
             )
         )
     terminated = values.get("terminated_values")
