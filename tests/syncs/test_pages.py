@@ -1,4 +1,4 @@
-"""The HR sync pages: add a source, preview an upload, apply it, roll it back; bad input is refused clearly."""
+"""The HR sync pages: add a source, preview an upload, apply it, roll it back; bad input refused clearly."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from app.accounts.models import User
 from app.syncs.models import SyncRun, SyncSource
 from app.tenancy import as_tenant
 from tests.conftest import csrf_token
-from tests.syncs.conftest import csv_of
 
 
 def _admin(tenant_factory: Any, user_factory: Any, client_for: Any) -> tuple[Any, Any]:
@@ -133,7 +132,7 @@ def test_bad_source_settings_are_named_and_what_was_typed_is_kept(
 def test_a_preview_without_a_file_fails_with_the_reason_and_a_second_run_waits(
     db, tenant_factory, user_factory, client_for
 ):
-    tenant, client = _admin(tenant_factory, user_factory, client_for)
+    _tenant, client = _admin(tenant_factory, user_factory, client_for)
     source_path = _add_source(client).headers["Location"]
     response = client.post(f"{source_path}/preview", data={"csrf_token": csrf_token(client, source_path)})
     run_path = response.headers["Location"]
