@@ -335,7 +335,7 @@ def enqueue_due_runs(now: datetime | None = None) -> int:
     """Start the preview of every due source of this tenant; return how many were started."""
     started = 0
     for source in db.session.scalars(select(SyncSource).where(SyncSource.deactivated_at.is_(None))):
-        if is_due(source, now) and live_run(source) is None and source.kind != "csv_upload":
+        if is_due(source, now) and live_run(source) is None:
             start_preview(source, trigger="scheduled")
             started += 1
     return started
