@@ -85,9 +85,8 @@ def _crew_rows(db, user):
 
 def _sync_rows(db, user):
     """An HR source with a sealed secret, a run with one change, and a link to a person."""
-    from app.syncs.models import SyncChange, SyncLink, SyncRun, SyncSource
-
     from app import sealing
+    from app.syncs.models import SyncChange, SyncLink, SyncRun, SyncSource
 
     source = SyncSource(name="Depot HR", kind="csv")
     db.session.add(source)
