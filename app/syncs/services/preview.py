@@ -415,7 +415,7 @@ def store(run: SyncRun, planned: list[Planned]) -> dict[str, int]:
     batch: list[dict[str, Any]] = []
     for seq, index in enumerate(order, start=1):
         item = planned[index]
-        counts[item.action] += 1
+        counts[str(item.action)] += 1
         batch.append(
             {
                 "tenant_id": run.tenant_id,
