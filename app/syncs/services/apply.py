@@ -20,7 +20,7 @@ from app.accounts.models import OrgUnit, OrgUnitKind, User, UserStatus
 from app.errors import ValidationError
 from app.extensions import db
 from app.syncs.models import Action, RunStatus, SyncChange, SyncLink, SyncRun
-from app.syncs.services.preview import OrgUnits
+from app.syncs.services.snapshot import OrgUnits
 from app.tenancy.models import utcnow
 
 BATCH = 200
