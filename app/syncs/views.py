@@ -257,7 +257,12 @@ def run(run_id: int) -> Any:
 @bp.route("/admin/integrations/syncs/runs/<int:run_id>/progress")
 @require_permission(perms.INTEGRATIONS_MANAGE)
 def progress(run_id: int) -> Any:
-    return _progress(_run_or_404(run_id))
+    found = _run_or_404(run_id)
+    headers = {"Vary": "HX-Request"}
+    if request.headers.get("HX-Request") and found.status not in runs.LIVE:
+        # The run has finished: the whole page reloads, so its list of changes shows as well.
+        headers["HX-Refresh"] = "true"
+    return _progress(found), 200, headers
 
 
 def _run_action(run_id: int, action: Any, done: str) -> Any:

@@ -168,3 +168,22 @@ def test_a_learner_cannot_open_the_sync_pages(db, tenant_factory, user_factory, 
     learner = user_factory(tenant, "lee@example.com")
     client = client_for(tenant, learner)
     assert client.get("/admin/integrations/syncs/new").status_code in (403, 404)
+
+
+def test_polling_a_finished_run_reloads_the_page_and_another_portal_sees_nothing(
+    db, tenant_factory, user_factory, client_for
+):
+    tenant, client = _admin(tenant_factory, user_factory, client_for)
+    source_path = _add_source(client).headers["Location"]
+    response = client.post(
+        f"{source_path}/preview",
+        data={"csrf_token": csrf_token(client, source_path), "upload": (io.BytesIO(FILE.encode()), "p.csv")},
+        content_type="multipart/form-data",
+    )
+    run_path = response.headers["Location"]
+    polled = client.get(f"{run_path}/progress", headers={"HX-Request": "true"})
+    assert polled.headers["HX-Refresh"] == "true" and "HX-Request" in polled.headers["Vary"]
+    _other, stranger = _admin(tenant_factory, user_factory, client_for)
+    assert stranger.get(run_path).status_code == 404
+    assert stranger.get(source_path).status_code == 404
+    assert stranger.get(f"{run_path}/errors.csv").status_code == 404
