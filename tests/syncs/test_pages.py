@@ -173,7 +173,7 @@ def test_a_learner_cannot_open_the_sync_pages(db, tenant_factory, user_factory, 
 def test_polling_a_finished_run_reloads_the_page_and_another_portal_sees_nothing(
     db, tenant_factory, user_factory, client_for
 ):
-    tenant, client = _admin(tenant_factory, user_factory, client_for)
+    _tenant, client = _admin(tenant_factory, user_factory, client_for)
     source_path = _add_source(client).headers["Location"]
     response = client.post(
         f"{source_path}/preview",
