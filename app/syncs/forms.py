@@ -49,16 +49,22 @@ class SourceForm(FlaskForm):
     )
 
 
-def _add_fields(form_class: type[Any], config_fields: list[tuple[str, Any]]) -> type[Any]:
+def _add_fields(form_class: type[Any], config_fields: list[Any]) -> type[Any]:
     attrs: dict[str, Any] = {}
     for name, label in FIELDS.items():
         attrs[f"map_{name}"] = StringField(label, validators=[Length(max=200)])
-    for name, label in config_fields:
-        attrs[f"config_{name}"] = StringField(label, validators=[Length(max=2000)])
+    for spec in config_fields:
+        choices = list(getattr(spec, "choices", None) or ())
+        if choices:
+            attrs[f"config_{spec.name}"] = SelectField(
+                spec.label, choices=as_choices([("", ""), *choices]), validate_choice=False
+            )
+        else:
+            attrs[f"config_{spec.name}"] = StringField(spec.label, validators=[Length(max=2000)])
     return type("BoundSourceForm", (form_class,), attrs)
 
 
-def source_form_class(config_fields: list[tuple[str, Any]]) -> type[Any]:
+def source_form_class(config_fields: list[Any]) -> type[Any]:
     """The source form with a mapping field per person field and a field per reader setting."""
     return _add_fields(SourceForm, config_fields)
 

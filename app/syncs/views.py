@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -40,14 +41,35 @@ SHOWN_PER_ACTION = 100
 ACTION_ORDER = ["create", "update", "move", "reactivate", "deactivate", "conflict", "rejected"]
 
 
-def _config_fields() -> list[tuple[str, Any]]:
-    """Every non-secret setting the readers ask for, once each, with its label."""
-    seen: dict[str, Any] = {}
+@dataclass(frozen=True)
+class ConfigSetting:
+    """A setting some kind of source asks for (the readers describe them), shown once on the form."""
+
+    name: str
+    label: Any
+    hint: Any
+    choices: tuple[tuple[str, Any], ...]
+    kinds: tuple[Any, ...]
+
+
+def _config_fields() -> list[ConfigSetting]:
+    """Every non-secret setting the readers ask for, once each, with the kinds of source that use it."""
+    seen: dict[str, ConfigSetting] = {}
     for kind in sources.kinds().values():
         for spec in _spec(kind, "fields") or []:
-            if not _spec(spec, "secret"):
-                seen.setdefault(_spec(spec, "name"), _spec(spec, "label"))
-    return list(seen.items())
+            if _spec(spec, "secret"):
+                continue
+            name = _spec(spec, "name")
+            known = seen.get(name)
+            kinds = (*known.kinds, _spec(kind, "label")) if known else (_spec(kind, "label"),)
+            seen[name] = ConfigSetting(
+                name,
+                _spec(spec, "label"),
+                _spec(spec, "hint") or "",
+                tuple(_spec(spec, "choices") or ()),
+                kinds,
+            )
+    return list(seen.values())
 
 
 def _kind_choices() -> list[tuple[str, str]]:
@@ -74,8 +96,10 @@ def _source_form(source: SyncSource | None) -> Any:
         form.map_attributes.data = "\n".join(
             f"{attr} = {column}" for attr, column in (mapping.get("attributes") or {}).items()
         )
-        for name, _label in _config_fields():
-            getattr(form, f"config_{name}").data = (source.config or {}).get(name, "") if source else ""
+        for setting in _config_fields():
+            getattr(form, f"config_{setting.name}").data = (
+                (source.config or {}).get(setting.name, "") if source else ""
+            )
     return form
 
 
@@ -108,9 +132,9 @@ def _values(form: Any) -> dict[str, Any]:
         "mapping": {name: getattr(form, f"map_{name}").data or "" for name in FIELDS}
         | {"attributes": attributes},
         "config": {
-            name: getattr(form, f"config_{name}").data or ""
-            for name, _label in _config_fields()
-            if (getattr(form, f"config_{name}").data or "").strip()
+            setting.name: getattr(form, f"config_{setting.name}").data or ""
+            for setting in _config_fields()
+            if (getattr(form, f"config_{setting.name}").data or "").strip()
         },
     }
 
