@@ -328,7 +328,9 @@ def is_due(source: SyncSource, now: datetime | None = None) -> bool:
             SyncRun.source_id == source.id, SyncRun.trigger == "scheduled"
         )
     )
-    return started is None or started < slot
+    # A new source waits for its first slot; after that, each slot gets one run.
+    since = max(started, source.created_at) if started is not None else source.created_at
+    return since < slot
 
 
 def enqueue_due_runs(now: datetime | None = None) -> int:
