@@ -106,6 +106,11 @@ def run_preview(run: SyncRun) -> SyncRun:
         return run
     previewing.preview(run, rows)
     run.upload = None
+    # An admin may have cancelled the run while the source was being read: it stays cancelled.
+    db.session.flush()
+    db.session.refresh(run, attribute_names=["status"])
+    if run.status == RunStatus.cancelled.value:
+        return run
     if run.trigger != "scheduled":
         run.status = RunStatus.preview_ready.value
         return run
