@@ -151,6 +151,11 @@ def _source_page(form: Any, source: SyncSource | None) -> Any:
         source=source,
         fields=FIELDS,
         config_fields=_config_fields(),
+        secret_names=[
+            f"{_spec(kind, 'label')}: {_spec(kind, 'secret_label')}"
+            for kind in sources.kinds().values()
+            if _spec(kind, "secret_label")
+        ],
         kinds=sources.kinds(),
         runs=runs.latest_runs(source) if source else [],
         preview_form=PreviewForm(formdata=None),
