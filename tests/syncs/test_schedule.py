@@ -45,3 +45,24 @@ def test_a_stale_source_is_emailed_to_the_admins_once(db, tenant_factory, user_f
         message = mailbox.wait_for(admin.email)
         assert "Payroll" in message["Subject"] and "has not succeeded" in message["Subject"]
         assert runs.warn_about_stale_sources(later) == 0  # once per stale spell
+
+
+def test_the_cron_fan_out_starts_each_tenants_due_runs(db, tenant_factory, make_source):
+    from sqlalchemy import select
+
+    from app.syncs import jobs
+
+    tenant = tenant_factory()
+    source = make_source(tenant, schedule="hourly")
+    with as_tenant(tenant):
+        source = db.session.merge(source)
+        source.created_at = datetime.now(UTC) - timedelta(hours=2)
+        db.session.commit()
+    assert jobs.start_due_runs_everywhere() >= 1  # jobs run inline here, as on a machine without Redis
+    with as_tenant(tenant):
+        [run] = db.session.scalars(select(SyncRun).where(SyncRun.source_id == source.id)).all()
+        # The test readers need an uploaded file: the scheduled run failed, saying why.
+        assert run.trigger == "scheduled" and run.status == "failed" and "Upload a CSV file" in run.error
+    assert jobs.start_due_runs_everywhere() >= 1
+    with as_tenant(tenant):
+        assert len(db.session.scalars(select(SyncRun).where(SyncRun.source_id == source.id)).all()) == 1
