@@ -21,6 +21,7 @@ from app.learning.services.enrollments import enrol
 from app.learning.services.progress import complete_lesson, lessons_of
 from app.policies.demo import code_of_conduct, code_of_conduct_lesson
 from app.policies.services import acknowledge_policy
+from app.syncs import demo as syncs_demo
 from app.tenancy import as_tenant
 from app.tenancy.models import Tenant, utcnow
 
@@ -137,6 +138,7 @@ def _acme() -> None:
     learning_demo.onboarding("Acme")
     learning_demo.new_hire_rule("Acme", new_hires)
     saml_demo.acme_sso(new_hires)
+    syncs_demo.acme_hr_sync()
 
 
 def _partners() -> None:

@@ -2,7 +2,8 @@
 starts the scheduler of periodic work (the nightly rule run at 02:00 UTC, the certification sweep at
 02:30 UTC, SAML metadata re-read at 03:15 UTC, the managers' certification digest on Mondays at
 06:00 UTC, expired quiz attempts every 15 minutes, signed audit checkpoints hourly, the job outbox
-drain every minute, the sweep of abandoned jobs every three minutes)."""
+drain every minute, the sweep of abandoned jobs every three minutes, due HR syncs every five minutes,
+the check for HR sources gone stale daily at 07:00 UTC)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,22 @@ def main(argv: list[str]) -> int:
                 args=(None, "app.jobs:sweep", [], {}),
                 cron="*/3 * * * *",
                 name="abandoned-job-sweep",
+            )
+            # HR sources whose schedule has come round: each tenant's due previews are queued on "sync".
+            scheduler.register(
+                run_job,
+                queue_name="sync",
+                args=(None, "app.syncs.jobs:start_due_runs_everywhere", [], {}),
+                cron="*/5 * * * *",
+                name="due-hr-syncs",
+            )
+            # Admins are emailed about an HR source that has not succeeded for longer than its schedule.
+            scheduler.register(
+                run_job,
+                queue_name="sync",
+                args=(None, "app.syncs.jobs:warn_stale_everywhere", [], {}),
+                cron="0 7 * * *",
+                name="stale-hr-syncs",
             )
             scheduler.start()
         return 0

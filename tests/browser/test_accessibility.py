@@ -47,6 +47,8 @@ NOT_PAGES = {
     "identity_oidc.callback",
     "saml.metadata",  # the portal's SAML metadata, an XML document
     "saml.slo",  # single logout: redirects only
+    "syncs.progress",  # the part of a run's page that htmx refreshes, walked with the page
+    "syncs.errors_csv",  # a download
 }
 
 
@@ -114,6 +116,7 @@ def furnished(app) -> dict[str, Any]:
                 learning["oidc_provider"] = identity.update_provider(partner_sso(), enabled=False).id
                 learning["ldap_directory"] = _furnish_ldap_directory()
                 learning["saml_provider"] = _furnish_saml_provider()
+                learning["sync_source"], learning["sync_run"] = _furnish_sync()
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -450,6 +453,9 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "identity_ldap.test_sign_in": f"/admin/sign-in/ldap/{data['ldap_directory']}/test-sign-in",
         "saml.add": "/admin/sign-in/saml/new",
         "saml.settings": f"/admin/sign-in/providers/{data['saml_provider']}/saml",
+        "syncs.new_source": "/admin/integrations/syncs/new",
+        "syncs.source": f"/admin/integrations/syncs/{data['sync_source']}",
+        "syncs.run": f"/admin/integrations/syncs/runs/{data['sync_run']}",
     }
 
 
@@ -469,6 +475,36 @@ def _furnish_ldap_directory() -> int:
         "service-password",
     )
     return provider.id
+
+
+def _furnish_sync() -> tuple[int, int]:
+    """An HR source and a previewed run of it with one of each change (a hire, a mover, a conflict)."""
+    from app.extensions import db
+    from app.syncs.models import RunStatus, SyncRun, SyncSource
+    from app.syncs.services import preview
+    from app.syncs.services.fields import default_mapping
+
+    source = SyncSource(
+        name="Payroll export", kind="csv", mapping=default_mapping(), terminated_values=["left"]
+    )
+    db.session.add(source)
+    db.session.flush()
+    run = SyncRun(source_id=source.id)
+    db.session.add(run)
+    db.session.flush()
+    rows = [
+        {
+            "employee_id": "S-1",
+            "email": "sasha.new@example.com",
+            "full_name": "Sasha New",
+            "location": "Depot",
+        },
+        {"employee_id": "S-2", "email": "sasha.new@example.com", "full_name": "Sasha Twin"},
+        {"employee_id": "", "email": "", "full_name": "Nobody"},
+    ]
+    preview.preview(run, rows)
+    run.status = RunStatus.preview_ready.value
+    return source.id, run.id
 
 
 def _furnish_crew(person: Any) -> str:

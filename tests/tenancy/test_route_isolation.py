@@ -47,7 +47,22 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         **_foreign_certification(db, tenant, member, learning["course_id"]),
         **_foreign_identity_provider(db, tenant),
         **_foreign_inbox_message(db, tenant, member),
+        **_foreign_sync(db, tenant),
     }
+
+
+def _foreign_sync(db: Any, tenant: Any) -> dict[str, int]:
+    """An HR source of *tenant* with a previewed run waiting to be applied."""
+    from app.syncs.models import RunStatus, SyncRun, SyncSource
+
+    with as_tenant(tenant):
+        source = SyncSource(name="HR", kind="csv")
+        db.session.add(source)
+        db.session.flush()
+        run = SyncRun(source_id=source.id, status=RunStatus.preview_ready.value, counts={"create": 0})
+        db.session.add(run)
+        db.session.commit()
+        return {"source_id": source.id, "run_id": run.id}
 
 
 def _foreign_identity_provider(db: Any, tenant: Any) -> dict[str, int]:
@@ -226,6 +241,8 @@ OBJECT_FACTORIES = {
     "record_id",
     "provider_id",
     "message_id",
+    "source_id",
+    "run_id",
 }
 
 
@@ -298,6 +315,10 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
 
         foreign_provider = db.session.get(IdentityProvider, ids["provider_id"])
         assert foreign_provider.name == "Foreign SSO" and foreign_provider.deactivated_at is None
+        from app.syncs.models import SyncRun, SyncSource
+
+        assert db.session.get(SyncSource, ids["source_id"]).deactivated_at is None
+        assert db.session.get(SyncRun, ids["run_id"]).status == "preview_ready"
         from app.inbox.models import InboxMessage
 
         assert db.session.get(InboxMessage, ids["message_id"]).read_at is None

@@ -41,6 +41,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         _two_step_rows(user)
         _crew_rows(db, user)
         _compliance_rows(db, user)
+        _sync_rows(db, user)
         db.session.commit()
     return tenant
 
@@ -88,6 +89,22 @@ def _crew_rows(db, user):
     crew.set_pin(user, "2580", by=None)
     crew.issue_badge(user, by=None)
     db.session.add(InboxMessage(user_id=user.id, subject="Reminder", body="Finish Food Safety."))
+
+
+def _sync_rows(db, user):
+    """An HR source with a sealed secret, a run with one change, and a link to a person."""
+    from app import sealing
+    from app.syncs.models import SyncChange, SyncLink, SyncRun, SyncSource
+
+    source = SyncSource(name="Depot HR", kind="csv")
+    db.session.add(source)
+    db.session.flush()
+    source.secret_sealed = sealing.seal_text("depot-token", purpose=source.secret_purpose)
+    run = SyncRun(source_id=source.id, status="preview_ready")
+    db.session.add(run)
+    db.session.flush()
+    db.session.add(SyncChange(run_id=run.id, seq=1, action="update", user_id=user.id, before={}, after={}))
+    db.session.add(SyncLink(source_id=source.id, source_key="RLS-1", user_id=user.id))
 
 
 def _two_step_rows(user):
