@@ -40,6 +40,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         _identity_rows(db, user)
         _two_step_rows(user)
         _crew_rows(db, user)
+        _scim_rows(db, user, group)
         db.session.commit()
     return tenant
 
@@ -80,6 +81,18 @@ def _crew_rows(db, user):
     crew.set_pin(user, "2580", by=None)
     crew.issue_badge(user, by=None)
     db.session.add(InboxMessage(user_id=user.id, subject="Reminder", body="Finish Food Safety."))
+
+
+def _scim_rows(db, user, group):
+    """A SCIM token with one logged operation, and the SCIM state of a person and a group."""
+    from app.scim import services as scim
+    from app.scim.models import ScimGroup, ScimUser
+
+    token, _secret = scim.create_token("RLS Entra ID")
+    db.session.flush()
+    scim.log_operation(token, method="POST", path="/scim/v2/Users", outcome="created", status=201)
+    db.session.add(ScimUser(user_id=user.id, user_name="rls@example.com", user_name_key="rls@example.com"))
+    db.session.add(ScimGroup(group_id=group.id, external_id="rls-group"))
 
 
 def _two_step_rows(user):

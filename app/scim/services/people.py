@@ -1,34 +1,26 @@
-"""SCIM provisioning operations: tokens, the operations log, and People and Groups changed over SCIM.
-
-Every change goes through app.accounts.services, so it is audited, emits its event and runs the
-enrolment rules exactly like a change an admin makes on the People page.
-"""
+"""People changed over SCIM, through app.accounts.services: audited, evented, enrolment rules run."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import timedelta
 from typing import Any
 
-from flask_babel import gettext as _
 from scim2_models import (
     InvalidValueException,
     NotFoundException,
     ScimPolicy,
     UniquenessException,
 )
-from sqlalchemy import ColumnElement, String, cast, exists, false, func, literal, select, true
+from sqlalchemy import ColumnElement, String, cast, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from app import audit, timezones
 from app.accounts import services as accounts
-from app.accounts.models import Group, GroupMembership, OrgUnit, User, UserStatus
+from app.accounts.models import OrgUnit, User, UserStatus
 from app.errors import ValidationError
 from app.extensions import db
 from app.locales import is_known_locale
 from app.scim.filters import Column, attribute_key, to_sql
-from app.scim.models import ScimGroup, ScimOperation, ScimToken, ScimUser
+from app.scim.models import ScimUser
 from app.tenancy.models import utcnow
 
 # What Entra ID and Okta send, read as they mean it (RFC 7644 leaves room; the providers use it).
@@ -37,108 +29,7 @@ POLICY = ScimPolicy(
     remove_value_as_filter=ScimPolicy.RemoveValue.apply,
     unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
 )
-TOKEN_PREFIX_LENGTH = 8
-TOUCH_EVERY = timedelta(minutes=1)
 
-
-# --- tokens -----------------------------------------------------------------------------------------
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(name: str, created_by: User | None = None) -> tuple[ScimToken, str]:
-    """Create a token named *name*; return it and its secret, which is never shown again."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError(_("Name the token after the system that will use it."), field="name")
-    if len(name) > 100:
-        raise ValidationError(_("Keep the name under 100 characters."), field="name")
-    secret = secrets.token_urlsafe(32)
-    token = ScimToken(
-        name=name,
-        token_hash=hash_token(secret),
-        prefix=secret[:TOKEN_PREFIX_LENGTH],
-        created_by_id=created_by.id if created_by else None,
-    )
-    db.session.add(token)
-    audit.record("scim.token_created", target=token, after={"name": name, "prefix": token.prefix})
-    return token, secret
-
-
-def revoke_token(token: ScimToken) -> ScimToken:
-    """Stop *token* working at once; its operations log stays."""
-    if token.revoked_at is not None:
-        return token
-    token.revoked_at = utcnow()
-    audit.record("scim.token_revoked", target=token, before={"revoked": False}, after={"revoked": True})
-    return token
-
-
-def list_tokens() -> list[ScimToken]:
-    return list(
-        db.session.scalars(select(ScimToken).order_by(ScimToken.revoked_at.is_not(None), ScimToken.name))
-    )
-
-
-def get_token(token_id: int) -> ScimToken | None:
-    return db.session.get(ScimToken, token_id)
-
-
-def token_for(secret: str) -> ScimToken | None:
-    """The active token of this tenant whose secret is *secret*."""
-    if not secret:
-        return None
-    token = db.session.scalars(select(ScimToken).where(ScimToken.token_hash == hash_token(secret))).first()
-    return token if token is not None and token.is_active else None
-
-
-def note_token_used(token: ScimToken) -> None:
-    """Remember when *token* was last used, at most once a minute (not a write on every request)."""
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
-        token.last_used_at = now
-
-
-def log_operation(
-    token: ScimToken,
-    *,
-    method: str,
-    path: str,
-    outcome: str,
-    status: int,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    detail: str | None = None,
-) -> None:
-    db.session.add(
-        ScimOperation(
-            token_id=token.id,
-            method=method,
-            path=path[:300],
-            outcome=outcome,
-            status=status,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            detail=(detail or None) and detail[:1000],
-        )
-    )
-
-
-def operations_page(token: ScimToken, page: int, per_page: int = 50) -> tuple[list[ScimOperation], int]:
-    """One page of *token*'s operations, newest first, and how many there are."""
-    statement = select(ScimOperation).where(ScimOperation.token_id == token.id)
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = db.session.scalars(
-        statement.order_by(ScimOperation.at.desc(), ScimOperation.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(rows), total
-
-
-# --- people -----------------------------------------------------------------------------------------
 
 _scim_user = aliased(ScimUser)
 _unit = aliased(OrgUnit)
@@ -387,7 +278,7 @@ def _check_unique(fields: dict[str, Any], state: dict[str, Any], user: User | No
             raise UniquenessException(detail=f"employeeNumber {employee_id} already belongs to another User")
 
 
-def _service_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+def service_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except ValidationError as exc:
@@ -414,7 +305,7 @@ def create_user(resource: Any, locales: list[str]) -> tuple[User, ScimUser]:
     _check_unique(fields, state, None)
     email = fields.pop("email")
     full_name = fields.pop("full_name")
-    user = _service_call(accounts.provision_user, email, full_name, **fields)
+    user = service_call(accounts.provision_user, email, full_name, **fields)
     if resource.active is False:
         accounts.deactivate_user(user)
     return user, _save_state(user, None, state)
@@ -429,7 +320,7 @@ def replace_user(
     before = accounts.user_snapshot(user)
     attributes = {k: v for k, v in (user.attributes or {}).items() if k not in ("department", "organization")}
     fields["attributes"] = {**attributes, **fields["attributes"]}
-    _service_call(accounts.update_user, user, require_contact=False, **fields)
+    service_call(accounts.update_user, user, require_contact=False, **fields)
     outcome = "updated" if accounts.user_snapshot(user) != before else "unchanged"
     if resource.active is False and user.status == UserStatus.active.value:
         accounts.deactivate_user(user)
@@ -464,161 +355,3 @@ def delete_user(user: User, scim: ScimUser | None) -> None:
     scim.deleted_at = utcnow()
     scim.version += 1
     audit.record("scim.user_deleted", target=user, after={"user_name": scim.user_name})
-
-
-# --- groups -----------------------------------------------------------------------------------------
-
-_scim_group = aliased(ScimGroup)
-
-
-def group_columns(key: str) -> Column | None:
-    columns = {
-        "id": Column(Group.id, kind="integer"),
-        "displayname": Column(Group.name),
-        "externalid": Column(_scim_group.external_id, case_exact=True),
-        "meta.created": Column(Group.created_at, kind="datetime"),
-    }
-    if key in ("members", "members.value"):
-        member = aliased(GroupMembership)
-        return Column(
-            select(member.user_id).where(member.group_id == Group.id).limit(1).scalar_subquery(),
-            kind="integer",
-        )
-    return columns.get(key)
-
-
-def _visible_groups() -> Any:
-    return (
-        select(Group, _scim_group)
-        .outerjoin(_scim_group, _scim_group.group_id == Group.id)
-        .where(_scim_group.deleted_at.is_(None))
-    )
-
-
-def search_groups(
-    expression: str | None, *, sort_by: str | None, descending: bool, start_index: int, count: int
-) -> tuple[list[tuple[Group, ScimGroup | None]], int]:
-    condition = _group_condition(expression)
-    statement = _visible_groups().where(condition)
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    order: list[Any] = []
-    if sort_by:
-        column = group_columns(attribute_key(sort_by))
-        if column is None:
-            raise InvalidValueException(detail=f"{sort_by} cannot be sorted on")
-        order.append(column.expression.desc() if descending else column.expression.asc())
-    order.append(Group.id)
-    if count <= 0:
-        return [], total
-    rows = db.session.execute(statement.order_by(*order).offset(start_index - 1).limit(count)).all()
-    return [(row[0], row[1]) for row in rows], total
-
-
-def _group_condition(expression: str | None) -> ColumnElement[bool]:
-    """A group filter; ``members[value eq "7"]`` and ``members eq "7"`` ask whether 7 is a member."""
-    from scim2_models.path import CompareOperator, Comparison
-
-    from app.scim.filters import SqlFilter, parse
-
-    class GroupFilter(SqlFilter):
-        def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
-            key = attribute_key(node.attr_path)
-            if self.prefix:
-                key = f"{self.prefix}.{key}"
-            if key in ("members", "members.value") and node.op == CompareOperator.eq:
-                value = str(node.value)
-                if not value.isdigit() or len(value) > 18:
-                    return false()
-                return exists().where(
-                    GroupMembership.group_id == Group.id, GroupMembership.user_id == int(value)
-                )
-            return super().visit_comparison(node)
-
-    if not expression or not expression.strip():
-        return true()
-    return GroupFilter(group_columns).visit(parse(expression))
-
-
-def find_group(resource_id: str) -> tuple[Group, ScimGroup | None]:
-    if not resource_id.isdigit() or len(resource_id) > 18:
-        raise NotFoundException(detail=f"no Group {resource_id}")
-    row = db.session.execute(_visible_groups().where(Group.id == int(resource_id))).first()
-    if row is None:
-        raise NotFoundException(detail=f"no Group {resource_id}")
-    return row[0], row[1]
-
-
-def _member_ids(resource: Any) -> list[int]:
-    ids: list[int] = []
-    for member in resource.members or []:
-        value = str(member.value or "")
-        if not value.isdigit() or len(value) > 18 or db.session.get(User, int(value)) is None:
-            raise InvalidValueException(detail=f"member {value!r} is no User of this portal")
-        ids.append(int(value))
-    return ids
-
-
-def _group_name_taken(name: str, group: Group | None) -> bool:
-    clash = db.session.scalars(select(Group.id).where(func.lower(Group.name) == name.strip().lower())).first()
-    return clash is not None and (group is None or clash != group.id)
-
-
-def _save_group_state(group: Group, scim: ScimGroup | None, external_id: str | None) -> ScimGroup:
-    if scim is None:
-        scim = ScimGroup(group_id=group.id, version=0)
-        db.session.add(scim)
-    scim.external_id = external_id
-    scim.version = (scim.version or 0) + 1
-    return scim
-
-
-def create_group(resource: Any) -> tuple[Group, ScimGroup]:
-    name = (resource.display_name or "").strip()
-    if not name:
-        raise InvalidValueException(detail="displayName is required")
-    if _group_name_taken(name, None):
-        raise UniquenessException(detail=f"a Group called {name!r} already exists")
-    member_ids = _member_ids(resource)
-    group = _service_call(accounts.create_group, name)
-    db.session.flush()
-    if member_ids:
-        accounts.add_group_members(group, member_ids)
-    return group, _save_group_state(group, None, resource.external_id)
-
-
-def replace_group(group: Group, scim: ScimGroup | None, resource: Any) -> tuple[str, ScimGroup]:
-    name = (resource.display_name or "").strip()
-    if not name:
-        raise InvalidValueException(detail="displayName is required")
-    if _group_name_taken(name, group):
-        raise UniquenessException(detail=f"a Group called {name!r} already exists")
-    wanted = set(_member_ids(resource))
-    present = {m.user_id for m in group.memberships}
-    changed = (
-        name != group.name
-        or wanted != present
-        or (scim.external_id if scim else None) != resource.external_id
-    )
-    if name != group.name:
-        _service_call(accounts.update_group, group, name, group.description)
-    if wanted - present:
-        accounts.add_group_members(group, sorted(wanted - present))
-    for user_id in sorted(present - wanted):
-        user = db.session.get(User, user_id)
-        if user is not None:
-            accounts.remove_group_member(group, user)
-    if not changed and scim is not None:
-        return "unchanged", scim
-    return "updated", _save_group_state(group, scim, resource.external_id)
-
-
-def delete_group(group: Group, scim: ScimGroup | None) -> None:
-    """DELETE /Groups/<id>: the members leave it and it is renamed out of the way; its history stays."""
-    for membership in list(group.memberships):
-        accounts.remove_group_member(group, membership.user)
-    scim = scim or _save_group_state(group, None, None)
-    scim.deleted_at = utcnow()
-    scim.version += 1
-    stamp = scim.deleted_at.strftime("%Y-%m-%d %H:%M:%S")
-    _service_call(accounts.update_group, group, f"{group.name} (removed {stamp})"[:200], group.description)
-    audit.record("scim.group_deleted", target=group, after={"name": group.name})
