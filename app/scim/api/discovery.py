@@ -117,6 +117,8 @@ _DISCOVERY = {"serviceproviderconfig", "resourcetypes", "schemas"}
 
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(anything: str) -> Response:
-    if anything.split("/")[0].lower() in _DISCOVERY and request.method != "GET":
+    first = anything.split("/")[0]
+    resource = first in ("Users", "Groups") and anything.count("/") <= 1
+    if (first.lower() in _DISCOVERY and request.method != "GET") or resource:
         return error_response(405, f"{request.method} is not allowed on /scim/v2/{anything}")
     raise NotFoundException(detail=f"nothing at /scim/v2/{anything}")
