@@ -47,6 +47,17 @@ NOT_PAGES = {
     "identity_oidc.callback",
     "saml.metadata",  # the portal's SAML metadata, an XML document
     "saml.slo",  # single logout: redirects only
+    # SCIM: token-authenticated JSON for identity providers (tests/scim), no page.
+    "scim.list_users",
+    "scim.get_user",
+    "scim.list_groups",
+    "scim.get_group",
+    "scim.service_provider_config",
+    "scim.list_schemas",
+    "scim.get_schema",
+    "scim.list_resource_types",
+    "scim.get_resource_type",
+    "scim.unknown",
 }
 
 
@@ -113,6 +124,9 @@ def furnished(app) -> dict[str, Any]:
                 # Switched off, so the sign-in page keeps asking for a password (the walk signs in so).
                 learning["oidc_provider"] = identity.update_provider(partner_sso(), enabled=False).id
                 learning["ldap_directory"] = _furnish_ldap_directory()
+                from app.scim import services as scim
+
+                learning["scim_token"] = scim.create_token("Entra ID")[0].id
                 learning["saml_provider"] = _furnish_saml_provider()
             result[theme] = {
                 "tenant": tenant,
@@ -447,6 +461,9 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "identity_ldap.test_sign_in": f"/admin/sign-in/ldap/{data['ldap_directory']}/test-sign-in",
         "saml.add": "/admin/sign-in/saml/new",
         "saml.settings": f"/admin/sign-in/providers/{data['saml_provider']}/saml",
+        "integrations.index": "/admin/integrations",
+        "scim_admin.new_token": "/admin/integrations/scim/tokens/new",
+        "scim_admin.token": f"/admin/integrations/scim/tokens/{data['scim_token']}",
     }
 
 
