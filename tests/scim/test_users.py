@@ -208,3 +208,23 @@ def test_tokens_are_per_tenant_and_revocable(db, scim, tenant_factory, client_fo
         services.revoke_token(token)
         db.session.commit()
     assert scim.get("/Users").status_code == 401
+
+
+def test_a_page_of_people_costs_the_same_queries_whatever_its_size(scim, count_queries):
+    group = scim.post("/Groups", {"displayName": "Everyone"}).get_json()["id"]
+
+    def add(count: int) -> None:
+        ids = [scim.create_user(f"q{count}-{n}@example.com")["id"] for n in range(count)]
+        members = [{"value": i} for i in ids]
+        operation = {"op": "add", "path": "members", "value": members}
+        scim.patch(f"/Groups/{group}", {"schemas": [PATCH], "Operations": [operation]})
+
+    def queries() -> int:
+        with count_queries() as counter:
+            assert scim.get("/Users", query_string={"count": 100}).status_code == 200
+        return counter.count
+
+    add(2)
+    small = queries()
+    add(10)
+    assert queries() == small

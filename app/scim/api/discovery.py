@@ -26,7 +26,7 @@ from app.scim.api.common import (
     search_request,
 )
 from app.scim.api.groups import group_resource
-from app.scim.api.users import user_resource
+from app.scim.api.users import resources_of
 
 
 def _schemas() -> list[Any]:
@@ -96,17 +96,23 @@ def search_everything() -> Response:
     found: list[Any] = []
     total = 0
     problems: list[InvalidFilterException] = []
-    for kind in ("User", "Group"):
-        search_fn = services.search_users if kind == "User" else services.search_groups
-        try:
-            rows, _total = search_fn(
-                g.scim_filter, sort_by=None, descending=False, start_index=1, count=schemas.MAX_RESULTS
-            )
-        except InvalidFilterException as exc:
-            problems.append(exc)
-            continue
-        total += _total
-        found.extend(user_resource(*r) if kind == "User" else group_resource(*r) for r in rows)
+    most = schemas.MAX_RESULTS
+    try:
+        people, people_total = services.search_users(
+            g.scim_filter, sort_by=None, descending=False, start_index=1, count=most
+        )
+        found.extend(resources_of(people))
+        total += people_total
+    except InvalidFilterException as exc:
+        problems.append(exc)
+    try:
+        groups, groups_total = services.search_groups(
+            g.scim_filter, sort_by=None, descending=False, start_index=1, count=most
+        )
+        found.extend(group_resource(group, state) for group, state in groups)
+        total += groups_total
+    except InvalidFilterException as exc:
+        problems.append(exc)
     if len(problems) == 2:
         raise problems[0]
     return list_response_of(found[start - 1 : start - 1 + count], total, start, search)

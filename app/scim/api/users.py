@@ -35,7 +35,30 @@ from app.scim.api.patches import normalise_patch
 from app.scim.models import ScimGroup, ScimUser
 
 
-def user_resource(user: User, scim: ScimUser | None) -> Any:
+def groups_of(user_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """The groups (id, name) of each of *user_ids*, in one query: a page of people reads them at once."""
+    found: dict[int, list[tuple[int, str]]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return found
+    rows = db.session.execute(
+        select(GroupMembership.user_id, Group.id, Group.name)
+        .join(Group, GroupMembership.group_id == Group.id)
+        .outerjoin(ScimGroup, ScimGroup.group_id == Group.id)
+        .where(GroupMembership.user_id.in_(user_ids), ScimGroup.deleted_at.is_(None))
+        .order_by(Group.id)
+    )
+    for user_id, group_id, name in rows:
+        found[user_id].append((group_id, name))
+    return found
+
+
+def resources_of(rows: list[tuple[User, ScimUser | None]]) -> list[Any]:
+    """A page of people as SCIM resources."""
+    groups = groups_of([user.id for user, _scim in rows])
+    return [user_resource(user, scim, groups[user.id]) for user, scim in rows]
+
+
+def user_resource(user: User, scim: ScimUser | None, groups: list[tuple[int, str]] | None = None) -> Any:
     from scim2_models import EnterpriseUser
     from scim2_models.resources.enterprise_user import Manager
     from scim2_models.resources.user import Email, Name
@@ -56,13 +79,8 @@ def user_resource(user: User, scim: ScimUser | None) -> Any:
     )
     unit = db.session.get(OrgUnit, user.org_unit_id) if user.org_unit_id else None
     atrium = AtriumUser(org_unit=unit.name if unit else None, job_title=user.job_title)
-    groups = db.session.execute(
-        select(Group.id, Group.name)
-        .join(GroupMembership, GroupMembership.group_id == Group.id)
-        .outerjoin(ScimGroup, ScimGroup.group_id == Group.id)
-        .where(GroupMembership.user_id == user.id, ScimGroup.deleted_at.is_(None))
-        .order_by(Group.id)
-    ).all()
+    if groups is None:
+        groups = groups_of([user.id])[user.id]
     formatted = details.get("formatted", user.full_name)
     given, family = (scim.given_name, scim.family_name) if scim else (None, None)
     language = user.locale.replace("_", "-") if user.locale else None
@@ -137,7 +155,7 @@ def list_users() -> Response:
     rows, total = services.search_users(
         g.scim_filter, sort_by=search.sort_by, descending=descending(search), start_index=start, count=count
     )
-    return list_response_of([user_resource(u, s) for u, s in rows], total, start, search)
+    return list_response_of(resources_of(rows), total, start, search)
 
 
 @bp.post("/Users")
@@ -205,4 +223,4 @@ def search_users() -> Response:
     rows, total = services.search_users(
         g.scim_filter, sort_by=search.sort_by, descending=descending(search), start_index=start, count=count
     )
-    return list_response_of([user_resource(u, s) for u, s in rows], total, start, search)
+    return list_response_of(resources_of(rows), total, start, search)
