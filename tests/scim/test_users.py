@@ -228,3 +228,41 @@ def test_a_page_of_people_costs_the_same_queries_whatever_its_size(scim, count_q
     small = queries()
     add(10)
     assert queries() == small
+
+
+def test_entra_fills_in_what_a_person_did_not_have(db, scim):
+    """Entra ID adds an email through a value filter that matches nothing yet, and the Atrium extension."""
+    from app.accounts.services import create_org_unit
+
+    with as_tenant(scim.tenant):
+        paris = create_org_unit("Paris")
+        db.session.flush()
+        bakery = create_org_unit("Bakery", "department", parent_id=paris.id)
+        db.session.commit()
+        bakery_id = bakery.id
+    user = scim.create_user("no.mail", **{ENTERPRISE: {"employeeNumber": "N-1"}})
+    response = _patch(
+        scim,
+        user["id"],
+        {"op": "Add", "path": 'emails[type eq "work"].value', "value": "found@example.com"},
+        {"op": "Add", "path": f"{ATRIUM}:orgUnit", "value": "Paris/Bakery"},
+        {"op": "Add", "path": "preferredLanguage", "value": "en-US"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["emails"][0]["value"] == "found@example.com"
+    assert body[ATRIUM]["orgUnit"] == "Bakery"
+    person = _person(db, scim, user["id"])
+    assert (person.email, person.org_unit_id, person.locale) == ("found@example.com", bakery_id, "en")
+    unknown = _patch(scim, user["id"], {"op": "Add", "path": f"{ATRIUM}:orgUnit", "value": "Atlantis"})
+    assert unknown.status_code == 400 and "Atlantis" in unknown.get_json()["detail"]
+
+
+def test_application_json_is_accepted_too(scim):
+    response = scim.client.post(
+        "/scim/v2/Users",
+        json={"userName": "plain.json@example.com"},
+        headers={"Authorization": f"Bearer {scim.token}"},
+    )
+    assert response.status_code == 201
+    assert response.content_type.startswith("application/scim+json")
