@@ -49,6 +49,17 @@ NOT_PAGES = {
     "saml.slo",  # single logout: redirects only
     "syncs.progress",  # the part of a run's page that htmx refreshes, walked with the page
     "syncs.errors_csv",  # a download
+    # SCIM: token-authenticated JSON for identity providers (tests/scim), no page.
+    "scim.list_users",
+    "scim.get_user",
+    "scim.list_groups",
+    "scim.get_group",
+    "scim.service_provider_config",
+    "scim.list_schemas",
+    "scim.get_schema",
+    "scim.list_resource_types",
+    "scim.get_resource_type",
+    "scim.unknown",
 }
 
 
@@ -115,6 +126,9 @@ def furnished(app) -> dict[str, Any]:
                 # Switched off, so the sign-in page keeps asking for a password (the walk signs in so).
                 learning["oidc_provider"] = identity.update_provider(partner_sso(), enabled=False).id
                 learning["ldap_directory"] = _furnish_ldap_directory()
+                from app.scim import services as scim
+
+                learning["scim_token"] = scim.create_token("Entra ID")[0].id
                 learning["saml_provider"] = _furnish_saml_provider()
                 learning["sync_source"], learning["sync_run"] = _furnish_sync()
             result[theme] = {
@@ -456,6 +470,8 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "syncs.new_source": "/admin/integrations/syncs/new",
         "syncs.source": f"/admin/integrations/syncs/{data['sync_source']}",
         "syncs.run": f"/admin/integrations/syncs/runs/{data['sync_run']}",
+        "scim_admin.new_token": "/admin/integrations/scim/tokens/new",
+        "scim_admin.token": f"/admin/integrations/scim/tokens/{data['scim_token']}",
     }
 
 

@@ -48,6 +48,7 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         **_foreign_identity_provider(db, tenant),
         **_foreign_inbox_message(db, tenant, member),
         **_foreign_sync(db, tenant),
+        **_foreign_scim_token(db, tenant),
     }
 
 
@@ -73,6 +74,16 @@ def _foreign_identity_provider(db: Any, tenant: Any) -> dict[str, int]:
         provider = identity.create_provider("saml", "Foreign SSO", domains=["foreign.example"])
         db.session.commit()
         return {"provider_id": provider.id}
+
+
+def _foreign_scim_token(db: Any, tenant: Any) -> dict[str, int]:
+    """A SCIM token of *tenant* (its page shows its operations log; revoking it is a POST)."""
+    from app.scim import services as scim
+
+    with as_tenant(tenant):
+        token, _secret = scim.create_token("Foreign Entra ID")
+        db.session.commit()
+        return {"token_id": token.id}
 
 
 def _foreign_inbox_message(db: Any, tenant: Any, member: Any) -> dict[str, int]:
@@ -243,6 +254,7 @@ OBJECT_FACTORIES = {
     "message_id",
     "source_id",
     "run_id",
+    "token_id",
 }
 
 
@@ -322,6 +334,9 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         from app.inbox.models import InboxMessage
 
         assert db.session.get(InboxMessage, ids["message_id"]).read_at is None
+        from app.scim.models import ScimToken
+
+        assert db.session.get(ScimToken, ids["token_id"]).revoked_at is None
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         _crew_rows(db, user)
         _compliance_rows(db, user)
         _sync_rows(db, user)
+        _scim_rows(db, user, group)
         db.session.commit()
     return tenant
 
@@ -105,6 +106,18 @@ def _sync_rows(db, user):
     db.session.flush()
     db.session.add(SyncChange(run_id=run.id, seq=1, action="update", user_id=user.id, before={}, after={}))
     db.session.add(SyncLink(source_id=source.id, source_key="RLS-1", user_id=user.id))
+
+
+def _scim_rows(db, user, group):
+    """A SCIM token with one logged operation, and the SCIM state of a person and a group."""
+    from app.scim import services as scim
+    from app.scim.models import ScimGroup, ScimUser
+
+    token, _secret = scim.create_token("RLS Entra ID")
+    db.session.flush()
+    scim.log_operation(token, method="POST", path="/scim/v2/Users", outcome="created", status=201)
+    db.session.add(ScimUser(user_id=user.id, user_name="rls@example.com", user_name_key="rls@example.com"))
+    db.session.add(ScimGroup(group_id=group.id, external_id="rls-group"))
 
 
 def _two_step_rows(user):

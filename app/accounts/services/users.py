@@ -56,13 +56,16 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
 
 
-def _clean_fields(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
+def _clean_fields(
+    user: User | None, fields: dict[str, Any], *, require_contact: bool = True
+) -> dict[str, Any]:
     """Validate editable user fields; raise ValidationError naming the first bad one."""
     cleaned: dict[str, Any] = {}
     if "email" in fields and not (fields["email"] or "").strip():
         # Crew members may have no email: then their employee ID is how they sign in and are found.
+        # People an identity provider provisions (SCIM) are known by its userName instead.
         employee_id = fields.get("employee_id", user.employee_id if user else None)
-        if not (employee_id or "").strip():
+        if require_contact and not (employee_id or "").strip():
             raise ValidationError(
                 _("Enter an email address, or an employee ID for someone without email."), field="email"
             )
@@ -148,7 +151,27 @@ def create_user(
     **fields: Any,
 ) -> User:
     """Create an active user in the current tenant."""
-    cleaned = _clean_fields(None, {"email": email, "full_name": full_name, **fields})
+    return _create_user(email, full_name, password, role_keys, fields, require_contact=True)
+
+
+def provision_user(email: str | None, full_name: str, **fields: Any) -> User:
+    """Create a learner an identity provider provisions (SCIM): they may have neither email nor employee ID,
+    since the provider knows them by its own userName and signs them in."""
+    return _create_user(email, full_name, None, ("learner",), fields, require_contact=False)
+
+
+def _create_user(
+    email: str | None,
+    full_name: str,
+    password: str | None,
+    role_keys: tuple[str, ...],
+    fields: dict[str, Any],
+    *,
+    require_contact: bool,
+) -> User:
+    cleaned = _clean_fields(
+        None, {"email": email, "full_name": full_name, **fields}, require_contact=require_contact
+    )
     user = User(status=UserStatus.active.value, **{"attributes": {}, **cleaned})
     if password is not None:
         validate_new_password(password, user)
@@ -168,9 +191,9 @@ def create_user(
     return user
 
 
-def update_user(user: User, **fields: Any) -> User:
-    """Change *user*'s profile fields; record what changed."""
-    cleaned = _clean_fields(user, fields)
+def update_user(user: User, *, require_contact: bool = True, **fields: Any) -> User:
+    """Change *user*'s profile fields; record what changed (*require_contact*: as for create_user)."""
+    cleaned = _clean_fields(user, fields, require_contact=require_contact)
     before = user_snapshot(user)
     for name, value in cleaned.items():
         setattr(user, name, value)
