@@ -13,7 +13,9 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from app.accounts.models import User
 from app.extensions import db
 from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment, PathStep
+from app.learning.services.facet_cache import facet_cache
 from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
+from app.tenancy import context
 
 SORTS = {
     "title": (Course.title.asc(),),
@@ -85,7 +87,7 @@ def catalog(
         total = rows[0].total if rows else 0
     else:  # past the last page: nothing to show, but the count still says how many there are
         total = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-    categories, tags = _facets(*listed)
+    categories, tags = _cached_facets(viewer, listed)
     paths = (
         list(
             db.session.scalars(
@@ -108,6 +110,16 @@ def catalog(
         enrollments=enrollments,
         paths=paths,
     )
+
+
+def _cached_facets(viewer: Viewer, listed: tuple[ColumnElement[bool], ...]) -> tuple[list[str], list[str]]:
+    """The facets of what *viewer* may see, counted once per tenant and audience until a course changes."""
+    tenant_id = context.current_tenant_id()
+    if tenant_id is None:
+        return _facets(*listed)
+    # All the visibility rules look at besides the tenant's courses (not who the person is).
+    sees = (viewer.group_ids, viewer.org_unit_ids, viewer.job_title)
+    return facet_cache().facets(tenant_id, sees, lambda: _facets(*listed))
 
 
 def _facets(*where: ColumnElement[bool]) -> tuple[list[str], list[str]]:
