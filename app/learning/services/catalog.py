@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, literal, or_, select, true, union
@@ -148,13 +148,39 @@ def _json_array_elements(column: Any) -> Any:
     return func.json_each(column).table_valued("value")
 
 
+@dataclass(frozen=True)
+class CourseSummary:
+    """The little of a course My learning shows: its title and length (and its status, for paths)."""
+
+    id: int
+    title: str
+    duration_minutes: int | None
+    status: str
+
+
+@dataclass(frozen=True)
+class EnrollmentCard:
+    """One of the learner's current enrolments as My learning shows it: plain values, no ORM object."""
+
+    id: int
+    course_id: int
+    status: str
+    source: str
+    enrolled_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    due_on: date | None
+    progress_percent: int
+    course: CourseSummary
+
+
 @dataclass
 class MyLearning:
-    assigned: list[Enrollment]
-    in_progress: list[Enrollment]
-    completed: list[Enrollment]
+    assigned: list[EnrollmentCard]
+    in_progress: list[EnrollmentCard]
+    completed: list[EnrollmentCard]
     paths: list[PathEnrollment]
-    suggestions: list[Course]
+    suggestions: list[CourseSummary]
     today: date
     next_in_paths: dict[int, list[NextInPath]] = field(default_factory=dict)
 
@@ -189,7 +215,7 @@ def next_in_paths(viewer: Viewer, course_ids: Iterable[int]) -> dict[int, list[N
 
 
 def _not_yet_done(
-    following: dict[int, list[NextInPath]], completed: list[Enrollment]
+    following: dict[int, list[NextInPath]], completed: list[EnrollmentCard]
 ) -> dict[int, list[NextInPath]]:
     done = {e.course_id for e in completed}
     return {
@@ -197,23 +223,51 @@ def _not_yet_done(
     }
 
 
-# Built once: a person's current enrolments with the little of each course My learning shows.
+# Built once: a person's current enrolments with the little of each course My learning shows, as
+# plain rows (a page of cards needs no ORM objects, identity map or load events).
 _MY_ENROLLMENTS = (
-    select(Enrollment)
-    .where(Enrollment.user_id == bindparam("user_id"), Enrollment.withdrawn_at.is_(None))
-    .options(
-        joinedload(Enrollment.course, innerjoin=True).load_only(
-            Course.title, Course.duration_minutes, Course.status, Course.tenant_id
-        )
+    select(
+        Enrollment.id,
+        Enrollment.course_id,
+        Enrollment.status,
+        Enrollment.source,
+        Enrollment.enrolled_at,
+        Enrollment.started_at,
+        Enrollment.completed_at,
+        Enrollment.due_on,
+        Enrollment.progress_percent,
+        Course.title,
+        Course.duration_minutes,
+        Course.status.label("course_status"),
     )
+    .join(Course, Enrollment.course_id == Course.id)
+    .where(Enrollment.user_id == bindparam("user_id"), Enrollment.withdrawn_at.is_(None))
     .order_by(Enrollment.enrolled_at.desc())
 )
 
 
+def _card(row: Any) -> EnrollmentCard:
+    course = CourseSummary(row.course_id, row.title, row.duration_minutes, row.course_status)
+    return EnrollmentCard(
+        id=row.id,
+        course_id=row.course_id,
+        status=row.status,
+        source=row.source,
+        enrolled_at=row.enrolled_at,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        due_on=row.due_on,
+        progress_percent=row.progress_percent or 0,
+        course=course,
+    )
+
+
 def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
     """The learner's home: what is assigned (overdue first), in progress, done, and what to try next."""
-    enrollments = list(db.session.scalars(_MY_ENROLLMENTS, {"user_id": user.id}))
-    assigned, in_progress, completed = [], [], []
+    enrollments = [_card(row) for row in db.session.execute(_MY_ENROLLMENTS, {"user_id": user.id})]
+    assigned: list[EnrollmentCard] = []
+    in_progress: list[EnrollmentCard] = []
+    completed: list[EnrollmentCard] = []
     for enrollment in enrollments:
         if enrollment.status == EnrollmentStatus.completed.value:
             completed.append(enrollment)
@@ -233,14 +287,15 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
         )
     )
     enrolled_ids = [e.course_id for e in enrollments]
-    suggestion_query = (
-        select(Course)
-        .where(visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True))
-        .options(load_only(Course.title, Course.duration_minutes, Course.tenant_id))
+    suggestion_query = select(Course.id, Course.title, Course.duration_minutes, Course.status).where(
+        visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True)
     )
     if enrolled_ids:
         suggestion_query = suggestion_query.where(Course.id.not_in(enrolled_ids))
-    suggestions = list(db.session.scalars(suggestion_query.order_by(Course.created_at.desc()).limit(4)))
+    suggestions = [
+        CourseSummary(*row)
+        for row in db.session.execute(suggestion_query.order_by(Course.created_at.desc()).limit(4))
+    ]
     return MyLearning(
         assigned=assigned,
         in_progress=in_progress,
