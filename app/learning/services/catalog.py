@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, literal, or_, select, true, union
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.extensions import db
@@ -23,26 +23,42 @@ SORTS = {
     "shortest": (Course.duration_minutes.asc(), Course.title.asc()),
 }
 PER_PAGE = 24
-# What a course card shows (learning/_macros.html course_card): the listing loads nothing else.
-CARD_COLUMNS = (
-    Course.title,
-    Course.category,
-    Course.language,
-    Course.duration_minutes,
-    Course.deployment_id,
-    Course.tenant_id,
-)
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    """What a course card shows (learning/_macros.html course_card), as plain values: no ORM object."""
+
+    id: int
+    title: str
+    category: str | None
+    language: str
+    duration_minutes: int | None
+    deployment_id: int | None
+
+    @property
+    def from_library(self) -> bool:
+        return self.deployment_id is not None
+
+
+@dataclass(frozen=True)
+class CardEnrollment:
+    """The viewer's enrolment in a card's course: done, or how far along."""
+
+    id: int
+    completed_at: datetime | None
+    progress_percent: int
 
 
 @dataclass
 class CatalogPage:
-    courses: list[Course]
+    courses: list[CourseCard]
     total: int
     page: int
     per_page: int
     categories: list[str]
     tags: list[str]
-    enrollments: dict[int, Enrollment] = field(default_factory=dict)
+    enrollments: dict[int, CardEnrollment] = field(default_factory=dict)
     paths: list[LearningPath] = field(default_factory=list)
 
 
@@ -58,7 +74,14 @@ def catalog(
 ) -> CatalogPage:
     """One page of the courses *viewer* may see and enrol in, with the facets to filter by."""
     listed = (visible_courses_clause(viewer), Course.listed.is_(True))
-    filtered = select(Course).where(*listed).options(load_only(*CARD_COLUMNS))
+    filtered = select(
+        Course.id,
+        Course.title,
+        Course.category,
+        Course.language,
+        Course.duration_minutes,
+        Course.deployment_id,
+    ).where(*listed)
     if query.strip():
         like = f"%{query.strip().lower()}%"
         filtered = filtered.where(
@@ -76,13 +99,22 @@ def catalog(
     )
     rows = db.session.execute(
         filtered.outerjoin(Enrollment, theirs)
-        .add_columns(Enrollment, func.count().over().label("total"))
+        .add_columns(
+            Enrollment.id.label("enrollment_id"),
+            Enrollment.completed_at,
+            Enrollment.progress_percent,
+            func.count().over().label("total"),
+        )
         .order_by(*SORTS.get(sort, SORTS["title"]))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    courses = [row[0] for row in rows]
-    enrollments = {row[0].id: row[1] for row in rows if row[1] is not None}
+    courses = [CourseCard(*row[:6]) for row in rows]
+    enrollments = {
+        row.id: CardEnrollment(row.enrollment_id, row.completed_at, row.progress_percent or 0)
+        for row in rows
+        if row.enrollment_id is not None
+    }
     if rows or page == 1:
         total = rows[0].total if rows else 0
     else:  # past the last page: nothing to show, but the count still says how many there are
