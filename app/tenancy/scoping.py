@@ -45,8 +45,7 @@ def sync_database_context(session: Session) -> None:
         return
     if session.get_bind().dialect.name != "postgresql":
         return
-    connection = session.connection()
-    values = _guc_values()
+    connection = session.connection()  # may begin the transaction, which sets it (_after_begin)
     if session.info.get(_GUC_KEY) != values:
         _set_guc(connection, values)
         session.info[_GUC_KEY] = values
