@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -131,20 +132,47 @@ def _current(entries: list[NavEntry]) -> NavEntry | None:
     return max(matching, key=lambda e: len(e.prefix), default=None)
 
 
+# The top bar's links (entry, label, address) by everything they depend on: the entries open to the
+# person, the language and where the application is served. Few distinct keys (roles x languages).
+_top_bar_links: dict[tuple[Any, ...], list[tuple[int | None, str, str]]] = {}
+_TOP_BAR_LINKS_LIMIT = 1_000
+
+
+def _top_bar(visible: list[NavEntry]) -> list[tuple[int | None, str, str]]:
+    """(index in *visible*, label, address) of each top bar link, None for the Admin link; built once a key.
+
+    An endpoint's label and address depend on nothing else than the key: the language, the host
+    and the path the application is served under.
+    """
+    key = (
+        tuple((e.endpoint, e.area) for e in visible),
+        str(get_locale()),
+        request.host,
+        request.script_root,
+    )
+    links = _top_bar_links.get(key)
+    if links is None:
+        made: list[tuple[int | None, str, str]] = [
+            (index, str(e.label), url_for(e.endpoint)) for index, e in enumerate(visible) if e.area == MAIN
+        ]
+        admin = [e for e in visible if e.area == ADMIN]
+        if admin:
+            made.append((None, str(_l("Admin")), url_for(admin[0].endpoint)))
+        if len(_top_bar_links) >= _TOP_BAR_LINKS_LIMIT:
+            _top_bar_links.clear()
+        _top_bar_links[key] = links = made
+    return links
+
+
 def main_navigation() -> list[NavItem]:
     """The top bar: the learner's pages, then one Admin entry when any admin page is open to this person."""
     visible = _visible()
     current = _current(visible)
-    items = [
-        NavItem(label=str(e.label), url=url_for(e.endpoint), current=e is current)
-        for e in visible
-        if e.area == MAIN
+    in_admin = current is not None and current.area == ADMIN
+    return [
+        NavItem(label=label, url=url, current=in_admin if index is None else visible[index] is current)
+        for index, label, url in _top_bar(visible)
     ]
-    admin = [e for e in visible if e.area == ADMIN]
-    if admin:
-        in_admin = current is not None and current.area == ADMIN
-        items.append(NavItem(label=str(_l("Admin")), url=url_for(admin[0].endpoint), current=in_admin))
-    return items
 
 
 def admin_navigation() -> list[NavSection]:

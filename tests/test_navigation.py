@@ -79,3 +79,20 @@ def test_learner_sees_no_admin_entry(db, tenant_factory, user_factory, client_fo
     tenant = tenant_factory()
     client = client_for(tenant, user_factory(tenant))
     assert _top_bar(_page(client, "/")) == ["My learning", "Catalog", "My certifications"]
+
+
+def test_the_top_bar_is_kept_per_language_and_per_what_each_person_may_reach(
+    db, tenant_factory, user_factory, client_for
+):
+    """The top bar's links are built once per process; each person still gets their own, in their language."""
+    tenant = tenant_factory(enabled_locales=["en", "fr"])
+    learner = client_for(tenant, user_factory(tenant))
+    author = client_for(tenant, user_factory(tenant, roles=("author", "learner")))
+    french = client_for(tenant, user_factory(tenant, locale="fr"))
+    for _ in range(2):  # the second time from what the first built
+        assert _top_bar(_page(learner, "/")) == ["My learning", "Catalog", "My certifications"]
+        assert _top_bar(_page(author, "/"))[-1] == "Admin"
+        top_bar = _top_bar(_page(french, "/"))
+        assert "Admin" not in top_bar and "My learning" not in top_bar and len(top_bar) == 3
+    catalog = _page(learner, "/catalog")
+    assert _current(catalog, "//nav[contains(@class, 'main-nav')]") == [("/catalog", "page")]

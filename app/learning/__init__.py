@@ -22,7 +22,9 @@ def init_app(app: Flask) -> None:
         subscribers,  # noqa: F401 - rules react to people changing
         views,
     )
+    from app.learning.services import facet_cache
 
+    facet_cache.init_app(app)  # the catalog's filters, kept per tenant until a course changes
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     app.cli.add_command(cli.rules_group)

@@ -68,11 +68,12 @@ _TENANT_CLASS_MANAGER = inspect(Tenant).class_manager
 class RedisGeneration:
     """The tenant generation as a Redis counter: one GET per request, INCR after a change."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, key: str = REDIS_KEY, redis: Any = None) -> None:
         from redis import Redis
 
         # Short timeouts: an unreachable Redis makes requests uncached, it must not hold them.
-        self.redis = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        self.redis = redis or Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        self.key = key
         self._retry_at = 0.0
         self._down = False
 
@@ -80,10 +81,10 @@ class RedisGeneration:
         if time.monotonic() < self._retry_at:
             return None
         try:
-            value: bytes | str | None = self.redis.get(REDIS_KEY)
+            value: bytes | str | None = self.redis.get(self.key)
             if value is None:
                 self._start()
-                value = self.redis.get(REDIS_KEY)
+                value = self.redis.get(self.key)
         except Exception as exc:  # any failure: resolve from the database until Redis is back
             self._unreachable(exc)
             return None
@@ -93,7 +94,7 @@ class RedisGeneration:
     def advance(self) -> None:
         try:
             if not self._start():
-                self.redis.incr(REDIS_KEY)
+                self.redis.incr(self.key)
         except Exception as exc:  # the entries' age limit bounds how long other processes lag
             self._unreachable(exc)
 
@@ -103,14 +104,15 @@ class RedisGeneration:
         A counter that started again from 1 could come back to a generation an entry was tagged
         with before Redis lost it; a random start of 52 bits never does.
         """
-        return bool(self.redis.set(REDIS_KEY, secrets.randbits(52), nx=True))
+        return bool(self.redis.set(self.key, secrets.randbits(52), nx=True))
 
     def _unreachable(self, exc: Exception) -> None:
         self._retry_at = time.monotonic() + REDIS_BACKOFF_SECONDS
         if not self._down:  # once an outage (rate limits and jobs warn about it); pages keep working
             log.info(
-                "tenancy.cache: Redis unreachable (%s); tenants are read from the database until it is back",
+                "tenancy.cache: Redis unreachable (%s); %s is read from the database until it is back",
                 type(exc).__name__,
+                self.key,
                 extra={"event": "tenancy.cache_redis_unreachable"},
             )
         self._down = True

@@ -38,10 +38,14 @@ def _set_guc(connection: Any, tenant: str) -> None:
 
 def sync_database_context(session: Session) -> None:
     """Copy the tenant context into the PostgreSQL transaction when it changed."""
+    values = _guc_values()
+    # Only set on PostgreSQL, by this function or when a transaction begins (_after_begin): the same
+    # value means nothing to do, without looking the bind and connection up for every statement.
+    if session.info.get(_GUC_KEY) == values:
+        return
     if session.get_bind().dialect.name != "postgresql":
         return
-    connection = session.connection()
-    values = _guc_values()
+    connection = session.connection()  # may begin the transaction, which sets it (_after_begin)
     if session.info.get(_GUC_KEY) != values:
         _set_guc(connection, values)
         session.info[_GUC_KEY] = values

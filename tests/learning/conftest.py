@@ -11,6 +11,9 @@ from app.learning.lesson_kinds import Upload
 from app.learning.services import courses as authoring
 from app.tenancy import as_tenant
 
+# Two workers on one database (tests/tenancy): the catalog's filters are kept per process.
+from tests.tenancy.test_caches_across_workers import other_worker, workers  # noqa: F401 - fixtures
+
 
 @pytest.fixture
 def course_factory(db: Any) -> Callable[..., Any]:

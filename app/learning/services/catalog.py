@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, literal, or_, select, true, union
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.extensions import db
 from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment, PathStep
+from app.learning.services.facet_cache import facet_cache
 from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
+from app.tenancy import context
 
 SORTS = {
     "title": (Course.title.asc(),),
@@ -21,26 +23,42 @@ SORTS = {
     "shortest": (Course.duration_minutes.asc(), Course.title.asc()),
 }
 PER_PAGE = 24
-# What a course card shows (learning/_macros.html course_card): the listing loads nothing else.
-CARD_COLUMNS = (
-    Course.title,
-    Course.category,
-    Course.language,
-    Course.duration_minutes,
-    Course.deployment_id,
-    Course.tenant_id,
-)
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    """What a course card shows (learning/_macros.html course_card), as plain values: no ORM object."""
+
+    id: int
+    title: str
+    category: str | None
+    language: str
+    duration_minutes: int | None
+    deployment_id: int | None
+
+    @property
+    def from_library(self) -> bool:
+        return self.deployment_id is not None
+
+
+@dataclass(frozen=True)
+class CardEnrollment:
+    """The viewer's enrolment in a card's course: done, or how far along."""
+
+    id: int
+    completed_at: datetime | None
+    progress_percent: int
 
 
 @dataclass
 class CatalogPage:
-    courses: list[Course]
+    courses: list[CourseCard]
     total: int
     page: int
     per_page: int
     categories: list[str]
     tags: list[str]
-    enrollments: dict[int, Enrollment] = field(default_factory=dict)
+    enrollments: dict[int, CardEnrollment] = field(default_factory=dict)
     paths: list[LearningPath] = field(default_factory=list)
 
 
@@ -56,7 +74,14 @@ def catalog(
 ) -> CatalogPage:
     """One page of the courses *viewer* may see and enrol in, with the facets to filter by."""
     listed = (visible_courses_clause(viewer), Course.listed.is_(True))
-    filtered = select(Course).where(*listed).options(load_only(*CARD_COLUMNS))
+    filtered = select(
+        Course.id,
+        Course.title,
+        Course.category,
+        Course.language,
+        Course.duration_minutes,
+        Course.deployment_id,
+    ).where(*listed)
     if query.strip():
         like = f"%{query.strip().lower()}%"
         filtered = filtered.where(
@@ -74,18 +99,27 @@ def catalog(
     )
     rows = db.session.execute(
         filtered.outerjoin(Enrollment, theirs)
-        .add_columns(Enrollment, func.count().over().label("total"))
+        .add_columns(
+            Enrollment.id.label("enrollment_id"),
+            Enrollment.completed_at,
+            Enrollment.progress_percent,
+            func.count().over().label("total"),
+        )
         .order_by(*SORTS.get(sort, SORTS["title"]))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    courses = [row[0] for row in rows]
-    enrollments = {row[0].id: row[1] for row in rows if row[1] is not None}
+    courses = [CourseCard(*row[:6]) for row in rows]
+    enrollments = {
+        row.id: CardEnrollment(row.enrollment_id, row.completed_at, row.progress_percent or 0)
+        for row in rows
+        if row.enrollment_id is not None
+    }
     if rows or page == 1:
         total = rows[0].total if rows else 0
     else:  # past the last page: nothing to show, but the count still says how many there are
         total = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-    categories, tags = _facets(*listed)
+    categories, tags = _cached_facets(viewer, listed)
     paths = (
         list(
             db.session.scalars(
@@ -108,6 +142,16 @@ def catalog(
         enrollments=enrollments,
         paths=paths,
     )
+
+
+def _cached_facets(viewer: Viewer, listed: tuple[ColumnElement[bool], ...]) -> tuple[list[str], list[str]]:
+    """The facets of what *viewer* may see, counted once per tenant and audience until a course changes."""
+    tenant_id = context.current_tenant_id()
+    if tenant_id is None:
+        return _facets(*listed)
+    # All the visibility rules look at besides the tenant's courses (not who the person is).
+    sees = (viewer.group_ids, viewer.org_unit_ids, viewer.job_title)
+    return facet_cache().facets(tenant_id, sees, lambda: _facets(*listed))
 
 
 def _facets(*where: ColumnElement[bool]) -> tuple[list[str], list[str]]:
@@ -136,13 +180,39 @@ def _json_array_elements(column: Any) -> Any:
     return func.json_each(column).table_valued("value")
 
 
+@dataclass(frozen=True)
+class CourseSummary:
+    """The little of a course My learning shows: its title and length (and its status, for paths)."""
+
+    id: int
+    title: str
+    duration_minutes: int | None
+    status: str
+
+
+@dataclass(frozen=True)
+class EnrollmentCard:
+    """One of the learner's current enrolments as My learning shows it: plain values, no ORM object."""
+
+    id: int
+    course_id: int
+    status: str
+    source: str
+    enrolled_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    due_on: date | None
+    progress_percent: int
+    course: CourseSummary
+
+
 @dataclass
 class MyLearning:
-    assigned: list[Enrollment]
-    in_progress: list[Enrollment]
-    completed: list[Enrollment]
+    assigned: list[EnrollmentCard]
+    in_progress: list[EnrollmentCard]
+    completed: list[EnrollmentCard]
     paths: list[PathEnrollment]
-    suggestions: list[Course]
+    suggestions: list[CourseSummary]
     today: date
     next_in_paths: dict[int, list[NextInPath]] = field(default_factory=dict)
 
@@ -177,7 +247,7 @@ def next_in_paths(viewer: Viewer, course_ids: Iterable[int]) -> dict[int, list[N
 
 
 def _not_yet_done(
-    following: dict[int, list[NextInPath]], completed: list[Enrollment]
+    following: dict[int, list[NextInPath]], completed: list[EnrollmentCard]
 ) -> dict[int, list[NextInPath]]:
     done = {e.course_id for e in completed}
     return {
@@ -185,23 +255,51 @@ def _not_yet_done(
     }
 
 
-# Built once: a person's current enrolments with the little of each course My learning shows.
+# Built once: a person's current enrolments with the little of each course My learning shows, as
+# plain rows (a page of cards needs no ORM objects, identity map or load events).
 _MY_ENROLLMENTS = (
-    select(Enrollment)
-    .where(Enrollment.user_id == bindparam("user_id"), Enrollment.withdrawn_at.is_(None))
-    .options(
-        joinedload(Enrollment.course, innerjoin=True).load_only(
-            Course.title, Course.duration_minutes, Course.status, Course.tenant_id
-        )
+    select(
+        Enrollment.id,
+        Enrollment.course_id,
+        Enrollment.status,
+        Enrollment.source,
+        Enrollment.enrolled_at,
+        Enrollment.started_at,
+        Enrollment.completed_at,
+        Enrollment.due_on,
+        Enrollment.progress_percent,
+        Course.title,
+        Course.duration_minutes,
+        Course.status.label("course_status"),
     )
+    .join(Course, Enrollment.course_id == Course.id)
+    .where(Enrollment.user_id == bindparam("user_id"), Enrollment.withdrawn_at.is_(None))
     .order_by(Enrollment.enrolled_at.desc())
 )
 
 
+def _card(row: Any) -> EnrollmentCard:
+    course = CourseSummary(row.course_id, row.title, row.duration_minutes, row.course_status)
+    return EnrollmentCard(
+        id=row.id,
+        course_id=row.course_id,
+        status=row.status,
+        source=row.source,
+        enrolled_at=row.enrolled_at,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        due_on=row.due_on,
+        progress_percent=row.progress_percent or 0,
+        course=course,
+    )
+
+
 def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
     """The learner's home: what is assigned (overdue first), in progress, done, and what to try next."""
-    enrollments = list(db.session.scalars(_MY_ENROLLMENTS, {"user_id": user.id}))
-    assigned, in_progress, completed = [], [], []
+    enrollments = [_card(row) for row in db.session.execute(_MY_ENROLLMENTS, {"user_id": user.id})]
+    assigned: list[EnrollmentCard] = []
+    in_progress: list[EnrollmentCard] = []
+    completed: list[EnrollmentCard] = []
     for enrollment in enrollments:
         if enrollment.status == EnrollmentStatus.completed.value:
             completed.append(enrollment)
@@ -221,14 +319,15 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
         )
     )
     enrolled_ids = [e.course_id for e in enrollments]
-    suggestion_query = (
-        select(Course)
-        .where(visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True))
-        .options(load_only(Course.title, Course.duration_minutes, Course.tenant_id))
+    suggestion_query = select(Course.id, Course.title, Course.duration_minutes, Course.status).where(
+        visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True)
     )
     if enrolled_ids:
         suggestion_query = suggestion_query.where(Course.id.not_in(enrolled_ids))
-    suggestions = list(db.session.scalars(suggestion_query.order_by(Course.created_at.desc()).limit(4)))
+    suggestions = [
+        CourseSummary(*row)
+        for row in db.session.execute(suggestion_query.order_by(Course.created_at.desc()).limit(4))
+    ]
     return MyLearning(
         assigned=assigned,
         in_progress=in_progress,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, bindparam, exists, false, literal, or_, select, union_all
 
-from app.accounts import org
-from app.accounts.models import GroupMembership, User
+from app.accounts.models import GroupMembership, OrgUnit, User
 from app.extensions import db
 from app.learning.models import Audience, Course, LearningPath
 
@@ -23,14 +22,35 @@ class Viewer:
     job_title: str | None
 
 
-def viewer_for(user: User) -> Viewer:
-    groups = frozenset(
-        db.session.scalars(select(GroupMembership.group_id).where(GroupMembership.user_id == user.id))
+def _viewer_facts() -> Any:
+    """One statement, built once: ("group", id) for each of a person's groups, ("unit", id) for their
+    unit and each unit above it (the recursive query of ``org.ancestry``)."""
+    chain = (
+        select(OrgUnit.id, OrgUnit.parent_id)
+        .where(OrgUnit.id == bindparam("org_unit_id"))
+        .cte("chain", recursive=True)
     )
+    chain = chain.union(select(OrgUnit.id, OrgUnit.parent_id).join(chain, OrgUnit.id == chain.c.parent_id))
+    groups = select(literal("group").label("kind"), GroupMembership.group_id.label("id")).where(
+        GroupMembership.user_id == bindparam("user_id")
+    )
+    units = select(literal("unit").label("kind"), chain.c.id.label("id"))
+    return union_all(groups, units)
+
+
+_VIEWER_FACTS = _viewer_facts()
+
+
+def viewer_for(user: User) -> Viewer:
+    found: dict[str, set[int]] = {"group": set(), "unit": set()}
+    for kind, value in db.session.execute(
+        _VIEWER_FACTS, {"user_id": user.id, "org_unit_id": user.org_unit_id}
+    ):
+        found[kind].add(value)
     return Viewer(
         user_id=user.id,
-        group_ids=groups,
-        org_unit_ids=org.ancestry(user.org_unit_id),
+        group_ids=frozenset(found["group"]),
+        org_unit_ids=frozenset(found["unit"]),
         job_title=(user.job_title or "").strip().casefold() or None,
     )
 
