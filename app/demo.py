@@ -139,6 +139,20 @@ def _acme() -> None:
     learning_demo.new_hire_rule("Acme", new_hires)
     saml_demo.acme_sso(new_hires)
     syncs_demo.acme_hr_sync()
+    _acme_scim_token()
+
+
+#: The demo's SCIM bearer token for acme, published in the README (a real token is random, shown once).
+SCIM_DEMO_TOKEN = "acme-demo-scim-token"  # noqa: S105 - the demo's, printed for anyone to use
+
+
+def _acme_scim_token() -> None:
+    from app.scim import services as scim
+    from app.scim.models import ScimToken
+
+    name = "Demo identity provider"
+    if db.session.scalars(select(ScimToken).where(ScimToken.name == name)).first() is None:
+        scim.create_token(name, secret=SCIM_DEMO_TOKEN)
 
 
 def _partners() -> None:
@@ -283,7 +297,8 @@ ACCOUNTS = {
         [
             "admin@acme.example (break-glass: signs in with its password);",
             "manager@acme.example, learner@acme.example and new employees jo.doe, sam.lee",
-            "sign in through Acme SSO (the demo IdP on port 8089, password demo)",
+            "sign in through Acme SSO (the demo IdP on port 8089, password demo);",
+            f"SCIM at /scim/v2 with the bearer token {SCIM_DEMO_TOKEN}",
         ],
     ),
     "partners": (

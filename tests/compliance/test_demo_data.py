@@ -1,4 +1,4 @@
-"""Bistro's demo shows a mix on the Downtown manager's compliance dashboard."""
+"""The demo as `flask demo` loads it: bistro's compliance mix, and acme's published SCIM token."""
 
 from __future__ import annotations
 
@@ -35,3 +35,18 @@ def test_the_downtown_manager_sees_someone_overdue_and_someone_expiring(app, dem
     assert re.search(r"Downtown Crew 2.*?Overdue: Food Safety Basics", text, re.S)
     assert re.search(r"Jordan Kitchen.*?Expiring: Food Handler", text, re.S)
     assert "Riverside Crew" not in text and "Airport Crew" not in text
+
+
+def test_acme_demo_scim_token_printed_by_the_demo_lists_acme_people_only(app, demo):
+    """The token `flask demo` prints (and the README's curl uses) works on acme and nowhere else."""
+    from app.demo import SCIM_DEMO_TOKEN
+    from tests.conftest import TEST_DOMAIN, HostClient
+
+    app.test_client_class = HostClient
+    acme, bistro = app.test_client(), app.test_client()
+    acme.host = f"acme.{TEST_DOMAIN}"  # type: ignore[attr-defined]
+    bistro.host = f"bistro.{TEST_DOMAIN}"  # type: ignore[attr-defined]
+    bearer = {"Authorization": f"Bearer {SCIM_DEMO_TOKEN}"}
+    listed = acme.get('/scim/v2/Users?filter=userName eq "learner@acme.example"', headers=bearer)
+    assert listed.status_code == 200 and listed.json["totalResults"] == 1
+    assert bistro.get("/scim/v2/Users", headers=bearer).status_code == 401

@@ -24,14 +24,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, created_by: User | None = None) -> tuple[ScimToken, str]:
-    """Create a token named *name*; return it and its secret, which is never shown again."""
+def create_token(
+    name: str, created_by: User | None = None, *, secret: str | None = None
+) -> tuple[ScimToken, str]:
+    """Create a token named *name*; return it and its secret, which is never shown again.
+
+    *secret* is for the demo's published token only; every other token's secret is random.
+    """
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Name the token after the system that will use it."), field="name")
     if len(name) > 100:
         raise ValidationError(_("Keep the name under 100 characters."), field="name")
-    secret = secrets.token_urlsafe(32)
+    secret = secret or secrets.token_urlsafe(32)
     token = ScimToken(
         name=name,
         token_hash=hash_token(secret),
