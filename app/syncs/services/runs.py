@@ -163,9 +163,10 @@ def admins() -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(RoleAssignment.role_id.in_(role_ids), User.status == UserStatus.active.value)
-            .distinct()
+            .where(
+                User.id.in_(select(RoleAssignment.user_id).where(RoleAssignment.role_id.in_(role_ids))),
+                User.status == UserStatus.active.value,
+            )
             .order_by(User.id)
         )
     )
