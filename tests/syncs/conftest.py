@@ -1,45 +1,14 @@
-"""HR sync fixtures: a source read from CSV text through the readers' interface, and runs of it."""
+"""HR sync fixtures: a CSV source (the real "csv" kind) previewed with uploaded text, and runs of it."""
 
 from __future__ import annotations
 
-import csv
-import io
-import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from app.syncs.services import runs, sources
 from app.tenancy import as_tenant
-
-
-class ReadError(Exception):
-    pass
-
-
-def _read_rows(
-    kind: str, config: dict[str, Any], secret: str | None, upload: bytes | None = None
-) -> Iterator[dict[str, str]]:
-    if upload is None:
-        raise ReadError("Upload a CSV file to preview this source.")
-    yield from csv.DictReader(io.StringIO(upload.decode("utf-8-sig")))
-
-
-FAKE_READERS = types.SimpleNamespace(
-    KINDS={"csv": {"label": "CSV file", "fields": []}},
-    read_rows=_read_rows,
-    ReadError=ReadError,
-)
-
-
-@pytest.fixture(autouse=True)
-def csv_readers(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The readers' interface (``app.syncs.readers``), reading uploaded CSV text, whether installed or not."""
-    monkeypatch.setattr(sources, "readers", lambda: FAKE_READERS)
-    monkeypatch.setattr(runs, "readers", lambda: FAKE_READERS)
-    return FAKE_READERS
-
 
 HEADER = ",".join(
     [

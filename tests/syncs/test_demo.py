@@ -10,7 +10,7 @@ from app.syncs.models import SyncRun
 from app.tenancy import as_tenant
 
 
-def test_acme_has_a_preview_waiting_with_one_of_each_change(db, tenant_factory, csv_readers):
+def test_acme_has_a_preview_waiting_with_one_of_each_change(db, tenant_factory):
     tenant = tenant_factory()
     with as_tenant(tenant):
         hq = accounts.create_org_unit("Headquarters", "region")

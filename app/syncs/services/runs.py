@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,10 +15,11 @@ from app.accounts.models import Role, RoleAssignment, User, UserStatus
 from app.errors import ValidationError
 from app.extensions import db
 from app.mail import mail_person
+from app.syncs import readers
 from app.syncs.models import CHANGING, RunStatus, Schedule, SyncChange, SyncRun, SyncSource
 from app.syncs.services import apply as applying
 from app.syncs.services import preview as previewing
-from app.syncs.services.sources import readers, source_secret
+from app.syncs.services.sources import source_secret
 from app.tenancy.models import utcnow
 
 log = logging.getLogger("atrium.syncs")
@@ -56,30 +54,17 @@ def live_run(source: SyncSource) -> SyncRun | None:
     ).first()
 
 
-def _csv_rows(upload: bytes) -> Iterator[dict[str, str]]:
-    """A plain CSV file's rows; used only until the source readers are installed."""
-    text = upload.decode("utf-8-sig")
-    yield from csv.DictReader(io.StringIO(text))
-
-
 def read_source(source: SyncSource, upload: bytes | None) -> list[dict[str, str]]:
-    """The source's rows, through the readers (which guard URLs and name what went wrong)."""
-    module = readers()
+    """The source's rows, through the readers (which guard URLs and name what went wrong).
+
+    A ``ReadError`` part-way through (a file broken at line 40,000) means nothing was read: the
+    rows already read are dropped with it.
+    """
     try:
-        if module is None:
-            if upload is None:
-                raise ReadFailed(_("This kind of source cannot be read yet."))
-            return list(_csv_rows(upload))
-        secret = source_secret(source)
-        return list(module.read_rows(source.kind, dict(source.config or {}), secret, upload=upload))
-    except UnicodeDecodeError:
-        raise ReadFailed(_("The file is not a UTF-8 CSV file.")) from None
-    except csv.Error as exc:
-        raise ReadFailed(_("The file is not a CSV file: %(error)s", error=str(exc))) from None
-    except Exception as exc:
-        if module is not None and isinstance(exc, module.ReadError):
-            raise ReadFailed(str(exc)) from exc
-        raise
+        rows = readers.read_rows(source.kind, dict(source.config or {}), source_secret(source), upload=upload)
+        return list(rows)
+    except readers.ReadError as exc:
+        raise ReadFailed(exc.message) from exc
 
 
 def start_preview(
