@@ -147,6 +147,7 @@ def _show_errors(form: Any, exc: ValidationError) -> None:
 
 
 def _source_page(form: Any, source: SyncSource | None, sample: list[str] | None = None) -> Any:
+    """The source's page; *sample*: the source's own field names, offered in the mapping table."""
     return render_template(
         "syncs/source.html",
         form=form,
@@ -160,7 +161,7 @@ def _source_page(form: Any, source: SyncSource | None, sample: list[str] | None 
         runs=runs.latest_runs(source) if source else [],
         preview_form=PreviewForm(formdata=None),
         sample=sample,
-    ), form_status()
+    ), form_status(ok=sample is not None)
 
 
 @bp.route("/admin/integrations/syncs/new", methods=["GET", "POST"])
