@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_permission
+from app.csvcells import csv_safe
 from app.errors import ValidationError, ValidationErrors
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
-from app.policies.reports import csv_safe
 from app.syncs import labels, readers
 from app.syncs.forms import PreviewForm, source_form_class
 from app.syncs.models import Action, SyncChange, SyncRun, SyncSource
