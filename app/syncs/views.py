@@ -49,21 +49,22 @@ class ConfigSetting:
     hint: Any
     choices: tuple[tuple[str, Any], ...]
     kinds: tuple[Any, ...]
+    keys: tuple[str, ...] = ()
 
 
 def _config_fields() -> list[ConfigSetting]:
     """Every non-secret setting the readers ask for, once each, with the kinds of source that use it."""
     seen: dict[str, ConfigSetting] = {}
-    for kind in sources.kinds().values():
+    for key, kind in sources.kinds().items():
         for spec in kind.fields:
             known = seen.get(spec.name)
-            kinds = (*known.kinds, kind.label) if known else (kind.label,)
             seen[spec.name] = ConfigSetting(
                 spec.name,
                 known.label if known else spec.label,
                 known.hint if known else spec.hint,
                 known.choices if known else tuple(spec.choices),
-                kinds,
+                (*known.kinds, kind.label) if known else (kind.label,),
+                (*known.keys, key) if known else (key,),
             )
     return list(seen.values())
 
