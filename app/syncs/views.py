@@ -52,6 +52,11 @@ class ConfigSetting:
     keys: tuple[str, ...] = ()
 
 
+def _shared_label(first: Any, second: Any) -> Any:
+    """One box for two kinds' settings of one name shows both labels ("Integration user / User name")."""
+    return first if str(first) == str(second) else f"{first} / {second}"
+
+
 def _config_fields() -> list[ConfigSetting]:
     """Every non-secret setting the readers ask for, once each, with the kinds of source that use it."""
     seen: dict[str, ConfigSetting] = {}
@@ -60,7 +65,7 @@ def _config_fields() -> list[ConfigSetting]:
             known = seen.get(spec.name)
             seen[spec.name] = ConfigSetting(
                 spec.name,
-                known.label if known else spec.label,
+                _shared_label(known.label, spec.label) if known else spec.label,
                 known.hint if known else spec.hint,
                 known.choices if known else tuple(spec.choices),
                 (*known.kinds, kind.label) if known else (kind.label,),
