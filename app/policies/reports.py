@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
 from app.accounts import org
 from app.accounts.models import GroupMembership, User, UserStatus
+from app.csvcells import csv_safe
 from app.extensions import db
 from app.inputs import parse_id
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
@@ -165,15 +166,6 @@ def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_pa
         pending_page=pending_page,
         per_page=per_page,
     )
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection): such text gets a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def utc_iso(value: Any) -> str:

@@ -1,8 +1,8 @@
 """The demo's HR sync: acme's HR export as a CSV source, with a preview waiting to be applied.
 
 The preview holds one of each: a hire (enrolled by a rule once applied), a mover, a leaver and a
-conflict. A BambooHR-shaped source is added by the readers' demo (``app.syncs.readers``) when it
-offers one, through :func:`bamboohr_source_hook`.
+conflict. acme also gets a BambooHR source reading the demo HR API (``scripts/demo_hr_api.py``,
+which ``make run`` starts on port 8091); nothing reads it at demo time, "Preview now" does.
 """
 
 from __future__ import annotations
@@ -17,6 +17,25 @@ from app.syncs.models import SyncSource
 from app.syncs.services import runs, sources
 
 SOURCE_NAME = "Acme HR export (CSV)"
+BAMBOOHR_NAME = "Acme BambooHR"
+DEMO_HR_API = "http://127.0.0.1:8091"
+DEMO_HR_KEY = "demo-hr-key"  # scripts/demo_hr_api.py's documented key
+# What the BambooHR reader yields for its custom report, field by field.
+BAMBOOHR_MAPPING = {
+    "source_id": "id",
+    "employee_id": "employeeNumber",
+    "email": "workEmail",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "full_name": "",
+    "job_title": "jobTitle",
+    "hire_date": "hireDate",
+    "location": "location",
+    "department": "department",
+    "manager_employee_id": "supervisorId",
+    "status": "status",
+    "attributes": {"division": "division"},
+}
 
 # What acme's HR system says today: Sam Hire is new, Lee Learner moved to Engineering, Pat Porter
 # has left, and one row claims Morgan Manager's email with Avery Author's employee ID.
@@ -28,12 +47,6 @@ A-1003,pat.porter@acme.example,Pat,Porter,Mail room,,,,,terminated
 A-1004,sam.hire@acme.example,Sam,Hire,Sales associate,2026-12-07,Headquarters,Sales,A-1001,active
 A-1005,manager@acme.example,Avery,Author,Author,,Headquarters,Engineering,,active
 """
-
-
-def _kind() -> str:
-    """The readers' kind for an uploaded CSV file (``csv`` until the readers say otherwise)."""
-    known = sources.kinds()
-    return next((key for key in known if "csv" in key and "url" not in key), "csv")
 
 
 def _people() -> None:
@@ -85,7 +98,7 @@ def acme_hr_sync() -> None:
     source = sources.create_source(
         {
             "name": SOURCE_NAME,
-            "kind": _kind(),
+            "kind": "csv",
             "schedule": "off",
             "schedule_hour": "2",
             "max_deactivate_percent": "5",
@@ -94,12 +107,24 @@ def acme_hr_sync() -> None:
     )
     db.session.flush()
     runs.start_preview(source, upload=ACME_EXPORT.encode())
-    bamboohr_source_hook()
+    acme_bamboohr_source()
 
 
-def bamboohr_source_hook() -> None:
-    """Add the readers' BambooHR-shaped demo source, when the readers offer one (``demo_sources()``)."""
-    module = sources.readers()
-    make = getattr(module, "demo_sources", None) if module is not None else None
-    if make is not None:
-        make()
+def acme_bamboohr_source() -> None:
+    """acme's BambooHR source, read daily from the demo HR API; no run is started here."""
+    if db.session.scalars(select(SyncSource).where(SyncSource.name == BAMBOOHR_NAME)).first() is not None:
+        return
+    sources.create_source(
+        {
+            "name": BAMBOOHR_NAME,
+            "kind": "bamboohr",
+            "config": {"company_domain": "acme", "report": "custom", "base_url": DEMO_HR_API},
+            "mapping": BAMBOOHR_MAPPING,
+            "terminated_values": "Inactive",
+            "schedule": "daily",
+            "schedule_hour": "2",
+            "max_deactivate_percent": "5",
+            "max_change_percent": "20",
+        },
+        secret=DEMO_HR_KEY,
+    )

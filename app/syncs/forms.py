@@ -54,10 +54,11 @@ def _add_fields(form_class: type[Any], config_fields: list[Any]) -> type[Any]:
     for name, label in FIELDS.items():
         attrs[f"map_{name}"] = StringField(label, validators=[Length(max=200)])
     for spec in config_fields:
+        # No blank option: the first choice is each setting's default (detect, custom report, none).
         choices = list(getattr(spec, "choices", None) or ())
         if choices:
             attrs[f"config_{spec.name}"] = SelectField(
-                spec.label, choices=as_choices([("", ""), *choices]), validate_choice=False
+                spec.label, choices=as_choices(choices), validate_choice=False
             )
         else:
             attrs[f"config_{spec.name}"] = StringField(spec.label, validators=[Length(max=2000)])

@@ -14,16 +14,15 @@ from sqlalchemy import func, select
 
 from app.accounts import permissions as perms
 from app.accounts.access import require_permission
+from app.csvcells import csv_safe
 from app.errors import ValidationError, ValidationErrors
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
-from app.policies.reports import csv_safe
-from app.syncs import labels
+from app.syncs import labels, readers
 from app.syncs.forms import PreviewForm, source_form_class
 from app.syncs.models import Action, SyncChange, SyncRun, SyncSource
 from app.syncs.services import runs, sources
 from app.syncs.services.fields import DEFAULT_TERMINATED, FIELDS, default_mapping
-from app.syncs.services.sources import _spec
 
 bp = Blueprint("syncs", __name__)
 
@@ -50,57 +49,66 @@ class ConfigSetting:
     hint: Any
     choices: tuple[tuple[str, Any], ...]
     kinds: tuple[Any, ...]
+    keys: tuple[str, ...] = ()
+
+
+def _shared_label(first: Any, second: Any) -> Any:
+    """One box for two kinds' settings of one name shows both labels ("Integration user / User name")."""
+    return first if str(first) == str(second) else f"{first} / {second}"
 
 
 def _config_fields() -> list[ConfigSetting]:
     """Every non-secret setting the readers ask for, once each, with the kinds of source that use it."""
     seen: dict[str, ConfigSetting] = {}
-    for kind in sources.kinds().values():
-        for spec in _spec(kind, "fields") or []:
-            if _spec(spec, "secret"):
-                continue
-            name = _spec(spec, "name")
-            known = seen.get(name)
-            kinds = (*known.kinds, _spec(kind, "label")) if known else (_spec(kind, "label"),)
-            seen[name] = ConfigSetting(
-                name,
-                _spec(spec, "label"),
-                _spec(spec, "hint") or "",
-                tuple(_spec(spec, "choices") or ()),
-                kinds,
+    for key, kind in sources.kinds().items():
+        for spec in kind.fields:
+            known = seen.get(spec.name)
+            seen[spec.name] = ConfigSetting(
+                spec.name,
+                _shared_label(known.label, spec.label) if known else spec.label,
+                known.hint if known else spec.hint,
+                known.choices if known else tuple(spec.choices),
+                (*known.kinds, kind.label) if known else (kind.label,),
+                (*known.keys, key) if known else (key,),
             )
     return list(seen.values())
 
 
 def _kind_choices() -> list[tuple[str, str]]:
-    return [(key, str(_spec(kind, "label"))) for key, kind in sources.kinds().items()]
+    return [(key, str(kind.label)) for key, kind in sources.kinds().items()]
 
 
 def _source_form(source: SyncSource | None) -> Any:
     form_class = source_form_class(_config_fields())
     form = form_class()
-    form.kind.choices = as_choices(_kind_choices())
     if request.method == "GET":
-        mapping = (source.mapping if source else None) or default_mapping()
-        form.name.data = source.name if source else ""
-        form.kind.data = source.kind if source else next(iter(sources.kinds()), "")
-        form.schedule.data = source.schedule if source else "off"
-        form.schedule_hour.data = str(source.schedule_hour if source else 2)
-        form.max_deactivate_percent.data = str(source.max_deactivate_percent if source else 5)
-        form.max_change_percent.data = str(source.max_change_percent if source else 20)
-        form.terminated_values.data = ", ".join(source.terminated_values if source else DEFAULT_TERMINATED)
-        form.full_feed.data = source.full_feed if source else False
-        form.enabled.data = source.enabled if source else True
-        for name in FIELDS:
-            getattr(form, f"map_{name}").data = mapping.get(name, "")
-        form.map_attributes.data = "\n".join(
-            f"{attr} = {column}" for attr, column in (mapping.get("attributes") or {}).items()
-        )
-        for setting in _config_fields():
-            getattr(form, f"config_{setting.name}").data = (
-                (source.config or {}).get(setting.name, "") if source else ""
-            )
+        _fill(form, source)
+    form.kind.choices = as_choices(_kind_choices())
     return form
+
+
+def _fill(form: Any, source: SyncSource | None) -> None:
+    """Put *source*'s saved settings (or a new source's defaults) in *form*."""
+    form.kind.choices = as_choices(_kind_choices())
+    mapping = (source.mapping if source else None) or default_mapping()
+    form.name.data = source.name if source else ""
+    form.kind.data = source.kind if source else next(iter(sources.kinds()), "")
+    form.schedule.data = source.schedule if source else "off"
+    form.schedule_hour.data = str(source.schedule_hour if source else 2)
+    form.max_deactivate_percent.data = str(source.max_deactivate_percent if source else 5)
+    form.max_change_percent.data = str(source.max_change_percent if source else 20)
+    form.terminated_values.data = ", ".join(source.terminated_values if source else DEFAULT_TERMINATED)
+    form.full_feed.data = source.full_feed if source else False
+    form.enabled.data = source.enabled if source else True
+    for name in FIELDS:
+        getattr(form, f"map_{name}").data = mapping.get(name, "")
+    form.map_attributes.data = "\n".join(
+        f"{attr} = {column}" for attr, column in (mapping.get("attributes") or {}).items()
+    )
+    for setting in _config_fields():
+        getattr(form, f"config_{setting.name}").data = (
+            (source.config or {}).get(setting.name, "") if source else ""
+        )
 
 
 def _values(form: Any) -> dict[str, Any]:
@@ -144,7 +152,8 @@ def _show_errors(form: Any, exc: ValidationError) -> None:
         apply_error(form, error)
 
 
-def _source_page(form: Any, source: SyncSource | None) -> Any:
+def _source_page(form: Any, source: SyncSource | None, sample: list[str] | None = None) -> Any:
+    """The source's page; *sample*: the source's own field names, offered in the mapping table."""
     return render_template(
         "syncs/source.html",
         form=form,
@@ -152,14 +161,13 @@ def _source_page(form: Any, source: SyncSource | None) -> Any:
         fields=FIELDS,
         config_fields=_config_fields(),
         secret_names=[
-            f"{_spec(kind, 'label')}: {_spec(kind, 'secret_label')}"
-            for kind in sources.kinds().values()
-            if _spec(kind, "secret_label")
+            f"{kind.label}: {kind.secret_label}" for kind in sources.kinds().values() if kind.takes_secret
         ],
         kinds=sources.kinds(),
         runs=runs.latest_runs(source) if source else [],
         preview_form=PreviewForm(formdata=None),
-    ), form_status()
+        sample=sample,
+    ), form_status(ok=sample is not None)
 
 
 @bp.route("/admin/integrations/syncs/new", methods=["GET", "POST"])
@@ -206,6 +214,30 @@ def source(source_id: int) -> Any:
             flash(_("The source “%(name)s” was saved.", name=found.name), "success")
             return redirect(url_for("syncs.source", source_id=found.id))
     return _source_page(form, found)
+
+
+@bp.route("/admin/integrations/syncs/<int:source_id>/fields", methods=["POST"])
+@require_permission(perms.INTEGRATIONS_MANAGE)
+def sample_fields(source_id: int) -> Any:
+    """Read the first rows of the source and offer its field names in the mapping table."""
+    found = _source_or_404(source_id)
+    if not PreviewForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("upload")
+    data = upload.read() if upload else b""
+    try:
+        names = readers.sample_fields(
+            found.kind, dict(found.config or {}), sources.source_secret(found), data or None
+        )
+    except readers.ReadError as exc:
+        flash(_("The source's fields could not be read: %(reason)s", reason=exc.message), "error")
+        return redirect(url_for("syncs.source", source_id=found.id))
+    if not names:
+        flash(_("The source has no rows yet, so its fields are not known."), "error")
+        return redirect(url_for("syncs.source", source_id=found.id))
+    form = source_form_class(_config_fields())(formdata=None)
+    _fill(form, found)
+    return _source_page(form, found, sample=names)
 
 
 @bp.route("/admin/integrations/syncs/<int:source_id>/remove", methods=["POST"])

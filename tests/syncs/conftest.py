@@ -1,11 +1,13 @@
-"""HR sync fixtures: a source read from CSV text through the readers' interface, and runs of it."""
+"""HR sync fixtures: a CSV source (the real "csv" kind) previewed with uploaded text, and runs of it."""
 
 from __future__ import annotations
 
-import csv
-import io
-import types
+import http.server
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,32 +15,76 @@ import pytest
 from app.syncs.services import runs, sources
 from app.tenancy import as_tenant
 
-
-class ReadError(Exception):
-    pass
+RECORDED = Path(__file__).resolve().parent / "recorded"
 
 
-def _read_rows(
-    kind: str, config: dict[str, Any], secret: str | None, upload: bytes | None = None
-) -> Iterator[dict[str, str]]:
-    if upload is None:
-        raise ReadError("Upload a CSV file to preview this source.")
-    yield from csv.DictReader(io.StringIO(upload.decode("utf-8-sig")))
+@dataclass
+class Recorded:
+    """What the local server answers (path → status, headers, body) and what it was asked."""
+
+    answers: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    port: int = 0
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def answer(self, path: str, body: bytes | str, status: int = 200, content_type: str = "application/json"):
+        data = body.encode() if isinstance(body, str) else body
+        self.answers[path] = (status, {"Content-Type": content_type}, data)
+
+    def answer_file(self, path: str, name: str, content_type: str = "application/json") -> None:
+        self.answer(path, (RECORDED / name).read_bytes(), content_type=content_type)
 
 
-FAKE_READERS = types.SimpleNamespace(
-    KINDS={"csv": {"label": "CSV file", "fields": []}},
-    read_rows=_read_rows,
-    ReadError=ReadError,
-)
+@contextmanager
+def serve_recorded(app: Any) -> Iterator[Recorded]:
+    """A real HTTP server on 127.0.0.1 (a thread) answering recorded vendor responses; 127.0.0.1 allowed."""
+    recorded = Recorded()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            recorded.requests.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": self.rfile.read(length) if length else b"",
+                }
+            )
+            status, headers, body = recorded.answers.get(self.path.split("?")[0], (404, {}, b""))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    recorded.port = httpd.server_port
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    saved = {key: app.config.get(key) for key in ("OUTBOUND_ALLOWED_HOSTS", "OUTBOUND_ALLOW_PRIVATE")}
+    app.config.update(OUTBOUND_ALLOWED_HOSTS="127.0.0.1", OUTBOUND_ALLOW_PRIVATE=False)
+    try:
+        yield recorded
+    finally:
+        app.config.update(saved)
+        httpd.shutdown()
+        httpd.server_close()
 
 
-@pytest.fixture(autouse=True)
-def csv_readers(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The readers' interface (``app.syncs.readers``), reading uploaded CSV text, whether installed or not."""
-    monkeypatch.setattr(sources, "readers", lambda: FAKE_READERS)
-    monkeypatch.setattr(runs, "readers", lambda: FAKE_READERS)
-    return FAKE_READERS
+@pytest.fixture
+def hr_api(app: Any) -> Iterator[Recorded]:
+    """A local HTTP server answering recorded HR vendor responses (no request context pushed)."""
+    with serve_recorded(app) as recorded:
+        yield recorded
 
 
 HEADER = ",".join(

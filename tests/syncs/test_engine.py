@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import OrgUnit, User
-from app.syncs.models import SyncChange, SyncLink
+from app.syncs.models import SyncChange, SyncLink, SyncRun
 from app.syncs.services import apply as applying
 from app.syncs.services import runs
 from app.tenancy import as_tenant
@@ -359,3 +360,22 @@ def test_a_file_that_cannot_be_read_fails_the_run_with_the_reason(db, tenant_fac
     tenant = tenant_factory()
     run = preview(db, tenant, make_source(tenant), b"\xff\xfe\x00bad")
     assert run.status == "failed" and "UTF-8" in run.error
+
+
+def test_rows_read_moves_while_a_large_source_is_read(db, tenant_factory, make_source):
+    tenant = tenant_factory()
+    source = make_source(tenant)
+    with as_tenant(tenant):
+        source = db.session.merge(source)
+        run = SyncRun(source=source, trigger="manual")
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+        seen: list[int] = []
+        lines = [f"E{n},p{n}@example.com,P,{n},,,,,,active" for n in range(5)]
+        rows = runs.read_source(source, csv_of(*lines), run_id=run_id, report_every=2)
+        assert len(rows) == 5
+        # Stored in transactions of their own: another session sees the count as it moved.
+        with Session(db.engine) as other, as_tenant(tenant):
+            seen.append(other.scalars(select(SyncRun.rows_read).where(SyncRun.id == run_id)).one())
+        assert seen == [4]

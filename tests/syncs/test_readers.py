@@ -3,83 +3,24 @@
 from __future__ import annotations
 
 import base64
-import http.server
 import json
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from app.syncs.readers import KINDS, ReadError, read_rows, require_fields, sample_fields
+from tests.syncs.conftest import RECORDED, Recorded, serve_recorded
 
-RECORDED = Path(__file__).resolve().parent / "recorded"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Recorded:
-    """What the local server answers (path → status, headers, body) and what it was asked."""
-
-    answers: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    port: int = 0
-
-    def url(self, path: str = "") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def answer(self, path: str, body: bytes | str, status: int = 200, content_type: str = "application/json"):
-        data = body.encode() if isinstance(body, str) else body
-        self.answers[path] = (status, {"Content-Type": content_type}, data)
-
-    def answer_file(self, path: str, name: str, content_type: str = "application/json") -> None:
-        self.answer(path, (RECORDED / name).read_bytes(), content_type=content_type)
 
 
 @pytest.fixture
 def server(app) -> Iterator[Recorded]:
-    recorded = Recorded()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            recorded.requests.append(
-                {
-                    "method": self.command,
-                    "path": self.path,
-                    "headers": dict(self.headers),
-                    "body": self.rfile.read(length) if length else b"",
-                }
-            )
-            status, headers, body = recorded.answers.get(self.path.split("?")[0], (404, {}, b""))
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _serve
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    recorded.port = httpd.server_port
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    saved = {key: app.config.get(key) for key in ("OUTBOUND_ALLOWED_HOSTS", "OUTBOUND_ALLOW_PRIVATE")}
-    app.config.update(OUTBOUND_ALLOWED_HOSTS="127.0.0.1", OUTBOUND_ALLOW_PRIVATE=False)
-    try:
-        with app.test_request_context():
-            yield recorded
-    finally:
-        app.config.update(saved)
-        httpd.shutdown()
-        httpd.server_close()
+    with serve_recorded(app) as recorded, app.test_request_context():
+        yield recorded
 
 
 def basic(user: str, password: str) -> str:

@@ -197,7 +197,10 @@ def plan(differ: Differ, rows: Iterable[Mapping[str, Any]]) -> tuple[list[Planne
                 item = Planned(
                     record, Action.deactivate, user_id, {"status": "active"}, {"status": "deactivated"}
                 )
-                item.reason = _("The source marks them as %(status)s.", status=record.get("status") or "")
+                item.reason = _(
+                    "Their status in the source is “%(status)s”, which means they have left.",
+                    status=record.get("status") or "",
+                )
                 planned.append(item)
                 claimed[person.id].append(item)
             else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 from flask_babel import gettext as _
@@ -12,6 +10,7 @@ from sqlalchemy import select
 from app import audit, sealing
 from app.errors import ValidationError, ValidationErrors
 from app.extensions import db
+from app.syncs import readers
 from app.syncs.models import Schedule, SyncSource
 from app.syncs.services.fields import DEFAULT_TERMINATED, FIELDS, default_mapping
 from app.tenancy.models import utcnow
@@ -31,20 +30,9 @@ _SNAPSHOT = (
 )
 
 
-def readers() -> ModuleType | None:
-    """The source readers (``app.syncs.readers``), when they are installed."""
-    try:
-        return importlib.import_module("app.syncs.readers")
-    except ModuleNotFoundError:
-        return None
-
-
-def kinds() -> dict[str, Any]:
-    """Every kind of source the readers know (kind -> its label and config fields)."""
-    module = readers()
-    if module is None:
-        return {}
-    return dict(module.KINDS)
+def kinds() -> dict[str, readers.ReaderKind]:
+    """Every kind of source the readers know (kind -> its label, settings and secret label)."""
+    return dict(readers.KINDS)
 
 
 def list_sources() -> list[SyncSource]:
@@ -64,7 +52,7 @@ def _snapshot(source: SyncSource) -> dict[str, Any]:
     return {name: getattr(source, name) for name in _SNAPSHOT}
 
 
-def _clean(source: SyncSource | None, values: dict[str, Any]) -> dict[str, Any]:
+def _clean(source: SyncSource | None, values: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
     """Check every value a person typed; raise ValidationErrors naming each bad field."""
     errors: list[ValidationError] = []
     cleaned: dict[str, Any] = {}
@@ -81,18 +69,32 @@ def _clean(source: SyncSource | None, values: dict[str, Any]) -> dict[str, Any]:
             )
     cleaned["name"] = name
     kind = values.get("kind") or ""
-    known = kinds()
-    if known and kind not in known:
+    reader = readers.KINDS.get(kind)
+    if reader is None:
         errors.append(ValidationError(_("Choose the kind of source from the list."), field="kind"))
     cleaned["kind"] = kind
-    config = {str(k): str(v).strip() for k, v in (values.get("config") or {}).items()}
-    for spec in _config_fields(kind):
-        if _spec(spec, "required") and not _spec(spec, "secret") and not config.get(_spec(spec, "name")):
-            errors.append(
-                ValidationError(
-                    _("Fill in %(field)s.", field=_spec(spec, "label")), field="config_" + _spec(spec, "name")
-                )
-            )
+    given = {str(k): str(v).strip() for k, v in (values.get("config") or {}).items()}
+    # Only the settings this kind asks for are kept: another kind's leftovers would confuse the next edit.
+    config = {f.name: given[f.name] for f in (reader.fields if reader else []) if given.get(f.name)}
+    fields = reader.fields if reader else []
+    for spec in fields:
+        value = config.get(spec.name)
+        problem = None
+        if spec.required and not value:
+            problem = _("Fill in %(field)s.", field=spec.label)
+        elif spec.choices and value and value not in {choice for choice, _label in spec.choices}:
+            problem = _("Choose one of the options for %(field)s.", field=spec.label)
+        if problem:
+            errors.append(ValidationError(problem, field="config_" + spec.name))
+    settings = {f.name: config.get(f.name) or f.default for f in fields}
+    kept = source is not None and source.secret_sealed is not None and source.kind == kind
+    if (
+        reader is not None
+        and reader.takes_secret
+        and reader.secret_required(settings)
+        and not (secret or kept)
+    ):
+        errors.append(ValidationError(_("Fill in %(field)s.", field=reader.secret_label), field="secret"))
     cleaned["config"] = config
     schedule = values.get("schedule") or Schedule.off.value
     if schedule not in Schedule.__members__:
@@ -134,20 +136,6 @@ def _clean(source: SyncSource | None, values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _config_fields(kind: str) -> list[Any]:
-    spec = kinds().get(kind)
-    if spec is None:
-        return []
-    return list(_spec(spec, "fields") or [])
-
-
-def _spec(thing: Any, name: str) -> Any:
-    """A value of a reader's description, whether it is a mapping or an object."""
-    if isinstance(thing, dict):
-        return thing.get(name)
-    return getattr(thing, name, None)
-
-
 def _set_secret(source: SyncSource, secret: str | None) -> bool:
     if not secret:
         return False
@@ -163,7 +151,7 @@ def source_secret(source: SyncSource) -> str | None:
 
 def create_source(values: dict[str, Any], secret: str | None = None) -> SyncSource:
     """Add an HR source; it is read only when someone previews it or its schedule comes round."""
-    cleaned = _clean(None, values)
+    cleaned = _clean(None, values, secret)
     source = SyncSource(**cleaned)
     db.session.add(source)
     db.session.flush()
@@ -174,7 +162,7 @@ def create_source(values: dict[str, Any], secret: str | None = None) -> SyncSour
 
 def update_source(source: SyncSource, values: dict[str, Any], secret: str | None = None) -> SyncSource:
     """Change *source*; a blank *secret* keeps the one stored."""
-    cleaned = _clean(source, values)
+    cleaned = _clean(source, values, secret)
     before = _snapshot(source)
     for name, value in cleaned.items():
         setattr(source, name, value)
