@@ -41,27 +41,27 @@ BAMBOOHR_MAPPING = {
 # has left, and one row claims Morgan Manager's email with Avery Author's employee ID.
 ACME_EXPORT = """\
 employee_id,email,first_name,last_name,job_title,hire_date,location,department,manager_employee_id,status
-A-1001,manager@acme.example,Morgan,Manager,Team manager,,Headquarters,Sales,,active
-A-1002,learner@acme.example,Lee,Learner,Associate,,Headquarters,Engineering,A-1001,active
-A-1003,pat.porter@acme.example,Pat,Porter,Mail room,,,,,terminated
-A-1004,sam.hire@acme.example,Sam,Hire,Sales associate,2026-12-07,Headquarters,Sales,A-1001,active
-A-1005,manager@acme.example,Avery,Author,Author,,Headquarters,Engineering,,active
+E1002,manager@acme.example,Morgan,Manager,Team manager,,Headquarters,Sales,,active
+E1003,learner@acme.example,Lee,Learner,Associate,,Headquarters,Engineering,E1002,active
+E1010,pat.porter@acme.example,Pat,Porter,Mail room,,,,,terminated
+E1011,sam.hire@acme.example,Sam,Hire,Sales associate,2026-12-07,Headquarters,Sales,E1002,active
+E1005,manager@acme.example,Avery,Author,Author,,Headquarters,Engineering,,active
 """
 
 
 def _people() -> None:
     """Give acme's demo people the employee IDs their HR system knows them by, and Pat, who is leaving."""
     for email, employee_id in (
-        ("manager@acme.example", "A-1001"),
-        ("learner@acme.example", "A-1002"),
-        ("author@acme.example", "A-1005"),
+        ("manager@acme.example", "E1002"),
+        ("learner@acme.example", "E1003"),
+        ("author@acme.example", "E1005"),
     ):
         person = accounts.user_by_email(email)
         if person is not None and person.employee_id is None:
             accounts.update_user(person, employee_id=employee_id)
     if accounts.user_by_email("pat.porter@acme.example") is None:
         accounts.create_user(
-            "pat.porter@acme.example", "Pat Porter", employee_id="A-1003", job_title="Mail room"
+            "pat.porter@acme.example", "Pat Porter", employee_id="E1010", job_title="Mail room"
         )
 
 
@@ -106,7 +106,8 @@ def acme_hr_sync() -> None:
         }
     )
     db.session.flush()
-    runs.start_preview(source, upload=ACME_EXPORT.encode())
+    # Previewed here, not on the sync queue: `flask demo` leaves the preview ready, worker or not.
+    runs.start_preview(source, upload=ACME_EXPORT.encode(), now=True)
     acme_bamboohr_source()
 
 

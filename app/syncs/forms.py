@@ -30,11 +30,15 @@ class SourceForm(FlaskForm):
     schedule = SelectField(_l("Read it"), choices=as_choices(SCHEDULE_CHOICES), validate_choice=False)
     schedule_hour = StringField(_l("At this hour (UTC, 0–23), for daily and weekly runs"), default="2")
     max_deactivate_percent = StringField(
-        _l("Stop for approval when a scheduled run would deactivate more than this % of active people"),
+        _l(
+            "Stop for approval when a scheduled run would deactivate more than this percentage "
+            "of active people"
+        ),
         default="5",
     )
     max_change_percent = StringField(
-        _l("Stop for approval when a scheduled run would change more than this % of the rows"), default="20"
+        _l("Stop for approval when a scheduled run would change more than this percentage of the rows"),
+        default="20",
     )
     terminated_values = StringField(
         _l("Status values that mean the person has left (comma-separated)"), validators=[Length(max=500)]

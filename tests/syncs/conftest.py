@@ -18,6 +18,23 @@ from app.tenancy import as_tenant
 RECORDED = Path(__file__).resolve().parent / "recorded"
 
 
+@pytest.fixture(autouse=True)
+def sync_jobs_inline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the jobs these tests start at once, as without Redis, so they read the run's outcome
+    straight away on both databases; a test marked ``redis`` keeps the real queue and worker."""
+    if "redis" in request.keywords:
+        return
+    from app import jobs
+    from app.tenancy import context
+
+    def inline(fn: Any, *args: Any, queue: str = "default", job_key: str | None = None, **kwargs: Any):
+        jobs.run_inline(context.current_tenant_id(), jobs.function_path(fn), args, kwargs)
+        return None
+
+    monkeypatch.setattr(jobs, "enqueue", inline)
+    monkeypatch.setattr("app.syncs.jobs.enqueue", inline)
+
+
 @dataclass
 class Recorded:
     """What the local server answers (path → status, headers, body) and what it was asked."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -187,3 +189,37 @@ def test_polling_a_finished_run_reloads_the_page_and_another_portal_sees_nothing
     assert stranger.get(run_path).status_code == 404
     assert stranger.get(source_path).status_code == 404
     assert stranger.get(f"{run_path}/errors.csv").status_code == 404
+
+
+@pytest.mark.redis
+def test_with_redis_the_worker_previews_and_applies_on_the_sync_queue(
+    db, tenant_factory, user_factory, client_for, worker
+):
+    """The real path: the page queues the preview, the worker process reads the file, the page polls."""
+    tenant, client = _admin(tenant_factory, user_factory, client_for)
+    source_path = _add_source(client).headers["Location"]
+    response = client.post(
+        f"{source_path}/preview",
+        data={
+            "csrf_token": csrf_token(client, source_path),
+            "upload": (io.BytesIO(FILE.encode()), "people.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    run_path = response.headers["Location"]
+
+    def wait_for(words: str) -> str:
+        for _ in range(120):
+            page = client.get(run_path).get_data(as_text=True)
+            if words in page:
+                return page
+            time.sleep(0.5)
+        raise AssertionError(f"the run never said {words!r}")
+
+    assert "New people (1)" in wait_for("Preview ready")
+    client.post(f"{run_path}/apply", data={"csrf_token": csrf_token(client, run_path)})
+    wait_for("Roll back this run")
+    with as_tenant(tenant):
+        assert db.session.scalars(select(User.job_title).where(User.email == "pia@example.com")).one() == (
+            "Picker"
+        )

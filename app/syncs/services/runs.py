@@ -101,14 +101,21 @@ def read_source(
 
 
 def start_preview(
-    source: SyncSource, *, upload: bytes | None = None, trigger: str = "manual", by: User | None = None
+    source: SyncSource,
+    *,
+    upload: bytes | None = None,
+    trigger: str = "manual",
+    by: User | None = None,
+    now: bool = False,
 ) -> SyncRun:
-    """Record a run of *source* and queue its preview on the sync queue."""
+    """Record a run of *source* and queue its preview on the sync queue (or, *now*, preview it here)."""
     if live_run(source) is not None:
         raise ValidationError(_("This source is already being read or applied; wait for that run to finish."))
     run = SyncRun(source=source, trigger=trigger, upload=upload, started_by_id=by.id if by else None)
     db.session.add(run)
     db.session.flush()
+    if now:
+        return run_preview(run)
     jobs.enqueue("app.syncs.jobs:preview_run", run.id, queue="sync", job_key=f"sync-run:{run.id}")
     return run
 

@@ -1,4 +1,8 @@
-"""The demo as `flask demo` loads it: bistro's compliance mix, and acme's published SCIM token."""
+"""The demo as `flask demo` loads it: bistro's compliance mix, and acme's published SCIM token.
+
+A root-level module, so it runs after the feature folders: loading the demo publishes library packages
+that every portal created afterwards receives, which tests counting a new portal's courses do not expect.
+"""
 
 from __future__ import annotations
 
