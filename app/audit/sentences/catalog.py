@@ -374,3 +374,12 @@ def _rule_ran(e: EventView) -> Markup:
         target=e.target,
         count=format_decimal(e.after.get("enrolled") or 0),
     )
+
+
+@sentence("usage.exported")
+def _usage_exported(e: EventView) -> Markup:
+    return fill(
+        _("%(actor)s downloaded the usage of every portal for %(month)s."),
+        actor=e.actor,
+        month=e.value(e.after, "month"),
+    )
