@@ -34,6 +34,6 @@ def init_app(app: Flask) -> None:
             "/console/usage",
             nav.may(perms.PLATFORM_USAGE),
             portals=(nav.PLATFORM,),
-            order=30,
+            order=25,
         ),
     )

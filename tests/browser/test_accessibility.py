@@ -560,7 +560,11 @@ def _furnish_certificate(person: Any) -> str:
     return certificate.serial
 
 
-CONSOLE_PAGES = {"console.tenants": "/console/", "library.console_packages": "/console/library"}
+CONSOLE_PAGES = {
+    "console.tenants": "/console/",
+    "library.console_packages": "/console/library",
+    "console.usage": "/console/usage",
+}
 SIGNED_OUT = {
     "accounts.sign_in",
     "accounts.forgot_password",
