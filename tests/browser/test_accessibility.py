@@ -380,7 +380,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "admin.edit_group": f"/admin/groups/{data['group']}",
         "admin.roles": "/admin/roles",
         "admin.audit_log": "/admin/audit",
-        "admin.audit_log#filtered": "/admin/audit?from=2026-01-01&actor=a&event=user.created&target_type=User",
+        "admin.audit_log#filtered": "/admin/audit?from=2026-01-01&actor=a&target_type=User",
         "branding.edit": "/admin/branding",
         "learning.catalog": "/catalog",
         "learning.catalog#search": "/catalog?q=Fryer",  # a search shows courses without the paths above them
