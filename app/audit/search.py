@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -144,16 +145,44 @@ def action_choices() -> list[str]:
     return sorted(known_actions())
 
 
-def target_types() -> list[str]:
-    """The kinds of things this tenant's log names, for the target list (one query)."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent.target_type)
-            .where(AuditEvent.target_type.is_not(None))
-            .distinct()
-            .order_by(AuditEvent.target_type)
-        )
+def _target_type_names() -> dict[str, str]:  # built per call: the reader's language
+    return {
+        "User": _("Person"),
+        "Group": _("Group"),
+        "OrgUnit": _("Organisation unit"),
+        "Role": _("Role"),
+        "Tenant": _("Portal"),
+        "Course": _("Course"),
+        "Lesson": _("Lesson"),
+        "LearningPath": _("Learning path"),
+        "Enrollment": _("Enrolment"),
+        "PathEnrollment": _("Path enrolment"),
+        "EnrollmentRule": _("Rule"),
+        "Quiz": _("Quiz"),
+        "QuestionBank": _("Question bank"),
+        "Question": _("Question"),
+        "Attempt": _("Quiz attempt"),
+        "Policy": _("Policy"),
+        "Acknowledgement": _("Policy acceptance"),
+        "Certification": _("Certification"),
+        "CertificationRecord": _("Certification record"),
+        "Certificate": _("Certificate"),
+    }
+
+
+def target_types() -> list[tuple[str, str]]:
+    """The kinds of things this tenant's log names, with their names, for the target list (one query)."""
+    names = _target_type_names()
+    stored = db.session.scalars(
+        select(AuditEvent.target_type).where(AuditEvent.target_type.is_not(None)).distinct()
     )
+    # A kind without a name of its own reads as its words: "LibraryDeployment" → "Library deployment".
+    labelled = [
+        (kind, names.get(kind) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind).capitalize())
+        for kind in stored
+        if kind
+    ]
+    return sorted(labelled, key=lambda pair: pair[1].casefold())
 
 
 # ---------------------------------------------------------------- export

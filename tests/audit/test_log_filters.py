@@ -114,7 +114,7 @@ def test_a_target_is_found_by_its_number(portal):
 def test_the_action_list_offers_every_known_action(portal):
     page = portal["client"].get("/admin/audit").get_data(as_text=True)
     assert '<option value="user.roles_changed">' in page and '<option value="audit.exported">' in page
-    assert '<option value="Group">Group</option>' in page and '<option value="User">User</option>' in page
+    assert '<option value="Group">Group</option>' in page and '<option value="User">Person</option>' in page
 
 
 @pytest.mark.parametrize(
