@@ -380,6 +380,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "admin.edit_group": f"/admin/groups/{data['group']}",
         "admin.roles": "/admin/roles",
         "admin.audit_log": "/admin/audit",
+        "admin.audit_log#filtered": "/admin/audit?from=2026-01-01&actor=a&target_type=User",
         "branding.edit": "/admin/branding",
         "learning.catalog": "/catalog",
         "learning.catalog#search": "/catalog?q=Fryer",  # a search shows courses without the paths above them
@@ -560,7 +561,11 @@ def _furnish_certificate(person: Any) -> str:
     return certificate.serial
 
 
-CONSOLE_PAGES = {"console.tenants": "/console/", "library.console_packages": "/console/library"}
+CONSOLE_PAGES = {
+    "console.tenants": "/console/",
+    "library.console_packages": "/console/library",
+    "console.usage": "/console/usage",
+}
 SIGNED_OUT = {
     "accounts.sign_in",
     "accounts.forgot_password",
