@@ -293,13 +293,18 @@ def record_snapshots(today: date | None = None, tenant: Any = None) -> int:
     Returns how many snapshots were written.
     """
     today = today or portal_today(tenant)
+    return store_snapshots(week_start(today), figures_by_unit(today, tenant))
+
+
+def figures_by_unit(today: date, tenant: Any = None) -> dict[int | None, Counts]:
+    """Every unit's counts over its subtree, and the whole tenant's (None), as they stand *today*."""
     units = _tree()
     children = _children(units)
     direct = counts_per_unit(today, tenant)
     figures: dict[int | None, Counts] = {None: sum(direct.values(), Counts())}
     for unit_id in units:
         figures[unit_id] = sum((direct.get(i, Counts()) for i in _below(unit_id, children)), Counts())
-    return store_snapshots(week_start(today), figures)
+    return figures
 
 
 def store_snapshots(week: date, figures: dict[int | None, Counts]) -> int:
