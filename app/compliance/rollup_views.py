@@ -65,8 +65,8 @@ class TrendSeries:
     tone: str  # primary | secondary: the line's style (solid or dashed, its marker round or square)
 
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 40
+WIDTH, HEIGHT = 560, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 30, 16, 40
 
 
 def trend_chart(series: list[TrendSeries]) -> dict[str, Any]:
@@ -112,10 +112,19 @@ def trend_chart(series: list[TrendSeries]) -> dict[str, Any]:
         "bottom": HEIGHT - BOTTOM,
         "grid": [{"percent": p, "y": y(p)} for p in (0, 25, 50, 75, 100)],
         "ticks": [
-            {"x": x(i), "point": point, "label": i % 2 == (count - 1) % 2}
+            {"x": x(i), "point": point, "text": _tick_text(point.week_start)}
             for i, point in enumerate(series[0].points)
+            if i % 2 == (count - 1) % 2  # every other week, ending on today
         ],
         "lines": drawn,
         "weeks": weeks,
         "series": series,
     }
+
+
+def _tick_text(day: Any) -> str:
+    """A short day and month in the reader's language ("Sep 21", "21 sept.")."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    return str(format_skeleton("MMMd", day, locale=get_locale() or "en"))

@@ -1,4 +1,4 @@
-"""Compliance by location: each unit over its subtree, worst first, within the viewer's reach, and its trend."""
+"""Compliance by location: each unit over its subtree, worst first, within reach, and its trend."""
 
 from __future__ import annotations
 
