@@ -25,6 +25,8 @@ from app.tenancy.models import utcnow
 
 #: Weeks the trend shows, this one (today's live value) included.
 TREND_WEEKS = 12
+#: Above this many units in a manager's subtree, count everyone rather than bind a long IN list.
+_IN_LIST_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,11 @@ def _overdue_policy_clauses(today: date) -> list[Any]:
     return clauses
 
 
-def _people_flags(today: date, tenant: Any = None) -> Any:
-    """A subquery: each active person's unit, and whether they have something overdue, something expired."""
+def _people_flags(today: date, tenant: Any = None, unit_ids: Collection[int] | None = None) -> Any:
+    """A subquery: each active person's unit, and whether they have something overdue, something expired.
+
+    *unit_ids*: only the people placed in those units (None: everyone).
+    """
     from app.certifications.models import CertificationRecord
     from app.learning.models import Enrollment, PathEnrollment
 
@@ -168,15 +173,23 @@ def _people_flags(today: date, tenant: Any = None) -> Any:
             case((overdue, 1), else_=0).label("overdue"),
             case((expired, 1), else_=0).label("expired"),
         )
-        .where(User.status == UserStatus.active.value)
+        .where(
+            User.status == UserStatus.active.value,
+            true() if unit_ids is None else User.org_unit_id.in_(sorted(unit_ids)),
+        )
         .subquery("standing")
     )
 
 
-def counts_per_unit(today: date | None = None, tenant: Any = None) -> dict[int | None, Counts]:
-    """The counts of the people placed directly in each unit (None: in no unit), in one statement."""
+def counts_per_unit(
+    today: date | None = None, tenant: Any = None, unit_ids: Collection[int] | None = None
+) -> dict[int | None, Counts]:
+    """The counts of the people placed directly in each unit (None: in no unit), in one statement.
+
+    *unit_ids*: count only those units (a manager's subtree); None: every unit and nobody's.
+    """
     today = today or portal_today(tenant)
-    flags = _people_flags(today, tenant)
+    flags = _people_flags(today, tenant, unit_ids)
     bad = case((or_(flags.c.overdue == 1, flags.c.expired == 1), 1), else_=0)
     rows = db.session.execute(
         select(
@@ -248,16 +261,19 @@ def rollup_for(viewer: Any, today: date | None = None) -> Rollup:
     """The units *viewer* may compare, each counted over its subtree: every unit, or their own subtree."""
     units = _tree()
     children = _children(units)
-    direct = counts_per_unit(today)
     if sees_whole_tenant(viewer):
         roots = children.get(None, [])
         # Units in a cycle hang from no root: listed too, so that nobody is left out.
         shown = _depth_first(roots, units, children)
         shown += _depth_first(sorted(set(units) - {u.id for u in shown}), units, children)
+        direct = counts_per_unit(today)
         total = sum(direct.values(), Counts())
         top = None
     elif viewer.org_unit_id in units:
         shown = _depth_first([viewer.org_unit_id], units, children)
+        # A subtree of a few units reads its own people only; a large one, everyone (no long IN list).
+        ids = {u.id for u in shown}
+        direct = counts_per_unit(today, unit_ids=ids if len(ids) <= _IN_LIST_LIMIT else None)
         top = viewer.org_unit_id
         total = Counts()
     else:
