@@ -51,6 +51,7 @@ def locations() -> Any:
         selected=selected,
         chart=trend_chart(series) if series else None,
         may_drill=current_user.can(perms.TEAM_VIEW),
+        whole_tenant=rollup.sees_whole_tenant(current_user),
         today=today,
     )
 

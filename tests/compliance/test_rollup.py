@@ -327,3 +327,34 @@ def test_the_rollup_takes_the_same_number_of_queries_for_a_small_or_a_big_organi
         assert len(_table_rows(body)) == size + 1
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_the_monday_cron_records_each_tenants_week_in_that_tenant_only(db, tenant_factory, user_factory):
+    from app.compliance.models import ComplianceSnapshot
+    from workers.nightly import compliance_snapshots_everywhere
+
+    tenants = []
+    for name in ("North", "South"):
+        tenant = tenant_factory()
+        with as_tenant(tenant):
+            unit = create_org_unit(name, "location")
+            db.session.commit()
+        user_factory(tenant, full_name=f"{name} Cook", org_unit_id=unit.id)
+        tenants.append((tenant, unit))
+    assert compliance_snapshots_everywhere() >= 2  # jobs run inline here, as on a machine without Redis
+    for tenant, unit in tenants:
+        with as_tenant(tenant):
+            rows = {s.org_unit_id: s.people for s in db.session.scalars(select(ComplianceSnapshot))}
+        assert rows == {None: 1, unit.id: 1}
+
+
+def test_a_manager_placed_in_no_location_is_told_so(db, tenant_factory, user_factory, client_for):
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        create_org_unit("Downtown", "location")
+        db.session.commit()
+    manager = user_factory(tenant, roles=("manager",), full_name="Mo Manager")
+    page = client_for(tenant, manager).get(ROLLUP)
+    assert page.status_code == 200
+    text = _text(page.get_data(as_text=True))
+    assert "You are not placed in a location" in text and "Downtown" not in text
