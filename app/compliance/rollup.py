@@ -92,7 +92,6 @@ def _overdue_policy_clauses(today: date) -> list[Any]:
     from sqlalchemy.orm import selectinload
 
     from app.accounts.models import GroupMembership
-    from app.accounts.org import subtrees_select
     from app.inputs import parse_id
     from app.policies.models import Acknowledgement, Policy, PolicyStatus, PolicyVersion
     from app.policies.services import due_on
@@ -103,6 +102,7 @@ def _overdue_policy_clauses(today: date) -> list[Any]:
         .options(selectinload(Policy.versions), selectinload(Policy.audiences))
     )
     clauses = []
+    children: dict[int | None, list[int]] | None = None  # the org tree, read once if an audience needs it
     for policy in policies:
         binding = policy.binding_version
         if binding is None:
@@ -113,9 +113,10 @@ def _overdue_policy_clauses(today: date) -> list[Any]:
         if policy.visibility == "everyone":
             applies: Any = true()
         else:
-            groups = {parse_id(a.value) for a in policy.audiences if a.kind == "group"} - {None}
-            units = {parse_id(a.value) for a in policy.audiences if a.kind == "org_unit"} - {None}
-            parts = []
+            named = [(a.kind, parse_id(a.value)) for a in policy.audiences]
+            groups = {i for kind, i in named if kind == "group" and i is not None}
+            units = {i for kind, i in named if kind == "org_unit" and i is not None}
+            parts: list[Any] = []
             if groups:
                 parts.append(
                     exists().where(
@@ -123,7 +124,10 @@ def _overdue_policy_clauses(today: date) -> list[Any]:
                     )
                 )
             if units:
-                parts.append(User.org_unit_id.in_(subtrees_select(units)))  # type: ignore[arg-type]
+                if children is None:
+                    children = _children(_tree())
+                below = {i for unit_id in units for i in _below(unit_id, children)}
+                parts.append(User.org_unit_id.in_(sorted(below)))
             applies = or_(*parts) if parts else false()
         signed = exists().where(
             Acknowledgement.user_id == User.id,

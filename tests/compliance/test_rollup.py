@@ -185,15 +185,44 @@ def test_the_sql_counts_agree_with_each_persons_standing(
     db, tenant_factory, user_factory, course_factory, enrol, certify, policy_factory
 ):
     """The roll-up's SQL and the dashboard's per-person model say the same of every unit."""
-    from app.compliance.rollup import counts_per_unit
-    from app.compliance.status import for_people, summarise, unit_people_select
+    from app.accounts.models import Group, GroupMembership, User
+    from app.compliance.rollup import Counts, counts_per_unit
+    from app.compliance.status import for_people, summarise
+    from app.policies.models import PolicyAudience, PolicyVersion
+    from app.policies.services import acknowledge_policy
 
     org = _org(db, tenant_factory, user_factory, course_factory, enrol, certify, policy_factory)
+    # Two more overdue policies: one for a group Cam is in, one for Riverside that one of its two signed.
+    gloves = policy_factory(org["tenant"], "Gloves", due_days=7)
+    river = policy_factory(org["tenant"], "River rules", due_days=7)
+    with as_tenant(org["tenant"]):
+        group = Group(name="Prep")
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(GroupMembership(group_id=group.id, user_id=org["people"]["cam"].id))
+        for version, kind, value in (
+            (gloves, "group", group.id),
+            (river, "org_unit", org["units"]["riverside"].id),
+        ):
+            published = db.session.get(PolicyVersion, version.id)
+            published.published_at = datetime.now(UTC) - timedelta(days=30)
+            published.policy.visibility = "restricted"
+            db.session.add(PolicyAudience(policy_id=published.policy_id, kind=kind, value=str(value)))
+        signer = db.session.scalars(select(User).where(User.full_name == "River 0")).one()
+        acknowledge_policy(
+            signer,
+            db.session.get(PolicyVersion, river.id),
+            "River 0",
+            accepted=True,
+            ip=None,
+            user_agent=None,
+        )
+        db.session.commit()
     with as_tenant(org["tenant"]):
         direct = counts_per_unit()
+        assert direct[org["units"]["riverside"].id] == Counts(2, 1, 1, 0)
+        assert direct[org["units"]["downtown"].id] == Counts(4, 1, 2, 1)
         for unit in org["units"].values():
-            from app.accounts.models import User
-
             ids = set(
                 db.session.scalars(
                     select(User.id).where(User.org_unit_id == unit.id, User.status == "active")
@@ -210,7 +239,6 @@ def test_the_sql_counts_agree_with_each_persons_standing(
                 summary.overdue_people,
                 summary.expired_people,
             ), unit.name
-        assert unit_people_select  # the dashboard's own subtree reading, used by summary()
 
 
 def test_the_weekly_snapshot_job_is_idempotent_and_updates_the_week(
