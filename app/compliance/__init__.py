@@ -50,8 +50,10 @@ def _register_rollup(app: Flask, rollup_views: Any) -> None:
     """The roll-up of compliance per location: its page, and a top-bar entry for those who may compare."""
     from app import navigation as nav
     from app.accounts import permissions as perms
+    from app.compliance.cli import compliance_group
 
     app.register_blueprint(rollup_views.bp)
+    app.cli.add_command(compliance_group)
     nav.register(
         app,
         nav.NavEntry(

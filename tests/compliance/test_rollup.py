@@ -386,3 +386,17 @@ def test_a_manager_placed_in_no_location_is_told_so(db, tenant_factory, user_fac
     assert page.status_code == 200
     text = _text(page.get_data(as_text=True))
     assert "You are not placed in a location" in text and "Downtown" not in text
+
+
+def test_flask_compliance_snapshot_records_the_week_for_one_tenant(app, db, tenant_factory, user_factory):
+    from app.compliance.models import ComplianceSnapshot
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        unit = create_org_unit("Harbour", "location")
+        db.session.commit()
+    user_factory(tenant, full_name="Harbour Cook", org_unit_id=unit.id)
+    result = app.test_cli_runner().invoke(args=["compliance", "snapshot", "--tenant", tenant.slug])
+    assert result.exit_code == 0 and f"{tenant.slug}: 2 snapshots" in result.output, result.output
+    with as_tenant(tenant):
+        assert db.session.scalar(select(func.count()).select_from(ComplianceSnapshot)) == 2
