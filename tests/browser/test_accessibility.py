@@ -398,6 +398,8 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "team.person#full": f"/team/people/{data['admin_id']}",
         "checkpoints.index": "/team/checkpoints/",
         "compliance.dashboard": "/team/compliance/",
+        "compliance_rollup.locations": "/team/compliance/locations",
+        "compliance_rollup.locations#tree": "/team/compliance/locations?view=tree",
         "compliance.extend_due_date": f"/team/compliance/enrollments/{data['team_enrollment']}/due-date",
         "checkpoints.sign_off": f"/team/checkpoints/{data['team_enrollment']}/{data['checkpoint']}",
         "learning.lesson#checkpoint": f"/learn/{data['checkpoint_enrollment']}/lessons/{data['checkpoint']}",
