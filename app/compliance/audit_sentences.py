@@ -1,4 +1,4 @@
-"""The audit log's sentences for the compliance dashboard: reminders and moved due dates (courses and paths)."""
+"""The audit log's sentences for the compliance dashboard: reminders, moved course and path due dates."""
 
 from __future__ import annotations
 
@@ -37,7 +37,10 @@ def _extended(e: EventView) -> Markup:
 def _path_extended(e: EventView) -> Markup:
     before = e.before.get("due_on")
     return fill(
-        _("%(actor)s moved %(person)s's due date for the path %(path)s from %(before)s to %(after)s: %(reason)s")
+        _(
+            "%(actor)s moved %(person)s's due date for the path %(path)s"
+            " from %(before)s to %(after)s: %(reason)s"
+        )
         if before
         else _("%(actor)s gave the path %(path)s of %(person)s a due date of %(after)s: %(reason)s"),
         actor=e.actor,

@@ -2,8 +2,8 @@
 
 "Required" for a person is their assigned courses and learning paths (with a due date, or assigned
 rather than chosen), the certifications that apply to them (started or not yet, with expiry), the
-policies they must accept and their open practical checkpoints. Everything is read for a whole set of people at
-once, in a fixed number of statements whatever the number of people or items.
+policies they must accept and their open practical checkpoints. Everything is read for a whole set of
+people at once, in a fixed number of statements whatever the number of people or items.
 
 Dates are compared with *today* in the portal's time zone (:func:`portal_today`); an expiry moment
 (stored in UTC) counts on the portal's calendar day it falls on.

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request
+
 from app.accounts import org
 from app.accounts import permissions as perms
 from app.accounts.access import require_permission

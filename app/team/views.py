@@ -33,7 +33,7 @@ ASSIGN_CHOICES = 50
 
 
 def _title_contains(column: Any, query: str) -> Any:
-    """A WHERE clause: *column* contains *query*, whatever its case ("%" and "_" are letters, not wildcards)."""
+    """A WHERE clause: *column* contains *query* in any case ("%" and "_" are letters, not wildcards)."""
     escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
@@ -52,7 +52,9 @@ def _path_choices(query: str) -> list[Any]:
     statement = select(LearningPath.id, LearningPath.title).where(LearningPath.status == "published")
     if query:
         statement = statement.where(_title_contains(LearningPath.title, query))
-    return list(db.session.execute(statement.order_by(LearningPath.title, LearningPath.id).limit(ASSIGN_CHOICES)))
+    return list(
+        db.session.execute(statement.order_by(LearningPath.title, LearningPath.id).limit(ASSIGN_CHOICES))
+    )
 
 
 @bp.route("/")
