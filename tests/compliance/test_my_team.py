@@ -160,6 +160,7 @@ def test_extending_a_paths_due_date_is_validated_kept_and_audited(
     path = _path(db, tenant, course_factory(tenant, "Grill basics"))
     before = date.today() - timedelta(days=3)
     late = _path_enrolment(db, tenant, bistro["cook"], path, before)
+    cook_id = bistro["cook"].id
     client = client_for(tenant, bistro["manager"])
     address = f"/team/compliance/path-enrollments/{late.id}/due-date"
     page = client.get("/team/").get_data(as_text=True)
@@ -197,6 +198,11 @@ def test_extending_a_paths_due_date_is_validated_kept_and_audited(
     with as_tenant(tenant):
         db.session.expire_all()
         assert db.session.get(PathEnrollment, late.id).due_on == date.fromisoformat(later)
+    # The person's learning record shows the path with its new due date and when they were enrolled.
+    record = client.get(f"/team/people/{cook_id}").get_data(as_text=True)
+    path_row = _text(record[record.index("Learning paths of Cody Cook") :].split("</tr>", 2)[1])
+    assert "Line cook path" in path_row and "in progress" in path_row and "Enrolled" not in path_row
+    assert re.search(r"Due \w+ \d+, \d{4}", path_row)  # the new due date, ten days away
     admin = client_for(tenant, user_factory(tenant, roles=("tenant_admin",)))
     log = " ".join(_text(admin.get("/admin/audit").get_data(as_text=True)).split())
     assert (
