@@ -34,7 +34,7 @@ def test_the_downtown_manager_sees_someone_overdue_and_someone_expiring(app, dem
     client = app.test_client()
     client.host = f"bistro.{TEST_DOMAIN}"  # type: ignore[attr-defined]
     assert sign_in(client, "manager@bistro.example", DEMO_PASSWORD).status_code == 302
-    page = client.get("/team/compliance/").get_data(as_text=True)
+    page = client.get("/team/compliance/", follow_redirects=True).get_data(as_text=True)
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
     assert re.search(r"Downtown Crew 2.*?Overdue: Food Safety Basics", text, re.S)
     assert re.search(r"Jordan Kitchen.*?Expiring: Food Handler", text, re.S)

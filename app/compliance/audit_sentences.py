@@ -1,4 +1,4 @@
-"""The audit log's sentences for the compliance dashboard: reminders and moved due dates."""
+"""The audit log's sentences for the compliance dashboard: reminders, moved course and path due dates."""
 
 from __future__ import annotations
 
@@ -27,6 +27,25 @@ def _extended(e: EventView) -> Markup:
         actor=e.actor,
         person=e.person(e.after.get("user_id"), e.after.get("user")),
         course=e.value(e.after, "course"),
+        before=e.value(e.before, "due_on"),
+        after=e.value(e.after, "due_on"),
+        reason=e.value(e.after, "reason"),
+    )
+
+
+@sentence("path_enrollment.due_date_extended")
+def _path_extended(e: EventView) -> Markup:
+    before = e.before.get("due_on")
+    return fill(
+        _(
+            "%(actor)s moved %(person)s's due date for the path %(path)s"
+            " from %(before)s to %(after)s: %(reason)s"
+        )
+        if before
+        else _("%(actor)s gave the path %(path)s of %(person)s a due date of %(after)s: %(reason)s"),
+        actor=e.actor,
+        person=e.person(e.after.get("user_id"), e.after.get("user")),
+        path=e.value(e.after, "path"),
         before=e.value(e.before, "due_on"),
         after=e.value(e.after, "due_on"),
         reason=e.value(e.after, "reason"),

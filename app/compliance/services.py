@@ -1,4 +1,4 @@
-"""What a manager does from the compliance dashboard: remind a person, extend a due date."""
+"""What a manager does from the dashboard of My team: remind a person, extend a course or path due date."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.compliance.models import Reminder
 from app.compliance.status import portal_today
 from app.errors import ValidationError
 from app.extensions import db
-from app.learning.models import Course, Enrollment
+from app.learning.models import Course, Enrollment, LearningPath, PathEnrollment
 from app.tenancy.models import utcnow
 
 #: A person is reminded at most once in this long, whoever sends it.
@@ -37,8 +37,8 @@ def remind(person: User, *, by: User, now: datetime | None = None) -> Reminder:
     """Send *person* a reminder of their open required items now (an email, or their inbox without one)."""
     now = now or utcnow()
     last = last_reminders([person.id]).get(person.id)
-    if last is not None and now - _aware(last) < REMIND_EVERY:
-        minutes = max(1, int((now - _aware(last)).total_seconds() // 60))
+    if last is not None and now - aware(last) < REMIND_EVERY:
+        minutes = max(1, int((now - aware(last)).total_seconds() // 60))
         raise ValidationError(
             _(
                 "%(name)s was reminded %(minutes)d min ago; you can remind them again after an hour.",
@@ -62,7 +62,8 @@ def remind(person: User, *, by: User, now: datetime | None = None) -> Reminder:
     return reminder
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """*moment* with its UTC zone (SQLite hands stored moments back without one)."""
     from datetime import UTC
 
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -79,22 +80,35 @@ def parse_due_date(raw: str | None) -> date:
         raise ValidationError(_("Enter the new due date as YYYY-MM-DD."), field="due_on") from None
 
 
-def extend_due_date(
-    enrollment: Enrollment, new_due_on: date, reason: str, *, today: date | None = None
-) -> None:
-    """Move *enrollment*'s due date to *new_due_on* for *reason*; audited with the dates before and after."""
-    today = today or portal_today()
+def _check_new_due_date(
+    current: date | None, new_due_on: date, reason: str, *, still_open: bool, today: date
+) -> str:
+    """The reason, cleaned, once the new due date and the reason are acceptable; refused otherwise."""
     reason = (reason or "").strip()
     if new_due_on < today:
         raise ValidationError(_("The new due date cannot be in the past."), field="due_on")
-    if enrollment.due_on is not None and new_due_on == enrollment.due_on:
+    if current is not None and new_due_on == current:
         raise ValidationError(_("That is already the due date; choose another."), field="due_on")
     if not reason:
         raise ValidationError(_("Say why the due date moves."), field="reason")
     if len(reason) > REASON_MAX:
         raise ValidationError(_("Keep the reason under %(n)d characters.", n=REASON_MAX), field="reason")
-    if enrollment.withdrawn_at is not None or enrollment.completed_at is not None:
+    if not still_open:
         raise ValidationError(_("This training is no longer open; its due date cannot move."))
+    return reason
+
+
+def extend_due_date(
+    enrollment: Enrollment, new_due_on: date, reason: str, *, today: date | None = None
+) -> None:
+    """Move *enrollment*'s due date to *new_due_on* for *reason*; audited with the dates before and after."""
+    reason = _check_new_due_date(
+        enrollment.due_on,
+        new_due_on,
+        reason,
+        still_open=enrollment.withdrawn_at is None and enrollment.completed_at is None,
+        today=today or portal_today(),
+    )
     learner = db.session.get(User, enrollment.user_id)
     course = db.session.get(Course, enrollment.course_id)
     before = enrollment.due_on
@@ -109,5 +123,37 @@ def extend_due_date(
             "user_id": enrollment.user_id,
             "user": learner.email if learner else None,
             "course": course.title if course else None,
+        },
+    )
+
+
+def extend_path_due_date(
+    path_enrollment: PathEnrollment, new_due_on: date, reason: str, *, today: date | None = None
+) -> None:
+    """Move a learning path's due date for one person to *new_due_on* for *reason*; audited before and after.
+
+    Only the path's own due date moves: its courses keep theirs (each can be extended on its own).
+    """
+    reason = _check_new_due_date(
+        path_enrollment.due_on,
+        new_due_on,
+        reason,
+        still_open=path_enrollment.withdrawn_at is None and path_enrollment.completed_at is None,
+        today=today or portal_today(),
+    )
+    learner = db.session.get(User, path_enrollment.user_id)
+    path = db.session.get(LearningPath, path_enrollment.path_id)
+    before = path_enrollment.due_on
+    path_enrollment.due_on = new_due_on
+    audit.record(
+        "path_enrollment.due_date_extended",
+        target=path_enrollment,
+        before={"due_on": before.isoformat() if before else None},
+        after={
+            "due_on": new_due_on.isoformat(),
+            "reason": reason,
+            "user_id": path_enrollment.user_id,
+            "user": learner.email if learner else None,
+            "path": path.title if path else None,
         },
     )

@@ -1,9 +1,9 @@
 """The compliance model: what each person is required to do, how each item stands, and who is compliant.
 
 "Required" for a person is their assigned courses and learning paths (with a due date, or assigned
-rather than chosen), the certifications they have been started in (with expiry), the policies they
-must accept and their open practical checkpoints. Everything is read for a whole set of people at
-once, in a fixed number of statements whatever the number of people or items.
+rather than chosen), the certifications that apply to them (started or not yet, with expiry), the
+policies they must accept and their open practical checkpoints. Everything is read for a whole set of
+people at once, in a fixed number of statements whatever the number of people or items.
 
 Dates are compared with *today* in the portal's time zone (:func:`portal_today`); an expiry moment
 (stored in UTC) counts on the portal's calendar day it falls on.
@@ -284,12 +284,14 @@ def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tu
 
 
 def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+    """Each person's certification records (started or further), then the ones that apply with none yet."""
     from app.certifications.models import Certification, CertificationRecord
 
     rows = db.session.execute(
         select(
             CertificationRecord.id,
             CertificationRecord.user_id,
+            CertificationRecord.certification_id,
             Certification.title,
             CertificationRecord.state,
             CertificationRecord.expires_at,
@@ -299,7 +301,9 @@ def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> It
         .join(Certification, Certification.id == CertificationRecord.certification_id)
         .where(_in(CertificationRecord.user_id, ids), CertificationRecord.state != "not_started")
     )
-    for record_id, user_id, title, state, expires_at, grace_until, awarded_at in rows:
+    have: set[tuple[int, int]] = set()
+    for record_id, user_id, certification_id, title, state, expires_at, grace_until, awarded_at in rows:
+        have.add((user_id, certification_id))
         expires_on = _local_date(expires_at, zone)
         lapses_on = _local_date(grace_until or expires_at, zone)
         status = certification_status(
@@ -316,6 +320,65 @@ def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> It
                 completed_on=_local_date(awarded_at, zone),
             ),
         )
+    yield from _certifications_not_started(ids, have)
+
+
+def _certifications_not_started(ids: IdSource, have: set[tuple[int, int]]) -> Iterable[tuple[int, Item]]:
+    """Published certifications whose audience takes in a person who has not started them.
+
+    The audience is read as :func:`app.certifications.services.people.audience_of` reads it (everyone;
+    or a group, an org unit's subtree, a job title), in four statements whatever the number of people.
+    """
+    from app.accounts import org
+    from app.accounts.models import GroupMembership, UserStatus
+    from app.certifications.models import Certification, CertificationAudience, CertificationStatus
+    from app.inputs import parse_id
+
+    certifications: dict[int, tuple[str, str, list[tuple[str, str]]]] = {}
+    for cert_id, title, visibility, kind, value in db.session.execute(
+        select(
+            Certification.id,
+            Certification.title,
+            Certification.visibility,
+            CertificationAudience.kind,
+            CertificationAudience.value,
+        )
+        .outerjoin(CertificationAudience, CertificationAudience.certification_id == Certification.id)
+        .where(
+            Certification.status == CertificationStatus.published.value,
+            Certification.visibility.in_(("everyone", "restricted")),
+        )
+    ):
+        entry = certifications.setdefault(cert_id, (title, visibility, []))
+        if kind is not None:
+            entry[2].append((kind, value))
+    if not certifications:
+        return
+    people = db.session.execute(
+        select(User.id, User.org_unit_id, User.job_title).where(
+            _in(User.id, ids), User.status == UserStatus.active.value
+        )
+    ).all()
+    groups: dict[int, set[int]] = {}
+    for user_id, group_id in db.session.execute(
+        select(GroupMembership.user_id, GroupMembership.group_id).where(_in(GroupMembership.user_id, ids))
+    ):
+        groups.setdefault(user_id, set()).add(group_id)
+    chains = org.ancestries({unit_id for _, unit_id, _ in people})
+    for user_id, unit_id, job_title in people:
+        units = chains.get(unit_id, frozenset())
+        title_key = (job_title or "").strip().casefold()
+        for cert_id, (title, visibility, audiences) in certifications.items():
+            if (user_id, cert_id) in have:
+                continue
+            applies = visibility == "everyone" or any(
+                (kind == "group" and parse_id(value) in groups.get(user_id, ()))
+                or (kind == "org_unit" and parse_id(value) in units)
+                or (kind == "job_title" and bool(title_key) and value.strip().casefold() == title_key)
+                for kind, value in audiences
+            )
+            if applies:
+                yield user_id, Item(Kind.certification, cert_id, title, Status.not_started)
 
 
 def _policies(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:

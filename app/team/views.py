@@ -1,4 +1,4 @@
-"""Managers see their people's training (their org-unit subtree and their reports) and assign more."""
+"""My team: a manager's people (their org-unit subtree and their reports), their compliance, and assigning."""
 
 from __future__ import annotations
 
@@ -20,123 +20,76 @@ from app.accounts.models import RoleAssignment, User
 from app.assessments.checkpoints import checkpoints_awaiting
 from app.errors import ValidationError
 from app.extensions import db
-from app.inputs import id_number, page_number, parse_id, whole_number
-from app.learning.models import Course, Enrollment
+from app.inputs import page_number, parse_id, whole_number
+from app.learning.models import Course, LearningPath
 from app.learning.services import enrollments as enrolling
 from app.learning.services import rules as rule_service
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
 
-#: People on one page of My team.
-TEAM_PAGE_SIZE = 50
 #: Courses offered at once in the assign form; a search narrows them (a tenant may publish thousands).
 ASSIGN_CHOICES = 50
+
+
+def _title_contains(column: Any, query: str) -> Any:
+    """A WHERE clause: *column* contains *query* in any case ("%" and "_" are letters, not wildcards)."""
+    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
 def _course_choices(query: str) -> tuple[list[Any], bool]:
     """Published courses whose title contains *query* (ids and titles, by title), and whether more match."""
     statement = select(Course.id, Course.title).where(Course.status == "published")
     if query:
-        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(func.lower(Course.title).like(f"%{escaped}%", escape="\\"))
+        statement = statement.where(_title_contains(Course.title, query))
     rows = db.session.execute(statement.order_by(Course.title, Course.id).limit(ASSIGN_CHOICES + 1)).all()
     return list(rows[:ASSIGN_CHOICES]), len(rows) > ASSIGN_CHOICES
 
 
-def _training_tallies(ids: list[int], today: date) -> dict[int, tuple[int, int, int]]:
-    """(open, completed, overdue) current enrolments of each person of *ids*, counted in SQL."""
-    if not ids:
-        return {}
-    still_open = Enrollment.completed_at.is_(None)
-    statement = (
-        select(
-            Enrollment.user_id,
-            func.count(Enrollment.id).filter(still_open),
-            func.count(Enrollment.id).filter(Enrollment.completed_at.is_not(None)),
-            func.count(Enrollment.id).filter(still_open, Enrollment.due_on < today),
-        )
-        .where(Enrollment.user_id.in_(ids), Enrollment.withdrawn_at.is_(None))
-        .group_by(Enrollment.user_id)
+def _path_choices(query: str) -> list[Any]:
+    """Published learning paths whose title contains *query* (ids and titles, by title; the first few)."""
+    statement = select(LearningPath.id, LearningPath.title).where(LearningPath.status == "published")
+    if query:
+        statement = statement.where(_title_contains(LearningPath.title, query))
+    return list(
+        db.session.execute(statement.order_by(LearningPath.title, LearningPath.id).limit(ASSIGN_CHOICES))
     )
-    return {
-        user_id: (open_, done, overdue) for user_id, open_, done, overdue in db.session.execute(statement)
-    }
 
 
 @bp.route("/")
 @require_permission(perms.TEAM_VIEW)
 def index() -> Any:
-    """The people a manager reaches, a page at a time by name, with their training and overdue policies."""
+    """My team: everyone the manager reaches, worst first, what each must do, and what to do about it."""
+    from app.compliance.board import team_board
+    from app.compliance.status import portal_today
+
     course_query = request.args.get("course_q", "").strip()[:200]
     if request.htmx and request.htmx.target == "course_id":
-        # The assign form's course list, narrowed as the manager types (the same list without JavaScript
+        # The assign form's list, narrowed as the manager types (the same list without JavaScript
         # comes with the whole page through the Find button).
         if not current_user.can(perms.TEAM_ASSIGN):
             abort(403)
         courses, more = _course_choices(course_query)
+        paths = _path_choices(course_query)
         return render_template(
-            "learning/_team_course_options.html", courses=courses, more_courses=more, course_q=course_query
+            "learning/_team_course_options.html",
+            courses=courses,
+            paths=paths,
+            more_courses=more,
+            course_q=course_query,
         )
-    today = datetime.now(get_timezone()).date()
-    show = request.args.get("show", "")
     page = request.args.get("page", 1, type=page_number)
-    people = org.reach_of(current_user)
-    tallies = _training_tallies([p.id for p in people], today)
-    from app.policies.services import overdue_policies_for
-
-    overdue_policies = overdue_policies_for(people, today)
-    if show == "overdue":
-        people = [p for p in people if tallies.get(p.id, (0, 0, 0))[2] or overdue_policies.get(p.id)]
-    total = len(people)
-    shown = people[(page - 1) * TEAM_PAGE_SIZE : page * TEAM_PAGE_SIZE]
-    # Only the page's people's training, as the columns a row shows (no objects, no course loads).
-    by_person: dict[int, list[Any]] = {}
-    if shown:
-        for row in db.session.execute(
-            select(
-                Enrollment.user_id,
-                Course.title,
-                Enrollment.due_on,
-                Enrollment.completed_at,
-                Enrollment.progress_percent,
-            )
-            .join(Course, Course.id == Enrollment.course_id)
-            .where(Enrollment.user_id.in_([p.id for p in shown]), Enrollment.withdrawn_at.is_(None))
-        ):
-            by_person.setdefault(row.user_id, []).append(row)
-    from app.certifications.services.overview import records_of_people
-
-    certifications = records_of_people([p.id for p in shown])
-    rows = []
-    for person in shown:
-        items = sorted(
-            by_person.get(person.id, []), key=lambda e: (e.completed_at is not None, e.due_on or today)
-        )
-        open_, done, overdue = tallies.get(person.id, (0, 0, 0))
-        late_policies = overdue_policies.get(person.id, [])
-        rows.append(
-            {
-                "person": person,
-                "enrollments": items,
-                "overdue": overdue + len(late_policies),
-                "overdue_policies": late_policies,
-                "certifications": certifications.get(person.id, []),
-                "done": done,
-                "open": open_,
-            }
-        )
-    # The assign form's choices: ids and titles of the first courses by title (or those the search matches).
-    courses, more_courses = _course_choices(course_query)
+    context = team_board(current_user, request.args, portal_today(), page)
+    if request.htmx and request.htmx.target == "compliance-list":
+        return render_template("compliance/_list.html", **context)
+    may_assign = current_user.can(perms.TEAM_ASSIGN)
+    courses, more_courses = _course_choices(course_query) if may_assign else ([], False)
     return render_template(
-        "learning/team.html",
-        rows=rows,
-        total=total,
-        page=page,
-        per_page=TEAM_PAGE_SIZE,
-        today=today,
-        show=show,
+        "compliance/dashboard.html",
+        **context,
         courses=courses,
+        paths=_path_choices(course_query) if may_assign else [],
         more_courses=more_courses,
         course_q=course_query,
         due_modes=rule_service.DUE_MODES,
@@ -191,9 +144,22 @@ def person(user_id: int) -> Any:
     )
 
 
+def _assign_target(chosen: str) -> Course | LearningPath | None:
+    """The published course (its id) or learning path (``path:`` and its id) the assign form names."""
+    target: Course | LearningPath | None
+    if chosen.startswith("path:"):
+        path_id = parse_id(chosen.removeprefix("path:"))
+        target = db.session.get(LearningPath, path_id) if path_id else None
+    else:
+        course_id = parse_id(chosen)
+        target = db.session.get(Course, course_id) if course_id else None
+    return target if target is not None and target.status == "published" else None
+
+
 @bp.route("/assign", methods=["POST"])
 @require_permission(perms.TEAM_ASSIGN)
 def assign() -> Any:
+    """Assign a course or learning path to the people chosen on My team, with a due date."""
     team_ids = org.reach_ids(current_user)
     chosen = [n for n in map(parse_id, request.form.getlist("people")) if n is not None]
     if not chosen:
@@ -201,9 +167,8 @@ def assign() -> Any:
         return redirect(url_for("team.index"))
     if not set(chosen) <= team_ids:
         abort(404)  # someone outside the manager's reach
-    course_id = request.form.get("course_id", type=id_number)
-    course = db.session.get(Course, course_id) if course_id else None
-    if course is None or course.status != "published":
+    target = _assign_target(request.form.get("course_id", ""))
+    if target is None:
         flash(_("Choose a course to assign."), "error")
         return redirect(url_for("team.index"))
     people = list(db.session.scalars(select(User).where(User.id.in_(chosen))))
@@ -211,7 +176,7 @@ def assign() -> Any:
         due_date = date.fromisoformat(request.form["due_date"]) if request.form.get("due_date") else None
         counts = enrolling.enrol_people(
             people,
-            course,
+            target,
             due_mode=request.form.get("due_mode", "none"),
             due_days=request.form.get("due_days", type=whole_number),
             due_date=due_date,
@@ -228,7 +193,7 @@ def assign() -> Any:
     flash(
         _(
             "“%(title)s” assigned: %(new)d new, %(existing)d already enrolled.",
-            title=course.title,
+            title=target.title,
             new=counts["created"],
             existing=counts["existing"],
         ),

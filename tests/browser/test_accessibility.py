@@ -345,7 +345,21 @@ def _furnish_checkpoint(course_id: int, admin: Any, person: Any) -> dict[str, An
     enrollment, _new = enrol(person, course)
     db.session.flush()
     own, _new = enrol(admin, course)
-    return {"checkpoint": checkpoint.id, "team_enrollment": enrollment.id, "checkpoint_enrollment": own.id}
+    # A learning path the team member must finish by a date: its due date can be extended from My team.
+    from datetime import date, timedelta
+
+    from app.learning.services.enrollments import enrol_in_path
+
+    path = authoring.create_path({"title": "Fryer path", "self_enroll": True})
+    authoring.set_path_courses(path, [course.id])
+    authoring.set_path_status(path, "published")
+    path_enrollment, _new = enrol_in_path(person, path, due_on=date.today() + timedelta(days=10))
+    return {
+        "checkpoint": checkpoint.id,
+        "team_enrollment": enrollment.id,
+        "checkpoint_enrollment": own.id,
+        "team_path_enrollment": path_enrollment.id,
+    }
 
 
 def _furnish_certification(course_id: int, admin: Any, person: Any) -> dict[str, Any]:
@@ -401,6 +415,9 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "compliance_rollup.locations": "/team/compliance/locations",
         "compliance_rollup.locations#tree": "/team/compliance/locations?view=tree",
         "compliance.extend_due_date": f"/team/compliance/enrollments/{data['team_enrollment']}/due-date",
+        "compliance.extend_path_due_date": (
+            f"/team/compliance/path-enrollments/{data['team_path_enrollment']}/due-date"
+        ),
         "checkpoints.sign_off": f"/team/checkpoints/{data['team_enrollment']}/{data['checkpoint']}",
         "learning.lesson#checkpoint": f"/learn/{data['checkpoint_enrollment']}/lessons/{data['checkpoint']}",
         "authoring.courses": "/admin/courses",

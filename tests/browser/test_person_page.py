@@ -52,7 +52,7 @@ def test_a_200_character_name_wraps_on_every_page_that_shows_it_at_360_px(portal
     portal.go("/team/")
     assert not portal.scrolls_sideways(), "My team is wider than the phone"
     with portal.page.expect_navigation():
-        portal.page.get_by_role("link", name=LONG_NAME).click()
+        portal.page.get_by_role("link", name=LONG_NAME, exact=True).click()
     assert portal.page.url.endswith(f"/team/people/{long_named['person']}")
     assert not portal.scrolls_sideways(), "the person page is wider than the phone"
     assert portal.axe_violations() == []

@@ -119,8 +119,8 @@ def test_managers_get_a_weekly_digest_and_see_their_peoples_certifications(
 
     client = client_for(tenant, manager)
     team = re.sub(r"\s+", " ", client.get("/team/").get_data(as_text=True))
-    assert '<bdi>Food Handler</bdi> — <strong class="text-danger">Expiring</strong> (expires' in team
-    assert '<bdi>Food Handler</bdi> — <strong class="text-danger">Expired</strong> (expired' in team
+    assert "<strong>Expiring</strong>: <bdi>Food Handler</bdi> <small>(expires" in team
+    assert "<strong>Expired</strong>: <bdi>Food Handler</bdi> <small>(expires" in team
     person = re.sub(r"\s+", " ", client.get(f"/team/people/{soon.id}").get_data(as_text=True))
     assert "Certifications</h2>" in person and "Food Handler" in person and "Expiring" in person
 

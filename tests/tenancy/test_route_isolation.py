@@ -128,6 +128,9 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
         path = authoring.create_path({"title": "Foreign path", "self_enroll": True})
         authoring.set_path_courses(path, [course.id])
         authoring.set_path_status(path, "published")
+        from app.learning.services.enrollments import enrol_in_path
+
+        path_enrollment, _new = enrol_in_path(db.session.merge(member), path)
         rule = rules.save_rule(
             None,
             rules.RuleDraft(
@@ -160,6 +163,7 @@ def _foreign_learning(db: Any, tenant: Any, member: Any, unit: Any) -> dict[str,
             "lesson_id": checkpoint.id,
             "enrollment_id": enrollment.id,
             "path_id": path.id,
+            "path_enrollment_id": path_enrollment.id,
             "rule_id": rule.id,
         }
 
@@ -238,6 +242,7 @@ OBJECT_FACTORIES = {
     "lesson_id",
     "enrollment_id",
     "path_id",
+    "path_enrollment_id",
     "rule_id",
     "policy_id",
     "attempt_id",
@@ -313,6 +318,9 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
 
         assert db.session.get(Course, ids["course_id"]).status == "published"
         assert db.session.get(Enrollment, ids["enrollment_id"]).withdrawn_at is None
+        from app.learning.models import PathEnrollment
+
+        assert db.session.get(PathEnrollment, ids["path_enrollment_id"]).due_on is None
         from app.assessments.models import Question, QuestionBank, Quiz
 
         assert db.session.get(QuestionBank, ids["bank_id"]).title == "Foreign bank"

@@ -1,0 +1,121 @@
+"""The manager's dashboard (My team): the people they reach, worst first, filtered, a page at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.accounts import org
+from app.accounts.models import OrgUnit, User
+from app.compliance import services
+from app.compliance.status import Status, for_people, summarise
+from app.extensions import db
+from app.inputs import parse_id
+from app.tenancy.models import utcnow
+
+#: People on one page of the dashboard.
+PAGE_SIZE = 50
+#: The status filter's choices beyond the item statuses.
+NOT_COMPLIANT = "not_compliant"
+#: The filters a page keeps when it sends the manager back (after a reminder, a paging link, an assignment).
+FILTER_NAMES = ("location", "job_title", "status", "item", "page")
+
+
+def chosen_filters(args: Mapping[str, str]) -> dict[str, Any]:
+    """The filter values asked for; a status that is none of the choices is dropped (it shows everyone).
+
+    My team's old quick filter (``show=overdue``) still works: it is the status filter "overdue".
+    """
+    status = args.get("status", "") or ("overdue" if args.get("show") == "overdue" else "")
+    if status not in {s.value for s in Status} | {NOT_COMPLIANT}:
+        status = ""
+    return {
+        "location": parse_id(args.get("location", "")),
+        "job_title": args.get("job_title", "").strip()[:200],
+        "status": status,
+        "item": args.get("item", "").strip()[:300],
+    }
+
+
+def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -> dict[str, Any]:
+    """Everything the dashboard shows for *manager*, in a fixed number of statements whatever the team."""
+    people = org.reach_of(manager)
+    chosen = chosen_filters(args)
+    standing = for_people([p.id for p in people], today)
+    unit_ids = {p.org_unit_id for p in people if p.org_unit_id is not None}
+    units = (
+        list(
+            db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(sorted(unit_ids))).order_by(OrgUnit.name))
+        )
+        if unit_ids
+        else []
+    )
+    unit_names = {u.id: u.name for u in units}
+    job_titles = sorted(
+        {p.job_title.strip() for p in people if p.job_title and p.job_title.strip()}, key=str.casefold
+    )
+    items = sorted(
+        {(i.key, i.title, i.kind.value) for s in standing.values() for i in s.items}, key=lambda k: k[0]
+    )
+
+    shown = people
+    if chosen["location"] in unit_ids:
+        inside = org.subtree_ids(chosen["location"])
+        shown = [p for p in shown if p.org_unit_id in inside]
+    else:
+        chosen["location"] = None
+    if chosen["job_title"]:
+        wanted = chosen["job_title"].casefold()
+        shown = [p for p in shown if (p.job_title or "").strip().casefold() == wanted]
+
+    def matches(person: User) -> bool:
+        own = standing[person.id]
+        relevant = [i for i in own.items if not chosen["item"] or i.key == chosen["item"]]
+        if chosen["item"] and not relevant:
+            return False
+        if chosen["status"] == NOT_COMPLIANT:
+            return any(i.status.breaks_compliance for i in relevant)
+        if chosen["status"]:
+            return any(i.status.value == chosen["status"] for i in relevant)
+        return True
+
+    shown = [p for p in shown if matches(p)]
+    shown.sort(key=lambda p: (standing[p.id].urgency, p.full_name.casefold(), p.id))
+    counts = summarise(standing[p.id] for p in shown)
+    page_people = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    reminded = services.last_reminders([p.id for p in page_people])
+    now = utcnow()
+    rows = [
+        {
+            "person": person,
+            "standing": standing[person.id],
+            "location": unit_names.get(person.org_unit_id) if person.org_unit_id else None,
+            "reminded_minutes": minutes_since(reminded.get(person.id), now),
+        }
+        for person in page_people
+    ]
+    return {
+        "rows": rows,
+        "total": len(shown),
+        "page": page,
+        "per_page": PAGE_SIZE,
+        "counts": counts,
+        "chosen": chosen,
+        "units": units,
+        "job_titles": job_titles,
+        "items": items,
+        "statuses": list(Status),
+        "not_compliant": NOT_COMPLIANT,
+        "today": today,
+        "remind_every_minutes": int(services.REMIND_EVERY.total_seconds() // 60),
+    }
+
+
+def minutes_since(moment: datetime | None, now: datetime) -> int | None:
+    """Whole minutes from *moment* to *now* (None for never)."""
+    if moment is None:
+        return None
+    return max(0, int((now - services.aware(moment)).total_seconds() // 60))
