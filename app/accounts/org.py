@@ -172,7 +172,35 @@ def reach_ids(manager: User) -> set[int]:
     return set(db.session.scalars(reach_select(manager)))
 
 
+def sees_everyone(user: User) -> bool:
+    """Whether *user* looks after the whole portal's people (tenant admins): they may open anyone's
+    learning record and any location's dashboard, though their own team stays their org unit's."""
+    from app.accounts import permissions as perms
+
+    return bool(user.can(perms.USERS_MANAGE))
+
+
+def unit_people(org_unit_id: int, *, besides: int | None = None) -> list[User]:
+    """The active people of unit *org_unit_id* and every unit below it, by name (not *besides*)."""
+    members = _unit_people(_subtree_cte(org_unit_id))
+    if besides is not None:
+        members = members.where(members.selected_columns[0] != besides)
+    ids = set(db.session.scalars(members))
+    if not ids:
+        return []
+    statement = select(User).where(User.id.in_(sorted(ids))).order_by(User.full_name, User.id)
+    return list(db.session.scalars(statement))
+
+
 def reaches(manager: User, person_id: int) -> bool:
     """Whether *manager* reaches the person with *person_id* (one statement)."""
+    if sees_everyone(manager):
+        return (
+            db.session.scalar(
+                select(User.id).where(User.id == person_id, User.status == UserStatus.active.value)
+            )
+            is not None
+            and person_id != manager.id
+        )
     reached = reach_select(manager).subquery("reach")
     return db.session.scalar(select(reached.c.id).where(reached.c.id == person_id)) is not None

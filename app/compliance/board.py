@@ -42,17 +42,24 @@ def chosen_filters(args: Mapping[str, str]) -> dict[str, Any]:
 
 def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -> dict[str, Any]:
     """Everything the dashboard shows for *manager*, in a fixed number of statements whatever the team."""
-    people = org.reach_of(manager)
     chosen = chosen_filters(args)
+    everyone = org.sees_everyone(manager)
+    chosen_unit = db.session.get(OrgUnit, chosen["location"]) if chosen["location"] else None
+    if everyone and chosen_unit is not None:
+        # A tenant admin drilling down from Compliance by location: that location's people, whoever manages.
+        people = org.unit_people(chosen_unit.id, besides=manager.id)
+    else:
+        people = org.reach_of(manager)
     standing = for_people([p.id for p in people], today)
     unit_ids = {p.org_unit_id for p in people if p.org_unit_id is not None}
-    units = (
-        list(
+    if everyone:
+        units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name)))
+    elif unit_ids:
+        units = list(
             db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(sorted(unit_ids))).order_by(OrgUnit.name))
         )
-        if unit_ids
-        else []
-    )
+    else:
+        units = []
     unit_names = {u.id: u.name for u in units}
     job_titles = sorted(
         {p.job_title.strip() for p in people if p.job_title and p.job_title.strip()}, key=str.casefold
@@ -62,9 +69,13 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
     )
 
     shown = people
-    if chosen["location"] in unit_ids:
-        inside = org.subtree_ids(chosen["location"])
+    inside = org.subtree_ids(chosen_unit.id) if chosen_unit is not None else set()
+    if chosen_unit is not None and (everyone or inside & unit_ids):
+        # A location of the team, or a region above some of them (from Compliance by location); a unit
+        # outside a manager's reach is not a choice and shows their whole team.
         shown = [p for p in shown if p.org_unit_id in inside]
+        if chosen_unit.id not in {u.id for u in units}:
+            units = sorted([*units, chosen_unit], key=lambda u: u.name)
     else:
         chosen["location"] = None
     if chosen["job_title"]:

@@ -397,3 +397,29 @@ def test_the_summary_of_a_managers_reach_matches_the_dashboard_and_checkpoints_l
     page = client.get(DASHBOARD).get_data(as_text=True)
     assert "<strong>50%</strong> compliant" in page
     assert f'href="/team/checkpoints/{enrollment.id}/{lesson_id}">Sign off' in _row(page, "Cam Compliant")
+
+
+def test_a_tenant_admin_drills_down_from_compare_locations_to_any_locations_people(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    admin = user_factory(
+        bistro["tenant"], "admin@bistro.example", roles=("tenant_admin",), full_name="Ada Admin"
+    )
+    client = client_for(bistro["tenant"], admin)
+    rollup = client.get("/team/compliance/locations").get_data(as_text=True)
+    assert f'href="/team/?location={bistro["airport"].id}"' in rollup
+    airport = client.get(f"{DASHBOARD}?location={bistro['airport'].id}").get_data(as_text=True)
+    assert _names(airport) == ["Far Away"]
+    downtown = client.get(f"{DASHBOARD}?location={bistro['downtown'].id}").get_data(as_text=True)
+    assert sorted(_names(downtown)) == [
+        "Cam Compliant",
+        "Eve Expiring",
+        "Mo Manager",
+        "Ovi Overdue",
+        "Sam Crew",
+    ]
+    # The person's learning record opens for the admin too; the manager still never reaches Airport.
+    assert client.get(f"/team/people/{bistro['far'].id}").status_code == 200
+    manager = client_for(bistro["tenant"], bistro["manager"])
+    assert manager.get(f"/team/people/{bistro['far'].id}").status_code == 404
