@@ -116,7 +116,7 @@ def test_a_tenant_admin_compares_every_unit_over_its_subtree_worst_first(
     # The whole tenant: the admin, in no unit, counts too.
     assert "55% compliant (5 of 9 people)" in _text(body)
     # Each location opens the dashboard filtered to it.
-    assert f'href="/team/compliance/?location={org["units"]["downtown"].id}"' in body
+    assert f'href="/team/?location={org["units"]["downtown"].id}"' in body
 
 
 def test_the_tree_view_lists_each_unit_under_its_parent(
@@ -163,7 +163,7 @@ def test_learners_may_not_compare_locations_and_auditors_may_without_drilling_do
     assert client_for(org["tenant"], learner).get(ROLLUP).status_code == 403
     auditor = user_factory(org["tenant"], roles=("auditor",), full_name="Aud Itor")
     body = client_for(org["tenant"], auditor).get(ROLLUP).get_data(as_text=True)
-    assert len(_table_rows(body)) == 6 and "/team/compliance/?location=" not in body
+    assert len(_table_rows(body)) == 6 and "/team/?location=" not in body
 
 
 def test_another_tenants_location_is_never_shown(
