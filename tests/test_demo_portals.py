@@ -54,3 +54,35 @@ def test_acme_demo_scim_token_printed_by_the_demo_lists_acme_people_only(app, de
     listed = acme.get('/scim/v2/Users?filter=userName eq "learner@acme.example"', headers=bearer)
     assert listed.status_code == 200 and listed.json["totalResults"] == 1
     assert bistro.get("/scim/v2/Users", headers=bearer).status_code == 401
+
+
+def test_the_partners_admin_sees_which_companies_are_below_their_tier_target(app, demo):
+    from app.demo import DEMO_PASSWORD
+    from tests.conftest import TEST_DOMAIN, HostClient, sign_in
+
+    app.test_client_class = HostClient
+    admin, manager = app.test_client(), app.test_client()
+    admin.host = manager.host = f"partners.{TEST_DOMAIN}"  # type: ignore[attr-defined]
+    assert sign_in(admin, "admin@partners.example", DEMO_PASSWORD).status_code == 302
+    page = admin.get("/partners/program").get_data(as_text=True)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "3 companies are below target" in text
+    order = [
+        m.group(0)
+        for m in re.finditer(
+            r"Fabrikam Solutions|Litware Partners|Tailspin Traders|"
+            r"Northwind Resellers|Contoso Distribution",
+            text,
+        )
+    ]
+    assert list(dict.fromkeys(order)) == [
+        "Fabrikam Solutions",
+        "Litware Partners",
+        "Tailspin Traders",
+        "Contoso Distribution",
+        "Northwind Resellers",
+    ]
+    assert re.search(r"Northwind Resellers.*?Gold.*?Certified Widget Seller\s+4\s+3\s", text, re.S)
+    # The demo's team manager is no partner manager.
+    assert sign_in(manager, "manager@partners.example", DEMO_PASSWORD).status_code == 302
+    assert manager.get("/partners/program").status_code == 403

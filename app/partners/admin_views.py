@@ -82,7 +82,11 @@ def tier(tier_id: int) -> Any:
     tier = get_or_404(PartnerTier, tier_id)
     certifications = services.target_choices()
     form = TierForm(obj=tier) if request.method == "GET" else TierForm()
-    typed = {c.id: str(n) for c, n in ((c, services.targets_of(tier).get(c.id)) for c in certifications) if n is not None}
+    typed = {
+        c.id: str(n)
+        for c, n in ((c, services.targets_of(tier).get(c.id)) for c in certifications)
+        if n is not None
+    }
     target_errors: dict[int, str] = {}
     if request.method == "POST":
         typed = {c.id: request.form.get(f"target-{c.id}", "")[:20] for c in certifications}
@@ -135,7 +139,10 @@ def assign() -> Any:
                 apply_error(form, error)
         else:
             unit = db.session.get(OrgUnit, company.org_unit_id)
-            flash(_("“%(name)s” is a partner company of its tier now.", name=unit.name if unit else ""), "success")
+            flash(
+                _("“%(name)s” is a partner company of its tier now.", name=unit.name if unit else ""),
+                "success",
+            )
             return redirect(url_for("partner_admin.index"))
     return _index_page(company_form=form)
 

@@ -69,7 +69,10 @@ def _company_removed(e: EventView) -> Markup:
 @sentence("partner_program.exported")
 def _program_exported(e: EventView) -> Markup:
     return fill(
-        _("%(actor)s exported the partner program as CSV (%(rows)s rows; tier: %(tier)s; certification: %(certification)s)."),
+        _(
+            "%(actor)s exported the partner program as CSV (%(rows)s rows; tier: %(tier)s; "
+            "certification: %(certification)s)."
+        ),
         actor=e.actor,
         rows=e.value(e.after, "rows"),
         tier=e.value(e.after, "tier") if e.after.get("tier") else _("any"),

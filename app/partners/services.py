@@ -206,7 +206,9 @@ def assign_tier(unit_id: int | None, tier_id: int | None) -> PartnerCompany:
     tier = db.session.get(PartnerTier, tier_id) if tier_id else None
     errors = []
     if unit is None:
-        errors.append(ValidationError(_("Choose the company's organisation unit from the list."), "org_unit_id"))
+        errors.append(
+            ValidationError(_("Choose the company's organisation unit from the list."), "org_unit_id")
+        )
     if tier is None:
         errors.append(ValidationError(_("Choose a tier from the list."), "tier_id"))
     if errors:
@@ -291,7 +293,7 @@ def holds_today(now: datetime) -> ColumnElement[bool]:
 
 
 def _company_units(companies: Select[Any]) -> CTE:
-    """(company_id, unit_id) for every unit inside each company of *companies* (org unit ids), itself included."""
+    """(company_id, unit_id) of every unit in each company of *companies* (org unit ids), its own included."""
     anchor = companies.subquery()
     tree = select(anchor.c.org_unit_id.label("company_id"), anchor.c.org_unit_id.label("unit_id")).cte(
         "company_units", recursive=True
@@ -321,7 +323,10 @@ def _standings(
     targets: dict[int, list[tuple[int, str, int]]] = {}
     for target_tier, cert_id, title, number in db.session.execute(
         select(
-            PartnerTierTarget.tier_id, PartnerTierTarget.certification_id, Certification.title, PartnerTierTarget.target
+            PartnerTierTarget.tier_id,
+            PartnerTierTarget.certification_id,
+            Certification.title,
+            PartnerTierTarget.target,
         )
         .join(Certification, Certification.id == PartnerTierTarget.certification_id)
         .order_by(func.lower(Certification.title), Certification.id)
@@ -329,7 +334,7 @@ def _standings(
         targets.setdefault(target_tier, []).append((cert_id, title, number))
     tree = _company_units(select(PartnerCompany.org_unit_id).where(*criteria))
     active = User.status == UserStatus.active.value
-    people = dict(
+    people: dict[int, int] = dict(
         db.session.execute(
             select(tree.c.company_id, func.count(func.distinct(User.id)))
             .select_from(tree)
@@ -342,7 +347,9 @@ def _standings(
     cert_ids = sorted({cert_id for lines in targets.values() for cert_id, _t, _n in lines})
     if cert_ids:
         for company_id, cert_id, count in db.session.execute(
-            select(tree.c.company_id, CertificationRecord.certification_id, func.count(func.distinct(User.id)))
+            select(
+                tree.c.company_id, CertificationRecord.certification_id, func.count(func.distinct(User.id))
+            )
             .select_from(tree)
             .join(User, User.org_unit_id == tree.c.unit_id)
             .join(CertificationRecord, CertificationRecord.user_id == User.id)
@@ -410,7 +417,7 @@ class PersonStanding:
 def company_people(
     company: PartnerCompany, cert_ids: list[int], *, page: int, per_page: int, now: datetime | None = None
 ) -> tuple[list[PersonStanding], int]:
-    """A page of the company's active people, by name, with their state in each of *cert_ids*; and how many."""
+    """A page of the company's active people by name, with their state in each of *cert_ids*; how many."""
     now = now or utcnow()
     inside = (
         User.org_unit_id.in_(subtree_select(company.org_unit_id)),
@@ -425,7 +432,7 @@ def company_people(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    people = [PersonStanding(uid, name, email, title, unit, {}) for uid, name, email, title, unit, in rows]
+    people = [PersonStanding(uid, name, email, title, unit, {}) for uid, name, email, title, unit in rows]
     if people and cert_ids:
         by_id = {p.user_id: p for p in people}
         for user_id, cert_id, state, expires_at, grace_until in db.session.execute(
@@ -436,7 +443,8 @@ def company_people(
                 CertificationRecord.expires_at,
                 CertificationRecord.grace_until,
             ).where(
-                CertificationRecord.user_id.in_(list(by_id)), CertificationRecord.certification_id.in_(cert_ids)
+                CertificationRecord.user_id.in_(list(by_id)),
+                CertificationRecord.certification_id.in_(cert_ids),
             )
         ):
             lapses = grace_until or expires_at
@@ -464,7 +472,8 @@ def export_rows(standings: Iterable[CompanyStanding]) -> list[list[str]]:
         ]
     ]
     for standing in standings:
-        for line in standing.lines or [None]:
+        lines: list[TargetLine | None] = list(standing.lines) or [None]
+        for line in lines:
             rows.append(
                 [
                     standing.name,

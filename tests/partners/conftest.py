@@ -91,7 +91,9 @@ def program_factory(db: Any, tenant_factory: Callable[..., Any], user_factory: C
             lifecycle.revoke(award(db, ids["cert"], people["eve"]), "Left the deal desk", by=None)
             lapsed = award(db, ids["cert"], people["fay"])
             lapsed.expires_at = lapsed.grace_until = utcnow() - timedelta(days=1)
-            lifecycle.start(db.session.get(Certification, ids["cert"]), db.session.get(User, people["hal"].id))
+            lifecycle.start(
+                db.session.get(Certification, ids["cert"]), db.session.get(User, people["hal"].id)
+            )
             deactivate_user(db.session.get(User, people["cat"].id))
             db.session.commit()
         admin = user_factory(tenant, roles=("tenant_admin",), full_name="Alex Admin")

@@ -48,8 +48,12 @@ def test_filters_by_tier_and_by_certification(program_factory, client_for):
     by_cert = client.get(f"/partners/program?certification={data['cert']}").get_data(as_text=True)
     assert len(_rows(by_cert)) == 3
     # A value that is not a choice shows everything rather than failing.
-    assert len(_rows(client.get("/partners/program?tier=99999999&certification=x").get_data(as_text=True))) == 3
-    partial = client.get(f"/partners/program?tier={data['gold']}", headers={"HX-Request": "true", "HX-Target": "program"})
+    assert (
+        len(_rows(client.get("/partners/program?tier=99999999&certification=x").get_data(as_text=True))) == 3
+    )
+    partial = client.get(
+        f"/partners/program?tier={data['gold']}", headers={"HX-Request": "true", "HX-Target": "program"}
+    )
     assert "<h1>" not in partial.get_data(as_text=True) and "HX-Request" in partial.headers["Vary"]
 
 
