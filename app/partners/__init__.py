@@ -39,6 +39,6 @@ def init_app(app: Flask) -> None:
             nav.may(perms.PARTNERS_MANAGE),
             nav.ADMIN,
             nav.COMPLIANCE,
-            order=40,
+            order=15,
         ),
     )
