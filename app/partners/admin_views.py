@@ -82,11 +82,7 @@ def tier(tier_id: int) -> Any:
     tier = get_or_404(PartnerTier, tier_id)
     certifications = services.target_choices()
     form = TierForm(obj=tier) if request.method == "GET" else TierForm()
-    typed = {
-        c.id: str(n)
-        for c, n in ((c, services.targets_of(tier).get(c.id)) for c in certifications)
-        if n is not None
-    }
+    typed = {cert_id: str(number) for cert_id, number in services.targets_of(tier).items()}
     target_errors: dict[int, str] = {}
     if request.method == "POST":
         typed = {c.id: request.form.get(f"target-{c.id}", "")[:20] for c in certifications}
@@ -139,8 +135,13 @@ def assign() -> Any:
                 apply_error(form, error)
         else:
             unit = db.session.get(OrgUnit, company.org_unit_id)
+            tier = db.session.get(PartnerTier, company.tier_id)
             flash(
-                _("“%(name)s” is a partner company of its tier now.", name=unit.name if unit else ""),
+                _(
+                    "“%(name)s” is a partner company in the tier %(tier)s.",
+                    name=unit.name if unit else "",
+                    tier=tier.name if tier else "",
+                ),
                 "success",
             )
             return redirect(url_for("partner_admin.index"))

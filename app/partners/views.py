@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, Response, abort, render_template
 from htmx_flask import request
 
 from app.accounts import permissions as perms
@@ -99,6 +98,4 @@ def company(unit_id: int) -> Any:
         total=total,
         page=page,
         per_page=PAGE_SIZE,
-        back=url_for("partners.program"),
-        title=_("Partner program"),
     )
