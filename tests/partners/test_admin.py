@@ -121,3 +121,19 @@ def test_a_company_needs_a_unit_and_a_tier_and_a_tier_in_use_cannot_be_deleted(
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "out of the partner program (it was in the tier" in log
     assert 'deleted the partner tier <bdi dir="auto">Gold</bdi>' in log
+
+
+def test_saving_a_tier_keeps_the_target_of_a_certification_archived_since(db, tenant_factory, user_factory):
+    tenant, _admin, cert_id, _unit_id = _portal(db, tenant_factory, user_factory)
+    with as_tenant(tenant):
+        from app.certifications.models import Certification
+        from app.partners import services
+
+        other = definitions.create_certification({"title": "Widget Installer", "validity_months": 12})
+        gold = services.create_tier("Gold", 1)
+        db.session.flush()
+        services.update_tier(gold, "Gold", 1, {cert_id: "3", other.id: "1"})
+        definitions.archive(db.session.get(Certification, cert_id))
+        # The form no longer offers the archived certification: only the other one is posted.
+        services.update_tier(gold, "Gold", 1, {other.id: "2"})
+        assert services.targets_of(gold) == {cert_id: 3, other.id: 2}
