@@ -22,8 +22,14 @@ app/static/vendor/htmx.min.js: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx.min.js
 	cp node_modules/sortablejs/Sortable.min.js app/static/vendor/Sortable.min.js
 
-install: $(BIN)/.installed assets
-	$(BIN)/flask translate compile --quiet
+# A catalog is compiled when its .po is newer than its .mo, so a second `make test` started beside a
+# running one (CI runs both databases at once) never rewrites a file the first is reading.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel --quiet compile -d translations -l $* --statistics
+
+install: $(BIN)/.installed assets $(MO_FILES)
 
 assets: app/static/vendor/htmx.min.js
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from flask_login import current_user
 
 from app import (
@@ -138,6 +138,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     htmx.init_app(app)
     csrf.init_app(app)
+    # Registered before the limiter so it runs after the limiter's own headers are added.
+    app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
 
     for feature in FEATURES:
@@ -150,3 +152,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Atrium's own static files at URLs that carry their content hash: kept a year by browsers.
     assets.init_app(app)
     return app
+
+
+def _retry_after_only_when_refused(response: Response) -> Response:
+    """Keep ``Retry-After`` for 429, 503 and redirects (RFC 9110 §10.2.3), not on every answer.
+
+    Flask-Limiter adds it to every response when its headers are on; a client (an identity provider's
+    SCIM client, a load balancer) that honours it would wait after a success.
+    """
+    if response.status_code not in (429, 503) and not 300 <= response.status_code < 400:
+        response.headers.pop("Retry-After", None)
+    return response

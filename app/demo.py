@@ -11,6 +11,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Group, OrgUnit, User
 from app.assessments import demo as assessments_demo
 from app.certifications import demo as certifications_demo
+from app.compliance import demo as compliance_demo
 from app.console import services as tenants
 from app.crew import demo as crew_demo
 from app.extensions import db
@@ -220,6 +221,7 @@ def _bistro() -> None:
     # At Downtown, besides Downtown Crew 2's overdue training: a Food Handler that expires in ten days.
     jordan = db.session.scalars(select(User).where(User.employee_id == "B1004")).first()
     certifications_demo.expiring_soon(food_handler, jordan)
+    compliance_demo.bistro_history()
 
 
 def _downtown_team(manager: User, late: User, done: User) -> None:
@@ -283,6 +285,7 @@ def load_demo(base_url: str | None = None) -> list[str]:
         with as_tenant(tenant):
             BUILDERS[tenant.slug]()
             code_of_conduct_lesson(code_of_conduct())
+            compliance_demo.record_this_week()
         db.session.flush()
     from app.library.demo import load_library_demo
 

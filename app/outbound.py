@@ -146,6 +146,19 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port or (443 if scheme == "https" else 80)
 
 
+def _why_unreachable(error: requests.RequestException, timeout: float) -> str:
+    """Say in words why a request failed (an admin reads it on a status page, not a class name)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return "its TLS certificate could not be verified"
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return f"no connection within {timeout:g} seconds"
+    if isinstance(error, requests.exceptions.Timeout):
+        return f"no answer within {timeout:g} seconds"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "the connection was refused or dropped"
+    return "the request failed"
+
+
 def fetch(
     url: str,
     *,
@@ -175,7 +188,8 @@ def fetch(
                     verify=verify,
                 )
             except requests.RequestException as error:
-                raise OutboundRefused(f"{host} could not be reached: {error.__class__.__name__}") from None
+                why = _why_unreachable(error, timeout)
+                raise OutboundRefused(f"{host} could not be reached: {why}") from None
             with response:
                 if response.is_redirect and response.headers.get("Location"):
                     previous, url = url, urljoin(url, response.headers["Location"])

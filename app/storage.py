@@ -34,6 +34,14 @@ class LocalStorage:
         path = self.root / key
         return path if path.is_file() else None
 
+    def bytes_used(self, tenant_id: int) -> int:
+        """The total size of the files stored for *tenant_id* (every category), in bytes."""
+        total = 0
+        for path in (self.root / "tenants" / str(int(tenant_id))).rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+        return total
+
     def read(self, key: str, *, tenant_id: int) -> bytes | None:
         """Return the bytes under *key* if it belongs to *tenant_id*, else None."""
         if not _KEY_RE.match(key) or not key.startswith(f"tenants/{int(tenant_id)}/"):

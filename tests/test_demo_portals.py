@@ -56,6 +56,22 @@ def test_acme_demo_scim_token_printed_by_the_demo_lists_acme_people_only(app, de
     assert bistro.get("/scim/v2/Users", headers=bearer).status_code == 401
 
 
+def test_bistros_admin_compares_locations_with_twelve_weeks_of_history(app, demo):
+    from app.demo import DEMO_PASSWORD
+    from tests.conftest import TEST_DOMAIN, HostClient, sign_in
+
+    app.test_client_class = HostClient
+    client = app.test_client()
+    client.host = f"bistro.{TEST_DOMAIN}"  # type: ignore[attr-defined]
+    assert sign_in(client, "admin@bistro.example", DEMO_PASSWORD).status_code == 302
+    page = client.get("/team/compliance/locations").get_data(as_text=True)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    for location in ("Midwest", "Downtown", "Riverside", "Airport"):
+        assert location in text
+    numbers = page.split('class="trend-numbers"', 1)[1]
+    assert numbers.count("<tr>") == 1 + 12 and "No record" not in numbers
+
+
 def test_the_partners_admin_sees_which_companies_are_below_their_tier_target(app, demo):
     from app.demo import DEMO_PASSWORD
     from tests.conftest import TEST_DOMAIN, HostClient, sign_in

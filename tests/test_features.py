@@ -76,6 +76,7 @@ TENANT_TOP_BAR = [
 PLATFORM_TOP_BAR = [
     ("Tenants", "console.tenants", "/console"),
     ("Library", "library.console_packages", "/console/library"),
+    ("Usage", "console.usage", "/console/usage"),
     ("Quizzes", "assessment_admin.quizzes", "/admin/quizzes"),
     ("People", "admin.users", "/admin/users"),
     ("Roles", "admin.roles", "/admin/roles"),

@@ -52,6 +52,14 @@ def main(argv: list[str]) -> int:
                 cron="0 6 * * 1",
                 name="weekly-certification-digests",
             )
+            # Each unit's compliance on Monday morning: the weekly points of the roll-up's 12-week trend.
+            scheduler.register(
+                run_job,
+                queue_name="default",
+                args=(None, "workers.nightly:compliance_snapshots_everywhere", [], {}),
+                cron="0 5 * * 1",
+                name="weekly-compliance-snapshots",
+            )
             # SAML providers whose metadata has an address: new signing certificates picked up daily.
             scheduler.register(
                 run_job,

@@ -58,6 +58,17 @@ def certification_digests_everywhere() -> int:
     return _done(outcomes, "the certification digests")
 
 
+def compliance_snapshots_everywhere() -> int:
+    """Enqueue, for every active tenant, the recording of this week's compliance of each unit."""
+    outcomes = for_each_tenant(
+        lambda tenant: enqueue(
+            "app.compliance.jobs:record_weekly_snapshots", queue="reports", job_key="compliance-snapshots"
+        ),
+        what="the weekly compliance snapshots",
+    )
+    return _done(outcomes, "the weekly compliance snapshots")
+
+
 def refresh_saml_metadata_everywhere() -> int:
     """Enqueue, for every active tenant, the daily re-reading of its SAML providers' metadata addresses."""
     outcomes = for_each_tenant(

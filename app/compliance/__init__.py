@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -30,10 +30,11 @@ WORDS = {
 
 
 def init_app(app: Flask) -> None:
-    """Register compliance: its table, audit sentences and the dashboard's pages."""
+    """Register compliance: its tables, audit sentences, the dashboard's and the roll-up's pages."""
     from app.compliance import (
         audit_sentences,  # noqa: F401 - the audit log's sentences
         models,  # noqa: F401 - the tables
+        rollup_views,
         views,
     )
     from app.labels import add_label
@@ -42,3 +43,24 @@ def init_app(app: Flask) -> None:
         for code, text in words.items():
             add_label(group, code, text)
     app.register_blueprint(views.bp)
+    _register_rollup(app, rollup_views)
+
+
+def _register_rollup(app: Flask, rollup_views: Any) -> None:
+    """The roll-up of compliance per location: its page, and a top-bar entry for those who may compare."""
+    from app import navigation as nav
+    from app.accounts import permissions as perms
+    from app.compliance.cli import compliance_group
+
+    app.register_blueprint(rollup_views.bp)
+    app.cli.add_command(compliance_group)
+    nav.register(
+        app,
+        nav.NavEntry(
+            _l("Locations"),
+            "compliance_rollup.locations",
+            "/team/compliance/locations",
+            nav.may_any(perms.TEAM_VIEW, perms.USERS_MANAGE, perms.AUDIT_VIEW),
+            order=35,
+        ),
+    )

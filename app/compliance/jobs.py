@@ -48,3 +48,11 @@ def send_reminder(reminder_id: int) -> bool:
         )
     mail_person(person, subject, body)
     return True
+
+
+def record_weekly_snapshots() -> int:
+    """Record this week's compliance of every unit of the tenant in context (again the same week: updated)."""
+    from app.compliance.rollup import record_snapshots
+
+    tenant = db.session.get(Tenant, tenancy_context.current_tenant_id())
+    return record_snapshots(tenant=tenant)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the console's pages, ``flask tenants`` and the Tenants entry of the operator's top bar."""
+    """Register the console's pages, ``flask tenants`` and the Tenants and Usage entries of the top bar."""
     from app import navigation as nav
     from app.accounts import permissions as perms
     from app.console import cli, views
@@ -27,5 +27,13 @@ def init_app(app: Flask) -> None:
             nav.may(perms.PLATFORM_TENANTS),
             portals=(nav.PLATFORM,),
             order=10,
+        ),
+        nav.NavEntry(
+            _l("Usage"),
+            "console.usage",
+            "/console/usage",
+            nav.may(perms.PLATFORM_USAGE),
+            portals=(nav.PLATFORM,),
+            order=25,
         ),
     )

@@ -1,10 +1,10 @@
-"""The platform console at the root domain: create, suspend and resume tenants."""
+"""The platform console at the root domain: create, suspend and resume tenants; usage for chargeback."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.accounts import permissions as perms
@@ -13,10 +13,12 @@ from app.accounts.access import require_permission
 from app.accounts.forms import TenantForm
 from app.accounts.models import User
 from app.console import services as lifecycle
+from app.console import usage as usage_service
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import ConfirmForm, apply_error, as_choices, form_status
 from app.locales import LOCALE_NAMES
+from app.storage import safe_filename
 from app.tenancy import as_tenant, unscoped
 from app.tenancy import services as tenancy
 from app.tenancy.models import Tenant
@@ -153,6 +155,49 @@ def resume_tenant(tenant_id: int):
     lifecycle.resume_tenant(tenant)
     flash(_("%(name)s is active again.", name=tenant.display_name), "success")
     return redirect(url_for("console.tenants"))
+
+
+def _render_usage(report: usage_service.UsageReport | None, typed: str, error: str | None) -> str:
+    return render_template(
+        "console/usage.html",
+        report=report,
+        typed=typed,
+        error=error,
+        number=format_decimal,
+        size=usage_service.readable_size,
+    )
+
+
+@bp.route("/usage")
+@require_permission(perms.PLATFORM_USAGE, platform=True)
+def usage():
+    typed = request.args.get("month", "")
+    try:
+        month = usage_service.parse_month(typed)
+    except ValidationError as exc:
+        return _render_usage(None, typed, exc.message), 422
+    report = usage_service.usage_for(month)
+    return _render_usage(report, str(month), None)
+
+
+@bp.route("/usage/export.csv", methods=["POST"])
+@require_permission(perms.PLATFORM_USAGE, platform=True)
+def export_usage():
+    """The month's usage as CSV, streamed; a POST, because taking it away is audited and GET never writes."""
+    typed = request.form.get("month", "")
+    try:
+        month = usage_service.parse_month(typed)
+    except ValidationError as exc:
+        return _render_usage(None, typed, exc.message), 422
+    report = usage_service.usage_for(month)
+    usage_service.record_export(report)
+    name = safe_filename(f"atrium-usage-{month}.csv", "usage.csv")
+    return Response(
+        usage_service.csv_lines(usage_service.csv_records(report)),
+        mimetype="text/csv",
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.app_template_filter("tenant_url")

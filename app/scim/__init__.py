@@ -41,6 +41,9 @@ def init_app(app: Flask) -> None:
         on_breach=api.too_many,
     )(api.bp)
     app.register_blueprint(api.bp)
+    from app.tenancy.web import SUSPENDED_ANSWERS
+
+    SUSPENDED_ANSWERS[api.bp.name] = api.portal_suspended
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.scim_group)
     register_panel(app, Panel("scim", 10, "scim/_panel.html", _panel))

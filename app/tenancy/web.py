@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request, session
@@ -16,6 +16,10 @@ from app.tenancy.services import normalise_host
 # Endpoints that answer on any host, before (and without) a tenant.
 HOSTLESS_ENDPOINTS = frozenset({"static", "tenancy.theme_static", "ops.healthz", "ops.readyz"})
 # Files that look the same to everyone of a tenant, signed in or not: they keep their own caching.
+#: How a blueprint that speaks a machine protocol answers at a suspended portal (e.g. SCIM's error
+#: document), keyed by blueprint name; everything else gets the suspended page.
+SUSPENDED_ANSWERS: dict[str, Callable[[], Response]] = {}
+
 PUBLIC_ASSET_ENDPOINTS = HOSTLESS_ENDPOINTS | {"tenancy.brand_css", "tenancy.brand_image", "tenancy.favicon"}
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _HOST_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -118,7 +122,8 @@ def init_app(app: Flask) -> None:
         g.tenant = tenant
         g.tenant_context_token = context.set_tenant(tenant.id)
         if not tenant.is_active:
-            return render_template("errors/suspended.html"), 403
+            answer = SUSPENDED_ANSWERS.get(request.blueprint or "")
+            return answer() if answer is not None else (render_template("errors/suspended.html"), 403)
         if session.get("tenant_id") not in (None, tenant.id):
             # A session issued by another tenant is not a login here.
             session.clear()

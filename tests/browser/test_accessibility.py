@@ -392,6 +392,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "admin.edit_group": f"/admin/groups/{data['group']}",
         "admin.roles": "/admin/roles",
         "admin.audit_log": "/admin/audit",
+        "admin.audit_log#filtered": "/admin/audit?from=2026-01-01&actor=a&target_type=User",
         "branding.edit": "/admin/branding",
         "learning.catalog": "/catalog",
         "learning.catalog#search": "/catalog?q=Fryer",  # a search shows courses without the paths above them
@@ -409,6 +410,8 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "team.person#full": f"/team/people/{data['admin_id']}",
         "checkpoints.index": "/team/checkpoints/",
         "compliance.dashboard": "/team/compliance/",
+        "compliance_rollup.locations": "/team/compliance/locations",
+        "compliance_rollup.locations#tree": "/team/compliance/locations?view=tree",
         "compliance.extend_due_date": f"/team/compliance/enrollments/{data['team_enrollment']}/due-date",
         "checkpoints.sign_off": f"/team/checkpoints/{data['team_enrollment']}/{data['checkpoint']}",
         "learning.lesson#checkpoint": f"/learn/{data['checkpoint_enrollment']}/lessons/{data['checkpoint']}",
@@ -576,7 +579,11 @@ def _furnish_certificate(person: Any) -> str:
     return certificate.serial
 
 
-CONSOLE_PAGES = {"console.tenants": "/console/", "library.console_packages": "/console/library"}
+CONSOLE_PAGES = {
+    "console.tenants": "/console/",
+    "library.console_packages": "/console/library",
+    "console.usage": "/console/usage",
+}
 SIGNED_OUT = {
     "accounts.sign_in",
     "accounts.forgot_password",

@@ -21,8 +21,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 HOST = "127.0.0.1"
-PLAIN_PORT = 9140  # ldap:// (StartTLS, or plain when the operator allows it)
-TLS_PORT = 9141  # ldaps://
+
+
+def free_port() -> int:
+    """A port nothing listens on now, so two test runs side by side never clash."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+PLAIN_PORT = free_port()  # ldap:// (StartTLS, or plain when the operator allows it)
+TLS_PORT = free_port()  # ldaps://
 SUFFIX = "dc=example,dc=org"
 ADMIN_DN = f"cn=admin,{SUFFIX}"
 ADMIN_PASSWORD = "admin-secret"

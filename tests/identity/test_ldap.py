@@ -19,11 +19,11 @@ from app.identity.provisioning import IdentityRefused
 from app.tenancy import as_tenant
 from tests.conftest import csrf_token, sign_in
 from tests.identity import ldap_server
-from tests.identity.ldap_server import PASSWORDS, READER_DN, READER_PASSWORD, Directory
+from tests.identity.ldap_server import PASSWORDS, READER_DN, READER_PASSWORD, Directory, free_port
 
-DOWN_PORT = 9142  # nothing listens here
-SILENT_PORT = 9143  # accepts connections and never answers
-COUNTING_PORT = 9144  # counts the connections it receives
+DOWN_PORT = free_port()  # nothing listens here
+SILENT_PORT = free_port()  # accepts connections and never answers
+COUNTING_PORT = free_port()  # counts the connections it receives
 
 
 @pytest.fixture(scope="module")

@@ -408,7 +408,7 @@ def test_a_metadata_address_on_this_machine_is_refused_unless_allowed(
     from app.jobs import JobOutbox
     from tests.conftest import csrf_token
 
-    server = HTTPServer(host="127.0.0.1", port=9111)
+    server = HTTPServer(host="127.0.0.1", port=0)
     server.expect_request("/metadata").respond_with_data(idp.metadata(), content_type="application/xml")
     server.start()
     try:
@@ -417,7 +417,7 @@ def test_a_metadata_address_on_this_machine_is_refused_unless_allowed(
         token = csrf_token(admin, "/admin/sign-in/saml/new")
         response = admin.post(
             "/admin/sign-in/saml/new",
-            data={"csrf_token": token, "name": "Acme SSO", "metadata_url": "http://127.0.0.1:9111/metadata"},
+            data={"csrf_token": token, "name": "Acme SSO", "metadata_url": server.url_for("/metadata")},
         )
         assert response.status_code == 302
         with as_tenant(tenant):

@@ -83,3 +83,23 @@ def test_another_tenants_people_are_not_there(db, scim, tenant_factory, user_fac
     assert scim.get(f"/Users/{stranger.id}").status_code == 404
     refused = scim.post("/Groups", {"displayName": "Mixed", "members": [{"value": str(stranger.id)}]})
     assert refused.status_code == 400 and refused.get_json()["scimType"] == "invalidValue"
+
+
+def test_a_member_added_on_the_portal_moves_the_groups_etag(db, scim):
+    from app.accounts.services.groups import add_group_members
+
+    a, b = (scim.create_user(f"{n}@example.com")["id"] for n in "ab")
+    created = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Bakers", "members": [{"value": a}]})
+    gid = created.get_json()["id"]
+    before = scim.get(f"/Groups/{gid}").headers["ETag"]
+    with as_tenant(scim.tenant):
+        add_group_members(db.session.get(Group, int(gid)), [int(b)])
+        db.session.commit()
+    after = scim.get(f"/Groups/{gid}").headers["ETag"]
+    assert after != before
+    # A provider still holding the old version is told the group changed, and nothing is replaced.
+    stale = scim.put(
+        f"/Groups/{gid}", {"schemas": [GROUP], "displayName": "Bakers", "members": []}, **{"If-Match": before}
+    )
+    assert stale.status_code == 412
+    assert _members(db, scim, gid) == {int(a), int(b)}

@@ -46,9 +46,16 @@ class Recorded:
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def answer(self, path: str, body: bytes | str, status: int = 200, content_type: str = "application/json"):
+    def answer(
+        self,
+        path: str,
+        body: bytes | str,
+        status: int = 200,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ):
         data = body.encode() if isinstance(body, str) else body
-        self.answers[path] = (status, {"Content-Type": content_type}, data)
+        self.answers[path] = (status, {"Content-Type": content_type, **(headers or {})}, data)
 
     def answer_file(self, path: str, name: str, content_type: str = "application/json") -> None:
         self.answer(path, (RECORDED / name).read_bytes(), content_type=content_type)

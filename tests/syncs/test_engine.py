@@ -379,3 +379,33 @@ def test_rows_read_moves_while_a_large_source_is_read(db, tenant_factory, make_s
         with Session(db.engine) as other, as_tenant(tenant):
             seen.append(other.scalars(select(SyncRun.rows_read).where(SyncRun.id == run_id)).one())
         assert seen == [4]
+
+
+def test_an_unknown_manager_leaves_the_manager_alone_and_the_rest_of_the_row_applies(
+    db, tenant_factory, user_factory, make_source
+):
+    tenant = tenant_factory()
+    boss_id = user_factory(tenant, "boss@example.com", full_name="Bo Boss", employee_id="M1").id
+    user_factory(tenant, "kim@example.com", full_name="Kim Cook", employee_id="K1", manager_id=boss_id)
+    source = make_source(tenant)
+    run = preview(
+        db,
+        tenant,
+        source,
+        csv_of(
+            "K1,kim@example.com,Kim,Cook,Head chef,,,,M404,active",  # a typo in the manager's id
+            "N1,nia@example.com,Nia,New,Cook,,,,M404,active",
+        ),
+    )
+    grouped = _changes(db, tenant, run)
+    assert "rejected" not in grouped
+    [moved] = grouped["update"]
+    assert "M404" in moved.reason and "left as it is" in moved.reason
+    assert "manager" not in moved.after and moved.after["job_title"] == "Head chef"
+    [created] = grouped["create"]
+    assert "M404" in created.reason
+    apply(db, tenant, run)
+    kim = _person(db, tenant, employee_id="K1")
+    assert kim.job_title == "Head chef" and kim.manager_id == boss_id
+    nia = _person(db, tenant, employee_id="N1")
+    assert nia.manager_id is None and nia.job_title == "Cook"

@@ -384,3 +384,27 @@ def test_the_bench_company_reads_the_same_from_csv_and_from_bamboohr(server, tmp
     assert len(left_today) == 20
     numbers = {row["employeeNumber"] for row in from_api}
     assert all(row["supervisorId"] in numbers for row in from_api if row["supervisorId"])
+
+
+def test_a_json_address_given_a_page_at_a_time_is_read_to_the_last_page(server):
+    # Pages by the Link header (RFC 8288), relative or absolute, with the bearer token on every page.
+    server.answer("/p1", '[{"id": "1"}, {"id": "2"}]', headers={"Link": '</p2?cursor=x>; rel="next"'})
+    server.answer("/p2", '[{"id": "3"}]', headers={"Link": f'<{server.url("/p3")}>; rel="next"'})
+    server.answer("/p3", "[]")
+    config = {"url": server.url("/p1"), "auth": "bearer"}
+    assert [r["id"] for r in read_rows("url", config, "tok")] == ["1", "2", "3"]
+    assert [r["path"] for r in server.requests] == ["/p1", "/p2?cursor=x", "/p3"]
+    assert all(r["headers"]["Authorization"] == "Bearer tok" for r in server.requests)
+    # Pages by a key in the answer, and the list under another key.
+    server.answer("/q1", '{"data": [{"id": "a"}], "links": {"next": "/q2"}}')
+    server.answer("/q2", '{"data": [{"id": "b"}], "links": {"next": null}}')
+    paged = {"url": server.url("/q1"), "list_key": "data", "next_key": "links.next"}
+    assert [r["id"] for r in read_rows("url", paged, None)] == ["a", "b"]
+
+
+def test_pages_that_leave_the_server_or_go_round_in_a_circle_are_refused(server):
+    server.answer("/away", "[]", headers={"Link": '<http://elsewhere.example/p2>; rel="next"'})
+    assert "another server" in read_error("url", {"url": server.url("/away")})
+    server.answer("/loop1", "[]", headers={"Link": '</loop2>; rel="next"'})
+    server.answer("/loop2", "[]", headers={"Link": '</loop1>; rel="next"'})
+    assert "already read" in read_error("url", {"url": server.url("/loop1")})

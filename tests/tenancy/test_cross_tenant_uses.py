@@ -22,6 +22,8 @@ REVIEWED = {
     "platform console: active people of the tenant about to be suspended",
     "platform console: deployments per library package",
     "platform console: which tenants have a library package",
+    # Usage per tenant per month for chargeback: counts only, grouped by tenant, operators only.
+    "platform console: usage per tenant for chargeback",
     # Publishing and deploying library content from the console: who already has the package.
     "library: which tenants already have a package",
 }

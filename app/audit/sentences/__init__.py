@@ -9,7 +9,7 @@ Every value is escaped and wrapped in ``<bdi dir="auto">``: names are user conte
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -55,6 +55,8 @@ class DescribedEvent:
     event: AuditEvent
     sentence: Markup
     known: bool
+    # Who acted, named as the sentence names them (for exports, where the sentence is one cell of many).
+    actor: Markup = field(default_factory=Markup)
 
 
 # ---------------------------------------------------------------- names for a page of events
@@ -276,7 +278,7 @@ def describe(events: Sequence[AuditEvent]) -> list[DescribedEvent]:
                 )
         else:
             text = fn(view)
-        described.append(DescribedEvent(event=event, sentence=text, known=fn is not None))
+        described.append(DescribedEvent(event=event, sentence=text, known=fn is not None, actor=view.actor))
     return described
 
 

@@ -374,3 +374,39 @@ def _rule_ran(e: EventView) -> Markup:
         target=e.target,
         count=format_decimal(e.after.get("enrolled") or 0),
     )
+
+
+@sentence("usage.exported")
+def _usage_exported(e: EventView) -> Markup:
+    return fill(
+        _("%(actor)s downloaded the usage of every portal for %(month)s."),
+        actor=e.actor,
+        month=e.value(e.after, "month"),
+    )
+
+
+def _filter_names() -> dict[str, str]:  # built per call: the reader's language
+    return {
+        "from": _("from"),
+        "to": _("to"),
+        "actor": _("who did it"),
+        "event": _("action"),
+        "action": _("action starts with"),
+        "target_type": _("target type"),
+        "target": _("target"),
+    }
+
+
+@sentence("audit.exported")
+def _audit_exported(e: EventView) -> Markup:
+    filters = e.after.get("filters") or {}
+    if not isinstance(filters, dict) or not filters:
+        return fill(_("%(actor)s downloaded the whole audit log."), actor=e.actor)
+    names = _filter_names()
+    used = Markup(", ").join(
+        fill(_("%(filter)s “%(value)s”"), filter=names.get(str(key), str(key)), value=user_content(value))
+        for key, value in filters.items()
+    )
+    return fill(
+        _("%(actor)s downloaded the audit log, filtered by %(filters)s."), actor=e.actor, filters=used
+    )

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from app.scim.api import discovery, groups, users  # noqa: F401 - their routes join the blueprint
-from app.scim.api.common import bp, rate_limit_key, too_many
+from app.scim.api.common import bp, portal_suspended, rate_limit_key, too_many
 
-__all__ = ["bp", "rate_limit_key", "too_many"]
+__all__ = ["bp", "portal_suspended", "rate_limit_key", "too_many"]

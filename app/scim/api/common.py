@@ -63,8 +63,16 @@ def _invalid(exc: PydanticValidationError) -> Response:
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
+    if isinstance(exc.response, Response):
+        return exc.response  # already a SCIM error (the rate limit's, from too_many)
     code = exc.code or 500
     return error_response(code, exc.description or exc.name)
+
+
+# Flask prefers the application's handler for a status code over a blueprint's handler for a class, so
+# the codes the portal answers with HTML pages are claimed here by code too.
+for _code in (400, 403, 404, 405, 413, 429):
+    bp.register_error_handler(_code, _http_error)
 
 
 # --- authentication, the actor, the operations log -----------------------------------------------------
@@ -75,6 +83,11 @@ def too_many(limit: Any) -> Response:
     response = error_response(429, f"Too many requests for this token ({limit.limit}); slow down and retry")
     response.headers["Retry-After"] = "1"
     return response
+
+
+def portal_suspended() -> Response:
+    """At a suspended portal an identity provider gets a SCIM error it can log, not an HTML page."""
+    return error_response(403, "This portal is suspended; provisioning is refused until it is resumed")
 
 
 def rate_limit_key() -> str:

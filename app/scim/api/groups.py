@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Response, g, request
@@ -27,7 +28,6 @@ from app.scim.api.common import (
     ref,
     respond,
     search_request,
-    version_of,
 )
 from app.scim.api.patches import normalise_patch
 from app.scim.models import ScimGroup
@@ -51,9 +51,16 @@ def group_resource(group: Group, scim: ScimGroup | None) -> Any:
             created=group.created_at,
             last_modified=group.created_at,
             location=f"{base_url()}/Groups/{group.id}",
-            version=version_of(scim.version if scim else 0, group.created_at),
+            version=_group_version(group, scim, members),
         ),
     )
+
+
+def _group_version(group: Group, scim: ScimGroup | None, members: list[Any]) -> str:
+    """The ETag moves when the name or the members change, through SCIM or on the portal's own pages."""
+    content = "\n".join([group.name, *(str(m.user_id) for m in members)])
+    digest = hashlib.sha256(content.encode()).hexdigest()[:12]
+    return f'W/"{scim.version if scim else 0}-{digest}"'
 
 
 def _group_response(group: Group, scim: ScimGroup | None, status: int = 200) -> Response:

@@ -8,10 +8,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from requests.utils import parse_header_links
 
 from app.syncs.readers.base import (
     ConfigField,
@@ -321,26 +322,78 @@ def read_url(
     else:
         hint = _("the address may need authentication.")
     source = urlsplit(config["url"]).hostname or config["url"]
-    answer = fetch(
-        config["url"], source=source, credentials_hint=hint, headers=headers, with_credentials=auth != "none"
-    )
-    wanted = config.get("format") or "auto"
-    if wanted == "auto":
-        content_type = next((v for k, v in answer.headers.items() if k.lower() == "content-type"), "").lower()
-        start = answer.body[:64].lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
-        wanted = "json" if "json" in content_type or start.startswith((b"{", b"[")) else "csv"
-    if wanted == "csv":
-        yield from csv_rows(io.BytesIO(answer.body), config.get("separator") or "auto", seen)
-        return
-    text = decode_json_text(answer.body)
-    key = (config.get("list_key") or "").strip()
-    path = [part for part in key.split(".") if part] if key else []
-    if not path and text.lstrip()[:1] == "{":
-        raise ReadError(
-            _("The JSON is an object, not a list: name the key that holds the people, like data or users.")
+    url: str | None = config["url"]
+    next_key = [part for part in (config.get("next_key") or "").strip().split(".") if part]
+    asked: set[str] = set()
+    number = 0
+    while url is not None:
+        if len(asked) >= URL_MAX_PAGES:
+            raise ReadError(_("The address gave more than %(n)s pages; stopped there.", n=URL_MAX_PAGES))
+        asked.add(url)
+        answer = fetch(
+            url, source=source, credentials_hint=hint, headers=headers, with_credentials=auth != "none"
         )
-    for number, item in enumerate(json_items(text, path), start=1):
-        yield flatten(item, number=number)
+        wanted = config.get("format") or "auto"
+        if wanted == "auto":
+            content_type = next(
+                (v for k, v in answer.headers.items() if k.lower() == "content-type"), ""
+            ).lower()
+            start = answer.body[:64].lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
+            wanted = "json" if "json" in content_type or start.startswith((b"{", b"[")) else "csv"
+        if wanted == "csv":
+            yield from csv_rows(io.BytesIO(answer.body), config.get("separator") or "auto", seen)
+            return
+        text = decode_json_text(answer.body)
+        key = (config.get("list_key") or "").strip()
+        path = [part for part in key.split(".") if part] if key else []
+        if not path and text.lstrip()[:1] == "{":
+            raise ReadError(
+                _(
+                    "The JSON is an object, not a list: name the key that holds the people, "
+                    "like data or users."
+                )
+            )
+        for item in json_items(text, path):
+            number += 1
+            yield flatten(item, number=number)
+        url = _next_page(answer, text, next_key, config["url"], asked)
+
+
+#: Pages followed at most for one read (a feed that keeps pointing onwards is stopped, not followed forever).
+URL_MAX_PAGES = 1000
+
+
+def _next_page(answer: Any, text: str, next_key: list[str], first: str, asked: set[str]) -> str | None:
+    """The next page's address: the answer's ``Link: <…>; rel="next"`` (RFC 8288) or the JSON value at
+    *next_key*; None at the last page. The next page must be on the same server as the first."""
+    found: str | None = None
+    link = next((v for k, v in answer.headers.items() if k.lower() == "link"), "")
+    for entry in parse_header_links(link) if link else []:
+        if "next" in (entry.get("rel") or "").split():
+            found = entry.get("url")
+            break
+    if found is None and next_key:
+        try:
+            value: Any = json.loads(text)
+        except ValueError:
+            value = None
+        for part in next_key:
+            value = value.get(part) if isinstance(value, dict) else None
+        found = value if isinstance(value, str) and value.strip() else None
+    if not found:
+        return None
+    found = urljoin(answer.url, found.strip())
+    origin = urlsplit(first)
+    if (urlsplit(found).scheme, urlsplit(found).netloc) != (origin.scheme, origin.netloc):
+        raise ReadError(
+            _(
+                "The next page is on another server (%(url)s); pages must stay on the first page's server.",
+                url=found,
+            )
+        )
+    if found in asked:
+        raise ReadError(_("The next page points back to a page already read (%(url)s).", url=found))
+    return found
 
 
 URL = ReaderKind(
@@ -366,6 +419,16 @@ URL = ReaderKind(
             False,
             "text",
             hint=_l("JSON only, when the answer is an object: data, users, or a path like result.people."),
+        ),
+        ConfigField(
+            "next_key",
+            _l("Key holding the next page"),
+            False,
+            "text",
+            hint=_l(
+                "JSON only, for a list given a page at a time: next, or a path like links.next. A Link "
+                'header with rel="next" is followed without it.'
+            ),
         ),
         ConfigField(
             "auth",

@@ -83,10 +83,10 @@ class Differ:
 
 
 def _compare(
-    differ: Differ, record: Record, person: Person | None, feed_employees: set[str]
+    differ: Differ, record: Record, person: Person | None, feed_employees: set[str], notes: list[str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields *record* would change on *person* (None: a new person): before and after. ValueError
-    names a value the portal cannot take."""
+    names a value the portal cannot take; *notes* collects what is left out and why."""
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
 
@@ -132,15 +132,20 @@ def _compare(
         if manager_key and manager_key == record.get("employee_id"):
             raise ValueError(_("The row names the person as their own manager."))
         wanted_manager = differ.by_employee.get(manager_key) if manager_key else None
-        if manager_key and wanted_manager is None and manager_key not in feed_employees:
-            raise ValueError(
+        unknown = bool(manager_key and wanted_manager is None and manager_key not in feed_employees)
+        if unknown:
+            # The rest of the row is still right: the person arrives or changes, their manager stays.
+            notes.append(
                 _(
-                    "The manager's employee ID %(id)s is neither in the portal nor in the source.",
+                    "The manager's employee ID %(id)s is neither in the portal nor in the source: "
+                    "the manager is left as it is.",
                     id=manager_key,
                 )
             )
         current_manager = person.manager_id if person else None
-        if (wanted_manager is None and manager_key) or wanted_manager != current_manager:
+        if unknown:
+            pass
+        elif (wanted_manager is None and manager_key) or wanted_manager != current_manager:
             before["manager"] = differ.label(current_manager) or None
             before["_manager_id"] = current_manager
             after["manager"] = differ.label(wanted_manager) or manager_key
@@ -211,12 +216,14 @@ def plan(differ: Differ, rows: Iterable[Mapping[str, Any]]) -> tuple[list[Planne
                 raise ValueError(_("A new person needs a name."))
             if person is None and not record.get("email") and not record.get("employee_id"):
                 raise ValueError(_("A new person needs an email or an employee ID."))
-            before, after = _compare(differ, record, person, feed_employees)
+            notes: list[str] = []
+            before, after = _compare(differ, record, person, feed_employees, notes)
         except ValueError as exc:
             planned.append(Planned(record, Action.rejected, user_id, reason=str(exc)))
             continue
+        note = " ".join(notes) or None
         if person is None:
-            item = Planned(record, Action.create, None, {}, after)
+            item = Planned(record, Action.create, None, {}, after, reason=note)
             planned.append(item)
             for key in (record.get("employee_id"), (record.get("email") or "").lower()):
                 if key:
@@ -225,13 +232,13 @@ def plan(differ: Differ, rows: Iterable[Mapping[str, Any]]) -> tuple[list[Planne
         if not person.active:
             before["status"], after["status"] = "deactivated", "active"
             action = Action.reactivate
-        elif not after:
+        elif not after and note is None:
             unchanged += 1
             claimed[person.id].append(Planned(record, "unchanged", person.id))
             continue
         else:
             action = Action.move if ("org_unit" in after or "manager" in after) else Action.update
-        item = Planned(record, action, person.id, before, after)
+        item = Planned(record, action, person.id, before, after, reason=note)
         planned.append(item)
         claimed[person.id].append(item)
     unchanged -= _mark_conflicts(differ, claimed, new_by_key)

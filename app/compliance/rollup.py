@@ -1,0 +1,393 @@
+"""The compliance roll-up: each org unit's people, compliant share, overdue and expired, over its subtree.
+
+Who is out of compliance is worked out in SQL, one row per active person, by the same rules as
+:func:`app.compliance.status.for_people` (a person is compliant when nothing required is overdue or
+expired), then counted per unit in the same statement; the counts are added up the org tree in
+Python from one read of the tree. A fixed number of statements whatever the number of people or
+units. The weekly snapshots kept for the 12-week trend are the same counts, stored per week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, false, func, or_, select, true
+
+from app.accounts import permissions as perms
+from app.accounts.models import OrgUnit, User, UserStatus
+from app.compliance.models import ComplianceSnapshot
+from app.compliance.status import portal_today, portal_zone
+from app.extensions import db
+from app.tenancy.models import utcnow
+
+#: Weeks the trend shows, this one (today's live value) included.
+TREND_WEEKS = 12
+#: Above this many units in a manager's subtree, count everyone rather than bind a long IN list.
+_IN_LIST_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How a set of people stands: how many, how many compliant, how many with overdue or expired items."""
+
+    people: int = 0
+    compliant: int = 0
+    overdue: int = 0
+    expired: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.people + other.people,
+            self.compliant + other.compliant,
+            self.overdue + other.overdue,
+            self.expired + other.expired,
+        )
+
+    @property
+    def percent(self) -> int | None:
+        """The compliant share, rounded down; None for nobody (nothing to be compliant about)."""
+        return None if not self.people else self.compliant * 100 // self.people
+
+
+@dataclass
+class UnitRow:
+    """One org unit of the roll-up: its place in the tree and the counts of its whole subtree."""
+
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    depth: int = 0
+    path: list[str] = field(default_factory=list)  # the names of the units above it, top first
+    counts: Counts = field(default_factory=Counts)
+
+
+@dataclass
+class Rollup:
+    """The units a viewer may compare, worst first and as a tree, and the total of the top of their reach."""
+
+    rows: list[UnitRow]  # worst first
+    tree: list[UnitRow]  # depth first, by name
+    total: Counts
+    top_unit_id: int | None  # the viewer's own unit when their view is a subtree; None: the whole tenant
+
+
+def sees_whole_tenant(user: Any) -> bool:
+    """Tenant admins and auditors compare every location; a manager, the locations of their subtree."""
+    return bool(user.can(perms.USERS_MANAGE) or user.can(perms.AUDIT_VIEW))
+
+
+# ---------------------------------------------------------------- who is out of compliance, in SQL
+
+
+def _start_of_day_utc(day: date, tenant: Any) -> datetime:
+    return datetime.combine(day, time(), portal_zone(tenant)).astimezone(UTC)
+
+
+def _overdue_policy_clauses(today: date) -> list[Any]:
+    """For each published policy overdue today: a clause true of a person it binds who has not signed it."""
+    from sqlalchemy.orm import selectinload
+
+    from app.accounts.models import GroupMembership
+    from app.inputs import parse_id
+    from app.policies.models import Acknowledgement, Policy, PolicyStatus, PolicyVersion
+    from app.policies.services import due_on
+
+    policies = db.session.scalars(
+        select(Policy)
+        .where(Policy.status == PolicyStatus.published.value)
+        .options(selectinload(Policy.versions), selectinload(Policy.audiences))
+    )
+    clauses = []
+    children: dict[int | None, list[int]] | None = None  # the org tree, read once if an audience needs it
+    for policy in policies:
+        binding = policy.binding_version
+        if binding is None:
+            continue
+        due = due_on(policy, binding)
+        if due is None or due >= today:
+            continue
+        if policy.visibility == "everyone":
+            applies: Any = true()
+        else:
+            named = [(a.kind, parse_id(a.value)) for a in policy.audiences]
+            groups = {i for kind, i in named if kind == "group" and i is not None}
+            units = {i for kind, i in named if kind == "org_unit" and i is not None}
+            parts: list[Any] = []
+            if groups:
+                parts.append(
+                    exists().where(
+                        GroupMembership.user_id == User.id, GroupMembership.group_id.in_(sorted(groups))
+                    )
+                )
+            if units:
+                if children is None:
+                    children = _children(_tree())
+                below = {i for unit_id in units for i in _below(unit_id, children)}
+                parts.append(User.org_unit_id.in_(sorted(below)))
+            applies = or_(*parts) if parts else false()
+        signed = exists().where(
+            Acknowledgement.user_id == User.id,
+            Acknowledgement.policy_id == policy.id,
+            Acknowledgement.version_id == PolicyVersion.id,
+            PolicyVersion.number >= binding.number,
+        )
+        clauses.append(and_(applies, ~signed))
+    return clauses
+
+
+def _people_flags(today: date, tenant: Any = None, unit_ids: Collection[int] | None = None) -> Any:
+    """A subquery: each active person's unit, and whether they have something overdue, something expired.
+
+    *unit_ids*: only the people placed in those units (None: everyone).
+    """
+    from app.certifications.models import CertificationRecord
+    from app.learning.models import Enrollment, PathEnrollment
+
+    overdue_course = exists().where(
+        Enrollment.user_id == User.id,
+        Enrollment.withdrawn_at.is_(None),
+        Enrollment.completed_at.is_(None),
+        Enrollment.due_on < today,
+    )
+    # An open checkpoint is overdue only when its course is, which counts already.
+    overdue_path = exists().where(
+        PathEnrollment.user_id == User.id,
+        PathEnrollment.withdrawn_at.is_(None),
+        PathEnrollment.completed_at.is_(None),
+        PathEnrollment.due_on < today,
+    )
+    overdue = or_(overdue_course, overdue_path, *_overdue_policy_clauses(today))
+    # A certification lapses on the portal's day its grace period (or validity) ends: before tomorrow starts.
+    tomorrow = _start_of_day_utc(today + timedelta(days=1), tenant)
+    lapsed = func.coalesce(CertificationRecord.grace_until, CertificationRecord.expires_at) < tomorrow
+    expired = exists().where(
+        CertificationRecord.user_id == User.id,
+        or_(
+            CertificationRecord.state.in_(("expired", "revoked")),
+            and_(CertificationRecord.state.in_(("certified", "expiring")), lapsed),
+        ),
+    )
+    return (
+        select(
+            User.org_unit_id.label("org_unit_id"),
+            case((overdue, 1), else_=0).label("overdue"),
+            case((expired, 1), else_=0).label("expired"),
+        )
+        .where(
+            User.status == UserStatus.active.value,
+            true() if unit_ids is None else User.org_unit_id.in_(sorted(unit_ids)),
+        )
+        .subquery("standing")
+    )
+
+
+def counts_per_unit(
+    today: date | None = None, tenant: Any = None, unit_ids: Collection[int] | None = None
+) -> dict[int | None, Counts]:
+    """The counts of the people placed directly in each unit (None: in no unit), in one statement.
+
+    *unit_ids*: count only those units (a manager's subtree); None: every unit and nobody's.
+    """
+    today = today or portal_today(tenant)
+    flags = _people_flags(today, tenant, unit_ids)
+    bad = case((or_(flags.c.overdue == 1, flags.c.expired == 1), 1), else_=0)
+    rows = db.session.execute(
+        select(
+            flags.c.org_unit_id,
+            func.count(),
+            func.sum(bad),
+            func.sum(flags.c.overdue),
+            func.sum(flags.c.expired),
+        ).group_by(flags.c.org_unit_id)
+    )
+    return {
+        unit_id: Counts(int(people), int(people) - int(bad or 0), int(overdue or 0), int(expired or 0))
+        for unit_id, people, bad, overdue, expired in rows
+    }
+
+
+# ---------------------------------------------------------------- over the tree
+
+
+def _tree() -> dict[int, UnitRow]:
+    rows = db.session.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.kind, OrgUnit.parent_id))
+    return {unit_id: UnitRow(unit_id, name, kind or "", parent_id) for unit_id, name, kind, parent_id in rows}
+
+
+def _children(units: dict[int, UnitRow]) -> dict[int | None, list[int]]:
+    children: dict[int | None, list[int]] = {}
+    for unit in units.values():
+        parent = unit.parent_id if unit.parent_id in units else None
+        children.setdefault(parent, []).append(unit.id)
+    for ids in children.values():
+        ids.sort(key=lambda i: (units[i].name.casefold(), i))
+    return children
+
+
+def _below(unit_id: int, children: dict[int | None, list[int]]) -> list[int]:
+    """The unit and every unit below it, each once (a cycle in the data ends)."""
+    seen = {unit_id}
+    order = [unit_id]
+    for current in order:
+        for child in children.get(current, []):
+            if child not in seen:
+                seen.add(child)
+                order.append(child)
+    return order
+
+
+def _depth_first(
+    roots: Iterable[int], units: dict[int, UnitRow], children: dict[int | None, list[int]]
+) -> list[UnitRow]:
+    ordered: list[UnitRow] = []
+    seen: set[int] = set()
+
+    def visit(unit_id: int, depth: int, path: list[str]) -> None:
+        if unit_id in seen:
+            return
+        seen.add(unit_id)
+        unit = units[unit_id]
+        unit.depth, unit.path = depth, path
+        ordered.append(unit)
+        for child in children.get(unit_id, []):
+            visit(child, depth + 1, [*path, unit.name])
+
+    for root in roots:
+        visit(root, 0, [])
+    return ordered
+
+
+def rollup_for(viewer: Any, today: date | None = None) -> Rollup:
+    """The units *viewer* may compare, each counted over its subtree: every unit, or their own subtree."""
+    units = _tree()
+    children = _children(units)
+    if sees_whole_tenant(viewer):
+        roots = children.get(None, [])
+        # Units in a cycle hang from no root: listed too, so that nobody is left out.
+        shown = _depth_first(roots, units, children)
+        shown += _depth_first(sorted(set(units) - {u.id for u in shown}), units, children)
+        direct = counts_per_unit(today)
+        total = sum(direct.values(), Counts())
+        top = None
+    elif viewer.org_unit_id in units:
+        shown = _depth_first([viewer.org_unit_id], units, children)
+        # A subtree of a few units reads its own people only; a large one, everyone (no long IN list).
+        ids = {u.id for u in shown}
+        direct = counts_per_unit(today, unit_ids=ids if len(ids) <= _IN_LIST_LIMIT else None)
+        top = viewer.org_unit_id
+        total = Counts()
+    else:
+        return Rollup([], [], Counts(), None)
+    for unit in shown:
+        unit.counts = sum((direct.get(i, Counts()) for i in _below(unit.id, children)), Counts())
+    if top is not None:
+        total = units[top].counts
+    worst = sorted(
+        shown,
+        key=lambda u: (
+            u.counts.percent is None,
+            u.counts.percent if u.counts.percent is not None else 0,
+            -u.counts.people,
+            u.name.casefold(),
+            u.id,
+        ),
+    )
+    return Rollup(worst, shown, total, top)
+
+
+# ---------------------------------------------------------------- weekly snapshots and the trend
+
+
+def week_start(day: date) -> date:
+    """The Monday of *day*'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def record_snapshots(today: date | None = None, tenant: Any = None) -> int:
+    """Record this week's compliance of every unit and of the whole tenant; again the same week updates it.
+
+    Returns how many snapshots were written.
+    """
+    today = today or portal_today(tenant)
+    return store_snapshots(week_start(today), figures_by_unit(today, tenant))
+
+
+def figures_by_unit(today: date, tenant: Any = None) -> dict[int | None, Counts]:
+    """Every unit's counts over its subtree, and the whole tenant's (None), as they stand *today*."""
+    units = _tree()
+    children = _children(units)
+    direct = counts_per_unit(today, tenant)
+    figures: dict[int | None, Counts] = {None: sum(direct.values(), Counts())}
+    for unit_id in units:
+        figures[unit_id] = sum((direct.get(i, Counts()) for i in _below(unit_id, children)), Counts())
+    return figures
+
+
+def store_snapshots(week: date, figures: dict[int | None, Counts]) -> int:
+    """Write *figures* (per unit, None for the whole tenant) as the snapshots of *week*: insert or update."""
+    existing = {
+        s.org_unit_id: s
+        for s in db.session.scalars(select(ComplianceSnapshot).where(ComplianceSnapshot.week_start == week))
+    }
+    now = utcnow()
+    for unit_id, counts in figures.items():
+        snapshot = existing.get(unit_id) or ComplianceSnapshot(org_unit_id=unit_id, week_start=week)
+        if snapshot.id is None:
+            db.session.add(snapshot)
+        snapshot.people, snapshot.compliant = counts.people, counts.compliant
+        snapshot.overdue, snapshot.expired = counts.overdue, counts.expired
+        snapshot.recorded_at = now
+    db.session.flush()
+    return len(figures)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    week_start: date
+    percent: int | None  # None: no snapshot that week (a gap, not a zero)
+    people: int | None
+    live: bool = False  # today's figure rather than a stored week
+
+
+def trends(
+    unit_ids: Collection[int | None], live: dict[int | None, Counts], today: date | None = None
+) -> dict[int | None, list[TrendPoint]]:
+    """The last TREND_WEEKS weeks of each unit of *unit_ids* (None: the whole tenant), today's value last."""
+    today = today or portal_today()
+    this_week = week_start(today)
+    weeks = [this_week - timedelta(weeks=n) for n in range(TREND_WEEKS - 1, 0, -1)]
+    wanted = [u for u in unit_ids if u is not None]
+    whole = None in unit_ids
+    stored: dict[tuple[int | None, date], ComplianceSnapshot] = {}
+    if wanted or whole:
+        which = []
+        if wanted:
+            which.append(ComplianceSnapshot.org_unit_id.in_(sorted(wanted)))
+        if whole:
+            which.append(ComplianceSnapshot.org_unit_id.is_(None))
+        for snapshot in db.session.scalars(
+            select(ComplianceSnapshot).where(
+                or_(*which),
+                ComplianceSnapshot.week_start >= weeks[0],
+                ComplianceSnapshot.week_start < this_week,
+            )
+        ):
+            stored[(snapshot.org_unit_id, snapshot.week_start)] = snapshot
+    result: dict[int | None, list[TrendPoint]] = {}
+    for unit_id in unit_ids:
+        points = []
+        for week in weeks:
+            kept = stored.get((unit_id, week))
+            if kept is None:
+                points.append(TrendPoint(week, None, None))
+            else:
+                counts = Counts(kept.people, kept.compliant, kept.overdue, kept.expired)
+                points.append(TrendPoint(week, counts.percent, counts.people))
+        now = live.get(unit_id, Counts())
+        points.append(TrendPoint(today, now.percent, now.people, live=True))
+        result[unit_id] = points
+    return result
