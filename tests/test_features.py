@@ -72,6 +72,7 @@ TENANT_TOP_BAR = [
     ("My certifications", "certifications.mine", "/certifications"),
     ("My team", "team.index", "/team"),
     ("Partner program", "partners.program", "/partners"),
+    ("Locations", "compliance_rollup.locations", "/team/compliance/locations"),
 ]
 PLATFORM_TOP_BAR = [
     ("Tenants", "console.tenants", "/console"),
