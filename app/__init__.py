@@ -31,6 +31,7 @@ from app import (
     learning,
     library,
     ops,
+    partners,
     policies,
     portal,
     scim,
@@ -71,6 +72,7 @@ FEATURES = (
     compliance,
     crew,
     inbox,
+    partners,
 )
 
 

@@ -20,6 +20,7 @@ from app.learning import demo as learning_demo
 from app.learning.models import Course, EnrollmentStatus
 from app.learning.services.enrollments import enrol
 from app.learning.services.progress import complete_lesson, lessons_of
+from app.partners import demo as partners_demo
 from app.policies.demo import code_of_conduct, code_of_conduct_lesson
 from app.policies.services import acknowledge_policy
 from app.syncs import demo as syncs_demo
@@ -290,6 +291,7 @@ def load_demo(base_url: str | None = None) -> list[str]:
 
     load_library_demo()
     certifications_demo.widget_seller()
+    partners_demo.partner_program(DEMO_PASSWORD)
     return sign_in_lines(base_url or "http://localhost:5000")
 
 
@@ -308,7 +310,8 @@ ACCOUNTS = {
         "channel partners",
         [
             "admin@partners.example, manager@partners.example,",
-            "learner@partners.example (gold partner), rep@partners.example (silver partner);",
+            "learner@partners.example (gold partner), rep@partners.example (silver partner),",
+            "channel@partners.example (partner manager: the partner program at /partners/program);",
             "or Sign in with Partner SSO as jordan or casey (password partner-demo, provider on port 8090)",
         ],
     ),

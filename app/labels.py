@@ -15,6 +15,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "region": _l("Region"),
         "location": _l("Location"),
         "department": _l("Department"),
+        "company": _l("Partner company"),
         "other": _l("Other"),
     },
     "course_status": {

@@ -70,3 +70,35 @@ def test_bistros_admin_compares_locations_with_twelve_weeks_of_history(app, demo
         assert location in text
     numbers = page.split('class="trend-numbers"', 1)[1]
     assert numbers.count("<tr>") == 1 + 12 and "No record" not in numbers
+
+
+def test_the_partners_admin_sees_which_companies_are_below_their_tier_target(app, demo):
+    from app.demo import DEMO_PASSWORD
+    from tests.conftest import TEST_DOMAIN, HostClient, sign_in
+
+    app.test_client_class = HostClient
+    admin, manager = app.test_client(), app.test_client()
+    admin.host = manager.host = f"partners.{TEST_DOMAIN}"  # type: ignore[attr-defined]
+    assert sign_in(admin, "admin@partners.example", DEMO_PASSWORD).status_code == 302
+    page = admin.get("/partners/program").get_data(as_text=True)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "3 companies are below target" in text
+    order = [
+        m.group(0)
+        for m in re.finditer(
+            r"Fabrikam Solutions|Litware Partners|Tailspin Traders|"
+            r"Northwind Resellers|Contoso Distribution",
+            text,
+        )
+    ]
+    assert list(dict.fromkeys(order)) == [
+        "Fabrikam Solutions",
+        "Litware Partners",
+        "Tailspin Traders",
+        "Contoso Distribution",
+        "Northwind Resellers",
+    ]
+    assert re.search(r"Northwind Resellers.*?Gold.*?Certified Widget Seller\s+4\s+3\s", text, re.S)
+    # The demo's team manager is no partner manager.
+    assert sign_in(manager, "manager@partners.example", DEMO_PASSWORD).status_code == 302
+    assert manager.get("/partners/program").status_code == 403

@@ -35,6 +35,8 @@ BLUEPRINTS = {
     "identity",
     "integrations",
     "certificates",
+    "partners",
+    "partner_admin",
 }
 
 COMMANDS = {
@@ -69,6 +71,8 @@ TENANT_TOP_BAR = [
     ("Catalog", "learning.catalog", "/catalog"),
     ("My certifications", "certifications.mine", "/certifications"),
     ("My team", "team.index", "/team"),
+    ("Partner program", "partners.program", "/partners"),
+    ("Locations", "compliance_rollup.locations", "/team/compliance/locations"),
 ]
 PLATFORM_TOP_BAR = [
     ("Tenants", "console.tenants", "/console"),
@@ -98,6 +102,7 @@ ADMIN_AREA = {
     ],
     "Compliance": [
         ("Policies", "policy_admin.index", "/admin/policies"),
+        ("Partner tiers", "partner_admin.index", "/admin/partners"),
         ("Audit log", "admin.audit_log", "/admin/audit"),
     ],
     "Portal": [("Branding", "branding.edit", "/admin/branding")],

@@ -74,6 +74,7 @@ class OrgUnitForm(FlaskForm):
                 ("region", _l("Region")),
                 ("location", _l("Location")),
                 ("department", _l("Department")),
+                ("company", _l("Partner company")),
                 ("other", _l("Other")),
             ]
         ),

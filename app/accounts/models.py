@@ -25,6 +25,7 @@ class OrgUnitKind(enum.StrEnum):
     region = "region"
     location = "location"
     department = "department"
+    company = "company"  # a partner company (the partner program gives it a tier)
     other = "other"
 
 

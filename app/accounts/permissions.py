@@ -22,6 +22,9 @@ INTEGRATIONS_MANAGE = "integrations.manage"
 POLICIES_MANAGE = "policies.manage"
 # Read-only: who accepted which policy version, and the CSV of it (for auditors).
 POLICIES_REPORT = "policies.report"
+# The partner program: which partner companies hold enough certified people for their tier.
+PARTNERS_VIEW = "partners.view"
+PARTNERS_MANAGE = "partners.manage"
 
 # Platform permissions, held by operators in the platform tenant.
 PLATFORM_TENANTS = "platform.tenants.manage"
@@ -45,6 +48,8 @@ TENANT_PERMISSIONS = (
     INTEGRATIONS_MANAGE,
     POLICIES_MANAGE,
     POLICIES_REPORT,
+    PARTNERS_VIEW,
+    PARTNERS_MANAGE,
 )
 PLATFORM_PERMISSIONS = (PLATFORM_TENANTS, PLATFORM_LIBRARY, PLATFORM_USAGE)
 

@@ -118,6 +118,7 @@ def furnished(app) -> dict[str, Any]:
                 learning = _furnish_learning(admin, unit)
                 learning.update(_furnish_checkpoint(learning["course"], admin, person))
                 learning.update(_furnish_certification(learning["course"], admin, person))
+                learning.update(_furnish_partners(learning["certification"], unit))
                 learning["certificate"] = _furnish_certificate(person)
                 learning["crew_badge"] = _furnish_crew(person)
                 from app.identity import services as identity
@@ -377,6 +378,17 @@ def _furnish_certification(course_id: int, admin: Any, person: Any) -> dict[str,
     return {"certification": cert.id, "certification_record": held.id}
 
 
+def _furnish_partners(certification_id: int, unit: Any) -> dict[str, Any]:
+    """Gold asks for two Food Handlers; Downtown is a Gold partner company (one below target)."""
+    from app.partners import services as partners
+
+    gold = partners.create_tier("Gold", 1)
+    partners.create_tier("Silver", 2)
+    partners.update_tier(gold, "Gold", 1, {certification_id: "2"})
+    partners.assign_tier(unit.id, gold.id)
+    return {"partner_tier": gold.id}
+
+
 def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
     """endpoint -> path, for every page of a tenant portal."""
     return {
@@ -469,6 +481,10 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         f"{data['certification_record']}",
         "certification_admin.award": f"/admin/certifications/{data['certification']}/award",
         "certification_admin.import_awards": f"/admin/certifications/{data['certification']}/import",
+        "partners.program": "/partners/program",
+        "partners.company": f"/partners/program/companies/{data['unit']}",
+        "partner_admin.index": "/admin/partners/",
+        "partner_admin.tier": f"/admin/partners/tiers/{data['partner_tier']}",
         "certificates.verify_form": "/verify",
         "certificates.verify": f"/verify/{data['certificate']}",
         "crew.device": "/crew",

@@ -49,7 +49,20 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         **_foreign_inbox_message(db, tenant, member),
         **_foreign_sync(db, tenant),
         **_foreign_scim_token(db, tenant),
+        **_foreign_partner_company(db, tenant, unit),
     }
+
+
+def _foreign_partner_company(db: Any, tenant: Any, unit: Any) -> dict[str, int]:
+    """A partner tier of *tenant*, with the foreign unit as a company in it."""
+    from app.partners import services as partners
+
+    with as_tenant(tenant):
+        tier = partners.create_tier("Foreign tier", 1)
+        db.session.flush()
+        partners.assign_tier(unit.id, tier.id)
+        db.session.commit()
+        return {"tier_id": tier.id}
 
 
 def _foreign_sync(db: Any, tenant: Any) -> dict[str, int]:
@@ -260,6 +273,7 @@ OBJECT_FACTORIES = {
     "source_id",
     "run_id",
     "token_id",
+    "tier_id",
 }
 
 
@@ -345,6 +359,14 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         from app.scim.models import ScimToken
 
         assert db.session.get(ScimToken, ids["token_id"]).revoked_at is None
+        from sqlalchemy import select
+
+        from app.partners.models import PartnerCompany, PartnerTier
+
+        assert db.session.get(PartnerTier, ids["tier_id"]).name == "Foreign tier"
+        assert db.session.scalars(
+            select(PartnerCompany).where(PartnerCompany.org_unit_id == ids["unit_id"])
+        ).one()
 
 
 @pytest.mark.parametrize(
@@ -375,6 +397,8 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/certifications/{certification_id}/award",
         "/admin/certifications/{certification_id}/import",
         "/admin/certifications/{certification_id}/edit",
+        "/admin/partners/tiers/{tier_id}",
+        "/partners/program/companies/{unit_id}",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):

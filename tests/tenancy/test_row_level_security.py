@@ -43,6 +43,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         _compliance_rows(db, user)
         _sync_rows(db, user)
         _scim_rows(db, user, group)
+        _partner_rows(db)
         db.session.commit()
     return tenant
 
@@ -74,11 +75,30 @@ def _identity_rows(db, user):
     db.session.add(SamlSeen(kind="assertion", value="_rls-assertion", expires_at=later))
 
 
+def _partner_rows(db):
+    """A partner tier with a target, and a company in it."""
+    from app.accounts.services import create_org_unit
+    from app.certifications.services import definitions
+    from app.partners import services as partners
+
+    cert = definitions.create_certification({"title": "Partner seller", "validity_months": 12})
+    company = create_org_unit("Partner company", "company")
+    tier = partners.create_tier("Gold", 1)
+    db.session.flush()
+    partners.update_tier(tier, "Gold", 1, {cert.id: "3"})
+    partners.assign_tier(company.id, tier.id)
+
+
 def _compliance_rows(db, user):
     """A reminder a manager sent from the compliance dashboard."""
     from app.compliance.models import Reminder
 
     db.session.add(Reminder(user_id=user.id, sent_by_id=user.id, channel="email"))
+    from datetime import date
+
+    from app.compliance.models import ComplianceSnapshot
+
+    db.session.add(ComplianceSnapshot(org_unit_id=None, week_start=date(2026, 11, 30), people=1, compliant=1))
 
 
 def _crew_rows(db, user):
