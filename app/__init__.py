@@ -33,6 +33,7 @@ from app import (
     ops,
     policies,
     portal,
+    reports,
     scim,
     syncs,
     team,
@@ -71,6 +72,7 @@ FEATURES = (
     compliance,
     crew,
     inbox,
+    reports,
 )
 
 
