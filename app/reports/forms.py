@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
+from app.forms import as_choices
+
 
 class FilterForm(FlaskForm):
     """Every filter any report takes; a report's page keeps only its own. Values are text, checked by the
@@ -37,18 +39,17 @@ def filter_form(report: Any, args: Any, choices: dict[str, list[tuple[str, str]]
             delattr(form, name)
     for name, options in choices.items():
         anything = _l("Any") if name not in report.required_filters else _l("Choose…")
-        getattr(form, name).choices = [("", anything), *options]
+        getattr(form, name).choices = as_choices([("", anything), *options])
     return form
+
+
+_FORMATS = [("csv", _l("CSV (spreadsheet text)")), ("xlsx", _l("XLSX (Excel)")), ("pdf", _l("PDF summary"))]
 
 
 class ExportForm(FlaskForm):
     format = SelectField(
         _l("Format"),
-        choices=[
-            ("csv", _l("CSV (spreadsheet text)")),
-            ("xlsx", _l("XLSX (Excel)")),
-            ("pdf", _l("PDF summary")),
-        ],
+        choices=as_choices(_FORMATS),
     )
 
 
@@ -56,19 +57,17 @@ class SaveForm(FlaskForm):
     name = StringField(_l("Name"), render_kw={"maxlength": 200, "required": True})
     schedule = SelectField(
         _l("Send by email"),
-        choices=[
-            ("none", _l("Never: keep it here")),
-            ("daily", _l("Every day")),
-            ("weekly", _l("Every week")),
-            ("monthly", _l("Every month")),
-        ],
+        choices=as_choices(
+            [
+                ("none", _l("Never: keep it here")),
+                ("daily", _l("Every day")),
+                ("weekly", _l("Every week")),
+                ("monthly", _l("Every month")),
+            ]
+        ),
     )
     format = SelectField(
         _l("Format"),
-        choices=[
-            ("csv", _l("CSV (spreadsheet text)")),
-            ("xlsx", _l("XLSX (Excel)")),
-            ("pdf", _l("PDF summary")),
-        ],
+        choices=as_choices(_FORMATS),
     )
     recipients = TextAreaField(_l("Send to (emails of people of this portal)"), render_kw={"rows": 2})

@@ -435,7 +435,7 @@ class OverdueItems(Report):
         ]
 
     def statement(self, filters: Filters, scope: Scope) -> Select[Any]:
-        statement: Select[Any] = (
+        statement: Any = (
             select(User.id, User.full_name, User.email, OrgUnit.name)
             .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
             .where(User.status == UserStatus.active.value, *people_criteria(User.id, filters, scope))
@@ -514,7 +514,7 @@ class AssessmentAttempts(Report):
     def statement(self, filters: Filters, scope: Scope) -> Select[Any]:
         from app.assessments.models import Attempt, Quiz
 
-        statement: Select[Any] = (
+        statement: Any = (
             select(
                 User.full_name,
                 User.email,

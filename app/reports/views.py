@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import (
@@ -31,6 +32,7 @@ from app.reports.forms import ExportForm, SaveForm, filter_form
 from app.reports.models import ReportExport, SavedReport
 from app.reports.registry import REPORTS, Filters, Report, get_report
 from app.storage import storage
+from app.tenancy import as_tenant
 from app.tenancy.models import utcnow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -138,11 +140,18 @@ def export(key: str) -> Any:
     )
     rows = report.rows(filters, services.scope_for(user), zone)
     filename = f"{report.key}-{utcnow():%Y%m%d-%H%M}.csv"
+    lines = _as_tenant(g.tenant.id, exports.csv_lines(heading, rows, bom=request.form.get("bom") == "1"))
     return Response(
-        stream_with_context(exports.csv_lines(heading, rows, bom=request.form.get("bom") == "1")),
+        stream_with_context(lines),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _as_tenant(tenant_id: int, lines: Iterator[str]) -> Iterator[str]:
+    """Stream *lines* as the request's tenant: the body is read after the view has returned."""
+    with as_tenant(tenant_id):
+        yield from lines
 
 
 @bp.route("/<key>/save", methods=["POST"])
