@@ -49,7 +49,22 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         **_foreign_inbox_message(db, tenant, member),
         **_foreign_sync(db, tenant),
         **_foreign_scim_token(db, tenant),
+        **_foreign_reports(db, tenant, member),
     }
+
+
+def _foreign_reports(db: Any, tenant: Any, member: Any) -> dict[str, int]:
+    """A saved report of *tenant* and an export of it (their pages, the download, deleting)."""
+    from app.reports.models import ReportExport, SavedReport
+
+    with as_tenant(tenant):
+        saved = SavedReport(name="Foreign report", report_key="overdue", filters={}, owner_id=member.id)
+        db.session.add(saved)
+        db.session.flush()
+        export = ReportExport(requested_by_id=member.id, report_key="overdue", format="csv", filters={})
+        db.session.add(export)
+        db.session.commit()
+        return {"saved_id": saved.id, "export_id": export.id}
 
 
 def _foreign_sync(db: Any, tenant: Any) -> dict[str, int]:
@@ -255,6 +270,8 @@ OBJECT_FACTORIES = {
     "source_id",
     "run_id",
     "token_id",
+    "saved_id",
+    "export_id",
 }
 
 
@@ -337,6 +354,9 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         from app.scim.models import ScimToken
 
         assert db.session.get(ScimToken, ids["token_id"]).revoked_at is None
+        from app.reports.models import SavedReport
+
+        assert db.session.get(SavedReport, ids["saved_id"]) is not None
 
 
 @pytest.mark.parametrize(
@@ -367,6 +387,7 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/certifications/{certification_id}/award",
         "/admin/certifications/{certification_id}/import",
         "/admin/certifications/{certification_id}/edit",
+        "/reports/exports/{export_id}",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):
