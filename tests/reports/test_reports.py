@@ -1,4 +1,4 @@
-"""Built-in reports: rows for a small bistro, a manager's scope in pages and exports, filters refused in words."""
+"""Built-in reports: rows for a small bistro, a manager's scope in pages and exports, bad filters refused."""
 
 from __future__ import annotations
 
