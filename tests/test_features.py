@@ -98,6 +98,7 @@ ADMIN_AREA = {
     "Compliance": [
         ("Policies", "policy_admin.index", "/admin/policies"),
         ("Audit log", "admin.audit_log", "/admin/audit"),
+        ("Reports", "reports.index", "/reports"),
     ],
     "Portal": [("Branding", "branding.edit", "/admin/branding")],
 }

@@ -21,6 +21,17 @@ def init_app(app: Flask) -> None:
     )
 
     app.register_blueprint(views.bp)
+    # In the admin area's Compliance section: the top bar stays short, and managers (who may see
+    # reports) already reach the admin area through Certifications.
     nav.register(
-        app, nav.NavEntry(_l("Reports"), "reports.index", "/reports", nav.may(perms.REPORTS_VIEW), order=40)
+        app,
+        nav.NavEntry(
+            _l("Reports"),
+            "reports.index",
+            "/reports",
+            nav.may(perms.REPORTS_VIEW),
+            nav.ADMIN,
+            nav.COMPLIANCE,
+            order=30,
+        ),
     )
