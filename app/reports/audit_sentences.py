@@ -27,11 +27,15 @@ def _exported(e: EventView) -> Markup:
 
 @sentence("report.saved")
 def _saved(e: EventView) -> Markup:
+    schedules = {"daily": _("every day"), "weekly": _("every week"), "monthly": _("every month")}
+    schedule = schedules.get(str(e.after.get("schedule")))
+    if schedule is None:
+        return fill(_("%(actor)s saved the report %(name)s."), actor=e.actor, name=e.value(e.after, "name"))
     return fill(
-        _("%(actor)s saved the report %(name)s (sent %(schedule)s to %(count)s people)."),
+        _("%(actor)s saved the report %(name)s, sent %(schedule)s to %(count)s people."),
         actor=e.actor,
         name=e.value(e.after, "name"),
-        schedule=e.value(e.after, "schedule"),
+        schedule=schedule,
         count=e.value(e.after, "recipients"),
     )
 

@@ -229,3 +229,24 @@ def test_csv_lines_stream_a_large_report_in_constant_memory():
         tracemalloc.stop()
         assert count == n + 1
     assert peaks[1] < peaks[0] * 2 + 64_000, peaks  # ten times the rows, not ten times the memory
+
+
+def test_an_export_still_being_written_shows_its_progress_and_polls(bistro, client_for, db):
+    from app.reports.models import ReportExport
+
+    with as_tenant(bistro["tenant"]):
+        export = ReportExport(
+            requested_by_id=bistro["admin"].id,
+            report_key="overdue",
+            format="xlsx",
+            filters={},
+            progress_rows=4000,
+        )
+        db.session.add(export)
+        db.session.commit()
+        export_id = export.id
+    client = client_for(bistro["tenant"], bistro["admin"])
+    page = _text(client.get(f"/reports/exports/{export_id}"))
+    assert 'hx-trigger="every 2s"' in page and "4000" in page and "Waiting to start" in page
+    assert "/download" not in page
+    assert client.get(f"/reports/exports/{export_id}/download").status_code == 404
