@@ -95,3 +95,21 @@ def test_delivery_periods():
     assert period_of("weekly", date(2026, 12, 5)) == period_of("weekly", date(2026, 12, 1)) == "2026-W49"
     assert period_of("monthly", date(2026, 12, 31)) == "2026-12"
     assert period_of("none", date(2026, 12, 5)) is None
+
+
+def test_the_cron_entry_delivers_every_tenants_due_reports_once(bistro, client_for, db, mailbox, app):
+    from app.reports.models import ReportExport
+    from workers.runner import run_job
+
+    admin = client_for(bistro["tenant"], bistro["admin"])
+    _save(admin, "", name="Daily overdue", schedule="daily", format="xlsx", recipients="admin@bistro.example")
+    for _run in range(2):  # the cron fired twice today
+        with app.app_context():
+            run_job(None, "app.reports.jobs:deliver_due_reports_everywhere", [], {})
+    with as_tenant(bistro["tenant"]):
+        exports = list(db.session.scalars(select(ReportExport)))
+    assert [(e.format, e.status) for e in exports] == [("xlsx", "done")]
+    sent = [
+        m for m in mailbox.messages if "admin@bistro.example" in m["To"] and "Daily overdue" in m["Subject"]
+    ]
+    assert len(sent) == 1
