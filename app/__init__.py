@@ -34,6 +34,7 @@ from app import (
     partners,
     policies,
     portal,
+    reports,
     scim,
     syncs,
     team,
@@ -73,6 +74,7 @@ FEATURES = (
     crew,
     inbox,
     partners,
+    reports,
 )
 
 

@@ -27,6 +27,18 @@ class LocalStorage:
         path.write_bytes(data)
         return key
 
+    def save_file(self, tenant_id: int, category: str, source: Path, extension: str) -> str:
+        """Move the file *source* into storage (a large export, never read into memory) and return its key."""
+        import shutil
+
+        key = f"tenants/{int(tenant_id)}/{category}/{uuid.uuid4().hex}.{extension.lower()}"
+        if not _KEY_RE.match(key):
+            raise ValueError(f"unsafe storage key {key!r}")
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(source), path)
+        return key
+
     def path(self, key: str, *, tenant_id: int) -> Path | None:
         """The file behind *key* if it belongs to *tenant_id* (for streaming large media), else None."""
         if not _KEY_RE.match(key) or not key.startswith(f"tenants/{int(tenant_id)}/"):

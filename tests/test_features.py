@@ -104,6 +104,7 @@ ADMIN_AREA = {
         ("Policies", "policy_admin.index", "/admin/policies"),
         ("Partner tiers", "partner_admin.index", "/admin/partners"),
         ("Audit log", "admin.audit_log", "/admin/audit"),
+        ("Reports", "reports.index", "/reports"),
     ],
     "Portal": [("Branding", "branding.edit", "/admin/branding")],
 }

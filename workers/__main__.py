@@ -3,7 +3,7 @@ starts the scheduler of periodic work (the nightly rule run at 02:00 UTC, the ce
 02:30 UTC, SAML metadata re-read at 03:15 UTC, the managers' certification digest on Mondays at
 06:00 UTC, expired quiz attempts every 15 minutes, signed audit checkpoints hourly, the job outbox
 drain every minute, the sweep of abandoned jobs every three minutes, due HR syncs every five minutes,
-the check for HR sources gone stale daily at 07:00 UTC)."""
+the check for HR sources gone stale daily at 07:00 UTC, scheduled reports daily at 05:00 UTC)."""
 
 from __future__ import annotations
 
@@ -113,6 +113,14 @@ def main(argv: list[str]) -> int:
                 args=(None, "app.syncs.jobs:warn_stale_everywhere", [], {}),
                 cron="0 7 * * *",
                 name="stale-hr-syncs",
+            )
+            # Saved reports sent by email daily, weekly or monthly: each tenant's due deliveries at 05:00 UTC.
+            scheduler.register(
+                run_job,
+                queue_name="reports",
+                args=(None, "app.reports.jobs:deliver_due_reports_everywhere", [], {}),
+                cron="0 5 * * *",
+                name="scheduled-reports",
             )
             scheduler.start()
         return 0

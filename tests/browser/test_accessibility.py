@@ -49,6 +49,8 @@ NOT_PAGES = {
     "saml.slo",  # single logout: redirects only
     "syncs.progress",  # the part of a run's page that htmx refreshes, walked with the page
     "syncs.errors_csv",  # a download
+    "reports.download",  # a download
+    "reports.export_progress",  # the part of an export's page that htmx refreshes, walked with the page
     # SCIM: token-authenticated JSON for identity providers (tests/scim), no page.
     "scim.list_users",
     "scim.get_user",
@@ -132,6 +134,7 @@ def furnished(app) -> dict[str, Any]:
                 learning["scim_token"] = scim.create_token("Entra ID")[0].id
                 learning["saml_provider"] = _furnish_saml_provider()
                 learning["sync_source"], learning["sync_run"] = _furnish_sync()
+                learning["report_export"] = _furnish_report(admin)
             result[theme] = {
                 "tenant": tenant,
                 "admin": admin.email,
@@ -508,7 +511,23 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "syncs.run": f"/admin/integrations/syncs/runs/{data['sync_run']}",
         "scim_admin.new_token": "/admin/integrations/scim/tokens/new",
         "scim_admin.token": f"/admin/integrations/scim/tokens/{data['scim_token']}",
+        "reports.index": "/reports/",
+        "reports.show": "/reports/completions",
+        "reports.show#drop_off": "/reports/drop_off",
+        "reports.export_status": f"/reports/exports/{data['report_export']}",
     }
+
+
+def _furnish_report(admin: Any) -> int:
+    """A saved report sent weekly to the admin, and a finished export of it (its page has a download)."""
+    from app.reports import services as reports
+    from app.reports.registry import Filters, get_report
+
+    report = get_report("overdue")
+    saved = reports.save_report(
+        admin, report, Filters(), name="Overdue this week", schedule="weekly", recipients=admin.email
+    )
+    return reports.request_export(admin, report, "csv", Filters(), saved=saved).id
 
 
 def _furnish_ldap_directory() -> int:
@@ -621,7 +640,7 @@ def test_every_page_is_in_the_accessibility_walk(app, furnished):
         "console.suspend_tenant",
     }
     # Redirects, not pages: resume goes to a lesson; a console package page is walked below.
-    walked |= {"learning.resume"}
+    walked |= {"learning.resume", "reports.open_saved"}
     # Two-step sign-in's pages need a sign-in half done or the app set up: tests/browser/test_two_step.py.
     walked |= {"two_step.verify", "two_step.enrol", "two_step.account_enrol", "two_step.turn_off"}
     get_endpoints = {

@@ -50,6 +50,7 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         **_foreign_sync(db, tenant),
         **_foreign_scim_token(db, tenant),
         **_foreign_partner_company(db, tenant, unit),
+        **_foreign_reports(db, tenant, member),
     }
 
 
@@ -63,6 +64,20 @@ def _foreign_partner_company(db: Any, tenant: Any, unit: Any) -> dict[str, int]:
         partners.assign_tier(unit.id, tier.id)
         db.session.commit()
         return {"tier_id": tier.id}
+
+
+def _foreign_reports(db: Any, tenant: Any, member: Any) -> dict[str, int]:
+    """A saved report of *tenant* and an export of it (their pages, the download, deleting)."""
+    from app.reports.models import ReportExport, SavedReport
+
+    with as_tenant(tenant):
+        saved = SavedReport(name="Foreign report", report_key="overdue", filters={}, owner_id=member.id)
+        db.session.add(saved)
+        db.session.flush()
+        export = ReportExport(requested_by_id=member.id, report_key="overdue", format="csv", filters={})
+        db.session.add(export)
+        db.session.commit()
+        return {"saved_id": saved.id, "export_id": export.id}
 
 
 def _foreign_sync(db: Any, tenant: Any) -> dict[str, int]:
@@ -274,6 +289,8 @@ OBJECT_FACTORIES = {
     "run_id",
     "token_id",
     "tier_id",
+    "saved_id",
+    "export_id",
 }
 
 
@@ -367,6 +384,9 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         assert db.session.scalars(
             select(PartnerCompany).where(PartnerCompany.org_unit_id == ids["unit_id"])
         ).one()
+        from app.reports.models import SavedReport
+
+        assert db.session.get(SavedReport, ids["saved_id"]) is not None
 
 
 @pytest.mark.parametrize(
@@ -399,6 +419,7 @@ def test_another_tenants_object_is_404_on_every_route(app, db, tenant_factory, u
         "/admin/certifications/{certification_id}/edit",
         "/admin/partners/tiers/{tier_id}",
         "/partners/program/companies/{unit_id}",
+        "/reports/exports/{export_id}",
     ],
 )
 def test_own_objects_open_normally(path, db, tenant_factory, user_factory, client_for):
