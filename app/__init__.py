@@ -38,6 +38,7 @@ from app import (
     team,
     templating,
     tenancy,
+    terminology,
     transactions,
     translations_cli,
 )
@@ -71,6 +72,7 @@ FEATURES = (
     compliance,
     crew,
     inbox,
+    terminology,
 )
 
 

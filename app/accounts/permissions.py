@@ -22,6 +22,8 @@ INTEGRATIONS_MANAGE = "integrations.manage"
 POLICIES_MANAGE = "policies.manage"
 # Read-only: who accepted which policy version, and the CSV of it (for auditors).
 POLICIES_REPORT = "policies.report"
+# The portal's own words for interface messages, per language (admin → Terminology).
+TRANSLATIONS_MANAGE = "translations.manage"
 
 # Platform permissions, held by operators in the platform tenant.
 PLATFORM_TENANTS = "platform.tenants.manage"
@@ -45,6 +47,7 @@ TENANT_PERMISSIONS = (
     INTEGRATIONS_MANAGE,
     POLICIES_MANAGE,
     POLICIES_REPORT,
+    TRANSLATIONS_MANAGE,
 )
 PLATFORM_PERMISSIONS = (PLATFORM_TENANTS, PLATFORM_LIBRARY, PLATFORM_USAGE)
 
@@ -55,6 +58,7 @@ BUILTIN_ROLES: dict[str, tuple[object, tuple[str, ...]]] = {
     "instructor": (_l("Instructor"), (LEARNING_TAKE, COURSES_TEACH, TEAM_VIEW)),
     "author": (_l("Author"), (LEARNING_TAKE, CONTENT_AUTHOR, CATALOG_MANAGE)),
     "auditor": (_l("Auditor"), (REPORTS_VIEW, AUDIT_VIEW, POLICIES_REPORT)),
+    "translator": (_l("Translator"), (LEARNING_TAKE, TRANSLATIONS_MANAGE)),
     "tenant_admin": (_l("Tenant admin"), TENANT_PERMISSIONS),
 }
 PLATFORM_BUILTIN_ROLES: dict[str, tuple[object, tuple[str, ...]]] = {
