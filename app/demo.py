@@ -182,7 +182,9 @@ def _bistro() -> None:
     accounts.update_user(people["manager"], job_title="Location manager")
     accounts.update_user(people["learner"], job_title="Line cook")
     # Portals made before the translator role existed get it first (built-in roles are rows per tenant).
-    accounts.ensure_builtin_roles(db.session.get(Tenant, current_tenant_id()))
+    bistro = db.session.get(Tenant, current_tenant_id())
+    assert bistro is not None  # the demo builds bistro inside its tenant context
+    accounts.ensure_builtin_roles(bistro)
     _user("translator@bistro.example", "Tomás Translator", ("translator", "learner"), job_title="Translator")
     for location in locations[1:]:
         key = location.name.lower()

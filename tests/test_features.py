@@ -99,7 +99,10 @@ ADMIN_AREA = {
         ("Policies", "policy_admin.index", "/admin/policies"),
         ("Audit log", "admin.audit_log", "/admin/audit"),
     ],
-    "Portal": [("Branding", "branding.edit", "/admin/branding")],
+    "Portal": [
+        ("Branding", "branding.edit", "/admin/branding"),
+        ("Terminology", "terminology.index", "/admin/terminology"),
+    ],
 }
 
 
