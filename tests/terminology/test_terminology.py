@@ -270,3 +270,14 @@ def test_a_page_costs_the_same_queries_with_1_or_100_overrides(portals, count_qu
     with count_queries() as first:
         translator.get("/account")
     assert first.count <= hundred + 2
+
+
+def test_a_rewording_saved_through_one_worker_shows_at_the_others_next_request(
+    workers, tenant_factory, user_factory
+):
+    tenant = tenant_factory()
+    translator = user_factory(tenant, roles=("translator",))
+    a, b = workers(tenant, translator.email, warm="/account")
+    assert ">Sign out<" in b.get("/account").get_data(as_text=True)
+    assert _save(a, "en", "Sign out", "Clock out").status_code == 302
+    assert "Clock out" in b.get("/account").get_data(as_text=True)
