@@ -105,7 +105,8 @@ def edit(locale: str) -> Any:
                 flash(_("The new wording shows on every page of the portal in this language."), "success")
                 return redirect(url_for(".index", locale=locale, q=message.msgid))
         except ValidationError as exc:
-            index = int((exc.field or "form_0").removeprefix("form_") or 0)
+            suffix = (exc.field or "").removeprefix("form_")
+            index = int(suffix) if suffix.isdigit() else 0
             target = form.forms.entries[min(index, len(form.forms.entries) - 1)]
             target.errors = [exc.message]
     return (

@@ -141,8 +141,9 @@ def test_preview_fills_in_sample_values_and_saves_nothing(portals):
         assert services.overrides_for("en") == {}
 
 
-def test_revert_brings_back_the_shipped_wording_and_both_are_audited(portals, db):
+def test_revert_brings_back_the_shipped_wording_and_both_are_audited(portals, db, user_factory, client_for):
     translator = portals["translator"]
+    admin = client_for(portals["bistro"], user_factory(portals["bistro"], roles=("tenant_admin",)))
     _save(translator, "en", "Sign out", "Clock out")
     url = "/admin/terminology/en/message/revert?msgid=Sign+out"
     response = translator.post(url, data={"csrf_token": csrf_token(translator, _edit_url("en", "Sign out"))})
@@ -153,6 +154,9 @@ def test_revert_brings_back_the_shipped_wording_and_both_are_audited(portals, db
     with as_tenant(portals["bistro"]):
         actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.seq)]
     assert actions[-2:] == ["terminology.changed", "terminology.reverted"]
+    log = re.sub(r"<[^>]+>", "", unescape(admin.get("/admin/audit").get_data(as_text=True)))
+    assert "reworded “Sign out” in en: Sign out → Clock out" in log
+    assert "put back the shipped wording of “Sign out” in en: Clock out → Sign out" in log
 
 
 def test_theme_overrides_sit_between_the_shipped_catalog_and_the_portals_own(
