@@ -73,7 +73,7 @@ class ShippedMessage:
         return (self.msgid, self.context)
 
 
-def _message_parts(message: Message) -> tuple[str, str | None]:
+def message_parts(message: Message) -> tuple[str, str | None]:
     if isinstance(message.id, (tuple, list)):
         return str(message.id[0]), str(message.id[1])
     return str(message.id), None
@@ -87,7 +87,7 @@ def _template(path: Path = TEMPLATE) -> tuple[ShippedMessage, ...]:
     for message in catalog:
         if not message.id:
             continue
-        msgid, plural = _message_parts(message)
+        msgid, plural = message_parts(message)
         found.append(ShippedMessage(msgid, plural, message.context or "", "python-format" in message.flags))
     return tuple(found)
 
@@ -127,7 +127,7 @@ def shipped_translations(locale: str) -> dict[MessageKey, tuple[str, ...]]:
             continue
         strings = tuple(message.string) if isinstance(message.string, (tuple, list)) else (message.string,)
         if all(strings):
-            found[(_message_parts(message)[0], message.context or "")] = tuple(str(s) for s in strings)
+            found[(message_parts(message)[0], message.context or "")] = tuple(str(s) for s in strings)
     return found
 
 
@@ -197,7 +197,7 @@ def theme_translations(theme: str, locale: str, root: Path = THEMES_ROOT) -> Tra
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        msgid, plural = _message_parts(message)
+        msgid, plural = message_parts(message)
         texts = list(message.string) if isinstance(message.string, (tuple, list)) else [message.string]
         if all(texts):
             entries.append((msgid, plural, message.context or "", [str(t) for t in texts]))
