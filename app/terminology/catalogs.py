@@ -51,6 +51,8 @@ MAX_AGE_SECONDS = 300.0
 MAX_ENTRIES = 5_000
 _CHANGED_KEY = "atrium_terminology_changed"
 _MEMO = "_atrium_terminology"
+# How long an application context (a request, a job) keeps what it looked up before asking the cache again.
+MEMO_SECONDS = 5.0
 
 # (msgid, context): how a message is known; context "" when it has none.
 MessageKey = tuple[str, str]
@@ -327,11 +329,14 @@ class TerminologyDomain(Domain):
         if tenant_id is None:
             return shipped
         locale = str(get_locale())
-        memo: dict[tuple[int, str], Any] = g.setdefault(_MEMO, {})
-        found = memo.get((tenant_id, locale))
-        if found is None:
-            found = terminology_cache().translations(tenant_id, _theme_of(tenant_id), locale, shipped)
-            memo[(tenant_id, locale)] = found
+        # Looked up once per request (a job, a CLI command: once every few seconds), not once per string.
+        memo: dict[tuple[int, str], tuple[float, Any]] = g.setdefault(_MEMO, {})
+        now = time.monotonic()
+        known = memo.get((tenant_id, locale))
+        if known is not None and now - known[0] < MEMO_SECONDS:
+            return known[1]
+        found = terminology_cache().translations(tenant_id, _theme_of(tenant_id), locale, shipped)
+        memo[(tenant_id, locale)] = (now, found)
         return found
 
 
