@@ -40,6 +40,7 @@ from app import (
     team,
     templating,
     tenancy,
+    terminology,
     transactions,
     translations_cli,
 )
@@ -75,6 +76,7 @@ FEATURES = (
     inbox,
     partners,
     reports,
+    terminology,
 )
 
 

@@ -25,6 +25,7 @@ from app.policies.demo import code_of_conduct, code_of_conduct_lesson
 from app.policies.services import acknowledge_policy
 from app.syncs import demo as syncs_demo
 from app.tenancy import as_tenant
+from app.tenancy.context import current_tenant_id
 from app.tenancy.models import Tenant, utcnow
 
 DEMO_PASSWORD = "atrium-demo"  # noqa: S105 - the documented demo password
@@ -182,6 +183,11 @@ def _bistro() -> None:
     people = _standard_people("bistro", downtown)
     accounts.update_user(people["manager"], job_title="Location manager")
     accounts.update_user(people["learner"], job_title="Line cook")
+    # Portals made before the translator role existed get it first (built-in roles are rows per tenant).
+    bistro = db.session.get(Tenant, current_tenant_id())
+    assert bistro is not None  # the demo builds bistro inside its tenant context
+    accounts.ensure_builtin_roles(bistro)
+    _user("translator@bistro.example", "Tomás Translator", ("translator", "learner"), job_title="Translator")
     for location in locations[1:]:
         key = location.name.lower()
         manager = _user(
@@ -321,6 +327,7 @@ ACCOUNTS = {
             "admin@bistro.example, manager@bistro.example (Downtown), learner@bistro.example (Downtown),",
             "manager.riverside@bistro.example, manager.airport@bistro.example",
             "crew at /crew: employee IDs B1002, B1003, B1004 (no email) with PINs 2580, 1470, 3691",
+            "translator@bistro.example rewords the interface at Admin → Terminology",
         ],
     ),
     "academy": ("customers", ["admin@academy.example, manager@academy.example, learner@academy.example"]),

@@ -106,7 +106,10 @@ ADMIN_AREA = {
         ("Audit log", "admin.audit_log", "/admin/audit"),
         ("Reports", "reports.index", "/reports"),
     ],
-    "Portal": [("Branding", "branding.edit", "/admin/branding")],
+    "Portal": [
+        ("Branding", "branding.edit", "/admin/branding"),
+        ("Terminology", "terminology.index", "/admin/terminology"),
+    ],
 }
 
 

@@ -25,6 +25,8 @@ POLICIES_REPORT = "policies.report"
 # The partner program: which partner companies hold enough certified people for their tier.
 PARTNERS_VIEW = "partners.view"
 PARTNERS_MANAGE = "partners.manage"
+# The portal's own words for interface messages, per language (admin → Terminology).
+TRANSLATIONS_MANAGE = "translations.manage"
 
 # Platform permissions, held by operators in the platform tenant.
 PLATFORM_TENANTS = "platform.tenants.manage"
@@ -50,6 +52,7 @@ TENANT_PERMISSIONS = (
     POLICIES_REPORT,
     PARTNERS_VIEW,
     PARTNERS_MANAGE,
+    TRANSLATIONS_MANAGE,
 )
 PLATFORM_PERMISSIONS = (PLATFORM_TENANTS, PLATFORM_LIBRARY, PLATFORM_USAGE)
 
@@ -60,6 +63,7 @@ BUILTIN_ROLES: dict[str, tuple[object, tuple[str, ...]]] = {
     "instructor": (_l("Instructor"), (LEARNING_TAKE, COURSES_TEACH, TEAM_VIEW)),
     "author": (_l("Author"), (LEARNING_TAKE, CONTENT_AUTHOR, CATALOG_MANAGE)),
     "auditor": (_l("Auditor"), (REPORTS_VIEW, AUDIT_VIEW, POLICIES_REPORT)),
+    "translator": (_l("Translator"), (LEARNING_TAKE, TRANSLATIONS_MANAGE)),
     "tenant_admin": (_l("Tenant admin"), TENANT_PERMISSIONS),
 }
 PLATFORM_BUILTIN_ROLES: dict[str, tuple[object, tuple[str, ...]]] = {

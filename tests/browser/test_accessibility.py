@@ -37,6 +37,7 @@ NOT_PAGES = {
     "policies.document",
     "policies.receipt",
     "certification_admin.evidence",  # a download
+    "terminology.export",  # a PO file to download
     # Files and JSON documents, not pages: a certificate's PDF and badge, the issuer's keys, the status list.
     "certificates.download_pdf",
     "certificates.download_badge",
@@ -515,6 +516,9 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "reports.show": "/reports/completions",
         "reports.show#drop_off": "/reports/drop_off",
         "reports.export_status": f"/reports/exports/{data['report_export']}",
+        "terminology.index": "/admin/terminology?locale=en&q=sign",
+        "terminology.edit": "/admin/terminology/en/message?msgid=%25(num)d+person+added+to+%25(name)s.",
+        "terminology.import_file": "/admin/terminology/en/import",
     }
 
 

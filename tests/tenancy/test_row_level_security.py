@@ -44,8 +44,19 @@ def populated_tenant(db, tenant_factory, user_factory):
         _sync_rows(db, user)
         _scim_rows(db, user, group)
         _partner_rows(db)
+        _terminology_rows(user)
         db.session.commit()
     return tenant
+
+
+def _terminology_rows(user):
+    """The portal's own wording of one message."""
+    from app.terminology import services as terminology
+    from app.terminology.catalogs import shipped_message
+
+    message = shipped_message("Sign out")
+    assert message is not None
+    terminology.save_override("en", message, ["Clock out"], by=user)
 
 
 def _identity_rows(db, user):
