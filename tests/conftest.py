@@ -111,6 +111,13 @@ def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
 
 
 @pytest.fixture
+def jobs_inline(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the jobs a test starts at once, as on a machine without Redis, on either database (for tests
+    that read a job's outcome straight away; the real queue and worker have tests of their own)."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+
+
+@pytest.fixture
 def mailbox(smtp_server: tuple[str, int, Mailbox]) -> Mailbox:
     return smtp_server[2]
 

@@ -357,7 +357,9 @@ def test_the_rollup_takes_the_same_number_of_queries_for_a_small_or_a_big_organi
     assert counts[0] == counts[1], counts
 
 
-def test_the_monday_cron_records_each_tenants_week_in_that_tenant_only(db, tenant_factory, user_factory):
+def test_the_monday_cron_records_each_tenants_week_in_that_tenant_only(
+    db, tenant_factory, user_factory, jobs_inline
+):
     from app.compliance.models import ComplianceSnapshot
     from workers.nightly import compliance_snapshots_everywhere
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import pytest
 from sqlalchemy import select
@@ -65,10 +66,9 @@ def _furnish(db, tenant, user_factory, *, learners: int = 3) -> list[int]:
         db.session.add(LessonProgress(enrollment_id=enrolment.id, lesson_id=lesson_id, started_at=IN_OCTOBER))
         version = policies.publish_version(policies.save_draft(policies.create_policy("Conduct"), "Be kind."))
         person = db.session.get(User, people[2])
-        ack = policies.acknowledge_policy(
-            person, version, "Learner 2", accepted=True, ip=None, user_agent=None
-        )
-        ack.acknowledged_at = IN_OCTOBER
+        # Acceptances are append-only (the application role may not UPDATE them): accept "in October".
+        with patch("app.policies.services.utcnow", return_value=IN_OCTOBER):
+            policies.acknowledge_policy(person, version, "Learner 2", accepted=True, ip=None, user_agent=None)
         # A completion on the first moment of November is November's.
         db.session.add(
             Enrollment(

@@ -19,6 +19,13 @@ certify = compliance.certify
 policy_factory = compliance.policy_factory
 
 
+@pytest.fixture(autouse=True)
+def report_jobs_inline(request: pytest.FixtureRequest) -> None:
+    """Exports and deliveries run at once on both databases; a test marked ``redis`` keeps the worker."""
+    if "redis" not in request.keywords:
+        request.getfixturevalue("jobs_inline")
+
+
 @pytest.fixture
 def bistro(
     db, tenant_factory, user_factory, course_factory, enrol, certify, policy_factory

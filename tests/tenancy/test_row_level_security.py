@@ -45,8 +45,17 @@ def populated_tenant(db, tenant_factory, user_factory):
         _scim_rows(db, user, group)
         _partner_rows(db)
         _terminology_rows(user)
+        _report_rows(db, user)
         db.session.commit()
     return tenant
+
+
+def _report_rows(db, user):
+    """A saved report and an export of it."""
+    from app.reports.models import ReportExport, SavedReport
+
+    db.session.add(SavedReport(name="Overdue", report_key="overdue", filters={}, owner_id=user.id))
+    db.session.add(ReportExport(requested_by_id=user.id, report_key="overdue", format="csv", filters={}))
 
 
 def _terminology_rows(user):
