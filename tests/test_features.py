@@ -71,8 +71,6 @@ TENANT_TOP_BAR = [
     ("Catalog", "learning.catalog", "/catalog"),
     ("My certifications", "certifications.mine", "/certifications"),
     ("My team", "team.index", "/team"),
-    ("Partner program", "partners.program", "/partners"),
-    ("Locations", "compliance_rollup.locations", "/team/compliance/locations"),
 ]
 PLATFORM_TOP_BAR = [
     ("Tenants", "console.tenants", "/console"),
@@ -102,6 +100,8 @@ ADMIN_AREA = {
     ],
     "Compliance": [
         ("Policies", "policy_admin.index", "/admin/policies"),
+        ("Locations", "compliance_rollup.locations", "/team/compliance/locations"),
+        ("Partner program", "partners.program", "/partners"),
         ("Partner tiers", "partner_admin.index", "/admin/partners"),
         ("Audit log", "admin.audit_log", "/admin/audit"),
         ("Reports", "reports.index", "/reports"),

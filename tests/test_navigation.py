@@ -48,8 +48,15 @@ def test_tenant_admin_top_bar_is_short_and_admin_pages_share_a_section_navigatio
         assert sections == {
             "People and access": ["People", "Organisation", "Groups", "Roles", "Sign-in", "Integrations"],
             "Learning content": ["Courses", "Paths", "Quizzes", "Certifications", "Rules", "Library"],
-            "Compliance": ["Policies", "Audit log", "Reports"],
-            "Portal": ["Branding"],
+            "Compliance": [
+                "Policies",
+                "Locations",
+                "Partner program",
+                "Partner tiers",
+                "Audit log",
+                "Reports",
+            ],
+            "Portal": ["Branding", "Terminology"],
         }, path
 
     groups = _page(client, "/admin/groups")

@@ -175,7 +175,9 @@ class Crawler:
         """Send one request; record a 5xx (or an exception, which TESTING propagates) with what was sent."""
         self.requests += 1
         try:
-            response = self.client.open(url, method=method.upper(), **kwargs)
+            # The whole answer is read inside the request, as a browser reads it: a streamed export runs
+            # (and ends) there, not whenever the garbage collector happens to close it.
+            response = self.client.open(url, method=method.upper(), buffered=True, **kwargs)
         except Exception as exc:
             self.failures.append(f"{method.upper()} {url} ({what}): {type(exc).__name__}: {exc}"[:600])
             return None

@@ -60,7 +60,10 @@ def _register_rollup(app: Flask, rollup_views: Any) -> None:
             _l("Locations"),
             "compliance_rollup.locations",
             "/team/compliance/locations",
-            nav.may_any(perms.TEAM_VIEW, perms.USERS_MANAGE, perms.AUDIT_VIEW),
-            order=35,
+            # Managers open it from My team (Compare locations); admins and auditors from here.
+            nav.may_any(perms.USERS_MANAGE, perms.AUDIT_VIEW),
+            nav.ADMIN,
+            nav.COMPLIANCE,
+            order=12,
         ),
     )

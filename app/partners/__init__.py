@@ -30,7 +30,9 @@ def init_app(app: Flask) -> None:
             "partners.program",
             "/partners",
             nav.may_any(perms.PARTNERS_VIEW, perms.PARTNERS_MANAGE),
-            order=32,
+            nav.ADMIN,
+            nav.COMPLIANCE,
+            order=14,
         ),
         nav.NavEntry(
             _l("Partner tiers"),
