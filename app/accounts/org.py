@@ -193,14 +193,11 @@ def unit_people(org_unit_id: int, *, besides: int | None = None) -> list[User]:
 
 
 def reaches(manager: User, person_id: int) -> bool:
-    """Whether *manager* reaches the person with *person_id* (one statement)."""
-    if sees_everyone(manager):
-        return (
-            db.session.scalar(
-                select(User.id).where(User.id == person_id, User.status == UserStatus.active.value)
-            )
-            is not None
-            and person_id != manager.id
-        )
+    """Whether *manager* reaches the person with *person_id* (one statement for someone in their team)."""
     reached = reach_select(manager).subquery("reach")
-    return db.session.scalar(select(reached.c.id).where(reached.c.id == person_id)) is not None
+    if db.session.scalar(select(reached.c.id).where(reached.c.id == person_id)) is not None:
+        return True
+    if person_id == manager.id or not sees_everyone(manager):
+        return False
+    active = User.status == UserStatus.active.value
+    return db.session.scalar(select(User.id).where(User.id == person_id, active)) is not None

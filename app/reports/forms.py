@@ -66,8 +66,6 @@ class SaveForm(FlaskForm):
             ]
         ),
     )
-    format = SelectField(
-        _l("Format"),
-        choices=as_choices(_FORMATS),
-    )
+    # Its own id: the export form beside it on the same page has a "format" too.
+    format = SelectField(_l("Format"), choices=as_choices(_FORMATS), id="save-format")
     recipients = TextAreaField(_l("Send to (emails of people of this portal)"), render_kw={"rows": 2})

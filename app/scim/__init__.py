@@ -35,11 +35,15 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("SCIM_RATE_LIMIT", os.environ.get("SCIM_RATE_LIMIT", DEFAULT_RATE_LIMIT))
     csrf.exempt(api.bp)
-    limiter.limit(
-        lambda: str(current_app.config["SCIM_RATE_LIMIT"]),
-        key_func=api.rate_limit_key,
-        on_breach=api.too_many,
-    )(api.bp)
+    if not getattr(api.bp, "_atrium_rate_limited", False):
+        # The limiter and the blueprint live once per process while apps may be created several times (the
+        # tests, a second worker app): a limit added per app would count each request once per app.
+        limiter.limit(
+            lambda: str(current_app.config["SCIM_RATE_LIMIT"]),
+            key_func=api.rate_limit_key,
+            on_breach=api.too_many,
+        )(api.bp)
+        api.bp._atrium_rate_limited = True  # type: ignore[attr-defined]
     app.register_blueprint(api.bp)
     from app.tenancy.web import SUSPENDED_ANSWERS
 

@@ -51,6 +51,7 @@ NOT_PAGES = {
     "syncs.progress",  # the part of a run's page that htmx refreshes, walked with the page
     "syncs.errors_csv",  # a download
     "reports.download",  # a download
+    "compliance.dashboard",  # the old address of My team: a permanent redirect there
     "reports.export_progress",  # the part of an export's page that htmx refreshes, walked with the page
     # SCIM: token-authenticated JSON for identity providers (tests/scim), no page.
     "scim.list_users",
@@ -427,7 +428,6 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "team.person": f"/team/people/{data['person']}",
         "team.person#full": f"/team/people/{data['admin_id']}",
         "checkpoints.index": "/team/checkpoints/",
-        "compliance.dashboard": "/team/compliance/",
         "compliance_rollup.locations": "/team/compliance/locations",
         "compliance_rollup.locations#tree": "/team/compliance/locations?view=tree",
         "compliance.extend_due_date": f"/team/compliance/enrollments/{data['team_enrollment']}/due-date",
