@@ -295,7 +295,7 @@ def load_demo(base_url: str | None = None) -> list[str]:
         db.session.flush()
     from app.library.demo import load_library_demo
 
-    load_library_demo()
+    load_library_demo(tuple(spec["slug"] for spec in TENANTS))
     certifications_demo.widget_seller()
     partners_demo.partner_program(DEMO_PASSWORD)
     return sign_in_lines(base_url or "http://localhost:5000")

@@ -179,8 +179,12 @@ def _security_check_quiz() -> int:
         return quiz.id
 
 
-def load_library_demo() -> None:
-    """Create, publish and deploy the demo library package if it is missing; safe to run again."""
+def load_library_demo(slugs: tuple[str, ...]) -> None:
+    """Create and publish the demo library package if it is missing and deploy it to the demo portals *slugs*.
+
+    Only the demo's own portals: other portals of the installation (or of a test database) are left alone;
+    portals created later receive it through the package's automatic deployment. Safe to run again.
+    """
     package = db.session.scalars(select(LibraryPackage).where(LibraryPackage.slug == SLUG)).first()
     if package is None:
         package = services.create_package(
@@ -214,9 +218,11 @@ def load_library_demo() -> None:
         )
         services.publish(draft)
         services.set_targeting(package, list(services.TARGET_AUDIENCES), [], auto_deploy=True)
+    already = services.deployed_tenant_ids(package)
     tenants = db.session.scalars(
-        select(Tenant).where(Tenant.is_platform.is_(False)).order_by(Tenant.id)
+        select(Tenant).where(Tenant.is_platform.is_(False), Tenant.slug.in_(slugs)).order_by(Tenant.id)
     ).all()
     for tenant in tenants:
-        services.deploy(package, tenant, automatic=True)
+        if tenant.id not in already:
+            services.deploy(package, tenant, automatic=True)
     db.session.flush()
