@@ -1,0 +1,26 @@
+"""Multilingual content: a portal's own courses, lessons, quizzes, policies and certifications, translated.
+
+Translations are stored per item, language and text with the hash of the source they followed
+(``models.py``); ``kinds.py`` says what can be translated; learners read through ``reading.py`` (their
+language, else the portal's, else the original, with a notice); ``services.py`` saves and reviews.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the table, the audit sentences and the template helpers that show translated texts."""
+    from app.multilingual import (
+        audit_sentences,  # noqa: F401 - the audit log's sentences
+        models,  # noqa: F401 - the table
+        reading,
+    )
+
+    app.add_template_filter(reading.translated, "tr")
+    app.add_template_filter(reading.translated_html, "tr_html")
+    app.add_template_global(reading.reading_of, "content_reading")
