@@ -106,22 +106,27 @@ def _xml_attr(text: str) -> str:
 
 
 def write_xliff(units: Iterable[Unit], *, source_locale: str, target_locale: str) -> bytes:
-    """Return an XLIFF 2.0 document with one group per item and one unit per text."""
+    """Return an XLIFF 2.0 document with one group per item and one unit per text.
+
+    Refuses an export with no text: the core schema requires at least one unit in a file.
+    """
+    groups: dict[str, list[Unit]] = {}
+    for unit in _translatable(units):
+        groups.setdefault(unit.group, []).append(unit)
+    if not groups:
+        raise ExchangeError(_("There is no text to translate."))
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         f'<xliff xmlns="{XLIFF_NS}" xmlns:mda="{MDA_NS}" version="2.0" '
         f"srcLang={quoteattr(to_bcp47(source_locale))} trgLang={quoteattr(to_bcp47(target_locale))}>\n",
         '<file id="atrium" original="atrium">\n',
     ]
-    groups: dict[str, list[Unit]] = {}
-    for unit in _translatable(units):
-        groups.setdefault(unit.group, []).append(unit)
     for group, members in groups.items():
-        out.append(f"<group id={_xml_attr(group)} name={_xml_attr(members[0].group_label)}>\n")
+        if group:  # a group's id is a required NMTOKEN, so units of no item sit directly in the file
+            out.append(f"<group id={_xml_attr(group)} name={_xml_attr(members[0].group_label)}>\n")
         for unit in members:
-            out.append(f"<unit id={_xml_attr(unit.id)}>")
             out.append(
-                '<mda:metadata><mda:metaGroup category="atrium">'
+                f'<unit id={_xml_attr(unit.id)}><mda:metadata><mda:metaGroup category="atrium">'
                 f'<mda:meta type="{HASH_META}">{_xml_text(unit.source_hash)}</mda:meta>'
                 "</mda:metaGroup></mda:metadata>"
             )
@@ -135,7 +140,7 @@ def write_xliff(units: Iterable[Unit], *, source_locale: str, target_locale: str
             if unit.target is not None:
                 out.append(f'<target xml:space="preserve">{_xml_text(unit.target)}</target>')
             out.append("</segment></unit>\n")
-        out.append("</group>\n")
+        out.append("</group>\n" if group else "")
     out.append("</file>\n</xliff>\n")
     return "".join(out).encode("utf-8")
 
@@ -335,19 +340,20 @@ def markup_problems(source: str, target: str) -> list[str]:
     """Return, in the person's language, what the translation lost or added: placeholders, links, tags."""
     if source.strip() and not target.strip():
         return [_("The translation is empty.")]
-    problems: list[str] = []
     placeholders = Counter(_PLACEHOLDER.findall(source)), Counter(_PLACEHOLDER.findall(target))
-    problems += [
-        _("The placeholder %(name)s is missing.", name=p) for p in sorted(placeholders[0] - placeholders[1])
-    ]
-    problems += [
-        _("The placeholder %(name)s is not in the source.", name=p)
-        for p in sorted(placeholders[1] - placeholders[0])
-    ]
-    links = ({a or b for a, b in _LINK.findall(source)}, {a or b for a, b in _LINK.findall(target)})
-    problems += [_("The link %(url)s is missing.", url=url) for url in sorted(links[0] - links[1])]
-    problems += [_("The link %(url)s is not in the source.", url=url) for url in sorted(links[1] - links[0])]
+    links = (
+        Counter({a or b for a, b in _LINK.findall(source)}),
+        Counter({a or b for a, b in _LINK.findall(target)}),
+    )
     tags = _tags(source), _tags(target)
-    problems += [_("The tag %(tag)s is missing.", tag=tag) for tag in sorted(tags[0] - tags[1])]
-    problems += [_("The tag %(tag)s is not in the source.", tag=tag) for tag in sorted(tags[1] - tags[0])]
-    return problems
+    return (
+        [_("The placeholder %(name)s is missing.", name=p) for p in sorted(placeholders[0] - placeholders[1])]
+        + [
+            _("The placeholder %(name)s is not in the source.", name=p)
+            for p in sorted(placeholders[1] - placeholders[0])
+        ]
+        + [_("The link %(name)s is missing.", name=url) for url in sorted(links[0] - links[1])]
+        + [_("The link %(name)s is not in the source.", name=url) for url in sorted(links[1] - links[0])]
+        + [_("The tag %(name)s is missing.", name=tag) for tag in sorted(tags[0] - tags[1])]
+        + [_("The tag %(name)s is not in the source.", name=tag) for tag in sorted(tags[1] - tags[0])]
+    )
