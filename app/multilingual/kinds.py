@@ -6,8 +6,6 @@ question's parts their ids (``option.b.text``). Files carry the field names as u
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +13,8 @@ from typing import Any
 from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
+
+from app.multilingual.exchange import source_hash
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,6 @@ class Kind:
     source_locale: Callable[[Any], str]
     items: Callable[[], Select[Any]]
     load: Callable[[int], Any]
-
-
-def source_hash(text: str) -> str:
-    """The sha-256 (hex) of *text* in Unicode NFC: what a translation remembers of the source it followed."""
-    return hashlib.sha256(unicodedata.normalize("NFC", text or "").encode("utf-8")).hexdigest()
 
 
 _KINDS: dict[str, Kind] = {}
