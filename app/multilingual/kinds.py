@@ -13,6 +13,7 @@ from typing import Any
 from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.multilingual.exchange import source_hash
 
@@ -205,7 +206,10 @@ def _register_builtin() -> None:
             lambda lesson: f"{lesson.course.title}: {lesson.title}",
             lambda lesson: str(lesson.course.language or portal_locale()),
             lambda: (
-                select(Lesson).join(Lesson.course).order_by(Course.title, Lesson.course_id, Lesson.position)
+                select(Lesson)
+                .join(Lesson.course)
+                .options(contains_eager(Lesson.course))
+                .order_by(Course.title, Lesson.course_id, Lesson.position)
             ),
             loader(Lesson),
         )
@@ -248,6 +252,7 @@ def _register_builtin() -> None:
             lambda: (
                 select(Question)
                 .where(Question.active.is_(True))
+                .options(selectinload(Question.revisions))
                 .order_by(Question.bank_id, Question.position)
             ),
             loader(Question),
@@ -276,7 +281,10 @@ def _register_builtin() -> None:
             lambda v: f"{v.policy.title} · v{v.number}",
             lambda v: portal_locale(),
             lambda: (
-                select(PolicyVersion).join(PolicyVersion.policy).order_by(Policy.title, PolicyVersion.number)
+                select(PolicyVersion)
+                .join(PolicyVersion.policy)
+                .options(contains_eager(PolicyVersion.policy))
+                .order_by(Policy.title, PolicyVersion.number)
             ),
             loader(PolicyVersion),
         )
