@@ -99,6 +99,12 @@ def test_the_partners_admin_sees_which_companies_are_below_their_tier_target(app
         "Northwind Resellers",
     ]
     assert re.search(r"Northwind Resellers.*?Gold.*?Certified Widget Seller\s+4\s+3\s", text, re.S)
+    # The demo's partner manager is placed above the five companies: reach-scoped, they see all five.
+    channel = app.test_client()
+    channel.host = f"partners.{TEST_DOMAIN}"  # type: ignore[attr-defined]
+    assert sign_in(channel, "channel@partners.example", DEMO_PASSWORD).status_code == 302
+    seen = html.unescape(re.sub(r"<[^>]+>", " ", channel.get("/partners/program").get_data(as_text=True)))
+    assert "3 companies are below target" in seen and "of 5 partner companies shown" in seen
     # The demo's team manager is no partner manager.
     assert sign_in(manager, "manager@partners.example", DEMO_PASSWORD).status_code == 302
     assert manager.get("/partners/program").status_code == 403
