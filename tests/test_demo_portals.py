@@ -71,15 +71,16 @@ def test_bistros_admin_compares_locations_with_twelve_weeks_of_history(app, demo
     numbers = page.split('class="trend-numbers"', 1)[1]
     assert numbers.count("<tr>") == 1 + 12 and "No record" not in numbers
     # The whole portal's line rises over the twelve weeks to today's value, which is not nothing.
-    weekly = [int(n) for n in re.findall(r'<td data-label="[^"]*">(\d+)% <small>', numbers.split("</table>")[0])]
+    weekly = [
+        int(n) for n in re.findall(r'<td data-label="[^"]*">(\d+)% <small>', numbers.split("</table>")[0])
+    ]
     assert len(weekly) == 12, weekly
     assert weekly == sorted(weekly) and weekly[0] < weekly[-1] and weekly[-1] > 0, weekly
     assert len(set(weekly)) >= 3, weekly  # a line, not a step
     # Some location is compliant today, and Downtown (the demo's late team) is the worst.
     table = page.split('class="rollup-table"', 1)[1].split("</table>", 1)[0]
     percents = {
-        name: int(percent)
-        for name, percent in re.findall(r"<bdi>(\w+)</bdi>.*?(\d+)%</strong>", table, re.S)
+        name: int(percent) for name, percent in re.findall(r"<bdi>(\w+)</bdi>.*?(\d+)%</strong>", table, re.S)
     }
     assert percents["Riverside"] > 0 and percents["Airport"] > 0, percents
     assert percents["Downtown"] == min(percents.values()), percents

@@ -42,7 +42,7 @@ def sees_every_company(viewer: Any) -> bool:
 
 
 def companies_within_reach(viewer: Any) -> ColumnElement[bool]:
-    """A criterion on PartnerCompany: the companies *viewer* may see (every one, or those of their subtree)."""
+    """A criterion on PartnerCompany: the companies *viewer* may see (every one, or their subtree's)."""
     if sees_every_company(viewer):
         return true()
     if viewer.org_unit_id is None:
