@@ -286,7 +286,7 @@ def import_file(filename: str, data: bytes, *, apply_valid: bool, by: Any) -> Im
     }
     changes: list[tuple[_Accepted, dict[str, str]]] = []
     for key, entry in accepted.items():
-        state = services.item_state(entry.kind, entry.obj, locale, rows.get(key))
+        state = services.item_state(entry.kind, entry.obj, locale, rows.get(key), looked_up=True)
         current = {s.field.name: s for s in state.fields}
         texts = {
             name: text
@@ -351,11 +351,7 @@ def panel_lines(obj: Any) -> list[PanelLine]:
     }
     lines = []
     for locale in services.translatable_locales(kind.source_locale(obj)):
-        row = rows.get(locale)
-        if row is None:
-            state = services.ItemState([services.FieldState(f, "", False) for f in kind.fields(obj)], None)
-        else:
-            state = services.item_state(kind, obj, locale, row)
+        state = services.item_state(kind, obj, locale, rows.get(locale), looked_up=True)
         status = "reviewed" if state.reviewed else state.status
         lines.append(PanelLine(locale, LOCALE_NAMES.get(locale, locale), status, kind.name, item_id))
     return lines
