@@ -72,7 +72,9 @@ def _export(client: Any, **args: str) -> Any:
 def _fill_xliff(data: bytes, translate: Any = lambda text: f"ES {text}") -> bytes:
     """Give every unit a target, as a translator typing into the file in a text editor would."""
     text = data.decode("utf-8")
-    text = SOURCE.sub(lambda m: f'{m.group(0)}<target xml:space="preserve">{translate(m.group(1))}</target>', text)
+    text = SOURCE.sub(
+        lambda m: f'{m.group(0)}<target xml:space="preserve">{translate(m.group(1))}</target>', text
+    )
     return text.encode("utf-8")
 
 
@@ -135,7 +137,9 @@ def test_a_translator_exports_a_course_fills_the_file_imports_it_and_a_spanish_l
 def test_editing_the_english_source_marks_the_spanish_translation_outdated(db, bistro, translator):
     course_id = _food_safety(db, bistro)
     with as_tenant(bistro):
-        lesson = db.session.scalars(select(Lesson).where(Lesson.course_id == course_id, Lesson.kind == "page")).one()
+        lesson = db.session.scalars(
+            select(Lesson).where(Lesson.course_id == course_id, Lesson.kind == "page")
+        ).one()
         lesson_id = lesson.id
         services.save_translation(
             LESSON,
@@ -147,14 +151,18 @@ def test_editing_the_english_source_marks_the_spanish_translation_outdated(db, b
             },
         )
         db.session.commit()
-    listing = translator.get(f"/admin/translations/?locale=es&kind=lesson&status=outdated").get_data(as_text=True)
+    listing = translator.get("/admin/translations/?locale=es&kind=lesson&status=outdated").get_data(
+        as_text=True
+    )
     assert "Handwashing" not in listing
 
     with as_tenant(bistro):
         lesson = db.session.get(Lesson, lesson_id)
         lesson.content = {**lesson.content, "markdown": "Wash for **30 seconds**, {name}."}
         db.session.commit()
-    listing = translator.get("/admin/translations/?locale=es&kind=lesson&status=outdated").get_data(as_text=True)
+    listing = translator.get("/admin/translations/?locale=es&kind=lesson&status=outdated").get_data(
+        as_text=True
+    )
     assert "Handwashing" in listing and "Outdated" in listing
     assert re.search(r'id="count-lesson-outdated">1<', listing)
 
@@ -176,7 +184,11 @@ def test_the_editor_saves_keeps_typed_text_on_errors_and_marks_reviewed(db, bist
     token = csrf_token(translator, url)
     bad = translator.post(
         url,
-        data={"csrf_token": token, "t-title": "Lavado de manos", "t-markdown": "Lávate las manos, sin nombre."},
+        data={
+            "csrf_token": token,
+            "t-title": "Lavado de manos",
+            "t-markdown": "Lávate las manos, sin nombre.",
+        },
     )
     page = bad.get_data(as_text=True)
     assert bad.status_code == 422
@@ -188,7 +200,9 @@ def test_the_editor_saves_keeps_typed_text_on_errors_and_marks_reviewed(db, bist
     good = "Lávate **20 segundos**, {name}. Mira [el póster](https://example.com/poster)."
     saved = translator.post(url, data={"csrf_token": token, "t-title": "Lavado de manos", "t-markdown": good})
     assert saved.status_code == 302
-    assert _translations(bistro) == [("lesson", lesson_id, "es", {"title": "Lavado de manos", "markdown": good})]
+    assert _translations(bistro) == [
+        ("lesson", lesson_id, "es", {"title": "Lavado de manos", "markdown": good})
+    ]
     reviewed = translator.post(url, data={"csrf_token": token, "action": "review"}, follow_redirects=True)
     assert "Reviewed" in reviewed.get_data(as_text=True)
 
@@ -249,7 +263,9 @@ def test_a_po_file_round_trips(db, bistro, translator):
     pofile.write_po(out, catalog, width=0)
     response = _import(translator, out.getvalue(), filename="food.po")
     assert response.status_code == 200, response.get_data(as_text=True)
-    translated = {(kind, item): fields for kind, item, locale, fields in _translations(bistro) if locale == "fr"}
+    translated = {
+        (kind, item): fields for kind, item, locale, fields in _translations(bistro) if locale == "fr"
+    }
     assert translated[("course", course_id)] == {
         "title": "FR Food Safety Basics",
         "description": "FR Keep food safe.",
@@ -299,7 +315,9 @@ def test_bad_requests_are_refused(db, bistro, translator, tenant_factory, user_f
 def _courses(db: Any, tenant: Any, count: int) -> None:
     with as_tenant(tenant):
         for number in range(count):
-            course = courses.create_course({"title": f"Course {number}", "description": "Text.", "language": "en"})
+            course = courses.create_course(
+                {"title": f"Course {number}", "description": "Text.", "language": "en"}
+            )
             courses.add_lesson(course, "page", f"Lesson {number}", True, {"body": "Body."}, {})
             services.save_translation(COURSE, course, "es", {"title": f"Curso {number}"})
         db.session.commit()
