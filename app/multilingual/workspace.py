@@ -194,7 +194,7 @@ def _resolve(unit_id: str) -> tuple[Kind, Any, str] | None:
     kind_name, _dot, rest = unit_id.partition(".")
     raw_id, _dot, field_name = rest.partition(".")
     kind = kind_named(kind_name)
-    if kind is None or not raw_id.isdigit() or len(raw_id) > 12 or not field_name:
+    if kind is None or not raw_id.isdigit() or not 0 < int(raw_id) < 2**31 or not field_name:
         return None
     obj = kind.load(int(raw_id))
     if obj is None or (kind.name == "question" and not getattr(obj, "active", True)):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.assessments.demo import food_safety
 from app.assessments.models import Question, Quiz
+from app.audit.models import AuditEvent
 from app.extensions import db as _db
 from app.learning.models import Course, Lesson
 from app.learning.services import courses
@@ -128,6 +129,10 @@ def test_a_translator_exports_a_course_fills_the_file_imports_it_and_a_spanish_l
     assert lesson.startswith("ES Wash for **20 seconds**, {name}.")
     assert quiz_title == "ES Food Safety quiz"
     assert prompt == "ES Hot food on the pass must be held at what temperature?"
+
+    with as_tenant(bistro):
+        imported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "content.imported")).all()
+        assert len(imported) == 1 and imported[0].after["locale"] == "es"
 
     # Importing the same file again changes nothing.
     again = _import(translator, _fill_xliff(body)).get_data(as_text=True)
@@ -352,3 +357,11 @@ def test_the_course_edit_page_shows_each_languages_translation(db, bistro, user_
     assert f"/admin/translations/course/{course_id}/en" not in panel  # its own language
     with as_tenant(bistro):
         assert db.session.scalar(select(func.count()).select_from(ContentTranslation)) == 1
+    with as_tenant(bistro):
+        quiz_id = db.session.scalars(select(Quiz.id)).one()
+    quiz_page = admin.get(f"/admin/quizzes/{quiz_id}").get_data(as_text=True)
+    assert f"/admin/translations/quiz/{quiz_id}/ar" in quiz_page
+
+    # The workspace and Terminology link to each other.
+    assert "/admin/terminology" in admin.get("/admin/translations/").get_data(as_text=True)
+    assert "/admin/translations/" in admin.get("/admin/terminology").get_data(as_text=True)
