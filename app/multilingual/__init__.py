@@ -9,17 +9,38 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
+
 if TYPE_CHECKING:
     from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the table, the audit sentences and the template helpers that show translated texts."""
+    """Register the table, the audit sentences, the template helpers and Admin → Translations."""
+    from app import navigation as nav
+    from app.accounts import permissions as perms
     from app.multilingual import (
         audit_sentences,  # noqa: F401 - the audit log's sentences
         models,  # noqa: F401 - the table
         reading,
+        views,
+        workspace,
     )
+
+    app.register_blueprint(views.bp)
+    nav.register(
+        app,
+        nav.NavEntry(
+            _l("Translations"),
+            "translations.index",
+            "/admin/translations",
+            nav.may(perms.TRANSLATIONS_MANAGE),
+            nav.ADMIN,
+            nav.PORTAL,
+            order=21,
+        ),
+    )
+    app.add_template_global(workspace.panel_lines, "translation_panel_lines")
 
     app.add_template_filter(reading.translated, "tr")
     app.add_template_filter(reading.translated_html, "tr_html")
