@@ -11,6 +11,7 @@ from htmx_flask import request
 
 from app.accounts.access import require_sign_in
 from app.assessments import grading
+from app.assessments.shown import shown_revision
 from app.assessments import services as assessments
 from app.assessments.models import Attempt, AttemptStatus, QuizLayout
 from app.errors import ValidationError
@@ -25,7 +26,7 @@ bp = Blueprint("assessments", __name__)
 
 @bp.context_processor
 def _grading_helpers() -> dict[str, Any]:
-    return {"grading": grading}
+    return {"grading": grading, "shown_revision": shown_revision}
 
 
 def _form_lists() -> dict[str, list[str]]:
