@@ -1,20 +1,24 @@
 """Questions as a learner reads them: the revision's texts in their language, its ids and answer key as is.
 
 Grading never sees this: it works on the stored revision. The pages show a copy whose option, item and
-pair texts, feedback and prompt come from the reader, so the ids a learner posts are the original ones
-and a translated question scores exactly as the original does.
+pair texts, feedback and prompt come from the content reader, so the ids a learner posts are the
+original ones and a translated question scores exactly as the original does.
+
+The reader is reached through the template helpers ``app.multilingual`` registers (``tr``, ``tr_html``),
+not imported: its registry of translatable kinds imports this feature's models.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from markupsafe import Markup
 
 from app.assessments.models import QuestionRevision
-from app.multilingual.reading import Reading, reader, translated_html
 
 
 @dataclass(frozen=True)
@@ -27,16 +31,15 @@ class ShownRevision:
     points: int
     prompt_html: Markup
     data: dict[str, Any]
-    reading: Reading
 
 
 def shown_revision(revision: QuestionRevision) -> ShownRevision:
     """*revision* with every text it shows a learner in their language, where a translation exists."""
-    read = reader()
+    filters = current_app.jinja_env.filters
+    translated: Callable[[Any, str], str] = filters["tr"]
 
     def text(name: str, original: Any) -> Any:
-        shown = read.shown(revision, name)
-        return shown.text if shown.translated else original
+        return translated(revision, name) or original
 
     data = copy.deepcopy(revision.data or {})
     for option in data.get("options", []):
@@ -58,7 +61,6 @@ def shown_revision(revision: QuestionRevision) -> ShownRevision:
         question_id=revision.question_id,
         type=revision.type,
         points=revision.points,
-        prompt_html=translated_html(revision, "prompt", revision.prompt_html),
+        prompt_html=filters["tr_html"](revision, "prompt", revision.prompt_html),
         data=data,
-        reading=read.reading(revision, "prompt"),
     )

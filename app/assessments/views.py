@@ -11,9 +11,9 @@ from htmx_flask import request
 
 from app.accounts.access import require_sign_in
 from app.assessments import grading
-from app.assessments.shown import shown_revision
 from app.assessments import services as assessments
 from app.assessments.models import Attempt, AttemptStatus, QuizLayout
+from app.assessments.shown import shown_revision
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number

@@ -17,12 +17,12 @@ from app.accounts.views import home_page
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
+from app.learning import translated
 from app.learning.lesson_kinds import get_kind
 from app.learning.models import Course, Enrollment, LearningPath, Lesson
 from app.learning.services import catalog as catalog_service
 from app.learning.services import enrollments as enrolling
 from app.learning.services import progress as progress_service
-from app.learning import translated
 from app.learning.services.visibility import can_see_course, can_see_path, viewer_for
 from app.storage import extension_of, inline_safe, storage, stored_filename
 

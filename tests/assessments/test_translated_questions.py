@@ -1,4 +1,4 @@
-"""A learner takes a quiz in their language: the texts are translated, the questions and the grading are not."""
+"""A learner takes a quiz in their language: its texts are translated, its questions and grading are not."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def _translate_quiz(db: Any, tenant: Any, quiz_id: int) -> None:
 def _answer_half(attempt: Any) -> dict[str, list[str]]:
     """Right answers to the choice and ordering questions only: a score that is neither 0 nor 100."""
     form = right_answers(attempt)
-    kept = {f"answer-{i.position}" for i in attempt.items if i.revision.type in ("single", "multiple", "ordering")}
+    kept = {
+        f"answer-{i.position}" for i in attempt.items if i.revision.type in ("single", "multiple", "ordering")
+    }
     return {name: value for name, value in form.items() if name.rsplit("-", 1)[0] in kept or name in kept}
 
 
@@ -52,7 +54,9 @@ def _choices(page: Any) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for control in page.xpath("//fieldset[@class='question']//input[@type!='hidden'] | //fieldset//select"):
         if control.tag == "select":
-            found.setdefault(control.get("name"), set()).update(o.get("value") for o in control.xpath("option"))
+            found.setdefault(control.get("name"), set()).update(
+                o.get("value") for o in control.xpath("option")
+            )
         else:
             found.setdefault(control.get("name"), set()).add(control.get("value") or "")
     return found
@@ -106,7 +110,9 @@ def test_a_quiz_partly_translated_says_it_is_shown_in_english(
     tenant = tenant_factory(enabled_locales=["en", "es"], default_locale="en")
     made = gated_course(tenant)
     with as_tenant(tenant):
-        translations.save_translation(QUIZ, db.session.get(Quiz, made["quiz"]), "es", {"title": "Cuestionario"})
+        translations.save_translation(
+            QUIZ, db.session.get(Quiz, made["quiz"]), "es", {"title": "Cuestionario"}
+        )
         db.session.commit()
     learner = user_factory(tenant, locale="es")
     enrollment_id = _enrolled(db, tenant, learner, made["course"])

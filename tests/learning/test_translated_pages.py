@@ -49,7 +49,10 @@ def _food_safety(db: Any, tenant: Any, *, translate_lesson: bool = True) -> dict
         storing = authoring.add_lesson(course, "page", "Storage", True, {"body": "Cover the food."}, {})
         authoring.set_course_status(course, "published")
         translations.save_translation(
-            COURSE, course, "es", {"title": "Seguridad alimentaria", "description": "Mantén la comida segura."}
+            COURSE,
+            course,
+            "es",
+            {"title": "Seguridad alimentaria", "description": "Mantén la comida segura."},
         )
         if translate_lesson:
             translations.save_translation(
@@ -84,7 +87,10 @@ def test_a_spanish_learner_reads_the_catalog_course_and_lesson_in_spanish(
     assert _text(course.xpath("//h1")[0]) == "Seguridad alimentaria"
     assert "Mantén la comida segura." in _text(course.xpath("//div[@class='course-main']")[0])
     assert not course.xpath("//*[@role='note']")  # all of it is in Spanish: nothing to say
-    assert [_text(a) for a in course.xpath("//ol[@class='lesson-list']//bdi")] == ["Lavado de manos", "Storage"]
+    assert [_text(a) for a in course.xpath("//ol[@class='lesson-list']//bdi")] == [
+        "Lavado de manos",
+        "Storage",
+    ]
 
     enrollment = _enrolled(db, bistro, learner, ids["course"])
     lesson = _page(client.get(f"/learn/{enrollment}/lessons/{ids['washing']}"))
@@ -143,7 +149,9 @@ def test_an_arabic_learner_gets_english_fallback_marked_left_to_right_on_a_right
     with as_tenant(bistro):
         from app.learning.models import Course
 
-        translations.save_translation(COURSE, db.session.get(Course, ids["course"]), "ar", {"title": "سلامة الغذاء"})
+        translations.save_translation(
+            COURSE, db.session.get(Course, ids["course"]), "ar", {"title": "سلامة الغذاء"}
+        )
         db.session.commit()
 
     course = _page(client.get(f"/courses/{ids['course']}"))
@@ -177,10 +185,14 @@ def test_a_learning_path_reads_in_the_learners_language(db, bistro, user_factory
     ids = _food_safety(db, bistro)
     learner = user_factory(bistro, locale="es")
     with as_tenant(bistro):
-        path = authoring.create_path({"title": "Kitchen basics", "description": "Start here.", "self_enroll": True})
+        path = authoring.create_path(
+            {"title": "Kitchen basics", "description": "Start here.", "self_enroll": True}
+        )
         authoring.set_path_courses(path, [ids["course"]])
         authoring.set_path_status(path, "published")
-        translations.save_translation(PATH, path, "es", {"title": "Cocina básica", "description": "Empieza aquí."})
+        translations.save_translation(
+            PATH, path, "es", {"title": "Cocina básica", "description": "Empieza aquí."}
+        )
         db.session.commit()
         path_id = path.id
     client = client_for(bistro, learner)
@@ -228,13 +240,18 @@ def test_reading_in_spanish_costs_the_same_queries_for_3_or_12_translated_items(
         for who, person in (("es", spanish), ("en", english)):
             enrollment = _enrolled(db, tenant, person, course_id)
             client = client_for(tenant, person)
-            for name, path in (("catalog", "/catalog"), ("lesson", f"/learn/{enrollment}/lessons/{lesson_id}")):
+            for name, path in (
+                ("catalog", "/catalog"),
+                ("lesson", f"/learn/{enrollment}/lessons/{lesson_id}"),
+            ):
                 client.get(path)  # warm up
                 with count_queries() as counter:
                     response = client.get(path)
                 assert response.status_code == 200
                 if who == "es" and translate:
-                    assert ("Curso 00" if name == "catalog" else "Lección 1") in response.get_data(as_text=True)
+                    assert ("Curso 00" if name == "catalog" else "Lección 1") in response.get_data(
+                        as_text=True
+                    )
                 counts[f"{who} {name}"] = counter.count
         return counts
 

@@ -325,9 +325,7 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
     enrolled_ids = [e.course_id for e in enrollments]
     suggestion_query = select(
         Course.id, Course.title, Course.duration_minutes, Course.status, Course.language
-    ).where(
-        visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True)
-    )
+    ).where(visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True))
     if enrolled_ids:
         suggestion_query = suggestion_query.where(Course.id.not_in(enrolled_ids))
     suggestions = [
