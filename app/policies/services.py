@@ -192,7 +192,9 @@ def policy_text(version: PolicyVersion) -> PolicyText:
         return PolicyText(Markup(), None, portal_locale(), original, False, reader.locale)
     shown = reader.shown(version, "body")
     if shown.translated and shown.html is not None:
-        return PolicyText(shown.html, shown.locale, shown.locale, html_hash(str(shown.html)), shown.outdated, reader.locale)
+        return PolicyText(
+            shown.html, shown.locale, shown.locale, html_hash(str(shown.html)), shown.outdated, reader.locale
+        )
     body = Markup(version.body_html)  # noqa: S704 - rendered and sanitised by render_markdown when saved
     return PolicyText(body, None, shown.locale, original, False, reader.locale)
 
