@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib import import_module
 from typing import Any
 
 from flask_babel import gettext as _
@@ -162,6 +163,16 @@ class PolicyText:
         return self.lang != self.wanted
 
 
+def multilingual_reading() -> Any:
+    """``app.multilingual.reading``, looked up when called.
+
+    The registry of translatable kinds (app.multilingual.kinds) names the policy models, so a static import
+    of the reader from here would close an import cycle; like app.certifications' use of the optional
+    app.certificates, the dependency is resolved at run time.
+    """
+    return import_module("app.multilingual.reading")
+
+
 def language_name(locale: str | None) -> str:
     """A language's name in the current language (``es`` → "Spanish"); the code if Babel does not know it."""
     from babel import Locale, UnknownLocaleError
@@ -183,13 +194,11 @@ def html_hash(html: str) -> str:
 
 def policy_text(version: PolicyVersion) -> PolicyText:
     """The text of *version* in the reader's language (else the portal's, else the original), and its hash."""
-    from app.multilingual import reading
-    from app.multilingual.kinds import portal_locale
-
+    reading = multilingual_reading()
     reader = reading.reader()
     original = version.sha256 or (html_hash(version.body_html) if not version.is_pdf else "")
     if version.is_pdf:
-        return PolicyText(Markup(), None, portal_locale(), original, False, reader.locale)
+        return PolicyText(Markup(), None, reading.portal_locale(), original, False, reader.locale)
     shown = reader.shown(version, "body")
     if shown.translated and shown.html is not None:
         return PolicyText(

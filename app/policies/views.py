@@ -16,7 +16,6 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, form_status
 from app.learning.views import add_to_my_learning
-from app.multilingual.reading import translated
 from app.policies import services as policies
 from app.policies.forms import AcceptForm
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
@@ -51,7 +50,7 @@ def policy(policy_id: int) -> Any:
         abort(404)  # the policy does not apply to this person
     version = found.current_version
     form = AcceptForm()
-    title = translated(found, "title")
+    title = policies.multilingual_reading().translated(found, "title")
     next_path = local_path(request.values.get("next"))
     if found.id in pending and form.validate_on_submit():
         try:
