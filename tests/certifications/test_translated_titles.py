@@ -65,8 +65,8 @@ def test_a_spanish_holder_reads_their_certification_in_spanish_and_the_badge_kee
         cert = db.session.get(Certification, course["cert"])
         translations.save_translation(kind_named("certification"), cert, "es", {"title": SPANISH})
         db.session.commit()
-    lucia = user_factory(tenant, "lucia@bistro.example", full_name="Lucía Ruiz", locale="es")
-    eve = user_factory(tenant, "eve@bistro.example", full_name="Eve English", locale="en")
+    lucia = user_factory(tenant, "lucia.cert@translated.example", full_name="Lucía Ruiz", locale="es")
+    eve = user_factory(tenant, "eve.cert@translated.example", full_name="Eve English", locale="en")
     spanish = certificate_of(db, tenant, _award(db, tenant, course["cert"], lucia))
     english = certificate_of(db, tenant, _award(db, tenant, course["cert"], eve))
 
@@ -99,8 +99,8 @@ def test_a_spanish_holder_reads_their_certification_in_spanish_and_the_badge_kee
     with as_tenant(tenant):
         assert sweep_tenant(None)["reminders"] == 2
         db.session.commit()
-    assert SPANISH in _mails(mailbox, "lucia@bistro.example", 1)[0]["Subject"]
-    to_eve = _mails(mailbox, "eve@bistro.example", 1)[0]
+    assert SPANISH in _mails(mailbox, "lucia.cert@translated.example", 1)[0]["Subject"]
+    to_eve = _mails(mailbox, "eve.cert@translated.example", 1)[0]
     assert "Food Handler" in to_eve["Subject"] and SPANISH not in to_eve["Subject"]
 
 
@@ -109,7 +109,7 @@ def test_a_certificate_awarded_under_an_older_title_keeps_the_title_it_records(
 ):
     tenant = tenant_factory(display_name="Bistro", enabled_locales=["en", "es"], default_locale="en")
     course = food_handler(tenant)
-    lucia = user_factory(tenant, "lucia2@bistro.example", full_name="Lucía Ruiz", locale="es")
+    lucia = user_factory(tenant, "lucia.renamed@translated.example", full_name="Lucía Ruiz", locale="es")
     certificate = certificate_of(db, tenant, _award(db, tenant, course["cert"], lucia))
     with as_tenant(tenant):  # renamed after the award, then translated: the translation follows the new name
         cert = db.session.get(Certification, course["cert"])

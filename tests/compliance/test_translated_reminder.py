@@ -17,9 +17,9 @@ def test_a_reminder_names_each_item_in_the_persons_language_and_the_original_for
     db, tenant_factory, user_factory, course_factory, enrol, certify, policy_factory, mailbox, worker
 ):
     tenant = tenant_factory(enabled_locales=["en", "es"], default_locale="en")
-    manager = user_factory(tenant, "mo@bistro.example", roles=("manager",), full_name="Mo Manager")
-    lucia = user_factory(tenant, "lucia@bistro.example", full_name="Lucía Ruiz", locale="es")
-    eve = user_factory(tenant, "eve@bistro.example", full_name="Eve English", locale="en")
+    manager = user_factory(tenant, "mo.remind@translated.example", roles=("manager",), full_name="Mo Manager")
+    lucia = user_factory(tenant, "lucia.remind@translated.example", full_name="Lucía Ruiz", locale="es")
+    eve = user_factory(tenant, "eve.remind@translated.example", full_name="Eve English", locale="en")
     fryer = course_factory(tenant, "Fryer Safety", checkpoint=True)
     version = policy_factory(tenant, "Code of Conduct")
     for person in (lucia, eve):
@@ -52,7 +52,7 @@ def test_a_reminder_names_each_item_in_the_persons_language_and_the_original_for
         compliance.remind(db.session.get(User, eve.id), by=by)
         db.session.commit()
 
-    spanish = mailbox.wait_for("lucia@bistro.example").get_content()
+    spanish = mailbox.wait_for("lucia.remind@translated.example").get_content()
     for name in (
         "Seguridad en la freidora",
         "Seguridad en la freidora: Demuéstralo",
@@ -61,7 +61,7 @@ def test_a_reminder_names_each_item_in_the_persons_language_and_the_original_for
     ):
         assert f"- {name}" in spanish
     assert "Fryer Safety" not in spanish and "Code of Conduct" not in spanish
-    english = mailbox.wait_for("eve@bistro.example").get_content()
+    english = mailbox.wait_for("eve.remind@translated.example").get_content()
     assert (
         "- Fryer Safety" in english
         and "- Fryer Safety: Show it" in english
