@@ -18,6 +18,7 @@ from app.certificates import serials
 from app.certifications.jobs import sweep_tenant
 from app.certifications.models import Certification
 from app.certifications.services import lifecycle
+from app.learning.models import Course
 from app.multilingual import services as translations
 from app.multilingual.kinds import kind_named
 from app.storage import storage
@@ -64,6 +65,9 @@ def test_a_spanish_holder_reads_their_certification_in_spanish_and_the_badge_kee
     with as_tenant(tenant):
         cert = db.session.get(Certification, course["cert"])
         translations.save_translation(kind_named("certification"), cert, "es", {"title": SPANISH})
+        translations.save_translation(
+            kind_named("course"), db.session.get(Course, course["course"]), "es", {"title": "Higiene básica"}
+        )
         db.session.commit()
     lucia = user_factory(tenant, "lucia.cert@translated.example", full_name="Lucía Ruiz", locale="es")
     eve = user_factory(tenant, "eve.cert@translated.example", full_name="Eve English", locale="en")
@@ -102,6 +106,14 @@ def test_a_spanish_holder_reads_their_certification_in_spanish_and_the_badge_kee
     assert SPANISH in _mails(mailbox, "lucia.cert@translated.example", 1)[0]["Subject"]
     to_eve = _mails(mailbox, "eve.cert@translated.example", 1)[0]
     assert "Food Handler" in to_eve["Subject"] and SPANISH not in to_eve["Subject"]
+
+    # In the renewal window now: what renewing needs is named in the holder's language too.
+    mine = client_for(tenant, lucia).get("/certifications").get_data(as_text=True)
+    assert "Higiene básica" in mine and "Food Safety Basics" not in mine
+    home = client_for(tenant, lucia).get("/").get_data(as_text=True)
+    assert SPANISH in home and "Higiene básica" in home
+    mine = client_for(tenant, eve).get("/certifications").get_data(as_text=True)
+    assert "Food Safety Basics" in mine and "Higiene básica" not in mine
 
 
 def test_a_certificate_awarded_under_an_older_title_keeps_the_title_it_records(
