@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from importlib import import_module
 from typing import Any
@@ -424,8 +424,25 @@ def policies_to_accept(user: User) -> list[PolicyToAccept]:
         )
         for policy_id, title, due_days, current, published_at in rows
     ]
+    result = _titles_in_readers_language(result)
     result.sort(key=lambda p: (p.due_on or date.max, p.title))
     return result
+
+
+def _titles_in_readers_language(listed: list[PolicyToAccept]) -> list[PolicyToAccept]:
+    """*listed* with each title in the reader's language: no query at all for a reader of the original."""
+    reading = multilingual_reading()
+    reader = reading.reader()
+    if not listed or not reader.chain(reading.portal_locale()):
+        return listed
+    found = {
+        p.id: p
+        for p in db.session.scalars(select(Policy).where(Policy.id.in_([p.policy_id for p in listed])))
+    }
+    return [
+        replace(p, title=reader.shown(found[p.policy_id], "title").text) if p.policy_id in found else p
+        for p in listed
+    ]
 
 
 def overdue_policies_for(users: list[User], today: date) -> dict[int, list[PendingPolicy]]:

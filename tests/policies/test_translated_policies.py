@@ -74,6 +74,7 @@ def test_a_policy_signed_in_spanish_records_the_spanish_versions_hash(
     learner = user_factory(tenant, full_name="Lucía Ruiz", locale="es")
     client = client_for(tenant, learner)
     url = f"/policies/{policy_id}"
+    assert "Código de conducta" in client.get("/").get_data(as_text=True)  # My learning: to accept
     page = client.get(url).get_data(as_text=True)
     assert "Código de conducta" in page and "Sé amable con <strong>todos</strong>" in page
     assert "Be kind" not in page  # the Spanish text, not the English beside it
