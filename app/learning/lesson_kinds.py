@@ -178,8 +178,6 @@ def caption_tracks(lesson: Any, wanted: str) -> list[dict[str, Any]]:
     """
     from flask import url_for
 
-    from app.multilingual.exchange import to_bcp47
-
     content = lesson.content or {}
     original = str(content.get("captions_language") or "en")
     tracks: list[dict[str, Any]] = []
@@ -192,7 +190,7 @@ def caption_tracks(lesson: Any, wanted: str) -> list[dict[str, Any]]:
         chosen = tracks[0]
     for track in tracks:
         locale = track["locale"]
-        track["srclang"] = to_bcp47(locale) if is_known_locale(locale) else locale
+        track["srclang"] = locale.replace("_", "-")
         track["label"] = LOCALE_NAMES.get(locale, locale)
         track["default"] = track is chosen
         track["src"] = url_for(

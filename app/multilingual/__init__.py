@@ -14,12 +14,19 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the table, the audit sentences and the template helpers that show translated texts."""
+    """Register the table, the audit sentences, the template helpers that show translated texts, and the
+    subscriber that gives portals the translations library packages carry."""
+    from app.library.services.translations import TEXT_CHECKS
     from app.multilingual import (
         audit_sentences,  # noqa: F401 - the audit log's sentences
         models,  # noqa: F401 - the table
         reading,
+        subscribers,  # noqa: F401 - library versions bring their translations
     )
+    from app.multilingual.exchange import markup_problems
+
+    if markup_problems not in TEXT_CHECKS:
+        TEXT_CHECKS.append(markup_problems)
 
     app.add_template_filter(reading.translated, "tr")
     app.add_template_filter(reading.translated_html, "tr_html")

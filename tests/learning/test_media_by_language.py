@@ -19,7 +19,7 @@ from tests.conftest import csrf_token
 
 ENGLISH_VTT = b"WEBVTT\n\n00:00.000 --> 00:02.000\nWash your hands for twenty seconds.\n"
 SPANISH_VTT = "WEBVTT\n\n00:00.000 --> 00:02.000\nLávate las manos durante veinte segundos.\n".encode()
-FRENCH_VTT = "WEBVTT\n\n00:00.000 --> 00:02.000\nLavez-vous les mains pendant vingt secondes.\n".encode()
+FRENCH_VTT = b"WEBVTT\n\n00:00.000 --> 00:02.000\nLavez-vous les mains pendant vingt secondes.\n"
 
 
 @pytest.fixture
@@ -117,7 +117,8 @@ def test_learners_get_captions_in_their_language_and_the_original_otherwise(
     assert _fetch(learner, f"/media/lessons/{lesson.id}/captions?lang=de")[0] == 404
 
     arabic = user_factory(portal, locale="ar")  # no Arabic captions: the original is on by default
-    page = client_for(portal, arabic).get(f"/learn/{enrol(portal, arabic, real_course).id}/lessons/{lesson.id}")
+    arabic_enrollment = enrol(portal, arabic, real_course)
+    page = client_for(portal, arabic).get(f"/learn/{arabic_enrollment.id}/lessons/{lesson.id}")
     assert [(t["srclang"], t["default"]) for t in _tracks(page.get_data(as_text=True))] == [
         ("en", "yes"),
         ("es", "no"),
@@ -162,7 +163,7 @@ def test_captions_that_are_not_webvtt_or_in_no_offered_language_are_refused_and_
 
 
 def test_captions_over_the_size_limit_are_refused(db, portal, course_factory):
-    real_course, _course, lesson = _video_lesson(db, portal, course_factory)
+    _real, _course, lesson = _video_lesson(db, portal, course_factory)
     with as_tenant(portal):
         found = db.session.get(Lesson, lesson.id)
         with pytest.raises(ValidationError) as refused:
@@ -195,7 +196,7 @@ def test_a_file_lesson_serves_the_learners_language_and_says_which_language_it_i
             "document_file": (io.BytesIO(b"Wash, rinse, dry."), "checklist.txt"),
             "file_language": "en",
             "file_locale": "es",
-            "locale_document_file": (io.BytesIO("Lavar, aclarar, secar.".encode()), "lista.txt"),
+            "locale_document_file": (io.BytesIO(b"Lavar, aclarar, secar."), "lista.txt"),
         },
         content_type="multipart/form-data",
     )
@@ -217,7 +218,7 @@ def test_a_file_lesson_serves_the_learners_language_and_says_which_language_it_i
         f"/learn/{enrollment_id}/lessons/{lesson_id}/download",
         data={"csrf_token": csrf_token(learner, f"/learn/{enrollment_id}/lessons/{lesson_id}")},
     )
-    assert download.status_code == 200 and download.data == "Lavar, aclarar, secar.".encode()
+    assert download.status_code == 200 and download.data == b"Lavar, aclarar, secar."
     assert download.headers["Content-Disposition"] == "attachment; filename=lista.txt"
 
     french = user_factory(portal, locale="fr")  # no French file: the original, and the page says English

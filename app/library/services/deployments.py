@@ -14,7 +14,6 @@ from app.extensions import db
 from app.learning.models import Course, CourseStatus, Lesson
 from app.library.models import LibraryDeployment, LibraryPackage, LibraryVersion
 from app.library.services.content import TARGET_AUDIENCES, lesson_content, record_platform
-from app.library.services.translations import give_translations
 from app.tenancy import as_tenant, unscoped
 from app.tenancy.context import platform_writes
 from app.tenancy.models import Tenant, TenantStatus
@@ -157,7 +156,6 @@ def deploy(package: LibraryPackage, tenant: Tenant, *, automatic: bool = False) 
         db.session.flush()
         course = materialise_course(deployment, version)
         db.session.flush()
-        give_translations(course, version)
         details = {
             "package": package.slug,
             "version": version.number,

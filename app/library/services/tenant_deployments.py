@@ -15,7 +15,6 @@ from app.library.services.deployments import (
     materialise_course,
     materialise_lessons,
 )
-from app.library.services.translations import give_translations
 from app.tenancy.models import utcnow
 
 
@@ -56,13 +55,9 @@ def upgrade(deployment: LibraryDeployment) -> LibraryDeployment:
     deployment.upgraded_at = utcnow()
     if course is None:
         course = materialise_course(deployment, new_version)
-        db.session.flush()
-        give_translations(course, new_version)
     else:
         apply_version_details(course, new_version)
         materialise_lessons(course, new_version)
-        db.session.flush()
-        give_translations(course, new_version, old_version)
     db.session.flush()
     audit.record(
         "library.deployment_upgraded",
