@@ -175,3 +175,38 @@ def test_the_demo_package_ships_spanish_and_french(app, db, tenant_factory):
     assert _shown(app, tenant, "fr", Course, course_id, "title").text == (
         "Les essentiels de la sensibilisation à la sécurité"
     )
+
+
+def test_the_questions_of_a_library_quiz_arrive_translated_in_the_versions_order(app, db, platform, portal):
+    from app.assessments import services as assessments
+    from app.assessments.models import Question, Quiz
+    from tests.assessments.conftest import QUESTIONS
+
+    with as_tenant(platform):
+        bank = assessments.create_bank(f"Translated bank {unique_slug()}")
+        quiz = assessments.create_quiz({"title": f"Translated quiz {unique_slug()}", "pass_percent": 70})
+        for question in QUESTIONS[:3]:
+            assessments.add_fixed_question(quiz, assessments.add_question(bank, question))
+        db.session.commit()
+        quiz_id = quiz.id
+    check = {"kind": "assessment", "title": "Check", "required": True, "quiz_id": str(quiz_id)}
+    spanish = {
+        "lessons": [{}, {"title": "Comprobación"}],
+        "questions": [
+            {"prompt": "¿Qué temperatura mantiene segura la comida caliente?"},
+            {},
+            {"prompt": "El pollo crudo se puede lavar en el fregadero."},
+        ],
+    }
+    deployment = services.deploy(_package({"es": spanish}, lessons=[PAGE, check]), portal)
+    with as_tenant(portal):
+        lesson = next(x for x in services.course_for(deployment).lessons if x.kind == "assessment")
+        quiz = db.session.get(Quiz, lesson.content["quiz_id"])
+        ids = [section.question_id for section in quiz.sections]
+        db.session.commit()
+    prompts = [_shown(app, portal, "es", Question, question_id, "prompt") for question_id in ids]
+    assert [(p.text, p.translated) for p in prompts] == [
+        ("¿Qué temperatura mantiene segura la comida caliente?", True),
+        (QUESTIONS[1]["prompt"], False),
+        ("El pollo crudo se puede lavar en el fregadero.", True),
+    ]
