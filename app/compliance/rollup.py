@@ -1,10 +1,12 @@
-"""The compliance roll-up: each org unit's people, compliant share, overdue and expired, over its subtree.
+"""The compliance roll-up: each org unit's people, compliant share, overdue, expired and expiring, over
+its subtree.
 
-Who is out of compliance is worked out in SQL, one row per active person, by the same rules as
-:func:`app.compliance.status.for_people` (a person is compliant when nothing required is overdue or
-expired), then counted per unit in the same statement; the counts are added up the org tree in
-Python from one read of the tree. A fixed number of statements whatever the number of people or
-units. The weekly snapshots kept for the 12-week trend are the same counts, stored per week.
+Who is out of compliance (and whose certification is expiring) is worked out in SQL, one row per
+active person, by the same rules as :func:`app.compliance.status.for_people` (a person is compliant
+when nothing required is overdue or expired), then counted per unit in the same statement; the counts
+are added up the org tree in Python from one read of the tree. A fixed number of statements whatever
+the number of people or units. The weekly snapshots kept for the 12-week trend are the same counts,
+stored per week (without expiring: the trend is of compliance, which expiring does not break).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import and_, case, exists, false, func, or_, select, true
 from app.accounts import permissions as perms
 from app.accounts.models import OrgUnit, User, UserStatus
 from app.compliance.models import ComplianceSnapshot
-from app.compliance.status import portal_today, portal_zone
+from app.compliance.status import DUE_SOON_DAYS, portal_today, portal_zone
 from app.extensions import db
 from app.tenancy.models import utcnow
 
@@ -31,12 +33,14 @@ _IN_LIST_LIMIT = 500
 
 @dataclass(frozen=True)
 class Counts:
-    """How a set of people stands: how many, how many compliant, how many with overdue or expired items."""
+    """How a set of people stands: how many, how many compliant, how many with overdue or expired items,
+    and how many hold a certification that is expiring (still valid, to renew soon)."""
 
     people: int = 0
     compliant: int = 0
     overdue: int = 0
     expired: int = 0
+    expiring: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -44,6 +48,7 @@ class Counts:
             self.compliant + other.compliant,
             self.overdue + other.overdue,
             self.expired + other.expired,
+            self.expiring + other.expiring,
         )
 
     @property
@@ -140,7 +145,7 @@ def _overdue_policy_clauses(today: date) -> list[Any]:
 
 
 def _people_flags(today: date, tenant: Any = None, unit_ids: Collection[int] | None = None) -> Any:
-    """A subquery: each active person's unit, and whether they have something overdue, something expired.
+    """A subquery: each active person's unit, and whether they have something overdue, expired, expiring.
 
     *unit_ids*: only the people placed in those units (None: everyone).
     """
@@ -163,7 +168,8 @@ def _people_flags(today: date, tenant: Any = None, unit_ids: Collection[int] | N
     overdue = or_(overdue_course, overdue_path, *_overdue_policy_clauses(today))
     # A certification lapses on the portal's day its grace period (or validity) ends: before tomorrow starts.
     tomorrow = _start_of_day_utc(today + timedelta(days=1), tenant)
-    lapsed = func.coalesce(CertificationRecord.grace_until, CertificationRecord.expires_at) < tomorrow
+    lapses_at = func.coalesce(CertificationRecord.grace_until, CertificationRecord.expires_at)
+    lapsed = lapses_at < tomorrow
     expired = exists().where(
         CertificationRecord.user_id == User.id,
         or_(
@@ -171,11 +177,21 @@ def _people_flags(today: date, tenant: Any = None, unit_ids: Collection[int] | N
             and_(CertificationRecord.state.in_(("certified", "expiring")), lapsed),
         ),
     )
+    # Expiring as the dashboard reads it (status.certification_status): still held, and either moved to
+    # "expiring" by the nightly sweep (its renewal window is open) or expiring within DUE_SOON_DAYS.
+    soon_ends = _start_of_day_utc(today + timedelta(days=DUE_SOON_DAYS + 1), tenant)
+    expiring = exists().where(
+        CertificationRecord.user_id == User.id,
+        CertificationRecord.state.in_(("certified", "expiring")),
+        or_(lapses_at.is_(None), lapses_at >= tomorrow),
+        or_(CertificationRecord.state == "expiring", CertificationRecord.expires_at < soon_ends),
+    )
     return (
         select(
             User.org_unit_id.label("org_unit_id"),
             case((overdue, 1), else_=0).label("overdue"),
             case((expired, 1), else_=0).label("expired"),
+            case((expiring, 1), else_=0).label("expiring"),
         )
         .where(
             User.status == UserStatus.active.value,
@@ -202,11 +218,14 @@ def counts_per_unit(
             func.sum(bad),
             func.sum(flags.c.overdue),
             func.sum(flags.c.expired),
+            func.sum(flags.c.expiring),
         ).group_by(flags.c.org_unit_id)
     )
     return {
-        unit_id: Counts(int(people), int(people) - int(bad or 0), int(overdue or 0), int(expired or 0))
-        for unit_id, people, bad, overdue, expired in rows
+        unit_id: Counts(
+            int(people), int(people) - int(bad or 0), int(overdue or 0), int(expired or 0), int(expiring or 0)
+        )
+        for unit_id, people, bad, overdue, expired, expiring in rows
     }
 
 

@@ -17,6 +17,7 @@ from app.accounts.views import home_page
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
+from app.learning import translated
 from app.learning.lesson_kinds import file_for, get_kind
 from app.learning.models import Course, Enrollment, LearningPath, Lesson
 from app.learning.services import catalog as catalog_service
@@ -46,7 +47,9 @@ def my_learning_page() -> Any:
     today = datetime.now(get_timezone()).date()
     data = catalog_service.my_learning(current_user, viewer_for(current_user), today)
     extra = {name: provide(current_user) for name, provide in _home_context.items()}
-    return render_template("learning/my_learning.html", data=data, today=today, **extra)
+    cards = [*data.assigned, *data.in_progress, *data.completed]
+    readable = translated.readable_courses([card.course for card in cards] + data.suggestions)
+    return render_template("learning/my_learning.html", data=data, today=today, readable=readable, **extra)
 
 
 @bp.route("/catalog")
@@ -60,7 +63,7 @@ def catalog() -> Any:
         "sort": request.args.get("sort", "title"),
     }
     result = catalog_service.catalog(viewer_for(current_user), page=page, **params)
-    context = {"result": result, **params}
+    context = {"result": result, "readable": translated.readable_courses(result.courses), **params}
     if request.htmx and request.htmx.target == "catalog-results":
         return render_template("learning/_catalog_results.html", **context)
     return render_template("learning/catalog.html", **context)

@@ -27,3 +27,18 @@ def _reviewed(e: EventView) -> Markup:
         title=e.value(e.after, "title"),
         locale=e.value(e.after, "locale"),
     )
+
+
+@sentence("content.imported")
+def _imported(e: EventView) -> Markup:
+    return fill(
+        _(
+            "%(actor)s imported a translation file into %(locale)s: %(changed)s texts changed, "
+            "%(skipped)s without translation, %(refused)s refused"
+        ),
+        actor=e.actor,
+        locale=e.value(e.after, "locale"),
+        changed=e.value(e.after, "changed"),
+        skipped=e.value(e.after, "skipped"),
+        refused=e.value(e.after, "refused"),
+    )

@@ -86,9 +86,14 @@ def find_translation(kind: Kind, item_id: int, locale: str) -> ContentTranslatio
     ).first()
 
 
-def item_state(kind: Kind, obj: Any, locale: str, row: ContentTranslation | None = None) -> ItemState:
-    """Each field of *obj* in *locale* with its translation and whether the source changed since."""
-    if row is None:
+def item_state(
+    kind: Kind, obj: Any, locale: str, row: ContentTranslation | None = None, *, looked_up: bool = False
+) -> ItemState:
+    """Each field of *obj* in *locale* with its translation and whether the source changed since.
+
+    *looked_up*: the caller already searched for the row, so None means there is no translation yet.
+    """
+    if row is None and not looked_up:
         row = find_translation(kind, kind.item_id(obj), locale)
     texts = (row.fields or {}) if row is not None else {}
     hashes = (row.source_hashes or {}) if row is not None else {}
@@ -117,7 +122,9 @@ def states_in(kind: Kind, objs: Iterable[Any], locale: str) -> dict[int, ItemSta
         if ids
         else {}
     )
-    return {kind.item_id(o): item_state(kind, o, locale, rows.get(kind.item_id(o))) for o in items}
+    return {
+        kind.item_id(o): item_state(kind, o, locale, rows.get(kind.item_id(o)), looked_up=True) for o in items
+    }
 
 
 def _check_locale(kind: Kind, obj: Any, locale: str) -> None:
