@@ -16,16 +16,23 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the table, the audit sentences, the template helpers and Admin → Translations."""
+    """Register the table, the audit sentences, the template helpers, Admin → Translations and the
+    subscriber that gives portals the translations library packages carry."""
     from app import navigation as nav
     from app.accounts import permissions as perms
+    from app.library.services.translations import TEXT_CHECKS
     from app.multilingual import (
         audit_sentences,  # noqa: F401 - the audit log's sentences
         models,  # noqa: F401 - the table
         reading,
+        subscribers,  # noqa: F401 - library versions bring their translations
         views,
         workspace,
     )
+    from app.multilingual.exchange import markup_problems
+
+    if markup_problems not in TEXT_CHECKS:
+        TEXT_CHECKS.append(markup_problems)
 
     app.register_blueprint(views.bp)
     nav.register(

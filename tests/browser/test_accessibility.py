@@ -440,6 +440,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "authoring.new_course": "/admin/courses/new",
         "authoring.edit_course": f"/admin/courses/{data['course']}",
         "authoring.new_lesson": f"/admin/courses/{data['course']}/lessons/new?kind=video",
+        "authoring.new_lesson#file": f"/admin/courses/{data['course']}/lessons/new?kind=file",
         "authoring.edit_lesson": f"/admin/courses/{data['course']}/lessons/{data['lessons'][0]}",
         "authoring.course_enrollments": f"/admin/courses/{data['course']}/enrollments",
         "authoring.rules": "/admin/rules",
