@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from werkzeug.local import LocalProxy
 
 from app.actors import current_actor
 from app.audit.keys import hmac_keyring
@@ -66,6 +67,8 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
 def _describe(target: object | None) -> tuple[str | None, str | None, str | None]:
     if target is None:
         return None, None, None
+    if isinstance(target, LocalProxy):  # current_user: the person, not the proxy, is the target
+        target = target._get_current_object()
     label = (
         getattr(target, "email", None)
         or getattr(target, "slug", None)
