@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench_app import LEARNER_PASSWORD, create_bench_app, manifest_path, read_manifest
-from run import Browser, Recorder, measure, report
+from run import Browser, Recorder, explain, measure, one_line, report
 
 PAGES = [
     ("dashboard", "My team: compliance dashboard (manager)", "/team/", "manager"),
@@ -54,6 +54,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--show-sql", action="store_true", help="list every statement of each page")
+    parser.add_argument(
+        "--explain",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="on PostgreSQL, print EXPLAIN ANALYZE of every statement of the last run slower than MS",
+    )
     parser.add_argument(
         "--pages", default="", help="comma-separated page keys; all by default; none: only the CSV"
     )
@@ -101,9 +108,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     if results:
         print(report(manifest, tenant, results, load, args.show_sql))
-        print(f"\nWeekly snapshots of {tenant['slug']}: {snapshot_seconds(app, tenant['slug']) * 1000:.0f} ms")
+    if args.explain is not None and manifest["dialect"] == "postgresql":
+        for result in results:
+            for statement in result.statements[-1]:
+                if statement.seconds * 1000 >= args.explain:
+                    print(f"\n### {result.name}: {statement.seconds * 1000:.1f} ms\n")
+                    print(one_line(statement.sql, 3000), "\n")
+                    print(explain(engine, recorder.tenant_id, statement))
+    if results:
+        print(
+            f"\nWeekly snapshots of {tenant['slug']}: {snapshot_seconds(app, tenant['slug']) * 1000:.0f} ms"
+        )
     if csv_report:
-        print(f"\nCSV export of the {csv_report!r} report as {tenant['admin_email']} (load {os.getloadavg()[0]:.2f}):")
+        print(
+            f"\nCSV export of the {csv_report!r} report as {tenant['admin_email']} (load {os.getloadavg()[0]:.2f}):"
+        )
         timed = export_csv(browsers["admin"], csv_report)
         print(timed.line())
         if args.csv_memory:
@@ -120,14 +139,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 class Export:
     """What one CSV export took: rows, bytes, wall seconds, and the growth of the process's peak RSS."""
 
-    def __init__(self, rows: int, size: int, seconds: float, rss_growth_kib: int) -> None:
-        self.rows, self.size, self.seconds, self.rss_growth_kib = rows, size, seconds, rss_growth_kib
+    def __init__(self, rows: int, size: int, seconds: float, cpu: float, rss_growth_kib: int) -> None:
+        self.rows, self.size, self.seconds, self.cpu = rows, size, seconds, cpu
+        self.rss_growth_kib = rss_growth_kib
 
     def line(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
         return (
             f"{self.rows:,} rows, {self.size / 2**20:.1f} MiB in {self.seconds:.1f} s "
-            f"({rate:,.0f} rows/s); peak RSS grew by {self.rss_growth_kib / 1024:.1f} MiB "
+            f"({rate:,.0f} rows/s; {self.cpu:.1f} s of this process's CPU); peak RSS grew by {self.rss_growth_kib / 1024:.1f} MiB "
             f"(to {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
         )
 
@@ -138,7 +158,7 @@ def export_csv(browser: Browser, key: str) -> Export:
 
     def read() -> Export:
         peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = browser.client.post(
             f"/reports/{key}/export",
             base_url=browser.base_url,
@@ -147,15 +167,15 @@ def export_csv(browser: Browser, key: str) -> Export:
         )
         if response.status_code != 200:
             raise SystemExit(f"the {key} export answered {response.status_code}")
-        chunks = size = 0
+        lines = size = 0
         for chunk in response.iter_encoded():
-            chunks += 1
+            lines += chunk.count(b"\n")
             size += len(chunk)
         response.close()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
-        # The first chunk is the heading and the column names; then one chunk per row.
-        return Export(max(0, chunks - 1), size, elapsed, growth)
+        # Four lines of heading and the column names, then a line per row (no cell here has a newline).
+        return Export(max(0, lines - 5), size, elapsed, cpu, growth)
 
     return contextvars.Context().run(read)
 

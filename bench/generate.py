@@ -1122,7 +1122,9 @@ class TenantBuilder:
         if state == "expiring" or (state == "expired" and rng.random() < 0.5):
             row["renewal_opened_at"] = expires - timedelta(days=window)
         if state == "revoked":
-            row.update(revoked_reason="Withdrawn after an audit finding.", state_before_revocation="certified")
+            row.update(
+                revoked_reason="Withdrawn after an audit finding.", state_before_revocation="certified"
+            )
         return row
 
     def build_attempts(self) -> None:
@@ -1264,7 +1266,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.attempts = args.enrollments
     if args.tenants < 1 or args.tenants > len(TENANT_SHAPES):
         parser.error(f"--tenants must be between 1 and {len(TENANT_SHAPES)}")
-    if args.users < 3 * args.tenants or args.courses < args.tenants or min(args.enrollments, args.attempts) < 0:
+    if (
+        args.users < 3 * args.tenants
+        or args.courses < args.tenants
+        or min(args.enrollments, args.attempts) < 0
+    ):
         parser.error("need at least three users (a manager, the learner, an admin) and one course per tenant")
     return args
 

@@ -23,6 +23,7 @@ from app.compliance.status import (
     Kind,
     Status,
     _certifications_not_started,
+    _in,
     portal_zone,
     status_by_due_date,
 )
@@ -86,7 +87,7 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
     from app.certifications.models import Certification, CertificationRecord
     from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathEnrollment
 
-    chosen = sorted(ids)
+    chosen = sorted(ids)  # the same order, the same statement
     courses = (
         select(
             Enrollment.user_id.label("user_id"),
@@ -102,7 +103,7 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
         )
         .join(Course, Course.id == Enrollment.course_id)
         .where(
-            Enrollment.user_id.in_(chosen),
+            _in(Enrollment.user_id, chosen),
             Enrollment.withdrawn_at.is_(None),
             or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager"))),
         )
@@ -122,7 +123,7 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
         )
         .join(LearningPath, LearningPath.id == PathEnrollment.path_id)
         .where(
-            PathEnrollment.user_id.in_(chosen),
+            _in(PathEnrollment.user_id, chosen),
             PathEnrollment.withdrawn_at.is_(None),
             or_(PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))),
         )
@@ -151,7 +152,7 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
             ),
         )
         .join(Certification, Certification.id == record.certification_id)
-        .where(record.user_id.in_(chosen), record.state != "not_started")
+        .where(_in(record.user_id, chosen), record.state != "not_started")
     )
     signed = exists().where(
         CheckpointSignoff.enrollment_id == Enrollment.id, CheckpointSignoff.lesson_id == Lesson.id
@@ -171,7 +172,7 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
         .join(Course, Course.id == Enrollment.course_id)
         .join(Lesson, Lesson.course_id == Course.id)
         .where(
-            Enrollment.user_id.in_(chosen),
+            _in(Enrollment.user_id, chosen),
             Lesson.kind == "checkpoint",
             Enrollment.withdrawn_at.is_(None),
             Enrollment.completed_at.is_(None),
@@ -179,12 +180,10 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
             ~signed,
         )
     )
-    return union_all(courses, paths, certifications, checkpoints).subquery("items")
+    return union_all(courses, paths, certifications, checkpoints).cte("items")
 
 
-def _in_python(
-    people: Sequence[User], today: date, soon: int
-) -> Iterable[tuple[int, str, str, int]]:
+def _in_python(people: Sequence[User], today: date, soon: int) -> Iterable[tuple[int, str, str, int]]:
     """(user_id, kind, title, rank) of the items whose audiences are read in Python: policies, and
     certifications that apply to someone who has not started them."""
     from app.certifications.models import CertificationRecord
@@ -201,7 +200,7 @@ def _in_python(
         (user_id, cert_id)
         for user_id, cert_id in db.session.execute(
             select(CertificationRecord.user_id, CertificationRecord.certification_id).where(
-                CertificationRecord.user_id.in_(ids), CertificationRecord.state != "not_started"
+                _in(CertificationRecord.user_id, ids), CertificationRecord.state != "not_started"
             )
         )
     }
@@ -230,13 +229,22 @@ def rank_people(
     is_chosen = and_(items.c.kind == wanted_kind, items.c.title == wanted_title) if item else literal(False)
     counts = [func.sum(case((items.c.rank == rank, 1), else_=0)) for rank in _RANKS]
     chosen = [func.sum(case((and_(is_chosen, items.c.rank == rank), 1), else_=0)) for rank in _RANKS]
-    for user_id, *numbers in db.session.execute(
-        select(items.c.user_id, *counts, *chosen).group_by(items.c.user_id)
+    nothing = [literal(0)] * (2 * len(Status))
+    # One statement, the items read once: a row per person with their counts, then a row per item title.
+    per_person = select(
+        items.c.user_id, literal(None).label("kind"), literal(None).label("title"), *counts, *chosen
+    )
+    per_title = select(literal(None), items.c.kind, items.c.title, *nothing)
+    titles: set[tuple[str, str]] = set()
+    for user_id, kind, title, *numbers in db.session.execute(
+        union_all(per_person.group_by(items.c.user_id), per_title.group_by(items.c.kind, items.c.title))
     ):
+        if user_id is None:
+            titles.add((kind, title))
+            continue
         standing = standings[user_id]
         standing.by_status = [int(n or 0) for n in numbers[: len(Status)]]
         standing.chosen = [int(n or 0) for n in numbers[len(Status) :]]
-    titles = {(kind, title) for kind, title in db.session.execute(select(items.c.kind, items.c.title).distinct())}
     for user_id, kind, title, rank in _in_python(people, today, due_soon_days):
         standing = standings[user_id]
         standing.by_status[rank] += 1
