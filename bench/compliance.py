@@ -34,7 +34,9 @@ from run import Browser, Recorder, explain, measure, one_line, report
 PAGES = [
     ("dashboard", "My team: compliance dashboard (manager)", "/team/", "manager"),
     ("dashboard-overdue", "My team, overdue only (manager)", "/team/?status=overdue", "manager"),
-    ("dashboard-admin", "My team (admin, whole tenant)", "/team/", "admin"),
+    # The roll-up's drill-down: an admin opens the manager's location, then the region above it.
+    ("dashboard-location", "My team, one location (admin)", "/team/?location={location}", "admin"),
+    ("dashboard-region", "My team, one region (admin)", "/team/?location={region}", "admin"),
     ("rollup-manager", "Compliance by location (manager)", "/team/compliance/locations", "manager"),
     ("rollup-admin", "Compliance by location (admin, whole tenant)", "/team/compliance/locations", "admin"),
     (
@@ -88,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     event.listen(engine, "before_cursor_execute", recorder.before)
     event.listen(engine, "after_cursor_execute", recorder.after)
     host = f"{tenant['slug']}.{app.config['ATRIUM_DOMAIN']}"
-    pages = PAGES
+    pages = [(key, name, path.format(**manager_units(app, tenant)), who) for key, name, path, who in PAGES]
     if args.pages == "none":
         pages = []
     elif args.pages:
@@ -120,9 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"\nWeekly snapshots of {tenant['slug']}: {snapshot_seconds(app, tenant['slug']) * 1000:.0f} ms"
         )
     if csv_report:
-        print(
-            f"\nCSV export of the {csv_report!r} report as {tenant['admin_email']} (load {os.getloadavg()[0]:.2f}):"
-        )
+        load_now = os.getloadavg()[0]
+        print(f"\nCSV export of the {csv_report!r} report as {tenant['admin_email']} (load {load_now:.2f}):")
         timed = export_csv(browsers["admin"], csv_report)
         print(timed.line())
         if args.csv_memory:
@@ -136,6 +137,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def manager_units(app: object, tenant: dict) -> dict[str, int]:
+    """The bench manager's location and the region above it (the roll-up's drill-down targets)."""
+    from sqlalchemy import select
+
+    from app.accounts.models import OrgUnit, User
+    from app.extensions import db
+    from app.tenancy import as_tenant
+
+    with app.app_context():  # type: ignore[attr-defined]
+        with as_tenant(tenant["tenant_id"]):
+            location = db.session.scalar(
+                select(User.org_unit_id).where(User.email == tenant["manager_email"])
+            )
+            region = db.session.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == location))
+        db.session.remove()
+    return {"location": location or 0, "region": region or location or 0}
+
+
 class Export:
     """What one CSV export took: rows, bytes, wall seconds, and the growth of the process's peak RSS."""
 
@@ -147,7 +166,8 @@ class Export:
         rate = self.rows / self.seconds if self.seconds else 0.0
         return (
             f"{self.rows:,} rows, {self.size / 2**20:.1f} MiB in {self.seconds:.1f} s "
-            f"({rate:,.0f} rows/s; {self.cpu:.1f} s of this process's CPU); peak RSS grew by {self.rss_growth_kib / 1024:.1f} MiB "
+            f"({rate:,.0f} rows/s; {self.cpu:.1f} s of this process's CPU); "
+            f"peak RSS grew by {self.rss_growth_kib / 1024:.1f} MiB "
             f"(to {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
         )
 

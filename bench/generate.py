@@ -1194,7 +1194,7 @@ class TenantBuilder:
         self.counts["quiz_attempts"] = total
 
     def refresher_quizzes(self, count: int) -> list[int]:
-        """Create *count* more refresher quizzes through the service (no questions: only attempts are read)."""
+        """Create *count* more refresher quizzes with the service (no questions: only attempts are read)."""
         from app.assessments import services as assessments
 
         made = self.counts.get("quizzes", 0)

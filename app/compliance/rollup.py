@@ -189,7 +189,7 @@ def _people_flags(today: date, tenant: Any, unit_ids: Collection[int]) -> Any:
     )
 
 
-def _whole_tenant_counts(today: date, tenant: Any) -> Select[Any]:
+def _whole_tenant_counts(today: date, tenant: Any) -> Select[Any, Any, Any, Any, Any]:
     """Counts per unit of everyone: the people in trouble read once as two sets, joined to everyone.
 
     Probing a hundred thousand people one by one for each kind of trouble took seconds; reading each
@@ -204,9 +204,7 @@ def _whole_tenant_counts(today: date, tenant: Any) -> Select[Any]:
         select(PathEnrollment.user_id).where(*path),
         *[select(User.id).where(clause) for clause in _overdue_policy_clauses(today)],
     ).subquery("overdue")
-    expired = (
-        select(CertificationRecord.user_id).where(certification_expired).distinct().subquery("expired")
-    )
+    expired = select(CertificationRecord.user_id).where(certification_expired).distinct().subquery("expired")
     in_trouble = or_(overdue.c.user_id.is_not(None), expired.c.user_id.is_not(None))
     return (
         select(

@@ -47,7 +47,7 @@ class Heading:
 
 
 def csv_lines(heading: Heading, rows: Iterable[list[Any]], *, bom: bool = False) -> Iterator[str]:
-    """The export as CSV text, a few lines at a time, every cell made formula-safe: constant memory for any size."""
+    """The export as CSV text, a few lines at a time, every cell formula-safe: constant memory at any size."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if bom:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
 from app.compliance.ranking import NOTHING, rank_people
 from app.compliance.status import Status, for_people
-from app.extensions import db
 from app.tenancy import as_tenant
 
 
@@ -49,7 +50,9 @@ def test_each_persons_items_are_counted_by_status_as_the_model_reads_them(
     policy_factory(tenant, "Code of Conduct", due_days=14)
 
     with as_tenant(tenant):
-        people = list(db.session.query(User).where(User.id.in_([dana.id, kiri.id, sam.id, nobody.id])))
+        people = list(
+            db.session.scalars(select(User).where(User.id.in_([dana.id, kiri.id, sam.id, nobody.id])))
+        )
         model = for_people([p.id for p in people], today, tenant=tenant)
         ranking = rank_people(people, today, tenant=tenant)
         chosen_item = rank_people(people, today, item="course:Allergens", tenant=tenant)
