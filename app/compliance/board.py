@@ -107,7 +107,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         items={status: sum(ranks[p.id].by_status[status.rank] for p in shown) for status in Status},
     )
     page_people = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    standing = for_people([p.id for p in page_people], today)
+    standing = for_people([p.id for p in page_people], today, audience_items=ranking.by_audience)
     reminded = services.last_reminders([p.id for p in page_people])
     now = utcnow()
     rows = [

@@ -10,7 +10,7 @@ audiences are read in Python there, come from the same functions here, so both a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,12 +20,13 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from app.accounts.models import User
 from app.compliance.status import (
     DUE_SOON_DAYS,
+    Item,
     Kind,
     Status,
     _certifications_not_started,
     _in,
+    policy_items,
     portal_zone,
-    status_by_due_date,
 )
 from app.extensions import db
 
@@ -64,6 +65,8 @@ class Standing:
 class Ranking:
     standings: dict[int, Standing]
     items: list[tuple[str, str, str]]  # every item anyone of the set has: (key, title, kind), by key
+    # Each person's policies and certifications not started: for_people() takes them, not to read twice.
+    by_audience: dict[int, list[Item]] = field(default_factory=dict)
 
 
 def _start_of_day_utc(day: date, zone: Any) -> datetime:
@@ -183,19 +186,15 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
     return union_all(courses, paths, certifications, checkpoints).cte("items")
 
 
-def _in_python(people: Sequence[User], today: date, soon: int) -> Iterable[tuple[int, str, str, int]]:
-    """(user_id, kind, title, rank) of the items whose audiences are read in Python: policies, and
-    certifications that apply to someone who has not started them."""
+def _read_by_audience(people: Sequence[User], today: date, soon: int) -> dict[int, list[Item]]:
+    """The items whose audiences are read in Python, for each of *people*: policies, and certifications
+    that apply to someone who has not started them."""
     from app.certifications.models import CertificationRecord
-    from app.policies.services import policy_standing_for
 
-    for user_id, standings in policy_standing_for(list(people)).items():
-        for standing in standings:
-            status = status_by_due_date(
-                done=standing.accepted, started=False, due_on=standing.due_on, today=today, due_soon_days=soon
-            )
-            yield user_id, Kind.policy.value, standing.policy.title, status.rank
-    ids = sorted(p.id for p in people)
+    found: dict[int, list[Item]] = {person.id: [] for person in people}
+    for user_id, item in policy_items(list(people), today, soon):
+        found[user_id].append(item)
+    ids = sorted(found)
     have = {
         (user_id, cert_id)
         for user_id, cert_id in db.session.execute(
@@ -205,7 +204,8 @@ def _in_python(people: Sequence[User], today: date, soon: int) -> Iterable[tuple
         )
     }
     for user_id, item in _certifications_not_started(ids, have):
-        yield user_id, Kind.certification.value, item.title, item.status.rank
+        found[user_id].append(item)
+    return found
 
 
 def rank_people(
@@ -222,7 +222,7 @@ def rank_people(
     """
     standings = {person.id: Standing(person.id) for person in people}
     if not people:
-        return Ranking(standings, [])
+        return Ranking(standings, [], {})
     zone = portal_zone(tenant)
     items = _item_rows(list(standings), today, due_soon_days, zone)
     wanted_kind, _sep, wanted_title = item.partition(":")
@@ -245,11 +245,13 @@ def rank_people(
         standing = standings[user_id]
         standing.by_status = [int(n or 0) for n in numbers[: len(Status)]]
         standing.chosen = [int(n or 0) for n in numbers[len(Status) :]]
-    for user_id, kind, title, rank in _in_python(people, today, due_soon_days):
+    by_audience = _read_by_audience(people, today, due_soon_days)
+    for user_id, found in by_audience.items():
         standing = standings[user_id]
-        standing.by_status[rank] += 1
-        if item and kind == wanted_kind and title == wanted_title:
-            standing.chosen[rank] += 1
-        titles.add((kind, title))
+        for one in found:
+            standing.by_status[one.status.rank] += 1
+            if item and one.key == item:
+                standing.chosen[one.status.rank] += 1
+            titles.add((one.kind.value, one.title))
     listed = sorted(((f"{kind}:{title}", title, kind) for kind, title in titles), key=lambda k: k[0])
-    return Ranking(standings, listed)
+    return Ranking(standings, listed, by_audience)

@@ -12,7 +12,7 @@ Dates are compared with *today* in the portal's time zone (:func:`portal_today`)
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -293,7 +293,9 @@ def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tu
         )
 
 
-def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+def _certifications(
+    ids: IdSource, today: date, soon: int, zone: ZoneInfo, *, not_started: bool = True
+) -> Iterable[tuple[int, Item]]:
     """Each person's certification records (started or further), then the ones that apply with none yet."""
     from app.certifications.models import Certification, CertificationRecord
 
@@ -330,7 +332,8 @@ def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> It
                 completed_on=_local_date(awarded_at, zone),
             ),
         )
-    yield from _certifications_not_started(ids, have)
+    if not_started:
+        yield from _certifications_not_started(ids, have)
 
 
 def _certifications_not_started(ids: IdSource, have: set[tuple[int, int]]) -> Iterable[tuple[int, Item]]:
@@ -399,9 +402,14 @@ def _certifications_not_started(ids: IdSource, have: set[tuple[int, int]]) -> It
 
 
 def _policies(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:
+    people = list(db.session.scalars(select(User).where(_in(User.id, ids))))
+    yield from policy_items(people, today, soon)
+
+
+def policy_items(people: list[User], today: date, soon: int = DUE_SOON_DAYS) -> Iterable[tuple[int, Item]]:
+    """The policies each of *people* must accept, as items."""
     from app.policies.services import policy_standing_for
 
-    people = list(db.session.scalars(select(User).where(_in(User.id, ids))))
     for user_id, standings in policy_standing_for(people).items():
         for standing in standings:
             status = status_by_due_date(
@@ -467,10 +475,13 @@ def for_people(
     *,
     due_soon_days: int = DUE_SOON_DAYS,
     tenant: Any = None,
+    audience_items: Mapping[int, list[Item]] | None = None,
 ) -> dict[int, PersonCompliance]:
     """Each person's required items and standing, worst item first, in a fixed number of statements.
 
     *user_ids* is a collection of ids or a SELECT of them (a manager's reach, a unit's people).
+    *audience_items*: the items read by their audiences in Python (policies, certifications not
+    started), already read for these people (:func:`app.compliance.ranking.rank_people`): not again.
     """
     zone = portal_zone(tenant)
     today = today or portal_today(tenant)
@@ -479,13 +490,23 @@ def for_people(
     result: dict[int, PersonCompliance] = {}
     if not isinstance(user_ids, Select):
         result = {user_id: PersonCompliance(user_id) for user_id in user_ids}
-    sources = [
+    known = audience_items is not None
+    sources: list[Iterable[tuple[int, Item]]] = [
         _courses(user_ids, today, due_soon_days, zone),
         _paths(user_ids, today, due_soon_days, zone),
-        _certifications(user_ids, today, due_soon_days, zone),
-        _policies(user_ids, today, due_soon_days),
+        _certifications(user_ids, today, due_soon_days, zone, not_started=not known),
         _checkpoints(user_ids, today, due_soon_days),
     ]
+    if audience_items is not None:
+        wanted = None if isinstance(user_ids, Select) else set(user_ids)
+        sources.append(
+            (user_id, item)
+            for user_id, items in audience_items.items()
+            if wanted is None or user_id in wanted
+            for item in items
+        )
+    else:
+        sources.insert(3, _policies(user_ids, today, due_soon_days))
     for source in sources:
         for user_id, item in source:
             result.setdefault(user_id, PersonCompliance(user_id)).items.append(item)
