@@ -6,9 +6,11 @@
     .venv/bin/python bench/generate.py --tenants 1 --users 30 --courses 8 --enrollments 60   # a smoke run
     .venv/bin/python bench/generate.py --postgres-admin-url postgresql://postgres@127.0.0.1:5432/postgres
 
-Tenants, one learner and one tenant admin per tenant (with a password), a quiz course and a policy go
-through the real services, so built-in roles and audit chains exist; everything else is written with
-bulk INSERTs in batches (one location manager gets a password too). SQLite by
+Tenants, one learner and one tenant admin per tenant (with a password), a quiz course, two policies
+and the refresher quizzes go through the real services, so built-in roles and audit chains exist;
+everything else (people, catalog, enrolments, acknowledgements, certifications and their records in
+every state, quiz attempts) is written with bulk INSERTs in batches (one location manager gets a
+password too). SQLite by
 default (a fresh file under bench/.data/); PostgreSQL with --postgres-admin-url (a fresh database
 with the owner and application roles) or --database-url/--migration-url (a prepared, empty one).
 The manifest the benchmark reads is written to bench/.data/<dialect>.json.
