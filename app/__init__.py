@@ -30,6 +30,7 @@ from app import (
     jobs,  # noqa: F401 - an app-wide table: the job outbox
     learning,
     library,
+    multilingual,
     ops,
     partners,
     policies,
@@ -77,6 +78,7 @@ FEATURES = (
     partners,
     reports,
     terminology,
+    multilingual,
 )
 
 

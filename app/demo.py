@@ -222,6 +222,7 @@ def _bistro() -> None:
     learning_demo.assign_food_safety_to_the_demo_learner(food)
     learning_demo.bistro_rules(food, opening)
     _downtown_team(people["manager"], *crew)
+    _riverside_and_airport_signed_the_code_of_conduct(locations[1:])
     food_handler = certifications_demo.food_handler(food)
     crew_demo.bistro_crew(people["manager"], downtown.id, *crew)
     # At Downtown, besides Downtown Crew 2's overdue training: a Food Handler that expires in ten days.
@@ -268,6 +269,20 @@ def _downtown_team(manager: User, late: User, done: User) -> None:
     acknowledge_policy(
         done, version, done.full_name, accepted=True, ip="127.0.0.1", user_agent="Atrium demo data"
     )
+
+
+def _riverside_and_airport_signed_the_code_of_conduct(locations: list[OrgUnit]) -> None:
+    """Everyone at Riverside and Airport has accepted the Code of Conduct, so those locations are (mostly)
+    compliant today and Compliance by location compares something: Downtown, the demo's story of late
+    work, stays the worst."""
+    policy = code_of_conduct()
+    version = policy.current_version
+    assert version is not None
+    unit_ids = [location.id for location in locations]
+    for person in db.session.scalars(select(User).where(User.org_unit_id.in_(unit_ids)).order_by(User.id)):
+        acknowledge_policy(
+            person, version, person.full_name, accepted=True, ip="127.0.0.1", user_agent="Atrium demo data"
+        )
 
 
 def _academy() -> None:

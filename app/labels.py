@@ -69,6 +69,12 @@ BADGES: dict[str, tuple[Any, str]] = {
     "right": (_l("Right"), "active"),
     "partly_right": (_l("Partly right"), ""),
     "not_right": (_l("Not right"), "deactivated"),
+    # A translation's state in one language (Admin → Translations).
+    "translation_missing": (_l("Not translated"), "deactivated"),
+    "translation_partial": (_l("Partly translated"), "draft"),
+    "translation_outdated": (_l("Outdated"), "suspended"),
+    "translation_complete": (_l("Translated"), "active"),
+    "translation_reviewed": (_l("Reviewed"), "active"),
 }
 
 

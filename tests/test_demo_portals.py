@@ -70,6 +70,20 @@ def test_bistros_admin_compares_locations_with_twelve_weeks_of_history(app, demo
         assert location in text
     numbers = page.split('class="trend-numbers"', 1)[1]
     assert numbers.count("<tr>") == 1 + 12 and "No record" not in numbers
+    # The whole portal's line rises over the twelve weeks to today's value, which is not nothing.
+    weekly = [
+        int(n) for n in re.findall(r'<td data-label="[^"]*">(\d+)% <small>', numbers.split("</table>")[0])
+    ]
+    assert len(weekly) == 12, weekly
+    assert weekly == sorted(weekly) and weekly[0] < weekly[-1] and weekly[-1] > 0, weekly
+    assert len(set(weekly)) >= 3, weekly  # a line, not a step
+    # Some location is compliant today, and Downtown (the demo's late team) is the worst.
+    table = page.split('class="rollup-table"', 1)[1].split("</table>", 1)[0]
+    percents = {
+        name: int(percent) for name, percent in re.findall(r"<bdi>(\w+)</bdi>.*?(\d+)%</strong>", table, re.S)
+    }
+    assert percents["Riverside"] > 0 and percents["Airport"] > 0, percents
+    assert percents["Downtown"] == min(percents.values()), percents
 
 
 def test_the_partners_admin_sees_which_companies_are_below_their_tier_target(app, demo):
@@ -99,6 +113,32 @@ def test_the_partners_admin_sees_which_companies_are_below_their_tier_target(app
         "Northwind Resellers",
     ]
     assert re.search(r"Northwind Resellers.*?Gold.*?Certified Widget Seller\s+4\s+3\s", text, re.S)
+    # The demo's partner manager is placed above the five companies: reach-scoped, they see all five.
+    channel = app.test_client()
+    channel.host = f"partners.{TEST_DOMAIN}"  # type: ignore[attr-defined]
+    assert sign_in(channel, "channel@partners.example", DEMO_PASSWORD).status_code == 302
+    seen = html.unescape(re.sub(r"<[^>]+>", " ", channel.get("/partners/program").get_data(as_text=True)))
+    assert "3 companies are below target" in seen and "of 5 partner companies shown" in seen
     # The demo's team manager is no partner manager.
     assert sign_in(manager, "manager@partners.example", DEMO_PASSWORD).status_code == 302
     assert manager.get("/partners/program").status_code == 403
+
+
+def test_the_audit_logs_target_list_names_every_kind_the_demo_records(app, demo):
+    """The audit page's target list is fixed (reading it from the log grew with the log): it must cover
+    what Atrium records, here every kind the demo's portals have in their logs."""
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    from app.audit.search import target_types
+    from app.extensions import db
+    from app.tenancy import as_tenant
+    from app.tenancy.models import Tenant
+
+    recorded: set[str] = set()
+    with app.test_request_context():
+        listed = {kind for kind, _name in target_types()}
+        for tenant in db.session.scalars(select(Tenant)).all():
+            with as_tenant(tenant):
+                recorded |= {k for k in db.session.scalars(select(AuditEvent.target_type).distinct()) if k}
+    assert len(recorded) > 20 and recorded <= listed, sorted(recorded - listed)

@@ -348,7 +348,7 @@ def _render_audit_log(filters: audit_search.AuditFilters, rows: Any, page: int) 
         per_page=PER_PAGE,
         filters=filters,
         actions=audit_search.action_choices(),
-        target_types=audit_search.target_types(),
+        target_types=audit_search.target_types(filters.text("target_type")),
         zone=g.tenant.time_zone or "UTC",
         changes=audit_search.changes,
         checkpoint=last_checkpoint(g.tenant.slug),

@@ -13,6 +13,7 @@ from app.accounts.access import require_sign_in
 from app.assessments import grading
 from app.assessments import services as assessments
 from app.assessments.models import Attempt, AttemptStatus, QuizLayout
+from app.assessments.shown import shown_revision
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number
@@ -25,7 +26,7 @@ bp = Blueprint("assessments", __name__)
 
 @bp.context_processor
 def _grading_helpers() -> dict[str, Any]:
-    return {"grading": grading}
+    return {"grading": grading, "shown_revision": shown_revision}
 
 
 def _form_lists() -> dict[str, list[str]]:

@@ -14,7 +14,7 @@ from flask import render_template
 from flask_babel import force_locale, format_date
 
 from app.accounts.models import User
-from app.certificates import keys, serials
+from app.certificates import keys, serials, titles
 from app.certificates.models import Certificate, KeyPurpose
 from app.locales import RTL_LOCALES, person_locale
 from app.pdf import html_to_pdf
@@ -56,11 +56,14 @@ def certificate_html(tenant: Tenant, holder: User | None, certificate: Certifica
     colours = brand_variables(get_theme(tenant.theme), tenant.branding or {})
     theme = tenant.theme if tenant.theme in available_themes() else "default"
     url = verify_url(tenant, certificate.serial)
+    # The title in the holder's language; the badge and the certificate's record keep the original.
+    title = titles.displayed_title(certificate, tenant, holder)
     with force_locale(locale):
         return render_template(
             f"@{theme}/certificates/certificate.html",
             tenant=tenant,
             certificate=certificate,
+            title=title,
             holder_name=certificate.holder_name,
             serial=serials.display(certificate.serial),
             awarded_on=format_date(certificate.awarded_at, "long"),

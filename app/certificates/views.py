@@ -10,7 +10,7 @@ from flask import Blueprint, abort, g, make_response, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.certificates import badges, serials, services
+from app.certificates import badges, serials, services, titles
 from app.certificates.forms import SerialForm, UploadForm
 from app.certificates.models import Certificate
 from app.extensions import limiter
@@ -38,6 +38,8 @@ def _verify_page(certificate: Certificate | None, typed: str, status_code: int, 
             status=status,
             typed=typed,
             serial=serials.display(certificate.serial) if certificate else None,
+            # The title as the certificate shows it: in its holder's language when translated.
+            title=titles.displayed_title(certificate, g.tenant) if certificate else None,
             # An unknown serial stays in the box, to be corrected rather than typed again.
             serial_form=SerialForm(formdata=None, serial="" if certificate else typed),
             upload_form=UploadForm(formdata=None),

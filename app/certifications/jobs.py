@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import import_module
+from typing import Any
 
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
@@ -54,6 +56,14 @@ def _date(value: datetime | None, user: User, tenant: Tenant) -> str:
     return format_date(value.astimezone(zone).date(), "long")
 
 
+def _title(certification: Any) -> str:
+    """The certification's title in the recipient's language, else the portal's, else as written.
+
+    The reader is looked up when called: the registry of translatable kinds names the certification model.
+    """
+    return str(import_module("app.multilingual.reading").translated(certification, "title"))
+
+
 def send_reminder(notice_id: int, record_id: int, days: int) -> bool:
     """Email the holder that their certification expires in *days* days (0: today), in their language."""
     if _claim(notice_id) is None:
@@ -63,8 +73,8 @@ def send_reminder(notice_id: int, record_id: int, days: int) -> bool:
     user = db.session.get(User, record.user_id) if record else None
     if record is None or user is None or tenant is None or record.state not in ("certified", "expiring"):
         return False
-    title = record.certification.title
     with force_locale(person_locale(user.locale, tenant)):
+        title = _title(record.certification)
         expires = _date(record.expires_at, user, tenant)
         if days == 0:
             subject = _("Your certification %(title)s expires today", title=title)
@@ -110,7 +120,7 @@ def send_digest(notice_id: int, manager_id: int) -> bool:
                     _(
                         "- %(name)s: %(title)s expired on %(date)s",
                         name=name,
-                        title=record.certification.title,
+                        title=_title(record.certification),
                         date=when,
                     )
                 )
@@ -119,7 +129,7 @@ def send_digest(notice_id: int, manager_id: int) -> bool:
                     _(
                         "- %(name)s: %(title)s expires on %(date)s",
                         name=name,
-                        title=record.certification.title,
+                        title=_title(record.certification),
                         date=when,
                     )
                 )

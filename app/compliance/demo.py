@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from app.compliance.rollup import (
@@ -23,27 +24,29 @@ def record_this_week() -> None:
 def bistro_history() -> None:
     """Backfill the weeks before this one, so that the roll-up's trend has something to show.
 
-    A demo only: each past week is computed from the real current numbers, worse the further back it
-    goes and varied deterministically per unit and week, so loading the demo twice writes the same rows.
+    A demo only: each past week is computed from the real current numbers, fewer people compliant the
+    further back it goes (a rollout that took hold over the quarter), so every line rises to today's
+    value; deterministic, so loading the demo twice writes the same rows.
     """
     today = portal_today()
     current = figures_by_unit(today)
     this_week = week_start(today)
     for weeks_ago in range(1, TREND_WEEKS):
-        figures = {
-            unit_id: _earlier(counts, weeks_ago, salt=unit_id or 0) for unit_id, counts in current.items()
-        }
+        figures = {unit_id: _earlier(counts, weeks_ago) for unit_id, counts in current.items()}
         store_snapshots(this_week - timedelta(weeks=weeks_ago), figures)
     record_snapshots(today)
 
 
-def _earlier(now: Counts, weeks_ago: int, *, salt: int) -> Counts:
-    """A plausible earlier week: fewer compliant people the further back, wobbling a little."""
+#: How much of today's compliance the oldest week of the trend had lost: a line from 30% of today's up.
+_OLDEST_SHARE_LOST = 0.7
+
+
+def _earlier(now: Counts, weeks_ago: int) -> Counts:
+    """A plausible earlier week: fewer compliant people the further back, never more than the week after."""
     if not now.people:
         return now
-    wobble = (salt * 7 + weeks_ago * 3) % 3 - 1
-    compliant = now.compliant - (now.people * weeks_ago) // 20 + wobble
-    compliant = max(0, min(now.people, compliant))
+    lost = math.ceil(now.compliant * _OLDEST_SHARE_LOST * weeks_ago / (TREND_WEEKS - 1))
+    compliant = max(0, now.compliant - lost)
     out = now.people - compliant
     expired = min(now.expired, out)
-    return Counts(now.people, compliant, overdue=out - expired if out else 0, expired=expired)
+    return Counts(now.people, compliant, overdue=out - expired, expired=expired)

@@ -1,10 +1,12 @@
-"""The compliance roll-up: each org unit's people, compliant share, overdue and expired, over its subtree.
+"""The compliance roll-up: each org unit's people, compliant share, overdue, expired and expiring, over
+its subtree.
 
-Who is out of compliance is worked out in SQL, one row per active person, by the same rules as
-:func:`app.compliance.status.for_people` (a person is compliant when nothing required is overdue or
-expired), then counted per unit in the same statement; the counts are added up the org tree in
-Python from one read of the tree. A fixed number of statements whatever the number of people or
-units. The weekly snapshots kept for the 12-week trend are the same counts, stored per week.
+Who is out of compliance (and whose certification is expiring) is worked out in SQL, one row per
+active person, by the same rules as :func:`app.compliance.status.for_people` (a person is compliant
+when nothing required is overdue or expired), then counted per unit in the same statement; the counts
+are added up the org tree in Python from one read of the tree. A fixed number of statements whatever
+the number of people or units. The weekly snapshots kept for the 12-week trend are the same counts,
+stored per week (without expiring: the trend is of compliance, which expiring does not break).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import Select, and_, case, exists, false, func, or_, select, tru
 from app.accounts import permissions as perms
 from app.accounts.models import OrgUnit, User, UserStatus
 from app.compliance.models import ComplianceSnapshot
-from app.compliance.status import portal_today, portal_zone
+from app.compliance.status import DUE_SOON_DAYS, portal_today, portal_zone
 from app.extensions import db
 from app.tenancy.models import utcnow
 
@@ -31,12 +33,14 @@ _IN_LIST_LIMIT = 500
 
 @dataclass(frozen=True)
 class Counts:
-    """How a set of people stands: how many, how many compliant, how many with overdue or expired items."""
+    """How a set of people stands: how many, how many compliant, how many with overdue or expired items,
+    and how many hold a certification that is expiring (still valid, to renew soon)."""
 
     people: int = 0
     compliant: int = 0
     overdue: int = 0
     expired: int = 0
+    expiring: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -44,6 +48,7 @@ class Counts:
             self.compliant + other.compliant,
             self.overdue + other.overdue,
             self.expired + other.expired,
+            self.expiring + other.expiring,
         )
 
     @property
@@ -139,8 +144,9 @@ def _overdue_policy_clauses(today: date) -> list[Any]:
     return clauses
 
 
-def _trouble_clauses(today: date, tenant: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
-    """The WHERE clauses of an overdue course enrolment, an overdue path enrolment, an expired record."""
+def _trouble_clauses(today: date, tenant: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any, Any]:
+    """The WHERE clauses of an overdue course enrolment, an overdue path enrolment, an expired record
+    and an expiring one."""
     from app.certifications.models import CertificationRecord
     from app.learning.models import Enrollment, PathEnrollment
 
@@ -153,34 +159,45 @@ def _trouble_clauses(today: date, tenant: Any) -> tuple[tuple[Any, ...], tuple[A
     )
     # A certification lapses on the portal's day its grace period (or validity) ends: before tomorrow starts.
     tomorrow = _start_of_day_utc(today + timedelta(days=1), tenant)
-    lapsed = func.coalesce(CertificationRecord.grace_until, CertificationRecord.expires_at) < tomorrow
+    lapses_at = func.coalesce(CertificationRecord.grace_until, CertificationRecord.expires_at)
     expired = or_(
         CertificationRecord.state.in_(("expired", "revoked")),
-        and_(CertificationRecord.state.in_(("certified", "expiring")), lapsed),
+        and_(CertificationRecord.state.in_(("certified", "expiring")), lapses_at < tomorrow),
     )
-    return course, path, expired
+    # Expiring as the dashboard reads it (status.certification_status): still held, and either moved to
+    # "expiring" by the nightly sweep (its renewal window is open) or expiring within DUE_SOON_DAYS.
+    soon_ends = _start_of_day_utc(today + timedelta(days=DUE_SOON_DAYS + 1), tenant)
+    expiring = and_(
+        CertificationRecord.state.in_(("certified", "expiring")),
+        or_(lapses_at.is_(None), lapses_at >= tomorrow),
+        or_(CertificationRecord.state == "expiring", CertificationRecord.expires_at < soon_ends),
+    )
+    return course, path, expired, expiring
 
 
 def _people_flags(today: date, tenant: Any, unit_ids: Collection[int]) -> Any:
-    """A subquery: each active person of *unit_ids*, their unit, whether they have something overdue, expired.
+    """A subquery: each active person of *unit_ids*, their unit, whether they have something overdue,
+    expired, expiring.
 
     Each person is probed by index: the way for a few units' people.
     """
     from app.certifications.models import CertificationRecord
     from app.learning.models import Enrollment, PathEnrollment
 
-    course, path, certification_expired = _trouble_clauses(today, tenant)
+    course, path, certification_expired, certification_expiring = _trouble_clauses(today, tenant)
     overdue = or_(
         exists().where(Enrollment.user_id == User.id, *course),
         exists().where(PathEnrollment.user_id == User.id, *path),
         *_overdue_policy_clauses(today),
     )
     expired = exists().where(CertificationRecord.user_id == User.id, certification_expired)
+    expiring = exists().where(CertificationRecord.user_id == User.id, certification_expiring)
     return (
         select(
             User.org_unit_id.label("org_unit_id"),
             case((overdue, 1), else_=0).label("overdue"),
             case((expired, 1), else_=0).label("expired"),
+            case((expiring, 1), else_=0).label("expiring"),
         )
         .where(User.status == UserStatus.active.value, User.org_unit_id.in_(sorted(unit_ids)))
         # OFFSET 0 keeps the subquery whole: flattened into the counts, each flag's subqueries ran twice.
@@ -189,8 +206,8 @@ def _people_flags(today: date, tenant: Any, unit_ids: Collection[int]) -> Any:
     )
 
 
-def _whole_tenant_counts(today: date, tenant: Any) -> Select[Any, Any, Any, Any, Any]:
-    """Counts per unit of everyone: the people in trouble read once as two sets, joined to everyone.
+def _whole_tenant_counts(today: date, tenant: Any) -> Select[Any, Any, Any, Any, Any, Any]:
+    """Counts per unit of everyone: the people in trouble read once as sets, joined to everyone.
 
     Probing a hundred thousand people one by one for each kind of trouble took seconds; reading each
     kind once (overdue enrolments by a partial index) and joining the sets by hashing takes a fraction.
@@ -198,13 +215,16 @@ def _whole_tenant_counts(today: date, tenant: Any) -> Select[Any, Any, Any, Any,
     from app.certifications.models import CertificationRecord
     from app.learning.models import Enrollment, PathEnrollment
 
-    course, path, certification_expired = _trouble_clauses(today, tenant)
+    course, path, certification_expired, certification_expiring = _trouble_clauses(today, tenant)
     overdue = union(
         select(Enrollment.user_id.label("user_id")).where(*course),
         select(PathEnrollment.user_id).where(*path),
         *[select(User.id).where(clause) for clause in _overdue_policy_clauses(today)],
     ).subquery("overdue")
     expired = select(CertificationRecord.user_id).where(certification_expired).distinct().subquery("expired")
+    expiring = (
+        select(CertificationRecord.user_id).where(certification_expiring).distinct().subquery("expiring")
+    )
     in_trouble = or_(overdue.c.user_id.is_not(None), expired.c.user_id.is_not(None))
     return (
         select(
@@ -213,9 +233,11 @@ def _whole_tenant_counts(today: date, tenant: Any) -> Select[Any, Any, Any, Any,
             func.sum(case((in_trouble, 1), else_=0)),
             func.count(overdue.c.user_id),
             func.count(expired.c.user_id),
+            func.count(expiring.c.user_id),
         )
         .outerjoin(overdue, overdue.c.user_id == User.id)
         .outerjoin(expired, expired.c.user_id == User.id)
+        .outerjoin(expiring, expiring.c.user_id == User.id)
         .where(User.status == UserStatus.active.value)
         .group_by(User.org_unit_id)
     )
@@ -240,11 +262,14 @@ def counts_per_unit(
             func.sum(bad),
             func.sum(flags.c.overdue),
             func.sum(flags.c.expired),
+            func.sum(flags.c.expiring),
         ).group_by(flags.c.org_unit_id)
     rows = db.session.execute(statement)
     return {
-        unit_id: Counts(int(people), int(people) - int(bad or 0), int(overdue or 0), int(expired or 0))
-        for unit_id, people, bad, overdue, expired in rows
+        unit_id: Counts(
+            int(people), int(people) - int(bad or 0), int(overdue or 0), int(expired or 0), int(expiring or 0)
+        )
+        for unit_id, people, bad, overdue, expired, expiring in rows
     }
 
 

@@ -20,10 +20,12 @@ def init_app(app: Flask) -> None:
         lesson_kinds,  # noqa: F401 - registers the page, video and file lessons
         models,  # noqa: F401 - the tables
         subscribers,  # noqa: F401 - rules react to people changing
+        translated,
         views,
     )
     from app.learning.services import facet_cache
 
+    translated.init_app(app)  # learners' pages show translated texts with their language
     facet_cache.init_app(app)  # the catalog's filters, kept per tenant until a course changes
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)

@@ -17,7 +17,8 @@ from app.accounts.views import home_page
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
-from app.learning.lesson_kinds import get_kind
+from app.learning import translated
+from app.learning.lesson_kinds import file_for, get_kind
 from app.learning.models import Course, Enrollment, LearningPath, Lesson
 from app.learning.services import catalog as catalog_service
 from app.learning.services import enrollments as enrolling
@@ -46,7 +47,9 @@ def my_learning_page() -> Any:
     today = datetime.now(get_timezone()).date()
     data = catalog_service.my_learning(current_user, viewer_for(current_user), today)
     extra = {name: provide(current_user) for name, provide in _home_context.items()}
-    return render_template("learning/my_learning.html", data=data, today=today, **extra)
+    cards = [*data.assigned, *data.in_progress, *data.completed]
+    readable = translated.readable_courses([card.course for card in cards] + data.suggestions)
+    return render_template("learning/my_learning.html", data=data, today=today, readable=readable, **extra)
 
 
 @bp.route("/catalog")
@@ -60,7 +63,7 @@ def catalog() -> Any:
         "sort": request.args.get("sort", "title"),
     }
     result = catalog_service.catalog(viewer_for(current_user), page=page, **params)
-    context = {"result": result, **params}
+    context = {"result": result, "readable": translated.readable_courses(result.courses), **params}
     if request.htmx and request.htmx.target == "catalog-results":
         return render_template("learning/_catalog_results.html", **context)
     return render_template("learning/catalog.html", **context)
@@ -237,10 +240,13 @@ def report_progress(enrollment_id: int, lesson_id: int) -> Any:
 @bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>/download", methods=["GET", "POST"])
 @require_sign_in
 def download(enrollment_id: int, lesson_id: int) -> Any:
-    """Send a file lesson's file; downloading it with the lesson's button (a POST) completes the lesson."""
+    """Send a file lesson's file, in the learner's language when there is one; downloading it with the
+    lesson's button (a POST) completes the lesson."""
+    from flask_babel import get_locale
+
     enrollment = _own_enrollment(enrollment_id)
     current = _lesson_in(enrollment, lesson_id)
-    stored = (current.content or {}).get("file")
+    stored, _language = file_for(current, str(get_locale() or ""))
     if current.kind != "file" or not stored:
         abort(404)
     if current.id in progress_service.locked_lessons(enrollment):
@@ -274,11 +280,14 @@ def may_view_lesson_media(lesson: Lesson) -> bool:
 @bp.route("/media/lessons/<int:lesson_id>/<any(video, captions):part>")
 @require_sign_in
 def lesson_media(lesson_id: int, part: str) -> Any:
-    """A lesson's uploaded video or captions, for the people taking or authoring it (with Range support)."""
+    """A lesson's uploaded video or captions (``?lang=`` for those in another language), for the people
+    taking or authoring it (with Range support)."""
     current = db.session.get(Lesson, lesson_id)
     if current is None or current.kind != "video" or not may_view_lesson_media(current):
         abort(404)
-    stored = (current.content or {}).get(part)
+    content = current.content or {}
+    lang = request.args.get("lang", "") if part == "captions" else ""
+    stored = (content.get("captions_by_locale") or {}).get(lang) if lang else content.get(part)
     if not stored:
         abort(404)
     path = storage().path(stored["key"], tenant_id=g.tenant.id)

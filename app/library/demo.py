@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.library import services
+from app.library.demo_translations import TRANSLATIONS
 from app.library.models import LibraryPackage
 from app.tenancy.models import Tenant
 
@@ -215,6 +216,7 @@ def load_library_demo(slugs: tuple[str, ...]) -> None:
                     "quiz_id": str(_security_check_quiz()),
                 },
             ],
+            translations=TRANSLATIONS,
         )
         services.publish(draft)
         services.set_targeting(package, list(services.TARGET_AUDIENCES), [], auto_deploy=True)

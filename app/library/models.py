@@ -74,6 +74,10 @@ class LibraryVersion(Model):
     # "renewal_window_days", "grace_days", "reminder_days", "min_score", "everyone"}. Each tenant that
     # receives the package gets it, requiring the package's course and its quizzes.
     certification: Mapped[dict | None] = mapped_column(JSON)
+    # The package's own translations, which become each receiving portal's translations of its copy:
+    # {locale: {"course": {field: text}, "lessons": [{field: text}, ...by position],
+    #           "questions": [{field: text}, ...by position across the version's quizzes]}}.
+    translations: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 

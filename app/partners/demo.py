@@ -39,18 +39,20 @@ COMPANIES: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 #: The demo partner manager: sees the program, not its administration.
 PARTNER_MANAGER = ("channel@partners.example", "Chris Channel")
+#: The unit the companies sit under and the partner manager is placed in: a manager sees the companies
+#: inside their own unit only.
+NETWORK = "Partner network"
 
 
 def _rep_email(name: str) -> str:
     return name.lower().replace(" ", ".") + "@partners.example"
 
 
-def _unit(name: str) -> OrgUnit:
-    unit = db.session.scalars(
-        select(OrgUnit).where(OrgUnit.name == name, OrgUnit.parent_id.is_(None))
-    ).first()
+def _unit(name: str, kind: str = "company", parent: OrgUnit | None = None) -> OrgUnit:
+    where_parent = OrgUnit.parent_id == parent.id if parent else OrgUnit.parent_id.is_(None)
+    unit = db.session.scalars(select(OrgUnit).where(OrgUnit.name == name, where_parent)).first()
     if unit is None:
-        unit = accounts.create_org_unit(name, "company")
+        unit = accounts.create_org_unit(name, kind, parent.id if parent else None)
         db.session.flush()
     return unit
 
@@ -94,7 +96,7 @@ def _record(cert: Certification, user: User, how: str) -> None:
         accounts.deactivate_user(user)
 
 
-def _partner_manager(password: str) -> None:
+def _partner_manager(password: str, network: OrgUnit) -> None:
     email, name = PARTNER_MANAGER
     role = db.session.scalars(select(Role).where(Role.name == "Partner manager")).first()
     if role is None:
@@ -103,7 +105,9 @@ def _partner_manager(password: str) -> None:
         )
         db.session.flush()
     if accounts.user_by_email(email) is None:
-        user = accounts.create_user(email, name, password=password, role_keys=(), job_title="Channel manager")
+        user = accounts.create_user(
+            email, name, password=password, role_keys=(), job_title="Channel manager", org_unit_id=network.id
+        )
         db.session.flush()
         accounts.set_user_roles(user, [role.id])
 
@@ -123,8 +127,9 @@ def partner_program(password: str) -> None:
         if cert is None:
             return
         tiers = {"Gold": _tier("Gold", 1, cert, 3), "Silver": _tier("Silver", 2, cert, 1)}
+        network = _unit(NETWORK, "region")
         for company, (tier_name, reps) in COMPANIES.items():
-            unit = _unit(company)
+            unit = _unit(company, parent=network)
             if partners.company_of(unit.id) is None:
                 partners.assign_tier(unit.id, tiers[tier_name].id)
             for name, how in reps:
@@ -136,6 +141,6 @@ def partner_program(password: str) -> None:
         ):
             user = accounts.user_by_email(email)
             if user is not None and user.org_unit_id is None:
-                accounts.update_user(user, org_unit_id=_unit(company).id)
-        _partner_manager(password)
+                accounts.update_user(user, org_unit_id=_unit(company, parent=network).id)
+        _partner_manager(password, network)
         db.session.flush()

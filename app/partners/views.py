@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user
 from htmx_flask import request
 
 from app.accounts import permissions as perms
@@ -40,9 +41,11 @@ def _filters(args: Any) -> dict[str, Any]:
 @bp.route("/program")
 @require_reader
 def program() -> Any:
-    """Every partner company against its tier's targets, those below target first."""
+    """Every partner company the reader reaches against its tier's targets, those below target first."""
     chosen = _filters(request.args)
-    standings = services.program(tier_id=chosen["tier"], certification_id=chosen["certification"])
+    standings = services.program(
+        tier_id=chosen["tier"], certification_id=chosen["certification"], viewer=current_user
+    )
     page = request.args.get("page", 1, type=page_number)
     context = {
         **chosen,
@@ -51,6 +54,7 @@ def program() -> Any:
         "below": sum(1 for s in standings if s.below),
         "page": page,
         "per_page": PAGE_SIZE,
+        "sees_every_company": services.sees_every_company(current_user),
     }
     template = "partners/_program.html" if request.htmx and request.htmx.target == "program" else None
     return render_template(template or "partners/program.html", **context), 200, {"Vary": "HX-Request"}
@@ -61,7 +65,9 @@ def program() -> Any:
 def export() -> Any:
     """The program as CSV, streamed, with the filters of the page; a POST because it is audited."""
     chosen = _filters(request.form)
-    standings = services.program(tier_id=chosen["tier"], certification_id=chosen["certification"])
+    standings = services.program(
+        tier_id=chosen["tier"], certification_id=chosen["certification"], viewer=current_user
+    )
     records = services.export_rows(standings)
     tier = next((t.name for t in chosen["tiers"] if t.id == chosen["tier"]), None)
     cert = next((title for c, title in chosen["certifications"] if c == chosen["certification"]), None)
@@ -80,8 +86,8 @@ def company(unit_id: int) -> Any:
     """A partner company's people and where each stands in the certifications its tier asks for."""
     unit = get_or_404(OrgUnit, unit_id)
     found = services.company_of(unit.id)
-    if found is None:
-        abort(404)
+    if found is None or not services.sees_company(current_user, found):
+        abort(404)  # not a company, or one outside the reader's reach: the same answer
     standing = services.standing_of(found)
     lines = standing.lines if standing else []
     page = request.args.get("page", 1, type=page_number)

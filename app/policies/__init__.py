@@ -25,6 +25,9 @@ def init_app(app: Flask) -> None:
     )
 
     app.register_blueprint(views.bp)
+    # The policy page and the policy lesson show (and sign) a version's text in the reader's language.
+    app.add_template_global(services.policy_text, "policy_text")
+    app.add_template_global(services.language_name, "language_name")
     app.register_blueprint(admin_views.bp)
     # `flask audit verify` compares every acknowledgement with its audit entry.
     check_records_against_log(services.verify_acknowledgements)

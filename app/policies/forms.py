@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.forms import MultiCheckboxField, as_choices
@@ -45,3 +45,5 @@ class DraftForm(FlaskForm):
 class AcceptForm(FlaskForm):
     accept = BooleanField(_l("I have read and accept this policy"))
     signature = StringField(_l("Your full name, as your signature"), validators=[Optional(), Length(max=200)])
+    # The SHA-256 of the text the page showed: a translation edited meanwhile refuses the signature.
+    content_sha256 = HiddenField(validators=[Optional(), Length(max=64)])

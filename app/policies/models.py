@@ -117,6 +117,8 @@ class Acknowledgement(TenantScoped, Model):
     policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("policy_versions.id"), index=True)
     content_sha256: Mapped[str] = mapped_column(String(64))
+    # The language of the text signed: None for the original, else a translation's (content_sha256 hashes it).
+    locale: Mapped[str | None] = mapped_column(String(10))
     signature: Mapped[str] = mapped_column(String(200))
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(500))

@@ -188,6 +188,8 @@ CSV_HEADER = [
     "policy",
     "version",
     "content_sha256",
+    # The language of the text signed: a locale code for a translation, "original" for the version's own text.
+    "content_locale",
     "acknowledgement_id",
     "due_on",
 ]
@@ -209,13 +211,16 @@ def report_records(version: PolicyVersion) -> list[list[str]]:
             Acknowledgement.ip,
             Acknowledgement.user_agent,
             Acknowledgement.content_sha256,
+            Acknowledgement.locale,
             Acknowledgement.id,
         )
         .join(User, User.id == Acknowledgement.user_id)
         .where(Acknowledgement.version_id == version.id)
         .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
     )
-    for name, email, signature, accepted_at, ip, user_agent, sha256, ack_id in db.session.execute(accepted):
+    for name, email, signature, accepted_at, ip, user_agent, sha256, locale, ack_id in db.session.execute(
+        accepted
+    ):
         records.append(
             [
                 "accepted",
@@ -228,6 +233,7 @@ def report_records(version: PolicyVersion) -> list[list[str]]:
                 title,
                 str(version.number),
                 sha256,
+                locale or "original",
                 str(ack_id),
                 "",
             ]
@@ -252,6 +258,7 @@ def report_records(version: PolicyVersion) -> list[list[str]]:
                 title,
                 str(owed.version.number),
                 owed.version.sha256 or "",
+                "",
                 "",
                 due_on,
             ]

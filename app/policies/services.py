@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from importlib import import_module
 from typing import Any
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import String, and_, bindparam, case, cast, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -138,6 +140,72 @@ def content_hash(version: PolicyVersion) -> str:
             raise ValidationError(_("The policy's PDF file is missing; upload it again."), field="document")
         return hashlib.sha256(data).hexdigest()
     return hashlib.sha256(version.body_html.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PolicyText:
+    """A version's text as this reader is shown it: the original, or a translation of its Markdown body.
+
+    ``locale`` is None for the original (the PDF of a document version is always the original), else the
+    translation's; ``sha256`` hashes exactly the HTML shown (the version's own hash for the original).
+    """
+
+    html: Markup
+    locale: str | None
+    lang: str
+    sha256: str
+    outdated: bool
+    wanted: str
+
+    @property
+    def fallback(self) -> bool:
+        """Not in the reader's language: the portal's translation, or the original, instead."""
+        return self.lang != self.wanted
+
+
+def multilingual_reading() -> Any:
+    """``app.multilingual.reading``, looked up when called.
+
+    The registry of translatable kinds (app.multilingual.kinds) names the policy models, so a static import
+    of the reader from here would close an import cycle; like app.certifications' use of the optional
+    app.certificates, the dependency is resolved at run time.
+    """
+    return import_module("app.multilingual.reading")
+
+
+def language_name(locale: str | None) -> str:
+    """A language's name in the current language (``es`` → "Spanish"); the code if Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+    from flask_babel import get_locale
+
+    if not locale:
+        return ""
+    try:
+        name = Locale.parse(locale).get_display_name(get_locale() or "en")
+    except (ValueError, UnknownLocaleError):
+        return locale
+    return name or locale
+
+
+def html_hash(html: str) -> str:
+    """The SHA-256 of a text's HTML as shown, the way :func:`content_hash` hashes an original body."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def policy_text(version: PolicyVersion) -> PolicyText:
+    """The text of *version* in the reader's language (else the portal's, else the original), and its hash."""
+    reading = multilingual_reading()
+    reader = reading.reader()
+    original = version.sha256 or (html_hash(version.body_html) if not version.is_pdf else "")
+    if version.is_pdf:
+        return PolicyText(Markup(), None, reading.portal_locale(), original, False, reader.locale)
+    shown = reader.shown(version, "body")
+    if shown.translated and shown.html is not None:
+        return PolicyText(
+            shown.html, shown.locale, shown.locale, html_hash(str(shown.html)), shown.outdated, reader.locale
+        )
+    body = Markup(version.body_html)  # noqa: S704 - rendered and sanitised by render_markdown when saved
+    return PolicyText(body, None, shown.locale, original, False, reader.locale)
 
 
 def publish_version(version: PolicyVersion) -> PolicyVersion:
@@ -356,8 +424,25 @@ def policies_to_accept(user: User) -> list[PolicyToAccept]:
         )
         for policy_id, title, due_days, current, published_at in rows
     ]
+    result = _titles_in_readers_language(result)
     result.sort(key=lambda p: (p.due_on or date.max, p.title))
     return result
+
+
+def _titles_in_readers_language(listed: list[PolicyToAccept]) -> list[PolicyToAccept]:
+    """*listed* with each title in the reader's language: no query at all for a reader of the original."""
+    reading = multilingual_reading()
+    reader = reading.reader()
+    if not listed or not reader.chain(reading.portal_locale()):
+        return listed
+    found = {
+        p.id: p
+        for p in db.session.scalars(select(Policy).where(Policy.id.in_([p.policy_id for p in listed])))
+    }
+    return [
+        replace(p, title=reader.shown(found[p.policy_id], "title").text) if p.policy_id in found else p
+        for p in listed
+    ]
 
 
 def overdue_policies_for(users: list[User], today: date) -> dict[int, list[PendingPolicy]]:
@@ -369,7 +454,7 @@ def overdue_policies_for(users: list[User], today: date) -> dict[int, list[Pendi
 
 
 def acknowledgement_record(ack: Acknowledgement) -> dict[str, Any]:
-    return {
+    record = {
         "user_id": ack.user_id,
         "policy_id": ack.policy_id,
         "version_id": ack.version_id,
@@ -379,6 +464,11 @@ def acknowledgement_record(ack: Acknowledgement) -> dict[str, Any]:
         "user_agent": ack.user_agent,
         "acknowledged_at": _utc_naive(ack.acknowledged_at).isoformat(),
     }
+    # A translation signed names its language; the original's record stays as it always was, so that
+    # acknowledgements recorded before translations existed still match their audit entries.
+    if ack.locale is not None:
+        record["locale"] = ack.locale
+    return record
 
 
 def _utc_naive(value: Any) -> Any:
@@ -395,8 +485,16 @@ def acknowledge_policy(
     accepted: bool,
     ip: str | None,
     user_agent: str | None,
+    read_sha256: str | None = None,
 ) -> Acknowledgement:
-    """Record that *user* accepted *version*, signed with their typed name."""
+    """Record that *user* accepted *version*, signed with their typed name.
+
+    What is recorded is the text the person is shown in this request's language (:func:`policy_text`):
+    the original (locale None, the version's hash) or a translation (its locale, the hash of its HTML).
+    *read_sha256* is the hash of the text the page showed them: when the text shown now differs (its
+    translation was edited while they read), the signature is refused, so that nobody signs a text they
+    have not seen.
+    """
     if version.published_at is None or version.sha256 is None:
         raise ValidationError(_("This version is not published."))
     if not accepted:
@@ -415,12 +513,21 @@ def acknowledge_policy(
     ).first()
     if existing is not None:
         return existing
+    text = policy_text(version)
+    if read_sha256 and read_sha256 != text.sha256:
+        raise ValidationError(
+            _(
+                "The text of this policy changed while you were reading it. Read it again as it is now "
+                "(below), then sign."
+            )
+        )
     ack_id = insert_unless_exists(
         Acknowledgement,
         user_id=user.id,
         policy_id=version.policy_id,
         version_id=version.id,
-        content_sha256=version.sha256,
+        content_sha256=text.sha256,
+        locale=text.locale,
         signature=signature.strip(),
         ip=ip,
         user_agent=(user_agent or "")[:500] or None,

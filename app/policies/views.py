@@ -50,6 +50,7 @@ def policy(policy_id: int) -> Any:
         abort(404)  # the policy does not apply to this person
     version = found.current_version
     form = AcceptForm()
+    title = policies.multilingual_reading().translated(found, "title")
     next_path = local_path(request.values.get("next"))
     if found.id in pending and form.validate_on_submit():
         try:
@@ -60,15 +61,16 @@ def policy(policy_id: int) -> Any:
                 accepted=bool(form.accept.data),
                 ip=request.remote_addr,
                 user_agent=request.user_agent.string,
+                read_sha256=form.content_sha256.data or None,
             )
         except ValidationError as exc:
             apply_error(form, exc)
         else:
-            flash(_("Thank you. Your acceptance of “%(title)s” is recorded.", title=found.title), "success")
+            flash(_("Thank you. Your acceptance of “%(title)s” is recorded.", title=title), "success")
             return redirect(next_path or url_for("policies.policy", policy_id=found.id))
     elif signed and form.validate_on_submit():
         # Accepted already, by this request's twin (a double click, a second tab): same outcome.
-        flash(_("Thank you. Your acceptance of “%(title)s” is recorded.", title=found.title), "success")
+        flash(_("Thank you. Your acceptance of “%(title)s” is recorded.", title=title), "success")
         return redirect(next_path or url_for("policies.policy", policy_id=found.id))
     from datetime import datetime
 

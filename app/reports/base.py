@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVarTuple
 
 from flask import g
 from flask_babel import gettext as _
@@ -22,6 +22,8 @@ from app.extensions import db
 
 #: Rows read from the database at a time while streaming.
 BATCH = 2000
+
+_Row = TypeVarTuple("_Row")
 
 
 @dataclass
@@ -143,6 +145,23 @@ def people_criteria(user_id: Any, filters: Filters, scope: Scope) -> list[Column
 
 def person_columns() -> list[Any]:
     return [User.full_name, User.email, OrgUnit.name, User.job_title]
+
+
+def of_people(
+    statement: Select[*_Row], filters: Filters, scope: Scope, *, user_id: Any = None
+) -> Select[*_Row]:
+    """*statement* joined to each row's person (the ``users`` row of *user_id*; None: it reads ``users``
+    already) and their unit, keeping only the people the viewer reaches and the filters ask for.
+
+    The one place every report applies its people filters, so that a report cannot forget the scope.
+    """
+    if user_id is None:
+        user_id = User.id
+    else:
+        statement = statement.join(User, User.id == user_id)
+    return statement.outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id).where(
+        *people_criteria(user_id, filters, scope)
+    )
 
 
 # ---------------------------------------------------------------- the reports

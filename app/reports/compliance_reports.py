@@ -20,7 +20,7 @@ from app.reports.base import (
     Scope,
     cell,
     in_dates,
-    people_criteria,
+    of_people,
     person_columns,
 )
 
@@ -55,21 +55,18 @@ class CertificationStatus(Report):
     def statement(self, filters: Filters, scope: Scope) -> Select[Any]:
         from app.certifications.models import Certification, CertificationRecord
 
+        records = select(
+            *person_columns(),
+            Certification.title,
+            CertificationRecord.state,
+            CertificationRecord.awarded_at,
+            CertificationRecord.expires_at,
+        ).select_from(CertificationRecord)
         statement = (
-            select(
-                *person_columns(),
-                Certification.title,
-                CertificationRecord.state,
-                CertificationRecord.awarded_at,
-                CertificationRecord.expires_at,
-            )
-            .select_from(CertificationRecord)
-            .join(User, User.id == CertificationRecord.user_id)
-            .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
+            of_people(records, filters, scope, user_id=CertificationRecord.user_id)
             .join(Certification, Certification.id == CertificationRecord.certification_id)
             .where(
                 CertificationRecord.state != "not_started",
-                *people_criteria(CertificationRecord.user_id, filters, scope),
                 *in_dates(CertificationRecord.expires_at, filters),
             )
             .order_by(CertificationRecord.expires_at, User.full_name, CertificationRecord.id)
@@ -120,22 +117,21 @@ class PolicyAcceptance(Report):
                 .where(Acknowledgement.user_id == User.id, Acknowledgement.version_id == PolicyVersion.id)
                 .scalar_subquery()
             )
+            people = select(
+                *person_columns(),
+                Policy.title.label("policy"),
+                PolicyVersion.number,
+                accepted.label("accepted_at"),
+                User.id.label("user_id"),
+            ).select_from(User)
             part = (
-                select(
-                    *person_columns(),
-                    Policy.title.label("policy"),
-                    PolicyVersion.number,
-                    accepted.label("accepted_at"),
-                    User.id.label("user_id"),
-                )
-                .select_from(User)
-                .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
+                of_people(people, filters, scope)
                 .join(
                     PolicyVersion,
                     and_(PolicyVersion.policy_id == policy.id, PolicyVersion.published_at.is_not(None)),
                 )
                 .join(Policy, Policy.id == PolicyVersion.policy_id)
-                .where(*_audience_criteria(policy), *people_criteria(User.id, filters, scope))
+                .where(*_audience_criteria(policy))
             )
             parts.append(part)
         if not parts:
@@ -185,10 +181,10 @@ class OverdueItems(Report):
         ]
 
     def statement(self, filters: Filters, scope: Scope) -> Select[Any]:
+        people = select(User.id, User.full_name, User.email, OrgUnit.name).select_from(User)
         statement: Any = (
-            select(User.id, User.full_name, User.email, OrgUnit.name)
-            .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
-            .where(User.status == UserStatus.active.value, *people_criteria(User.id, filters, scope))
+            of_people(people, filters, scope)
+            .where(User.status == UserStatus.active.value)
             .order_by(User.full_name, User.id)
         )
         return statement

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import render_template
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -22,6 +23,10 @@ from app.reports.registry import Report
 
 #: A PDF summary lists at most this many rows and says how many more there are.
 PDF_MAX_ROWS = 500
+#: An Excel sheet holds 1,048,576 rows; an XLSX export writes at most this many data rows (the limit less
+#: the column headings), fewer still if its heading lines and the note that it stopped would not fit.
+XLSX_SHEET_ROWS = 1_048_576
+XLSX_MAX_ROWS = XLSX_SHEET_ROWS - 1
 BOM = "\ufeff"
 #: Rows sent to the server at a time: a chunk per row costs the server's per-chunk work a million times.
 LINES_PER_CHUNK = 200
@@ -90,10 +95,37 @@ def write_csv(
     return count
 
 
+@dataclass(frozen=True)
+class Written:
+    """How many rows a file holds, of how many the report had (fewer when the format has a limit)."""
+
+    rows: int
+    total: int
+
+    @property
+    def capped(self) -> bool:
+        return self.rows < self.total
+
+
+def xlsx_cap_note(written: int, total: int) -> str:
+    """What a capped XLSX file and its export's status say: where it stopped, how many were left out."""
+    return _(
+        "Excel holds at most %(limit)s rows in a sheet: this file stops after %(rows)s of the report's "
+        "%(total)s rows, %(left)s left out. Export as CSV for every row.",
+        limit=format_decimal(XLSX_SHEET_ROWS),
+        rows=format_decimal(written),
+        total=format_decimal(total),
+        left=format_decimal(total - written),
+    )
+
+
 def write_xlsx(
     path: Path, heading: Heading, rows: Iterable[list[Any]], progress: Callable[[int], None]
-) -> int:
-    """Write the export as an XLSX workbook row by row (xlsxwriter's constant_memory mode)."""
+) -> Written:
+    """Write the export as an XLSX workbook row by row (xlsxwriter's constant_memory mode).
+
+    Past what a sheet holds it stops writing, still counts the rest, and says so in the sheet's last row.
+    """
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
@@ -108,20 +140,26 @@ def write_xlsx(
         for index, column in enumerate(heading.report.columns()):
             sheet.write_string(line, index, str(column.label), bold)
         line += 1
+        # The rows above and the note row below take room in the sheet too.
+        cap = max(0, min(XLSX_MAX_ROWS, XLSX_SHEET_ROWS - line - 1))
         count = 0
         for row in rows:
-            for index, value in enumerate(row):
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    sheet.write_number(line, index, value)
-                else:
-                    sheet.write_string(line, index, "" if value is None else str(value))
-            line += 1
             count += 1
+            if count <= cap:
+                for index, value in enumerate(row):
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        sheet.write_number(line, index, value)
+                    else:
+                        sheet.write_string(line, index, "" if value is None else str(value))
+                line += 1
             if count % 1000 == 0:
                 progress(count)
+        written = min(count, cap)
+        if written < count:
+            sheet.write_string(line, 0, xlsx_cap_note(written, count), bold)
     finally:
         workbook.close()
-    return count
+    return Written(written, count)
 
 
 def _safe_sheet_name(title: str) -> str:

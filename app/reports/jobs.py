@@ -93,14 +93,17 @@ def _write(export: ReportExport, tenant: Tenant, requester: User) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"export.{_EXTENSIONS[export.format]}"
             if export.format == "csv":
-                count = exports.write_csv(path, heading, rows, progress)
+                count = written = exports.write_csv(path, heading, rows, progress)
             elif export.format == "xlsx":
-                count = exports.write_xlsx(path, heading, rows, progress)
+                in_file = exports.write_xlsx(path, heading, rows, progress)
+                count, written = in_file.total, in_file.rows
             else:
                 data, count = exports.render_pdf(heading, rows, tenant, progress)
+                written = count
                 path.write_bytes(data)
             export.storage_key = storage().save_file(tenant.id, "reports", path, _EXTENSIONS[export.format])
-    export.progress_rows = export.total_rows = count
+    # Fewer rows written than the report had: the file stopped at its format's limit (the status says so).
+    export.progress_rows, export.total_rows = written, count
     export.status, export.finished_at = ExportStatus.done, utcnow()
     services.record_export(report, export.format, filters, target=export, requester=requester)
     if export.saved_report_id is not None:

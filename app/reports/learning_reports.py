@@ -16,7 +16,7 @@ from app.reports.base import (
     Scope,
     cell,
     in_dates,
-    people_criteria,
+    of_people,
     person_columns,
 )
 
@@ -56,24 +56,21 @@ class Completions(Report):
                 .where(Attempt.enrollment_id == Enrollment.id, Attempt.submitted_at.is_not(None))
                 .scalar_subquery()
             )
+            enrolments = select(
+                *person_columns(),
+                literal("course").label("kind"),
+                Course.title,
+                Enrollment.completed_at,
+                best.label("score"),
+                tries.label("attempts"),
+                Enrollment.id.label("row_id"),
+            ).select_from(Enrollment)
             courses = (
-                select(
-                    *person_columns(),
-                    literal("course").label("kind"),
-                    Course.title,
-                    Enrollment.completed_at,
-                    best.label("score"),
-                    tries.label("attempts"),
-                    Enrollment.id.label("row_id"),
-                )
-                .select_from(Enrollment)
-                .join(User, User.id == Enrollment.user_id)
-                .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
+                of_people(enrolments, filters, scope, user_id=Enrollment.user_id)
                 .join(Course, Course.id == Enrollment.course_id)
                 .where(
                     Enrollment.completed_at.is_not(None),
                     Enrollment.withdrawn_at.is_(None),
-                    *people_criteria(Enrollment.user_id, filters, scope),
                     *in_dates(Enrollment.completed_at, filters),
                 )
             )
@@ -81,24 +78,21 @@ class Completions(Report):
                 courses = courses.where(Enrollment.course_id == filters.course)
             parts.append(courses)
         if filters.course is None:
+            path_enrolments = select(
+                *person_columns(),
+                literal("path").label("kind"),
+                LearningPath.title,
+                PathEnrollment.completed_at,
+                literal(None).label("score"),
+                literal(None).label("attempts"),
+                PathEnrollment.id.label("row_id"),
+            ).select_from(PathEnrollment)
             paths = (
-                select(
-                    *person_columns(),
-                    literal("path").label("kind"),
-                    LearningPath.title,
-                    PathEnrollment.completed_at,
-                    literal(None).label("score"),
-                    literal(None).label("attempts"),
-                    PathEnrollment.id.label("row_id"),
-                )
-                .select_from(PathEnrollment)
-                .join(User, User.id == PathEnrollment.user_id)
-                .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
+                of_people(path_enrolments, filters, scope, user_id=PathEnrollment.user_id)
                 .join(LearningPath, LearningPath.id == PathEnrollment.path_id)
                 .where(
                     PathEnrollment.completed_at.is_not(None),
                     PathEnrollment.withdrawn_at.is_(None),
-                    *people_criteria(PathEnrollment.user_id, filters, scope),
                     *in_dates(PathEnrollment.completed_at, filters),
                 )
             )
@@ -143,23 +137,21 @@ class AssessmentAttempts(Report):
     def statement(self, filters: Filters, scope: Scope) -> Select[Any]:
         from app.assessments.models import Attempt, Quiz
 
+        attempts = select(
+            User.full_name,
+            User.email,
+            OrgUnit.name,
+            Quiz.title,
+            Attempt.number,
+            Attempt.started_at,
+            Attempt.submitted_at,
+            Attempt.score_percent,
+            Attempt.passed,
+        ).select_from(Attempt)
         statement: Any = (
-            select(
-                User.full_name,
-                User.email,
-                OrgUnit.name,
-                Quiz.title,
-                Attempt.number,
-                Attempt.started_at,
-                Attempt.submitted_at,
-                Attempt.score_percent,
-                Attempt.passed,
-            )
-            .select_from(Attempt)
-            .join(User, User.id == Attempt.user_id)
-            .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
+            of_people(attempts, filters, scope, user_id=Attempt.user_id)
             .join(Quiz, Quiz.id == Attempt.quiz_id)
-            .where(*people_criteria(Attempt.user_id, filters, scope), *in_dates(Attempt.started_at, filters))
+            .where(*in_dates(Attempt.started_at, filters))
             .order_by(Attempt.started_at.desc(), Attempt.id.desc())
         )
         if filters.quiz is not None:
@@ -203,15 +195,12 @@ class LessonDropOff(Report):
     def statement(self, filters: Filters, scope: Scope) -> Select[Any]:
         from app.learning.models import Course, Enrollment, Lesson, LessonProgress
 
-        enrolments = (
-            select(Enrollment.id)
-            .join(User, User.id == Enrollment.user_id)
-            .where(
-                Enrollment.course_id == filters.course,
-                Enrollment.withdrawn_at.is_(None),
-                *people_criteria(Enrollment.user_id, filters, scope),
-                *in_dates(Enrollment.enrolled_at, filters),
-            )
+        enrolments = of_people(
+            select(Enrollment.id).select_from(Enrollment), filters, scope, user_id=Enrollment.user_id
+        ).where(
+            Enrollment.course_id == filters.course,
+            Enrollment.withdrawn_at.is_(None),
+            *in_dates(Enrollment.enrolled_at, filters),
         )
         # Each unfinished enrolment's furthest lesson reached: where that learner stopped.
         furthest = (

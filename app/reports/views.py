@@ -29,7 +29,7 @@ from app.extensions import db
 from app.inputs import page_number
 from app.reports import exports, services
 from app.reports.forms import ExportForm, SaveForm, filter_form
-from app.reports.models import ReportExport, SavedReport
+from app.reports.models import ExportStatus, ReportExport, SavedReport
 from app.reports.registry import REPORTS, Filters, Report, get_report
 from app.storage import storage
 from app.tenancy import as_tenant
@@ -232,19 +232,27 @@ def _export_or_404(export_id: int) -> ReportExport:
     return found
 
 
+def _status_context(found: ReportExport) -> dict[str, Any]:
+    """What an export's status says: besides the export, whether its file stopped at its format's limit."""
+    capped = found.status == ExportStatus.done and (found.total_rows or 0) > found.progress_rows
+    return {
+        "export": found,
+        "report": get_report(found.report_key),
+        "capped_note": exports.xlsx_cap_note(found.progress_rows, found.total_rows or 0) if capped else None,
+    }
+
+
 @bp.route("/exports/<int:export_id>")
 @require_permission(perms.REPORTS_VIEW)
 def export_status(export_id: int) -> Any:
     """An export's progress, and its download once it is ready."""
-    found = _export_or_404(export_id)
-    return render_template("reports/export.html", export=found, report=get_report(found.report_key))
+    return render_template("reports/export.html", **_status_context(_export_or_404(export_id)))
 
 
 @bp.route("/exports/<int:export_id>/progress")
 @require_permission(perms.REPORTS_VIEW)
 def export_progress(export_id: int) -> Any:
-    found = _export_or_404(export_id)
-    body = render_template("reports/_export_progress.html", export=found, report=get_report(found.report_key))
+    body = render_template("reports/_export_progress.html", **_status_context(_export_or_404(export_id)))
     return body, 200, {"Vary": "HX-Request"}
 
 

@@ -440,6 +440,7 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "authoring.new_course": "/admin/courses/new",
         "authoring.edit_course": f"/admin/courses/{data['course']}",
         "authoring.new_lesson": f"/admin/courses/{data['course']}/lessons/new?kind=video",
+        "authoring.new_lesson#file": f"/admin/courses/{data['course']}/lessons/new?kind=file",
         "authoring.edit_lesson": f"/admin/courses/{data['course']}/lessons/{data['lessons'][0]}",
         "authoring.course_enrollments": f"/admin/courses/{data['course']}/enrollments",
         "authoring.rules": "/admin/rules",
@@ -519,6 +520,10 @@ def tenant_pages(data: dict[str, Any]) -> dict[str, str]:
         "terminology.index": "/admin/terminology?locale=en&q=sign",
         "terminology.edit": "/admin/terminology/en/message?msgid=%25(num)d+person+added+to+%25(name)s.",
         "terminology.import_file": "/admin/terminology/en/import",
+        "translations.index": "/admin/translations/?locale=ar",
+        "translations.edit": f"/admin/translations/course/{data['course']}/ar",
+        "translations.export": "/admin/translations/export?locale=es",
+        "translations.import_file": "/admin/translations/import",
     }
 
 

@@ -27,17 +27,18 @@ def _table_rows(page: str) -> list[list[str]]:
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
         name = _text(cells[0].split("<br>")[0]).replace(" (see its people)", "")
-        rows.append([name, *(_text(c) for c in cells[1:6])])
+        rows.append([name, *(_text(c) for c in cells[1:7])])
     return rows
 
 
 def _org(db, tenant_factory, user_factory, course_factory, enrol, certify, policy_factory):
     """Midwest (Downtown with its Kitchen, Riverside) and West (Airport); people compliant or not in each.
 
-    Downtown: the manager and Cam (compliant), Ovi (overdue course), Eve (expired certification);
-    Kitchen: Kim, who has not accepted a policy for the Kitchen that was due last month; Riverside: two
-    compliant people and a deactivated one (not counted); Airport: Al (overdue). The tenant admin is in
-    no unit and counts for the whole tenant only.
+    Downtown: the manager and Cam (compliant, a certification expiring in five days), Ovi (overdue course),
+    Eve (expired certification); Kitchen: Kim, who has not accepted a policy for the Kitchen that was due
+    last month; Riverside: two compliant people (River 1's certification moved to expiring by the nightly
+    sweep) and a deactivated one (not counted); Airport: Al (overdue; a certification good for two more
+    months). The tenant admin is in no unit and counts for the whole tenant only.
     """
     tenant = tenant_factory()
     with as_tenant(tenant):
@@ -58,6 +59,7 @@ def _org(db, tenant_factory, user_factory, course_factory, enrol, certify, polic
     enrol(tenant, ovi, course, due_on=today - timedelta(days=3))
     cam = user_factory(tenant, full_name="Cam Compliant", org_unit_id=downtown.id)
     enrol(tenant, cam, course, due_on=today + timedelta(days=40))
+    certify(tenant, cam, "Allergen awareness", "certified", expires_at=datetime.now(UTC) + timedelta(days=5))
     eve = user_factory(tenant, full_name="Eve Expired", org_unit_id=downtown.id)
     certify(tenant, eve, "Food handler", "certified", expires_at=datetime.now(UTC) - timedelta(days=10))
     kim = user_factory(tenant, full_name="Kim Kitchen", org_unit_id=kitchen.id)
@@ -70,8 +72,8 @@ def _org(db, tenant_factory, user_factory, course_factory, enrol, certify, polic
         published.policy.visibility = "restricted"
         db.session.add(PolicyAudience(policy_id=published.policy_id, kind="org_unit", value=str(kitchen.id)))
         db.session.commit()
-    for n in range(2):
-        user_factory(tenant, full_name=f"River {n}", org_unit_id=riverside.id)
+    river = [user_factory(tenant, full_name=f"River {n}", org_unit_id=riverside.id) for n in range(2)]
+    certify(tenant, river[1], "First aid", "expiring", expires_at=datetime.now(UTC) + timedelta(days=40))
     gone = user_factory(tenant, full_name="Gone Away", org_unit_id=riverside.id)
     enrol(tenant, gone, course, due_on=today - timedelta(days=3))
     with as_tenant(tenant):
@@ -81,6 +83,7 @@ def _org(db, tenant_factory, user_factory, course_factory, enrol, certify, polic
         db.session.commit()
     al = user_factory(tenant, full_name="Al Airport", org_unit_id=airport.id)
     enrol(tenant, al, course, due_on=today - timedelta(days=1))
+    certify(tenant, al, "Forklift", "certified", expires_at=datetime.now(UTC) + timedelta(days=60))
     return {
         "tenant": tenant,
         "admin": admin,
@@ -104,17 +107,19 @@ def test_a_tenant_admin_compares_every_unit_over_its_subtree_worst_first(
     page = client_for(org["tenant"], org["admin"]).get(ROLLUP)
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    # location, people, compliant, percent, overdue, expired
+    # location, people, compliant, percent, overdue, expired, expiring
     assert _table_rows(body) == [
-        ["Airport", "1", "0", "0%", "1", "0"],
-        ["Kitchen", "1", "0", "0%", "1", "0"],
-        ["West", "1", "0", "0%", "1", "0"],
-        ["Downtown", "5", "2", "40%", "2", "1"],
-        ["Midwest", "7", "4", "57%", "2", "1"],
-        ["Riverside", "2", "2", "100%", "0", "0"],
+        ["Airport", "1", "0", "0%", "1", "0", "0"],
+        ["Kitchen", "1", "0", "0%", "1", "0", "0"],
+        ["West", "1", "0", "0%", "1", "0", "0"],
+        ["Downtown", "5", "2", "40%", "2", "1", "1"],
+        ["Midwest", "7", "4", "57%", "2", "1", "2"],
+        ["Riverside", "2", "2", "100%", "0", "0", "1"],
     ]
+    assert ">Expiring</th>" in body
     # The whole tenant: the admin, in no unit, counts too.
     assert "55% compliant (5 of 9 people)" in _text(body)
+    assert "2 with certifications expiring soon" in _text(body)
     # Each location opens the dashboard filtered to it.
     assert f'href="/team/?location={org["units"]["downtown"].id}"' in body
 
@@ -143,8 +148,8 @@ def test_a_location_manager_sees_only_their_subtree(
     client = client_for(org["tenant"], org["manager"])
     body = client.get(ROLLUP).get_data(as_text=True)
     assert _table_rows(body) == [
-        ["Kitchen", "1", "0", "0%", "1", "0"],
-        ["Downtown", "5", "2", "40%", "2", "1"],
+        ["Kitchen", "1", "0", "0%", "1", "0", "0"],
+        ["Downtown", "5", "2", "40%", "2", "1", "1"],
     ]
     text = _text(body)
     for elsewhere in ("Midwest", "Riverside", "Airport", "West"):
@@ -220,8 +225,8 @@ def test_the_sql_counts_agree_with_each_persons_standing(
         db.session.commit()
     with as_tenant(org["tenant"]):
         direct = counts_per_unit()
-        assert direct[org["units"]["riverside"].id] == Counts(2, 1, 1, 0)
-        assert direct[org["units"]["downtown"].id] == Counts(4, 1, 2, 1)
+        assert direct[org["units"]["riverside"].id] == Counts(2, 1, 1, 0, 1)
+        assert direct[org["units"]["downtown"].id] == Counts(4, 1, 2, 1, 1)
         for unit in org["units"].values():
             ids = set(
                 db.session.scalars(
@@ -233,11 +238,12 @@ def test_the_sql_counts_agree_with_each_persons_standing(
             if summary is None:
                 assert mine is None
                 continue
-            assert (mine.people, mine.compliant, mine.overdue, mine.expired) == (
+            assert (mine.people, mine.compliant, mine.overdue, mine.expired, mine.expiring) == (
                 summary.people,
                 summary.compliant,
                 summary.overdue_people,
                 summary.expired_people,
+                summary.expiring_people,
             ), unit.name
 
 

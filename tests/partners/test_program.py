@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Any
 
 from sqlalchemy import select
 
@@ -113,10 +114,62 @@ def test_a_manager_without_the_permission_is_refused(program_factory, user_facto
         db.session.commit()
     partner_manager = client_for(data["tenant"], channel)
     page = partner_manager.get("/partners/program")
-    assert page.status_code == 200 and "Northwind Resellers" in page.get_data(as_text=True)
+    # Placed in no unit, they reach no company: the page says why rather than showing everyone's.
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Northwind Resellers" not in text
+    assert "No partner company inside your organisation unit" in text
     assert partner_manager.get("/admin/partners/").status_code == 403
     with as_tenant(data["tenant"]):
         assert db.session.scalars(select(Role).where(Role.name == "Partner manager")).one()
+
+
+def _partner_manager(db: Any, data: dict[str, Any], user_factory: Any, org_unit_id: int) -> Any:
+    """A partner manager (a custom role with partners.view, no tenant admin) placed in *org_unit_id*."""
+    from app.accounts.models import User
+
+    with as_tenant(data["tenant"]):
+        role = create_role("Partner manager", ["partners.view"])
+        db.session.flush()
+        channel = user_factory(data["tenant"], roles=("learner",), full_name="Chris Channel")
+        person = db.session.get(User, channel.id)
+        set_user_roles(person, [role.id])
+        person.org_unit_id = org_unit_id
+        db.session.commit()
+    return channel
+
+
+def test_a_partner_manager_sees_only_the_companies_inside_their_reach(
+    program_factory, user_factory, client_for, db
+):
+    data = program_factory()
+    # The manager of Northwind (two companies besides it, Contoso and Adatum).
+    client = client_for(data["tenant"], _partner_manager(db, data, user_factory, data["northwind"]))
+    page = client.get("/partners/program").get_data(as_text=True)
+    assert _rows(page) == [("Northwind Resellers", "2", "3", "⚠ 1 missing")]
+    assert "Contoso" not in page and "Adatum" not in page and "of 1 partner company shown" in page
+    # The filters narrow within the reach, never widen it.
+    silver = client.get(f"/partners/program?tier={data['silver']}").get_data(as_text=True)
+    assert "Contoso" not in silver and not re.findall(r'class="program-table"', silver)
+    assert client.get(f"/partners/program/companies/{data['northwind']}").status_code == 200
+    assert client.get(f"/partners/program/companies/{data['contoso']}").status_code == 404
+    assert client.get(f"/partners/program/companies/{data['adatum']}").status_code == 404
+    token = csrf_token(client, "/partners/program")
+    exported = client.post("/partners/program/export.csv", data={"csrf_token": token})
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
+    assert [row[0] for row in rows[1:]] == ["Northwind Resellers"]
+    # The tenant admin still sees all three.
+    admin_page = client_for(data["tenant"], data["admin"]).get("/partners/program").get_data(as_text=True)
+    assert len(_rows(admin_page)) == 3
+
+
+def test_a_manager_placed_below_a_company_does_not_see_the_whole_company(
+    program_factory, user_factory, client_for, db
+):
+    data = program_factory()
+    client = client_for(data["tenant"], _partner_manager(db, data, user_factory, data["east"]))
+    page = client.get("/partners/program").get_data(as_text=True)
+    assert "Northwind Resellers" not in page  # its counts would tell of people beyond Northwind East
+    assert client.get(f"/partners/program/companies/{data['northwind']}").status_code == 404
 
 
 def test_another_tenants_program_never_shows(program_factory, tenant_factory, user_factory, client_for):

@@ -180,6 +180,37 @@ def test_xlsx_export_is_a_workbook_with_every_row(bistro, client_for):
     assert "Ovi Overdue" in xml and "Far Away" in xml and "Filters used: none" in xml
 
 
+def test_an_xlsx_export_stops_at_excels_row_limit_and_says_so_in_the_file_and_its_status(
+    bistro, client_for, monkeypatch
+):
+    from app.reports import exports
+
+    # Excel's limit is 1,048,575 data rows; one here, so that the small bistro goes over it.
+    assert exports.XLSX_MAX_ROWS == 1_048_575
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 1)
+    client = client_for(bistro["tenant"], bistro["admin"])
+    page = _text(client.get(_export(client, "overdue", "xlsx").headers["Location"]))
+    said = re.search(r"this file stops after 1 of the report&#39;s (\d+) rows, (\d+) left out", page)
+    assert said is not None, page
+    total = int(said.group(1))
+    assert total >= 2 and int(said.group(2)) == total - 1 and "Export as CSV for every row" in page
+    assert f"1 / {total}" in page  # rows written, of the report's
+    link = re.search(r'href="(/reports/exports/\d+/download)"', page).group(1)
+    with zipfile.ZipFile(io.BytesIO(_download(client, link).data)) as book:
+        xml = book.read("xl/worksheets/sheet1.xml").decode()
+    # Three heading lines, the column headings, one data row, and the note as the last row.
+    assert xml.count("<row ") == 6
+    assert "this file stops after 1 of the report" in xml and "left out" in xml
+    # CSV has no such limit: every row.
+    assert len(_export(client, "overdue", "csv").get_data(as_text=True).splitlines()) == 5 + total
+
+
+def test_an_xlsx_export_under_the_limit_says_nothing_of_it(bistro, client_for):
+    client = client_for(bistro["tenant"], bistro["admin"])
+    page = _text(client.get(_export(client, "overdue", "xlsx").headers["Location"]))
+    assert "left out" not in page and "Ready" in page
+
+
 def test_pdf_summary_is_branded_with_filters_and_page_numbers(bistro, client_for):
     from pypdf import PdfReader
 

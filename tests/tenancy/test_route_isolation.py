@@ -43,6 +43,8 @@ def _foreign_objects(db: Any, tenant: Any, user_factory: Callable[..., Any]) -> 
         "package_id": package_id,
         "deployment_id": deployment_id,
         **learning,
+        # Admin → Translations takes a kind and an item id; with item_kind "course" that is the course.
+        "item_id": learning["course_id"],
         **_foreign_assessments(db, tenant),
         **_foreign_certification(db, tenant, member, learning["course_id"]),
         **_foreign_identity_provider(db, tenant),
@@ -257,6 +259,8 @@ OTHER_ARGUMENTS = {
     "token": "x",
     "filename": "theme.css",
     "theme": "warm",
+    "item_kind": "course",
+    "locale": "es",
 }
 
 OBJECT_FACTORIES = {
@@ -291,6 +295,7 @@ OBJECT_FACTORIES = {
     "tier_id",
     "saved_id",
     "export_id",
+    "item_id",
 }
 
 

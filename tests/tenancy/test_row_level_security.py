@@ -45,6 +45,7 @@ def populated_tenant(db, tenant_factory, user_factory):
         _scim_rows(db, user, group)
         _partner_rows(db)
         _terminology_rows(user)
+        _content_translation_rows(db)
         _report_rows(db, user)
         db.session.commit()
     return tenant
@@ -56,6 +57,22 @@ def _report_rows(db, user):
 
     db.session.add(SavedReport(name="Overdue", report_key="overdue", filters={}, owner_id=user.id))
     db.session.add(ReportExport(requested_by_id=user.id, report_key="overdue", format="csv", filters={}))
+
+
+def _content_translation_rows(db):
+    """A translation of the portal's own content."""
+    from app.multilingual.models import ContentTranslation
+
+    db.session.add(
+        ContentTranslation(
+            kind="course",
+            item_id=1,
+            locale="es",
+            fields={"title": "Curso"},
+            html={},
+            source_hashes={"title": "0" * 64},
+        )
+    )
 
 
 def _terminology_rows(user):

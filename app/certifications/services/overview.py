@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ class Need:
     course_id: int | None = None  # where to do it: the course (of a checkpoint too)
     path_id: int | None = None
     policy_id: int | None = None
+    item_id: int | None = None  # the requirement's course, path, quiz, checkpoint lesson or policy
 
 
 @dataclass
@@ -58,7 +60,7 @@ def needs_of(record: CertificationRecord, phase: str, since: datetime | None) ->
     needs = []
     for status in done.statuses(wanted, record.user_id, since):
         r = status.requirement
-        need = Need(kind=r.kind, title=r.title, done=status.done, min_score=r.min_score)
+        need = Need(kind=r.kind, title=r.title, done=status.done, min_score=r.min_score, item_id=r.item_id)
         if r.kind == "course":
             need.course_id = r.item_id
         elif r.kind == "path":
@@ -94,7 +96,48 @@ def my_certifications(user: User, *, state: str | None = None) -> list[Held]:
         if phase is not None:
             held.needs = needs_of(record, phase, since)
         result.append(held)
+    in_readers_language([n for held in result for n in held.needs])
     return result
+
+
+def in_readers_language(needs: list[Need]) -> None:
+    """Name each need's course, path, quiz, checkpoint or policy in the reader's language when translated.
+
+    A requirement keeps its item's title from when it was chosen; a translation of the item replaces it.
+    The items are read a statement per kind, whatever the number of needs.
+    """
+    from importlib import import_module
+
+    from app.assessments.models import Quiz
+    from app.learning.models import Course, LearningPath
+    from app.policies.models import Policy
+
+    models: dict[str, Any] = {
+        "course": Course,
+        "path": LearningPath,
+        "quiz": Quiz,
+        "checkpoint": Lesson,
+        "policy": Policy,
+    }
+    wanted: dict[str, set[int]] = {}
+    for need in needs:
+        if need.kind in models and need.item_id is not None:
+            wanted.setdefault(need.kind, set()).add(need.item_id)
+    if not wanted:
+        return
+    found: dict[tuple[str, int], Any] = {}
+    for kind, ids in wanted.items():
+        model = models[kind]
+        for obj in db.session.scalars(select(model).where(model.id.in_(sorted(ids)))):
+            found[(kind, obj.id)] = obj
+    # Looked up when called: the registry of translatable kinds names this feature's models.
+    reader = import_module("app.multilingual.reading").reader()
+    for need in needs:
+        obj = found.get((need.kind, need.item_id or 0))
+        if obj is not None:
+            shown = reader.shown(obj, "title")
+            if shown.translated:
+                need.title = shown.text
 
 
 def renewals_due(user: User) -> list[Held]:

@@ -18,10 +18,11 @@ from app.learning.models import Course, Lesson
 from app.learning.services import courses as authoring
 
 
-def _uploads(form: LessonForm) -> dict[str, Upload | None]:
+def _uploads(form: LessonForm, kind_key: str) -> dict[str, Upload | None]:
     result: dict[str, Upload | None] = {}
-    for name in ("video_file", "captions_file", "document_file"):
-        storage = getattr(form, name).data
+    files = [(name, getattr(form, name).data) for name in ("video_file", "captions_file", "document_file")]
+    files += [(name, request.files.get(name)) for name in get_kind(kind_key).upload_fields]
+    for name, storage in files:
         if storage is not None and getattr(storage, "filename", None):
             result[name] = Upload(filename=storage.filename, data=storage.read())
         else:
@@ -56,7 +57,7 @@ def new_lesson(course_id: int) -> Any:
                 form.title.data or "",
                 bool(form.required.data),
                 _lesson_fields(form, kind_key),
-                _uploads(form),
+                _uploads(form, kind_key),
             )
         except ValidationError as exc:
             apply_error(form, exc)
@@ -96,7 +97,7 @@ def edit_lesson(course_id: int, lesson_id: int) -> Any:
                 form.title.data or "",
                 bool(form.required.data),
                 _lesson_fields(form, lesson.kind),
-                _uploads(form),
+                _uploads(form, lesson.kind),
             )
         except ValidationError as exc:
             apply_error(form, exc)

@@ -188,6 +188,7 @@ class CourseSummary:
     title: str
     duration_minutes: int | None
     status: str
+    language: str | None = None  # what it was written in: whether its title may read translated
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,7 @@ _MY_ENROLLMENTS = (
         Course.title,
         Course.duration_minutes,
         Course.status.label("course_status"),
+        Course.language.label("course_language"),
     )
     .join(Course, Enrollment.course_id == Course.id)
     .where(Enrollment.user_id == bindparam("user_id"), Enrollment.withdrawn_at.is_(None))
@@ -279,7 +281,9 @@ _MY_ENROLLMENTS = (
 
 
 def _card(row: Any) -> EnrollmentCard:
-    course = CourseSummary(row.course_id, row.title, row.duration_minutes, row.course_status)
+    course = CourseSummary(
+        row.course_id, row.title, row.duration_minutes, row.course_status, row.course_language
+    )
     return EnrollmentCard(
         id=row.id,
         course_id=row.course_id,
@@ -319,9 +323,9 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
         )
     )
     enrolled_ids = [e.course_id for e in enrollments]
-    suggestion_query = select(Course.id, Course.title, Course.duration_minutes, Course.status).where(
-        visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True)
-    )
+    suggestion_query = select(
+        Course.id, Course.title, Course.duration_minutes, Course.status, Course.language
+    ).where(visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True))
     if enrolled_ids:
         suggestion_query = suggestion_query.where(Course.id.not_in(enrolled_ids))
     suggestions = [

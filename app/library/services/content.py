@@ -59,6 +59,7 @@ def version_snapshot(version: LibraryVersion) -> dict[str, Any]:
         "tags": list(version.tags or []),
         "lessons": len(version.lessons or []),
         "release_notes": version.release_notes or "",
+        "translations": sorted(version.translations or {}),
     }
 
 

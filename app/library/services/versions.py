@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -21,6 +21,7 @@ from app.library.services.content import (
     record_platform,
     version_snapshot,
 )
+from app.library.services.translations import clean_translations
 from app.tenancy.context import platform_writes
 from app.tenancy.models import utcnow
 
@@ -84,8 +85,12 @@ def update_draft(
     category: str | None,
     tags: Iterable[str] | str,
     lessons: Sequence[dict[str, Any]],
+    translations: Mapping[str, Any] | None = None,
 ) -> LibraryVersion:
-    """Save changes to a draft version; published versions never change."""
+    """Save changes to a draft version; published versions never change.
+
+    *translations* (see ``translations.clean_translations``) replace the draft's; None keeps them.
+    """
     if version.is_published:
         raise ValidationError(
             _(
@@ -96,11 +101,15 @@ def update_draft(
     details = clean_details(title, description, language, duration_minutes, category)
     cleaned_tags = clean_tags(tags)
     cleaned_lessons = clean_lessons(lessons)
+    cleaned_translations = clean_translations(
+        version.translations if translations is None else translations, details["language"], cleaned_lessons
+    )
     before = version_snapshot(version)
     for key, value in details.items():
         setattr(version, key, value)
     version.tags = cleaned_tags
     version.lessons = cleaned_lessons
+    version.translations = cleaned_translations
     record_platform(
         "library.draft_saved",
         version.package,
@@ -193,6 +202,7 @@ def start_new_draft(package: LibraryPackage) -> LibraryVersion:
         tags=list(source.tags or []) if source else [],
         lessons=[dict(lesson) for lesson in (source.lessons or [])] if source else [],
         certification=dict(source.certification) if source and source.certification else None,
+        translations=dict(source.translations or {}) if source else {},
     )
     package.versions.append(version)
     db.session.flush()
@@ -215,6 +225,7 @@ def check_publishable(version: LibraryVersion) -> None:
         version.title, version.description, version.language, version.duration_minutes, version.category
     )
     clean_lessons(version.lessons)
+    clean_translations(version.translations, version.language, version.lessons)
 
 
 RELEASE_NOTES_MAX = 5000

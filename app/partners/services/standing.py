@@ -3,6 +3,11 @@
 A company's people are the active people of its organisation unit's subtree. A person counts toward
 a certification while they hold it today: their record is certified or expiring (renewal window or
 grace period) and has not lapsed, whether or not the nightly sweep has moved it on yet.
+
+Who sees which company: tenant admins and the program's administrators every company; anyone else
+(a partner manager) the companies inside their reach, that is inside their own organisation unit's
+subtree. A company is counted whole, so one that only some of the manager's reports work at stays
+out: its numbers would tell of people beyond their reach.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import CTE, ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import CTE, ColumnElement, Select, and_, false, func, or_, select, true
 
 from app import audit
+from app.accounts import org
+from app.accounts import permissions as perms
 from app.accounts.models import OrgUnit, User, UserStatus
 from app.accounts.org import subtree_select
 from app.certifications.models import HOLDING, Certification, CertificationRecord
@@ -25,6 +32,32 @@ from app.csvcells import csv_safe
 from app.extensions import db
 from app.partners.models import PartnerCompany, PartnerTier, PartnerTierTarget
 from app.tenancy.models import utcnow
+
+# ---------------------------------------------------------------- whose companies
+
+
+def sees_every_company(viewer: Any) -> bool:
+    """Tenant admins and the program's administrators see every company; a partner manager, their own."""
+    return bool(org.sees_everyone(viewer) or viewer.can(perms.PARTNERS_MANAGE))
+
+
+def companies_within_reach(viewer: Any) -> ColumnElement[bool]:
+    """A criterion on PartnerCompany: the companies *viewer* may see (every one, or their subtree's)."""
+    if sees_every_company(viewer):
+        return true()
+    if viewer.org_unit_id is None:
+        return false()  # placed in no unit, they reach no company
+    return PartnerCompany.org_unit_id.in_(subtree_select(viewer.org_unit_id))
+
+
+def sees_company(viewer: Any, company: PartnerCompany) -> bool:
+    """Whether *viewer* may open *company*'s page (one statement, none for whoever sees every company)."""
+    if sees_every_company(viewer):
+        return True
+    if viewer.org_unit_id is None:
+        return False
+    return company.org_unit_id in org.subtree_ids(viewer.org_unit_id)
+
 
 # ---------------------------------------------------------------- how companies stand
 
@@ -78,11 +111,16 @@ def _company_units(companies: Select[Any]) -> CTE:
 
 
 def _standings(
-    *, tier_id: int | None = None, unit_id: int | None = None, now: datetime | None = None
+    *,
+    tier_id: int | None = None,
+    unit_id: int | None = None,
+    within: ColumnElement[bool] | None = None,
+    now: datetime | None = None,
 ) -> list[CompanyStanding]:
-    """How each partner company stands (one tier's or one company's): four statements for any number."""
+    """How each partner company stands (one tier's or one company's, of those *within* a reach): four
+    statements for any number."""
     now = now or utcnow()
-    criteria = []
+    criteria: list[ColumnElement[bool]] = [] if within is None else [within]
     if tier_id is not None:
         criteria.append(PartnerCompany.tier_id == tier_id)
     if unit_id is not None:
@@ -142,14 +180,20 @@ def _standings(
 
 
 def program(
-    *, tier_id: int | None = None, certification_id: int | None = None, now: datetime | None = None
+    *,
+    tier_id: int | None = None,
+    certification_id: int | None = None,
+    viewer: Any = None,
+    now: datetime | None = None,
 ) -> list[CompanyStanding]:
-    """Every partner company against its tier's targets: those below target first, then by name.
+    """Every partner company (*viewer*'s, see :func:`companies_within_reach`) against its tier's targets:
+    those below target first, then by name.
 
     *tier_id* keeps one tier's companies; *certification_id* keeps the companies whose tier sets a
     target for that certification, showing and judging only that target.
     """
-    standings = _standings(tier_id=tier_id, now=now)
+    within = None if viewer is None else companies_within_reach(viewer)
+    standings = _standings(tier_id=tier_id, within=within, now=now)
     if certification_id is not None:
         for standing in standings:
             standing.lines = [line for line in standing.lines if line.certification_id == certification_id]

@@ -1,0 +1,171 @@
+"""What a learner reads: each text in their language if translated, else in the portal's, else the original.
+
+One reader per request (or job) and language. The first text asked of a kind loads the translations of
+every item of that kind the request has already loaded from the database (SQLAlchemy's identity map), in
+one query; later texts of those items cost nothing. A text in the language it was written in costs no
+query at all, so a portal that translates nothing pays nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, has_app_context
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.multilingual.kinds import Field, Kind, kind_of, portal_locale, source_hash
+from app.multilingual.models import ContentTranslation
+
+_READERS = "_content_readers"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One text as shown: the words, their HTML for Markdown fields, and what language they are in."""
+
+    text: str
+    html: Markup | None
+    locale: str
+    translated: bool
+    outdated: bool
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How an item reads for this person: in which language, and whether a translation may be behind."""
+
+    locale: str
+    wanted: str
+    outdated: bool
+
+    @property
+    def fallback(self) -> bool:
+        return self.locale != self.wanted
+
+
+class Reader:
+    """The translations one request has looked up, for one language and the portal's default."""
+
+    def __init__(self, locale: str, default: str) -> None:
+        self.locale = locale
+        self.default = default
+        self._rows: dict[tuple[str, int, str], ContentTranslation] = {}
+        self._loaded: set[tuple[str, int]] = set()
+        self._fields: dict[tuple[type, int], dict[str, Field]] = {}
+
+    def chain(self, source_locale: str) -> list[str]:
+        """The languages to try, in order, before the original: the person's, then the portal's."""
+        tried: list[str] = []
+        for locale in (self.locale, self.default):
+            if locale == source_locale:
+                break
+            if locale not in tried:
+                tried.append(locale)
+        return tried
+
+    def fields_of(self, kind: Kind, obj: Any) -> dict[str, Field]:
+        key = (type(obj), int(obj.id))
+        found = self._fields.get(key)
+        if found is None:
+            found = self._fields[key] = {f.name: f for f in kind.fields(obj)}
+        return found
+
+    def shown(self, obj: Any, name: str) -> Shown:
+        """Field *name* of *obj* as this person reads it."""
+        kind = kind_of(obj)
+        if kind is None:
+            raise TypeError(f"{type(obj).__name__} is not translatable")
+        source = self.fields_of(kind, obj).get(name)
+        source_text = source.text if source is not None else ""
+        source_locale = kind.source_locale(obj)
+        chain = self.chain(source_locale)
+        if chain and source is not None:
+            item_id = kind.item_id(obj)
+            self._load(kind, item_id)
+            for locale in chain:
+                row = self._rows.get((kind.name, item_id, locale))
+                text = (row.fields or {}).get(name) if row is not None else None
+                if row is not None and text and text.strip():
+                    html = (row.html or {}).get(name)
+                    outdated = (row.source_hashes or {}).get(name) != source_hash(source_text)
+                    return Shown(text, _sanitised(html), locale, True, outdated)
+        return Shown(source_text, None, source_locale, False, False)
+
+    def reading(self, obj: Any, *names: str) -> Reading:
+        """The language *obj* reads in (its first field, or *names*), and whether a shown field is behind."""
+        kind = kind_of(obj)
+        if kind is None:
+            raise TypeError(f"{type(obj).__name__} is not translatable")
+        fields = list(names) or list(self.fields_of(kind, obj))
+        shown = [self.shown(obj, name) for name in fields]
+        locale = shown[0].locale if shown else kind.source_locale(obj)
+        return Reading(locale, self.locale, any(s.outdated for s in shown))
+
+    def _load(self, kind: Kind, item_id: int) -> None:
+        if (kind.name, item_id) in self._loaded:
+            return
+        wanted = {item_id}
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, kind.classes):
+                try:
+                    wanted.add(kind.item_id(obj))
+                except Exception:  # noqa: S112 - an object half-made or expired mid-request: not preloaded
+                    continue
+        wanted = {i for i in wanted if (kind.name, i) not in self._loaded}
+        locales = {self.locale, self.default}
+        with db.session.no_autoflush:
+            rows = db.session.scalars(
+                select(ContentTranslation).where(
+                    ContentTranslation.kind == kind.name,
+                    ContentTranslation.item_id.in_(sorted(wanted)),
+                    ContentTranslation.locale.in_(sorted(locales)),
+                )
+            ).all()
+        for row in rows:
+            self._rows[(row.kind, row.item_id, row.locale)] = row
+        self._loaded.update((kind.name, i) for i in wanted)
+
+
+def _sanitised(html: str | None) -> Markup | None:
+    """HTML rendered by ``app.text.render_markdown`` when it was saved: sanitised already."""
+    return Markup(html) if html is not None else None  # noqa: S704 - sanitised by nh3 when it was stored
+
+
+def reader() -> Reader:
+    """This request's reader for the current language (a new one once the language is switched)."""
+    locale = str(get_locale() or "en")
+    default = portal_locale()
+    if not has_app_context():
+        return Reader(locale, default)
+    readers: dict[tuple[str, str], Reader] = g.setdefault(_READERS, {})
+    key = (locale, default)
+    if key not in readers:
+        readers[key] = Reader(locale, default)
+    return readers[key]
+
+
+def forget_in_this_context() -> None:
+    """Drop what this request looked up, so that a translation just saved shows on the page it renders."""
+    if has_app_context():
+        g.pop(_READERS, None)
+
+
+def translated(obj: Any, name: str) -> str:
+    """Field *name* of *obj* in the reader's language (for templates: ``course|tr("title")``)."""
+    return reader().shown(obj, name).text
+
+
+def translated_html(obj: Any, name: str, original_html: str | None = None) -> Markup:
+    """The HTML of Markdown field *name*: the translation's, else *original_html* (already sanitised)."""
+    shown = reader().shown(obj, name)
+    if shown.translated and shown.html is not None:
+        return shown.html
+    return _sanitised(original_html or "") or Markup()
+
+
+def reading_of(obj: Any, *names: str) -> Reading:
+    return reader().reading(obj, *names)
