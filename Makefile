@@ -75,6 +75,7 @@ bench-smoke: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/generate.py --tenants 1 --users 30 --courses 8 \
 	    --enrollments 60 --database-url sqlite:////tmp/atrium-smoke.sqlite3 --manifest /tmp/atrium-smoke.json
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/run.py --manifest /tmp/atrium-smoke.json --warmup 1 --repeat 2
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/compliance.py --manifest /tmp/atrium-smoke.json --warmup 1 --repeat 2
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/certificates_bench.py --awards 200 --issue 5 --warmup 1 \
 	    --repeat 20 --database-url sqlite:////tmp/atrium-certificates-smoke.sqlite3
 	scripts/ensure-system-packages

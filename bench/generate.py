@@ -6,9 +6,11 @@
     .venv/bin/python bench/generate.py --tenants 1 --users 30 --courses 8 --enrollments 60   # a smoke run
     .venv/bin/python bench/generate.py --postgres-admin-url postgresql://postgres@127.0.0.1:5432/postgres
 
-Tenants, one learner and one tenant admin per tenant (with a password), a quiz course and a policy go
-through the real services, so built-in roles and audit chains exist; everything else is written with
-bulk INSERTs in batches (one location manager gets a password too). SQLite by
+Tenants, one learner and one tenant admin per tenant (with a password), a quiz course, two policies
+and the refresher quizzes go through the real services, so built-in roles and audit chains exist;
+everything else (people, catalog, enrolments, acknowledgements, certifications and their records in
+every state, quiz attempts) is written with bulk INSERTs in batches (one location manager gets a
+password too). SQLite by
 default (a fresh file under bench/.data/); PostgreSQL with --postgres-admin-url (a fresh database
 with the owner and application roles) or --database-url/--migration-url (a prepared, empty one).
 The manifest the benchmark reads is written to bench/.data/<dialect>.json.
@@ -175,6 +177,19 @@ when something is wrong.
 
 By accepting you confirm you have read this policy and will follow it.
 """
+#: (audience, title, validity in months, grace days, job title or who it is for)
+CERTIFICATIONS = [
+    ("everyone", "Food Hygiene Level 2", 36, 0, "everyone"),
+    ("everyone", "Health and Safety Induction", 12, 30, "everyone"),
+    ("job_title", "Allergen Controller", 12, 0, "Line cook"),
+    ("job_title", "Forklift Licence", 36, 14, "Warehouse operative"),
+    ("job_title", "Cash Handling", 24, 0, "Cashier"),
+    ("job_title", "Barista Certified", 24, 0, "Barista"),
+    ("job_title", "Fire Marshal", 24, 30, "Shift supervisor"),
+    ("job_title", "Certified Product Specialist", 12, 0, "Sales associate"),
+]
+#: Quizzes whose attempts the generator writes (the bench learner's quiz is apart).
+REFRESHER_QUIZZES = 10
 USER_AGENTS = [
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
@@ -217,6 +232,7 @@ class Sizes:
     users: int
     courses: int
     enrollments: int
+    attempts: int = 0
 
 
 @dataclass
@@ -378,6 +394,9 @@ class TenantBuilder:
         learner_course_id = self.build_enrollments()
         learner_quiz = self.build_quiz()
         policy = self.build_policy()
+        self.build_older_policy()
+        self.build_certifications()
+        self.build_attempts()
         return TenantResult(
             slug=self.tenant.slug,
             tenant_id=self.tid,
@@ -520,6 +539,9 @@ class TenantBuilder:
             )
         staff_ids = insert_returning_ids(User, staff)
         self.user_ids = manager_ids + staff_ids
+        self.job_title_of = {
+            uid: row["job_title"] for uid, row in zip(self.user_ids, managers + staff, strict=True)
+        }
         self.people = [
             (uid, row["full_name"], row["created_at"])
             for uid, row in zip(self.user_ids, managers + staff, strict=True)
@@ -921,6 +943,279 @@ class TenantBuilder:
         self.counts["policy_acknowledgements"] = len(rows)
         return {"policy_id": policy.id, "version_id": version.id}
 
+    def build_older_policy(self) -> None:
+        """A policy published four months ago, due within 30 days: about 15 % of people are overdue on it."""
+        from sqlalchemy import update
+
+        from app.extensions import db
+        from app.policies import services as policies
+        from app.policies.models import Acknowledgement, PolicyVersion
+
+        policy = policies.create_policy("Food safety policy", visibility="everyone", due_days=30)
+        version = policies.publish_version(policies.save_draft(policy, POLICY_BODY))
+        published = self.now - timedelta(days=120)
+        db.session.execute(
+            update(PolicyVersion).where(PolicyVersion.id == version.id).values(published_at=published)
+        )
+        rng = self.rng
+        rows = [
+            {
+                "tenant_id": self.tid,
+                "user_id": uid,
+                "policy_id": policy.id,
+                "version_id": version.id,
+                "content_sha256": version.sha256,
+                "signature": full_name,
+                "ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                "user_agent": rng.choice(USER_AGENTS),
+                "acknowledged_at": published + timedelta(seconds=rng.randint(60, 45 * 86400)),
+            }
+            for uid, full_name, _created in self.people
+            if rng.random() < 0.85
+        ]
+        insert_rows(Acknowledgement, rows)
+        self.counts["policy_acknowledgements"] = self.counts.get("policy_acknowledgements", 0) + len(rows)
+
+    # -- certifications and quiz attempts, bulk-inserted -------------------------------------------------
+
+    def build_certifications(self) -> None:
+        """Published certifications with records in every state, as a tenant a few years in has them.
+
+        Two apply to everyone, the others to job titles. Of the people one applies to, about 8 % have
+        not started it, 12 % are working towards it, and the rest hold or held it: mostly certified,
+        some inside the renewal window (expiring), some expired, a few revoked. Dates agree with the
+        states, so the compliance pages and the nightly sweep read them alike.
+        """
+        from app.certifications.models import (
+            Certification,
+            CertificationAudience,
+            CertificationRecord,
+            Requirement,
+        )
+
+        if not self.published or not self.people:
+            self.counts["certification_records"] = 0
+            return
+        rng = self.rng
+        created = self.now - timedelta(days=1100)
+        shapes = [c for c in CERTIFICATIONS if c[0] != "job_title" or c[4] in self.job_title_of.values()]
+        rows = [
+            {
+                "tenant_id": self.tid,
+                "title": title,
+                "description": f"Required for {who}: renew before it expires.",
+                "validity": "months",
+                "validity_months": months,
+                "valid_until": None,
+                "renewal_window_days": 60,
+                "grace_days": grace,
+                "reminder_days": [60, 30, 7],
+                "status": "published",
+                "visibility": "everyone" if audience == "everyone" else "restricted",
+                "library_version_id": None,
+                "created_at": created,
+            }
+            for audience, title, months, grace, who in shapes
+        ]
+        cert_ids = insert_returning_ids(Certification, rows)
+        insert_rows(
+            CertificationAudience,
+            [
+                {"tenant_id": self.tid, "certification_id": cid, "kind": "job_title", "value": who}
+                for cid, (audience, _t, _m, _g, who) in zip(cert_ids, shapes, strict=True)
+                if audience == "job_title"
+            ],
+        )
+        insert_rows(
+            Requirement,
+            [
+                {
+                    "tenant_id": self.tid,
+                    "certification_id": cid,
+                    "phase": "initial",
+                    "kind": "course",
+                    "item_id": course_id,
+                    "min_score": None,
+                    "title": f"{title} course",
+                    "position": 0,
+                }
+                for cid, (_a, title, _m, _g, _w), course_id in zip(
+                    cert_ids, shapes, rng.sample(self.published, len(shapes)) * 2, strict=False
+                )
+            ],
+        )
+        records = []
+        for uid, _name, joined in self.people:
+            title_of = self.job_title_of.get(uid)
+            for cid, (audience, _title, months, grace, who) in zip(cert_ids, shapes, strict=True):
+                if audience == "job_title" and title_of != who:
+                    continue
+                record = self.certification_record(cid, uid, months, grace, joined)
+                if record is not None:
+                    records.append(record)
+                if len(records) >= BATCH * 10:
+                    insert_rows(CertificationRecord, records)
+                    self.counts["certification_records"] = self.counts.get("certification_records", 0) + len(
+                        records
+                    )
+                    records = []
+        insert_rows(CertificationRecord, records)
+        self.counts["certifications"] = len(cert_ids)
+        self.counts["certification_records"] = self.counts.get("certification_records", 0) + len(records)
+
+    def certification_record(
+        self, cert_id: int, user_id: int, months: int, grace: int, joined: datetime
+    ) -> dict[str, Any] | None:
+        """One person's record of one certification, in a state drawn with its dates (None: not started)."""
+        rng = self.rng
+        window = 60
+        roll = rng.random()
+        row: dict[str, Any] = {
+            "tenant_id": self.tid,
+            "certification_id": cert_id,
+            "user_id": user_id,
+            "state": "in_progress",
+            "cycle": 0,
+            "awarded_at": None,
+            "expires_at": None,
+            "grace_until": None,
+            "renewal_opened_at": None,
+            "evidence": {},
+            "revoked_reason": None,
+            "state_before_revocation": None,
+        }
+        validity = timedelta(days=round(months * 30.44))
+        if roll < 0.08:
+            return None
+        if roll < 0.20:
+            started = self.ago(120, 1)
+            row.update(created_at=started, updated_at=started)
+            return row
+        if roll < 0.62:  # certified, expiring after the renewal window opens
+            expires = self.now + timedelta(days=rng.randint(window + 1, max(window + 2, validity.days - 1)))
+            state = "certified"
+        elif roll < 0.80:  # inside the renewal window
+            expires = self.now + timedelta(days=rng.randint(1, window), hours=rng.randint(0, 23))
+            state = "expiring"
+        elif roll < 0.99:  # lapsed: past expiry and any grace period
+            expires = self.now - timedelta(days=rng.randint(grace + 1, grace + 240))
+            state = "expired"
+        else:
+            expires = self.now + timedelta(days=rng.randint(1, validity.days))
+            state = "revoked"
+        awarded = expires - validity
+        cycle = 1
+        while awarded < joined - timedelta(days=365) and cycle < 5:
+            awarded += validity  # renewed since: the current cycle's award
+            expires += validity
+            cycle += 1
+        if awarded > self.now:
+            awarded = self.now - timedelta(days=rng.randint(1, 30))
+        row.update(
+            state=state,
+            cycle=cycle,
+            awarded_at=awarded,
+            expires_at=expires,
+            grace_until=expires + timedelta(days=grace) if grace else None,
+            evidence={"how": "requirements"},
+            created_at=awarded - timedelta(days=rng.randint(1, 60)),
+            updated_at=self.now if state in ("expiring", "expired") else awarded,
+        )
+        if state == "expiring" or (state == "expired" and rng.random() < 0.5):
+            row["renewal_opened_at"] = expires - timedelta(days=window)
+        if state == "revoked":
+            row.update(
+                revoked_reason="Withdrawn after an audit finding.", state_before_revocation="certified"
+            )
+        return row
+
+    def build_attempts(self) -> None:
+        """Refresher quizzes and everyone's attempts at them (``--attempts`` in all): tries, scores, passes.
+
+        Each person takes some of the quizzes, one to three tries each until they pass; about 3 % of
+        attempts are still in progress. The bench learner has none, so their quiz page stays the first try.
+        """
+        from app.assessments.models import Attempt
+
+        target = self.sizes.attempts
+        people = [uid for uid, _name, _created in self.people]
+        if not target or not people:
+            self.counts["quiz_attempts"] = 0
+            return
+        # Quizzes per person average out to the attempts per person (1.45 tries per quiz taken).
+        per_person = target / len(people) / 1.45
+        most = max(1, round(2 * per_person - 1))
+        quiz_ids = self.refresher_quizzes(max(REFRESHER_QUIZZES, most))
+        rng = self.rng
+        rows: list[dict[str, Any]] = []
+        total = 0
+        while total < target:
+            for uid in people:
+                if total >= target:
+                    break
+                wanted = min(len(quiz_ids), rng.randint(1, most))
+                for quiz_id in rng.sample(quiz_ids, wanted):
+                    tries = rng.choices([1, 2, 3], weights=[65, 25, 10])[0]
+                    started = self.ago(700, 1)
+                    for number in range(1, tries + 1):
+                        if total >= target:
+                            break
+                        last = number == tries
+                        in_progress = last and rng.random() < 0.03
+                        score = rng.randint(80, 100) if last and rng.random() < 0.9 else rng.randint(30, 79)
+                        submitted = None if in_progress else started + timedelta(minutes=rng.randint(3, 25))
+                        rows.append(
+                            {
+                                "tenant_id": self.tid,
+                                "quiz_id": quiz_id,
+                                "user_id": uid,
+                                "enrollment_id": None,
+                                "lesson_id": None,
+                                "number": number,
+                                "status": "in_progress" if in_progress else "submitted",
+                                "started_at": started,
+                                "deadline_at": None,
+                                "submitted_at": submitted,
+                                "score_points": None if in_progress else score / 10,
+                                "max_points": None if in_progress else 10.0,
+                                "score_percent": None if in_progress else float(score),
+                                "pass_percent": 80,
+                                "passed": None if in_progress else score >= 80,
+                                "ended_by": None if in_progress else "submitted",
+                            }
+                        )
+                        total += 1
+                        started += timedelta(hours=rng.randint(1, 72))
+                if len(rows) >= BATCH * 10:
+                    insert_rows(Attempt, rows)
+                    rows = []
+            if total < target:
+                # Rounding left some to write: another round, at new quizzes (attempt numbers stay unique).
+                quiz_ids = self.refresher_quizzes(REFRESHER_QUIZZES)
+        insert_rows(Attempt, rows)
+        self.counts["quiz_attempts"] = total
+
+    def refresher_quizzes(self, count: int) -> list[int]:
+        """Create *count* more refresher quizzes with the service (no questions: only attempts are read)."""
+        from app.assessments import services as assessments
+
+        made = self.counts.get("quizzes", 0)
+        ids = []
+        for n in range(made, made + count):
+            subject = SUBJECTS[n][0] if n < len(SUBJECTS) else f"Module {n + 1}"
+            quiz = assessments.create_quiz(
+                {
+                    "title": f"{subject} refresher check",
+                    "description": "A yearly check of what the course taught. You need 80% to pass.",
+                    "layout": "one_page",
+                    "pass_percent": 80,
+                    "show_answers": "after_pass",
+                }
+            )
+            ids.append(quiz.id)
+        self.counts["quizzes"] = made + count
+        return ids
+
 
 def prepare_postgres(admin_url: str, database: str) -> tuple[str, str, str]:
     """Drop and re-create *database* with the owner, application and platform roles; return their URLs."""
@@ -950,6 +1245,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, help="users in all tenants; overrides --size")
     parser.add_argument("--courses", type=int, help="courses in all tenants; overrides --size")
     parser.add_argument("--enrollments", type=int, help="enrolments in all tenants; overrides --size")
+    parser.add_argument(
+        "--attempts", type=int, help="quiz attempts in all tenants; default: as many as enrolments"
+    )
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--database-url", help="application role URL of an empty, migrated-or-not database")
     parser.add_argument("--migration-url", help="schema owner URL (PostgreSQL); default: --database-url")
@@ -966,9 +1264,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for name, value in SIZES[args.size].items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+    if args.attempts is None:
+        args.attempts = args.enrollments
     if args.tenants < 1 or args.tenants > len(TENANT_SHAPES):
         parser.error(f"--tenants must be between 1 and {len(TENANT_SHAPES)}")
-    if args.users < 3 * args.tenants or args.courses < args.tenants or args.enrollments < 0:
+    if (
+        args.users < 3 * args.tenants
+        or args.courses < args.tenants
+        or min(args.enrollments, args.attempts) < 0
+    ):
         parser.error("need at least three users (a manager, the learner, an admin) and one course per tenant")
     return args
 
@@ -980,7 +1284,7 @@ def reusable(args: argparse.Namespace) -> Path | None:
     if not path.exists():
         return None
     manifest = read_manifest(path)
-    keys = ("tenants", "users", "courses", "enrollments", "seed")
+    keys = ("tenants", "users", "courses", "enrollments", "attempts", "seed")
     if any(manifest["arguments"].get(k) != getattr(args, k) for k in keys):
         return None
     if args.postgres_admin_url and not manifest["database_url"].endswith(f"/{args.postgres_database}"):
@@ -1021,11 +1325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
     weights = [1 / (i + 1) for i in range(args.tenants)]
     sizes = [
-        Sizes(users=u, courses=c, enrollments=e)
-        for u, c, e in zip(
+        Sizes(users=u, courses=c, enrollments=e, attempts=a)
+        for u, c, e, a in zip(
             split(args.users, weights),
             split(args.courses, weights),
             split(args.enrollments, weights),
+            split(args.attempts, weights),
             strict=True,
         )
     ]
@@ -1089,7 +1394,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "migration_url": migration_url,
         "platform_url": platform_url,
         "arguments": {
-            k: getattr(args, k) for k in ("size", "tenants", "users", "courses", "enrollments", "seed")
+            k: getattr(args, k)
+            for k in ("size", "tenants", "users", "courses", "enrollments", "attempts", "seed")
         },
         "search_term": SEARCH_TERM,
         "totals": totals,

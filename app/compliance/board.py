@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app.accounts import org
 from app.accounts.models import OrgUnit, User
 from app.compliance import services
-from app.compliance.status import Status, for_people, summarise
+from app.compliance.ranking import rank_people
+from app.compliance.status import Status, Summary, for_people
 from app.extensions import db
 from app.inputs import parse_id
 from app.tenancy.models import utcnow
@@ -41,7 +42,11 @@ def chosen_filters(args: Mapping[str, str]) -> dict[str, Any]:
 
 
 def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -> dict[str, Any]:
-    """Everything the dashboard shows for *manager*, in a fixed number of statements whatever the team."""
+    """Everything the dashboard shows for *manager*, in a fixed number of statements whatever the team.
+
+    The whole team is sorted, filtered and counted on each person's items counted by status in SQL
+    (:func:`app.compliance.ranking.rank_people`); only the page's people have their items read in full.
+    """
     chosen = chosen_filters(args)
     everyone = org.sees_everyone(manager)
     chosen_unit = db.session.get(OrgUnit, chosen["location"]) if chosen["location"] else None
@@ -50,7 +55,8 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         people = org.unit_people(chosen_unit.id, besides=manager.id)
     else:
         people = org.reach_of(manager)
-    standing = for_people([p.id for p in people], today)
+    ranking = rank_people(people, today, item=chosen["item"])
+    ranks = ranking.standings
     unit_ids = {p.org_unit_id for p in people if p.org_unit_id is not None}
     if everyone:
         units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name)))
@@ -63,9 +69,6 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
     unit_names = {u.id: u.name for u in units}
     job_titles = sorted(
         {p.job_title.strip() for p in people if p.job_title and p.job_title.strip()}, key=str.casefold
-    )
-    items = sorted(
-        {(i.key, i.title, i.kind.value) for s in standing.values() for i in s.items}, key=lambda k: k[0]
     )
 
     shown = people
@@ -83,20 +86,28 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         shown = [p for p in shown if (p.job_title or "").strip().casefold() == wanted]
 
     def matches(person: User) -> bool:
-        own = standing[person.id]
-        relevant = [i for i in own.items if not chosen["item"] or i.key == chosen["item"]]
-        if chosen["item"] and not relevant:
+        own = ranks[person.id]
+        relevant = own.chosen if chosen["item"] else own.by_status
+        if chosen["item"] and not any(relevant):
             return False
         if chosen["status"] == NOT_COMPLIANT:
-            return any(i.status.breaks_compliance for i in relevant)
+            return bool(relevant[Status.overdue.rank] or relevant[Status.expired.rank])
         if chosen["status"]:
-            return any(i.status.value == chosen["status"] for i in relevant)
+            return bool(relevant[Status(chosen["status"]).rank])
         return True
 
     shown = [p for p in shown if matches(p)]
-    shown.sort(key=lambda p: (standing[p.id].urgency, p.full_name.casefold(), p.id))
-    counts = summarise(standing[p.id] for p in shown)
+    shown.sort(key=lambda p: (ranks[p.id].urgency, p.full_name.casefold(), p.id))
+    counts = Summary(
+        people=len(shown),
+        compliant=sum(1 for p in shown if ranks[p.id].compliant),
+        overdue_people=sum(1 for p in shown if ranks[p.id].has(Status.overdue)),
+        expired_people=sum(1 for p in shown if ranks[p.id].has(Status.expired)),
+        expiring_people=sum(1 for p in shown if ranks[p.id].has(Status.expiring)),
+        items={status: sum(ranks[p.id].by_status[status.rank] for p in shown) for status in Status},
+    )
     page_people = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    standing = for_people([p.id for p in page_people], today, audience_items=ranking.by_audience)
     reminded = services.last_reminders([p.id for p in page_people])
     now = utcnow()
     rows = [
@@ -117,7 +128,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "chosen": chosen,
         "units": units,
         "job_titles": job_titles,
-        "items": items,
+        "items": ranking.items,
         "statuses": list(Status),
         "not_compliant": NOT_COMPLIANT,
         "today": today,

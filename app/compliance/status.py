@@ -12,13 +12,13 @@ Dates are compared with *today* in the portal's time zone (:func:`portal_today`)
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, exists, or_, select
 
 from app.accounts.models import User
 from app.extensions import db
@@ -198,7 +198,17 @@ IdSource = Collection[int] | Select[Any]
 
 
 def _in(column: Any, ids: IdSource) -> Any:
-    return column.in_(ids if isinstance(ids, Select) else sorted(ids))
+    """*column* is one of *ids*: on PostgreSQL one array parameter, elsewhere an ``IN`` list.
+
+    A team's hundreds of ids as as many parameters make every statement text new to the driver, which
+    parses it again (tens of milliseconds a page on PostgreSQL); one array keeps the text the same.
+    """
+    if isinstance(ids, Select):
+        return column.in_(ids)
+    listed = sorted(ids)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, listed, type_=ARRAY(Integer)))
+    return column.in_(listed)
 
 
 def _courses(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
@@ -283,7 +293,9 @@ def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tu
         )
 
 
-def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+def _certifications(
+    ids: IdSource, today: date, soon: int, zone: ZoneInfo, *, not_started: bool = True
+) -> Iterable[tuple[int, Item]]:
     """Each person's certification records (started or further), then the ones that apply with none yet."""
     from app.certifications.models import Certification, CertificationRecord
 
@@ -320,7 +332,8 @@ def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> It
                 completed_on=_local_date(awarded_at, zone),
             ),
         )
-    yield from _certifications_not_started(ids, have)
+    if not_started:
+        yield from _certifications_not_started(ids, have)
 
 
 def _certifications_not_started(ids: IdSource, have: set[tuple[int, int]]) -> Iterable[tuple[int, Item]]:
@@ -334,7 +347,8 @@ def _certifications_not_started(ids: IdSource, have: set[tuple[int, int]]) -> It
     from app.certifications.models import Certification, CertificationAudience, CertificationStatus
     from app.inputs import parse_id
 
-    certifications: dict[int, tuple[str, str, list[tuple[str, str]]]] = {}
+    # Each certification's audience, parsed once: (title, for everyone, groups, org units, job titles).
+    certifications: dict[int, tuple[str, bool, set[int], set[int], set[str]]] = {}
     for cert_id, title, visibility, kind, value in db.session.execute(
         select(
             Certification.id,
@@ -349,9 +363,13 @@ def _certifications_not_started(ids: IdSource, have: set[tuple[int, int]]) -> It
             Certification.visibility.in_(("everyone", "restricted")),
         )
     ):
-        entry = certifications.setdefault(cert_id, (title, visibility, []))
-        if kind is not None:
-            entry[2].append((kind, value))
+        entry = certifications.setdefault(cert_id, (title, visibility == "everyone", set(), set(), set()))
+        if kind == "group" and (group_id := parse_id(value)) is not None:
+            entry[2].add(group_id)
+        elif kind == "org_unit" and (unit_id := parse_id(value)) is not None:
+            entry[3].add(unit_id)
+        elif kind == "job_title" and value.strip():
+            entry[4].add(value.strip().casefold())
     if not certifications:
         return
     people = db.session.execute(
@@ -360,31 +378,38 @@ def _certifications_not_started(ids: IdSource, have: set[tuple[int, int]]) -> It
         )
     ).all()
     groups: dict[int, set[int]] = {}
-    for user_id, group_id in db.session.execute(
-        select(GroupMembership.user_id, GroupMembership.group_id).where(_in(GroupMembership.user_id, ids))
-    ):
-        groups.setdefault(user_id, set()).add(group_id)
+    if any(entry[2] for entry in certifications.values()):
+        for user_id, group_id in db.session.execute(
+            select(GroupMembership.user_id, GroupMembership.group_id).where(_in(GroupMembership.user_id, ids))
+        ):
+            groups.setdefault(user_id, set()).add(group_id)
     chains = org.ancestries({unit_id for _, unit_id, _ in people})
+    nobody: set[int] = set()
     for user_id, unit_id, job_title in people:
         units = chains.get(unit_id, frozenset())
         title_key = (job_title or "").strip().casefold()
-        for cert_id, (title, visibility, audiences) in certifications.items():
+        own_groups = groups.get(user_id, nobody)
+        for cert_id, (title, everyone, by_group, by_unit, by_title) in certifications.items():
             if (user_id, cert_id) in have:
                 continue
-            applies = visibility == "everyone" or any(
-                (kind == "group" and parse_id(value) in groups.get(user_id, ()))
-                or (kind == "org_unit" and parse_id(value) in units)
-                or (kind == "job_title" and bool(title_key) and value.strip().casefold() == title_key)
-                for kind, value in audiences
-            )
-            if applies:
+            if (
+                everyone
+                or title_key in by_title
+                or not by_group.isdisjoint(own_groups)
+                or not by_unit.isdisjoint(units)
+            ):
                 yield user_id, Item(Kind.certification, cert_id, title, Status.not_started)
 
 
 def _policies(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:
+    people = list(db.session.scalars(select(User).where(_in(User.id, ids))))
+    yield from policy_items(people, today, soon)
+
+
+def policy_items(people: list[User], today: date, soon: int = DUE_SOON_DAYS) -> Iterable[tuple[int, Item]]:
+    """The policies each of *people* must accept, as items."""
     from app.policies.services import policy_standing_for
 
-    people = list(db.session.scalars(select(User).where(_in(User.id, ids))))
     for user_id, standings in policy_standing_for(people).items():
         for standing in standings:
             status = status_by_due_date(
@@ -450,10 +475,13 @@ def for_people(
     *,
     due_soon_days: int = DUE_SOON_DAYS,
     tenant: Any = None,
+    audience_items: Mapping[int, list[Item]] | None = None,
 ) -> dict[int, PersonCompliance]:
     """Each person's required items and standing, worst item first, in a fixed number of statements.
 
     *user_ids* is a collection of ids or a SELECT of them (a manager's reach, a unit's people).
+    *audience_items*: the items read by their audiences in Python (policies, certifications not
+    started), already read for these people (:func:`app.compliance.ranking.rank_people`): not again.
     """
     zone = portal_zone(tenant)
     today = today or portal_today(tenant)
@@ -462,13 +490,23 @@ def for_people(
     result: dict[int, PersonCompliance] = {}
     if not isinstance(user_ids, Select):
         result = {user_id: PersonCompliance(user_id) for user_id in user_ids}
-    sources = [
+    known = audience_items is not None
+    sources: list[Iterable[tuple[int, Item]]] = [
         _courses(user_ids, today, due_soon_days, zone),
         _paths(user_ids, today, due_soon_days, zone),
-        _certifications(user_ids, today, due_soon_days, zone),
-        _policies(user_ids, today, due_soon_days),
+        _certifications(user_ids, today, due_soon_days, zone, not_started=not known),
         _checkpoints(user_ids, today, due_soon_days),
     ]
+    if audience_items is not None:
+        wanted = None if isinstance(user_ids, Select) else set(user_ids)
+        sources.append(
+            (user_id, item)
+            for user_id, items in audience_items.items()
+            if wanted is None or user_id in wanted
+            for item in items
+        )
+    else:
+        sources.insert(3, _policies(user_ids, today, due_soon_days))
     for source in sources:
         for user_id, item in source:
             result.setdefault(user_id, PersonCompliance(user_id)).items.append(item)

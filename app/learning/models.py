@@ -192,6 +192,16 @@ class Enrollment(TenantScoped, Model):
             postgresql_where=text("withdrawn_at IS NULL"),
             sqlite_where=text("withdrawn_at IS NULL"),
         ),
+        # Open enrolments by due date: who is overdue in the whole tenant (the compliance roll-up, the
+        # weekly snapshots) is read from this index alone.
+        Index(
+            "ix_enrollments_tenant_open_due",
+            "tenant_id",
+            "due_on",
+            "user_id",
+            postgresql_where=text("completed_at IS NULL AND withdrawn_at IS NULL"),
+            sqlite_where=text("completed_at IS NULL AND withdrawn_at IS NULL"),
+        ),
         Index("ix_enrollments_tenant_user_status", "tenant_id", "user_id", "status"),
     )
 

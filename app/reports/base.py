@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar, TypeVarTuple
 
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select
 
@@ -20,7 +21,7 @@ from app.accounts.models import GroupMembership, OrgUnit, User
 from app.extensions import db
 
 #: Rows read from the database at a time while streaming.
-BATCH = 500
+BATCH = 2000
 
 _Row = TypeVarTuple("_Row")
 
@@ -82,6 +83,15 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _yes_no() -> tuple[str, str]:
+    """The words for true and false, translated once per request or job: an export of a million rows
+    would otherwise look the portal's catalogs up a million times (a quarter of its time)."""
+    words: tuple[str, str] | None = g.get("report_yes_no")
+    if words is None:
+        words = g.report_yes_no = (_("Yes"), _("No"))
+    return words
+
+
 def cell(value: Any, zone: Any = None) -> Any:
     """A value as a report shows it: moments in the portal's time zone to the minute, dates ISO."""
     if value is None:
@@ -94,7 +104,8 @@ def cell(value: Any, zone: Any = None) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
-        return _("Yes") if value else _("No")
+        yes, no = _yes_no()
+        return yes if value else no
     if isinstance(value, float):
         return round(value, 1)
     return value
