@@ -120,6 +120,6 @@ def test_a_quiz_partly_translated_says_it_is_shown_in_english(
     attempt_id = _start(client, enrollment_id, made["test"])
     page = lxml.html.fromstring(client.get(f"/attempts/{attempt_id}").get_data(as_text=True))
     notes = [" ".join(n.text_content().split()) for n in page.xpath("//*[@role='note']")]
-    assert notes == ["Not yet available in Español — shown in English."]
+    assert notes == ["Todavía no está disponible en español; se muestra en inglés."]  # in the learner's words
     prompts = page.xpath("//div[contains(@class, 'question-prompt')]")
     assert prompts and all((p.get("lang"), p.get("dir")) == ("en", "ltr") for p in prompts)

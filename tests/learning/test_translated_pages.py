@@ -14,8 +14,9 @@ from app.multilingual.kinds import kind_named
 from app.tenancy import as_tenant
 
 COURSE, LESSON, PATH = kind_named("course"), kind_named("lesson"), kind_named("path")
-FALLBACK = "Not yet available in Español — shown in English."
-OUTDATED = "This translation may not include the latest changes."
+# The notes as a Spanish learner reads them (the page is in Spanish, language names too).
+FALLBACK = "Todavía no está disponible en español; se muestra en inglés."
+OUTDATED = "Puede que esta traducción no incluya los últimos cambios."
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_a_translation_changed_while_reading_refuses_the_signature(
     refused = _sign(client, url, "Lucía Ruiz", read)
     assert refused.status_code == 422
     body = refused.get_data(as_text=True)
-    assert "changed while you were reading it" in body
+    assert "ha cambiado mientras lo leías" in body  # the Spanish reader is told in Spanish
     assert "Y puntual." in body  # the page now shows the new text to read …
     new = _shown_hash(body)  # … and the form carries its hash
     assert new != read
