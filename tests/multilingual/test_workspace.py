@@ -351,7 +351,7 @@ def test_the_course_edit_page_shows_each_languages_translation(db, bistro, user_
         db.session.commit()
     admin = client_for(bistro, user_factory(bistro, roles=("tenant_admin",)))
     page = admin.get(f"/admin/courses/{course_id}").get_data(as_text=True)
-    panel = page[page.index('id="translations-panel-title"') :]
+    panel = page[page.index('class="translations-panel"') :]
     assert f"/admin/translations/course/{course_id}/es" in panel
     assert "Partly translated" in panel and "Not translated" in panel
     assert f"/admin/translations/course/{course_id}/en" not in panel  # its own language
