@@ -109,6 +109,7 @@ ADMIN_AREA = {
     "Portal": [
         ("Branding", "branding.edit", "/admin/branding"),
         ("Terminology", "terminology.index", "/admin/terminology"),
+        ("Translations", "translations.index", "/admin/translations"),
     ],
 }
 

@@ -56,7 +56,7 @@ def test_tenant_admin_top_bar_is_short_and_admin_pages_share_a_section_navigatio
                 "Audit log",
                 "Reports",
             ],
-            "Portal": ["Branding", "Terminology"],
+            "Portal": ["Branding", "Terminology", "Translations"],
         }, path
 
     groups = _page(client, "/admin/groups")

@@ -16,6 +16,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, form_status
 from app.learning.views import add_to_my_learning
+from app.policies import receipts
 from app.policies import services as policies
 from app.policies.forms import AcceptForm
 from app.policies.models import Acknowledgement, Policy, PolicyVersion
@@ -142,7 +143,7 @@ def receipt(acknowledgement_id: int) -> Any:
     it on load; without JavaScript the "Prepare the receipt" button does).
     """
     ack = _own_acknowledgement(acknowledgement_id)
-    ready = policies.receipt_of(ack)
+    ready = receipts.receipt_of(ack)
     if ready is None:
         return _receipt_waiting(ack, 202)
     return _send_receipt(ack, ready.storage_key)
@@ -153,7 +154,7 @@ def receipt(acknowledgement_id: int) -> Any:
 def prepare_receipt(acknowledgement_id: int) -> Any:
     """Start rendering the receipt (at once without Redis); send it when ready, else say it is on its way."""
     ack = _own_acknowledgement(acknowledgement_id)
-    ready = policies.request_receipt(ack)  # the receipt names the configured address, not the Host
+    ready = receipts.request_receipt(ack)  # the receipt names the configured address, not the Host
     if ready is None or request.htmx:
         return _receipt_waiting(ack, 202 if ready is None else 200)
     return _send_receipt(ack, ready.storage_key)
@@ -172,7 +173,7 @@ def receipt_status(acknowledgement_id: int) -> Any:
 def retry_receipt(acknowledgement_id: int) -> Any:
     """Ask again for a receipt whose preparation failed or is taking too long."""
     ack = _own_acknowledgement(acknowledgement_id)
-    policies.retry_receipt(ack)
+    receipts.retry_receipt(ack)
     return redirect(url_for("policies.receipt_status", acknowledgement_id=ack.id), 303)
 
 
@@ -181,8 +182,8 @@ RECEIPT_PATIENCE_SECONDS = 180
 
 
 def _receipt_waiting(ack: Acknowledgement, status: int) -> Any:
-    ready = policies.receipt_of(ack) is not None
-    job = None if ready else policies.receipt_job(ack)
+    ready = receipts.receipt_of(ack) is not None
+    job = None if ready else receipts.receipt_job(ack)
     waited = job.age() if job is not None else None
     context = {
         "ack": ack,
