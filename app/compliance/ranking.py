@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
@@ -25,8 +25,10 @@ from app.compliance.status import (
     Status,
     _certifications_not_started,
     _in,
+    open_checkpoint_clauses,
     policy_items,
     portal_zone,
+    start_of_day_utc,
 )
 from app.extensions import db
 
@@ -69,10 +71,6 @@ class Ranking:
     by_audience: dict[int, list[Item]] = field(default_factory=dict)
 
 
-def _start_of_day_utc(day: date, zone: Any) -> datetime:
-    return datetime.combine(day, time(), zone).astimezone(UTC)
-
-
 def _by_due_date(done: Any, started: Any, due_on: Any, today: date, soon: int) -> Any:
     """:func:`app.compliance.status.status_by_due_date` as SQL: the rank of the status."""
     return case(
@@ -86,7 +84,6 @@ def _by_due_date(done: Any, started: Any, due_on: Any, today: date, soon: int) -
 
 def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
     """A subquery of (user_id, kind, title, rank): every item read in SQL, one row each."""
-    from app.assessments.models import CheckpointSignoff
     from app.certifications.models import Certification, CertificationRecord
     from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathEnrollment
 
@@ -135,8 +132,8 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
     record = CertificationRecord
     holding = record.state.in_(("certified", "expiring"))
     lapses = func.coalesce(record.grace_until, record.expires_at)
-    tomorrow = _start_of_day_utc(today + timedelta(days=1), zone)
-    past_soon = _start_of_day_utc(today + timedelta(days=soon + 1), zone)
+    tomorrow = start_of_day_utc(today + timedelta(days=1), zone)
+    past_soon = start_of_day_utc(today + timedelta(days=soon + 1), zone)
     certifications = (
         select(
             record.user_id,
@@ -157,14 +154,6 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
         .join(Certification, Certification.id == record.certification_id)
         .where(_in(record.user_id, chosen), record.state != "not_started")
     )
-    signed = exists().where(
-        CheckpointSignoff.enrollment_id == Enrollment.id, CheckpointSignoff.lesson_id == Lesson.id
-    )
-    pinned = or_(
-        Course.deployment_id.is_(None),
-        Lesson.library_version_id == Enrollment.library_version_id,
-        and_(Lesson.library_version_id.is_(None), Enrollment.library_version_id.is_(None)),
-    )
     checkpoints = (
         select(
             Enrollment.user_id,
@@ -174,14 +163,7 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
         )
         .join(Course, Course.id == Enrollment.course_id)
         .join(Lesson, Lesson.course_id == Course.id)
-        .where(
-            _in(Enrollment.user_id, chosen),
-            Lesson.kind == "checkpoint",
-            Enrollment.withdrawn_at.is_(None),
-            Enrollment.completed_at.is_(None),
-            pinned,
-            ~signed,
-        )
+        .where(_in(Enrollment.user_id, chosen), *open_checkpoint_clauses())
     )
     return union_all(courses, paths, certifications, checkpoints).cte("items")
 

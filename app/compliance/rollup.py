@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, false, func, or_, select, true, union
@@ -21,7 +21,7 @@ from sqlalchemy import Select, and_, case, exists, false, func, or_, select, tru
 from app.accounts import permissions as perms
 from app.accounts.models import OrgUnit, User, UserStatus
 from app.compliance.models import ComplianceSnapshot
-from app.compliance.status import DUE_SOON_DAYS, portal_today, portal_zone
+from app.compliance.status import DUE_SOON_DAYS, portal_today, portal_zone, start_of_day_utc
 from app.extensions import db
 from app.tenancy.models import utcnow
 
@@ -89,7 +89,7 @@ def sees_whole_tenant(user: Any) -> bool:
 
 
 def _start_of_day_utc(day: date, tenant: Any) -> datetime:
-    return datetime.combine(day, time(), portal_zone(tenant)).astimezone(UTC)
+    return start_of_day_utc(day, portal_zone(tenant))
 
 
 def _overdue_policy_clauses(today: date) -> list[Any]:

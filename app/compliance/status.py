@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -427,8 +427,14 @@ def policy_items(people: list[User], today: date, soon: int = DUE_SOON_DAYS) -> 
             )
 
 
-def _checkpoints(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:
-    """Practical checkpoints of courses a person is still taking that nobody has signed off yet."""
+def start_of_day_utc(day: date, zone: Any) -> datetime:
+    """Midnight of *day* in *zone*, as a UTC instant."""
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
+def open_checkpoint_clauses() -> list[Any]:
+    """Where-clauses, over Enrollment joined to Course and Lesson, of a checkpoint nobody has signed off yet
+    in a course the person is still taking."""
     from app.assessments.models import CheckpointSignoff
     from app.learning.models import Course, Enrollment, Lesson
 
@@ -441,18 +447,24 @@ def _checkpoints(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, I
         Lesson.library_version_id == Enrollment.library_version_id,
         and_(Lesson.library_version_id.is_(None), Enrollment.library_version_id.is_(None)),
     )
+    return [
+        Lesson.kind == "checkpoint",
+        Enrollment.withdrawn_at.is_(None),
+        Enrollment.completed_at.is_(None),
+        pinned,
+        ~signed,
+    ]
+
+
+def _checkpoints(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:
+    """Practical checkpoints of courses a person is still taking that nobody has signed off yet."""
+    from app.learning.models import Course, Enrollment, Lesson
+
     rows = db.session.execute(
         select(Lesson.id, Enrollment.id, Enrollment.user_id, Lesson.title, Course.title, Enrollment.due_on)
         .join(Course, Course.id == Enrollment.course_id)
         .join(Lesson, Lesson.course_id == Course.id)
-        .where(
-            _in(Enrollment.user_id, ids),
-            Lesson.kind == "checkpoint",
-            Enrollment.withdrawn_at.is_(None),
-            Enrollment.completed_at.is_(None),
-            pinned,
-            ~signed,
-        )
+        .where(_in(Enrollment.user_id, ids), *open_checkpoint_clauses())
     )
     for lesson_id, enrollment_id, user_id, lesson_title, course_title, due_on in rows:
         status = status_by_due_date(done=False, started=False, due_on=due_on, today=today, due_soon_days=soon)
