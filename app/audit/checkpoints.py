@@ -12,7 +12,6 @@ import base64
 import binascii
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy import select
 
 from app.audit.keys import key_id, signing_key, trusted_public_keys
 from app.audit.models import AuditEvent
+from app.audit.verification import Checkpoint, verify_chain
 from app.extensions import db
 from app.tenancy import as_tenant
 from app.tenancy.models import Tenant
@@ -30,18 +30,6 @@ from app.tenancy.models import Tenant
 log = logging.getLogger(__name__)
 
 SIGNED_FIELDS = ("v", "tenant", "tenant_id", "seq", "head", "hmac_from", "at", "key_id")
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    line: int
-    tenant_id: int | None
-    seq: int
-    head: str
-    hmac_from: int | None
-    at: datetime | None
-    signature_valid: bool
-    problem: str | None = None
 
 
 def checkpoint_path(slug: str) -> Path:
@@ -103,8 +91,6 @@ def write_checkpoint(tenant: Tenant) -> Checkpoint | None:
 
     Refuses (raises) when the chain does not verify: a checkpoint must never bless a forgery.
     """
-    from app.audit.verification import verify_chain
-
     with as_tenant(tenant):
         report = verify_chain(tenant.id, read_checkpoints(tenant.slug))
         if not report.ok:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -24,14 +24,25 @@ from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.audit.services import compute_hash, compute_mac
 from app.extensions import db
 
-if TYPE_CHECKING:  # checkpoints are read by the caller: writing one verifies the chain first
-    from app.audit.checkpoints import Checkpoint
-
 HASH_LINK = "broken hash link"
 BAD_HMAC = "bad HMAC"
 TRUNCATED = "truncated"
 REWRITTEN = "rewritten"
 BAD_CHECKPOINT = "bad checkpoint signature"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One line of a tenant's checkpoint file as read (``checkpoints.read_checkpoints``), for checking."""
+
+    line: int
+    tenant_id: int | None
+    seq: int
+    head: str
+    hmac_from: int | None
+    at: datetime | None
+    signature_valid: bool
+    problem: str | None = None
 
 
 @dataclass
