@@ -8,6 +8,7 @@ from typing import Any
 from app.accounts.models import User
 from app.certificates.models import Certificate
 from app.extensions import db
+from app.multilingual import kinds, reading
 
 
 @dataclass(frozen=True)
@@ -25,18 +26,13 @@ def displayed_title(certificate: Certificate, tenant: Any, holder: User | None =
     that original; only the words shown are translated. A translation is shown only while it follows
     the title the certificate records (a certification renamed since then keeps the recorded title).
     """
-    from importlib import import_module
-
     from flask_babel import force_locale
 
-    from app.certifications.models import Certification
     from app.locales import person_locale
 
-    # Looked up when called: the registry of translatable kinds names the certification model, and
-    # app.certifications reaches this package at run time too (see its views).
-    reading = import_module("app.multilingual.reading")
-
-    certification = db.session.get(Certification, certificate.certification_id)
+    # The certification as the registry of translatable kinds loads it (app.certifications registers it).
+    kind = kinds.kind_named("certification")
+    certification = kind.load(certificate.certification_id) if kind is not None else None
     if certification is None or certification.title != certificate.title:
         return DisplayedTitle(certificate.title, None)
     if holder is None:

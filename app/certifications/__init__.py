@@ -48,11 +48,13 @@ def init_app(app: Flask) -> None:
         models,  # noqa: F401 - the tables
         rule_target,
         subscribers,  # noqa: F401 - work done re-evaluates certifications; audiences start them
+        translatable,
         views,
     )
     from app.labels import add_label
 
     rule_target.register()
+    translatable.register_kinds()
 
     for group, words in WORDS.items():
         for code, text in words.items():

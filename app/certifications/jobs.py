@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from importlib import import_module
 from typing import Any
 
 from flask_babel import force_locale, format_date, ngettext
@@ -15,6 +14,7 @@ from app.certifications.services import reminders, sweep
 from app.extensions import db
 from app.locales import person_locale
 from app.mail import mail_person
+from app.multilingual import reading
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import Tenant, utcnow
 from app.timezones import person_time_zone
@@ -57,11 +57,8 @@ def _date(value: datetime | None, user: User, tenant: Tenant) -> str:
 
 
 def _title(certification: Any) -> str:
-    """The certification's title in the recipient's language, else the portal's, else as written.
-
-    The reader is looked up when called: the registry of translatable kinds names the certification model.
-    """
-    return str(import_module("app.multilingual.reading").translated(certification, "title"))
+    """The certification's title in the recipient's language, else the portal's, else as written."""
+    return str(reading.translated(certification, "title"))
 
 
 def send_reminder(notice_id: int, record_id: int, days: int) -> bool:

@@ -58,6 +58,12 @@ _KINDS: dict[str, Kind] = {}
 
 
 def register(kind: Kind) -> None:
+    """Make *kind* translatable (features above this one register theirs when the app starts)."""
+    _register_builtin()
+    _add(kind)
+
+
+def _add(kind: Kind) -> None:
     _KINDS[kind.name] = kind
 
 
@@ -97,50 +103,59 @@ def portal_locale() -> str:
     return str(getattr(current_portal(), "default_locale", None) or "en")
 
 
-def _text(name: str, label: Any, text: str | None, **options: Any) -> Iterator[Field]:
+def text_field(name: str, label: Any, text: str | None, **options: Any) -> Iterator[Field]:
+    """The field *name* of an item, unless its text is empty (nothing to translate)."""
     if text and text.strip():
         yield Field(name, label, text, **options)
+
+
+def loader(model: type) -> Callable[[int], Any]:
+    """A kind's ``load``: the item of *model* with that id, in the current portal (or None)."""
+    from app.extensions import db
+
+    return lambda item_id: db.session.get(model, item_id)
 
 
 # ------------------------------------------------------------------------------------------- the kinds
 
 
-def _course_fields(course: Any) -> list[Field]:
+def titled_fields(course: Any) -> list[Field]:
+    """A title and a description: the texts of a course, a path, a quiz, a certification."""
     return [
-        *_text("title", _l("Title"), course.title),
-        *_text("description", _l("Description"), course.description, multiline=True),
+        *text_field("title", _l("Title"), course.title),
+        *text_field("description", _l("Description"), course.description, multiline=True),
     ]
 
 
 def _lesson_fields(lesson: Any) -> list[Field]:
     content = lesson.content or {}
-    fields = list(_text("title", _l("Title"), lesson.title))
+    fields = list(text_field("title", _l("Title"), lesson.title))
     if lesson.kind == "page":
-        fields += _text("markdown", _l("Lesson text (Markdown)"), content.get("markdown"), markdown=True)
+        fields += text_field("markdown", _l("Lesson text (Markdown)"), content.get("markdown"), markdown=True)
     elif lesson.kind == "video":
-        fields += _text("transcript", _l("Transcript"), content.get("transcript"), multiline=True)
+        fields += text_field("transcript", _l("Transcript"), content.get("transcript"), multiline=True)
     elif lesson.kind == "file":
-        fields += _text("note", _l("Note"), content.get("note"), multiline=True)
+        fields += text_field("note", _l("Note"), content.get("note"), multiline=True)
     return fields
 
 
 def revision_fields(revision: Any) -> list[Field]:
     """The texts of one question revision: prompt, options and their feedback, items, pairs, feedback."""
     data = revision.data or {}
-    fields = list(_text("prompt", _l("Question"), revision.prompt, markdown=True))
+    fields = list(text_field("prompt", _l("Question"), revision.prompt, markdown=True))
     for option in data.get("options", []):
         key = option.get("id")
-        fields += _text(f"option.{key}.text", _l("Answer option"), option.get("text"))
-        fields += _text(f"option.{key}.feedback", _l("Feedback for this option"), option.get("feedback"))
+        fields += text_field(f"option.{key}.text", _l("Answer option"), option.get("text"))
+        fields += text_field(f"option.{key}.feedback", _l("Feedback for this option"), option.get("feedback"))
     for item in data.get("items", []):
-        fields += _text(f"item.{item.get('id')}.text", _l("Item to order"), item.get("text"))
+        fields += text_field(f"item.{item.get('id')}.text", _l("Item to order"), item.get("text"))
     for pair in data.get("pairs", []):
-        fields += _text(f"pair.{pair.get('id')}.left", _l("Left of a pair"), pair.get("left"))
-        fields += _text(f"pair.{pair.get('id')}.right", _l("Right of a pair"), pair.get("right"))
-    fields += _text(
+        fields += text_field(f"pair.{pair.get('id')}.left", _l("Left of a pair"), pair.get("left"))
+        fields += text_field(f"pair.{pair.get('id')}.right", _l("Right of a pair"), pair.get("right"))
+    fields += text_field(
         "feedback_correct", _l("Feedback when right"), data.get("feedback_correct"), multiline=True
     )
-    fields += _text(
+    fields += text_field(
         "feedback_incorrect", _l("Feedback when wrong"), data.get("feedback_incorrect"), multiline=True
     )
     return fields
@@ -166,37 +181,31 @@ def _question_title(obj: Any) -> str:
     return prompt if len(prompt) <= 80 else prompt[:79] + "…"
 
 
-def _titled(obj: Any) -> str:
+def titled(obj: Any) -> str:
     return str(obj.title)
 
 
 def _register_builtin() -> None:
+    """Courses, lessons, paths, quizzes and questions: the kinds of the features this one stands on."""
     if _KINDS:
         return
     from app.assessments.models import Question, QuestionRevision, Quiz
-    from app.certifications.models import Certification
     from app.learning.models import Course, LearningPath, Lesson
-    from app.policies.models import Policy, PolicyVersion
 
-    def loader(model: type) -> Callable[[int], Any]:
-        from app.extensions import db
-
-        return lambda item_id: db.session.get(model, item_id)
-
-    register(
+    _add(
         Kind(
             "course",
             _l("Course"),
             (Course,),
             lambda c: int(c.id),
-            _course_fields,
-            _titled,
+            titled_fields,
+            titled,
             lambda c: str(c.language or portal_locale()),
             lambda: select(Course).order_by(Course.title, Course.id),
             loader(Course),
         )
     )
-    register(
+    _add(
         Kind(
             "lesson",
             _l("Lesson"),
@@ -214,33 +223,33 @@ def _register_builtin() -> None:
             loader(Lesson),
         )
     )
-    register(
+    _add(
         Kind(
             "path",
             _l("Learning path"),
             (LearningPath,),
             lambda p: int(p.id),
-            _course_fields,
-            _titled,
+            titled_fields,
+            titled,
             lambda p: portal_locale(),
             lambda: select(LearningPath).order_by(LearningPath.title, LearningPath.id),
             loader(LearningPath),
         )
     )
-    register(
+    _add(
         Kind(
             "quiz",
             _l("Quiz"),
             (Quiz,),
             lambda q: int(q.id),
-            _course_fields,
-            _titled,
+            titled_fields,
+            titled,
             lambda q: portal_locale(),
             lambda: select(Quiz).order_by(Quiz.title, Quiz.id),
             loader(Quiz),
         )
     )
-    register(
+    _add(
         Kind(
             "question",
             _l("Question"),
@@ -256,49 +265,5 @@ def _register_builtin() -> None:
                 .order_by(Question.bank_id, Question.position)
             ),
             loader(Question),
-        )
-    )
-    register(
-        Kind(
-            "policy",
-            _l("Policy"),
-            (Policy,),
-            lambda p: int(p.id),
-            lambda p: list(_text("title", _l("Title"), p.title)),
-            _titled,
-            lambda p: portal_locale(),
-            lambda: select(Policy).order_by(Policy.title, Policy.id),
-            loader(Policy),
-        )
-    )
-    register(
-        Kind(
-            "policy_version",
-            _l("Policy text"),
-            (PolicyVersion,),
-            lambda v: int(v.id),
-            lambda v: list(_text("body", _l("Policy text (Markdown)"), v.body_markdown, markdown=True)),
-            lambda v: f"{v.policy.title} · v{v.number}",
-            lambda v: portal_locale(),
-            lambda: (
-                select(PolicyVersion)
-                .join(PolicyVersion.policy)
-                .options(contains_eager(PolicyVersion.policy))
-                .order_by(Policy.title, PolicyVersion.number)
-            ),
-            loader(PolicyVersion),
-        )
-    )
-    register(
-        Kind(
-            "certification",
-            _l("Certification"),
-            (Certification,),
-            lambda c: int(c.id),
-            _course_fields,
-            _titled,
-            lambda c: portal_locale(),
-            lambda: select(Certification).order_by(Certification.title, Certification.id),
-            loader(Certification),
         )
     )

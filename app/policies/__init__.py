@@ -21,8 +21,11 @@ def init_app(app: Flask) -> None:
         models,  # noqa: F401 - the tables
         services,
         subscribers,  # noqa: F401 - signing completes the signer's policy lessons
+        translatable,
         views,
     )
+
+    translatable.register_kinds()
 
     app.register_blueprint(views.bp)
     # The policy page and the policy lesson show (and sign) a version's text in the reader's language.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from importlib import import_module
 from typing import Any
 
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import parse_id
+from app.multilingual import reading
 from app.policies.models import (
     Acknowledgement,
     Policy,
@@ -162,16 +162,6 @@ class PolicyText:
         return self.lang != self.wanted
 
 
-def multilingual_reading() -> Any:
-    """``app.multilingual.reading``, looked up when called.
-
-    The registry of translatable kinds (app.multilingual.kinds) names the policy models, so a static import
-    of the reader from here would close an import cycle; like app.certifications' use of the optional
-    app.certificates, the dependency is resolved at run time.
-    """
-    return import_module("app.multilingual.reading")
-
-
 def language_name(locale: str | None) -> str:
     """A language's name in the current language (``es`` → "Spanish"); the code if Babel does not know it."""
     from babel import Locale, UnknownLocaleError
@@ -193,7 +183,6 @@ def html_hash(html: str) -> str:
 
 def policy_text(version: PolicyVersion) -> PolicyText:
     """The text of *version* in the reader's language (else the portal's, else the original), and its hash."""
-    reading = multilingual_reading()
     reader = reading.reader()
     original = version.sha256 or (html_hash(version.body_html) if not version.is_pdf else "")
     if version.is_pdf:
@@ -430,7 +419,6 @@ def policies_to_accept(user: User) -> list[PolicyToAccept]:
 
 def _titles_in_readers_language(listed: list[PolicyToAccept]) -> list[PolicyToAccept]:
     """*listed* with each title in the reader's language: no query at all for a reader of the original."""
-    reading = multilingual_reading()
     reader = reading.reader()
     if not listed or not reader.chain(reading.portal_locale()):
         return listed

@@ -16,6 +16,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, form_status
 from app.learning.views import add_to_my_learning
+from app.multilingual import reading
 from app.policies import receipts
 from app.policies import services as policies
 from app.policies.forms import AcceptForm
@@ -51,7 +52,7 @@ def policy(policy_id: int) -> Any:
         abort(404)  # the policy does not apply to this person
     version = found.current_version
     form = AcceptForm()
-    title = policies.multilingual_reading().translated(found, "title")
+    title = reading.translated(found, "title")
     next_path = local_path(request.values.get("next"))
     if found.id in pending and form.validate_on_submit():
         try:

@@ -23,9 +23,6 @@ from app.storage import storage
 from app.tenancy import as_tenant
 from tests.conftest import csrf_token
 
-POLICY = kind_named("policy")
-VERSION = kind_named("policy_version")
-
 ENGLISH = "## Respect\n\nBe kind to **everyone**."
 SPANISH = "## Respeto\n\nSé amable con **todos**."
 
@@ -35,8 +32,8 @@ def _portal(db: Any, tenant_factory: Any) -> tuple[Any, int, int]:
     with as_tenant(tenant):
         policy = policies.create_policy("Code of Conduct", due_days=14)
         version = policies.publish_version(policies.save_draft(policy, ENGLISH))
-        translations.save_translation(POLICY, policy, "es", {"title": "Código de conducta"})
-        translations.save_translation(VERSION, version, "es", {"body": SPANISH})
+        translations.save_translation(kind_named("policy"), policy, "es", {"title": "Código de conducta"})
+        translations.save_translation(kind_named("policy_version"), version, "es", {"body": SPANISH})
         db.session.commit()
         return tenant, policy.id, version.id
 
@@ -131,7 +128,9 @@ def test_a_translation_changed_while_reading_refuses_the_signature(
     read = _shown_hash(client.get(url).get_data(as_text=True))
     with as_tenant(tenant):  # a translator corrects the Spanish text meanwhile
         version = db.session.get(PolicyVersion, version_id)
-        translations.save_translation(VERSION, version, "es", {"body": SPANISH + "\n\nY puntual."})
+        translations.save_translation(
+            kind_named("policy_version"), version, "es", {"body": SPANISH + "\n\nY puntual."}
+        )
         db.session.commit()
 
     refused = _sign(client, url, "Lucía Ruiz", read)

@@ -15,6 +15,7 @@ from app.certifications.models import Certification, CertificationRecord, Phase,
 from app.certifications.services import requirements as done
 from app.extensions import db
 from app.learning.models import Lesson
+from app.multilingual import reading
 
 
 @dataclass
@@ -106,8 +107,6 @@ def in_readers_language(needs: list[Need]) -> None:
     A requirement keeps its item's title from when it was chosen; a translation of the item replaces it.
     The items are read a statement per kind, whatever the number of needs.
     """
-    from importlib import import_module
-
     from app.assessments.models import Quiz
     from app.learning.models import Course, LearningPath
     from app.policies.models import Policy
@@ -130,8 +129,7 @@ def in_readers_language(needs: list[Need]) -> None:
         model = models[kind]
         for obj in db.session.scalars(select(model).where(model.id.in_(sorted(ids)))):
             found[(kind, obj.id)] = obj
-    # Looked up when called: the registry of translatable kinds names this feature's models.
-    reader = import_module("app.multilingual.reading").reader()
+    reader = reading.reader()
     for need in needs:
         obj = found.get((need.kind, need.item_id or 0))
         if obj is not None:
