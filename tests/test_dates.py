@@ -1,0 +1,43 @@
+"""Moments in every shipped language and time zone read exactly as Babel writes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import flask_babel
+import pytest
+from flask import g
+
+from app.locales import LOCALE_NAMES
+from app.templating import datetime_format
+
+MOMENTS = [
+    datetime(2026, 1, 1, 0, 0, tzinfo=UTC),
+    datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),  # an hour before Europe's clocks go forward
+    datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # and as they go back
+    datetime(2026, 12, 31, 23, 30, 15),  # a naive one, read as UTC
+    datetime(1999, 7, 4, 12, 0, 7, 123456, tzinfo=UTC),
+]
+ZONES = ["UTC", "Europe/Madrid", "America/Argentina/Buenos_Aires", "Asia/Kolkata", "Pacific/Chatham"]
+FORMATS = [None, "short", "medium", "long", "full", "yyyy-MM-dd HH:mm", "EEEE d MMMM 'at' h:mm a zzz"]
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALE_NAMES))
+def test_a_reports_moments_read_as_babel_writes_them_in_every_language_and_zone(app, locale):
+    with app.test_request_context(), flask_babel.force_locale(locale):
+        g.started = True  # Flask-Babel keeps its per-request state on a non-empty g
+        for zone in ZONES:
+            flask_babel.refresh()
+            vars(g._flask_babel)["babel_tzinfo"] = flask_babel.timezone(zone)
+            for moment in MOMENTS:
+                for format in FORMATS:
+                    expected = flask_babel.format_datetime(moment, format)
+                    assert datetime_format(moment, format) == expected, (zone, moment, format)
+                    assert datetime_format(moment, format) == expected  # again, from the kept patterns
+
+
+def test_a_value_that_is_not_a_moment_is_left_to_babel(app):
+    with app.test_request_context():
+        g.started = True
+        assert datetime_format(datetime(2026, 5, 3, 14, 0, tzinfo=UTC), "yyyy") == "2026"
+        assert datetime_format(1_000_000_000, "yyyy") == flask_babel.format_datetime(1_000_000_000, "yyyy")
