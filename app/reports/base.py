@@ -99,6 +99,8 @@ def cell(value: Any, zone: Any = None) -> Any:
     """A value as a report shows it: moments in the portal's time zone to the minute, dates ISO."""
     if value is None:
         return ""
+    if type(value) is str or type(value) is int:  # most cells: as they are, without the checks below
+        return value
     if isinstance(value, datetime):
         moment = _aware(value)
         if zone is not None:
