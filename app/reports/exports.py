@@ -134,10 +134,10 @@ def write_csv(
     count = 0
     with path.open("wb") as out:
         for chunk, rows in csv_chunks(heading, filters, scope, zone, bom=True):
-            if rows and (count + rows) // 1000 > count // 1000:
+            out.write(chunk)
+            if (count + rows) // 1000 > count // 1000:
                 progress(count + rows)
             count += rows
-            out.write(chunk)
     return count
 
 

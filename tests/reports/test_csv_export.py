@@ -193,3 +193,38 @@ def test_postgresql_rounds_a_score_to_a_tenth_as_python_does(app, db):
     from app.csvcells import csv_safe
 
     assert [text for _n, text in rows] == [csv_safe(str(round(x, 1))) for x in scores]
+
+
+def test_an_admins_fast_export_never_holds_another_portals_rows(
+    bistro, client_for, tenant_factory, user_factory, db
+):
+    from app.assessments.models import Attempt, Quiz
+    from tests.conftest import csrf_token
+
+    other = tenant_factory(display_name="Other bistro")
+    stranger = user_factory(other, "stranger@other.example", password=None, full_name="Sam Stranger")
+    with as_tenant(other):
+        quiz = Quiz(title="Their quiz", pass_percent=50)
+        db.session.add(quiz)
+        db.session.flush()
+        db.session.add(
+            Attempt(
+                quiz_id=quiz.id,
+                user_id=stranger.id,
+                number=1,
+                status="submitted",
+                started_at=datetime.now(UTC),
+                submitted_at=datetime.now(UTC),
+                score_percent=75.0,
+                passed=True,
+            )
+        )
+        db.session.commit()
+    client = client_for(bistro["tenant"], bistro["admin"])
+    for key in ("attempts", "certifications", "policies", "completions"):
+        token = csrf_token(client, f"/reports/{key}")
+        text = client.post(
+            f"/reports/{key}/export", data={"csrf_token": token, "format": "csv"}, buffered=True
+        ).get_data(as_text=True)
+        assert "Sam Stranger" not in text and "Their quiz" not in text, key
+    assert "Cara Complete" in text
