@@ -7,14 +7,14 @@ the people the viewer reaches (:func:`app.reports.scope.people_in_scope`), whate
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVarTuple
 
 from flask import g
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from app.accounts import org
 from app.accounts.models import GroupMembership, OrgUnit, User
@@ -71,12 +71,28 @@ class Column:
 
 @dataclass
 class Scope:
-    """Whose rows a viewer sees: everyone of the tenant, or the people of a SELECT of ids."""
+    """Whose rows a viewer sees: everyone of the tenant, or the people of a SELECT of ids, or those ids.
 
-    people: Select[Any] | None = None  # None: everyone
+    Ids read beforehand make a better plan: PostgreSQL guessed a manager's reach (a recursive query) at
+    millions of people and joined every one of a million attempts to it (3-4 s for 2,353 rows, 0.2 s with
+    the ids). They are written into the SQL as numbers, so that no database's limit on bound values
+    applies, however many people someone reaches.
+    """
+
+    people: Select[Any] | Sequence[int] | None = None  # None: everyone
 
     def where(self, user_id: Any) -> list[ColumnElement[bool]]:
-        return [] if self.people is None else [user_id.in_(self.people)]
+        if self.people is None:
+            return []
+        if isinstance(self.people, Select):
+            return [user_id.in_(self.people)]
+        return [
+            user_id.in_(
+                bindparam(
+                    "people_in_scope", list(self.people), expanding=True, literal_execute=True, unique=True
+                )
+            )
+        ]
 
 
 # ---------------------------------------------------------------- cells

@@ -228,3 +228,18 @@ def test_an_admins_fast_export_never_holds_another_portals_rows(
         ).get_data(as_text=True)
         assert "Sam Stranger" not in text and "Their quiz" not in text, key
     assert "Cara Complete" in text
+
+
+def test_a_manager_who_reaches_nobody_exports_the_headings_alone(bistro, client_for, user_factory):
+    from tests.conftest import csrf_token
+
+    alone = user_factory(bistro["tenant"], "alone@bistro.example", roles=("manager",))
+    client = client_for(bistro["tenant"], alone)
+    for key in ("attempts", "completions"):
+        token = csrf_token(client, f"/reports/{key}")
+        response = client.post(
+            f"/reports/{key}/export", data={"csrf_token": token, "format": "csv"}, buffered=True
+        )
+        assert response.status_code == 200, key
+        lines = response.get_data(as_text=True).splitlines()
+        assert len(lines) == 5 and lines[4].startswith("Person,Email,Location"), (key, lines)
