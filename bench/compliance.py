@@ -70,6 +70,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--csv-report", default="attempts", help="the report exported as CSV (a key); none: no export"
     )
     parser.add_argument("--csv-memory", action="store_true", help="export again under tracemalloc")
+    parser.add_argument(
+        "--csv-python",
+        action="store_true",
+        help="on PostgreSQL too, write the CSV's rows in Python (not with COPY), to compare the two",
+    )
     return parser.parse_args(argv)
 
 
@@ -121,9 +126,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"\nWeekly snapshots of {tenant['slug']}: {snapshot_seconds(app, tenant['slug']) * 1000:.0f} ms"
         )
+    if csv_report and args.csv_python:
+        from app.reports import csv_copy
+
+        csv_copy.copied_rows = lambda *args: None  # type: ignore[assignment]  # the Python path only
     if csv_report:
         load_now = os.getloadavg()[0]
-        print(f"\nCSV export of the {csv_report!r} report as {tenant['admin_email']} (load {load_now:.2f}):")
+        writer = "Python" if args.csv_python or manifest["dialect"] != "postgresql" else "PostgreSQL's COPY"
+        print(
+            f"\nCSV export of the {csv_report!r} report as {tenant['admin_email']}, rows written by {writer} "
+            f"(load {load_now:.2f}):"
+        )
         timed = export_csv(browsers["admin"], csv_report)
         print(timed.line())
         if args.csv_memory:

@@ -7,18 +7,21 @@ the people the viewer reaches (:func:`app.reports.scope.people_in_scope`), whate
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any, ClassVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVarTuple
 
 from flask import g
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from app.accounts import org
 from app.accounts.models import GroupMembership, OrgUnit, User
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.reports.sql_cells import SqlCells
 
 #: Rows read from the database at a time while streaming.
 BATCH = 2000
@@ -68,12 +71,28 @@ class Column:
 
 @dataclass
 class Scope:
-    """Whose rows a viewer sees: everyone of the tenant, or the people of a SELECT of ids."""
+    """Whose rows a viewer sees: everyone of the tenant, or the people of a SELECT of ids, or those ids.
 
-    people: Select[Any] | None = None  # None: everyone
+    Ids read beforehand make a better plan: PostgreSQL guessed a manager's reach (a recursive query) at
+    millions of people and joined every one of a million attempts to it (3-4 s for 2,353 rows, 0.2 s with
+    the ids). They are written into the SQL as numbers, so that no database's limit on bound values
+    applies, however many people someone reaches.
+    """
+
+    people: Select[Any] | Sequence[int] | None = None  # None: everyone
 
     def where(self, user_id: Any) -> list[ColumnElement[bool]]:
-        return [] if self.people is None else [user_id.in_(self.people)]
+        if self.people is None:
+            return []
+        if isinstance(self.people, Select):
+            return [user_id.in_(self.people)]
+        return [
+            user_id.in_(
+                bindparam(
+                    "people_in_scope", list(self.people), expanding=True, literal_execute=True, unique=True
+                )
+            )
+        ]
 
 
 # ---------------------------------------------------------------- cells
@@ -83,7 +102,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _yes_no() -> tuple[str, str]:
+def yes_no() -> tuple[str, str]:
     """The words for true and false, translated once per request or job: an export of a million rows
     would otherwise look the portal's catalogs up a million times (a quarter of its time)."""
     words: tuple[str, str] | None = g.get("report_yes_no")
@@ -96,6 +115,8 @@ def cell(value: Any, zone: Any = None) -> Any:
     """A value as a report shows it: moments in the portal's time zone to the minute, dates ISO."""
     if value is None:
         return ""
+    if type(value) is str or type(value) is int:  # most cells: as they are, without the checks below
+        return value
     if isinstance(value, datetime):
         moment = _aware(value)
         if zone is not None:
@@ -104,7 +125,7 @@ def cell(value: Any, zone: Any = None) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
-        yes, no = _yes_no()
+        yes, no = yes_no()
         return yes if value else no
     if isinstance(value, float):
         return round(value, 1)
@@ -186,6 +207,11 @@ class Report:
     def shape(self, row: Any, zone: Any) -> list[Any]:
         """One result row as the report's cells."""
         return [cell(value, zone) for value in row]
+
+    def export_cells(self, columns: list[Any], cells: SqlCells) -> list[Any] | None:
+        """The cells of :meth:`statement`'s *columns* as SQL text, exactly as :meth:`shape` writes them
+        (:mod:`app.reports.sql_cells`), for PostgreSQL to write a CSV export; None: shaped in Python only."""
+        return None
 
     def rows(self, filters: Filters, scope: Scope, zone: Any = None) -> Iterator[list[Any]]:
         """Every row, read from the database *BATCH* at a time."""

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
 
 from app.accounts.models import OrgUnit, User, UserStatus
 from app.extensions import db
-from app.labels import label
+from app.labels import LABELS, label
 from app.reports.base import (
     BATCH,
     Column,
@@ -23,6 +23,7 @@ from app.reports.base import (
     of_people,
     person_columns,
 )
+from app.reports.sql_cells import SqlCells
 
 
 class CertificationStatus(Report):
@@ -81,6 +82,11 @@ class CertificationStatus(Report):
         cells = [cell(value, zone) for value in row]
         cells[5] = label("certification_state", row[5])
         return cells
+
+    def export_cells(self, columns: list[Any], cells: SqlCells) -> list[Any]:
+        out = [cells.cell(column) for column in columns]
+        out[5] = cells.label(columns[5], LABELS["certification_state"])
+        return out
 
 
 class PolicyAcceptance(Report):
@@ -155,6 +161,11 @@ class PolicyAcceptance(Report):
         if row[6] is None:
             cells[6] = _("not accepted")
         return cells
+
+    def export_cells(self, columns: list[Any], cells: SqlCells) -> list[Any]:
+        out = [cells.cell(column) for column in columns]
+        out[6] = case((columns[6].is_(None), cells.word(_("not accepted"))), else_=out[6])
+        return out
 
 
 class OverdueItems(Report):

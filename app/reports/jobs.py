@@ -93,7 +93,7 @@ def _write(export: ReportExport, tenant: Tenant, requester: User) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"export.{_EXTENSIONS[export.format]}"
             if export.format == "csv":
-                count = written = exports.write_csv(path, heading, rows, progress)
+                count = written = exports.write_csv(path, heading, filters, scope, zone, progress)
             elif export.format == "xlsx":
                 in_file = exports.write_xlsx(path, heading, rows, progress)
                 count, written = in_file.total, in_file.rows

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import Select, case, func, literal, null, or_, select, union_all
 
 from app.accounts.models import OrgUnit, User
-from app.labels import label
+from app.labels import LABELS, label
 from app.reports.base import (
     Column,
     Filters,
@@ -19,6 +19,7 @@ from app.reports.base import (
     of_people,
     person_columns,
 )
+from app.reports.sql_cells import SqlCells
 
 
 class Completions(Report):
@@ -111,6 +112,11 @@ class Completions(Report):
         cells[4] = label("compliance_kind", row[4])
         return cells
 
+    def export_cells(self, columns: list[Any], cells: SqlCells) -> list[Any]:
+        out = [cells.cell(column) for column in columns]
+        out[4] = cells.label(columns[4], LABELS["compliance_kind"])
+        return out
+
 
 class AssessmentAttempts(Report):
     key = "attempts"
@@ -171,6 +177,11 @@ class AssessmentAttempts(Report):
         if row[6] is None:
             cells[8] = ""
         return cells
+
+    def export_cells(self, columns: list[Any], cells: SqlCells) -> list[Any]:
+        out = [cells.cell(column) for column in columns]
+        out[8] = case((columns[6].is_(None), null()), else_=out[8])
+        return out
 
 
 class LessonDropOff(Report):

@@ -66,8 +66,10 @@ def sees_everyone(user: User) -> bool:
 
 
 def scope_for(user: User) -> Scope:
-    """The people whose rows *user* may see in a report, as a SELECT of ids (None: everyone)."""
-    return Scope(None if sees_everyone(user) else org.reach_select(user))
+    """The people whose rows *user* may see in a report, as their ids, read now (None: everyone)."""
+    if sees_everyone(user):
+        return Scope(None)
+    return Scope(tuple(db.session.scalars(org.reach_select(user))))
 
 
 # ---------------------------------------------------------------- filters

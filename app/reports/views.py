@@ -138,9 +138,10 @@ def export(key: str) -> Any:
         generated=exports.generated_at(utcnow(), zone),
         portal=g.tenant.display_name,
     )
-    rows = report.rows(filters, services.scope_for(user), zone)
+    scope = services.scope_for(user)
     filename = f"{report.key}-{utcnow():%Y%m%d-%H%M}.csv"
-    lines = _as_tenant(g.tenant.id, exports.csv_lines(heading, rows, bom=request.form.get("bom") == "1"))
+    bom = request.form.get("bom") == "1"
+    lines = _as_tenant(g.tenant.id, exports.csv_export(heading, filters, scope, zone, bom=bom))
     return Response(
         stream_with_context(lines),
         content_type="text/csv; charset=utf-8",
@@ -148,7 +149,7 @@ def export(key: str) -> Any:
     )
 
 
-def _as_tenant(tenant_id: int, lines: Iterator[str]) -> Iterator[str]:
+def _as_tenant(tenant_id: int, lines: Iterator[bytes]) -> Iterator[bytes]:
     """Stream *lines* as the request's tenant: the body is read after the view has returned."""
     with as_tenant(tenant_id):
         yield from lines

@@ -80,10 +80,13 @@ def _scope_statement(state: ORMExecuteState) -> None:
             with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
         )
         return
-    tenant_id = ctx.tenant_id
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    state.statement = state.statement.options(tenant_criteria(ctx.tenant_id))
+
+
+def tenant_criteria(tenant_id: int) -> Any:
+    """The option that keeps every tenant-scoped entity of a statement (aliases too) to *tenant_id*'s rows:
+    what every ORM execution gets, for a statement compiled by hand (a ``COPY`` of a report's SELECT)."""
+    return with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
 
 
 @event.listens_for(TenantScoped, "load", propagate=True)
