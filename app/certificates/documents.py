@@ -43,11 +43,31 @@ def _logo(tenant: Tenant) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def qr_data_uri(url: str) -> str:
-    """A QR code opening *url*, as a PNG data URI."""
-    import segno
+# The QR code's size in the PDF: 6 pixels a module, with a quiet zone of 2 modules around it.
+QR_SCALE, QR_BORDER = 6, 2
+# A module of segno's matrix is 1 (dark) or 0 (light); as a greyscale pixel, black or white.
+_QR_GREY = bytes([255, 0]) + bytes(254)
 
-    return str(segno.make(url, error="m").png_data_uri(scale=6, border=2))
+
+def qr_data_uri(url: str) -> str:
+    """A QR code opening *url*, as a PNG data URI.
+
+    segno chooses the symbol (version, and the most readable of the eight masks); Pillow draws and
+    encodes it, the same pixels as segno's own PNG writer, which does it in pure Python in a third
+    of the time the whole code takes.
+    """
+    import segno
+    from PIL import Image, ImageOps
+
+    matrix = segno.make(url, error="m").matrix
+    size = len(matrix)
+    modules = Image.frombytes("L", (size, size), b"".join(bytes(row) for row in matrix).translate(_QR_GREY))
+    side = (size + 2 * QR_BORDER) * QR_SCALE
+    framed = ImageOps.expand(modules, border=QR_BORDER, fill=255)
+    image = framed.resize((side, side), Image.Resampling.NEAREST)
+    out = io.BytesIO()
+    image.convert("1").save(out, "PNG")
+    return f"data:image/png;base64,{base64.b64encode(out.getvalue()).decode('ascii')}"
 
 
 def certificate_html(tenant: Tenant, holder: User | None, certificate: Certificate) -> str:

@@ -44,6 +44,29 @@ def test_an_award_issues_a_certificate_naming_the_holder_the_certification_and_t
     assert f"/verify/{certificate.serial}" in text
 
 
+def test_the_qr_code_on_the_certificate_is_the_symbol_of_its_verify_link(
+    app, db, tenant_factory, user_factory
+):
+    """The image in the PDF is, pixel for pixel, the QR code segno makes of the verify page's address."""
+    import segno
+    from PIL import Image
+
+    from app.certificates.documents import QR_BORDER, QR_SCALE, verify_url
+
+    tenant = tenant_factory()
+    certificate = award(db, tenant, user_factory(tenant))
+    with app.app_context():
+        url = verify_url(db.session.merge(tenant), certificate.serial)
+    expected = io.BytesIO()
+    segno.make(url, error="m").save(expected, kind="png", scale=QR_SCALE, border=QR_BORDER)
+    wanted = Image.open(expected).convert("L")
+    page = PdfReader(io.BytesIO(_pdf(app, tenant, certificate))).pages[0]
+    images = [i.image.convert("L") for i in page.images]
+    assert any(i.size == wanted.size and i.tobytes() == wanted.tobytes() for i in images), (
+        f"no image of the PDF is the QR code of {url}: sizes {[i.size for i in images]}"
+    )
+
+
 def test_replaying_the_award_event_keeps_one_certificate(db, tenant_factory, user_factory):
     tenant = tenant_factory()
     learner = user_factory(tenant)
