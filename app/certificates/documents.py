@@ -121,12 +121,14 @@ _SIGNERS: dict[tuple[int, str], tuple[Any, str, Any]] = {}
 
 
 def _signer(key: keys.LoadedKey) -> Any:
-    """A pyHanko signer for *key*, built once per key and process (the key object itself is cached)."""
+    """A pyHanko signer for *key*, built once per key and process (the key object itself is cached); it
+    keeps the signed attributes that are the same for every document (app/certificates/pdf_signer.py)."""
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
-    from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from app.certificates.pdf_signer import ReusingSigner
 
     cache_key = (key.row.tenant_id, key.kid)
     cached = _SIGNERS.get(cache_key)
@@ -138,7 +140,7 @@ def _signer(key: keys.LoadedKey) -> Any:
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    signer = signers.SimpleSigner(
+    signer = ReusingSigner(
         signing_cert=certificate,
         signing_key=private,
         cert_registry=SimpleCertificateStore.from_certs([certificate]),

@@ -111,7 +111,25 @@ def test_pdfsig_says_the_signature_is_valid_and_not_after_one_byte_of_the_name_c
     assert "Signature is Valid." not in report and "Digest Mismatch" in report, report
 
 
-def _edit_one_byte_of_the_name(pdf: bytes) -> bytes:
+def test_every_certificate_a_portal_signs_is_valid_not_only_the_first(
+    app, db, tenant_factory, user_factory, tmp_path
+):
+    """A worker keeps what a portal's signatures share: its second and third PDFs verify as its first."""
+    from app.certificates.documents import signature_intact
+
+    tenant = tenant_factory(display_name="Bistro Group")
+    for name in ("Lee Learner", "Ana Alves", "Sam Smith"):
+        pdf = _pdf(app, tenant, award(db, tenant, user_factory(tenant, full_name=name)))
+        signed = tmp_path / "certificate.pdf"
+        signed.write_bytes(pdf)
+        report = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True, check=False).stdout
+        assert "Signature is Valid." in report and "Total document signed" in report, (name, report)
+        with as_tenant(tenant):
+            assert signature_intact(pdf), name
+            assert not signature_intact(_edit_one_byte_of_the_name(pdf, name.encode())), name
+
+
+def _edit_one_byte_of_the_name(pdf: bytes, name: bytes = b"Lee Learner") -> bytes:
     """What a PDF editor does to "Lee Learner": one letter of the page's text changed, the file saved."""
     from pypdf import PdfWriter
     from pypdf.generic import NameObject, StreamObject
@@ -121,9 +139,9 @@ def _edit_one_byte_of_the_name(pdf: bytes) -> bytes:
     content = page.get_contents()
     assert content is not None
     data = content.get_data()
-    assert data.count(b"Lee Learner") == 1
+    assert data.count(name) == 1
     edited = StreamObject()
-    edited.set_data(data.replace(b"Lee Learner", b"Lea Learner"))
+    edited.set_data(data.replace(name, name[:2] + bytes([name[2] ^ 0x04]) + name[3:]))
     page[NameObject("/Contents")] = writer._add_object(edited)
     out = io.BytesIO()
     writer.write(out)
