@@ -49,6 +49,44 @@ QR_SCALE, QR_BORDER = 6, 2
 _QR_GREY = bytes([255, 0]) + bytes(254)
 
 
+def _mask_rows_at_once() -> None:
+    """Make segno apply a mask pattern a row at a time instead of a module at a time.
+
+    To choose the most readable of the eight mask patterns, segno applies each to a copy of the symbol,
+    calling two Python functions per module (is it data? does the pattern flip it?): two thirds of the
+    QR code's time. Which modules a pattern flips depends only on the pattern and the symbol's size (its
+    function patterns are fixed by its size), so each row's flips are worked out once, as an integer
+    to XOR the row with; segno still applies all eight and keeps the same best one. Only the speed
+    changes (tests/certificates/test_issue.py compares with segno's own).
+    """
+    from segno import encoder
+
+    apply_mask = encoder.apply_mask
+    if getattr(apply_mask, "original", None) is not None:
+        return
+    flips: dict[tuple[Any, int, int], tuple[int, ...]] = {}
+
+    def apply_mask_by_rows(
+        matrix: Any, mask_pattern: Any, width: int, height: int, is_encoding_region: Any
+    ) -> None:
+        # The patterns are plain functions that segno defines anew for each symbol: same code, same flips.
+        key = (mask_pattern.__code__, width, height)
+        rows = flips.get(key)
+        if rows is None:
+            rows = flips[key] = tuple(
+                int.from_bytes(
+                    bytes(bool(is_encoding_region(i, j) and mask_pattern(i, j)) for j in range(width)), "big"
+                )
+                for i in range(height)
+            )
+        for i, flip in enumerate(rows):
+            if flip:
+                matrix[i][:] = (int.from_bytes(matrix[i], "big") ^ flip).to_bytes(width, "big")
+
+    apply_mask_by_rows.original = apply_mask  # type: ignore[attr-defined]
+    encoder.apply_mask = apply_mask_by_rows
+
+
 def qr_data_uri(url: str) -> str:
     """A QR code opening *url*, as a PNG data URI.
 
@@ -59,6 +97,7 @@ def qr_data_uri(url: str) -> str:
     import segno
     from PIL import Image, ImageOps
 
+    _mask_rows_at_once()
     matrix = segno.make(url, error="m").matrix
     size = len(matrix)
     modules = Image.frombytes("L", (size, size), b"".join(bytes(row) for row in matrix).translate(_QR_GREY))

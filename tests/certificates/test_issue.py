@@ -67,6 +67,24 @@ def test_the_qr_code_on_the_certificate_is_the_symbol_of_its_verify_link(
     )
 
 
+def test_the_qr_code_picks_the_same_mask_and_modules_as_segno_itself(monkeypatch):
+    """Certificates apply segno's mask patterns a row at a time; the symbols must be segno's own."""
+    import segno
+    from segno import encoder
+
+    from app.certificates.documents import qr_data_uri
+
+    qr_data_uri("https://bistro.atrium.test/verify/1")  # puts the row-at-a-time masking in place
+    assert encoder.apply_mask.original is not None
+    addresses = [f"https://p{n}.atrium.test/verify/{'7QX3' * (n % 9)}{n}" for n in range(60)] + ["1", "ليلى"]
+    by_rows = [segno.make(address, error="m") for address in addresses]
+    monkeypatch.setattr(encoder, "apply_mask", encoder.apply_mask.original)
+    for address, symbol in zip(addresses, by_rows, strict=True):
+        own = segno.make(address, error="m")
+        assert (symbol.version, symbol.mask, symbol.matrix) == (own.version, own.mask, own.matrix), address
+    assert len({symbol.mask for symbol in by_rows}) > 4  # the addresses exercise most of the patterns
+
+
 def test_replaying_the_award_event_keeps_one_certificate(db, tenant_factory, user_factory):
     tenant = tenant_factory()
     learner = user_factory(tenant)
