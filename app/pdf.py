@@ -103,8 +103,8 @@ def html_to_pdf(html: str) -> bytes:
     from xhtml2pdf import pisa
     from xhtml2pdf.config.resources import ResourceAccessPolicy
 
-    # Streams are Flate-compressed either way; ASCII85 on top only makes them 25 % bigger, and without
-    # reportlab's C accelerator (not in its wheels) encoding them was a tenth of a certificate's time.
+    # Streams are Flate-compressed either way; ASCII85 on top only makes them 25 % bigger (and before
+    # reportlab's C accelerator, rl-accel, was installed, encoding them was a tenth of a certificate's time).
     rl_config.useA85 = 0
     folder = font_dir()
     _register_fonts(folder)
