@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -64,6 +65,35 @@ def _register_fonts(folder: Path) -> None:
     _REGISTERED[:] = [folder.as_posix()]
 
 
+def _keep_default_css_parsed() -> None:
+    """Parse xhtml2pdf's own default stylesheet once per process instead of once per document.
+
+    xhtml2pdf parses its default stylesheet (3 KB, every element's initial style) again for every
+    document it renders, 1.4 ms of CPU each time. The parse reads nothing but that text: it has no
+    at-rules (no page, font or import to apply to the document), and what it returns is a pair of rule
+    tables that the cascade only reads, so one parse serves every document with the same default text.
+    The documents' own stylesheets are parsed as before.
+    """
+    from xhtml2pdf import parser
+    from xhtml2pdf.context import pisaContext
+
+    parse = pisaContext._parseCSSSource
+    if getattr(parse, "keeps_default_css", False):
+        return
+    parsed: dict[str, Any] = {}
+
+    def parse_css_source(self: pisaContext, text: str, sourceName: str) -> Any:
+        if sourceName != parser.DEFAULT_CSS_SOURCE:
+            return parse(self, text, sourceName)
+        if text not in parsed:
+            parsed.clear()
+            parsed[text] = parse(self, text, sourceName)
+        return parsed[text]
+
+    parse_css_source.keeps_default_css = True  # type: ignore[attr-defined]
+    pisaContext._parseCSSSource = parse_css_source
+
+
 def html_to_pdf(html: str) -> bytes:
     """Render *html* (whose CSS names the font family ``AtriumSans``) to PDF bytes.
 
@@ -73,11 +103,12 @@ def html_to_pdf(html: str) -> bytes:
     from xhtml2pdf import pisa
     from xhtml2pdf.config.resources import ResourceAccessPolicy
 
-    # Streams are Flate-compressed either way; ASCII85 on top only makes them 25 % bigger, and without
-    # reportlab's C accelerator (not in its wheels) encoding them was a tenth of a certificate's time.
+    # Streams are Flate-compressed either way; ASCII85 on top only makes them 25 % bigger (and before
+    # reportlab's C accelerator, rl-accel, was installed, encoding them was a tenth of a certificate's time).
     rl_config.useA85 = 0
     folder = font_dir()
     _register_fonts(folder)
+    _keep_default_css_parsed()
     policy = ResourceAccessPolicy(allow_remote=False, base_dir=folder)
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, encoding="utf-8", resource_policy=policy)

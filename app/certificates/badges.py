@@ -61,13 +61,9 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
 
 def canonical(document: dict[str, Any]) -> bytes:
     """RDF Dataset Canonicalization (RDFC-1.0, formerly URDNA2015) of *document* as N-Quads."""
-    from pyld import jsonld
+    from app.certificates.canonical import nquads
 
-    nquads = jsonld.normalize(
-        document,
-        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader},
-    )
-    return str(nquads).encode("utf-8")
+    return nquads(document, document_loader).encode("utf-8")
 
 
 def _xsd(moment: datetime) -> str:

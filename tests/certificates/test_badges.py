@@ -120,3 +120,45 @@ def test_the_status_list_flips_the_bit_of_a_revoked_certificate(db, tenant_facto
 
 def test_a_portal_without_badges_publishes_no_status_list(db, tenant_factory, client_for):
     assert client_for(tenant_factory()).get("/certificates/status/revocation").status_code == 404
+
+
+def _pyld_canonical(document: dict) -> bytes:
+    """pyld's own RDFC-1.0 of *document*, expanding it in full."""
+    from pyld import jsonld
+
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
+    return str(jsonld.normalize(document, {**options, "documentLoader": badges.document_loader})).encode()
+
+
+def test_a_badge_is_canonicalized_exactly_as_pyld_does_whatever_its_values_say(
+    db, tenant_factory, user_factory
+):
+    """Badges are expanded from a kept template filled with their values; the result must be pyld's own."""
+    tenant = tenant_factory(display_name="Bistro Group", enabled_locales=["en", "ar"])
+    badge = award(db, tenant, user_factory(tenant, full_name="ليلى حداد"), title="شهادة سلامة الغذاء").badge
+    unsigned = {key: value for key, value in badge.items() if key != "proof"}
+    options = {key: value for key, value in badge["proof"].items() if key != "proofValue"}
+    proof_config = {"@context": badge["@context"], **options}
+    variants = [unsigned, proof_config]
+    for name, title in (
+        ("Lee Learner", "Food Handler"),
+        ('Quote "me" \\ back\nslash', "name"),
+        ("https://evil.example/x", "urn:x:y"),
+        ("https://slot.invalid/0", "@id"),
+        ("", " "),
+    ):
+        variant = json.loads(json.dumps(unsigned))
+        variant["name"] = variant["credentialSubject"]["achievement"]["name"] = title
+        variant["credentialSubject"]["identifier"][0]["identityHash"] = name
+        variants.append(variant)
+    shorter = json.loads(json.dumps(unsigned))
+    del shorter["validUntil"]
+    shorter["issuer"].pop("image", None)
+    shorter["credentialStatus"]["statusListIndex"] = "0"
+    variants.append(shorter)
+    moved = json.loads(json.dumps(proof_config))
+    moved["verificationMethod"] = "https://other.atrium.test/certificates/issuer#k2"
+    moved["proofPurpose"] = "authentication"
+    variants.append(moved)
+    for variant in variants * 2:  # the second time from the kept templates
+        assert badges.canonical(variant) == _pyld_canonical(variant), json.dumps(variant)[:300]

@@ -44,6 +44,47 @@ def test_an_award_issues_a_certificate_naming_the_holder_the_certification_and_t
     assert f"/verify/{certificate.serial}" in text
 
 
+def test_the_qr_code_on_the_certificate_is_the_symbol_of_its_verify_link(
+    app, db, tenant_factory, user_factory
+):
+    """The image in the PDF is, pixel for pixel, the QR code segno makes of the verify page's address."""
+    import segno
+    from PIL import Image
+
+    from app.certificates.documents import QR_BORDER, QR_SCALE, verify_url
+
+    tenant = tenant_factory()
+    certificate = award(db, tenant, user_factory(tenant))
+    with app.app_context():
+        url = verify_url(db.session.merge(tenant), certificate.serial)
+    expected = io.BytesIO()
+    segno.make(url, error="m").save(expected, kind="png", scale=QR_SCALE, border=QR_BORDER)
+    wanted = Image.open(expected).convert("L")
+    page = PdfReader(io.BytesIO(_pdf(app, tenant, certificate))).pages[0]
+    images = [i.image.convert("L") for i in page.images]
+    assert any(i.size == wanted.size and i.tobytes() == wanted.tobytes() for i in images), (
+        f"no image of the PDF is the QR code of {url}: sizes {[i.size for i in images]}"
+    )
+
+
+def test_the_qr_code_picks_the_same_mask_and_modules_as_segno_itself(monkeypatch):
+    """Certificates apply segno's mask patterns a row at a time; the symbols must be segno's own."""
+    import segno
+    from segno import encoder
+
+    from app.certificates.documents import qr_data_uri
+
+    qr_data_uri("https://bistro.atrium.test/verify/1")  # puts the row-at-a-time masking in place
+    assert encoder.apply_mask.original is not None
+    addresses = [f"https://p{n}.atrium.test/verify/{'7QX3' * (n % 9)}{n}" for n in range(60)] + ["1", "ليلى"]
+    by_rows = [segno.make(address, error="m") for address in addresses]
+    monkeypatch.setattr(encoder, "apply_mask", encoder.apply_mask.original)
+    for address, symbol in zip(addresses, by_rows, strict=True):
+        own = segno.make(address, error="m")
+        assert (symbol.version, symbol.mask, symbol.matrix) == (own.version, own.mask, own.matrix), address
+    assert len({symbol.mask for symbol in by_rows}) > 4  # the addresses exercise most of the patterns
+
+
 def test_replaying_the_award_event_keeps_one_certificate(db, tenant_factory, user_factory):
     tenant = tenant_factory()
     learner = user_factory(tenant)
@@ -88,7 +129,25 @@ def test_pdfsig_says_the_signature_is_valid_and_not_after_one_byte_of_the_name_c
     assert "Signature is Valid." not in report and "Digest Mismatch" in report, report
 
 
-def _edit_one_byte_of_the_name(pdf: bytes) -> bytes:
+def test_every_certificate_a_portal_signs_is_valid_not_only_the_first(
+    app, db, tenant_factory, user_factory, tmp_path
+):
+    """A worker keeps what a portal's signatures share: its second and third PDFs verify as its first."""
+    from app.certificates.documents import signature_intact
+
+    tenant = tenant_factory(display_name="Bistro Group")
+    for name in ("Lee Learner", "Ana Alves", "Sam Smith"):
+        pdf = _pdf(app, tenant, award(db, tenant, user_factory(tenant, full_name=name)))
+        signed = tmp_path / "certificate.pdf"
+        signed.write_bytes(pdf)
+        report = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True, check=False).stdout
+        assert "Signature is Valid." in report and "Total document signed" in report, (name, report)
+        with as_tenant(tenant):
+            assert signature_intact(pdf), name
+            assert not signature_intact(_edit_one_byte_of_the_name(pdf, name.encode())), name
+
+
+def _edit_one_byte_of_the_name(pdf: bytes, name: bytes = b"Lee Learner") -> bytes:
     """What a PDF editor does to "Lee Learner": one letter of the page's text changed, the file saved."""
     from pypdf import PdfWriter
     from pypdf.generic import NameObject, StreamObject
@@ -98,9 +157,9 @@ def _edit_one_byte_of_the_name(pdf: bytes) -> bytes:
     content = page.get_contents()
     assert content is not None
     data = content.get_data()
-    assert data.count(b"Lee Learner") == 1
+    assert data.count(name) == 1
     edited = StreamObject()
-    edited.set_data(data.replace(b"Lee Learner", b"Lea Learner"))
+    edited.set_data(data.replace(name, name[:2] + bytes([name[2] ^ 0x04]) + name[3:]))
     page[NameObject("/Contents")] = writer._add_object(edited)
     out = io.BytesIO()
     writer.write(out)
