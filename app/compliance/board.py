@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -11,18 +12,43 @@ from sqlalchemy import select
 from app.accounts import org
 from app.accounts.models import OrgUnit, User
 from app.compliance import services
-from app.compliance.ranking import rank_people
-from app.compliance.status import Status, Summary, for_people
+from app.compliance.audiences import Requirements, load_requirements
+from app.compliance.ranking import item_titles, rank_people
+from app.compliance.status import (
+    Item,
+    Kind,
+    PersonCompliance,
+    Status,
+    Summary,
+    _in,
+    for_people,
+    unit_people_select,
+)
 from app.extensions import db
 from app.inputs import parse_id
 from app.tenancy.models import utcnow
 
-#: People on one page of the dashboard.
-PAGE_SIZE = 50
+#: People on one page of the dashboard: a phone's screenful or two, the worst first.
+PAGE_SIZE = 25
+#: Open items a person's line shows (the most urgent); the rest are a link to the person's page.
+ITEMS_SHOWN = 3
+#: Items the item filter suggests at most.
+SUGGESTIONS = 10
 #: The status filter's choices beyond the item statuses.
 NOT_COMPLIANT = "not_compliant"
 #: The filters a page keeps when it sends the manager back (after a reminder, a paging link, an assignment).
 FILTER_NAMES = ("location", "job_title", "status", "item", "page")
+
+
+@dataclass(frozen=True)
+class Person:
+    """What a line of the dashboard shows of a person: a row, not a loaded account."""
+
+    id: int
+    full_name: str
+    job_title: str | None
+    org_unit_id: int | None
+    email: str | None
 
 
 def chosen_filters(args: Mapping[str, str]) -> dict[str, Any]:
@@ -41,6 +67,57 @@ def chosen_filters(args: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _people(ids: set[int]) -> list[Person]:
+    """The people *ids* as rows (one statement)."""
+    if not ids:
+        return []
+    statement = select(User.id, User.full_name, User.job_title, User.org_unit_id, User.email).where(
+        _in(User.id, ids)
+    )
+    return [Person(*row) for row in db.session.execute(statement)]
+
+
+def _team(manager: User, chosen_unit: OrgUnit | None, everyone: bool) -> set[int]:
+    """The ids of the people the dashboard ranks: the manager's reach, or a tenant admin's chosen unit."""
+    if everyone and chosen_unit is not None:
+        # A tenant admin drilling down from Compliance by location: that location's people, whoever manages.
+        return set(db.session.scalars(unit_people_select(chosen_unit.id))) - {manager.id}
+    return org.reach_ids(manager)
+
+
+def item_matches(item: Item, wanted: str) -> bool:
+    """Whether *item* is the one the item filter names (as ``chosen_item_clause`` reads it in SQL)."""
+    if not wanted:
+        return False
+    named = wanted.strip().casefold()
+    kind, _sep, title = wanted.partition(":")
+    return item.title.casefold() == named or (
+        kind in {k.value for k in Kind}
+        and item.kind.value == kind
+        and item.title.casefold() == title.strip().casefold()
+    )
+
+
+def _status_matches(item: Item, status: str) -> bool:
+    if status == NOT_COMPLIANT:
+        return item.status.breaks_compliance
+    return item.status.value == status
+
+
+def open_items(standing: PersonCompliance, chosen: Mapping[str, Any]) -> list[Item]:
+    """The person's open items, most urgent first, those the filters asked for ahead of the rest."""
+    found = [item for item in standing.items if item.status != Status.done]
+
+    def asked(item: Item) -> bool:
+        if chosen["item"] and not item_matches(item, chosen["item"]):
+            return False
+        return not chosen["status"] or _status_matches(item, chosen["status"])
+
+    if chosen["item"] or chosen["status"]:
+        found.sort(key=lambda item: not asked(item))  # stable: the urgency order stays within each part
+    return found
+
+
 def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -> dict[str, Any]:
     """Everything the dashboard shows for *manager*, in a fixed number of statements whatever the team.
 
@@ -50,13 +127,9 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
     chosen = chosen_filters(args)
     everyone = org.sees_everyone(manager)
     chosen_unit = db.session.get(OrgUnit, chosen["location"]) if chosen["location"] else None
-    if everyone and chosen_unit is not None:
-        # A tenant admin drilling down from Compliance by location: that location's people, whoever manages.
-        people = org.unit_people(chosen_unit.id, besides=manager.id)
-    else:
-        people = org.reach_of(manager)
-    ranking = rank_people(people, today, item=chosen["item"])
-    ranks = ranking.standings
+    people = _people(_team(manager, chosen_unit, everyone))
+    requirements = load_requirements()  # read once for the ranking and the page's items
+    ranks = rank_people([p.id for p in people], today, item=chosen["item"], requirements=requirements)
     unit_ids = {p.org_unit_id for p in people if p.org_unit_id is not None}
     if everyone:
         units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name)))
@@ -85,7 +158,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         wanted = chosen["job_title"].casefold()
         shown = [p for p in shown if (p.job_title or "").strip().casefold() == wanted]
 
-    def matches(person: User) -> bool:
+    def matches(person: Person) -> bool:
         own = ranks[person.id]
         relevant = own.chosen if chosen["item"] else own.by_status
         if chosen["item"] and not any(relevant):
@@ -106,21 +179,12 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         expiring_people=sum(1 for p in shown if ranks[p.id].has(Status.expiring)),
         items={status: sum(ranks[p.id].by_status[status.rank] for p in shown) for status in Status},
     )
+    # An item nobody of the team has (a typo, a partial title): what they have that is called like it.
+    unknown_item = bool(chosen["item"]) and not any(any(s.chosen) for s in ranks.values())
+    suggestions = item_suggestions([p.id for p in people], today, chosen["item"]) if unknown_item else []
     page_people = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    standing = for_people([p.id for p in page_people], today, audience_items=ranking.by_audience)
-    reminded = services.last_reminders([p.id for p in page_people])
-    now = utcnow()
-    rows = [
-        {
-            "person": person,
-            "standing": standing[person.id],
-            "location": unit_names.get(person.org_unit_id) if person.org_unit_id else None,
-            "reminded_minutes": minutes_since(reminded.get(person.id), now),
-        }
-        for person in page_people
-    ]
     return {
-        "rows": rows,
+        "rows": _rows(page_people, today, chosen, unit_names, requirements),
         "total": len(shown),
         "page": page,
         "per_page": PAGE_SIZE,
@@ -128,12 +192,63 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "chosen": chosen,
         "units": units,
         "job_titles": job_titles,
-        "items": ranking.items,
+        "unknown_item": unknown_item,
+        "item_suggestions": suggestions,
         "statuses": list(Status),
         "not_compliant": NOT_COMPLIANT,
         "today": today,
         "remind_every_minutes": int(services.REMIND_EVERY.total_seconds() // 60),
     }
+
+
+def _rows(
+    page_people: Sequence[Person],
+    today: date,
+    chosen: Mapping[str, Any],
+    unit_names: Mapping[int, str],
+    requirements: Requirements,
+) -> list[dict[str, Any]]:
+    """A line per person of the page: their standing, their most urgent open items and when reminded."""
+    standing = for_people([p.id for p in page_people], today, requirements=requirements)
+    reminded = services.last_reminders([p.id for p in page_people])
+    now = utcnow()
+    rows = []
+    for person in page_people:
+        own = standing[person.id]
+        waiting = open_items(own, chosen)
+        rows.append(
+            {
+                "person": person,
+                "standing": own,
+                "items": waiting[:ITEMS_SHOWN],
+                "more": len(waiting) - ITEMS_SHOWN if len(waiting) > ITEMS_SHOWN else 0,
+                "done": len(own.items) - len(waiting),
+                "location": unit_names.get(person.org_unit_id) if person.org_unit_id else None,
+                "reminded_minutes": minutes_since(reminded.get(person.id), now),
+            }
+        )
+    return rows
+
+
+def team_ids(manager: User, args: Mapping[str, str]) -> set[int]:
+    """The people whose items the item filter suggests from: the team the dashboard at *args* ranks."""
+    chosen = chosen_filters(args)
+    everyone = org.sees_everyone(manager)
+    chosen_unit = db.session.get(OrgUnit, chosen["location"]) if chosen["location"] else None
+    return _team(manager, chosen_unit, everyone)
+
+
+def item_suggestions(ids: Sequence[int] | set[int], today: date, typed: str) -> list[tuple[str, list[str]]]:
+    """Up to :data:`SUGGESTIONS` titles of the items of the people *ids* called like *typed*, each with
+    its kinds (a course and a learning path may share a title)."""
+    kind, _sep, title = typed.partition(":")
+    text = title.strip() if kind in {k.value for k in Kind} and title.strip() else typed.strip()
+    if not text:
+        return []
+    found: dict[str, list[str]] = {}
+    for item_kind, item_title in item_titles(list(ids), today, text, limit=SUGGESTIONS):
+        found.setdefault(item_title, []).append(item_kind)
+    return list(found.items())
 
 
 def minutes_since(moment: datetime | None, now: datetime) -> int | None:

@@ -1,32 +1,29 @@
 """How each person of a set stands, counted in SQL: the dashboard sorts, filters and pages on it.
 
 :func:`app.compliance.status.for_people` builds every item of every person, which the dashboard needs
-for the fifty people of one page only. To sort and filter a whole team first, this module reads the
+for the people of one page only. To sort and filter a whole team first, this module reads the
 same items by the same rules, written as SQL ``CASE`` expressions (one rank per item, in the order of
 :class:`~app.compliance.status.Status`), and counts them per person and status in the database: one
-row per person comes back, not one per item. Policies and certifications not started yet, whose
-audiences are read in Python there, come from the same functions here, so both agree by construction.
+row per person comes back, not one per item. Policies and certifications not started yet come from
+the same SELECTs as there (:mod:`app.compliance.audiences`), so both agree by construction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, null, or_, select, union_all
 
-from app.accounts.models import User
+from app.compliance.audiences import Requirements, load_requirements
 from app.compliance.status import (
     DUE_SOON_DAYS,
-    Item,
     Kind,
     Status,
-    _certifications_not_started,
     _in,
     open_checkpoint_clauses,
-    policy_items,
     portal_zone,
     start_of_day_utc,
 )
@@ -63,14 +60,6 @@ class Standing:
         return bool(self.by_status[status.rank])
 
 
-@dataclass
-class Ranking:
-    standings: dict[int, Standing]
-    items: list[tuple[str, str, str]]  # every item anyone of the set has: (key, title, kind), by key
-    # Each person's policies and certifications not started: for_people() takes them, not to read twice.
-    by_audience: dict[int, list[Item]] = field(default_factory=dict)
-
-
 def _by_due_date(done: Any, started: Any, due_on: Any, today: date, soon: int) -> Any:
     """:func:`app.compliance.status.status_by_due_date` as SQL: the rank of the status."""
     return case(
@@ -82,78 +71,88 @@ def _by_due_date(done: Any, started: Any, due_on: Any, today: date, soon: int) -
     )
 
 
-def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
-    """A subquery of (user_id, kind, title, rank): every item read in SQL, one row each."""
+def _items(
+    ids: Sequence[int],
+    today: date,
+    soon: int,
+    zone: Any,
+    requirements: Requirements | None,
+    *,
+    titles: bool = True,
+) -> Any:
+    """A subquery of (user_id, kind, title, rank): every item read in SQL, one row each.
+
+    Without *titles* (nothing needs them: no item filter) the title is NULL for the enrolments, path
+    enrolments and certification records, which then skip the join to their courses, paths and
+    certifications (at a location of 250 people, a hash of the tenant's 10,000 courses).
+    """
     from app.certifications.models import Certification, CertificationRecord
     from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathEnrollment
 
+    def title_of(column: Any) -> Any:
+        return column if titles else null()
+
     chosen = sorted(ids)  # the same order, the same statement
-    courses = (
-        select(
-            Enrollment.user_id.label("user_id"),
-            literal(Kind.course.value).label("kind"),
-            Course.title.label("title"),
-            _by_due_date(
-                Enrollment.completed_at.is_not(None),
-                or_(Enrollment.started_at.is_not(None), Enrollment.progress_percent > 0),
-                Enrollment.due_on,
-                today,
-                soon,
-            ).label("rank"),
-        )
-        .join(Course, Course.id == Enrollment.course_id)
-        .where(
-            _in(Enrollment.user_id, chosen),
-            Enrollment.withdrawn_at.is_(None),
-            or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager"))),
-        )
+    courses = select(
+        Enrollment.user_id.label("user_id"),
+        literal(Kind.course.value).label("kind"),
+        title_of(Course.title).label("title"),
+        _by_due_date(
+            Enrollment.completed_at.is_not(None),
+            or_(Enrollment.started_at.is_not(None), Enrollment.progress_percent > 0),
+            Enrollment.due_on,
+            today,
+            soon,
+        ).label("rank"),
+    ).where(
+        _in(Enrollment.user_id, chosen),
+        Enrollment.withdrawn_at.is_(None),
+        or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager"))),
     )
+    if titles:
+        courses = courses.join(Course, Course.id == Enrollment.course_id)
     path_started = exists().where(
         Enrollment.path_enrollment_id == PathEnrollment.id,
         or_(Enrollment.started_at.is_not(None), Enrollment.progress_percent > 0),
     )
-    paths = (
-        select(
-            PathEnrollment.user_id,
-            literal(Kind.path.value),
-            LearningPath.title,
-            _by_due_date(
-                PathEnrollment.completed_at.is_not(None), path_started, PathEnrollment.due_on, today, soon
-            ),
-        )
-        .join(LearningPath, LearningPath.id == PathEnrollment.path_id)
-        .where(
-            _in(PathEnrollment.user_id, chosen),
-            PathEnrollment.withdrawn_at.is_(None),
-            or_(PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))),
-        )
+    paths = select(
+        PathEnrollment.user_id,
+        literal(Kind.path.value),
+        title_of(LearningPath.title),
+        _by_due_date(
+            PathEnrollment.completed_at.is_not(None), path_started, PathEnrollment.due_on, today, soon
+        ),
+    ).where(
+        _in(PathEnrollment.user_id, chosen),
+        PathEnrollment.withdrawn_at.is_(None),
+        or_(PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))),
     )
+    if titles:
+        paths = paths.join(LearningPath, LearningPath.id == PathEnrollment.path_id)
     # certification_status(): the clock wins over a state the nightly sweep has not moved yet.
     record = CertificationRecord
     holding = record.state.in_(("certified", "expiring"))
     lapses = func.coalesce(record.grace_until, record.expires_at)
     tomorrow = start_of_day_utc(today + timedelta(days=1), zone)
     past_soon = start_of_day_utc(today + timedelta(days=soon + 1), zone)
-    certifications = (
-        select(
-            record.user_id,
-            literal(Kind.certification.value),
-            Certification.title,
-            case(
-                (record.state.in_(("expired", "revoked")), Status.expired.rank),
-                (and_(holding, lapses < tomorrow), Status.expired.rank),
-                (
-                    and_(holding, or_(record.state == "expiring", record.expires_at < past_soon)),
-                    Status.expiring.rank,
-                ),
-                (holding, Status.done.rank),
-                (record.state == "in_progress", Status.in_progress.rank),
-                else_=Status.not_started.rank,
+    certifications = select(
+        record.user_id,
+        literal(Kind.certification.value),
+        title_of(Certification.title),
+        case(
+            (record.state.in_(("expired", "revoked")), Status.expired.rank),
+            (and_(holding, lapses < tomorrow), Status.expired.rank),
+            (
+                and_(holding, or_(record.state == "expiring", record.expires_at < past_soon)),
+                Status.expiring.rank,
             ),
-        )
-        .join(Certification, Certification.id == record.certification_id)
-        .where(_in(record.user_id, chosen), record.state != "not_started")
-    )
+            (holding, Status.done.rank),
+            (record.state == "in_progress", Status.in_progress.rank),
+            else_=Status.not_started.rank,
+        ),
+    ).where(_in(record.user_id, chosen), record.state != "not_started")
+    if titles:
+        certifications = certifications.join(Certification, Certification.id == record.certification_id)
     checkpoints = (
         select(
             Enrollment.user_id,
@@ -165,75 +164,94 @@ def _item_rows(ids: Sequence[int], today: date, soon: int, zone: Any) -> Any:
         .join(Lesson, Lesson.course_id == Course.id)
         .where(_in(Enrollment.user_id, chosen), *open_checkpoint_clauses())
     )
-    return union_all(courses, paths, certifications, checkpoints).cte("items")
+    audience = _audience_rows(chosen, today, soon, requirements or load_requirements())
+    return union_all(courses, paths, certifications, checkpoints, *audience).cte("items")
 
 
-def _read_by_audience(people: Sequence[User], today: date, soon: int) -> dict[int, list[Item]]:
-    """The items whose audiences are read in Python, for each of *people*: policies, and certifications
-    that apply to someone who has not started them."""
-    from app.certifications.models import CertificationRecord
-
-    found: dict[int, list[Item]] = {person.id: [] for person in people}
-    for user_id, item in policy_items(list(people), today, soon):
-        found[user_id].append(item)
-    ids = sorted(found)
-    have = {
-        (user_id, cert_id)
-        for user_id, cert_id in db.session.execute(
-            select(CertificationRecord.user_id, CertificationRecord.certification_id).where(
-                _in(CertificationRecord.user_id, ids), CertificationRecord.state != "not_started"
+def _audience_rows(ids: Sequence[int], today: date, soon: int, requirements: Requirements) -> list[Any]:
+    """SELECTs of (user_id, kind, title, rank) of the items found by their audiences: policies, and
+    certifications that apply to someone who has not started them (the SELECTs ``for_people`` reads)."""
+    policies, not_started = requirements.rows(lambda column: _in(column, ids))
+    parts = []
+    if policies is not None:
+        policies = policies.subquery("policies")
+        parts.append(
+            select(
+                policies.c.user_id,
+                literal(Kind.policy.value),
+                policies.c.title,
+                _by_due_date(policies.c.accepted, literal(False), policies.c.due_on, today, soon),
             )
         )
-    }
-    for user_id, item in _certifications_not_started(ids, have):
-        found[user_id].append(item)
-    return found
+    if not_started is not None:
+        not_started = not_started.subquery("not_started")
+        parts.append(
+            select(
+                not_started.c.user_id,
+                literal(Kind.certification.value),
+                not_started.c.title,
+                literal(Status.not_started.rank),
+            )
+        )
+    return parts
+
+
+def chosen_item_clause(kind: Any, title: Any, item: str) -> Any:
+    """The item filter: an item whose title is *item* in any case, or whose key (``kind:title``) it is."""
+    wanted_kind, _sep, wanted_title = item.partition(":")
+    named = func.lower(title) == func.lower(literal(item.strip()))
+    if wanted_kind in {k.value for k in Kind} and wanted_title.strip():
+        return or_(
+            named, and_(kind == wanted_kind, func.lower(title) == func.lower(literal(wanted_title.strip())))
+        )
+    return named
 
 
 def rank_people(
-    people: Sequence[User],
+    ids: Collection[int],
     today: date,
     *,
     item: str = "",
     due_soon_days: int = DUE_SOON_DAYS,
     tenant: Any = None,
-) -> Ranking:
-    """Each of *people*'s items counted by status, in a fixed number of statements whatever their number.
+    requirements: Requirements | None = None,
+) -> dict[int, Standing]:
+    """Each of the people *ids*' items counted by status, in a fixed number of statements whatever their
+    number (one counts; the policies and certifications whose audiences it reads take four more).
 
-    *item* is the dashboard's item filter (``kind:title``): its items are counted apart as well.
+    *item* is the dashboard's item filter (:func:`chosen_item_clause`): its items are counted apart as well.
     """
-    standings = {person.id: Standing(person.id) for person in people}
-    if not people:
-        return Ranking(standings, [], {})
+    standings = {user_id: Standing(user_id) for user_id in ids}
+    if not standings:
+        return standings
     zone = portal_zone(tenant)
-    items = _item_rows(list(standings), today, due_soon_days, zone)
-    wanted_kind, _sep, wanted_title = item.partition(":")
-    is_chosen = and_(items.c.kind == wanted_kind, items.c.title == wanted_title) if item else literal(False)
+    items = _items(sorted(standings), today, due_soon_days, zone, requirements, titles=bool(item))
+    is_chosen = chosen_item_clause(items.c.kind, items.c.title, item) if item else literal(False)
     counts = [func.sum(case((items.c.rank == rank, 1), else_=0)) for rank in _RANKS]
     chosen = [func.sum(case((and_(is_chosen, items.c.rank == rank), 1), else_=0)) for rank in _RANKS]
-    nothing = [literal(0)] * (2 * len(Status))
-    # One statement, the items read once: a row per person with their counts, then a row per item title.
-    per_person = select(
-        items.c.user_id, literal(None).label("kind"), literal(None).label("title"), *counts, *chosen
-    )
-    per_title = select(literal(None), items.c.kind, items.c.title, *nothing)
-    titles: set[tuple[str, str]] = set()
-    for user_id, kind, title, *numbers in db.session.execute(
-        union_all(per_person.group_by(items.c.user_id), per_title.group_by(items.c.kind, items.c.title))
+    for user_id, *numbers in db.session.execute(
+        select(items.c.user_id, *counts, *chosen).group_by(items.c.user_id)
     ):
-        if user_id is None:
-            titles.add((kind, title))
-            continue
         standing = standings[user_id]
         standing.by_status = [int(n or 0) for n in numbers[: len(Status)]]
         standing.chosen = [int(n or 0) for n in numbers[len(Status) :]]
-    by_audience = _read_by_audience(people, today, due_soon_days)
-    for user_id, found in by_audience.items():
-        standing = standings[user_id]
-        for one in found:
-            standing.by_status[one.status.rank] += 1
-            if item and one.key == item:
-                standing.chosen[one.status.rank] += 1
-            titles.add((one.kind.value, one.title))
-    listed = sorted(((f"{kind}:{title}", title, kind) for kind, title in titles), key=lambda k: k[0])
-    return Ranking(standings, listed, by_audience)
+    return standings
+
+
+def item_titles(
+    ids: Collection[int], today: date, containing: str, *, limit: int, tenant: Any = None
+) -> list[tuple[str, str]]:
+    """The (kind, title) of the items of the people *ids* whose title contains *containing* (any case),
+    by title: what the item filter suggests."""
+    if not ids:
+        return []
+    items = _items(sorted(ids), today, DUE_SOON_DAYS, portal_zone(tenant), None)
+    escaped = containing.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    statement = (
+        select(items.c.kind, items.c.title)
+        .where(func.lower(items.c.title).like(func.lower(literal(f"%{escaped}%")), escape="\\"))
+        .group_by(items.c.kind, items.c.title)
+        .order_by(items.c.title, items.c.kind)
+        .limit(limit)
+    )
+    return [(kind, title) for kind, title in db.session.execute(statement)]

@@ -12,10 +12,10 @@ Dates are compared with *today* in the portal's time zone (:func:`portal_today`)
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, exists, or_, select
@@ -23,6 +23,9 @@ from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, exists, or
 from app.accounts.models import User
 from app.extensions import db
 from app.timezones import is_usable_zone
+
+if TYPE_CHECKING:
+    from app.compliance.audiences import Requirements
 
 #: Items due within this many days are "due soon"; certifications expiring within it are "expiring".
 DUE_SOON_DAYS = 14
@@ -293,17 +296,14 @@ def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tu
         )
 
 
-def _certifications(
-    ids: IdSource, today: date, soon: int, zone: ZoneInfo, *, not_started: bool = True
-) -> Iterable[tuple[int, Item]]:
-    """Each person's certification records (started or further), then the ones that apply with none yet."""
+def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+    """Each person's certification records (started or further)."""
     from app.certifications.models import Certification, CertificationRecord
 
     rows = db.session.execute(
         select(
             CertificationRecord.id,
             CertificationRecord.user_id,
-            CertificationRecord.certification_id,
             Certification.title,
             CertificationRecord.state,
             CertificationRecord.expires_at,
@@ -313,9 +313,7 @@ def _certifications(
         .join(Certification, Certification.id == CertificationRecord.certification_id)
         .where(_in(CertificationRecord.user_id, ids), CertificationRecord.state != "not_started")
     )
-    have: set[tuple[int, int]] = set()
-    for record_id, user_id, certification_id, title, state, expires_at, grace_until, awarded_at in rows:
-        have.add((user_id, certification_id))
+    for record_id, user_id, title, state, expires_at, grace_until, awarded_at in rows:
         expires_on = _local_date(expires_at, zone)
         lapses_on = _local_date(grace_until or expires_at, zone)
         status = certification_status(
@@ -332,99 +330,25 @@ def _certifications(
                 completed_on=_local_date(awarded_at, zone),
             ),
         )
-    if not_started:
-        yield from _certifications_not_started(ids, have)
 
 
-def _certifications_not_started(ids: IdSource, have: set[tuple[int, int]]) -> Iterable[tuple[int, Item]]:
-    """Published certifications whose audience takes in a person who has not started them.
+def _by_audience(
+    ids: IdSource, today: date, soon: int, requirements: Requirements | None
+) -> Iterable[tuple[int, Item]]:
+    """The policies each person must accept (accepted or not), and the certifications that apply to them
+    that they have not started, as items (:mod:`app.compliance.audiences`)."""
+    from app.compliance.audiences import load_requirements
 
-    The audience is read as :func:`app.certifications.services.people.audience_of` reads it (everyone;
-    or a group, an org unit's subtree, a job title), in four statements whatever the number of people.
-    """
-    from app.accounts import org
-    from app.accounts.models import GroupMembership, UserStatus
-    from app.certifications.models import Certification, CertificationAudience, CertificationStatus
-    from app.inputs import parse_id
-
-    # Each certification's audience, parsed once: (title, for everyone, groups, org units, job titles).
-    certifications: dict[int, tuple[str, bool, set[int], set[int], set[str]]] = {}
-    for cert_id, title, visibility, kind, value in db.session.execute(
-        select(
-            Certification.id,
-            Certification.title,
-            Certification.visibility,
-            CertificationAudience.kind,
-            CertificationAudience.value,
-        )
-        .outerjoin(CertificationAudience, CertificationAudience.certification_id == Certification.id)
-        .where(
-            Certification.status == CertificationStatus.published.value,
-            Certification.visibility.in_(("everyone", "restricted")),
-        )
-    ):
-        entry = certifications.setdefault(cert_id, (title, visibility == "everyone", set(), set(), set()))
-        if kind == "group" and (group_id := parse_id(value)) is not None:
-            entry[2].add(group_id)
-        elif kind == "org_unit" and (unit_id := parse_id(value)) is not None:
-            entry[3].add(unit_id)
-        elif kind == "job_title" and value.strip():
-            entry[4].add(value.strip().casefold())
-    if not certifications:
-        return
-    people = db.session.execute(
-        select(User.id, User.org_unit_id, User.job_title).where(
-            _in(User.id, ids), User.status == UserStatus.active.value
-        )
-    ).all()
-    groups: dict[int, set[int]] = {}
-    if any(entry[2] for entry in certifications.values()):
-        for user_id, group_id in db.session.execute(
-            select(GroupMembership.user_id, GroupMembership.group_id).where(_in(GroupMembership.user_id, ids))
-        ):
-            groups.setdefault(user_id, set()).add(group_id)
-    chains = org.ancestries({unit_id for _, unit_id, _ in people})
-    nobody: set[int] = set()
-    for user_id, unit_id, job_title in people:
-        units = chains.get(unit_id, frozenset())
-        title_key = (job_title or "").strip().casefold()
-        own_groups = groups.get(user_id, nobody)
-        for cert_id, (title, everyone, by_group, by_unit, by_title) in certifications.items():
-            if (user_id, cert_id) in have:
-                continue
-            if (
-                everyone
-                or title_key in by_title
-                or not by_group.isdisjoint(own_groups)
-                or not by_unit.isdisjoint(units)
-            ):
-                yield user_id, Item(Kind.certification, cert_id, title, Status.not_started)
-
-
-def _policies(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:
-    people = list(db.session.scalars(select(User).where(_in(User.id, ids))))
-    yield from policy_items(people, today, soon)
-
-
-def policy_items(people: list[User], today: date, soon: int = DUE_SOON_DAYS) -> Iterable[tuple[int, Item]]:
-    """The policies each of *people* must accept, as items."""
-    from app.policies.services import policy_standing_for
-
-    for user_id, standings in policy_standing_for(people).items():
-        for standing in standings:
+    policies, not_started = (requirements or load_requirements()).rows(lambda column: _in(column, ids))
+    if policies is not None:
+        for user_id, policy_id, title, accepted, due_on in db.session.execute(policies):
             status = status_by_due_date(
-                done=standing.accepted, started=False, due_on=standing.due_on, today=today, due_soon_days=soon
+                done=bool(accepted), started=False, due_on=due_on, today=today, due_soon_days=soon
             )
-            yield (
-                user_id,
-                Item(
-                    Kind.policy,
-                    standing.policy.id,
-                    standing.policy.title,
-                    status,
-                    due_on=None if standing.accepted else standing.due_on,
-                ),
-            )
+            yield user_id, Item(Kind.policy, policy_id, title, status, due_on=None if accepted else due_on)
+    if not_started is not None:
+        for user_id, cert_id, title in db.session.execute(not_started):
+            yield user_id, Item(Kind.certification, cert_id, title, Status.not_started)
 
 
 def start_of_day_utc(day: date, zone: Any) -> datetime:
@@ -487,13 +411,12 @@ def for_people(
     *,
     due_soon_days: int = DUE_SOON_DAYS,
     tenant: Any = None,
-    audience_items: Mapping[int, list[Item]] | None = None,
+    requirements: Requirements | None = None,
 ) -> dict[int, PersonCompliance]:
     """Each person's required items and standing, worst item first, in a fixed number of statements.
 
     *user_ids* is a collection of ids or a SELECT of them (a manager's reach, a unit's people).
-    *audience_items*: the items read by their audiences in Python (policies, certifications not
-    started), already read for these people (:func:`app.compliance.ranking.rank_people`): not again.
+    *requirements*: the policies and certifications required by audience, when already read.
     """
     zone = portal_zone(tenant)
     today = today or portal_today(tenant)
@@ -502,23 +425,13 @@ def for_people(
     result: dict[int, PersonCompliance] = {}
     if not isinstance(user_ids, Select):
         result = {user_id: PersonCompliance(user_id) for user_id in user_ids}
-    known = audience_items is not None
     sources: list[Iterable[tuple[int, Item]]] = [
         _courses(user_ids, today, due_soon_days, zone),
         _paths(user_ids, today, due_soon_days, zone),
-        _certifications(user_ids, today, due_soon_days, zone, not_started=not known),
+        _certifications(user_ids, today, due_soon_days, zone),
+        _by_audience(user_ids, today, due_soon_days, requirements),
         _checkpoints(user_ids, today, due_soon_days),
     ]
-    if audience_items is not None:
-        wanted = None if isinstance(user_ids, Select) else set(user_ids)
-        sources.append(
-            (user_id, item)
-            for user_id, items in audience_items.items()
-            if wanted is None or user_id in wanted
-            for item in items
-        )
-    else:
-        sources.insert(3, _policies(user_ids, today, due_soon_days))
     for source in sources:
         for user_id, item in source:
             result.setdefault(user_id, PersonCompliance(user_id)).items.append(item)

@@ -61,7 +61,7 @@ def _path_choices(query: str) -> list[Any]:
 @require_permission(perms.TEAM_VIEW)
 def index() -> Any:
     """My team: everyone the manager reaches, worst first, what each must do, and what to do about it."""
-    from app.compliance.board import team_board
+    from app.compliance.board import item_suggestions, team_board, team_ids
     from app.compliance.status import portal_today
 
     course_query = request.args.get("course_q", "").strip()[:200]
@@ -79,6 +79,11 @@ def index() -> Any:
             more_courses=more,
             course_q=course_query,
         )
+    if request.htmx and request.htmx.target == "item-choices":
+        # The item filter's suggestions as the manager types: the titles of their team's items.
+        typed = request.args.get("item", "").strip()[:300]
+        found = item_suggestions(team_ids(current_user, request.args), portal_today(), typed) if typed else []
+        return render_template("compliance/_item_choices.html", item_suggestions=found)
     page = request.args.get("page", 1, type=page_number)
     context = team_board(current_user, request.args, portal_today(), page)
     if request.htmx and request.htmx.target == "compliance-list":

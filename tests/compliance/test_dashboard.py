@@ -165,7 +165,9 @@ def test_the_dashboard_takes_the_same_number_of_queries_for_a_small_or_a_big_tea
     assert counts[0] == counts[1], counts
 
 
-def test_fifty_people_a_page(db, tenant_factory, user_factory, course_factory, enrol, certify, client_for):
+def test_twenty_five_people_a_page(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
     tenant = tenant_factory()
     with as_tenant(tenant):
         store = create_org_unit("Store", "location")
@@ -177,8 +179,8 @@ def test_fifty_people_a_page(db, tenant_factory, user_factory, course_factory, e
         db.session.commit()
     client = client_for(tenant, manager)
     first = client.get(DASHBOARD).get_data(as_text=True)
-    assert len(_names(first)) == 50 and "Page 1 of 2" in first
-    assert _names(client.get(f"{DASHBOARD}?page=2").get_data(as_text=True)) == [
+    assert len(_names(first)) == 25 and "Page 1 of 3" in first
+    assert _names(client.get(f"{DASHBOARD}?page=3").get_data(as_text=True)) == [
         "Cook 50",
         "Cook 51",
         "Cook 52",
@@ -423,3 +425,50 @@ def test_a_tenant_admin_drills_down_from_compare_locations_to_any_locations_peop
     assert client.get(f"/team/people/{bistro['far'].id}").status_code == 200
     manager = client_for(bistro["tenant"], bistro["manager"])
     assert manager.get(f"/team/people/{bistro['far'].id}").status_code == 404
+
+
+def test_a_line_shows_the_three_most_urgent_open_items_and_links_to_the_rest(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    tenant, ovi = bistro["tenant"], bistro["ovi"]
+    today = date.today()
+    for days, title in [(1, "Fryer"), (3, "Knives"), (20, "Hygiene"), (40, "Stock")]:
+        enrol(tenant, ovi, course_factory(tenant, title), due_on=today + timedelta(days=days))
+    client = client_for(tenant, bistro["manager"])
+    row = _row(client.get(DASHBOARD).get_data(as_text=True), "Ovi Overdue")
+    shown = re.findall(r"<strong>[^<]+</strong>: <bdi>([^<]+)</bdi>", row)
+    assert shown == ["Allergens", "Fryer", "Knives"]  # overdue, then due soonest
+    assert f'href="/team/people/{ovi.id}">2 more open items' in row
+    assert "Hygiene" not in row and "Stock" not in row
+    # The person's page keeps everything.
+    assert all(
+        title in client.get(f"/team/people/{ovi.id}").get_data(as_text=True) for title in ("Hygiene", "Stock")
+    )
+    # Filtered by an item, the line shows that item first, whatever its urgency.
+    stock = _row(client.get(f"{DASHBOARD}?item=stock").get_data(as_text=True), "Ovi Overdue")
+    assert re.findall(r"<strong>[^<]+</strong>: <bdi>([^<]+)</bdi>", stock)[0] == "Stock"
+
+
+def test_the_item_filter_suggests_the_teams_items_as_the_manager_types(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    client = client_for(bistro["tenant"], bistro["manager"])
+    page = client.get(DASHBOARD).get_data(as_text=True)
+    assert '<input id="item" name="item" type="search"' in page and 'list="item-choices"' in page
+    suggestions = client.get(
+        f"{DASHBOARD}?item=aller", headers={"HX-Request": "true", "HX-Target": "item-choices"}
+    ).get_data(as_text=True)
+    assert "<html" not in suggestions and '<option value="Allergens">Course</option>' in suggestions
+    assert "Food handler" not in suggestions
+    nothing = client.get(
+        f"{DASHBOARD}?item=zzz", headers={"HX-Request": "true", "HX-Target": "item-choices"}
+    ).get_data(as_text=True)
+    assert "<option" not in nothing
+    # Typed in part without JavaScript: nobody matches, and the titles like it are offered as links.
+    partial = client.get(f"{DASHBOARD}?item=food hand").get_data(as_text=True)
+    assert _names(partial) == []
+    assert "Nobody here has a required item called “food hand”." in _text(partial)
+    assert 'href="/team/?item=Food+handler"' in partial
+    assert _names(client.get(f"{DASHBOARD}?item=FOOD HANDLER").get_data(as_text=True)) == ["Eve Expiring"]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.compliance.ranking import NOTHING, rank_people
+from app.compliance.ranking import NOTHING, item_titles, rank_people
 from app.compliance.status import Status, for_people
 from app.tenancy import as_tenant
 
@@ -53,32 +53,40 @@ def test_each_persons_items_are_counted_by_status_as_the_model_reads_them(
         people = list(
             db.session.scalars(select(User).where(User.id.in_([dana.id, kiri.id, sam.id, nobody.id])))
         )
-        model = for_people([p.id for p in people], today, tenant=tenant)
-        ranking = rank_people(people, today, tenant=tenant)
-        chosen_item = rank_people(people, today, item="course:Allergens", tenant=tenant)
+        ids = [p.id for p in people]
+        model = for_people(ids, today, tenant=tenant)
+        standings = rank_people(ids, today, tenant=tenant)
+        chosen_item = rank_people(ids, today, item="course:Allergens", tenant=tenant)
+        by_title = rank_people(ids, today, item="allergens", tenant=tenant)
+        titles = item_titles(ids, today, "", limit=100, tenant=tenant)
+        handling = item_titles(ids, today, "HANDL", limit=100, tenant=tenant)
 
     for person in people:
-        assert ranking.standings[person.id].by_status == _counted(model[person.id]), person.full_name
-        assert ranking.standings[person.id].urgency == model[person.id].urgency, person.full_name
-    assert ranking.items == sorted(
-        {(i.key, i.title, i.kind.value) for s in model.values() for i in s.items}, key=lambda k: k[0]
+        assert standings[person.id].by_status == _counted(model[person.id]), person.full_name
+        assert standings[person.id].urgency == model[person.id].urgency, person.full_name
+    # What the item filter suggests: every item anyone of them has, once, by title; or those called like it.
+    assert titles == sorted(
+        {(i.kind.value, i.title) for s in model.values() for i in s.items}, key=lambda k: k[1]
     )
-    assert ranking.standings[dana.id].worst == Status.overdue.rank
-    assert not ranking.standings[kiri.id].compliant  # the forklift licence lapsed by the clock
-    assert ranking.standings[kiri.id].by_status[Status.expiring.rank] == 1  # the barista, in Auckland
-    assert ranking.standings[sam.id].compliant
+    assert [title for _kind, title in handling] == ["Cash handling", "Food handler", "Manual handling"]
+    assert standings[dana.id].worst == Status.overdue.rank
+    assert not standings[kiri.id].compliant  # the forklift licence lapsed by the clock
+    assert standings[kiri.id].by_status[Status.expiring.rank] == 1  # the barista, in Auckland
+    assert standings[sam.id].compliant
     # Only the policy applies to the bystander; a person with nothing at all sorts last.
-    assert sum(ranking.standings[nobody.id].by_status) == 1
-    assert ranking.standings[nobody.id].worst != NOTHING
+    assert sum(standings[nobody.id].by_status) == 1
+    assert standings[nobody.id].worst != NOTHING
     # The item filter counts the chosen item apart: Allergens is overdue for Dana, due soon for Kiri.
-    assert chosen_item.standings[dana.id].chosen[Status.overdue.rank] == 1
-    assert chosen_item.standings[kiri.id].chosen[Status.due_soon.rank] == 1
-    assert chosen_item.standings[sam.id].chosen[Status.not_started.rank] == 1
-    assert not any(chosen_item.standings[nobody.id].chosen)
+    assert chosen_item[dana.id].chosen[Status.overdue.rank] == 1
+    assert chosen_item[kiri.id].chosen[Status.due_soon.rank] == 1
+    assert chosen_item[sam.id].chosen[Status.not_started.rank] == 1
+    assert not any(chosen_item[nobody.id].chosen)
+    # Typed as a title, in any case, the filter finds the same item.
+    assert [by_title[p.id].chosen for p in people] == [chosen_item[p.id].chosen for p in people]
 
 
 def test_nobody_to_rank_reads_nothing(db, tenant_factory):
     tenant = tenant_factory()
     with as_tenant(tenant):
-        ranking = rank_people([], date(2026, 12, 5))
-    assert ranking.standings == {} and ranking.items == []
+        assert rank_people([], date(2026, 12, 5)) == {}
+        assert item_titles([], date(2026, 12, 5), "a", limit=10) == []

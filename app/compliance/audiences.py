@@ -1,0 +1,231 @@
+"""The required items found by their audiences, as SQL over a set of people: policies to accept and
+certifications that apply to someone who has not started them.
+
+Which policies and certifications there are, and whom each names, is read first (a few small
+statements); each then becomes one ``SELECT`` of the people it binds, so a whole team, or a region of
+ten thousand people, is matched in the database rather than person by person in Python. The same
+selects serve :func:`app.compliance.status.for_people` (every item of a page's people) and
+:func:`app.compliance.ranking.rank_people` (every person's items counted), so both agree by
+construction. The audience rules are those of :func:`app.policies.services.applies_to` (everyone; or
+a group, an org unit's subtree) and :func:`app.certifications.services.people.audience_of` (and a job
+title, trimmed, in any case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Integer, String, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
+from app.extensions import db
+from app.inputs import parse_id
+
+#: ``_in(column, ids)`` of :mod:`app.compliance.status`: a column is one of a set of ids.
+InClause = Callable[[Any], Any]
+
+
+@dataclass
+class Audience:
+    """Whom a policy or certification names: everyone, or groups, org units' subtrees, job titles."""
+
+    everyone: bool = False
+    groups: set[int] = field(default_factory=set)
+    units: set[int] = field(default_factory=set)
+    job_titles: set[str] = field(default_factory=set)  # trimmed and casefolded
+
+    def add(self, kind: str, value: str) -> None:
+        if kind == "group" and (group_id := parse_id(value)) is not None:
+            self.groups.add(group_id)
+        elif kind == "org_unit" and (unit_id := parse_id(value)) is not None:
+            self.units.add(unit_id)
+        elif kind == "job_title" and value.strip():
+            self.job_titles.add(value.strip().casefold())
+
+    def clause(self, people: Any, subtrees: dict[int, set[int]]) -> Any:
+        """A WHERE clause over *people* (``id``, ``org_unit_id``, ``job_title``): the person is one of the
+        audience (*subtrees*: each named unit's subtree, from :func:`subtrees_of`)."""
+        if self.everyone:
+            return true()
+        parts: list[Any] = []
+        if self.groups:
+            parts.append(
+                exists().where(
+                    GroupMembership.user_id == people.c.id, GroupMembership.group_id.in_(sorted(self.groups))
+                )
+            )
+        if self.units:
+            below = sorted({unit for named in self.units for unit in subtrees.get(named, ())})
+            parts.append(people.c.org_unit_id.in_(below))
+        if self.job_titles:
+            parts.append(func.lower(func.trim(people.c.job_title)).in_(sorted(self.job_titles)))
+        return or_(*parts) if parts else false()
+
+
+def subtrees_of(audiences: Iterable[Audience]) -> dict[int, set[int]]:
+    """Each org unit the *audiences* name, with every unit below it, in one statement (none if none).
+
+    Read once rather than as a recursive query in each audience's clause: a statement may hold only
+    one common table expression of a name, and a list of ids plans better than a recursion.
+    """
+    named = sorted({unit for audience in audiences for unit in audience.units})
+    if not named:
+        return {}
+    tree = (
+        select(OrgUnit.id.label("root"), OrgUnit.id.label("id"))
+        .where(OrgUnit.id.in_(named))
+        .cte("named_subtrees", recursive=True)
+    )
+    tree = tree.union(select(tree.c.root, OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id))
+    found: dict[int, set[int]] = {}
+    for root, unit_id in db.session.execute(select(tree.c.root, tree.c.id)):
+        found.setdefault(root, set()).add(unit_id)
+    return found
+
+
+@dataclass(frozen=True)
+class BindingPolicy:
+    """A published policy as a person's item: its title, the version that binds and its due date."""
+
+    policy_id: int
+    title: str
+    binding_number: int
+    due_on: date | None
+    audience: Audience
+
+
+def binding_policies() -> list[BindingPolicy]:
+    """The published policies with a version that binds, and whom each binds (three statements)."""
+    from app.policies.models import Policy, PolicyStatus
+    from app.policies.services import due_on
+
+    found = []
+    for policy in db.session.scalars(
+        select(Policy)
+        .where(Policy.status == PolicyStatus.published.value)
+        .options(selectinload(Policy.versions), selectinload(Policy.audiences))
+        .order_by(Policy.id)
+    ):
+        binding = policy.binding_version
+        if binding is None:
+            continue
+        audience = Audience(everyone=policy.visibility == "everyone")
+        for named in policy.audiences:
+            if named.kind in ("group", "org_unit"):
+                audience.add(named.kind, named.value)
+        found.append(
+            BindingPolicy(policy.id, policy.title, binding.number, due_on(policy, binding), audience)
+        )
+    return found
+
+
+def open_certifications() -> dict[int, tuple[str, Audience]]:
+    """Each published certification anyone may need (its title and audience), in one statement."""
+    from app.certifications.models import Certification, CertificationAudience, CertificationStatus
+
+    found: dict[int, tuple[str, Audience]] = {}
+    for cert_id, title, visibility, kind, value in db.session.execute(
+        select(
+            Certification.id,
+            Certification.title,
+            Certification.visibility,
+            CertificationAudience.kind,
+            CertificationAudience.value,
+        )
+        .outerjoin(CertificationAudience, CertificationAudience.certification_id == Certification.id)
+        .where(
+            Certification.status == CertificationStatus.published.value,
+            Certification.visibility.in_(("everyone", "restricted")),
+        )
+        .order_by(Certification.id)
+    ):
+        entry = found.setdefault(cert_id, (title, Audience(everyone=visibility == "everyone")))
+        if kind is not None:
+            entry[1].add(kind, value)
+    return found
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What is required of people by audience, read once a request: the binding policies and the
+    certifications anyone may need, and the subtrees of the units their audiences name."""
+
+    policies: list[BindingPolicy]
+    certifications: dict[int, tuple[str, Audience]]
+    subtrees: dict[int, set[int]]
+
+    def rows(self, within: InClause) -> tuple[Any, Any]:
+        """Two SELECTs over the people *within* narrows ``users.id`` to (None where there is nothing):
+
+        - (user_id, ref_id: the policy, title, accepted, due_on): each policy of each person it binds;
+        - (user_id, ref_id: the certification, title): each certification that applies to an active
+          person who has no record of it beyond "not started".
+
+        The people are read once (a common table expression every policy and certification shares);
+        their signatures and records are looked up among theirs only, so the database may hash them
+        rather than probe the whole table for each person.
+        """
+        from app.certifications.models import CertificationRecord
+        from app.policies.models import Acknowledgement, PolicyVersion
+
+        people = (
+            select(User.id, User.org_unit_id, User.job_title, User.status)
+            .where(within(User.id))
+            .cte("people")
+        )
+        policies = []
+        for policy in self.policies:
+            accepted = exists().where(
+                Acknowledgement.user_id == people.c.id,
+                within(Acknowledgement.user_id),
+                Acknowledgement.policy_id == policy.policy_id,
+                Acknowledgement.version_id == PolicyVersion.id,
+                PolicyVersion.number >= policy.binding_number,
+            )
+            policies.append(
+                select(
+                    people.c.id.label("user_id"),
+                    literal(policy.policy_id, Integer).label("ref_id"),
+                    literal(policy.title, String).label("title"),
+                    accepted.label("accepted"),
+                    literal(policy.due_on, Date).label("due_on"),
+                ).where(policy.audience.clause(people, self.subtrees))
+            )
+        not_started = []
+        for cert_id, (title, audience) in self.certifications.items():
+            started = exists().where(
+                CertificationRecord.user_id == people.c.id,
+                within(CertificationRecord.user_id),
+                CertificationRecord.certification_id == cert_id,
+                CertificationRecord.state != "not_started",
+            )
+            not_started.append(
+                select(
+                    people.c.id.label("user_id"),
+                    literal(cert_id, Integer).label("ref_id"),
+                    literal(title, String).label("title"),
+                ).where(
+                    people.c.status == UserStatus.active.value,
+                    audience.clause(people, self.subtrees),
+                    ~started,
+                )
+            )
+        return _united(policies), _united(not_started)
+
+
+def _united(parts: list[Any]) -> Any:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def load_requirements() -> Requirements:
+    """The policies and certifications required by audience, and their units' subtrees (six statements)."""
+    policies = binding_policies()
+    certifications = open_certifications()
+    named = [p.audience for p in policies] + [audience for _title, audience in certifications.values()]
+    return Requirements(policies, certifications, subtrees_of(named))
