@@ -20,6 +20,7 @@ from sqlalchemy import Select, and_, case, exists, false, func, or_, select, tru
 
 from app.accounts import permissions as perms
 from app.accounts.models import OrgUnit, User, UserStatus
+from app.compliance import rollup_cache
 from app.compliance.models import ComplianceSnapshot
 from app.compliance.status import DUE_SOON_DAYS, portal_today, portal_zone, start_of_day_utc
 from app.extensions import db
@@ -57,6 +58,9 @@ class Counts:
         return None if not self.people else self.compliant * 100 // self.people
 
 
+_NOBODY = Counts()
+
+
 @dataclass
 class UnitRow:
     """One org unit of the roll-up: its place in the tree and the counts of its whole subtree."""
@@ -78,6 +82,7 @@ class Rollup:
     tree: list[UnitRow]  # depth first, by name
     total: Counts
     top_unit_id: int | None  # the viewer's own unit when their view is a subtree; None: the whole tenant
+    as_of: datetime | None = None  # when everyone was counted (kept a minute); None: counted for this view
 
 
 def sees_whole_tenant(user: Any) -> bool:
@@ -324,42 +329,113 @@ def _depth_first(
     return ordered
 
 
-def rollup_for(viewer: Any, today: date | None = None) -> Rollup:
-    """The units *viewer* may compare, each counted over its subtree: every unit, or their own subtree."""
+def subtree_counts(
+    in_trees: list[UnitRow],
+    in_cycles: list[UnitRow],
+    children: dict[int | None, list[int]],
+    direct: dict[int | None, Counts],
+) -> dict[int, Counts]:
+    """Each unit's counts over its subtree, from the counts of the people placed directly in each unit.
+
+    *in_trees*: units that hang from a root, depth first: added up from the leaves, each unit once
+    whatever the depth of the tree. *in_cycles*: units in a cycle or below one (no root above them):
+    each subtree walked on its own, as :func:`_below` finds it.
+    """
+    totals: dict[int, Counts] = {}
+    for unit in reversed(in_trees):  # children before their parent
+        mine = direct.get(unit.id, _NOBODY)
+        people, compliant, overdue, expired, expiring = (
+            mine.people,
+            mine.compliant,
+            mine.overdue,
+            mine.expired,
+            mine.expiring,
+        )
+        for child in children.get(unit.id, ()):
+            below = totals[child]
+            people += below.people
+            compliant += below.compliant
+            overdue += below.overdue
+            expired += below.expired
+            expiring += below.expiring
+        totals[unit.id] = Counts(people, compliant, overdue, expired, expiring)
+    for unit in in_cycles:
+        totals[unit.id] = sum((direct.get(i, _NOBODY) for i in _below(unit.id, children)), _NOBODY)
+    return totals
+
+
+def _hangs_from_a_root(unit_id: int, units: dict[int, UnitRow]) -> bool:
+    """Whether going up from *unit_id* reaches the top of the tree rather than coming round a cycle."""
+    seen: set[int | None] = set()
+    current: int | None = unit_id
+    while current in units and current not in seen:
+        seen.add(current)
+        current = units[current].parent_id
+    return current not in seen
+
+
+def _everything_depth_first(
+    units: dict[int, UnitRow], children: dict[int | None, list[int]]
+) -> tuple[list[UnitRow], list[UnitRow]]:
+    """Every unit, depth first: those under the roots, then those in a cycle (they hang from no root)."""
+    in_trees = _depth_first(children.get(None, []), units, children)
+    reached = {u.id for u in in_trees}
+    return in_trees, _depth_first(sorted(u for u in units if u not in reached), units, children)
+
+
+def _worst_first(unit: UnitRow) -> tuple[bool, int, int, str, int]:
+    percent = unit.counts.percent
+    return (percent is None, percent or 0, -unit.counts.people, unit.name.casefold(), unit.id)
+
+
+def rollup_for(viewer: Any, today: date | None = None, *, refresh: bool = False) -> Rollup:
+    """The units *viewer* may compare, each counted over its subtree: every unit, or their own subtree.
+
+    Counting everyone is kept a minute (:mod:`app.compliance.rollup_cache`; *refresh*: count again
+    now): the result's *as_of* says when it was counted. A manager's few units are counted live.
+    """
     units = _tree()
     children = _children(units)
+    as_of = None
     if sees_whole_tenant(viewer):
-        roots = children.get(None, [])
-        # Units in a cycle hang from no root: listed too, so that nobody is left out.
-        shown = _depth_first(roots, units, children)
-        shown += _depth_first(sorted(set(units) - {u.id for u in shown}), units, children)
-        direct = counts_per_unit(today)
+        in_trees, in_cycles = _everything_depth_first(units, children)  # nobody is left out
+        shown = in_trees + in_cycles
+        figures = _whole_tenant_figures(today, refresh)
+        direct, as_of = figures.direct, figures.as_of
         total = sum(direct.values(), Counts())
         top = None
     elif viewer.org_unit_id in units:
         shown = _depth_first([viewer.org_unit_id], units, children)
+        in_trees, in_cycles = (shown, []) if _hangs_from_a_root(viewer.org_unit_id, units) else ([], shown)
         # A subtree of a few units reads its own people only; a large one, everyone (no long IN list).
         ids = {u.id for u in shown}
-        direct = counts_per_unit(today, unit_ids=ids if len(ids) <= _IN_LIST_LIMIT else None)
+        if len(ids) <= _IN_LIST_LIMIT:
+            direct = counts_per_unit(today, unit_ids=ids)
+        else:
+            figures = _whole_tenant_figures(today, refresh)
+            direct, as_of = figures.direct, figures.as_of
         top = viewer.org_unit_id
         total = Counts()
     else:
         return Rollup([], [], Counts(), None)
+    totals = subtree_counts(in_trees, in_cycles, children, direct)
     for unit in shown:
-        unit.counts = sum((direct.get(i, Counts()) for i in _below(unit.id, children)), Counts())
+        unit.counts = totals[unit.id]
     if top is not None:
         total = units[top].counts
-    worst = sorted(
-        shown,
-        key=lambda u: (
-            u.counts.percent is None,
-            u.counts.percent if u.counts.percent is not None else 0,
-            -u.counts.people,
-            u.name.casefold(),
-            u.id,
-        ),
-    )
-    return Rollup(worst, shown, total, top)
+    return Rollup(sorted(shown, key=_worst_first), shown, total, top, as_of)
+
+
+def _whole_tenant_figures(today: date | None, refresh: bool) -> rollup_cache.Figures:
+    """Everyone's counts per unit of the tenant in context, as kept by the cache or counted now."""
+    from app.tenancy import context as tenancy_context
+    from app.tenancy.models import Tenant
+
+    tenant = db.session.get(Tenant, tenancy_context.current_tenant_id())
+    day = today or portal_today(tenant)
+    # The slug too: a tenant id that a rebuilt database gives again is not mistaken for the old tenant.
+    key = f"{tenant.id}:{tenant.slug}" if tenant is not None else "none"
+    return rollup_cache.whole_tenant(key, day, lambda: counts_per_unit(day, tenant), refresh=refresh)
 
 
 # ---------------------------------------------------------------- weekly snapshots and the trend
@@ -385,8 +461,10 @@ def figures_by_unit(today: date, tenant: Any = None) -> dict[int | None, Counts]
     children = _children(units)
     direct = counts_per_unit(today, tenant)
     figures: dict[int | None, Counts] = {None: sum(direct.values(), Counts())}
-    for unit_id in units:
-        figures[unit_id] = sum((direct.get(i, Counts()) for i in _below(unit_id, children)), Counts())
+    for unit_id, counts in subtree_counts(
+        *_everything_depth_first(units, children), children, direct
+    ).items():
+        figures[unit_id] = counts
     return figures
 
 
