@@ -401,8 +401,7 @@ def rollup_for(viewer: Any, today: date | None = None, *, refresh: bool = False)
     if sees_whole_tenant(viewer):
         in_trees, in_cycles = _everything_depth_first(units, children)  # nobody is left out
         shown = in_trees + in_cycles
-        figures = _whole_tenant_figures(today, refresh)
-        direct, as_of = figures.direct, figures.as_of
+        direct, as_of = _whole_tenant_figures(today, refresh)
         total = sum(direct.values(), Counts())
         top = None
     elif viewer.org_unit_id in units:
@@ -413,8 +412,7 @@ def rollup_for(viewer: Any, today: date | None = None, *, refresh: bool = False)
         if len(ids) <= _IN_LIST_LIMIT:
             direct = counts_per_unit(today, unit_ids=ids)
         else:
-            figures = _whole_tenant_figures(today, refresh)
-            direct, as_of = figures.direct, figures.as_of
+            direct, as_of = _whole_tenant_figures(today, refresh)
         top = viewer.org_unit_id
         total = Counts()
     else:
@@ -427,15 +425,24 @@ def rollup_for(viewer: Any, today: date | None = None, *, refresh: bool = False)
     return Rollup(sorted(shown, key=_worst_first), shown, total, top, as_of)
 
 
-def _whole_tenant_figures(today: date | None, refresh: bool) -> rollup_cache.Figures:
-    """Everyone's counts per unit of the tenant in context, as kept by the cache or counted now."""
+def _whole_tenant_figures(today: date | None, refresh: bool) -> tuple[dict[int | None, Counts], datetime]:
+    """Everyone's counts per unit of the tenant in context, as kept by the cache or counted now, and
+    when they were counted."""
     from app.tenancy.models import Tenant
 
     tenant = db.session.get(Tenant, tenancy_context.current_tenant_id())
     day = today or portal_today(tenant)
+
+    def count() -> dict[int | None, tuple[int, ...]]:
+        return {
+            unit_id: (c.people, c.compliant, c.overdue, c.expired, c.expiring)
+            for unit_id, c in counts_per_unit(day, tenant).items()
+        }
+
     # The slug too: a tenant id that a rebuilt database gives again is not mistaken for the old tenant.
     key = f"{tenant.id}:{tenant.slug}" if tenant is not None else "none"
-    return rollup_cache.whole_tenant(key, day, lambda: counts_per_unit(day, tenant), refresh=refresh)
+    figures = rollup_cache.whole_tenant(key, day, count, refresh=refresh)
+    return {unit_id: Counts(*counts) for unit_id, counts in figures.direct.items()}, figures.as_of
 
 
 # ---------------------------------------------------------------- weekly snapshots and the trend

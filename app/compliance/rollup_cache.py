@@ -22,12 +22,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app, has_app_context
-
-if TYPE_CHECKING:
-    from app.compliance.rollup import Counts
 
 log = logging.getLogger("atrium.compliance.rollup")
 
@@ -41,9 +38,12 @@ _EXTENSION = "atrium.compliance_rollup_cache"
 
 @dataclass(frozen=True)
 class Figures:
-    """The counts of the people placed directly in each unit (None: in no unit), and when counted."""
+    """The counts of the people placed directly in each unit (None: in no unit), and when counted.
 
-    direct: dict[int | None, Counts]
+    Each unit's counts: people, compliant, overdue, expired, expiring (``rollup.Counts`` in that order).
+    """
+
+    direct: dict[int | None, tuple[int, ...]]
     as_of: datetime  # UTC
 
 
@@ -94,19 +94,13 @@ class _Store:
 
 
 def _dumps(figures: Figures) -> str:
-    rows = [
-        [unit_id, c.people, c.compliant, c.overdue, c.expired, c.expiring]
-        for unit_id, c in figures.direct.items()
-    ]
+    rows = [[unit_id, *counts] for unit_id, counts in figures.direct.items()]
     return json.dumps({"as_of": figures.as_of.isoformat(), "rows": rows}, separators=(",", ":"))
 
 
 def _loads(raw: bytes | str) -> Figures:
-    from app.compliance.rollup import Counts
-
     data = json.loads(raw)
-    direct = {row[0]: Counts(*row[1:]) for row in data["rows"]}
-    return Figures(direct, datetime.fromisoformat(data["as_of"]))
+    return Figures({row[0]: tuple(row[1:]) for row in data["rows"]}, datetime.fromisoformat(data["as_of"]))
 
 
 def _store() -> _Store:
@@ -118,7 +112,11 @@ def _store() -> _Store:
 
 
 def whole_tenant(
-    tenant_key: str, today: date, count: Callable[[], dict[int | None, Counts]], *, refresh: bool = False
+    tenant_key: str,
+    today: date,
+    count: Callable[[], dict[int | None, tuple[int, ...]]],
+    *,
+    refresh: bool = False,
 ) -> Figures:
     """The figures of the tenant *tenant_key* on *today*: kept ones younger than the cache's time, else
     *count()* now (and kept). *refresh*: count again unless the kept ones are only seconds old."""

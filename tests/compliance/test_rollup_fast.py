@@ -243,3 +243,32 @@ def test_a_large_organisation_is_listed_fifty_locations_a_page(
     # A page past the end shows the last one; nonsense shows the first.
     assert _table_rows(client.get(f"{ROLLUP}?view={view}&page=9").text) == _table_rows(second)
     assert _table_rows(client.get(f"{ROLLUP}?view={view}&page=x").text) == _table_rows(first)
+
+
+def test_a_manager_of_many_units_reads_the_kept_whole_tenant_counts_of_their_own_units_only(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, policy_factory, client_for, monkeypatch
+):
+    from app.compliance import rollup
+
+    org = _org(db, tenant_factory, user_factory, course_factory, enrol, certify, policy_factory)
+    # Another tenant's whole-tenant counts are kept too, under their own key.
+    other = tenant_factory()
+    with as_tenant(other):
+        elsewhere = create_org_unit("Elsewhere Diner", "location")
+        db.session.commit()
+    for n in range(3):
+        user_factory(other, full_name=f"Foreign Cook {n}", org_unit_id=elsewhere.id)
+    other_admin = user_factory(other, roles=("tenant_admin",), full_name="Other Admin")
+    assert "100% compliant (4 of 4 people)" in _text(client_for(other, other_admin).get(ROLLUP).text)
+    client_for(org["tenant"], org["admin"]).get(ROLLUP)
+    # Past the IN-list limit a manager's subtree is read from everyone's counts (kept a minute).
+    monkeypatch.setattr(rollup, "_IN_LIST_LIMIT", 1)
+    body = client_for(org["tenant"], org["manager"]).get(ROLLUP).text
+    assert _table_rows(body) == [
+        ["Kitchen", "1", "0", "0%", "1", "0", "0"],
+        ["Downtown", "5", "2", "40%", "2", "1", "1"],
+    ]
+    text = _text(body)
+    assert "40% compliant (2 of 5 people)" in text and "Counted at" in text
+    for elsewhere_name in ("Midwest", "Riverside", "Airport", "West", "Elsewhere"):
+        assert elsewhere_name not in text
