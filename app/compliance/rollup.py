@@ -33,7 +33,7 @@ TREND_WEEKS = 12
 _IN_LIST_LIMIT = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a roll-up makes thousands, and less for the collector to scan
 class Counts:
     """How a set of people stands: how many, how many compliant, how many with overdue or expired items,
     and how many hold a certification that is expiring (still valid, to renew soon)."""
@@ -62,7 +62,7 @@ class Counts:
 _NOBODY = Counts()
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitRow:
     """One org unit of the roll-up: its place in the tree and the counts of its whole subtree."""
 
@@ -71,7 +71,7 @@ class UnitRow:
     kind: str
     parent_id: int | None
     depth: int = 0
-    path: list[str] = field(default_factory=list)  # the names of the units above it, top first
+    path: tuple[str, ...] = ()  # the names of the units above it, top first
     counts: Counts = field(default_factory=Counts)
 
 
@@ -315,18 +315,19 @@ def _depth_first(
     ordered: list[UnitRow] = []
     seen: set[int] = set()
 
-    def visit(unit_id: int, depth: int, path: list[str]) -> None:
+    def visit(unit_id: int, depth: int, path: tuple[str, ...]) -> None:
         if unit_id in seen:
             return
         seen.add(unit_id)
         unit = units[unit_id]
         unit.depth, unit.path = depth, path
         ordered.append(unit)
-        for child in children.get(unit_id, []):
-            visit(child, depth + 1, [*path, unit.name])
+        below = (*path, unit.name)  # one path shared by the children: thousands of units, few parents
+        for child in children.get(unit_id, ()):
+            visit(child, depth + 1, below)
 
     for root in roots:
-        visit(root, 0, [])
+        visit(root, 0, ())
     return ordered
 
 
