@@ -103,6 +103,8 @@ def load_settings(instance_path: Path) -> dict[str, object]:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         "WORKER_HEARTBEAT_MAX_AGE": int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "90")),
+        # Compliance by location counts a whole tenant at most this often (seconds; 0: on every view).
+        "COMPLIANCE_ROLLUP_CACHE_SECONDS": int(os.environ.get("COMPLIANCE_ROLLUP_CACHE_SECONDS", "60")),
         # Audit log keys, never stored in the database (docs/decisions/0004). Unset: derived from
         # SECRET_KEY, fine for the embedded default, not for production.
         "AUDIT_HMAC_KEYS": os.environ.get("AUDIT_HMAC_KEYS") or None,
