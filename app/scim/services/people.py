@@ -10,7 +10,7 @@ from scim2_models import (
     ScimPolicy,
     UniquenessException,
 )
-from sqlalchemy import ColumnElement, String, cast, func, literal, select, true
+from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app import audit, timezones
@@ -119,11 +119,20 @@ def _user_name_taken(user_name: str, user: User | None) -> bool:
     key = user_name.strip().lower()
     clash = db.session.scalars(select(ScimUser.user_id).where(ScimUser.user_name_key == key)).first()
     if clash is None:
-        # Someone never touched by SCIM answers to their email (or employee ID) as userName.
+        # Someone never touched by SCIM answers to their email (or employee ID) as userName. Under
+        # row-level security PostgreSQL uses no index for lower(...) (lower is not leakproof), so the
+        # people are found by plain equality first, on the unique indexes: emails are stored in lower
+        # case, employee IDs as written (as sent, in lower and in upper case); the exact rule then decides.
+        stripped = user_name.strip()
+        candidates = or_(User.email == key, User.employee_id.in_({stripped, key, stripped.upper()}))
         clash = db.session.scalars(
             select(User.id)
             .outerjoin(ScimUser, ScimUser.user_id == User.id)
-            .where(ScimUser.id.is_(None), func.lower(func.coalesce(User.email, User.employee_id)) == key)
+            .where(
+                candidates,
+                ScimUser.id.is_(None),
+                func.lower(func.coalesce(User.email, User.employee_id)) == key,
+            )
         ).first()
     return clash is not None and (user is None or clash != user.id)
 
