@@ -153,6 +153,34 @@ def bulk_people(tenant_id: int, first: int, count: int) -> None:
         )
 
 
+def database_cpu(url: str | None) -> float:
+    """CPU seconds the PostgreSQL server's processes for this database have used (0 when not known).
+
+    The server runs on this machine: its processes' times are in /proc. With the app's own CPU time,
+    this is all the work a create is, whatever else the machine is doing.
+    """
+    if not url:
+        return 0.0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            ).scalars()
+            ticks = 0
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                ticks += int(fields[11]) + int(fields[12])  # utime and stime
+    finally:
+        engine.dispose()
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class Statements:
     """Counts the SQL statements sent, without the two set_config calls row-level security adds."""
 
@@ -243,7 +271,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
         )
 
+    call("GET", "/ServiceProviderConfig")  # the app's connection is open: its server process is counted
     statements = Statements(engine)
+    admin_url = None
+    if args.postgres_admin_url:
+        from sqlalchemy.engine import make_url
+
+        admin_url = make_url(sqlalchemy_url(args.postgres_admin_url)).set(database=args.postgres_database)
+        admin_url = admin_url.render_as_string(hide_password=False)
+    server_cpu = database_cpu(admin_url)
     tenths: list[float] = []
     started = chunk_started = time.perf_counter()
     cpu_started = time.process_time()
@@ -256,12 +292,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             chunk_started = now
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    server_cpu = database_cpu(admin_url) - server_cpu
     per_create = statements.count / max(1, args.users)
     print(
         f"created {args.users:,} people in {elapsed:.1f} s: **{args.users / elapsed:.1f} creates/s** "
         f"({cpu / args.users * 1000:.1f} ms CPU each, {args.users / cpu:.0f} per CPU second; "
         f"{per_create:.1f} SQL statements each)"
     )
+    if admin_url:
+        both = cpu + server_cpu
+        print(
+            f"PostgreSQL server: {server_cpu / args.users * 1000:.1f} ms CPU per create; app and server "
+            f"together {both / args.users * 1000:.1f} ms: {args.users / both:.0f} creates per CPU second"
+        )
     print("creates/s per tenth of the run: " + ", ".join(f"{rate:.0f}" for rate in tenths))
     print(f"load average after the creates: {_load()}")
     if args.profile:
