@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench_app import DATA_DIR, create_bench_app, sqlalchemy_url
+from bench_app import DATA_DIR, create_bench_app, database_cpu, sqlalchemy_url
 
 SLUG = "scimbench"
 BATCH = 5000
@@ -151,34 +151,6 @@ def bulk_people(tenant_id: int, first: int, count: int) -> None:
                 for user_id, n in zip(ids, numbers, strict=True)
             ],
         )
-
-
-def database_cpu(url: str | None) -> float:
-    """CPU seconds the PostgreSQL server's processes for this database have used (0 when not known).
-
-    The server runs on this machine: its processes' times are in /proc. With the app's own CPU time,
-    this is all the work a create is, whatever else the machine is doing.
-    """
-    if not url:
-        return 0.0
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(sqlalchemy_url(url))
-    try:
-        with engine.connect() as connection:
-            pids = connection.execute(
-                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            ).scalars()
-            ticks = 0
-            for pid in pids:
-                try:
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                ticks += int(fields[11]) + int(fields[12])  # utime and stime
-    finally:
-        engine.dispose()
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class Statements:
