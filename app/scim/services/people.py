@@ -49,7 +49,7 @@ def _people_named(value: str) -> ColumnElement[bool]:
         .where(ScimUser.user_name_key == key)
         .union(
             select(User.id).where(User.email == key),
-            select(User.id).where(User.employee_id.in_({value, key, value.upper()})),
+            select(User.id).where(User.employee_id.in_(sorted({value, key, value.upper()}))),
         )
     )
     if key.isdigit() and len(key) < 18:
@@ -142,7 +142,7 @@ def _user_name_taken(user_name: str, user: User | None) -> bool:
         # people are found by plain equality first, on the unique indexes: emails are stored in lower
         # case, employee IDs as written (as sent, in lower and in upper case); the exact rule then decides.
         stripped = user_name.strip()
-        candidates = or_(User.email == key, User.employee_id.in_({stripped, key, stripped.upper()}))
+        candidates = or_(User.email == key, User.employee_id.in_(sorted({stripped, key, stripped.upper()})))
         clash = db.session.scalars(
             select(User.id)
             .outerjoin(ScimUser, ScimUser.user_id == User.id)
