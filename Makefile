@@ -71,13 +71,18 @@ test: install
 
 ## A short run of the benchmark scripts on a tiny dataset, HTTP one included (the real numbers: bench/README.md).
 bench-smoke: install
-	rm -f /tmp/atrium-smoke.sqlite3 /tmp/atrium-smoke.json /tmp/atrium-certificates-smoke.sqlite3
+	rm -f /tmp/atrium-smoke.sqlite3 /tmp/atrium-smoke.json /tmp/atrium-certificates-smoke.sqlite3 \
+	    /tmp/atrium-scim-smoke.sqlite3 /tmp/atrium-sync-smoke.sqlite3
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/generate.py --tenants 1 --users 30 --courses 8 \
 	    --enrollments 60 --database-url sqlite:////tmp/atrium-smoke.sqlite3 --manifest /tmp/atrium-smoke.json
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/run.py --manifest /tmp/atrium-smoke.json --warmup 1 --repeat 2
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/compliance.py --manifest /tmp/atrium-smoke.json --warmup 1 --repeat 2
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/certificates_bench.py --awards 200 --issue 5 --warmup 1 \
 	    --repeat 20 --database-url sqlite:////tmp/atrium-certificates-smoke.sqlite3
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/scim_bench.py --users 50 --list-people 500 --repeat 3 \
+	    --database-url sqlite:////tmp/atrium-scim-smoke.sqlite3
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/sync_bench.py --people 1000 \
+	    --database-url sqlite:////tmp/atrium-sync-smoke.sqlite3
 	scripts/ensure-system-packages
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/http_bench.py --manifest /tmp/atrium-smoke.json \
 	    --duration 1s --warmup 0 --connections 2 --threads 1

@@ -68,3 +68,32 @@ def create_bench_app(
     )
     gc.freeze()  # as wsgi.py does in production: the loaded app stays out of the collector's full passes
     return app
+
+
+def database_cpu(url: str | None) -> float:
+    """CPU seconds the PostgreSQL server's processes for this database have used (0 when not known).
+
+    *url* is the superuser's URL of the benchmark's database. The server runs on this machine: its
+    processes' times are in /proc. With the app's own CPU time, this is all the work a phase of a
+    benchmark did, whatever else the machine was doing.
+    """
+    if not url:
+        return 0.0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            ).scalars()
+            ticks = 0
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                ticks += int(fields[11]) + int(fields[12])  # utime and stime
+    finally:
+        engine.dispose()
+    return ticks / os.sysconf("SC_CLK_TCK")

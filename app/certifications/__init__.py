@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     """Register certifications: tables, subscribers, audit sentences, pages, ``flask certifications``."""
     from app import navigation as nav
     from app.accounts import permissions as perms
+    from app.accounts.services import register_org_unit_use
     from app.certifications import (
         admin_people,  # noqa: F401 - a certification's people, awards, revocations and imports
         admin_views,
@@ -49,12 +50,16 @@ def init_app(app: Flask) -> None:
         rule_target,
         subscribers,  # noqa: F401 - work done re-evaluates certifications; audiences start them
         translatable,
+        unit_uses,
         views,
     )
     from app.labels import add_label
 
     rule_target.register()
     translatable.register_kinds()
+    register_org_unit_use(
+        "certification_audiences", _l("certification audiences"), unit_uses.units_in_audiences
+    )
 
     for group, words in WORDS.items():
         for code, text in words.items():

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     """Register learning: lesson kinds, rule subscribers, pages, authoring, ``flask rules``."""
     from app import navigation as nav
     from app.accounts import permissions as perms
+    from app.accounts.services import register_org_unit_use
     from app.learning import (
         admin_views,
         cli,
@@ -23,10 +24,13 @@ def init_app(app: Flask) -> None:
         translated,
         views,
     )
-    from app.learning.services import facet_cache
+    from app.learning.services import facet_cache, unit_uses
 
     translated.init_app(app)  # learners' pages show translated texts with their language
     facet_cache.init_app(app)  # the catalog's filters, kept per tenant until a course changes
+    # A unit a course, path or rule names is in use (an HR sync's roll-back keeps it).
+    register_org_unit_use("course_audiences", _l("course or path audiences"), unit_uses.units_in_audiences)
+    register_org_unit_use("enrollment_rules", _l("enrolment rules"), unit_uses.units_in_rules)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     app.cli.add_command(cli.rules_group)

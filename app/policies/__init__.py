@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     """Register policies: the policy lesson, signing, the admin screens, lessons completed once signed."""
     from app import navigation as nav
     from app.accounts import permissions as perms
+    from app.accounts.services import register_org_unit_use
     from app.audit.verification import check_records_against_log
     from app.policies import (
         admin_views,
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
         services,
         subscribers,  # noqa: F401 - signing completes the signer's policy lessons
         translatable,
+        unit_uses,
         views,
     )
 
@@ -34,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_views.bp)
     # `flask audit verify` compares every acknowledgement with its audit entry.
     check_records_against_log(services.verify_acknowledgements)
+    register_org_unit_use("policy_audiences", _l("policy audiences"), unit_uses.units_in_audiences)
     nav.register(
         app,
         nav.NavEntry(

@@ -43,6 +43,8 @@ class Column:
     case_exact: bool = False
     # For a value that is only there under a condition (an email's type exists when there is an email).
     present: Any = None
+    # For ``eq``: a wider condition an index can answer (the exact one is then checked on what it finds).
+    narrow: Callable[[str], Any] | None = None
 
 
 def attribute_key(path: AttrPath | str) -> str:
@@ -110,6 +112,8 @@ def compare(column: Column, op: CompareOperator, value: Any) -> ColumnElement[bo
         }[op]
     if column.present is not None:
         condition = and_(column.present, condition)
+    if column.narrow is not None and op == CompareOperator.eq and isinstance(value, str):
+        condition = and_(column.narrow(value), condition)
     return condition
 
 

@@ -101,6 +101,9 @@ class SyncRun(TenantScoped, Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rolled_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     rolled_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The org units applying created ({"id", "name"}, in creation order); rolling back removes each
+    # unless something else uses it by then, and notes which ("removed": true, or "kept": the uses).
+    created_org_units: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # An uploaded file waiting to be read; forgotten once the preview has read it.
     upload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 

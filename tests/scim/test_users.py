@@ -266,3 +266,28 @@ def test_application_json_is_accepted_too(scim):
     )
     assert response.status_code == 201
     assert response.content_type.startswith("application/scim+json")
+
+
+def test_people_never_provisioned_answer_to_their_email_employee_id_or_id(db, scim, user_factory):
+    """userName eq finds people SCIM never touched by what they answer to (any case), read by index."""
+    user_factory(scim.tenant, "lee@example.com", full_name="Lee Local")
+    crew = user_factory(scim.tenant, None, full_name="Cy Crew", employee_id="CR-7", password=None)
+    with as_tenant(scim.tenant):
+        crew = db.session.get(User, crew.id)
+        crew.email, crew.employee_id = None, None  # known by nothing but their id
+        db.session.commit()
+    badge = user_factory(scim.tenant, None, full_name="Bo Badge", employee_id="BD-9", password=None)
+    with as_tenant(scim.tenant):
+        db.session.get(User, badge.id).email = None
+        db.session.commit()
+
+    def found(value: str) -> list[str]:
+        response = scim.get("/Users", query_string={"filter": f'userName eq "{value}"'})
+        return [r["displayName"] for r in response.get_json()["Resources"]]
+
+    assert found("LEE@example.com") == ["Lee Local"]
+    assert found("bd-9") == ["Bo Badge"]
+    assert found(str(crew.id)) == ["Cy Crew"]
+    assert found("nobody@example.com") == []
+    clash = scim.post("/Users", {"schemas": [], "userName": "bd-9"})
+    assert clash.status_code == 409 and clash.get_json()["scimType"] == "uniqueness"

@@ -16,7 +16,15 @@ from app.accounts.services.groups import (
     remove_group_member,
     update_group,
 )
-from app.accounts.services.org_units import create_org_unit, list_org_units, org_unit_tree, update_org_unit
+from app.accounts.services.org_units import (
+    create_org_unit,
+    delete_org_unit,
+    list_org_units,
+    org_unit_tree,
+    org_unit_uses,
+    register_org_unit_use,
+    update_org_unit,
+)
 from app.accounts.services.passwords import MIN_PASSWORD_LENGTH, clear_sign_in_failures, set_password
 from app.accounts.services.roles import (
     create_role,
@@ -56,6 +64,7 @@ __all__ = [
     "create_role",
     "create_user",
     "deactivate_user",
+    "delete_org_unit",
     "ensure_builtin_roles",
     "get_user",
     "list_groups",
@@ -64,8 +73,10 @@ __all__ = [
     "make_password_reset_token",
     "normalise_email",
     "org_unit_tree",
+    "org_unit_uses",
     "provision_user",
     "reactivate_user",
+    "register_org_unit_use",
     "remove_group_member",
     "request_password_reset",
     "role_by_key",

@@ -172,16 +172,18 @@ def _create_user(
     cleaned = _clean_fields(
         None, {"email": email, "full_name": full_name, **fields}, require_contact=require_contact
     )
-    user = User(status=UserStatus.active.value, **{"attributes": {}, **cleaned})
+    roles = [role for role in (role_by_key(key) for key in role_keys) if role is not None]
+    # Given with the new person, the assignments are written with them (no read of an empty list).
+    user = User(
+        status=UserStatus.active.value,
+        role_assignments=[RoleAssignment(role=role) for role in roles],
+        **{"attributes": {}, **cleaned},
+    )
     if password is not None:
         validate_new_password(password, user)
         user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
-    for key in role_keys:
-        role = role_by_key(key)
-        if role is not None:
-            user.role_assignments.append(RoleAssignment(role=role, tenant_id=user.tenant_id))
     audit.record(
         "user.created",
         target=user,

@@ -26,6 +26,7 @@ PLAIN = {
     "role.created": _l("%(actor)s created the role %(target)s."),
     "org_unit.created": _l("%(actor)s added the unit %(target)s."),
     "org_unit.updated": _l("%(actor)s changed the unit %(target)s: %(fields)s."),
+    "org_unit.deleted": _l("%(actor)s removed the unit %(target)s."),
     "group.created": _l("%(actor)s created the group %(target)s."),
     "group.updated": _l("%(actor)s changed the group %(target)s: %(fields)s."),
     "tenant.created": _l("%(actor)s created the portal %(target)s."),

@@ -128,8 +128,10 @@ def user_resource(user: User, scim: ScimUser | None, groups: list[tuple[int, str
     return resource
 
 
-def _user_response(user: User, scim: ScimUser | None, status: int = 200) -> Response:
-    resource = user_resource(user, scim)
+def _user_response(
+    user: User, scim: ScimUser | None, status: int = 200, groups: list[tuple[int, str]] | None = None
+) -> Response:
+    resource = user_resource(user, scim, groups)
     headers = {"ETag": resource.meta.version, "Location": resource.meta.location}
     if status == 200 and request.method == "GET":
         wanted = request.headers.get("If-None-Match")
@@ -164,7 +166,7 @@ def create_user() -> Response:
     resource = _parse_user(read_body(), Context.RESOURCE_CREATION_REQUEST)
     user, scim = services.create_user(resource, locales())
     log("created", 201, "User", str(user.id), scim.user_name)
-    return _user_response(user, scim, 201)
+    return _user_response(user, scim, 201, groups=[])  # someone just created is in no group yet
 
 
 @bp.get("/Users/<ident>")

@@ -10,7 +10,7 @@ from scim2_models import (
     ScimPolicy,
     UniquenessException,
 )
-from sqlalchemy import ColumnElement, String, cast, func, literal, select, true
+from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app import audit, timezones
@@ -39,12 +39,30 @@ def _user_name_expression() -> Any:
     return func.coalesce(_scim_user.user_name, User.email, User.employee_id, cast(User.id, String))
 
 
+def _people_named(value: str) -> ColumnElement[bool]:
+    """People whose userName may be *value*, found on indexes by plain equality (lower() would use none
+    under row-level security): their SCIM userName, or their email (stored in lower case), employee ID
+    (as sent, in lower or upper case) or id. The exact, case-insensitive comparison is made on these."""
+    key = value.strip().lower()
+    candidates = (
+        select(ScimUser.user_id.label("id"))
+        .where(ScimUser.user_name_key == key)
+        .union(
+            select(User.id).where(User.email == key),
+            select(User.id).where(User.employee_id.in_(sorted({value, key, value.upper()}))),
+        )
+    )
+    if key.isdigit() and len(key) < 18:
+        return or_(User.id.in_(candidates), User.id == int(key))
+    return User.id.in_(candidates)
+
+
 def user_columns(key: str) -> Column | None:
     """The SQL of a User attribute a filter or sortBy names (``emails.value``, ``meta.created`` …)."""
     has_email = User.email.is_not(None)
     columns: dict[str, Column] = {
         "id": Column(User.id, kind="integer"),
-        "username": Column(_user_name_expression()),
+        "username": Column(_user_name_expression(), narrow=_people_named),
         "externalid": Column(_scim_user.external_id, case_exact=True),
         "displayname": Column(User.full_name),
         "name.formatted": Column(User.full_name),
@@ -119,11 +137,20 @@ def _user_name_taken(user_name: str, user: User | None) -> bool:
     key = user_name.strip().lower()
     clash = db.session.scalars(select(ScimUser.user_id).where(ScimUser.user_name_key == key)).first()
     if clash is None:
-        # Someone never touched by SCIM answers to their email (or employee ID) as userName.
+        # Someone never touched by SCIM answers to their email (or employee ID) as userName. Under
+        # row-level security PostgreSQL uses no index for lower(...) (lower is not leakproof), so the
+        # people are found by plain equality first, on the unique indexes: emails are stored in lower
+        # case, employee IDs as written (as sent, in lower and in upper case); the exact rule then decides.
+        stripped = user_name.strip()
+        candidates = or_(User.email == key, User.employee_id.in_(sorted({stripped, key, stripped.upper()})))
         clash = db.session.scalars(
             select(User.id)
             .outerjoin(ScimUser, ScimUser.user_id == User.id)
-            .where(ScimUser.id.is_(None), func.lower(func.coalesce(User.email, User.employee_id)) == key)
+            .where(
+                candidates,
+                ScimUser.id.is_(None),
+                func.lower(func.coalesce(User.email, User.employee_id)) == key,
+            )
         ).first()
     return clash is not None and (user is None or clash != user.id)
 

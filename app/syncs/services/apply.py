@@ -35,10 +35,11 @@ class Stale(Exception):
 
 
 class _Resolver:
-    """Org units and managers, found (or created) while applying."""
+    """Org units and managers, found (or created) while applying; *created* holds the new units."""
 
     def __init__(self) -> None:
         self.units = OrgUnits()
+        self.created: list[dict[str, Any]] = []
 
     def unit(self, location: str | None, department: str | None) -> int | None:
         found = self.units.find(location, department)
@@ -49,6 +50,7 @@ class _Resolver:
             created = accounts.create_org_unit(location, OrgUnitKind.location.value, None)
             db.session.flush()
             self.units.remember(created.id, created.name, None, created.kind)
+            self.created.append({"id": created.id, "name": created.name})
             parent = created.id
         if not department:
             return parent
@@ -58,6 +60,7 @@ class _Resolver:
         unit = accounts.create_org_unit(department, OrgUnitKind.department.value, parent)
         db.session.flush()
         self.units.remember(unit.id, unit.name, parent, unit.kind)
+        self.created.append({"id": unit.id, "name": self.units.path(unit.id) or unit.name})
         return unit.id
 
     def manager(self, employee_id: str | None) -> int | None:
@@ -205,6 +208,10 @@ def apply_changes(run: SyncRun) -> SyncRun:
                 continue
             change.applied_at = utcnow()
             run.rows_applied += 1
+        if resolver.created:
+            # Committed with the units themselves: a run never forgets a unit it made.
+            run.created_org_units = [*(run.created_org_units or []), *resolver.created]
+            resolver.created = []
         db.session.commit()
         batch_number += 1
         after_batch(run, batch_number)
@@ -278,7 +285,52 @@ def roll_back(run: SyncRun) -> SyncRun:
         db.session.commit()
     run = db.session.get(SyncRun, run_id)  # type: ignore[assignment]
     run.status, run.rolled_back_at = RunStatus.rolled_back.value, utcnow()
-    audit.record(
-        "sync.run_rolled_back", target=run.source, after={"run": run.id, "changes": run.rows_applied}
-    )
+    units = _remove_created_units(run)
+    after: dict[str, Any] = {"run": run.id, "changes": run.rows_applied}
+    if units:
+        after["org_units_removed"] = [u["name"] for u in units if u.get("removed")]
+        after["org_units_kept"] = {u["name"]: u["kept"] for u in units if u.get("kept")}
+    audit.record("sync.run_rolled_back", target=run.source, after=after)
     return run
+
+
+def _remove_created_units(run: SyncRun) -> list[dict[str, Any]]:
+    """Remove the org units *run* created that nothing else uses now; note on the run which stay and why.
+
+    The people the run created count only while the roll-back leaves them deactivated: they are taken
+    out of the unit first (the unit was theirs alone). Units inside units go first, so a location whose
+    departments all go can go too.
+    """
+    units = [dict(unit) for unit in run.created_org_units or []]
+    if not units:
+        return units
+    created_people = set(
+        db.session.scalars(
+            select(User.id)
+            .join(SyncChange, SyncChange.user_id == User.id)
+            .where(
+                SyncChange.run_id == run.id,
+                SyncChange.action == Action.create.value,
+                User.status == UserStatus.deactivated.value,
+            )
+        )
+    )
+    for unit in reversed(units):
+        found = db.session.get(OrgUnit, unit["id"])
+        if found is None:
+            unit["removed"] = True  # an admin removed it already
+            continue
+        uses = accounts.org_unit_uses([found.id], people_left_out=created_people)[found.id]
+        if uses:
+            unit["kept"] = uses
+            continue
+        for person in db.session.scalars(
+            select(User).where(User.org_unit_id == found.id, User.id.in_(sorted(created_people)))
+        ):
+            accounts.update_user(person, require_contact=False, org_unit_id=None)
+        db.session.flush()
+        accounts.delete_org_unit(found)
+        db.session.flush()
+        unit["removed"] = True
+    run.created_org_units = units
+    return units
