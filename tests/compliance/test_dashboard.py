@@ -470,5 +470,6 @@ def test_the_item_filter_suggests_the_teams_items_as_the_manager_types(
     partial = client.get(f"{DASHBOARD}?item=food hand").get_data(as_text=True)
     assert _names(partial) == []
     assert "Nobody here has a required item called “food hand”." in _text(partial)
+    assert "of 0 people" not in _text(partial)  # no "100% compliant (0 of 0 people)" for nobody
     assert 'href="/team/?item=Food+handler"' in partial
     assert _names(client.get(f"{DASHBOARD}?item=FOOD HANDLER").get_data(as_text=True)) == ["Eve Expiring"]
