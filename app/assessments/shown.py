@@ -4,7 +4,8 @@ Grading never sees this: it works on the stored revision. The pages show a copy 
 pair texts, feedback and prompt come from the content reader, so the ids a learner posts are the
 original ones and a translated question scores exactly as the original does.
 
-The reader is reached through the template helpers ``app.multilingual`` registers (``tr``, ``tr_html``),
+The reader is reached through the template helpers ``app.multilingual`` registers (``tr``, ``tr_html``,
+``reads_translated``),
 not imported: its registry of translatable kinds imports this feature's models.
 """
 
@@ -36,6 +37,16 @@ class ShownRevision:
 def shown_revision(revision: QuestionRevision) -> ShownRevision:
     """*revision* with every text it shows a learner in their language, where a translation exists."""
     filters = current_app.jinja_env.filters
+    if not filters["reads_translated"](revision):
+        # Nothing to swap (the learner reads the original): the stored texts as they are, not copied.
+        return ShownRevision(
+            id=revision.id,
+            question_id=revision.question_id,
+            type=revision.type,
+            points=revision.points,
+            prompt_html=Markup(revision.prompt_html or ""),  # noqa: S704 - sanitised when the revision was saved
+            data=revision.data or {},
+        )
     translated: Callable[[Any, str], str] = filters["tr"]
 
     def text(name: str, original: Any) -> Any:

@@ -95,6 +95,19 @@ class Reader:
                     return Shown(text, _sanitised(html), locale, True, outdated)
         return Shown(source_text, None, source_locale, False, False)
 
+    def translates(self, obj: Any) -> bool:
+        """Whether *obj* has a translation this person may read instead of its original (one lookup,
+        shared with the page's other items of its kind)."""
+        kind = kind_of(obj)
+        if kind is None:
+            return False
+        chain = self.chain(kind.source_locale(obj))
+        if not chain:
+            return False
+        item_id = kind.item_id(obj)
+        self._load(kind, item_id)
+        return any((kind.name, item_id, locale) in self._rows for locale in chain)
+
     def reading(self, obj: Any, *names: str) -> Reading:
         """The language *obj* reads in (its first field, or *names*), and whether a shown field is behind."""
         kind = kind_of(obj)
@@ -157,6 +170,11 @@ def forget_in_this_context() -> None:
 def translated(obj: Any, name: str) -> str:
     """Field *name* of *obj* in the reader's language (for templates: ``course|tr("title")``)."""
     return reader().shown(obj, name).text
+
+
+def reads_translated(obj: Any) -> bool:
+    """Whether *obj* reads, at least in part, in a translation for this person (``obj|reads_translated``)."""
+    return reader().translates(obj)
 
 
 def translated_html(obj: Any, name: str, original_html: str | None = None) -> Markup:
