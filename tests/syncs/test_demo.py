@@ -17,7 +17,7 @@ from app.tenancy import as_tenant
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_acme_has_a_preview_waiting_with_one_of_each_change(db, tenant_factory):
+def test_acme_has_a_preview_waiting_with_one_of_each_change(db, tenant_factory, user_factory, client_for):
     tenant = tenant_factory()
     with as_tenant(tenant):
         hq = accounts.create_org_unit("Headquarters", "region")
@@ -48,6 +48,9 @@ def test_acme_has_a_preview_waiting_with_one_of_each_change(db, tenant_factory):
             "conflict": 1,
             "unchanged": 1,
         }
+    admin = user_factory(tenant, roles=("tenant_admin",))
+    page = client_for(tenant, admin).get(f"/admin/integrations/syncs/runs/{run.id}").get_data(as_text=True)
+    assert "1 person is unchanged." in page  # not "1 people are unchanged."
 
 
 def test_acme_bamboohr_source_previews_the_demo_hr_api(app, db, tenant_factory):
