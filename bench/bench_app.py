@@ -70,6 +70,32 @@ def create_bench_app(
     return app
 
 
+def prepare_database(args: Any, sqlite_name: str) -> tuple[str, str, str | None]:
+    """The application's, the owner's and the platform role's URLs of a fresh database for a benchmark.
+
+    ``--postgres-admin-url`` (with ``--postgres-database``) makes a fresh PostgreSQL database with both
+    roles, as generate.py does; ``--database-url`` uses one the caller prepared; otherwise a fresh SQLite
+    file *sqlite_name* under .data/.
+    """
+    if args.postgres_admin_url:
+        import generate
+
+        app_url, owner_url, platform_url = generate.prepare_postgres(
+            args.postgres_admin_url, args.postgres_database
+        )
+        # Bulk rows go in with COPY as the superuser (row-level security refuses COPY FROM to the others).
+        generate.COPIER = generate.Copier(args.postgres_admin_url, args.postgres_database)
+        return app_url, owner_url, platform_url
+    if args.database_url:
+        url = sqlalchemy_url(args.database_url)
+        return url, url, None
+    path = DATA_DIR / sqlite_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}", f"sqlite:///{path}", None
+
+
 def database_cpu(url: str | None) -> float:
     """CPU seconds the PostgreSQL server's processes for this database have used (0 when not known).
 

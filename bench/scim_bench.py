@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench_app import DATA_DIR, create_bench_app, database_cpu, sqlalchemy_url
+from bench_app import create_bench_app, database_cpu, prepare_database, sqlalchemy_url
 
 SLUG = "scimbench"
 BATCH = 5000
@@ -76,27 +76,6 @@ def _percentile(values: list[float], share: float) -> float:
 
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def prepare_database(args: argparse.Namespace) -> tuple[str, str, str | None]:
-    """The application's, the owner's and the platform role's URLs of a fresh database."""
-    if args.postgres_admin_url:
-        import generate
-
-        app_url, owner_url, platform_url = generate.prepare_postgres(
-            args.postgres_admin_url, args.postgres_database
-        )
-        # Bulk rows go in with COPY as the superuser (row-level security refuses COPY FROM to the others).
-        generate.COPIER = generate.Copier(args.postgres_admin_url, args.postgres_database)
-        return app_url, owner_url, platform_url
-    if args.database_url:
-        url = sqlalchemy_url(args.database_url)
-        return url, url, None
-    path = DATA_DIR / "scim-bench.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", f"sqlite:///{path}", None
 
 
 def bulk_people(tenant_id: int, first: int, count: int) -> None:
@@ -175,7 +154,7 @@ class Statements:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    database_url, migration_url, platform_url = prepare_database(args)
+    database_url, migration_url, platform_url = prepare_database(args, "scim-bench.sqlite3")
     app = create_bench_app(database_url, migration_url, platform_url)
     app.config["SCIM_RATE_LIMIT"] = "1000000 per second"
     bulk = max(0, args.list_people - args.users)

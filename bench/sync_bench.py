@@ -26,10 +26,9 @@ import resource
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from bench_app import DATA_DIR, create_bench_app, database_cpu, sqlalchemy_url
+from bench_app import create_bench_app, database_cpu, prepare_database, sqlalchemy_url
 
 SLUG = "syncbench"
 BATCH = 5000
@@ -49,27 +48,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     where.add_argument("--postgres-admin-url", help="make a fresh PostgreSQL database with it (RLS on)")
     parser.add_argument("--postgres-database", default="atrium_bench_sync")
     return parser.parse_args(argv)
-
-
-def prepare_database(args: argparse.Namespace) -> tuple[str, str, str | None]:
-    """The application's, the owner's and the platform role's URLs of a fresh database."""
-    if args.postgres_admin_url:
-        import generate
-
-        app_url, owner_url, platform_url = generate.prepare_postgres(
-            args.postgres_admin_url, args.postgres_database
-        )
-        # Bulk rows go in with COPY as the superuser (row-level security refuses COPY FROM to the others).
-        generate.COPIER = generate.Copier(args.postgres_admin_url, args.postgres_database)
-        return app_url, owner_url, platform_url
-    if args.database_url:
-        url = sqlalchemy_url(args.database_url)
-        return url, url, None
-    path = DATA_DIR / "sync.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}", f"sqlite:///{path}", None
 
 
 def _location(i: int) -> str:
@@ -139,7 +117,7 @@ def peak_mb() -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    database_url, migration_url, platform_url = prepare_database(args)
+    database_url, migration_url, platform_url = prepare_database(args, "sync.sqlite3")
     app = create_bench_app(database_url, migration_url, platform_url)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with app.app_context():
