@@ -6,10 +6,12 @@ from __future__ import annotations
 class ValidationError(Exception):
     """Bad input: *message* is shown to the person, next to *field* when given."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, conflict: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # The value is fine but someone else already holds it (an email, an employee ID): an API says 409.
+        self.conflict = conflict
 
 
 class ValidationErrors(ValidationError):

@@ -58,6 +58,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=20, help="requests timed for each list and filter")
     parser.add_argument(
+        "--http",
+        type=int,
+        default=0,
+        metavar="CLIENTS",
+        help="create over HTTP instead: gunicorn (--workers sync workers, as production serves it) and "
+        "CLIENTS connections sending at once, as a provisioning service does",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for --http")
+    parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="profile 200 more creates; print N functions"
     )
     where = parser.add_mutually_exclusive_group()
@@ -72,6 +81,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def new_person(n: int) -> dict[str, Any]:
+    """The body of the n-th create, as Entra ID sends one."""
+    return {
+        "userName": f"person-{n}@bench.example",
+        "externalId": f"ext-{n}",
+        "name": {"givenName": "Person", "familyName": str(n)},
+        "emails": [{"value": f"person-{n}@bench.example", "type": "work", "primary": True}],
+        "title": f"Role {n % 50}",
+    }
 
 
 def _load() -> str:
@@ -152,6 +172,30 @@ class Statements:
         event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
+def serial_report(
+    args: argparse.Namespace,
+    elapsed: float,
+    cpu: float,
+    server_cpu: float,
+    per_create: float,
+    admin_url: str | None,
+    tenths: list[float],
+) -> None:
+    print(
+        f"created {args.users:,} people in {elapsed:.1f} s: **{args.users / elapsed:.1f} creates/s** "
+        f"({cpu / args.users * 1000:.1f} ms CPU each, {args.users / cpu:.0f} per CPU second; "
+        f"{per_create:.1f} SQL statements each)"
+    )
+    if admin_url:
+        both = cpu + server_cpu
+        print(
+            f"PostgreSQL server: {server_cpu / args.users * 1000:.1f} ms CPU per create; app and server "
+            f"together {both / args.users * 1000:.1f} ms: {args.users / both:.0f} creates per CPU second"
+        )
+    print("creates/s per tenth of the run: " + ", ".join(f"{rate:.0f}" for rate in tenths))
+    print(f"load average after the creates: {_load()}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     database_url, migration_url, platform_url = prepare_database(args, "scim-bench.sqlite3")
@@ -210,17 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return response
 
     def create(n: int) -> None:
-        call(
-            "POST",
-            "/Users",
-            {
-                "userName": f"person-{n}@bench.example",
-                "externalId": f"ext-{n}",
-                "name": {"givenName": "Person", "familyName": str(n)},
-                "emails": [{"value": f"person-{n}@bench.example", "type": "work", "primary": True}],
-                "title": f"Role {n % 50}",
-            },
-        )
+        call("POST", "/Users", new_person(n))
 
     call("GET", "/ServiceProviderConfig")  # the app's connection is open: its server process is counted
     statements = Statements(engine)
@@ -231,11 +265,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         admin_url = make_url(sqlalchemy_url(args.postgres_admin_url)).set(database=args.postgres_database)
         admin_url = admin_url.render_as_string(hide_password=False)
     server_cpu = database_cpu(admin_url)
+    if args.http:
+        import scim_http
+
+        urls = scim_http.Urls(database_url, migration_url, platform_url, admin_url)
+        scim_http.create_over_http(args, urls, host, secret, new_person, _load)
     tenths: list[float] = []
+    users = 0 if args.http else args.users
     started = chunk_started = time.perf_counter()
     cpu_started = time.process_time()
     chunk = max(1, args.users // 10)
-    for n in range(args.users):
+    for n in range(users):
         create(n)
         if (n + 1) % chunk == 0:
             now = time.perf_counter()
@@ -245,19 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cpu = time.process_time() - cpu_started
     server_cpu = database_cpu(admin_url) - server_cpu
     per_create = statements.count / max(1, args.users)
-    print(
-        f"created {args.users:,} people in {elapsed:.1f} s: **{args.users / elapsed:.1f} creates/s** "
-        f"({cpu / args.users * 1000:.1f} ms CPU each, {args.users / cpu:.0f} per CPU second; "
-        f"{per_create:.1f} SQL statements each)"
-    )
-    if admin_url:
-        both = cpu + server_cpu
-        print(
-            f"PostgreSQL server: {server_cpu / args.users * 1000:.1f} ms CPU per create; app and server "
-            f"together {both / args.users * 1000:.1f} ms: {args.users / both:.0f} creates per CPU second"
-        )
-    print("creates/s per tenth of the run: " + ", ".join(f"{rate:.0f}" for rate in tenths))
-    print(f"load average after the creates: {_load()}")
+    if not args.http:
+        serial_report(args, elapsed, cpu, server_cpu, per_create, admin_url, tenths)
     if args.profile:
         profile = cProfile.Profile(time.process_time)  # CPU time: steady on a busy machine
         profile.enable()

@@ -64,6 +64,33 @@ def test_user_name_is_unique_whatever_its_case(scim):
     assert again.content_type.startswith("application/scim+json")
 
 
+def test_an_email_or_employee_number_someone_else_holds_is_a_uniqueness_error(scim):
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    scim.create_user(
+        "first", emails=[{"value": "first@example.com"}], **{enterprise: {"employeeNumber": "E-1"}}
+    )
+    same_email = scim.post(
+        "/Users", {"schemas": [], "userName": "second", "emails": [{"value": "First@Example.com"}]}
+    )
+    assert same_email.status_code == 409, same_email.get_data(as_text=True)
+    assert same_email.get_json()["scimType"] == "uniqueness"
+    assert (
+        same_email.get_json()["detail"].startswith("emails: ")
+        and "first@example.com" in same_email.get_json()["detail"]
+    )
+    same_number = scim.post(
+        "/Users", {"schemas": [], "userName": "third", enterprise: {"employeeNumber": "E-1"}}
+    )
+    assert same_number.status_code == 409 and same_number.get_json()["scimType"] == "uniqueness"
+    assert same_number.get_json()["detail"].startswith("employeeNumber: ")
+    not_an_email = scim.post(
+        "/Users", {"schemas": [], "userName": "fourth", "emails": [{"value": "no-at-sign"}]}
+    )
+    assert not_an_email.status_code == 400 and not_an_email.get_json()["scimType"] == "invalidValue"
+    listed = scim.get("/Users").get_json()
+    assert listed["totalResults"] == 1  # nothing half-written by the refused creates
+
+
 def test_entra_patch_shapes(db, scim):
     manager = scim.create_user("boss@example.com")
     user = scim.create_user("kim@example.com", emails=[{"value": "kim@example.com", "type": "work"}])

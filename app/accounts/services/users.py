@@ -75,7 +75,7 @@ def _clean_fields(
         clash = db.session.scalars(select(User.id).where(User.email == email)).first()
         if clash is not None and (user is None or clash != user.id):
             raise ValidationError(
-                _("Someone in this portal already uses %(email)s.", email=email), field="email"
+                _("Someone in this portal already uses %(email)s.", email=email), field="email", conflict=True
             )
         cleaned["email"] = email
     if "full_name" in fields:
@@ -93,6 +93,7 @@ def _clean_fields(
                 raise ValidationError(
                     _("Employee ID %(id)s already belongs to someone else.", id=employee_id),
                     field="employee_id",
+                    conflict=True,
                 )
         cleaned["employee_id"] = employee_id
     if "job_title" in fields:

@@ -286,29 +286,25 @@ def _fields_from(
     return fields, state
 
 
-def _check_unique(fields: dict[str, Any], state: dict[str, Any], user: User | None) -> None:
+def _check_unique(state: dict[str, Any], user: User | None) -> None:
+    """The userName is SCIM's own; the email and employee ID are checked by the accounts service, whose
+    refusal of a value someone else holds becomes a uniqueness error (service_call)."""
     if _user_name_taken(state["user_name"], user):
         raise UniquenessException(detail=f"userName {state['user_name']!r} is already in use")
-    email = fields.get("email")
-    if email:
-        try:
-            email = accounts.normalise_email(email)
-        except ValidationError:
-            raise InvalidValueException(detail=f"{email!r} is not an email address") from None
-        clash = db.session.scalars(select(User.id).where(User.email == email)).first()
-        if clash is not None and (user is None or clash != user.id):
-            raise UniquenessException(detail=f"the email {email} already belongs to another User")
-    employee_id = fields.get("employee_id")
-    if employee_id:
-        clash = db.session.scalars(select(User.id).where(User.employee_id == employee_id)).first()
-        if clash is not None and (user is None or clash != user.id):
-            raise UniquenessException(detail=f"employeeNumber {employee_id} already belongs to another User")
+
+
+# The SCIM attribute a refused Atrium field came from, for the error's detail.
+_SCIM_NAMES = {"email": "emails", "employee_id": "employeeNumber"}
 
 
 def service_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except ValidationError as exc:
+        if exc.conflict:
+            raise UniquenessException(
+                detail=f"{_SCIM_NAMES.get(exc.field or '', exc.field)}: {exc.message}"
+            ) from None
         raise InvalidValueException(detail=f"{exc.field or 'value'}: {exc.message}") from None
 
 
@@ -329,7 +325,7 @@ def _save_state(user: User, scim: ScimUser | None, state: dict[str, Any]) -> Sci
 def create_user(resource: Any, locales: list[str]) -> tuple[User, ScimUser]:
     """Create the person *resource* describes (POST /Users)."""
     fields, state = _fields_from(resource, locales)
-    _check_unique(fields, state, None)
+    _check_unique(state, None)
     email = fields.pop("email")
     full_name = fields.pop("full_name")
     user = service_call(accounts.provision_user, email, full_name, **fields)
@@ -343,7 +339,7 @@ def replace_user(
 ) -> tuple[str, ScimUser]:
     """Make *user* what *resource* says (PUT, and PATCH once applied to *previous*); return what happened."""
     fields, state = _fields_from(resource, locales, previous)
-    _check_unique(fields, state, user)
+    _check_unique(state, user)
     before = accounts.user_snapshot(user)
     attributes = {k: v for k, v in (user.attributes or {}).items() if k not in ("department", "organization")}
     fields["attributes"] = {**attributes, **fields["attributes"]}
