@@ -55,6 +55,8 @@ class Kind:
 
 
 _KINDS: dict[str, Kind] = {}
+# The kind of each class seen, found once: a page asks for it for every text it shows.
+_KIND_OF_TYPE: dict[type, Kind | None] = {}
 
 
 def register(kind: Kind) -> None:
@@ -65,6 +67,7 @@ def register(kind: Kind) -> None:
 
 def _add(kind: Kind) -> None:
     _KINDS[kind.name] = kind
+    _KIND_OF_TYPE.clear()
 
 
 def all_kinds() -> list[Kind]:
@@ -80,10 +83,14 @@ def kind_named(name: str) -> Kind | None:
 def kind_of(obj: Any) -> Kind | None:
     """The kind an instance stands for, or None for something that is not translatable."""
     _register_builtin()
-    for kind in _KINDS.values():
-        if isinstance(obj, kind.classes):
-            return kind
-    return None
+    cls = type(obj)
+    try:
+        return _KIND_OF_TYPE[cls]
+    except KeyError:
+        pass
+    found = next((kind for kind in _KINDS.values() if isinstance(obj, kind.classes)), None)
+    _KIND_OF_TYPE[cls] = found
+    return found
 
 
 def current_portal() -> Any:
