@@ -15,6 +15,7 @@ from flask_babel import (
     get_locale,
     get_timezone,
     get_translations,
+    to_user_timezone,
 )
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -98,7 +99,14 @@ def template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: in
 
 
 def date_format(value: Any, format: str | None = None) -> str:
-    """Flask-Babel's ``dateformat``, remembered per request and locale for plain dates (a due date a row)."""
+    """Flask-Babel's ``dateformat``, remembered per request and locale for each day (a due date a row).
+
+    A moment is the day it falls on in the reader's time zone, as Flask-Babel rebases it."""
+    if isinstance(value, datetime):
+        try:
+            value = to_user_timezone(value).date()
+        except RuntimeError:  # outside a request
+            return str(format_date(value, format))
     if type(value) is not date:
         return str(format_date(value, format))
     try:

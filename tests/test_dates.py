@@ -9,7 +9,7 @@ import pytest
 from flask import g
 
 from app.locales import LOCALE_NAMES
-from app.templating import datetime_format
+from app.templating import date_format, datetime_format
 
 MOMENTS = [
     datetime(2026, 1, 1, 0, 0, tzinfo=UTC),
@@ -34,6 +34,23 @@ def test_a_reports_moments_read_as_babel_writes_them_in_every_language_and_zone(
                     expected = flask_babel.format_datetime(moment, format)
                     assert datetime_format(moment, format) == expected, (zone, moment, format)
                     assert datetime_format(moment, format) == expected  # again, from the kept patterns
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALE_NAMES))
+def test_the_day_of_a_moment_reads_as_babel_writes_it_in_the_readers_zone(app, locale):
+    """dateformat of a moment (a completion, an award) is the day it falls on where the reader is."""
+    with app.test_request_context(), flask_babel.force_locale(locale):
+        g.started = True
+        for zone in ZONES:
+            flask_babel.refresh()
+            vars(g._flask_babel)["babel_tzinfo"] = flask_babel.timezone(zone)
+            for moment in MOMENTS:
+                for format in [None, "short", "medium", "long", "full", "yyyy-MM-dd"]:
+                    expected = flask_babel.format_date(moment, format)
+                    assert date_format(moment, format) == expected, (zone, moment, format)
+                    assert date_format(moment.date(), format) == flask_babel.format_date(
+                        moment.date(), format
+                    )
 
 
 def test_a_value_that_is_not_a_moment_is_left_to_babel(app):
