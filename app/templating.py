@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from babel import dates as babel_dates
+from babel import lists as babel_lists
 from flask import Flask, g, url_for
 from flask_babel import (
     format_date,
@@ -171,6 +172,16 @@ def datetime_format(value: Any, format: str | None = None) -> str:
     )
 
 
+def list_format(values: Any) -> str:
+    """Words joined as the reader's language joins a list ("a, b and c"; Arabic "أ و ب و ج")."""
+    words = [str(v) for v in values]
+    try:
+        locale = get_locale()
+    except RuntimeError:  # outside a request
+        locale = None
+    return str(babel_lists.format_list(words, locale=locale or "en"))
+
+
 def has_permission(permission: str) -> bool:
     return bool(current_user and current_user.is_authenticated and current_user.can(permission))
 
@@ -204,6 +215,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(label)
     app.add_template_global(badge)
     app.add_template_filter(date_format, "dateformat")
+    app.add_template_filter(list_format, "listformat")
     app.add_template_filter(datetime_format, "datetimeformat")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda s: request_translations().ugettext(s),

@@ -58,3 +58,19 @@ def test_a_value_that_is_not_a_moment_is_left_to_babel(app):
         g.started = True
         assert datetime_format(datetime(2026, 5, 3, 14, 0, tzinfo=UTC), "yyyy") == "2026"
         assert datetime_format(1_000_000_000, "yyyy") == flask_babel.format_datetime(1_000_000_000, "yyyy")
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "people, the units inside it, and a course"),
+        ("ar", "people وthe units inside it وa course"),  # Arabic's "and" is written onto the next word
+        ("de", "people, the units inside it und a course"),
+    ],
+)
+def test_a_list_in_a_sentence_is_joined_as_the_readers_language_joins_it(app, locale, expected):
+    from app.templating import list_format
+
+    with app.test_request_context(), flask_babel.force_locale(locale):
+        assert list_format(["people", "the units inside it", "a course"]) == expected
+        assert list_format(["people"]) == "people"
