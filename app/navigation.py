@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -175,6 +176,33 @@ def main_navigation() -> list[NavItem]:
     ]
 
 
+# The admin area's links (index in the visible entries, section label, label, address) by the catalog chain
+# their labels come from (a tenant's terminology too: a change builds a new chain, and a chain dropped
+# takes its links with it), then by the entries open to the person, the host and the application's path.
+_AdminLinks = list[tuple[int, str, str, str]]
+_admin_links: WeakKeyDictionary[Any, dict[tuple[Any, ...], _AdminLinks]] = WeakKeyDictionary()
+
+
+def _admin_area(visible: list[NavEntry]) -> _AdminLinks:
+    """(index in *visible*, section label, label, address) of each admin link, built once a key.
+
+    Translating some seventy lazy labels and building their addresses cost a tenth of an admin page.
+    """
+    by_key = _admin_links.setdefault(get_translations(), {})
+    key = (tuple((e.endpoint, e.area) for e in visible), request.host, request.script_root)
+    links = by_key.get(key)
+    if links is None:
+        links = [
+            (index, str(e.section.label if e.section else ""), str(e.label), url_for(e.endpoint))
+            for index, e in enumerate(visible)
+            if e.area == ADMIN
+        ]
+        if len(by_key) >= _TOP_BAR_LINKS_LIMIT:
+            by_key.clear()
+        by_key[key] = links
+    return links
+
+
 def admin_navigation() -> list[NavSection]:
     """The admin area's sections and links, when the current page is part of the admin area; else []."""
     visible = _visible()
@@ -182,8 +210,7 @@ def admin_navigation() -> list[NavSection]:
     if current is None or current.area != ADMIN:
         return []
     sections: dict[str, list[NavItem]] = {}
-    for e in visible:
-        if e.area == ADMIN:
-            item = NavItem(label=str(e.label), url=url_for(e.endpoint), current=e is current)
-            sections.setdefault(str(e.section.label if e.section else ""), []).append(item)
+    for index, section, label, url in _admin_area(visible):
+        item = NavItem(label=label, url=url, current=visible[index] is current)
+        sections.setdefault(section, []).append(item)
     return [NavSection(label=label, items=items) for label, items in sections.items()]

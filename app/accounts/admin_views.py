@@ -86,7 +86,7 @@ def users():
     query = request.args.get("q", "")
     status = request.args.get("status") or None
     page = request.args.get("page", 1, type=page_number)
-    people, total = services.search_users(query, status=status, page=page, per_page=PER_PAGE)
+    people, total = services.people_page(query, status=status, page=page, per_page=PER_PAGE)
     context = {
         "people": people,
         "total": total,

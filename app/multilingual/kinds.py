@@ -110,6 +110,11 @@ def portal_locale() -> str:
     return str(getattr(current_portal(), "default_locale", None) or "en")
 
 
+def written_in_portal_locale(item: Any) -> str:
+    """A kind's ``source_locale`` for items written in the portal's language (the reader's default)."""
+    return portal_locale()
+
+
 def text_field(name: str, label: Any, text: str | None, **options: Any) -> Iterator[Field]:
     """The field *name* of an item, unless its text is empty (nothing to translate)."""
     if text and text.strip():
@@ -238,7 +243,7 @@ def _register_builtin() -> None:
             lambda p: int(p.id),
             titled_fields,
             titled,
-            lambda p: portal_locale(),
+            written_in_portal_locale,
             lambda: select(LearningPath).order_by(LearningPath.title, LearningPath.id),
             loader(LearningPath),
         )
@@ -251,7 +256,7 @@ def _register_builtin() -> None:
             lambda q: int(q.id),
             titled_fields,
             titled,
-            lambda q: portal_locale(),
+            written_in_portal_locale,
             lambda: select(Quiz).order_by(Quiz.title, Quiz.id),
             loader(Quiz),
         )
@@ -264,7 +269,7 @@ def _register_builtin() -> None:
             _question_id,
             _question_fields,
             _question_title,
-            lambda q: portal_locale(),
+            written_in_portal_locale,
             lambda: (
                 select(Question)
                 .where(Question.active.is_(True))

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import db
-from app.multilingual.kinds import Field, Kind, kind_of, portal_locale, source_hash
+from app.multilingual.kinds import Field, Kind, kind_of, portal_locale, source_hash, written_in_portal_locale
 from app.multilingual.models import ContentTranslation
 
 _READERS = "_content_readers"
@@ -67,6 +67,12 @@ class Reader:
                 tried.append(locale)
         return tried
 
+    def source_locale(self, kind: Kind, obj: Any) -> str:
+        """The language *obj* was written in: the portal's (this reader's default) for most kinds."""
+        if kind.source_locale is written_in_portal_locale:
+            return self.default  # what it answers, without looking the portal up again for every text
+        return kind.source_locale(obj)
+
     def fields_of(self, kind: Kind, obj: Any) -> dict[str, Field]:
         key = (type(obj), int(obj.id))
         found = self._fields.get(key)
@@ -81,7 +87,7 @@ class Reader:
             raise TypeError(f"{type(obj).__name__} is not translatable")
         source = self.fields_of(kind, obj).get(name)
         source_text = source.text if source is not None else ""
-        source_locale = kind.source_locale(obj)
+        source_locale = self.source_locale(kind, obj)
         chain = self.chain(source_locale)
         if chain and source is not None:
             item_id = kind.item_id(obj)
@@ -101,7 +107,7 @@ class Reader:
         kind = kind_of(obj)
         if kind is None:
             return False
-        chain = self.chain(kind.source_locale(obj))
+        chain = self.chain(self.source_locale(kind, obj))
         if not chain:
             return False
         item_id = kind.item_id(obj)
@@ -113,9 +119,13 @@ class Reader:
         kind = kind_of(obj)
         if kind is None:
             raise TypeError(f"{type(obj).__name__} is not translatable")
+        source_locale = self.source_locale(kind, obj)
+        if not self.chain(source_locale):
+            # Read in the language it was written in: every field is its source, none is behind.
+            return Reading(source_locale, self.locale, False)
         fields = list(names) or list(self.fields_of(kind, obj))
         shown = [self.shown(obj, name) for name in fields]
-        locale = shown[0].locale if shown else kind.source_locale(obj)
+        locale = shown[0].locale if shown else source_locale
         return Reading(locale, self.locale, any(s.outdated for s in shown))
 
     def _load(self, kind: Kind, item_id: int) -> None:

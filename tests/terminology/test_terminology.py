@@ -285,3 +285,25 @@ def test_a_rewording_saved_through_one_worker_shows_at_the_others_next_request(
     assert ">Sign out<" in b.get("/account").get_data(as_text=True)
     assert _save(a, "en", "Sign out", "Clock out").status_code == 302
     assert "Clock out" in b.get("/account").get_data(as_text=True)
+
+
+def test_the_admin_sections_are_built_once_yet_show_a_rewording_at_once_and_in_its_portal_only(
+    portals, user_factory, client_for
+):
+    """The admin area's links are kept per process by the catalogs they were translated with."""
+    import lxml.html  # installed with svglib (certificate PDFs)
+
+    def admin_links(client: Any) -> list[str]:
+        page = lxml.html.fromstring(client.get("/admin/users").get_data(as_text=True))
+        return [a.text_content().strip() for a in page.xpath("//details[@id='admin-nav']//nav//a")]
+
+    bistro = portals["bistro"]
+    bistro_admin = client_for(bistro, user_factory(bistro, roles=("tenant_admin", "learner")))
+    for _ in range(2):  # the second time from what the first built
+        assert "Audit log" in admin_links(bistro_admin) and "Audit log" in admin_links(portals["acme_admin"])
+    assert _save(portals["translator"], "en", "Audit log", "Activity record").status_code == 302
+    reworded = admin_links(bistro_admin)
+    assert "Activity record" in reworded and "Audit log" not in reworded
+    assert "Audit log" in admin_links(portals["acme_admin"]) and "Activity record" not in admin_links(
+        portals["acme_admin"]
+    )

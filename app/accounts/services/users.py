@@ -247,7 +247,50 @@ def search_users(
 
     The page's people come with their unit (the list shows its name), not their roles.
     """
-    statement = select(User)
+    users = db.paginate(
+        _matching(select(User), query, status)
+        .options(selectinload(User.org_unit))
+        .order_by(User.full_name, User.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    return list(users.items), users.total or 0
+
+
+def people_page(
+    query: str = "", *, status: str | None = None, page: int = 1, per_page: int = 25
+) -> tuple[list[Any], int]:
+    """One page of the People list (Admin → People) and the number of people matching, as rows.
+
+    The list shows a person's name, job title, email, status and their unit's name: those columns, the
+    unit joined, are read as rows instead of every column of each person and a second statement for
+    the units. The total is counted on the people alone.
+    """
+    page = max(page, 1)
+    rows = db.session.execute(
+        _matching(
+            select(
+                User.id,
+                User.full_name,
+                User.job_title,
+                User.email,
+                User.status,
+                OrgUnit.name.label("unit_name"),
+            ).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id),
+            query,
+            status,
+        )
+        .order_by(User.full_name, User.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    total = db.session.scalar(_matching(select(func.count()).select_from(User), query, status)) or 0
+    return list(rows), total
+
+
+def _matching(statement: Any, query: str, status: str | None) -> Any:
+    """*statement* kept to the people matching *query* (name, email, employee id, job title) and *status*."""
     if query.strip():
         like = f"%{query.strip().lower()}%"
         statement = statement.where(
@@ -260,10 +303,4 @@ def search_users(
         )
     if status:
         statement = statement.where(User.status == status)
-    users = db.paginate(
-        statement.options(selectinload(User.org_unit)).order_by(User.full_name, User.id),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
-    return list(users.items), users.total or 0
+    return statement
