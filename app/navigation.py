@@ -15,7 +15,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import get_locale, get_translations
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -133,25 +133,23 @@ def _current(entries: list[NavEntry]) -> NavEntry | None:
     return max(matching, key=lambda e: len(e.prefix), default=None)
 
 
-# The top bar's links (entry, label, address) by everything they depend on: the entries open to the
-# person, the language and where the application is served. Few distinct keys (roles x languages).
-_top_bar_links: dict[tuple[Any, ...], list[tuple[int | None, str, str]]] = {}
+# The top bar's links (entry, label, address) by the catalog chain their labels come from (the language
+# and a tenant's own terminology: a rewording builds a new chain, and a chain dropped takes its links with
+# it), then by the entries open to the person and where the application is served.
+_TopBarLinks = list[tuple[int | None, str, str]]
+_top_bar_links: WeakKeyDictionary[Any, dict[tuple[Any, ...], _TopBarLinks]] = WeakKeyDictionary()
 _TOP_BAR_LINKS_LIMIT = 1_000
 
 
 def _top_bar(visible: list[NavEntry]) -> list[tuple[int | None, str, str]]:
     """(index in *visible*, label, address) of each top bar link, None for the Admin link; built once a key.
 
-    An endpoint's label and address depend on nothing else than the key: the language, the host
-    and the path the application is served under.
+    An endpoint's label and address depend on nothing else than the key: the catalogs (the language and
+    the tenant's wording), the host and the path the application is served under.
     """
-    key = (
-        tuple((e.endpoint, e.area) for e in visible),
-        str(get_locale()),
-        request.host,
-        request.script_root,
-    )
-    links = _top_bar_links.get(key)
+    by_key = _top_bar_links.setdefault(get_translations(), {})
+    key = (tuple((e.endpoint, e.area) for e in visible), request.host, request.script_root)
+    links = by_key.get(key)
     if links is None:
         made: list[tuple[int | None, str, str]] = [
             (index, str(e.label), url_for(e.endpoint)) for index, e in enumerate(visible) if e.area == MAIN
@@ -159,9 +157,9 @@ def _top_bar(visible: list[NavEntry]) -> list[tuple[int | None, str, str]]:
         admin = [e for e in visible if e.area == ADMIN]
         if admin:
             made.append((None, str(_l("Admin")), url_for(admin[0].endpoint)))
-        if len(_top_bar_links) >= _TOP_BAR_LINKS_LIMIT:
-            _top_bar_links.clear()
-        _top_bar_links[key] = links = made
+        if len(by_key) >= _TOP_BAR_LINKS_LIMIT:
+            by_key.clear()
+        by_key[key] = links = made
     return links
 
 

@@ -307,3 +307,23 @@ def test_the_admin_sections_are_built_once_yet_show_a_rewording_at_once_and_in_i
     assert "Audit log" in admin_links(portals["acme_admin"]) and "Activity record" not in admin_links(
         portals["acme_admin"]
     )
+
+
+def test_the_top_bar_is_built_once_yet_shows_a_rewording_at_once_and_in_its_portal_only(
+    portals, user_factory, client_for
+):
+    """The top bar's links are kept per process by the catalogs they were translated with, as the admin's."""
+    import lxml.html  # installed with svglib (certificate PDFs)
+
+    def top_bar(client: Any) -> list[str]:
+        page = lxml.html.fromstring(client.get("/account").get_data(as_text=True))
+        return [a.text_content().strip() for a in page.xpath("//nav[contains(@class, 'main-nav')]//a")]
+
+    bistro = portals["bistro"]
+    bistro_learner = client_for(bistro, user_factory(bistro))
+    for _ in range(2):  # the second time from what the first built
+        assert "Catalog" in top_bar(bistro_learner) and "Catalog" in top_bar(portals["acme_admin"])
+    assert _save(portals["translator"], "en", "Catalog", "Course shop").status_code == 302
+    reworded = top_bar(bistro_learner)
+    assert "Course shop" in reworded and "Catalog" not in reworded
+    assert "Catalog" in top_bar(portals["acme_admin"]) and "Course shop" not in top_bar(portals["acme_admin"])
