@@ -173,9 +173,11 @@ def _version_of(policy_id: int, version_id: int) -> PolicyVersion:
     The report needs them all (which one binds), so they are read with the policy in one statement,
     and the version's policy is the one just loaded rather than read again.
     """
-    policy = db.session.scalars(
-        select(Policy).options(joinedload(Policy.versions)).where(Policy.id == policy_id)
-    ).unique().first()
+    policy = (
+        db.session.scalars(select(Policy).options(joinedload(Policy.versions)).where(Policy.id == policy_id))
+        .unique()
+        .first()
+    )
     if policy is None:
         abort(404)
     version = next((v for v in policy.versions if v.id == version_id), None)

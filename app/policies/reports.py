@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true
@@ -89,10 +90,10 @@ REPORT_PAGE_SIZE = 50
 @dataclass
 class VersionReport:
     version: PolicyVersion
-    #: One page of who accepted *version* (rows of full_name, email, signature, acknowledged_at, ip), and
-    #: of who has not yet (rows of full_name, email; people by name): plain rows, the columns shown.
-    accepted: list[Row[Any]]
-    pending: list[Row[Any]]
+    #: One page of who accepted *version*: (name, email, signed as, accepted at, IP address) by time.
+    accepted: list[Row[str, str | None, str, datetime, str | None]]
+    #: One page of who has not yet: (name, email) by name. Rows of the columns shown, no objects.
+    pending: list[Row[str, str | None]]
     #: Whether this version is the binding one or newer, so "who has not yet" applies to it.
     asks_now: bool
     #: What the people not yet accepted owe (the same for all of them), when *asks_now*.
@@ -165,7 +166,7 @@ def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_pa
             .order_by(*by_time)
         )
     )
-    pending: list[Row[Any]] = []
+    pending: list[Row[str, str | None]] = []
     if found is not None:
         page = select(User.full_name, User.email).where(*found[0]).order_by(*_BY_NAME)
         pending = list(db.session.execute(page.limit(per_page).offset((pending_page - 1) * per_page)))
