@@ -156,20 +156,41 @@ def _moment_patterns(locale: Any, zone: Any, format: str | None) -> Any:
 
 def datetime_format(value: Any, format: str | None = None) -> str:
     """Flask-Babel's ``datetimeformat`` (the reader's language and time zone), its patterns parsed once a
-    request instead of for every row: the same text, a third of the work."""
+    request instead of for every row: the same text, a third of the work.
+
+    The locale and time zone are read where Flask-Babel keeps them for the request (found by it the first
+    time), and a day's date text is written once a request: a page of rows from the same few days formats
+    only their times.
+    """
     if not isinstance(value, datetime):
         return str(format_datetime(value, format))
     try:
-        locale, zone = get_locale(), get_timezone()
+        state = g.get("_flask_babel")
     except RuntimeError:  # outside a request
         return str(format_datetime(value, format))
-    combined, date_pattern, time_pattern = _moment_patterns(locale, zone, format)
+    locale = getattr(state, "babel_locale", None)
+    zone = getattr(state, "babel_tzinfo", None)
+    if locale is None or zone is None:
+        locale, zone = get_locale(), get_timezone()  # which remember them on the request's state
+        state = g.get("_flask_babel")
+        if locale is None or zone is None or state is None:
+            return str(format_datetime(value, format))
+    moments = getattr(state, "atrium_moments", None)
+    if moments is None:
+        moments = state.atrium_moments = {}
+    key = (locale, zone, format)
+    found = moments.get(key)
+    if found is None:
+        found = moments[key] = (*_moment_patterns(locale, zone, format), {})
+    combined, date_pattern, time_pattern, days = found
     moment = babel_dates._ensure_datetime_tzinfo(value, zone)  # as format_datetime does
     if combined is None:
         return str(date_pattern.apply(moment, locale))
-    return combined.replace("{0}", time_pattern.apply(moment, locale)).replace(
-        "{1}", date_pattern.apply(moment.date(), locale)
-    )
+    day = moment.date()
+    day_text = days.get(day)
+    if day_text is None:
+        day_text = days[day] = date_pattern.apply(day, locale)
+    return str(combined.replace("{0}", time_pattern.apply(moment, locale)).replace("{1}", day_text))
 
 
 def list_format(values: Any) -> str:

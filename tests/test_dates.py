@@ -74,3 +74,18 @@ def test_a_list_in_a_sentence_is_joined_as_the_readers_language_joins_it(app, lo
     with app.test_request_context(), flask_babel.force_locale(locale):
         assert list_format(["people", "the units inside it", "a course"]) == expected
         assert list_format(["people"]) == "people"
+
+
+def test_a_pages_moments_of_the_same_few_days_each_read_their_own_day_and_time(app):
+    """A day's date text is kept for the request: rows on either side of local midnight keep their own day."""
+    with app.test_request_context(), flask_babel.force_locale("en"):
+        g.started = True
+        for zone in ("UTC", "Pacific/Chatham", "America/Argentina/Buenos_Aires"):
+            flask_babel.refresh()
+            vars(g._flask_babel)["babel_tzinfo"] = flask_babel.timezone(zone)
+            moments = [
+                datetime(2026, 5, 3, hour, minute, tzinfo=UTC) for hour in range(24) for minute in (0, 59)
+            ]
+            for moment in moments + moments:
+                for format in ("medium", "short", "EEEE d MMMM 'at' h:mm a zzz"):
+                    assert datetime_format(moment, format) == flask_babel.format_datetime(moment, format)

@@ -18,7 +18,8 @@ from flask import (
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_any_permission, require_permission
@@ -167,10 +168,22 @@ def publish(policy_id: int) -> Any:
 
 
 def _version_of(policy_id: int, version_id: int) -> PolicyVersion:
-    policy = get_or_404(Policy, policy_id)
-    version = get_or_404(PolicyVersion, version_id)
-    if version.policy_id != policy.id or version.published_at is None:
+    """A published version of the tenant's policy *policy_id*, found among the policy's versions.
+
+    The report needs them all (which one binds), so they are read with the policy in one statement,
+    and the version's policy is the one just loaded rather than read again.
+    """
+    policy = (
+        db.session.scalars(select(Policy).options(joinedload(Policy.versions)).where(Policy.id == policy_id))
+        .unique()
+        .first()
+    )
+    if policy is None:
         abort(404)
+    version = next((v for v in policy.versions if v.id == version_id), None)
+    if version is None or version.published_at is None:
+        abort(404)
+    set_committed_value(version, "policy", policy)
     return version
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true
 
 from app.accounts import org
 from app.accounts.models import GroupMembership, User, UserStatus
@@ -43,14 +44,18 @@ def _audience_criteria(policy: Policy) -> list[ColumnElement[bool]]:
 
 
 def _has_signed(policy: Policy, binding: PolicyVersion) -> ColumnElement[bool]:
-    """SQL: the person of the enclosing ``users`` row accepted *binding* or a later version of *policy*."""
+    """SQL: the person of the enclosing ``users`` row accepted *binding* or a later version of *policy*.
+
+    The versions are the policy's own (loaded already), so no join to ``policy_versions``: the anti-join
+    reads the acknowledgements of those versions alone.
+    """
+    later = sorted(v.id for v in policy.versions if v.number >= binding.number)
     return (
         select(Acknowledgement.id)
-        .join(PolicyVersion, PolicyVersion.id == Acknowledgement.version_id)
         .where(
             Acknowledgement.user_id == User.id,
             Acknowledgement.policy_id == policy.id,
-            PolicyVersion.number >= binding.number,
+            Acknowledgement.version_id.in_(later),
         )
         .exists()
     )
@@ -85,11 +90,14 @@ REPORT_PAGE_SIZE = 50
 @dataclass
 class VersionReport:
     version: PolicyVersion
-    #: One page of who accepted *version*, and of who has not yet (people by name).
-    accepted: list[tuple[Acknowledgement, User]]
-    pending: list[tuple[User, PendingPolicy]]
+    #: One page of who accepted *version*: (name, email, signed as, accepted at, IP address) by time.
+    accepted: list[Row[str, str | None, str, datetime, str | None]]
+    #: One page of who has not yet: (name, email) by name. Rows of the columns shown, no objects.
+    pending: list[Row[str, str | None]]
     #: Whether this version is the binding one or newer, so "who has not yet" applies to it.
     asks_now: bool
+    #: What the people not yet accepted owe (the same for all of them), when *asks_now*.
+    owed: PendingPolicy | None = None
     accepted_total: int = 0
     pending_total: int = 0
     accepted_page: int = 1
@@ -120,13 +128,19 @@ _BY_NAME = (User.full_name, User.id)
 def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_page: int = 1) -> VersionReport:
     """One page each of who accepted *version* (when, from where) and who has still to accept the policy.
 
-    The totals are counted in SQL and only the page's people are loaded: a fixed number of
-    statements, whatever the size of the tenant.
+    Both totals are counted in one statement and only the page's rows are read, as plain rows of the
+    columns shown: a fixed number of statements, whatever the size of the tenant.
     """
     per_page = REPORT_PAGE_SIZE
-    accepted_total = db.session.scalar(
-        select(func.count(Acknowledgement.id)).where(Acknowledgement.version_id == version.id)
-    )
+    found = _pending_criteria(version)
+    totals = [
+        select(func.count(Acknowledgement.id))
+        .where(Acknowledgement.version_id == version.id)
+        .scalar_subquery()
+    ]
+    if found is not None:
+        totals.append(select(func.count(User.id)).where(*found[0]).scalar_subquery())
+    counted = db.session.execute(select(*totals)).one()
     # The page's acknowledgements first, then their people: joining every person before the sort costs more.
     by_time = (Acknowledgement.acknowledged_at, Acknowledgement.id)
     page_ids = (
@@ -137,31 +151,33 @@ def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_pa
         .offset((accepted_page - 1) * per_page)
         .subquery()
     )
-    accepted = [
-        (ack, user)
-        for ack, user in db.session.execute(
-            select(Acknowledgement, User)
+    accepted = list(
+        db.session.execute(
+            select(
+                User.full_name,
+                User.email,
+                Acknowledgement.signature,
+                Acknowledgement.acknowledged_at,
+                Acknowledgement.ip,
+            )
+            .select_from(Acknowledgement)
             .join(page_ids, page_ids.c.id == Acknowledgement.id)
             .join(User, User.id == Acknowledgement.user_id)
             .order_by(*by_time)
         )
-    ]
-    pending: list[tuple[User, PendingPolicy]] = []
-    pending_total = 0
-    found = _pending_criteria(version)
+    )
+    pending: list[Row[str, str | None]] = []
     if found is not None:
-        criteria, owed = found
-        pending_total = db.session.scalar(select(func.count(User.id)).where(*criteria)) or 0
-        page = select(User).where(*criteria).order_by(*_BY_NAME)
-        page = page.limit(per_page).offset((pending_page - 1) * per_page)
-        pending = [(user, owed) for user in db.session.scalars(page)]
+        page = select(User.full_name, User.email).where(*found[0]).order_by(*_BY_NAME)
+        pending = list(db.session.execute(page.limit(per_page).offset((pending_page - 1) * per_page)))
     return VersionReport(
         version=version,
         accepted=accepted,
         pending=pending,
         asks_now=found is not None,
-        accepted_total=accepted_total or 0,
-        pending_total=pending_total,
+        owed=found[1] if found is not None else None,
+        accepted_total=counted[0] or 0,
+        pending_total=(counted[1] or 0) if found is not None else 0,
         accepted_page=accepted_page,
         pending_page=pending_page,
         per_page=per_page,

@@ -490,3 +490,32 @@ def test_policies_list_counts_every_policy_in_one_statement_whatever_the_number_
     )
     assert '"Accepted">2</td>' in rows["Store Rules"] and '"Not yet accepted">1</td>' in rows["Store Rules"]
     assert '"Accepted">0</td>' in rows["Drivers"] and '"Not yet accepted">0</td>' in rows["Drivers"]
+
+
+def test_an_older_versions_report_sends_readers_to_the_newest_and_the_newest_says_who_is_overdue(
+    db, tenant_factory, user_factory, client_for
+):
+    from datetime import timedelta
+
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    signer = user_factory(tenant, full_name="Ada Lovelace")
+    user_factory(tenant, full_name="Grace Hopper")
+    with as_tenant(tenant):
+        policy = policies.create_policy("Code of Ethics", due_days=10)
+        first = policies.publish_version(policies.save_draft(policy, "Be honest."))
+        policies.acknowledge_policy(
+            db.session.merge(signer), first, "Ada Lovelace", accepted=True, ip=None, user_agent=None
+        )
+        second = policies.publish_version(policies.save_draft(policy, "Be honest, always.", material=True))
+        second.published_at -= timedelta(days=30)  # asked a month ago: due 20 days ago
+        db.session.commit()
+    older = client.get(f"/admin/policies/{policy.id}/versions/{first.id}").get_data(as_text=True)
+    assert "Accepted (1)" in older and "Ada Lovelace" in older and "Not yet accepted (0)" in older
+    assert "A later version asks people again" in older and "Grace Hopper" not in older
+    newest = client.get(f"/admin/policies/{policy.id}/versions/{second.id}").get_data(as_text=True)
+    assert "Accepted (0)" in newest and "Not yet accepted (3)" in newest
+    rows = newest.split('<h2 id="pending">')[1].split("<tr>")[2:]
+    assert len(rows) == 3 and all("Ada Lovelace" in newest and "Overdue" in row for row in rows)
+    assert all('<td data-label="Due"><strong class="text-danger">Overdue</strong> · ' in row for row in rows)
+    # A version of another policy, or a draft, is not found under this one.
+    assert client.get(f"/admin/policies/{policy.id + 1}/versions/{second.id}").status_code == 404
