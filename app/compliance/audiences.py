@@ -16,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Date, Integer, String, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
+from app.compliance.statements import cached, ids_in
 from app.extensions import db
 from app.inputs import parse_id
 
@@ -45,6 +47,16 @@ class Audience:
             self.units.add(unit_id)
         elif kind == "job_title" and value.strip():
             self.job_titles.add(value.strip().casefold())
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """Everything :meth:`clause` reads, as a value (a statement kept for it stays right)."""
+        return (
+            self.everyone,
+            tuple(sorted(self.groups)),
+            tuple(sorted(self.units)),
+            tuple(sorted(self.job_titles)),
+        )
 
     def clause(self, people: Any, subtrees: dict[int, set[int]]) -> Any:
         """A WHERE clause over *people* (``id``, ``org_unit_id``, ``job_title``): the person is one of the
@@ -157,6 +169,23 @@ class Requirements:
     policies: list[BindingPolicy]
     certifications: dict[int, tuple[str, Audience]]
     subtrees: dict[int, set[int]]
+
+    @cached_property
+    def key(self) -> tuple[Any, ...]:
+        """Everything :meth:`rows` builds its SELECTs from, as a value: statements kept under it are
+        those these requirements would build (a changed policy or certification makes another key)."""
+        return (
+            tuple((p.policy_id, p.title, p.binding_number, p.due_on, p.audience.key) for p in self.policies),
+            tuple(
+                (cert_id, title, audience.key) for cert_id, (title, audience) in self.certifications.items()
+            ),
+            tuple(sorted((root, tuple(sorted(units))) for root, units in self.subtrees.items())),
+        )
+
+    def rows_of_ids(self) -> tuple[Any, Any]:
+        """:meth:`rows` over the people bound at execution as the ``ids`` parameter
+        (:mod:`app.compliance.statements`), built once for these requirements."""
+        return cached(("audiences", self.key), lambda: self.rows(ids_in))
 
     def rows(self, within: InClause) -> tuple[Any, Any]:
         """Two SELECTs over the people *within* narrows ``users.id`` to (None where there is nothing):

@@ -12,7 +12,7 @@ Dates are compared with *today* in the portal's time zone (:func:`portal_today`)
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, exists, or_, select
 
 from app.accounts.models import User
+from app.compliance.statements import IDS, cached, ids_in
 from app.extensions import db
 from app.timezones import is_usable_zone
 
@@ -214,11 +215,19 @@ def _in(column: Any, ids: IdSource) -> Any:
     return column.in_(listed)
 
 
-def _courses(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+def _statement(name: str, build: Callable[[Any], Any], ids: IdSource) -> tuple[Any, dict[str, Any]]:
+    """The SELECT *build* makes of a WHERE clause's maker for the people *ids*, and its parameters: for a
+    collection of ids, built once and kept (:mod:`app.compliance.statements`), the ids bound at execution."""
+    if isinstance(ids, Select):
+        return build(lambda column: column.in_(ids)), {}
+    return cached((name,), lambda: build(ids_in)), {IDS: sorted(ids)}
+
+
+def _courses_select(within: Callable[[Any], Any]) -> Any:
     from app.learning.models import Course, Enrollment
 
     required = or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager")))
-    rows = db.session.execute(
+    return (
         select(
             Enrollment.id,
             Enrollment.user_id,
@@ -229,9 +238,15 @@ def _courses(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[
             Enrollment.completed_at,
         )
         .join(Course, Course.id == Enrollment.course_id)
-        .where(_in(Enrollment.user_id, ids), Enrollment.withdrawn_at.is_(None), required)
+        .where(within(Enrollment.user_id), Enrollment.withdrawn_at.is_(None), required)
     )
-    for enrollment_id, user_id, title, due_on, started_at, percent, completed_at in rows:
+
+
+def _courses(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+    statement, parameters = _statement("page courses", _courses_select, ids)
+    for enrollment_id, user_id, title, due_on, started_at, percent, completed_at in db.session.execute(
+        statement, parameters
+    ):
         status = status_by_due_date(
             done=completed_at is not None,
             started=started_at is not None or bool(percent),
@@ -253,7 +268,7 @@ def _courses(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[
         )
 
 
-def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+def _paths_select(within: Callable[[Any], Any]) -> Any:
     from app.learning.models import Enrollment, LearningPath, PathEnrollment
 
     started = exists().where(
@@ -263,7 +278,7 @@ def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tu
     required = or_(
         PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))
     )
-    rows = db.session.execute(
+    return (
         select(
             PathEnrollment.id,
             PathEnrollment.user_id,
@@ -273,8 +288,13 @@ def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tu
             PathEnrollment.completed_at,
         )
         .join(LearningPath, LearningPath.id == PathEnrollment.path_id)
-        .where(_in(PathEnrollment.user_id, ids), PathEnrollment.withdrawn_at.is_(None), required)
+        .where(within(PathEnrollment.user_id), PathEnrollment.withdrawn_at.is_(None), required)
     )
+
+
+def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+    statement, parameters = _statement("page paths", _paths_select, ids)
+    rows = db.session.execute(statement, parameters)
     for path_enrollment_id, user_id, title, due_on, has_started, completed_at in rows:
         status = status_by_due_date(
             done=completed_at is not None,
@@ -296,11 +316,10 @@ def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tu
         )
 
 
-def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
-    """Each person's certification records (started or further)."""
+def _certifications_select(within: Callable[[Any], Any]) -> Any:
     from app.certifications.models import Certification, CertificationRecord
 
-    rows = db.session.execute(
+    return (
         select(
             CertificationRecord.id,
             CertificationRecord.user_id,
@@ -311,8 +330,14 @@ def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> It
             CertificationRecord.awarded_at,
         )
         .join(Certification, Certification.id == CertificationRecord.certification_id)
-        .where(_in(CertificationRecord.user_id, ids), CertificationRecord.state != "not_started")
+        .where(within(CertificationRecord.user_id), CertificationRecord.state != "not_started")
     )
+
+
+def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
+    """Each person's certification records (started or further)."""
+    statement, parameters = _statement("page certifications", _certifications_select, ids)
+    rows = db.session.execute(statement, parameters)
     for record_id, user_id, title, state, expires_at, grace_until, awarded_at in rows:
         expires_on = _local_date(expires_at, zone)
         lapses_on = _local_date(grace_until or expires_at, zone)
@@ -339,15 +364,21 @@ def _by_audience(
     that they have not started, as items (:mod:`app.compliance.audiences`)."""
     from app.compliance.audiences import load_requirements
 
-    policies, not_started = (requirements or load_requirements()).rows(lambda column: _in(column, ids))
+    required = requirements or load_requirements()
+    parameters: dict[str, Any] = {}
+    if isinstance(ids, Select):
+        policies, not_started = required.rows(lambda column: _in(column, ids))
+    else:
+        policies, not_started = required.rows_of_ids()
+        parameters = {IDS: sorted(ids)}
     if policies is not None:
-        for user_id, policy_id, title, accepted, due_on in db.session.execute(policies):
+        for user_id, policy_id, title, accepted, due_on in db.session.execute(policies, parameters):
             status = status_by_due_date(
                 done=bool(accepted), started=False, due_on=due_on, today=today, due_soon_days=soon
             )
             yield user_id, Item(Kind.policy, policy_id, title, status, due_on=None if accepted else due_on)
     if not_started is not None:
-        for user_id, cert_id, title in db.session.execute(not_started):
+        for user_id, cert_id, title in db.session.execute(not_started, parameters):
             yield user_id, Item(Kind.certification, cert_id, title, Status.not_started)
 
 
@@ -380,16 +411,21 @@ def open_checkpoint_clauses() -> list[Any]:
     ]
 
 
-def _checkpoints(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:
-    """Practical checkpoints of courses a person is still taking that nobody has signed off yet."""
+def _checkpoints_select(within: Callable[[Any], Any]) -> Any:
     from app.learning.models import Course, Enrollment, Lesson
 
-    rows = db.session.execute(
+    return (
         select(Lesson.id, Enrollment.id, Enrollment.user_id, Lesson.title, Course.title, Enrollment.due_on)
         .join(Course, Course.id == Enrollment.course_id)
         .join(Lesson, Lesson.course_id == Course.id)
-        .where(_in(Enrollment.user_id, ids), *open_checkpoint_clauses())
+        .where(within(Enrollment.user_id), *open_checkpoint_clauses())
     )
+
+
+def _checkpoints(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:
+    """Practical checkpoints of courses a person is still taking that nobody has signed off yet."""
+    statement, parameters = _statement("page checkpoints", _checkpoints_select, ids)
+    rows = db.session.execute(statement, parameters)
     for lesson_id, enrollment_id, user_id, lesson_title, course_title, due_on in rows:
         status = status_by_due_date(done=False, started=False, due_on=due_on, today=today, due_soon_days=soon)
         yield (
