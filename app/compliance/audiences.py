@@ -19,7 +19,20 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
@@ -211,14 +224,14 @@ class Requirements:
             accepted = exists().where(
                 Acknowledgement.user_id == people.c.id,
                 within(Acknowledgement.user_id),
-                Acknowledgement.policy_id == policy.policy_id,
+                Acknowledgement.policy_id == _whole(policy.policy_id),
                 Acknowledgement.version_id == PolicyVersion.id,
-                PolicyVersion.number >= policy.binding_number,
+                PolicyVersion.number >= _whole(policy.binding_number),
             )
             policies.append(
                 select(
                     people.c.id.label("user_id"),
-                    literal(policy.policy_id, Integer).label("ref_id"),
+                    _whole(policy.policy_id).label("ref_id"),
                     literal(policy.title, String).label("title"),
                     accepted.label("accepted"),
                     literal(policy.due_on, Date).label("due_on"),
@@ -229,13 +242,13 @@ class Requirements:
             started = exists().where(
                 CertificationRecord.user_id == people.c.id,
                 within(CertificationRecord.user_id),
-                CertificationRecord.certification_id == cert_id,
+                CertificationRecord.certification_id == _whole(cert_id),
                 CertificationRecord.state != "not_started",
             )
             not_started.append(
                 select(
                     people.c.id.label("user_id"),
-                    literal(cert_id, Integer).label("ref_id"),
+                    _whole(cert_id).label("ref_id"),
                     literal(title, String).label("title"),
                 ).where(
                     people.c.status == UserStatus.active.value,
@@ -244,6 +257,12 @@ class Requirements:
                 )
             )
         return _united(policies), _united(not_started)
+
+
+def _whole(number: int) -> Any:
+    """An id or version number written into the SQL rather than bound: a statement of a SELECT per
+    policy and certification would otherwise bind (and look up at every execution) several each."""
+    return literal_column(str(int(number)), Integer)
 
 
 def _united(parts: list[Any]) -> Any:

@@ -15,7 +15,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from app.compliance.audiences import Requirements, load_requirements
 from app.compliance.statements import IDS, cached, day_parameters, ids_in
@@ -59,15 +72,21 @@ class Standing:
         return bool(self.by_status[status.rank])
 
 
+def _n(number: int) -> Any:
+    """A whole number written into the SQL rather than bound: the ranks and counts of every statement
+    here are constants, and each bound one costs every execution a parameter to look up and send."""
+    return literal_column(str(int(number)), Integer)
+
+
 def _by_due_date(done: Any, started: Any, due_on: Any) -> Any:
     """:func:`app.compliance.status.status_by_due_date` as SQL: the rank of the status (against the
     parameters ``today`` and ``soon_until`` of :func:`app.compliance.statements.day_parameters`)."""
     return case(
-        (done, Status.done.rank),
-        (due_on < bindparam("today"), Status.overdue.rank),
-        (due_on <= bindparam("soon_until"), Status.due_soon.rank),
-        (started, Status.in_progress.rank),
-        else_=Status.not_started.rank,
+        (done, _n(Status.done.rank)),
+        (due_on < bindparam("today"), _n(Status.overdue.rank)),
+        (due_on <= bindparam("soon_until"), _n(Status.due_soon.rank)),
+        (started, _n(Status.in_progress.rank)),
+        else_=_n(Status.not_started.rank),
     )
 
 
@@ -135,15 +154,15 @@ def _build_items(requirements: Requirements, titles: bool) -> Any:
         literal(Kind.certification.value),
         title_of(Certification.title),
         case(
-            (record.state.in_(("expired", "revoked")), Status.expired.rank),
-            (and_(holding, lapses < bindparam("tomorrow")), Status.expired.rank),
+            (record.state.in_(("expired", "revoked")), _n(Status.expired.rank)),
+            (and_(holding, lapses < bindparam("tomorrow")), _n(Status.expired.rank)),
             (
                 and_(holding, or_(record.state == "expiring", record.expires_at < bindparam("past_soon"))),
-                Status.expiring.rank,
+                _n(Status.expiring.rank),
             ),
-            (holding, Status.done.rank),
-            (record.state == "in_progress", Status.in_progress.rank),
-            else_=Status.not_started.rank,
+            (holding, _n(Status.done.rank)),
+            (record.state == "in_progress", _n(Status.in_progress.rank)),
+            else_=_n(Status.not_started.rank),
         ),
     ).where(ids_in(record.user_id), record.state != "not_started")
     if titles:
@@ -185,7 +204,7 @@ def _audience_rows(requirements: Requirements) -> list[Any]:
                 not_started.c.user_id,
                 literal(Kind.certification.value),
                 not_started.c.title,
-                literal(Status.not_started.rank),
+                _n(Status.not_started.rank),
             )
         )
     return parts
@@ -235,8 +254,10 @@ def rank_people(
 def _counted(items: Any, item: str) -> Any:
     """Each person's *items* counted by status, and those of the item filter's *item* apart."""
     is_chosen = chosen_item_clause(items.c.kind, items.c.title, item) if item else literal(False)
-    counts = [func.sum(case((items.c.rank == rank, 1), else_=0)) for rank in _RANKS]
-    chosen = [func.sum(case((and_(is_chosen, items.c.rank == rank), 1), else_=0)) for rank in _RANKS]
+    counts = [func.sum(case((items.c.rank == _n(rank), _n(1)), else_=_n(0))) for rank in _RANKS]
+    chosen = [
+        func.sum(case((and_(is_chosen, items.c.rank == _n(rank)), _n(1)), else_=_n(0))) for rank in _RANKS
+    ]
     return select(items.c.user_id, *counts, *chosen).group_by(items.c.user_id)
 
 
