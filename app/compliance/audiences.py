@@ -33,7 +33,6 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import selectinload
 
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
 from app.compliance.statements import cached, ids_in
@@ -124,28 +123,53 @@ class BindingPolicy:
 
 
 def binding_policies() -> list[BindingPolicy]:
-    """The published policies with a version that binds, and whom each binds (three statements)."""
-    from app.policies.models import Policy, PolicyStatus
+    """The published policies with a version that binds, and whom each binds (two statements, rows rather
+    than loaded policies and versions: the binding version is as :attr:`Policy.binding_version` finds it)."""
+    from app.policies.models import Policy, PolicyAudience, PolicyStatus, PolicyVersion
     from app.policies.services import due_on
 
-    found = []
-    for policy in db.session.scalars(
-        select(Policy)
-        .where(Policy.status == PolicyStatus.published.value)
-        .options(selectinload(Policy.versions), selectinload(Policy.audiences))
-        .order_by(Policy.id)
-    ):
-        binding = policy.binding_version
-        if binding is None:
-            continue
-        audience = Audience(everyone=policy.visibility == "everyone")
-        for named in policy.audiences:
-            if named.kind in ("group", "org_unit"):
-                audience.add(named.kind, named.value)
-        found.append(
-            BindingPolicy(policy.id, policy.title, binding.number, due_on(policy, binding), audience)
+    published = Policy.status == PolicyStatus.published.value
+    policies: dict[int, Any] = {}
+    binding: dict[int, Any] = {}
+    for row in db.session.execute(
+        select(
+            Policy.id,
+            Policy.title,
+            Policy.visibility,
+            Policy.due_days,
+            PolicyVersion.number,
+            PolicyVersion.material,
+            PolicyVersion.published_at,
         )
-    return found
+        .join(PolicyVersion, PolicyVersion.policy_id == Policy.id)
+        .where(published, PolicyVersion.published_at.is_not(None))
+        .order_by(Policy.id, PolicyVersion.number)
+    ):
+        policies.setdefault(row.id, row)
+        if row.id not in binding or row.material:  # the first published version, or the latest material one
+            binding[row.id] = row
+    if not policies:
+        return []
+    audiences = {
+        policy_id: Audience(everyone=row.visibility == "everyone") for policy_id, row in policies.items()
+    }
+    for policy_id, kind, value in db.session.execute(
+        select(PolicyAudience.policy_id, PolicyAudience.kind, PolicyAudience.value)
+        .join(Policy, Policy.id == PolicyAudience.policy_id)
+        .where(published, PolicyAudience.kind.in_(("group", "org_unit")))
+    ):
+        if policy_id in audiences:
+            audiences[policy_id].add(kind, value)
+    return [
+        BindingPolicy(
+            policy_id,
+            row.title,
+            binding[policy_id].number,
+            due_on(row, binding[policy_id]),
+            audiences[policy_id],
+        )
+        for policy_id, row in policies.items()
+    ]
 
 
 def open_certifications() -> dict[int, tuple[str, Audience]]:
