@@ -480,7 +480,7 @@ def for_people(
                 _item(row, today, due_soon_days, zone)
             )
     for person in result.values():
-        person.items.sort(key=lambda i: (i.status.rank, i.due_on or i.expires_on or date.max, i.title))
+        person.items.sort(key=lambda i: (_RANK[i.status], i.due_on or i.expires_on or date.max, i.title))
     return result
 
 
