@@ -16,12 +16,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, exists, false, func, literal, or_, select, true, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
+from app.compliance.statements import cached, ids_in
 from app.extensions import db
 from app.inputs import parse_id
 
@@ -45,6 +59,16 @@ class Audience:
             self.units.add(unit_id)
         elif kind == "job_title" and value.strip():
             self.job_titles.add(value.strip().casefold())
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """Everything :meth:`clause` reads, as a value (a statement kept for it stays right)."""
+        return (
+            self.everyone,
+            tuple(sorted(self.groups)),
+            tuple(sorted(self.units)),
+            tuple(sorted(self.job_titles)),
+        )
 
     def clause(self, people: Any, subtrees: dict[int, set[int]]) -> Any:
         """A WHERE clause over *people* (``id``, ``org_unit_id``, ``job_title``): the person is one of the
@@ -99,28 +123,53 @@ class BindingPolicy:
 
 
 def binding_policies() -> list[BindingPolicy]:
-    """The published policies with a version that binds, and whom each binds (three statements)."""
-    from app.policies.models import Policy, PolicyStatus
+    """The published policies with a version that binds, and whom each binds (two statements, rows rather
+    than loaded policies and versions: the binding version is as :attr:`Policy.binding_version` finds it)."""
+    from app.policies.models import Policy, PolicyAudience, PolicyStatus, PolicyVersion
     from app.policies.services import due_on
 
-    found = []
-    for policy in db.session.scalars(
-        select(Policy)
-        .where(Policy.status == PolicyStatus.published.value)
-        .options(selectinload(Policy.versions), selectinload(Policy.audiences))
-        .order_by(Policy.id)
-    ):
-        binding = policy.binding_version
-        if binding is None:
-            continue
-        audience = Audience(everyone=policy.visibility == "everyone")
-        for named in policy.audiences:
-            if named.kind in ("group", "org_unit"):
-                audience.add(named.kind, named.value)
-        found.append(
-            BindingPolicy(policy.id, policy.title, binding.number, due_on(policy, binding), audience)
+    published = Policy.status == PolicyStatus.published.value
+    policies: dict[int, Any] = {}
+    binding: dict[int, Any] = {}
+    for row in db.session.execute(
+        select(
+            Policy.id,
+            Policy.title,
+            Policy.visibility,
+            Policy.due_days,
+            PolicyVersion.number,
+            PolicyVersion.material,
+            PolicyVersion.published_at,
         )
-    return found
+        .join(PolicyVersion, PolicyVersion.policy_id == Policy.id)
+        .where(published, PolicyVersion.published_at.is_not(None))
+        .order_by(Policy.id, PolicyVersion.number)
+    ):
+        policies.setdefault(row.id, row)
+        if row.id not in binding or row.material:  # the first published version, or the latest material one
+            binding[row.id] = row
+    if not policies:
+        return []
+    audiences = {
+        policy_id: Audience(everyone=row.visibility == "everyone") for policy_id, row in policies.items()
+    }
+    for policy_id, kind, value in db.session.execute(
+        select(PolicyAudience.policy_id, PolicyAudience.kind, PolicyAudience.value)
+        .join(Policy, Policy.id == PolicyAudience.policy_id)
+        .where(published, PolicyAudience.kind.in_(("group", "org_unit")))
+    ):
+        if policy_id in audiences:
+            audiences[policy_id].add(kind, value)
+    return [
+        BindingPolicy(
+            policy_id,
+            row.title,
+            binding[policy_id].number,
+            due_on(row, binding[policy_id]),
+            audiences[policy_id],
+        )
+        for policy_id, row in policies.items()
+    ]
 
 
 def open_certifications() -> dict[int, tuple[str, Audience]]:
@@ -158,6 +207,23 @@ class Requirements:
     certifications: dict[int, tuple[str, Audience]]
     subtrees: dict[int, set[int]]
 
+    @cached_property
+    def key(self) -> tuple[Any, ...]:
+        """Everything :meth:`rows` builds its SELECTs from, as a value: statements kept under it are
+        those these requirements would build (a changed policy or certification makes another key)."""
+        return (
+            tuple((p.policy_id, p.title, p.binding_number, p.due_on, p.audience.key) for p in self.policies),
+            tuple(
+                (cert_id, title, audience.key) for cert_id, (title, audience) in self.certifications.items()
+            ),
+            tuple(sorted((root, tuple(sorted(units))) for root, units in self.subtrees.items())),
+        )
+
+    def rows_of_ids(self) -> tuple[Any, Any]:
+        """:meth:`rows` over the people bound at execution as the ``ids`` parameter
+        (:mod:`app.compliance.statements`), built once for these requirements."""
+        return cached(("audiences", self.key), lambda: self.rows(ids_in))
+
     def rows(self, within: InClause) -> tuple[Any, Any]:
         """Two SELECTs over the people *within* narrows ``users.id`` to (None where there is nothing):
 
@@ -182,14 +248,14 @@ class Requirements:
             accepted = exists().where(
                 Acknowledgement.user_id == people.c.id,
                 within(Acknowledgement.user_id),
-                Acknowledgement.policy_id == policy.policy_id,
+                Acknowledgement.policy_id == _whole(policy.policy_id),
                 Acknowledgement.version_id == PolicyVersion.id,
-                PolicyVersion.number >= policy.binding_number,
+                PolicyVersion.number >= _whole(policy.binding_number),
             )
             policies.append(
                 select(
                     people.c.id.label("user_id"),
-                    literal(policy.policy_id, Integer).label("ref_id"),
+                    _whole(policy.policy_id).label("ref_id"),
                     literal(policy.title, String).label("title"),
                     accepted.label("accepted"),
                     literal(policy.due_on, Date).label("due_on"),
@@ -200,13 +266,13 @@ class Requirements:
             started = exists().where(
                 CertificationRecord.user_id == people.c.id,
                 within(CertificationRecord.user_id),
-                CertificationRecord.certification_id == cert_id,
+                CertificationRecord.certification_id == _whole(cert_id),
                 CertificationRecord.state != "not_started",
             )
             not_started.append(
                 select(
                     people.c.id.label("user_id"),
-                    literal(cert_id, Integer).label("ref_id"),
+                    _whole(cert_id).label("ref_id"),
                     literal(title, String).label("title"),
                 ).where(
                     people.c.status == UserStatus.active.value,
@@ -215,6 +281,12 @@ class Requirements:
                 )
             )
         return _united(policies), _united(not_started)
+
+
+def _whole(number: int) -> Any:
+    """An id or version number written into the SQL rather than bound: a statement of a SELECT per
+    policy and certification would otherwise bind (and look up at every execution) several each."""
+    return literal_column(str(int(number)), Integer)
 
 
 def _united(parts: list[Any]) -> Any:

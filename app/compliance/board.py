@@ -51,6 +51,19 @@ class Person:
     email: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A line of the dashboard: a person, their standing, their most urgent open items and when reminded."""
+
+    person: Person
+    standing: PersonCompliance
+    items: list[Item]  # the most urgent open ones (ITEMS_SHOWN at most)
+    more: int  # open items beyond those
+    done: int
+    location: str | None
+    reminded_minutes: int | None
+
+
 def chosen_filters(args: Mapping[str, str]) -> dict[str, Any]:
     """The filter values asked for; a status that is none of the choices is dropped (it shows everyone).
 
@@ -207,7 +220,7 @@ def _rows(
     chosen: Mapping[str, Any],
     unit_names: Mapping[int, str],
     requirements: Requirements,
-) -> list[dict[str, Any]]:
+) -> list[Row]:
     """A line per person of the page: their standing, their most urgent open items and when reminded."""
     standing = for_people([p.id for p in page_people], today, requirements=requirements)
     reminded = services.last_reminders([p.id for p in page_people])
@@ -217,15 +230,15 @@ def _rows(
         own = standing[person.id]
         waiting = open_items(own, chosen)
         rows.append(
-            {
-                "person": person,
-                "standing": own,
-                "items": waiting[:ITEMS_SHOWN],
-                "more": len(waiting) - ITEMS_SHOWN if len(waiting) > ITEMS_SHOWN else 0,
-                "done": len(own.items) - len(waiting),
-                "location": unit_names.get(person.org_unit_id) if person.org_unit_id else None,
-                "reminded_minutes": minutes_since(reminded.get(person.id), now),
-            }
+            Row(
+                person=person,
+                standing=own,
+                items=waiting[:ITEMS_SHOWN],
+                more=len(waiting) - ITEMS_SHOWN if len(waiting) > ITEMS_SHOWN else 0,
+                done=len(own.items) - len(waiting),
+                location=unit_names.get(person.org_unit_id) if person.org_unit_id else None,
+                reminded_minutes=minutes_since(reminded.get(person.id), now),
+            )
         )
     return rows
 

@@ -10,22 +10,34 @@ the same SELECTs as there (:mod:`app.compliance.audiences`), so both agree by co
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from app.compliance.audiences import Requirements, load_requirements
+from app.compliance.statements import IDS, cached, day_parameters, ids_in
 from app.compliance.status import (
     DUE_SOON_DAYS,
     Kind,
     Status,
-    _in,
     open_checkpoint_clauses,
     portal_zone,
-    start_of_day_utc,
 )
 from app.extensions import db
 
@@ -60,39 +72,47 @@ class Standing:
         return bool(self.by_status[status.rank])
 
 
-def _by_due_date(done: Any, started: Any, due_on: Any, today: date, soon: int) -> Any:
-    """:func:`app.compliance.status.status_by_due_date` as SQL: the rank of the status."""
+def _n(number: int) -> Any:
+    """A whole number written into the SQL rather than bound: the ranks and counts of every statement
+    here are constants, and each bound one costs every execution a parameter to look up and send."""
+    return literal_column(str(int(number)), Integer)
+
+
+def _by_due_date(done: Any, started: Any, due_on: Any) -> Any:
+    """:func:`app.compliance.status.status_by_due_date` as SQL: the rank of the status (against the
+    parameters ``today`` and ``soon_until`` of :func:`app.compliance.statements.day_parameters`)."""
     return case(
-        (done, Status.done.rank),
-        (due_on < today, Status.overdue.rank),
-        (due_on <= today + timedelta(days=soon), Status.due_soon.rank),
-        (started, Status.in_progress.rank),
-        else_=Status.not_started.rank,
+        (done, _n(Status.done.rank)),
+        (due_on < bindparam("today"), _n(Status.overdue.rank)),
+        (due_on <= bindparam("soon_until"), _n(Status.due_soon.rank)),
+        (started, _n(Status.in_progress.rank)),
+        else_=_n(Status.not_started.rank),
     )
 
 
-def _items(
-    ids: Sequence[int],
-    today: date,
-    soon: int,
-    zone: Any,
-    requirements: Requirements | None,
-    *,
-    titles: bool = True,
-) -> Any:
-    """A subquery of (user_id, kind, title, rank): every item read in SQL, one row each.
+def _items(requirements: Requirements, *, titles: bool = True) -> Any:
+    """A subquery of (user_id, kind, title, rank): every item read in SQL, one row each, of the people
+    bound as ``ids`` on the dates bound as :func:`~app.compliance.statements.day_parameters` says.
 
-    Without *titles* (nothing needs them: no item filter) the title is NULL for the enrolments, path
-    enrolments and certification records, which then skip the join to their courses, paths and
-    certifications (at a location of 250 people, a hash of the tenant's 10,000 courses).
+    Built once for these requirements (:mod:`app.compliance.statements`). Without *titles* (nothing
+    needs them: no item filter) the title is NULL for the enrolments, path enrolments and certification
+    records, which then skip the join to their courses, paths and certifications (at a location of 250
+    people, a hash of the tenant's 10,000 courses).
     """
+    return cached(("ranked items", titles, requirements.key), lambda: _build_items(requirements, titles))
+
+
+def _parameters(ids: Collection[int], today: date, soon: int, zone: Any) -> dict[str, Any]:
+    return {IDS: sorted(ids), **day_parameters(today, soon, zone)}
+
+
+def _build_items(requirements: Requirements, titles: bool) -> Any:
     from app.certifications.models import Certification, CertificationRecord
     from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathEnrollment
 
     def title_of(column: Any) -> Any:
         return column if titles else null()
 
-    chosen = sorted(ids)  # the same order, the same statement
     courses = select(
         Enrollment.user_id.label("user_id"),
         literal(Kind.course.value).label("kind"),
@@ -101,11 +121,9 @@ def _items(
             Enrollment.completed_at.is_not(None),
             or_(Enrollment.started_at.is_not(None), Enrollment.progress_percent > 0),
             Enrollment.due_on,
-            today,
-            soon,
         ).label("rank"),
     ).where(
-        _in(Enrollment.user_id, chosen),
+        ids_in(Enrollment.user_id),
         Enrollment.withdrawn_at.is_(None),
         or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager"))),
     )
@@ -119,11 +137,9 @@ def _items(
         PathEnrollment.user_id,
         literal(Kind.path.value),
         title_of(LearningPath.title),
-        _by_due_date(
-            PathEnrollment.completed_at.is_not(None), path_started, PathEnrollment.due_on, today, soon
-        ),
+        _by_due_date(PathEnrollment.completed_at.is_not(None), path_started, PathEnrollment.due_on),
     ).where(
-        _in(PathEnrollment.user_id, chosen),
+        ids_in(PathEnrollment.user_id),
         PathEnrollment.withdrawn_at.is_(None),
         or_(PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))),
     )
@@ -133,24 +149,22 @@ def _items(
     record = CertificationRecord
     holding = record.state.in_(("certified", "expiring"))
     lapses = func.coalesce(record.grace_until, record.expires_at)
-    tomorrow = start_of_day_utc(today + timedelta(days=1), zone)
-    past_soon = start_of_day_utc(today + timedelta(days=soon + 1), zone)
     certifications = select(
         record.user_id,
         literal(Kind.certification.value),
         title_of(Certification.title),
         case(
-            (record.state.in_(("expired", "revoked")), Status.expired.rank),
-            (and_(holding, lapses < tomorrow), Status.expired.rank),
+            (record.state.in_(("expired", "revoked")), _n(Status.expired.rank)),
+            (and_(holding, lapses < bindparam("tomorrow")), _n(Status.expired.rank)),
             (
-                and_(holding, or_(record.state == "expiring", record.expires_at < past_soon)),
-                Status.expiring.rank,
+                and_(holding, or_(record.state == "expiring", record.expires_at < bindparam("past_soon"))),
+                _n(Status.expiring.rank),
             ),
-            (holding, Status.done.rank),
-            (record.state == "in_progress", Status.in_progress.rank),
-            else_=Status.not_started.rank,
+            (holding, _n(Status.done.rank)),
+            (record.state == "in_progress", _n(Status.in_progress.rank)),
+            else_=_n(Status.not_started.rank),
         ),
-    ).where(_in(record.user_id, chosen), record.state != "not_started")
+    ).where(ids_in(record.user_id), record.state != "not_started")
     if titles:
         certifications = certifications.join(Certification, Certification.id == record.certification_id)
     checkpoints = (
@@ -158,20 +172,20 @@ def _items(
             Enrollment.user_id,
             literal(Kind.checkpoint.value),
             Course.title + literal(": ") + Lesson.title,
-            _by_due_date(literal(False), literal(False), Enrollment.due_on, today, soon),
+            _by_due_date(literal(False), literal(False), Enrollment.due_on),
         )
         .join(Course, Course.id == Enrollment.course_id)
         .join(Lesson, Lesson.course_id == Course.id)
-        .where(_in(Enrollment.user_id, chosen), *open_checkpoint_clauses())
+        .where(ids_in(Enrollment.user_id), *open_checkpoint_clauses())
     )
-    audience = _audience_rows(chosen, today, soon, requirements or load_requirements())
+    audience = _audience_rows(requirements)
     return union_all(courses, paths, certifications, checkpoints, *audience).cte("items")
 
 
-def _audience_rows(ids: Sequence[int], today: date, soon: int, requirements: Requirements) -> list[Any]:
+def _audience_rows(requirements: Requirements) -> list[Any]:
     """SELECTs of (user_id, kind, title, rank) of the items found by their audiences: policies, and
     certifications that apply to someone who has not started them (the SELECTs ``for_people`` reads)."""
-    policies, not_started = requirements.rows(lambda column: _in(column, ids))
+    policies, not_started = requirements.rows(ids_in)
     parts = []
     if policies is not None:
         policies = policies.subquery("policies")
@@ -180,7 +194,7 @@ def _audience_rows(ids: Sequence[int], today: date, soon: int, requirements: Req
                 policies.c.user_id,
                 literal(Kind.policy.value),
                 policies.c.title,
-                _by_due_date(policies.c.accepted, literal(False), policies.c.due_on, today, soon),
+                _by_due_date(policies.c.accepted, literal(False), policies.c.due_on),
             )
         )
     if not_started is not None:
@@ -190,7 +204,7 @@ def _audience_rows(ids: Sequence[int], today: date, soon: int, requirements: Req
                 not_started.c.user_id,
                 literal(Kind.certification.value),
                 not_started.c.title,
-                literal(Status.not_started.rank),
+                _n(Status.not_started.rank),
             )
         )
     return parts
@@ -224,18 +238,27 @@ def rank_people(
     standings = {user_id: Standing(user_id) for user_id in ids}
     if not standings:
         return standings
-    zone = portal_zone(tenant)
-    items = _items(sorted(standings), today, due_soon_days, zone, requirements, titles=bool(item))
-    is_chosen = chosen_item_clause(items.c.kind, items.c.title, item) if item else literal(False)
-    counts = [func.sum(case((items.c.rank == rank, 1), else_=0)) for rank in _RANKS]
-    chosen = [func.sum(case((and_(is_chosen, items.c.rank == rank), 1), else_=0)) for rank in _RANKS]
-    for user_id, *numbers in db.session.execute(
-        select(items.c.user_id, *counts, *chosen).group_by(items.c.user_id)
-    ):
+    required = requirements or load_requirements()
+    parameters = _parameters(standings, today, due_soon_days, portal_zone(tenant))
+    if item:
+        statement = _counted(_items(required, titles=True), item)
+    else:
+        statement = cached(("ranked", required.key), lambda: _counted(_items(required, titles=False), ""))
+    for user_id, *numbers in db.session.execute(statement, parameters):
         standing = standings[user_id]
         standing.by_status = [int(n or 0) for n in numbers[: len(Status)]]
         standing.chosen = [int(n or 0) for n in numbers[len(Status) :]]
     return standings
+
+
+def _counted(items: Any, item: str) -> Any:
+    """Each person's *items* counted by status, and those of the item filter's *item* apart."""
+    is_chosen = chosen_item_clause(items.c.kind, items.c.title, item) if item else literal(False)
+    counts = [func.sum(case((items.c.rank == _n(rank), _n(1)), else_=_n(0))) for rank in _RANKS]
+    chosen = [
+        func.sum(case((and_(is_chosen, items.c.rank == _n(rank)), _n(1)), else_=_n(0))) for rank in _RANKS
+    ]
+    return select(items.c.user_id, *counts, *chosen).group_by(items.c.user_id)
 
 
 def item_titles(
@@ -245,7 +268,7 @@ def item_titles(
     by title: what the item filter suggests."""
     if not ids:
         return []
-    items = _items(sorted(ids), today, DUE_SOON_DAYS, portal_zone(tenant), None)
+    items = _items(load_requirements(), titles=True)
     escaped = containing.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     statement = (
         select(items.c.kind, items.c.title)
@@ -254,4 +277,5 @@ def item_titles(
         .order_by(items.c.title, items.c.kind)
         .limit(limit)
     )
-    return [(kind, title) for kind, title in db.session.execute(statement)]
+    parameters = _parameters(ids, today, DUE_SOON_DAYS, portal_zone(tenant))
+    return [(kind, title) for kind, title in db.session.execute(statement, parameters)]

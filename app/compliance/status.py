@@ -12,15 +12,33 @@ Dates are compared with *today* in the portal's time zone (:func:`portal_today`)
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, exists, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from app.accounts.models import User
+from app.compliance.statements import IDS, cached, ids_in
 from app.extensions import db
 from app.timezones import is_usable_zone
 
@@ -214,141 +232,183 @@ def _in(column: Any, ids: IdSource) -> Any:
     return column.in_(listed)
 
 
-def _courses(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
-    from app.learning.models import Course, Enrollment
+#: The item sources of the SELECT of everyone's items, in the order their items are listed before sorting.
+_SOURCES = ("course", "path", "certification", "policy", "certification_not_started", "checkpoint")
 
-    required = or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager")))
-    rows = db.session.execute(
+
+def _columns(source: str, user_id: Any, ref_id: Any, title: Any, **given: Any) -> list[Any]:
+    """A row of the SELECT of every item (see :func:`_items_select`), typed NULL where *source* has none.
+
+    (source, user_id, ref_id, title, due_on, flag: started or accepted, first/second/third: moments the
+    source reads, state, number: an enrolment id)
+    """
+    from app.db_types import UtcDateTime
+
+    types: dict[str, Any] = {
+        "due_on": Date(),
+        "flag": Boolean(),
+        "first": UtcDateTime(),
+        "second": UtcDateTime(),
+        "third": UtcDateTime(),
+        "state": String(),
+        "number": Integer(),
+    }
+    return [
+        literal_column(f"'{source}'", String).label("source"),
+        user_id.label("user_id"),
+        ref_id.label("ref_id"),
+        title.label("title"),
+        *(
+            given[name].label(name) if name in given else cast(null(), kind).label(name)
+            for name, kind in types.items()
+        ),
+    ]
+
+
+def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> Any:
+    """One SELECT of every item of the people *within* narrows to (a ``UNION ALL`` of a SELECT per
+    source: a page's people's items in one statement, not six)."""
+    from app.certifications.models import Certification, CertificationRecord
+    from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathEnrollment
+
+    courses = (
         select(
-            Enrollment.id,
-            Enrollment.user_id,
-            Course.title,
-            Enrollment.due_on,
-            Enrollment.started_at,
-            Enrollment.progress_percent,
-            Enrollment.completed_at,
+            *_columns(
+                "course",
+                Enrollment.user_id,
+                Enrollment.id,
+                Course.title,
+                due_on=Enrollment.due_on,
+                flag=or_(Enrollment.started_at.is_not(None), Enrollment.progress_percent != 0),
+                first=Enrollment.completed_at,
+                number=Enrollment.id,
+            )
         )
         .join(Course, Course.id == Enrollment.course_id)
-        .where(_in(Enrollment.user_id, ids), Enrollment.withdrawn_at.is_(None), required)
+        .where(
+            within(Enrollment.user_id),
+            Enrollment.withdrawn_at.is_(None),
+            or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager"))),
+        )
     )
-    for enrollment_id, user_id, title, due_on, started_at, percent, completed_at in rows:
-        status = status_by_due_date(
-            done=completed_at is not None,
-            started=started_at is not None or bool(percent),
-            due_on=due_on,
-            today=today,
-            due_soon_days=soon,
-        )
-        yield (
-            user_id,
-            Item(
-                Kind.course,
-                enrollment_id,
-                title,
-                status,
-                due_on=due_on,
-                completed_on=_local_date(completed_at, zone),
-                enrollment_id=enrollment_id,
-            ),
-        )
-
-
-def _paths(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
-    from app.learning.models import Enrollment, LearningPath, PathEnrollment
-
-    started = exists().where(
+    path_started = exists().where(
         Enrollment.path_enrollment_id == PathEnrollment.id,
         or_(Enrollment.started_at.is_not(None), Enrollment.progress_percent > 0),
     )
-    required = or_(
-        PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))
-    )
-    rows = db.session.execute(
+    paths = (
         select(
-            PathEnrollment.id,
-            PathEnrollment.user_id,
-            LearningPath.title,
-            PathEnrollment.due_on,
-            started,
-            PathEnrollment.completed_at,
+            *_columns(
+                "path",
+                PathEnrollment.user_id,
+                PathEnrollment.id,
+                LearningPath.title,
+                due_on=PathEnrollment.due_on,
+                flag=path_started,
+                first=PathEnrollment.completed_at,
+            )
         )
         .join(LearningPath, LearningPath.id == PathEnrollment.path_id)
-        .where(_in(PathEnrollment.user_id, ids), PathEnrollment.withdrawn_at.is_(None), required)
+        .where(
+            within(PathEnrollment.user_id),
+            PathEnrollment.withdrawn_at.is_(None),
+            or_(PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))),
+        )
     )
-    for path_enrollment_id, user_id, title, due_on, has_started, completed_at in rows:
+    record = CertificationRecord
+    certifications = (
+        select(
+            *_columns(
+                "certification",
+                record.user_id,
+                record.id,
+                Certification.title,
+                state=record.state,
+                first=record.expires_at,
+                second=record.grace_until,
+                third=record.awarded_at,
+            )
+        )
+        .join(Certification, Certification.id == record.certification_id)
+        .where(within(record.user_id), record.state != "not_started")
+    )
+    parts = [courses, paths, certifications]
+    policies, not_started = requirements.rows(within)
+    if policies is not None:
+        found = policies.subquery("policies")
+        parts.append(
+            select(
+                *_columns(
+                    "policy",
+                    found.c.user_id,
+                    found.c.ref_id,
+                    found.c.title,
+                    due_on=found.c.due_on,
+                    flag=found.c.accepted,
+                )
+            )
+        )
+    if not_started is not None:
+        found = not_started.subquery("not_started")
+        parts.append(
+            select(*_columns("certification_not_started", found.c.user_id, found.c.ref_id, found.c.title))
+        )
+    parts.append(
+        select(
+            *_columns(
+                "checkpoint",
+                Enrollment.user_id,
+                Lesson.id,
+                Course.title + literal_column("': '", String) + Lesson.title,
+                due_on=Enrollment.due_on,
+                number=Enrollment.id,
+            )
+        )
+        .join(Course, Course.id == Enrollment.course_id)
+        .join(Lesson, Lesson.course_id == Course.id)
+        .where(within(Enrollment.user_id), *open_checkpoint_clauses())
+    )
+    return union_all(*parts)
+
+
+def _item(row: Any, today: date, soon: int, zone: ZoneInfo) -> Item:
+    """The item a row of :func:`_items_select` is, with its status on *today*."""
+    source, _user_id, ref_id, title, due_on, flag, first, second, third, state, number = row
+    if source == "course" or source == "path":
         status = status_by_due_date(
-            done=completed_at is not None,
-            started=bool(has_started),
-            due_on=due_on,
+            done=first is not None, started=bool(flag), due_on=due_on, today=today, due_soon_days=soon
+        )
+        completed_on = _local_date(first, zone)
+        if source == "path":
+            return Item(Kind.path, ref_id, title, status, due_on=due_on, completed_on=completed_on)
+        return Item(
+            Kind.course, ref_id, title, status, due_on=due_on, completed_on=completed_on, enrollment_id=number
+        )
+    if source == "certification":
+        expires_on = _local_date(first, zone)
+        status = certification_status(
+            state=state,
+            expires_on=expires_on,
+            lapses_on=_local_date(second or first, zone),
             today=today,
             due_soon_days=soon,
         )
-        yield (
-            user_id,
-            Item(
-                Kind.path,
-                path_enrollment_id,
-                title,
-                status,
-                due_on=due_on,
-                completed_on=_local_date(completed_at, zone),
-            ),
+        return Item(
+            Kind.certification,
+            ref_id,
+            title,
+            status,
+            expires_on=expires_on,
+            completed_on=_local_date(third, zone),
         )
-
-
-def _certifications(ids: IdSource, today: date, soon: int, zone: ZoneInfo) -> Iterable[tuple[int, Item]]:
-    """Each person's certification records (started or further)."""
-    from app.certifications.models import Certification, CertificationRecord
-
-    rows = db.session.execute(
-        select(
-            CertificationRecord.id,
-            CertificationRecord.user_id,
-            Certification.title,
-            CertificationRecord.state,
-            CertificationRecord.expires_at,
-            CertificationRecord.grace_until,
-            CertificationRecord.awarded_at,
+    if source == "policy":
+        status = status_by_due_date(
+            done=bool(flag), started=False, due_on=due_on, today=today, due_soon_days=soon
         )
-        .join(Certification, Certification.id == CertificationRecord.certification_id)
-        .where(_in(CertificationRecord.user_id, ids), CertificationRecord.state != "not_started")
-    )
-    for record_id, user_id, title, state, expires_at, grace_until, awarded_at in rows:
-        expires_on = _local_date(expires_at, zone)
-        lapses_on = _local_date(grace_until or expires_at, zone)
-        status = certification_status(
-            state=state, expires_on=expires_on, lapses_on=lapses_on, today=today, due_soon_days=soon
-        )
-        yield (
-            user_id,
-            Item(
-                Kind.certification,
-                record_id,
-                title,
-                status,
-                expires_on=expires_on,
-                completed_on=_local_date(awarded_at, zone),
-            ),
-        )
-
-
-def _by_audience(
-    ids: IdSource, today: date, soon: int, requirements: Requirements | None
-) -> Iterable[tuple[int, Item]]:
-    """The policies each person must accept (accepted or not), and the certifications that apply to them
-    that they have not started, as items (:mod:`app.compliance.audiences`)."""
-    from app.compliance.audiences import load_requirements
-
-    policies, not_started = (requirements or load_requirements()).rows(lambda column: _in(column, ids))
-    if policies is not None:
-        for user_id, policy_id, title, accepted, due_on in db.session.execute(policies):
-            status = status_by_due_date(
-                done=bool(accepted), started=False, due_on=due_on, today=today, due_soon_days=soon
-            )
-            yield user_id, Item(Kind.policy, policy_id, title, status, due_on=None if accepted else due_on)
-    if not_started is not None:
-        for user_id, cert_id, title in db.session.execute(not_started):
-            yield user_id, Item(Kind.certification, cert_id, title, Status.not_started)
+        return Item(Kind.policy, ref_id, title, status, due_on=None if flag else due_on)
+    if source == "certification_not_started":
+        return Item(Kind.certification, ref_id, title, Status.not_started)
+    status = status_by_due_date(done=False, started=False, due_on=due_on, today=today, due_soon_days=soon)
+    return Item(Kind.checkpoint, ref_id, title, status, due_on=due_on, enrollment_id=number)
 
 
 def start_of_day_utc(day: date, zone: Any) -> datetime:
@@ -380,31 +440,6 @@ def open_checkpoint_clauses() -> list[Any]:
     ]
 
 
-def _checkpoints(ids: IdSource, today: date, soon: int) -> Iterable[tuple[int, Item]]:
-    """Practical checkpoints of courses a person is still taking that nobody has signed off yet."""
-    from app.learning.models import Course, Enrollment, Lesson
-
-    rows = db.session.execute(
-        select(Lesson.id, Enrollment.id, Enrollment.user_id, Lesson.title, Course.title, Enrollment.due_on)
-        .join(Course, Course.id == Enrollment.course_id)
-        .join(Lesson, Lesson.course_id == Course.id)
-        .where(_in(Enrollment.user_id, ids), *open_checkpoint_clauses())
-    )
-    for lesson_id, enrollment_id, user_id, lesson_title, course_title, due_on in rows:
-        status = status_by_due_date(done=False, started=False, due_on=due_on, today=today, due_soon_days=soon)
-        yield (
-            user_id,
-            Item(
-                Kind.checkpoint,
-                lesson_id,
-                f"{course_title}: {lesson_title}",
-                status,
-                due_on=due_on,
-                enrollment_id=enrollment_id,
-            ),
-        )
-
-
 def for_people(
     user_ids: IdSource,
     today: date | None = None,
@@ -425,18 +460,27 @@ def for_people(
     result: dict[int, PersonCompliance] = {}
     if not isinstance(user_ids, Select):
         result = {user_id: PersonCompliance(user_id) for user_id in user_ids}
-    sources: list[Iterable[tuple[int, Item]]] = [
-        _courses(user_ids, today, due_soon_days, zone),
-        _paths(user_ids, today, due_soon_days, zone),
-        _certifications(user_ids, today, due_soon_days, zone),
-        _by_audience(user_ids, today, due_soon_days, requirements),
-        _checkpoints(user_ids, today, due_soon_days),
-    ]
-    for source in sources:
-        for user_id, item in source:
-            result.setdefault(user_id, PersonCompliance(user_id)).items.append(item)
+    required = requirements
+    if required is None:
+        from app.compliance.audiences import load_requirements
+
+        required = load_requirements()
+    if isinstance(user_ids, Select):
+        ids = user_ids
+        statement, parameters = _items_select(lambda column: column.in_(ids), required), {}
+    else:
+        statement = cached(("page items", required.key), lambda: _items_select(ids_in, required))
+        parameters = {IDS: sorted(user_ids)}
+    by_source: dict[str, list[Any]] = {source: [] for source in _SOURCES}
+    for row in db.session.execute(statement, parameters):
+        by_source[row[0]].append(row)
+    for source in _SOURCES:  # each source's items in turn, as they were read one statement each
+        for row in by_source[source]:
+            result.setdefault(row[1], PersonCompliance(row[1])).items.append(
+                _item(row, today, due_soon_days, zone)
+            )
     for person in result.values():
-        person.items.sort(key=lambda i: (i.status.rank, i.due_on or i.expires_on or date.max, i.title))
+        person.items.sort(key=lambda i: (_RANK[i.status], i.due_on or i.expires_on or date.max, i.title))
     return result
 
 

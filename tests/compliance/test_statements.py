@@ -1,0 +1,68 @@
+"""The compliance statements kept between requests never show a stale policy or another tenant's items."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from app.compliance import statements
+from app.compliance.audiences import load_requirements
+from app.compliance.ranking import rank_people
+from app.compliance.status import Kind, Status, for_people
+from app.tenancy import as_tenant
+
+
+def _titles(standing) -> set[str]:
+    return {item.title for item in standing.items}
+
+
+def test_a_policy_published_after_the_statements_were_kept_is_read_at_once(
+    db, tenant_factory, user_factory, course_factory, enrol, policy_factory
+):
+    tenant = tenant_factory()
+    today = date.today()
+    dana = user_factory(tenant, full_name="Dana Cook")
+    enrol(tenant, dana, course_factory(tenant, "Allergens"), due_on=today - timedelta(days=1))
+    policy_factory(tenant, "Code of Conduct", due_days=None)
+    statements.clear()
+    with as_tenant(tenant):
+        assert _titles(for_people([dana.id], today)[dana.id]) == {"Allergens", "Code of Conduct"}
+        assert rank_people([dana.id], today)[dana.id].by_status[Status.not_started.rank] == 1
+        kept = statements.kept_count()
+        first = load_requirements().key
+    assert kept > 0
+
+    policy_factory(
+        tenant, "Food safety", due_days=None
+    )  # published since: other requirements, other statements
+    with as_tenant(tenant):
+        assert load_requirements().key != first
+        assert _titles(for_people([dana.id], today)[dana.id]) == {
+            "Allergens",
+            "Code of Conduct",
+            "Food safety",
+        }
+        assert rank_people([dana.id], today)[dana.id].by_status[Status.not_started.rank] == 2
+    assert statements.kept_count() > kept
+
+
+def test_each_tenant_keeps_its_own_statements_and_reads_only_its_own_items(
+    db, tenant_factory, user_factory, course_factory, enrol, policy_factory
+):
+    today = date.today()
+    first, second = tenant_factory(), tenant_factory()
+    ana = user_factory(first, full_name="Ana First")
+    bo = user_factory(second, full_name="Bo Second")
+    enrol(first, ana, course_factory(first, "Allergens"), due_on=today + timedelta(days=3))
+    enrol(second, bo, course_factory(second, "Forklift"), due_on=today + timedelta(days=3))
+    for tenant in (first, second):
+        policy_factory(tenant, "Code of Conduct", due_days=None)  # the same requirements in both
+    statements.clear()
+    with as_tenant(first):
+        mine = for_people([ana.id, bo.id], today)
+        kept = statements.kept_count()
+    with as_tenant(second):
+        theirs = for_people([ana.id, bo.id], today)
+    assert statements.kept_count() > kept  # not the first tenant's statements
+    assert _titles(mine[ana.id]) == {"Allergens", "Code of Conduct"} and not mine[bo.id].items
+    assert _titles(theirs[bo.id]) == {"Forklift", "Code of Conduct"} and not theirs[ana.id].items
+    assert {item.kind for item in theirs[bo.id].items} == {Kind.course, Kind.policy}
