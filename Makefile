@@ -72,7 +72,7 @@ test: install
 ## A short run of the benchmark scripts on a tiny dataset, HTTP one included (the real numbers: bench/README.md).
 bench-smoke: install
 	rm -f /tmp/atrium-smoke.sqlite3 /tmp/atrium-smoke.json /tmp/atrium-certificates-smoke.sqlite3 \
-	    /tmp/atrium-scim-smoke.sqlite3 /tmp/atrium-sync-smoke.sqlite3
+	    /tmp/atrium-scim-smoke.sqlite3 /tmp/atrium-scim-http-smoke.sqlite3 /tmp/atrium-sync-smoke.sqlite3
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/generate.py --tenants 1 --users 30 --courses 8 \
 	    --enrollments 60 --database-url sqlite:////tmp/atrium-smoke.sqlite3 --manifest /tmp/atrium-smoke.json
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/run.py --manifest /tmp/atrium-smoke.json --warmup 1 --repeat 2
@@ -81,6 +81,8 @@ bench-smoke: install
 	    --repeat 20 --database-url sqlite:////tmp/atrium-certificates-smoke.sqlite3
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/scim_bench.py --users 50 --list-people 500 --repeat 3 \
 	    --database-url sqlite:////tmp/atrium-scim-smoke.sqlite3
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/scim_bench.py --users 50 --list-people 500 --repeat 3 \
+	    --http 2 --database-url sqlite:////tmp/atrium-scim-http-smoke.sqlite3
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/sync_bench.py --people 1000 \
 	    --database-url sqlite:////tmp/atrium-sync-smoke.sqlite3
 	scripts/ensure-system-packages
