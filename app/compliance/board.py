@@ -143,6 +143,13 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
     people = _people(_team(manager, chosen_unit, everyone))
     requirements = load_requirements()  # read once for the ranking and the page's items
     ranks = rank_people([p.id for p in people], today, item=chosen["item"], requirements=requirements)
+    typed_item = None
+    if chosen["item"] and not any(any(s.chosen) for s in ranks.values()):
+        # Part of a title typed and sent without picking a suggestion: the one item called like it.
+        like = item_suggestions([p.id for p in people], today, chosen["item"])
+        if len(like) == 1:
+            typed_item, chosen["item"] = chosen["item"], like[0][0]
+            ranks = rank_people([p.id for p in people], today, item=chosen["item"], requirements=requirements)
     unit_ids = {p.org_unit_id for p in people if p.org_unit_id is not None}
     if everyone:
         units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name)))
@@ -206,6 +213,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "units": units,
         "job_titles": job_titles,
         "unknown_item": unknown_item,
+        "typed_item": typed_item,
         "item_suggestions": suggestions,
         "statuses": list(Status),
         "not_compliant": NOT_COMPLIANT,

@@ -466,10 +466,19 @@ def test_the_item_filter_suggests_the_teams_items_as_the_manager_types(
         f"{DASHBOARD}?item=zzz", headers={"HX-Request": "true", "HX-Target": "item-choices"}
     ).get_data(as_text=True)
     assert "<option" not in nothing
-    # Typed in part without JavaScript: nobody matches, and the titles like it are offered as links.
-    partial = client.get(f"{DASHBOARD}?item=food hand").get_data(as_text=True)
+    # Typed in part without JavaScript, and several items are called like it: nobody is shown, and the
+    # titles like it are offered as links.
+    partial = client.get(f"{DASHBOARD}?item=ER").get_data(as_text=True)
     assert _names(partial) == []
-    assert "Nobody here has a required item called “food hand”." in _text(partial)
+    assert "Nobody here has a required item called “ER”." in _text(partial)
     assert "of 0 people" not in _text(partial)  # no "100% compliant (0 of 0 people)" for nobody
-    assert 'href="/team/?item=Food+handler"' in partial
+    assert 'href="/team/?item=Food+handler"' in partial and 'href="/team/?item=Allergens"' in partial
     assert _names(client.get(f"{DASHBOARD}?item=FOOD HANDLER").get_data(as_text=True)) == ["Eve Expiring"]
+    # Part of a title only one item has: that item, said so, with its whole title in the field.
+    typed = client.get(f"{DASHBOARD}?item=food hand").get_data(as_text=True)
+    assert "Showing “Food handler”, the only required item here whose title contains “food hand”." in _text(
+        typed
+    )
+    assert "Nobody here has a required item" not in _text(typed)
+    assert _names(typed) == ["Eve Expiring"]
+    assert 'value="Food handler"' in typed
