@@ -133,12 +133,23 @@ def _current(entries: list[NavEntry]) -> NavEntry | None:
     return max(matching, key=lambda e: len(e.prefix), default=None)
 
 
-# The top bar's links (entry, label, address) by the catalog chain their labels come from (the language
-# and a tenant's own terminology: a rewording builds a new chain, and a chain dropped takes its links with
-# it), then by the entries open to the person and where the application is served.
-_TopBarLinks = list[tuple[int | None, str, str]]
-_top_bar_links: WeakKeyDictionary[Any, dict[tuple[Any, ...], _TopBarLinks]] = WeakKeyDictionary()
-_TOP_BAR_LINKS_LIMIT = 1_000
+# Links built once and kept, by the catalog chain their labels come from (the language and a tenant's own
+# terminology: a rewording builds a new chain, and a chain dropped takes its links with it), then by the
+# entries open to the person and where the application is served. Few keys a chain (roles x hosts).
+_kept_links: WeakKeyDictionary[Any, dict[tuple[Any, ...], list[Any]]] = WeakKeyDictionary()
+_LINKS_LIMIT = 1_000
+
+
+def _links(area: str, visible: list[NavEntry], build: Callable[[], list[Any]]) -> list[Any]:
+    """The links of *area* for *visible*, made by *build* the first time for this catalog chain and key."""
+    by_key = _kept_links.setdefault(get_translations(), {})
+    key = (area, tuple((e.endpoint, e.area) for e in visible), request.host, request.script_root)
+    links = by_key.get(key)
+    if links is None:
+        if len(by_key) >= _LINKS_LIMIT:
+            by_key.clear()
+        by_key[key] = links = build()
+    return links
 
 
 def _top_bar(visible: list[NavEntry]) -> list[tuple[int | None, str, str]]:
@@ -147,20 +158,17 @@ def _top_bar(visible: list[NavEntry]) -> list[tuple[int | None, str, str]]:
     An endpoint's label and address depend on nothing else than the key: the catalogs (the language and
     the tenant's wording), the host and the path the application is served under.
     """
-    by_key = _top_bar_links.setdefault(get_translations(), {})
-    key = (tuple((e.endpoint, e.area) for e in visible), request.host, request.script_root)
-    links = by_key.get(key)
-    if links is None:
-        made: list[tuple[int | None, str, str]] = [
+
+    def build() -> list[Any]:
+        made: list[Any] = [
             (index, str(e.label), url_for(e.endpoint)) for index, e in enumerate(visible) if e.area == MAIN
         ]
         admin = [e for e in visible if e.area == ADMIN]
         if admin:
             made.append((None, str(_l("Admin")), url_for(admin[0].endpoint)))
-        if len(by_key) >= _TOP_BAR_LINKS_LIMIT:
-            by_key.clear()
-        by_key[key] = links = made
-    return links
+        return made
+
+    return _links(MAIN, visible, build)
 
 
 def main_navigation() -> list[NavItem]:
@@ -174,31 +182,20 @@ def main_navigation() -> list[NavItem]:
     ]
 
 
-# The admin area's links (index in the visible entries, section label, label, address) by the catalog chain
-# their labels come from (a tenant's terminology too: a change builds a new chain, and a chain dropped
-# takes its links with it), then by the entries open to the person, the host and the application's path.
-_AdminLinks = list[tuple[int, str, str, str]]
-_admin_links: WeakKeyDictionary[Any, dict[tuple[Any, ...], _AdminLinks]] = WeakKeyDictionary()
-
-
-def _admin_area(visible: list[NavEntry]) -> _AdminLinks:
+def _admin_area(visible: list[NavEntry]) -> list[tuple[int, str, str, str]]:
     """(index in *visible*, section label, label, address) of each admin link, built once a key.
 
     Translating some seventy lazy labels and building their addresses cost a tenth of an admin page.
     """
-    by_key = _admin_links.setdefault(get_translations(), {})
-    key = (tuple((e.endpoint, e.area) for e in visible), request.host, request.script_root)
-    links = by_key.get(key)
-    if links is None:
-        links = [
+    return _links(
+        ADMIN,
+        visible,
+        lambda: [
             (index, str(e.section.label if e.section else ""), str(e.label), url_for(e.endpoint))
             for index, e in enumerate(visible)
             if e.area == ADMIN
-        ]
-        if len(by_key) >= _TOP_BAR_LINKS_LIMIT:
-            by_key.clear()
-        by_key[key] = links
-    return links
+        ],
+    )
 
 
 def admin_navigation() -> list[NavSection]:
