@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select, true
 
 from app.accounts import org
 from app.accounts.models import GroupMembership, User, UserStatus
@@ -123,6 +123,51 @@ def _pending_criteria(version: PolicyVersion) -> tuple[list[ColumnElement[bool]]
 # By name as the People list sorts: the order of the index on (tenant, status, name, id), so a page of
 # who has not yet accepted is read in order and stops at the page's end instead of sorting everyone.
 _BY_NAME = (User.full_name, User.id)
+# Who accepted, by time: the order of the index on (tenant, version, time).
+_BY_TIME = (Acknowledgement.acknowledged_at, Acknowledgement.id)
+
+
+def _accepted(version: PolicyVersion, *extra: Any, page: int | None = None) -> Select[Any]:
+    """Who accepted *version*, by time: name, email, signed as, accepted at, IP address and *extra* columns.
+
+    With *page*, that page's acknowledgements alone, found first and then joined to their people:
+    joining every person before the sort costs more.
+    """
+    accepted = (
+        select(
+            User.full_name,
+            User.email,
+            Acknowledgement.signature,
+            Acknowledgement.acknowledged_at,
+            Acknowledgement.ip,
+            *extra,
+        )
+        .select_from(Acknowledgement)
+        .join(User, User.id == Acknowledgement.user_id)
+        .order_by(*_BY_TIME)
+    )
+    if page is None:
+        return accepted.where(Acknowledgement.version_id == version.id)
+    page_ids = (
+        select(Acknowledgement.id)
+        .where(Acknowledgement.version_id == version.id)
+        .order_by(*_BY_TIME)
+        .limit(REPORT_PAGE_SIZE)
+        .offset((page - 1) * REPORT_PAGE_SIZE)
+        .subquery()
+    )
+    return accepted.join(page_ids, page_ids.c.id == Acknowledgement.id)
+
+
+def _pending(criteria: list[ColumnElement[bool]], *, page: int | None = None) -> Select[str, str | None]:
+    """Who has still to accept (name, email), by name, found by *criteria* of :func:`_pending_criteria`.
+
+    With *page*, that page of them alone.
+    """
+    pending = select(User.full_name, User.email).where(*criteria).order_by(*_BY_NAME)
+    if page is None:
+        return pending
+    return pending.limit(REPORT_PAGE_SIZE).offset((page - 1) * REPORT_PAGE_SIZE)
 
 
 def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_page: int = 1) -> VersionReport:
@@ -131,7 +176,6 @@ def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_pa
     Both totals are counted in one statement and only the page's rows are read, as plain rows of the
     columns shown: a fixed number of statements, whatever the size of the tenant.
     """
-    per_page = REPORT_PAGE_SIZE
     found = _pending_criteria(version)
     totals = [
         select(func.count(Acknowledgement.id))
@@ -141,35 +185,10 @@ def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_pa
     if found is not None:
         totals.append(select(func.count(User.id)).where(*found[0]).scalar_subquery())
     counted = db.session.execute(select(*totals)).one()
-    # The page's acknowledgements first, then their people: joining every person before the sort costs more.
-    by_time = (Acknowledgement.acknowledged_at, Acknowledgement.id)
-    page_ids = (
-        select(Acknowledgement.id)
-        .where(Acknowledgement.version_id == version.id)
-        .order_by(*by_time)
-        .limit(per_page)
-        .offset((accepted_page - 1) * per_page)
-        .subquery()
-    )
-    accepted = list(
-        db.session.execute(
-            select(
-                User.full_name,
-                User.email,
-                Acknowledgement.signature,
-                Acknowledgement.acknowledged_at,
-                Acknowledgement.ip,
-            )
-            .select_from(Acknowledgement)
-            .join(page_ids, page_ids.c.id == Acknowledgement.id)
-            .join(User, User.id == Acknowledgement.user_id)
-            .order_by(*by_time)
-        )
-    )
+    accepted = list(db.session.execute(_accepted(version, page=accepted_page)))
     pending: list[Row[str, str | None]] = []
     if found is not None:
-        page = select(User.full_name, User.email).where(*found[0]).order_by(*_BY_NAME)
-        pending = list(db.session.execute(page.limit(per_page).offset((pending_page - 1) * per_page)))
+        pending = list(db.session.execute(_pending(found[0], page=pending_page)))
     return VersionReport(
         version=version,
         accepted=accepted,
@@ -180,7 +199,7 @@ def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_pa
         pending_total=(counted[1] or 0) if found is not None else 0,
         accepted_page=accepted_page,
         pending_page=pending_page,
-        per_page=per_page,
+        per_page=REPORT_PAGE_SIZE,
     )
 
 
@@ -218,21 +237,12 @@ def report_records(version: PolicyVersion) -> list[list[str]]:
     """
     title = version.policy.title
     records = [list(CSV_HEADER)]
-    accepted = (
-        select(
-            User.full_name,
-            User.email,
-            Acknowledgement.signature,
-            Acknowledgement.acknowledged_at,
-            Acknowledgement.ip,
-            Acknowledgement.user_agent,
-            Acknowledgement.content_sha256,
-            Acknowledgement.locale,
-            Acknowledgement.id,
-        )
-        .join(User, User.id == Acknowledgement.user_id)
-        .where(Acknowledgement.version_id == version.id)
-        .order_by(Acknowledgement.acknowledged_at, Acknowledgement.id)
+    accepted = _accepted(
+        version,
+        Acknowledgement.user_agent,
+        Acknowledgement.content_sha256,
+        Acknowledgement.locale,
+        Acknowledgement.id,
     )
     for name, email, signature, accepted_at, ip, user_agent, sha256, locale, ack_id in db.session.execute(
         accepted
@@ -259,9 +269,7 @@ def report_records(version: PolicyVersion) -> list[list[str]]:
         return records
     criteria, owed = found
     due_on = owed.due_on.isoformat() if owed.due_on else ""
-    for name, email in db.session.execute(
-        select(User.full_name, User.email).where(*criteria).order_by(*_BY_NAME)
-    ):
+    for name, email in db.session.execute(_pending(criteria)):
         records.append(
             [
                 "pending",
