@@ -18,7 +18,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
 from app.learning import translated
-from app.learning.lesson_kinds import file_for, get_kind
+from app.learning.lesson_kinds import file_for, get_kind, kind_names
 from app.learning.models import Course, Enrollment, LearningPath, Lesson
 from app.learning.services import catalog as catalog_service
 from app.learning.services import enrollments as enrolling
@@ -70,7 +70,10 @@ def catalog() -> Any:
 
 
 def _own_enrollment(enrollment_id: int) -> Enrollment:
-    enrollment = db.session.get(Enrollment, enrollment_id)
+    # Its course and that course's lessons come in the same statement: every page of it lists them.
+    enrollment = db.session.get(
+        Enrollment, enrollment_id, options=[joinedload(Enrollment.course).joinedload(Course.lessons)]
+    )
     if enrollment is None or enrollment.user_id != current_user.id or enrollment.withdrawn_at is not None:
         abort(404)
     return enrollment
@@ -83,7 +86,7 @@ def course(course_id: int) -> Any:
     found = db.session.get(Course, course_id, options=[joinedload(Course.lessons)])
     if found is None:
         abort(404)
-    enrollment = enrolling.current_enrollment(current_user.id, course_id)
+    enrollment = enrolling.current_enrollment(current_user.id, course_id, with_progress=True)
     viewer = None if enrollment else viewer_for(current_user)  # looked up once, and only when needed
     if viewer is not None and not can_see_course(viewer, course_id):
         abort(404)
@@ -109,6 +112,7 @@ def course(course_id: int) -> Any:
         next_in_paths=following.get(course_id, []),
         course=found,
         lessons=lessons,
+        kind_names=kind_names(lessons),
         enrollment=enrollment,
         done=done,
         locked=locked,
