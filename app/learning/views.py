@@ -19,7 +19,7 @@ from app.extensions import db
 from app.inputs import page_number, whole_number
 from app.learning import translated
 from app.learning.lesson_kinds import file_for, get_kind, kind_names
-from app.learning.models import Course, Enrollment, LearningPath, Lesson
+from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathStep
 from app.learning.services import catalog as catalog_service
 from app.learning.services import enrollments as enrolling
 from app.learning.services import progress as progress_service
@@ -92,16 +92,10 @@ def course(course_id: int) -> Any:
         abort(404)
     lessons = found.lessons_for(enrollment.library_version_id if enrollment else found.library_version_id)
     done = {p.lesson_id for p in enrollment.progress if p.completed_at} if enrollment else set()
-    paths = (
-        db.session.scalars(
-            select(LearningPath)
-            .join(LearningPath.steps)
-            .where(LearningPath.status == "published")
-            .where(LearningPath.steps.any(course_id=course_id))
-        )
-        .unique()
-        .all()
-    )
+    steps_here = select(PathStep.path_id).where(PathStep.course_id == course_id)
+    paths = db.session.scalars(
+        select(LearningPath).where(LearningPath.status == "published", LearningPath.id.in_(steps_here))
+    ).all()
     locked = progress_service.locked_lessons(enrollment) if enrollment else {}
     finished = enrollment is not None and enrollment.completed_at is not None
     following = (
