@@ -8,6 +8,7 @@ SCORM, cmi5, LTI …) means writing one class and its two templates
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.errors import ValidationError
-from app.labels import add_label
+from app.labels import add_label, label
 from app.locales import LOCALE_NAMES, is_known_locale
 from app.storage import UploadRefused, check_upload, storage, stored_filename
 from app.text import render_markdown
@@ -95,6 +96,11 @@ def register(cls: type[LessonKind]) -> type[LessonKind]:
 
 def get_kind(key: str) -> LessonKind:
     return REGISTRY[key]
+
+
+def kind_names(lessons: Iterable[Any]) -> dict[str, str]:
+    """The outline's word for each kind of *lessons*, translated once per kind rather than per lesson."""
+    return {key: label("lesson_kind", key) for key in {lesson.kind for lesson in lessons}}
 
 
 def _store(upload: Upload, category: str, field: str, tenant_id: int) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
 from app.learning import translated
-from app.learning.lesson_kinds import file_for, get_kind
-from app.learning.models import Course, Enrollment, LearningPath, Lesson
+from app.learning.lesson_kinds import file_for, get_kind, kind_names
+from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathStep
 from app.learning.services import catalog as catalog_service
 from app.learning.services import enrollments as enrolling
 from app.learning.services import progress as progress_service
@@ -70,7 +70,10 @@ def catalog() -> Any:
 
 
 def _own_enrollment(enrollment_id: int) -> Enrollment:
-    enrollment = db.session.get(Enrollment, enrollment_id)
+    # Its course and that course's lessons come in the same statement: every page of it lists them.
+    enrollment = db.session.get(
+        Enrollment, enrollment_id, options=[joinedload(Enrollment.course).joinedload(Course.lessons)]
+    )
     if enrollment is None or enrollment.user_id != current_user.id or enrollment.withdrawn_at is not None:
         abort(404)
     return enrollment
@@ -83,22 +86,16 @@ def course(course_id: int) -> Any:
     found = db.session.get(Course, course_id, options=[joinedload(Course.lessons)])
     if found is None:
         abort(404)
-    enrollment = enrolling.current_enrollment(current_user.id, course_id)
+    enrollment = enrolling.current_enrollment(current_user.id, course_id, with_progress=True)
     viewer = None if enrollment else viewer_for(current_user)  # looked up once, and only when needed
     if viewer is not None and not can_see_course(viewer, course_id):
         abort(404)
     lessons = found.lessons_for(enrollment.library_version_id if enrollment else found.library_version_id)
     done = {p.lesson_id for p in enrollment.progress if p.completed_at} if enrollment else set()
-    paths = (
-        db.session.scalars(
-            select(LearningPath)
-            .join(LearningPath.steps)
-            .where(LearningPath.status == "published")
-            .where(LearningPath.steps.any(course_id=course_id))
-        )
-        .unique()
-        .all()
-    )
+    steps_here = select(PathStep.path_id).where(PathStep.course_id == course_id)
+    paths = db.session.scalars(
+        select(LearningPath).where(LearningPath.status == "published", LearningPath.id.in_(steps_here))
+    ).all()
     locked = progress_service.locked_lessons(enrollment) if enrollment else {}
     finished = enrollment is not None and enrollment.completed_at is not None
     following = (
@@ -109,6 +106,7 @@ def course(course_id: int) -> Any:
         next_in_paths=following.get(course_id, []),
         course=found,
         lessons=lessons,
+        kind_names=kind_names(lessons),
         enrollment=enrollment,
         done=done,
         locked=locked,

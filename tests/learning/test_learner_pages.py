@@ -71,3 +71,38 @@ def test_a_finished_course_in_a_path_links_to_the_next_course(
     assert "Next in Knife skills: Knife skills 2" in home
     # The last course of the path has nothing after it.
     assert "Next in" not in _text(client.get(f"/courses/{second.id}"))
+
+
+def test_course_and_lesson_pages_cost_the_same_few_statements_for_3_or_12_lessons(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for, count_queries
+):
+    counts = []
+    for size in (3, 12):
+        tenant = tenant_factory()
+        learner = user_factory(tenant)
+        course = course_factory(tenant, "Sized", lessons=size)
+        with as_tenant(tenant):
+            path = authoring.create_path({"title": "Sized path", "self_enroll": True})
+            authoring.set_path_courses(path, [course.id])
+            authoring.set_path_status(path, "published")
+            db.session.commit()
+        enrollment = enrol(tenant, learner, course)
+        with as_tenant(tenant):
+            lessons = progress.lessons_of(enrollment)
+            progress.complete_lesson(enrollment, lessons[0])
+            db.session.commit()
+            lesson_id = lessons[1].id
+        client = client_for(tenant, learner)
+        pages = {"course": f"/courses/{course.id}", "lesson": f"/learn/{enrollment.id}/lessons/{lesson_id}"}
+        measured = {}
+        for name, url in pages.items():
+            client.get(url)  # warm caches (templates, translations)
+            with count_queries() as counter:
+                page = _text(client.get(url))
+            assert "Sized path" in page or name == "lesson"
+            measured[name] = counter.count
+        counts.append(measured)
+    assert counts[0] == counts[1], counts
+    # The course page: the person, the course with its lessons, the enrollment with its progress, the
+    # paths it is in; the lesson page: the person, the enrollment with its course and lessons, the progress.
+    assert counts[0]["course"] <= 4 and counts[0]["lesson"] <= 3, counts

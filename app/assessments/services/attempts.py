@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.accounts.models import User
@@ -236,13 +236,18 @@ def may_show_answers(attempt: Attempt, state: QuizState) -> bool:
 
 
 def load_attempt(attempt_id: int) -> Attempt | None:
-    """The attempt with its quiz, and its items with their revisions: two statements (every page of an
-    attempt shows or checks the quiz, and each item's question)."""
-    return db.session.scalars(
-        select(Attempt)
-        .where(Attempt.id == attempt_id)
-        .options(
-            joinedload(Attempt.quiz),
-            selectinload(Attempt.items).joinedload(AttemptItem.revision),
+    """The attempt with its quiz, and its items with their revisions: one statement (every page of an
+    attempt shows or checks the quiz, and each item's question), a row per item."""
+    found = (
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.id == attempt_id)
+            .options(
+                joinedload(Attempt.quiz),
+                joinedload(Attempt.items).joinedload(AttemptItem.revision),
+            )
         )
-    ).first()
+        .unique()
+        .all()
+    )
+    return found[0] if found else None
