@@ -34,6 +34,8 @@ class Course(TenantScoped, Model):
         Index("ix_courses_tenant_status", "tenant_id", "status"),
         # The published courses by title (a manager's assign list) without sorting them.
         Index("ix_courses_tenant_status_title", "tenant_id", "status", "title"),
+        # The newest published courses (My learning's suggestions) without sorting them all.
+        Index("ix_courses_tenant_status_created", "tenant_id", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

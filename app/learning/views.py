@@ -48,8 +48,13 @@ def my_learning_page() -> Any:
     data = catalog_service.my_learning(current_user, viewer_for(current_user), today)
     extra = {name: provide(current_user) for name, provide in _home_context.items()}
     cards = [*data.assigned, *data.in_progress, *data.completed]
-    readable = translated.readable_courses([card.course for card in cards] + data.suggestions)
-    return render_template("learning/my_learning.html", data=data, today=today, readable=readable, **extra)
+    courses = [card.course for card in cards] + data.suggestions
+    readable = translated.readable_courses(courses)
+    # Each title marked up once: a course's card, its due date and its label all show it.
+    titles = {course.id: translated.shown_name(readable.get(course.id, course)) for course in courses}
+    return render_template(
+        "learning/my_learning.html", data=data, today=today, readable=readable, titles=titles, **extra
+    )
 
 
 @bp.route("/catalog")

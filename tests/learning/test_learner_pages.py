@@ -106,3 +106,23 @@ def test_course_and_lesson_pages_cost_the_same_few_statements_for_3_or_12_lesson
     # The course page: the person, the course with its lessons, the enrollment with its progress, the
     # paths it is in; the lesson page: the person, the enrollment with its course and lessons, the progress.
     assert counts[0]["course"] <= 4 and counts[0]["lesson"] <= 3, counts
+
+
+def test_my_learning_lists_each_path_once_with_its_number_of_courses(
+    db, tenant_factory, user_factory, course_factory, client_for
+):
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    courses = [course_factory(tenant, f"Bakery {n}") for n in range(1, 4)]
+    with as_tenant(tenant):
+        for title, steps in (("Bread", courses), ("Pastry", courses[:2])):
+            path = authoring.create_path({"title": title, "self_enroll": True})
+            authoring.set_path_courses(path, [course.id for course in steps])
+            authoring.set_path_status(path, "published")
+            enrol_in_path(learner, path)
+        db.session.commit()
+
+    home = lxml.html.fromstring(client_for(tenant, learner).get("/").get_data(as_text=True))
+    section = home.xpath("//section[@aria-labelledby='paths-heading']")[0]
+    cards = [" ".join(li.text_content().split()) for li in section.xpath(".//li")]
+    assert cards == ["Bread 3 courses", "Pastry 2 courses"]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -75,21 +75,29 @@ def needs_of(record: CertificationRecord, phase: str, since: datetime | None) ->
     return needs
 
 
-def my_certifications(user: User, *, state: str | None = None) -> list[Held]:
-    """*user*'s certifications (started or held, or only those in *state*), with what each still needs."""
-    wanted = (
-        CertificationRecord.state != RecordState.not_started.value
-        if state is None
-        else CertificationRecord.state == state
-    )
-    records = db.session.scalars(
+def _records_of(wanted: Any) -> Any:
+    """A person's (``user_id``) certification records matching *wanted*, soonest to expire first."""
+    return (
         select(CertificationRecord)
-        .where(CertificationRecord.user_id == user.id, wanted)
+        .where(CertificationRecord.user_id == bindparam("user_id"), wanted)
         .options(selectinload(CertificationRecord.certification).selectinload(Certification.requirements))
         .order_by(
             CertificationRecord.expires_at.is_(None), CertificationRecord.expires_at, CertificationRecord.id
         )
-    ).all()
+    )
+
+
+# Built once (My learning asks on every visit): started or held records, and those in one state.
+_STARTED_RECORDS = _records_of(CertificationRecord.state != RecordState.not_started.value)
+_RECORDS_IN_STATE = _records_of(CertificationRecord.state == bindparam("state"))
+
+
+def my_certifications(user: User, *, state: str | None = None) -> list[Held]:
+    """*user*'s certifications (started or held, or only those in *state*), with what each still needs."""
+    if state is None:
+        records = db.session.scalars(_STARTED_RECORDS, {"user_id": user.id}).all()
+    else:
+        records = db.session.scalars(_RECORDS_IN_STATE, {"user_id": user.id, "state": state}).all()
     result = []
     for record in records:
         phase, since = _phase_and_since(record)

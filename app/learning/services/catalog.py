@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, literal, or_, select, true, union
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.extensions import db
@@ -224,18 +224,23 @@ class NextInPath:
     course: Course
 
 
+# The paths through any of some courses (``course_ids``), with their steps' courses (joined: one statement
+# whatever the number of paths), by title: built once.
+_PATHS_THROUGH = (
+    select(LearningPath)
+    .where(LearningPath.steps.any(PathStep.course_id.in_(bindparam("course_ids", expanding=True))))
+    .options(joinedload(LearningPath.steps).joinedload(PathStep.course, innerjoin=True))
+    .order_by(LearningPath.title)
+)
+
+
 def next_in_paths(viewer: Viewer, course_ids: Iterable[int]) -> dict[int, list[NextInPath]]:
     """For each course, the course after it in every published path the viewer may see (one query)."""
     ids = set(course_ids)
     if not ids:
         return {}
     paths = (
-        db.session.scalars(
-            select(LearningPath)
-            .where(visible_paths_clause(viewer), LearningPath.steps.any(PathStep.course_id.in_(ids)))
-            .options(selectinload(LearningPath.steps).selectinload(PathStep.course))
-            .order_by(LearningPath.title)
-        )
+        db.session.scalars(_PATHS_THROUGH.where(visible_paths_clause(viewer)), {"course_ids": sorted(ids)})
         .unique()
         .all()
     )
@@ -280,6 +285,32 @@ _MY_ENROLLMENTS = (
 )
 
 
+# The learner's paths with their steps (one statement), and the four newest courses they could enrol in
+# themselves and have not (the viewer's visibility is added per request): built once, as _MY_ENROLLMENTS.
+_MY_PATHS = (
+    select(PathEnrollment)
+    .where(PathEnrollment.user_id == bindparam("user_id"), PathEnrollment.withdrawn_at.is_(None))
+    .options(joinedload(PathEnrollment.path, innerjoin=True).joinedload(LearningPath.steps))
+    .order_by(PathEnrollment.id)  # as enrolled (the steps, joined, would order the rows otherwise)
+)
+_SUGGESTIONS = (
+    select(Course.id, Course.title, Course.duration_minutes, Course.status, Course.language)
+    .where(
+        Course.listed.is_(True),
+        Course.self_enroll.is_(True),
+        ~select(Enrollment.id)
+        .where(
+            Enrollment.course_id == Course.id,
+            Enrollment.user_id == bindparam("user_id"),
+            Enrollment.withdrawn_at.is_(None),
+        )
+        .exists(),
+    )
+    .order_by(Course.created_at.desc())
+    .limit(4)
+)
+
+
 def _card(row: Any) -> EnrollmentCard:
     course = CourseSummary(
         row.course_id, row.title, row.duration_minutes, row.course_status, row.course_language
@@ -315,22 +346,12 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
     assigned.sort(key=lambda e: (e.due_on or far, e.course.title))
     in_progress.sort(key=lambda e: (e.due_on or far, e.course.title))
     completed.sort(key=lambda e: e.completed_at or e.enrolled_at, reverse=True)
-    paths = list(
-        db.session.scalars(
-            select(PathEnrollment)
-            .where(PathEnrollment.user_id == user.id, PathEnrollment.withdrawn_at.is_(None))
-            .options(joinedload(PathEnrollment.path, innerjoin=True).selectinload(LearningPath.steps))
-        )
-    )
-    enrolled_ids = [e.course_id for e in enrollments]
-    suggestion_query = select(
-        Course.id, Course.title, Course.duration_minutes, Course.status, Course.language
-    ).where(visible_courses_clause(viewer), Course.listed.is_(True), Course.self_enroll.is_(True))
-    if enrolled_ids:
-        suggestion_query = suggestion_query.where(Course.id.not_in(enrolled_ids))
+    paths = list(db.session.scalars(_MY_PATHS, {"user_id": user.id}).unique())
     suggestions = [
         CourseSummary(*row)
-        for row in db.session.execute(suggestion_query.order_by(Course.created_at.desc()).limit(4))
+        for row in db.session.execute(
+            _SUGGESTIONS.where(visible_courses_clause(viewer)), {"user_id": user.id}
+        )
     ]
     return MyLearning(
         assigned=assigned,
