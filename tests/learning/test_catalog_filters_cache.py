@@ -8,7 +8,7 @@ from typing import Any
 
 from app.extensions import db as _db
 from app.learning.services import courses as authoring
-from app.learning.services.facet_cache import FacetCache
+from app.learning.services.facet_cache import FacetCache, Facets
 from app.tenancy import as_tenant
 
 # The categories and topics these tests give their courses (other tests' library courses may be
@@ -110,11 +110,11 @@ def test_a_change_of_every_tenant_reaches_every_tenants_filters(app, tmp_path):
     cache = FacetCache(app)
     counted = []
 
-    def count() -> tuple[list[str], list[str]]:
+    def count() -> Facets:
         counted.append(1)
-        return ["A"], []
+        return Facets(("A",), (), 1)
 
-    assert cache.facets(1, "viewer", count) == (["A"], []) and cache.facets(1, "viewer", count) == (["A"], [])
+    assert cache.facets(1, "viewer", count) == cache.facets(1, "viewer", count) == Facets(("A",), (), 1)
     assert len(counted) == 1
     other = FacetCache(app)  # another process: its own entries, the same generations
     other.facets(1, "viewer", count)

@@ -1,7 +1,9 @@
-"""The catalog's filters (categories and topics), kept per process and tenant until a course changes.
+"""The catalog's filters (categories and topics) and how many courses it lists, kept per process and
+tenant until a course changes.
 
-Counting the filters reads every visible course of the tenant (their categories and JSON tags) on
-every catalog page, search and htmx swap: the biggest part of the catalog's work as catalogs grow.
+Counting the filters and the courses reads every visible course of the tenant (their categories and
+JSON tags) on every catalog page, search and htmx swap: the biggest part of the catalog's work as
+catalogs grow.
 What a person's filters are depends only on the tenant's courses and audiences and on what the
 visibility rules look at (their groups, org-unit ancestry and job title), so each process keeps
 them by (tenant, those three), tagged with the **catalog generation** read before the query, as
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
@@ -42,7 +44,13 @@ MAX_AGE_SECONDS = 300.0
 MAX_ENTRIES = 10_000
 _CHANGED_KEY = "atrium_catalog_changed"
 
-Facets = tuple[list[str], list[str]]
+
+class Facets(NamedTuple):
+    """What the catalog offers to filter by, and how many courses it lists unfiltered: kept, so immutable."""
+
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    listed: int
 
 
 class _Generations:
@@ -105,14 +113,13 @@ class FacetCache:
         entry = self._entries.get(key)
         now = time.monotonic()
         if entry is not None and entry.generation == generation and now - entry.read_at < MAX_AGE_SECONDS:
-            categories, tags = entry.facets
-            return list(categories), list(tags)  # a copy: the page may not change what others get
-        categories, tags = count()
+            return entry.facets  # immutable: no page can change what others get
+        facets = count()
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[key] = _Entry(generation, now, (list(categories), list(tags)))
-        return categories, tags
+            self._entries[key] = _Entry(generation, now, facets)
+        return facets
 
     def advance(self, tenant_id: int | None) -> None:
         """A course or audience of *tenant_id* (None: of any tenant) changed: count its filters again."""
