@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, literal, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Subquery,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
@@ -23,6 +36,7 @@ SORTS = {
     "shortest": (Course.duration_minutes.asc(), Course.title.asc()),
 }
 PER_PAGE = 24
+_Kept = TypeVar("_Kept", Facets, int)
 
 
 @dataclass(frozen=True)
@@ -103,8 +117,9 @@ def catalog(
 ) -> CatalogPage:
     """One page of the courses *viewer* may see and enrol in, with the facets to filter by.
 
-    Unfiltered, the page is read in the catalog's order and stops after it (an index, however large the
-    catalog), and how many courses there are comes with the facets, kept until a course changes.
+    The page is read in the catalog's order and stops after it (an index, however large the catalog).
+    How many courses there are comes with the facets, and how many a search finds is counted once
+    (unless page 1 shows them all) and kept the same way, until a course changes.
     """
     listed = (visible_courses_clause(viewer), Course.listed.is_(True))
     filters = []
@@ -115,19 +130,20 @@ def catalog(
         filters.append(Course.category == category)
     if tag:
         filters.append(cast(Course.tags, String).like(f'%"{tag.lower()}"%'))
-    facets = _cached_facets(viewer, listed)
+    facets = _kept(viewer, (), lambda: _facets(*listed))
     cards = _CARDS.where(*listed, *filters)
-    ordered = cards.order_by(*SORTS.get(sort, SORTS["title"])).limit(per_page).offset((page - 1) * per_page)
     params = {"viewer_id": viewer.user_id}
+    rows = db.session.execute(
+        cards.order_by(*SORTS.get(sort, SORTS["title"])).limit(per_page).offset((page - 1) * per_page),
+        params,
+    ).all()
     if not filters:
-        rows = db.session.execute(ordered, params).all()
         total = facets.listed
-    else:  # one statement for the page and how many match (a window count)
-        rows = db.session.execute(ordered.add_columns(func.count().over().label("total")), params).all()
-        if rows or page == 1:
-            total = rows[0].total if rows else 0
-        else:  # past the last page: nothing to show, but the count still says how many there are
-            total = db.session.scalar(select(func.count()).select_from(cards.subquery()), params) or 0
+    elif page == 1 and len(rows) < per_page:
+        total = len(rows)
+    else:
+        search = (query.strip().lower(), category, tag.lower())
+        total = _kept(viewer, search, lambda: _count(cards.subquery(), params))
     courses = [CourseCard(*row[:6]) for row in rows]
     enrollments = {
         row.id: CardEnrollment(row.enrollment_id, row.completed_at, row.progress_percent or 0)
@@ -156,14 +172,19 @@ def catalog(
     )
 
 
-def _cached_facets(viewer: Viewer, listed: tuple[ColumnElement[bool], ...]) -> Facets:
-    """The facets of what *viewer* may see, counted once per tenant and audience until a course changes."""
+def _kept(viewer: Viewer, search: tuple[str, ...], count: Callable[[], _Kept]) -> _Kept:
+    """What *count()* finds in what *viewer* may see (and *search* finds), kept per tenant and audience
+    until a course changes."""
     tenant_id = context.current_tenant_id()
     if tenant_id is None:
-        return _facets(*listed)
+        return count()
     # All the visibility rules look at besides the tenant's courses (not who the person is).
     sees = (viewer.group_ids, viewer.org_unit_ids, viewer.job_title)
-    return facet_cache().facets(tenant_id, sees, lambda: _facets(*listed))
+    return facet_cache().facets(tenant_id, (sees, *search) if search else sees, count)
+
+
+def _count(found: Subquery, params: dict[str, Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(found), params) or 0
 
 
 def _facets(*where: ColumnElement[bool]) -> Facets:
