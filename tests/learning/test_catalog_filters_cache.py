@@ -8,7 +8,7 @@ from typing import Any
 
 from app.extensions import db as _db
 from app.learning.services import courses as authoring
-from app.learning.services.facet_cache import FacetCache
+from app.learning.services.facet_cache import FacetCache, Facets
 from app.tenancy import as_tenant
 
 # The categories and topics these tests give their courses (other tests' library courses may be
@@ -110,11 +110,11 @@ def test_a_change_of_every_tenant_reaches_every_tenants_filters(app, tmp_path):
     cache = FacetCache(app)
     counted = []
 
-    def count() -> tuple[list[str], list[str]]:
+    def count() -> Facets:
         counted.append(1)
-        return ["A"], []
+        return Facets(("A",), (), 1)
 
-    assert cache.facets(1, "viewer", count) == (["A"], []) and cache.facets(1, "viewer", count) == (["A"], [])
+    assert cache.facets(1, "viewer", count) == cache.facets(1, "viewer", count) == Facets(("A",), (), 1)
     assert len(counted) == 1
     other = FacetCache(app)  # another process: its own entries, the same generations
     other.facets(1, "viewer", count)
@@ -124,3 +124,43 @@ def test_a_change_of_every_tenant_reaches_every_tenants_filters(app, tmp_path):
     cache.advance(2)  # another tenant's change leaves this one's filters kept
     other.facets(1, "viewer", count)
     assert len(counted) == 3
+
+
+def _count(client: Any, path: str) -> int:
+    found = re.search(
+        r'<p id="result-count" class="result-count">(\d+) courses?</p>',
+        client.get(path).get_data(as_text=True),
+    )
+    assert found, f"{path} says how many courses it shows"
+    return int(found.group(1))
+
+
+def test_how_many_courses_the_catalog_lists_and_a_search_finds_follow_a_change_on_another_worker(
+    workers, tenant_factory, user_factory, course_factory
+):
+    tenant = tenant_factory()
+    chef = user_factory(tenant, job_title="Chef")
+    porter = user_factory(tenant, job_title="Porter")
+    for n in range(25):  # more than a page finds: the search's count is counted, not the page's rows
+        course_factory(tenant, f"Knife skills {n:02d}", lessons=1)
+    sauces = course_factory(
+        tenant,
+        "Knife skills for sauces",
+        lessons=1,
+        visibility="restricted",
+        audiences={"job_title": ["chef"]},
+    )
+    _a, chef_b = workers(tenant, chef.email, warm="/catalog?q=knife")
+    a, porter_b = workers(tenant, porter.email, warm="/catalog?q=knife")
+    # Each audience its own counts: the porter is never told of the chefs' course.
+    assert _count(chef_b, "/catalog?q=knife") == _count(chef_b, "/catalog") == 26
+    assert _count(porter_b, "/catalog?q=knife") == _count(porter_b, "/catalog?q=knife&page=2") == 25
+    assert _count(porter_b, "/catalog") == 25
+
+    course_factory(tenant, "Knife skills 25", lessons=1)
+    assert _count(porter_b, "/catalog?q=knife") == _count(a, "/catalog?q=knife") == 26
+    assert _count(porter_b, "/catalog") == 26 and _count(chef_b, "/catalog?q=knife") == 27
+
+    _update(tenant, sauces, visibility="restricted", audiences={"job_title": ["porter"]})
+    assert _count(porter_b, "/catalog?q=knife") == _count(porter_b, "/catalog") == 27
+    assert _count(chef_b, "/catalog?q=knife") == 26

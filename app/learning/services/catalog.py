@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, literal, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Subquery,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.extensions import db
 from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment, PathStep
-from app.learning.services.facet_cache import facet_cache
+from app.learning.services.facet_cache import Facets, facet_cache
 from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
 from app.tenancy import context
 
@@ -23,6 +36,7 @@ SORTS = {
     "shortest": (Course.duration_minutes.asc(), Course.title.asc()),
 }
 PER_PAGE = 24
+_Kept = TypeVar("_Kept", Facets, int)
 
 
 @dataclass(frozen=True)
@@ -56,10 +70,39 @@ class CatalogPage:
     total: int
     page: int
     per_page: int
-    categories: list[str]
-    tags: list[str]
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
     enrollments: dict[int, CardEnrollment] = field(default_factory=dict)
-    paths: list[LearningPath] = field(default_factory=list)
+    paths: list[tuple[LearningPath, int]] = field(default_factory=list)  # each with its number of steps
+
+
+# Built once: a card's columns and, beside them, the viewer's enrolment in its course (at most one
+# current enrolment per course, so a course is never listed twice).
+_CARDS = select(
+    Course.id,
+    Course.title,
+    Course.category,
+    Course.language,
+    Course.duration_minutes,
+    Course.deployment_id,
+    Enrollment.id.label("enrollment_id"),
+    Enrollment.completed_at,
+    Enrollment.progress_percent,
+).outerjoin_from(
+    Course,
+    Enrollment,
+    and_(
+        Enrollment.course_id == Course.id,
+        Enrollment.user_id == bindparam("viewer_id"),
+        Enrollment.withdrawn_at.is_(None),
+    ),
+)
+_STEPS = (
+    select(func.count(PathStep.id))
+    .where(PathStep.path_id == LearningPath.id)
+    .correlate(LearningPath)
+    .scalar_subquery()
+)
 
 
 def catalog(
@@ -72,63 +115,48 @@ def catalog(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> CatalogPage:
-    """One page of the courses *viewer* may see and enrol in, with the facets to filter by."""
+    """One page of the courses *viewer* may see and enrol in, with the facets to filter by.
+
+    The page is read in the catalog's order and stops after it (an index, however large the catalog).
+    How many courses there are comes with the facets, and how many a search finds is counted once
+    (unless page 1 shows them all) and kept the same way, until a course changes.
+    """
     listed = (visible_courses_clause(viewer), Course.listed.is_(True))
-    filtered = select(
-        Course.id,
-        Course.title,
-        Course.category,
-        Course.language,
-        Course.duration_minutes,
-        Course.deployment_id,
-    ).where(*listed)
+    filters = []
     if query.strip():
         like = f"%{query.strip().lower()}%"
-        filtered = filtered.where(
-            or_(func.lower(Course.title).like(like), func.lower(Course.description).like(like))
-        )
+        filters.append(or_(func.lower(Course.title).like(like), func.lower(Course.description).like(like)))
     if category:
-        filtered = filtered.where(Course.category == category)
+        filters.append(Course.category == category)
     if tag:
-        filtered = filtered.where(cast(Course.tags, String).like(f'%"{tag.lower()}"%'))
-    # One statement for the page, how many match (a window count) and the viewer's enrolments in it.
-    theirs = and_(
-        Enrollment.course_id == Course.id,
-        Enrollment.user_id == viewer.user_id,
-        Enrollment.withdrawn_at.is_(None),  # at most one such enrolment per course
-    )
+        filters.append(cast(Course.tags, String).like(f'%"{tag.lower()}"%'))
+    facets = _kept(viewer, (), lambda: _facets(*listed))
+    cards = _CARDS.where(*listed, *filters)
+    params = {"viewer_id": viewer.user_id}
     rows = db.session.execute(
-        filtered.outerjoin(Enrollment, theirs)
-        .add_columns(
-            Enrollment.id.label("enrollment_id"),
-            Enrollment.completed_at,
-            Enrollment.progress_percent,
-            func.count().over().label("total"),
-        )
-        .order_by(*SORTS.get(sort, SORTS["title"]))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        cards.order_by(*SORTS.get(sort, SORTS["title"])).limit(per_page).offset((page - 1) * per_page),
+        params,
     ).all()
+    if not filters:
+        total = facets.listed
+    elif page == 1 and len(rows) < per_page:
+        total = len(rows)
+    else:
+        search = (query.strip().lower(), category, tag.lower())
+        total = _kept(viewer, search, lambda: _count(cards.subquery(), params))
     courses = [CourseCard(*row[:6]) for row in rows]
     enrollments = {
         row.id: CardEnrollment(row.enrollment_id, row.completed_at, row.progress_percent or 0)
         for row in rows
         if row.enrollment_id is not None
     }
-    if rows or page == 1:
-        total = rows[0].total if rows else 0
-    else:  # past the last page: nothing to show, but the count still says how many there are
-        total = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-    categories, tags = _cached_facets(viewer, listed)
-    paths = (
-        list(
-            db.session.scalars(
-                select(LearningPath)
-                .where(visible_paths_clause(viewer))
-                .options(joinedload(LearningPath.steps))
-                .order_by(LearningPath.title)
-            ).unique()
-        )
+    paths: list[tuple[LearningPath, int]] = (
+        [
+            (path, steps)
+            for path, steps in db.session.execute(
+                select(LearningPath, _STEPS).where(visible_paths_clause(viewer)).order_by(LearningPath.title)
+            )
+        ]
         if page == 1 and not (query or category or tag)
         else []
     )
@@ -137,25 +165,31 @@ def catalog(
         total=total,
         page=page,
         per_page=per_page,
-        categories=categories,
-        tags=tags,
+        categories=facets.categories,
+        tags=facets.tags,
         enrollments=enrollments,
         paths=paths,
     )
 
 
-def _cached_facets(viewer: Viewer, listed: tuple[ColumnElement[bool], ...]) -> tuple[list[str], list[str]]:
-    """The facets of what *viewer* may see, counted once per tenant and audience until a course changes."""
+def _kept(viewer: Viewer, search: tuple[str, ...], count: Callable[[], _Kept]) -> _Kept:
+    """What *count()* finds in what *viewer* may see (and *search* finds), kept per tenant and audience
+    until a course changes."""
     tenant_id = context.current_tenant_id()
     if tenant_id is None:
-        return _facets(*listed)
+        return count()
     # All the visibility rules look at besides the tenant's courses (not who the person is).
     sees = (viewer.group_ids, viewer.org_unit_ids, viewer.job_title)
-    return facet_cache().facets(tenant_id, sees, lambda: _facets(*listed))
+    return facet_cache().facets(tenant_id, (sees, *search) if search else sees, count)
 
 
-def _facets(*where: ColumnElement[bool]) -> tuple[list[str], list[str]]:
-    """The categories and the topics (tags) of the courses matching *where*, each once and sorted.
+def _count(found: Subquery, params: dict[str, Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(found), params) or 0
+
+
+def _facets(*where: ColumnElement[bool]) -> Facets:
+    """The categories and the topics (tags) of the courses matching *where*, each once and sorted, and
+    how many courses match.
 
     Found by the database in one statement, so that neither the courses nor their tags are read
     into Python, however large the catalog.
@@ -165,12 +199,17 @@ def _facets(*where: ColumnElement[bool]) -> tuple[list[str], list[str]]:
         *where, Course.category.is_not(None)
     )
     tags = select(literal("tag"), tag.c.value).select_from(Course).join(tag, true()).where(*where)
-    found: dict[str, set[str]] = {"category": set(), "tag": set()}
-    for facet, value in db.session.execute(union(categories, tags)):
+    counted = select(literal("count"), cast(func.count(), String)).select_from(Course).where(*where)
+    found: dict[str, set[str]] = {"category": set(), "tag": set(), "count": set()}
+    for facet, value in db.session.execute(union(categories, tags, counted)):
         if value is not None:
             found[facet].add(value)
     # Sorted here, not by ORDER BY: Python's order is the one the page always had, whatever the collation.
-    return sorted(c for c in found["category"] if c), sorted(found["tag"])
+    return Facets(
+        tuple(sorted(c for c in found["category"] if c)),
+        tuple(sorted(found["tag"])),
+        int(next(iter(found["count"]), 0)),
+    )
 
 
 def _json_array_elements(column: Any) -> Any:

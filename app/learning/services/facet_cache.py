@@ -1,7 +1,9 @@
-"""The catalog's filters (categories and topics), kept per process and tenant until a course changes.
+"""The catalog's filters (categories and topics) and how many courses it lists or a search finds, kept
+per process and tenant until a course changes.
 
-Counting the filters reads every visible course of the tenant (their categories and JSON tags) on
-every catalog page, search and htmx swap: the biggest part of the catalog's work as catalogs grow.
+Counting the filters and the courses reads every visible course of the tenant (their categories and
+JSON tags, a search their descriptions) on every catalog page, search and htmx swap: the biggest part
+of the catalog's work as catalogs grow.
 What a person's filters are depends only on the tenant's courses and audiences and on what the
 visibility rules look at (their groups, org-unit ancestry and job title), so each process keeps
 them by (tenant, those three), tagged with the **catalog generation** read before the query, as
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar, cast
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
@@ -42,7 +44,16 @@ MAX_AGE_SECONDS = 300.0
 MAX_ENTRIES = 10_000
 _CHANGED_KEY = "atrium_catalog_changed"
 
-Facets = tuple[list[str], list[str]]
+
+class Facets(NamedTuple):
+    """What the catalog offers to filter by, and how many courses it lists unfiltered: kept, so immutable."""
+
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    listed: int
+
+
+_Kept = TypeVar("_Kept", Facets, int)
 
 
 class _Generations:
@@ -85,7 +96,7 @@ class _Generations:
 class _Entry:
     generation: Hashable
     read_at: float
-    facets: Facets
+    value: Facets | int
 
 
 class FacetCache:
@@ -96,23 +107,23 @@ class FacetCache:
         self._entries: dict[Hashable, _Entry] = {}
         self._lock = threading.Lock()
 
-    def facets(self, tenant_id: int, viewer_key: Hashable, count: Callable[[], Facets]) -> Facets:
-        """The filters of *viewer_key* in *tenant_id*: kept while the catalog is unchanged, else *count()*."""
+    def facets(self, tenant_id: int, key: Hashable, count: Callable[[], _Kept]) -> _Kept:
+        """What *count()* finds for *key* in *tenant_id* (the filters of an audience, or how many courses
+        a search finds): kept while the catalog is unchanged."""
         generation = self.generations.read(tenant_id)  # before the query: a change after it is seen next time
         if generation is None:
             return count()
-        key = (tenant_id, viewer_key)
+        key = (tenant_id, key)
         entry = self._entries.get(key)
         now = time.monotonic()
         if entry is not None and entry.generation == generation and now - entry.read_at < MAX_AGE_SECONDS:
-            categories, tags = entry.facets
-            return list(categories), list(tags)  # a copy: the page may not change what others get
-        categories, tags = count()
+            return cast(_Kept, entry.value)  # immutable: no page can change what others get
+        value = count()
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[key] = _Entry(generation, now, (list(categories), list(tags)))
-        return categories, tags
+            self._entries[key] = _Entry(generation, now, value)
+        return value
 
     def advance(self, tenant_id: int | None) -> None:
         """A course or audience of *tenant_id* (None: of any tenant) changed: count its filters again."""

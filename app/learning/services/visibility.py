@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, false, literal, or_, select, union_all
@@ -55,40 +56,43 @@ def viewer_for(user: User) -> Viewer:
     )
 
 
-def _audience_match(viewer: Viewer) -> Any:
-    conditions = []
-    if viewer.group_ids:
-        conditions.append(
-            and_(Audience.kind == "group", Audience.value.in_([str(g) for g in viewer.group_ids]))
-        )
-    if viewer.org_unit_ids:
-        conditions.append(
-            and_(Audience.kind == "org_unit", Audience.value.in_([str(u) for u in viewer.org_unit_ids]))
-        )
-    if viewer.job_title:
-        conditions.append(and_(Audience.kind == "job_title", Audience.value == viewer.job_title))
-    return or_(*conditions) if conditions else false()
-
-
 def visible_courses_clause(viewer: Viewer) -> Any:
     """A WHERE clause: courses *viewer* may see (published, and everyone or a matching audience)."""
-    return and_(
-        Course.status == "published",
-        or_(
-            Course.visibility == "everyone",
-            exists().where(Audience.course_id == Course.id, _audience_match(viewer)),
-        ),
-    )
+    return _visible_clauses(viewer.group_ids, viewer.org_unit_ids, viewer.job_title)[0]
 
 
 def visible_paths_clause(viewer: Viewer) -> Any:
-    return and_(
+    return _visible_clauses(viewer.group_ids, viewer.org_unit_ids, viewer.job_title)[1]
+
+
+@lru_cache(maxsize=4096)
+def _visible_clauses(group_ids: frozenset[int], org_unit_ids: frozenset[int], job_title: str | None) -> Any:
+    """The courses' and the paths' clause for a person who sees with these groups, units and job title.
+
+    Built once per process for each such audience (every page asks for them): a clause holds no tenant
+    (each statement is scoped when it runs) and is immutable, so statements may share it.
+    """
+    conditions = []
+    if group_ids:
+        conditions.append(and_(Audience.kind == "group", Audience.value.in_([str(g) for g in group_ids])))
+    if org_unit_ids:
+        conditions.append(
+            and_(Audience.kind == "org_unit", Audience.value.in_([str(u) for u in org_unit_ids]))
+        )
+    if job_title:
+        conditions.append(and_(Audience.kind == "job_title", Audience.value == job_title))
+    match = or_(*conditions) if conditions else false()
+    courses = and_(
+        Course.status == "published",
+        or_(Course.visibility == "everyone", exists().where(Audience.course_id == Course.id, match)),
+    )
+    paths = and_(
         LearningPath.status == "published",
         or_(
-            LearningPath.visibility == "everyone",
-            exists().where(Audience.path_id == LearningPath.id, _audience_match(viewer)),
+            LearningPath.visibility == "everyone", exists().where(Audience.path_id == LearningPath.id, match)
         ),
     )
+    return courses, paths
 
 
 def can_see_course(viewer: Viewer, course_id: int) -> bool:
