@@ -12,7 +12,7 @@ from app.accounts import org
 from app.accounts.models import OrgUnit, User
 from app.compliance import services
 from app.compliance.audiences import Requirements, load_requirements
-from app.compliance.ranking import item_titles, rank_people
+from app.compliance.ranking import NOTHING, Standing, item_titles, rank_people
 from app.compliance.status import (
     Item,
     Kind,
@@ -25,6 +25,7 @@ from app.compliance.status import (
 )
 from app.extensions import db
 from app.inputs import parse_id
+from app.labels import label
 from app.tenancy.models import utcnow
 
 #: People on one page of the dashboard: a phone's screenful or two, the worst first.
@@ -35,6 +36,7 @@ ITEMS_SHOWN = 3
 SUGGESTIONS = 10
 #: The status filter's choices beyond the item statuses.
 NOT_COMPLIANT = "not_compliant"
+_DONE = Status.done.rank
 #: The filters a page keeps when it sends the manager back (after a reminder, a paging link, an assignment).
 FILTER_NAMES = ("location", "job_title", "status", "item", "page")
 
@@ -207,7 +209,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
     suggestions = item_suggestions([p.id for p in people], today, chosen["item"]) if unknown_item else []
     page_people = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return {
-        "rows": _rows(page_people, today, chosen, unit_names, requirements),
+        "rows": _rows(page_people, ranks, today, chosen, unit_names, requirements),
         "total": len(shown),
         "page": page,
         "per_page": PAGE_SIZE,
@@ -218,7 +220,8 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "unknown_item": unknown_item,
         "typed_item": typed_item,
         "item_suggestions": suggestions,
-        "statuses": list(Status),
+        # Each status with its word, translated once for the status filter and the items' lines.
+        "statuses": [(status, label("compliance_status", status.value)) for status in Status],
         "not_compliant": NOT_COMPLIANT,
         "today": today,
         "remind_every_minutes": int(services.REMIND_EVERY.total_seconds() // 60),
@@ -250,19 +253,23 @@ def _summary(counted: Sequence[Sequence[int]]) -> Summary:
 
 def _rows(
     page_people: Sequence[Person],
+    ranks: Mapping[int, Standing],
     today: date,
     chosen: Mapping[str, Any],
     unit_names: Mapping[int, str],
     requirements: Requirements,
 ) -> list[Row]:
-    """A line per person of the page: their standing, their most urgent open items and when reminded."""
-    standing = for_people([p.id for p in page_people], today, requirements=requirements)
+    """A line per person of the page: their standing, their most urgent open items and when reminded.
+
+    Their standing and the items they have done are counted in *ranks*; only their open items are read.
+    """
+    standing = for_people([p.id for p in page_people], today, requirements=requirements, open_only=True)
     reminded = services.last_reminders([p.id for p in page_people])
     now = utcnow()
     rows = []
     for person_id, name, job_title, org_unit_id, email in page_people:
-        own = standing[person_id]
-        waiting = open_items(own, chosen)
+        counted = ranks[person_id]
+        waiting = open_items(standing[person_id], chosen)
         rows.append(
             Row(
                 person_id,
@@ -270,14 +277,14 @@ def _rows(
                 job_title,
                 unit_names.get(org_unit_id) if org_unit_id else None,
                 email,
-                bool(own.items),
-                own.compliant,
+                counted.worst != NOTHING,
+                counted.compliant,
                 [
                     (i.status, i.kind, i.title, i.due_on, i.expires_on, i.ref_id, i.enrollment_id)
                     for i in waiting[:ITEMS_SHOWN]
                 ],
                 len(waiting) - ITEMS_SHOWN if len(waiting) > ITEMS_SHOWN else 0,
-                len(own.items) - len(waiting),
+                counted.by_status[_DONE],
                 minutes_since(reminded.get(person_id), now),
             )
         )

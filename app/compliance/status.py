@@ -270,9 +270,10 @@ def _columns(source: str, user_id: Any, ref_id: Any, title: Any, **given: Any) -
     ]
 
 
-def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> Any:
+def _items_select(within: Callable[[Any], Any], requirements: Requirements, open_only: bool = False) -> Any:
     """One SELECT of every item of the people *within* narrows to (a ``UNION ALL`` of a SELECT per
-    source: a page's people's items in one statement, not six)."""
+    source: a page's people's items in one statement, not six); *open_only*: without the courses,
+    learning paths and policies already done."""
     from app.certifications.models import Certification, CertificationRecord
     from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathEnrollment
 
@@ -294,6 +295,7 @@ def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> A
             within(Enrollment.user_id),
             Enrollment.withdrawn_at.is_(None),
             or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager"))),
+            *([Enrollment.completed_at.is_(None)] if open_only else []),
         )
     )
     path_started = exists().where(
@@ -317,6 +319,7 @@ def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> A
             within(PathEnrollment.user_id),
             PathEnrollment.withdrawn_at.is_(None),
             or_(PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))),
+            *([PathEnrollment.completed_at.is_(None)] if open_only else []),
         )
     )
     record = CertificationRecord
@@ -350,7 +353,7 @@ def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> A
                     due_on=found.c.due_on,
                     flag=found.c.accepted,
                 )
-            )
+            ).where(*([~found.c.accepted] if open_only else []))
         )
     if not_started is not None:
         found = not_started.subquery("not_started")
@@ -452,11 +455,15 @@ def for_people(
     due_soon_days: int = DUE_SOON_DAYS,
     tenant: Any = None,
     requirements: Requirements | None = None,
+    open_only: bool = False,
 ) -> dict[int, PersonCompliance]:
     """Each person's required items and standing, worst item first, in a fixed number of statements.
 
     *user_ids* is a collection of ids or a SELECT of them (a manager's reach, a unit's people).
     *requirements*: the policies and certifications required by audience, when already read.
+    *open_only*: leave out the courses, learning paths and policies done (read and built for nothing
+    when the caller counts them elsewhere, as the dashboard does from the ranking); a standing read so
+    is not the person's whole one.
     """
     zone = portal_zone(tenant)
     today = today or portal_today(tenant)
@@ -472,9 +479,11 @@ def for_people(
         required = load_requirements()
     if isinstance(user_ids, Select):
         ids = user_ids
-        statement, parameters = _items_select(lambda column: column.in_(ids), required), {}
+        statement, parameters = _items_select(lambda column: column.in_(ids), required, open_only), {}
     else:
-        statement = cached(("page items", required.key), lambda: _items_select(ids_in, required))
+        statement = cached(
+            ("page items", open_only, required.key), lambda: _items_select(ids_in, required, open_only)
+        )
         parameters = {IDS: sorted(user_ids)}
     by_source: dict[str, list[Any]] = {source: [] for source in _SOURCES}
     for row in db.session.execute(statement, parameters).all():
