@@ -12,6 +12,7 @@ own ancestor, two managers who report to each other) ends instead of looping.
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 
 from sqlalchemy import CTE, Select, select, true, union
 
@@ -145,11 +146,20 @@ def reach_select(manager: User) -> Select[int]:
     units) by index, and the two are united: a filter over every person of the tenant with an OR of
     the two costs a pass over the whole tenant.
     """
-    reports = _reports_cte(manager.id)
-    parts = [select(reports.c.id).where(reports.c.id != manager.id)]
-    if manager.org_unit_id is not None:
-        members = _unit_people(_subtree_cte(manager.org_unit_id))
-        parts.append(members.where(members.selected_columns[0] != manager.id))
+    return _reach_statement(manager.id, manager.org_unit_id, _probe_per_row())
+
+
+@lru_cache(maxsize=1024)
+def _reach_statement(manager_id: int, org_unit_id: int | None, _per_row: bool) -> Select[int]:
+    # Built once per manager and unit (My team asks twice a page, and building it costs more Python
+    # than running it): a statement holds no one's data, the tenant criteria are added when it runs,
+    # and a manager moved to another unit is a new key; *_per_row* (:func:`_probe_per_row`, the
+    # database's kind) is part of the key because the statement's shape depends on it.
+    reports = _reports_cte(manager_id)
+    parts = [select(reports.c.id).where(reports.c.id != manager_id)]
+    if org_unit_id is not None:
+        members = _unit_people(_subtree_cte(org_unit_id))
+        parts.append(members.where(members.selected_columns[0] != manager_id))
     reached = union(*parts).subquery("reached")
     return select(reached.c.id)
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -13,7 +12,7 @@ from app.accounts import org
 from app.accounts.models import OrgUnit, User
 from app.compliance import services
 from app.compliance.audiences import Requirements, load_requirements
-from app.compliance.ranking import item_titles, rank_people
+from app.compliance.ranking import NOTHING, Standing, item_titles, rank_people
 from app.compliance.status import (
     Item,
     Kind,
@@ -26,6 +25,7 @@ from app.compliance.status import (
 )
 from app.extensions import db
 from app.inputs import parse_id
+from app.labels import label
 from app.tenancy.models import utcnow
 
 #: People on one page of the dashboard: a phone's screenful or two, the worst first.
@@ -36,12 +36,12 @@ ITEMS_SHOWN = 3
 SUGGESTIONS = 10
 #: The status filter's choices beyond the item statuses.
 NOT_COMPLIANT = "not_compliant"
+_DONE = Status.done.rank
 #: The filters a page keeps when it sends the manager back (after a reminder, a paging link, an assignment).
 FILTER_NAMES = ("location", "job_title", "status", "item", "page")
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """What a line of the dashboard shows of a person: a row, not a loaded account."""
 
     id: int
@@ -51,16 +51,27 @@ class Person:
     email: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """A line of the dashboard: a person, their standing, their most urgent open items and when reminded."""
+#: An open item as a line shows it: (status, kind, title, due_on, expires_on, ref_id, enrollment_id).
+ItemLine = tuple[Status, Kind, str, date | None, date | None, int, int | None]
 
-    person: Person
-    standing: PersonCompliance
-    items: list[Item]  # the most urgent open ones (ITEMS_SHOWN at most)
+
+class Row(NamedTuple):
+    """A line of the dashboard: a person, their standing, their most urgent open items and when reminded.
+
+    Tuples, in the order the template unpacks them: a page's lines and items are read without an
+    attribute lookup for each value.
+    """
+
+    person_id: int
+    name: str
+    job_title: str | None
+    location: str | None
+    email: str | None
+    required: bool  # anything at all is required of them
+    compliant: bool
+    items: list[ItemLine]  # the most urgent open ones (ITEMS_SHOWN at most)
     more: int  # open items beyond those
     done: int
-    location: str | None
     reminded_minutes: int | None
 
 
@@ -189,22 +200,16 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
             return bool(relevant[Status(chosen["status"]).rank])
         return True
 
-    shown = [p for p in shown if matches(p)]
+    if chosen["item"] or chosen["status"]:
+        shown = [p for p in shown if matches(p)]
     shown.sort(key=lambda p: (ranks[p.id].urgency, p.full_name.casefold(), p.id))
-    counts = Summary(
-        people=len(shown),
-        compliant=sum(1 for p in shown if ranks[p.id].compliant),
-        overdue_people=sum(1 for p in shown if ranks[p.id].has(Status.overdue)),
-        expired_people=sum(1 for p in shown if ranks[p.id].has(Status.expired)),
-        expiring_people=sum(1 for p in shown if ranks[p.id].has(Status.expiring)),
-        items={status: sum(ranks[p.id].by_status[status.rank] for p in shown) for status in Status},
-    )
+    counts = _summary([ranks[p.id].by_status for p in shown])
     # An item nobody of the team has (a typo, a partial title): what they have that is called like it.
     unknown_item = bool(chosen["item"]) and not any(any(s.chosen) for s in ranks.values())
     suggestions = item_suggestions([p.id for p in people], today, chosen["item"]) if unknown_item else []
     page_people = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return {
-        "rows": _rows(page_people, today, chosen, unit_names, requirements),
+        "rows": _rows(page_people, ranks, today, chosen, unit_names, requirements),
         "total": len(shown),
         "page": page,
         "per_page": PAGE_SIZE,
@@ -215,37 +220,72 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "unknown_item": unknown_item,
         "typed_item": typed_item,
         "item_suggestions": suggestions,
-        "statuses": list(Status),
+        # Each status with its word, translated once for the status filter and the items' lines.
+        "statuses": [(status, label("compliance_status", status.value)) for status in Status],
         "not_compliant": NOT_COMPLIANT,
         "today": today,
         "remind_every_minutes": int(services.REMIND_EVERY.total_seconds() // 60),
     }
 
 
+def _summary(counted: Sequence[Sequence[int]]) -> Summary:
+    """The counts over people whose items are *counted* by status (each a ``Standing.by_status`` of
+    :mod:`app.compliance.ranking`), in one pass."""
+    overdue, expired, expiring = Status.overdue.rank, Status.expired.rank, Status.expiring.rank
+    items = [0] * len(Status)
+    compliant = overdue_people = expired_people = expiring_people = 0
+    for by_status in counted:
+        compliant += not (by_status[overdue] or by_status[expired])
+        overdue_people += by_status[overdue] > 0
+        expired_people += by_status[expired] > 0
+        expiring_people += by_status[expiring] > 0
+        for rank, count in enumerate(by_status):
+            items[rank] += count
+    return Summary(
+        people=len(counted),
+        compliant=compliant,
+        overdue_people=overdue_people,
+        expired_people=expired_people,
+        expiring_people=expiring_people,
+        items={status: items[status.rank] for status in Status},
+    )
+
+
 def _rows(
     page_people: Sequence[Person],
+    ranks: Mapping[int, Standing],
     today: date,
     chosen: Mapping[str, Any],
     unit_names: Mapping[int, str],
     requirements: Requirements,
 ) -> list[Row]:
-    """A line per person of the page: their standing, their most urgent open items and when reminded."""
-    standing = for_people([p.id for p in page_people], today, requirements=requirements)
+    """A line per person of the page: their standing, their most urgent open items and when reminded.
+
+    Their standing and the items they have done are counted in *ranks*; only their open items are read.
+    """
+    standing = for_people([p.id for p in page_people], today, requirements=requirements, open_only=True)
     reminded = services.last_reminders([p.id for p in page_people])
     now = utcnow()
     rows = []
-    for person in page_people:
-        own = standing[person.id]
-        waiting = open_items(own, chosen)
+    for person_id, name, job_title, org_unit_id, email in page_people:
+        counted = ranks[person_id]
+        waiting = open_items(standing[person_id], chosen)
         rows.append(
             Row(
-                person=person,
-                standing=own,
-                items=waiting[:ITEMS_SHOWN],
-                more=len(waiting) - ITEMS_SHOWN if len(waiting) > ITEMS_SHOWN else 0,
-                done=len(own.items) - len(waiting),
-                location=unit_names.get(person.org_unit_id) if person.org_unit_id else None,
-                reminded_minutes=minutes_since(reminded.get(person.id), now),
+                person_id,
+                name,
+                job_title,
+                unit_names.get(org_unit_id) if org_unit_id else None,
+                email,
+                counted.worst != NOTHING,
+                counted.compliant,
+                [
+                    (i.status, i.kind, i.title, i.due_on, i.expires_on, i.ref_id, i.enrollment_id)
+                    for i in waiting[:ITEMS_SHOWN]
+                ],
+                len(waiting) - ITEMS_SHOWN if len(waiting) > ITEMS_SHOWN else 0,
+                counted.by_status[_DONE],
+                minutes_since(reminded.get(person_id), now),
             )
         )
     return rows

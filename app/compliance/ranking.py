@@ -10,8 +10,8 @@ the same SELECTs as there (:mod:`app.compliance.audiences`), so both agree by co
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -44,6 +44,9 @@ from app.extensions import db
 #: A person with nothing required sorts after every status.
 NOTHING = len(Status)
 _RANKS = range(len(Status))
+#: No items of any status.
+_NONE = (0,) * len(Status)
+_OVERDUE, _EXPIRED = Status.overdue.rank, Status.expired.rank
 
 
 @dataclass
@@ -51,17 +54,20 @@ class Standing:
     """One person's items counted by status (index: the status's rank), and those of the chosen item."""
 
     user_id: int
-    by_status: list[int] = field(default_factory=lambda: [0] * len(Status))
-    chosen: list[int] = field(default_factory=lambda: [0] * len(Status))  # the item filter's item only
+    by_status: Sequence[int] = _NONE  # replaced, never changed in place
+    chosen: Sequence[int] = _NONE  # the item filter's item only
 
     @property
     def worst(self) -> int:
         """The rank of the most urgent status (NOTHING: nothing required)."""
-        return next((rank for rank in _RANKS if self.by_status[rank]), NOTHING)
+        for rank, count in enumerate(self.by_status):  # a loop, not a generator resumed for each status
+            if count:
+                return rank
+        return NOTHING
 
     @property
     def compliant(self) -> bool:
-        return not (self.by_status[Status.overdue.rank] or self.by_status[Status.expired.rank])
+        return not (self.by_status[_OVERDUE] or self.by_status[_EXPIRED])
 
     @property
     def urgency(self) -> tuple[bool, int]:
@@ -244,10 +250,10 @@ def rank_people(
         statement = _counted(_items(required, titles=True), item)
     else:
         statement = cached(("ranked", required.key), lambda: _counted(_items(required, titles=False), ""))
-    for user_id, *numbers in db.session.execute(statement, parameters):
+    for user_id, *numbers in db.session.execute(statement, parameters).all():
         standing = standings[user_id]
-        standing.by_status = [int(n or 0) for n in numbers[: len(Status)]]
-        standing.chosen = [int(n or 0) for n in numbers[len(Status) :]]
+        standing.by_status = numbers[: len(Status)]  # sums of 0s and 1s: whole numbers, never NULL
+        standing.chosen = numbers[len(Status) :]
     return standings
 
 

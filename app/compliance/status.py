@@ -22,6 +22,7 @@ from sqlalchemy import (
     ARRAY,
     Boolean,
     Date,
+    DateTime,
     Integer,
     Select,
     String,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    type_coerce,
     union_all,
 )
 
@@ -242,14 +244,15 @@ def _columns(source: str, user_id: Any, ref_id: Any, title: Any, **given: Any) -
     (source, user_id, ref_id, title, due_on, flag: started or accepted, first/second/third: moments the
     source reads, state, number: an enrolment id)
     """
-    from app.db_types import UtcDateTime
-
+    # The moments are read as the driver hands them back, not through UtcDateTime's conversion of every
+    # value (three a row): _local_date takes a naive one (SQLite's) as the UTC it was stored in.
+    moment = DateTime(timezone=True)
     types: dict[str, Any] = {
         "due_on": Date(),
         "flag": Boolean(),
-        "first": UtcDateTime(),
-        "second": UtcDateTime(),
-        "third": UtcDateTime(),
+        "first": moment,
+        "second": moment,
+        "third": moment,
         "state": String(),
         "number": Integer(),
     }
@@ -259,15 +262,18 @@ def _columns(source: str, user_id: Any, ref_id: Any, title: Any, **given: Any) -
         ref_id.label("ref_id"),
         title.label("title"),
         *(
-            given[name].label(name) if name in given else cast(null(), kind).label(name)
+            (type_coerce(given[name], kind) if kind is moment else given[name]).label(name)
+            if name in given
+            else cast(null(), kind).label(name)
             for name, kind in types.items()
         ),
     ]
 
 
-def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> Any:
+def _items_select(within: Callable[[Any], Any], requirements: Requirements, open_only: bool = False) -> Any:
     """One SELECT of every item of the people *within* narrows to (a ``UNION ALL`` of a SELECT per
-    source: a page's people's items in one statement, not six)."""
+    source: a page's people's items in one statement, not six); *open_only*: without the courses,
+    learning paths and policies already done."""
     from app.certifications.models import Certification, CertificationRecord
     from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathEnrollment
 
@@ -289,6 +295,7 @@ def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> A
             within(Enrollment.user_id),
             Enrollment.withdrawn_at.is_(None),
             or_(Enrollment.due_on.is_not(None), Enrollment.source.in_(("manual", "rule", "manager"))),
+            *([Enrollment.completed_at.is_(None)] if open_only else []),
         )
     )
     path_started = exists().where(
@@ -312,6 +319,7 @@ def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> A
             within(PathEnrollment.user_id),
             PathEnrollment.withdrawn_at.is_(None),
             or_(PathEnrollment.due_on.is_not(None), PathEnrollment.source.in_(("manual", "rule", "manager"))),
+            *([PathEnrollment.completed_at.is_(None)] if open_only else []),
         )
     )
     record = CertificationRecord
@@ -345,7 +353,7 @@ def _items_select(within: Callable[[Any], Any], requirements: Requirements) -> A
                     due_on=found.c.due_on,
                     flag=found.c.accepted,
                 )
-            )
+            ).where(*([~found.c.accepted] if open_only else []))
         )
     if not_started is not None:
         found = not_started.subquery("not_started")
@@ -377,7 +385,7 @@ def _item(row: Any, today: date, soon: int, zone: ZoneInfo) -> Item:
         status = status_by_due_date(
             done=first is not None, started=bool(flag), due_on=due_on, today=today, due_soon_days=soon
         )
-        completed_on = _local_date(first, zone)
+        completed_on = None if first is None else _local_date(first, zone)
         if source == "path":
             return Item(Kind.path, ref_id, title, status, due_on=due_on, completed_on=completed_on)
         return Item(
@@ -447,11 +455,15 @@ def for_people(
     due_soon_days: int = DUE_SOON_DAYS,
     tenant: Any = None,
     requirements: Requirements | None = None,
+    open_only: bool = False,
 ) -> dict[int, PersonCompliance]:
     """Each person's required items and standing, worst item first, in a fixed number of statements.
 
     *user_ids* is a collection of ids or a SELECT of them (a manager's reach, a unit's people).
     *requirements*: the policies and certifications required by audience, when already read.
+    *open_only*: leave out the courses, learning paths and policies done (read and built for nothing
+    when the caller counts them elsewhere, as the dashboard does from the ranking); a standing read so
+    is not the person's whole one.
     """
     zone = portal_zone(tenant)
     today = today or portal_today(tenant)
@@ -467,20 +479,31 @@ def for_people(
         required = load_requirements()
     if isinstance(user_ids, Select):
         ids = user_ids
-        statement, parameters = _items_select(lambda column: column.in_(ids), required), {}
+        statement, parameters = _items_select(lambda column: column.in_(ids), required, open_only), {}
     else:
-        statement = cached(("page items", required.key), lambda: _items_select(ids_in, required))
+        statement = cached(
+            ("page items", open_only, required.key), lambda: _items_select(ids_in, required, open_only)
+        )
         parameters = {IDS: sorted(user_ids)}
     by_source: dict[str, list[Any]] = {source: [] for source in _SOURCES}
-    for row in db.session.execute(statement, parameters):
+    for row in db.session.execute(statement, parameters).all():
         by_source[row[0]].append(row)
+    # Each person's items as (rank, date, title, arrival, item): sorted as tuples, without a key function
+    # called per item; the arrival number keeps the order items were read in among equals.
+    pending: dict[int, list[tuple[int, date, str, int, Item]]] = {}
     for source in _SOURCES:  # each source's items in turn, as they were read one statement each
         for row in by_source[source]:
-            result.setdefault(row[1], PersonCompliance(row[1])).items.append(
-                _item(row, today, due_soon_days, zone)
-            )
-    for person in result.values():
-        person.items.sort(key=lambda i: (_RANK[i.status], i.due_on or i.expires_on or date.max, i.title))
+            item = _item(row, today, due_soon_days, zone)
+            entries = pending.get(row[1])
+            if entries is None:
+                entries = pending[row[1]] = []
+                if row[1] not in result:
+                    result[row[1]] = PersonCompliance(row[1])
+            day = item.due_on or item.expires_on or date.max
+            entries.append((_RANK[item.status], day, item.title, len(entries), item))
+    for user_id, entries in pending.items():
+        entries.sort()
+        result[user_id].items = [entry[4] for entry in entries]
     return result
 
 
