@@ -11,6 +11,7 @@ cross-tenant reads and writes run as the platform role instead (app/tenancy/sess
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, false, inspect, text
@@ -83,9 +84,14 @@ def _scope_statement(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(tenant_criteria(ctx.tenant_id))
 
 
+@lru_cache(maxsize=4096)
 def tenant_criteria(tenant_id: int) -> Any:
     """The option that keeps every tenant-scoped entity of a statement (aliases too) to *tenant_id*'s rows:
-    what every ORM execution gets, for a statement compiled by hand (a ``COPY`` of a report's SELECT)."""
+    what every ORM execution gets, for a statement compiled by hand (a ``COPY`` of a report's SELECT).
+
+    Made once a tenant and shared by its statements (an option is immutable): building it costs some forty
+    calls, paid by every statement before.
+    """
     return with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
 
 
