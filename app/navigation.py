@@ -15,9 +15,10 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from app.reader_translations import request_translations
 
 MAIN = "main"
 ADMIN = "admin"
@@ -150,7 +151,7 @@ _LINKS_LIMIT = 1_000
 
 def _links(area: str, visible: list[NavEntry], build: Callable[[], list[Any]]) -> list[Any]:
     """The links of *area* for *visible*, made by *build* the first time for this catalog chain and key."""
-    by_key = _kept_links.setdefault(get_translations(), {})
+    by_key = _kept_links.setdefault(request_translations(), {})
     key = (area, tuple((e.endpoint, e.area) for e in visible), request.host, request.script_root)
     links = by_key.get(key)
     if links is None:

@@ -9,14 +9,12 @@ from typing import Any
 from babel import dates as babel_dates
 from babel import lists as babel_lists
 from flask import Flask, current_app, g, request, url_for
-from flask.globals import _cv_app
 from flask_babel import (
     format_date,
     format_datetime,
     format_timedelta,
     get_locale,
     get_timezone,
-    get_translations,
     to_user_timezone,
 )
 from flask_login import current_user
@@ -27,6 +25,7 @@ from markupsafe import Markup
 from app.labels import badge, label
 from app.locales import RTL_LOCALES, switchable_locales
 from app.navigation import admin_navigation, main_navigation
+from app.reader_translations import babel_state, request_catalog, request_translations
 from app.tenancy.branding import brand_version
 from app.tenancy.themes import current_theme_key, get_theme
 
@@ -58,39 +57,6 @@ def relative_time(value: Any) -> str:
     return format_timedelta(value - datetime.now(UTC), add_direction=True)
 
 
-def _babel_state() -> Any:
-    """Flask-Babel's state of this request (its locale and time zone once found), None before or outside one.
-
-    Read from the application context itself: through ``g``'s proxy it cost four calls, paid by every string.
-    """
-    app_context = _cv_app.get(None)
-    return None if app_context is None else app_context.g.__dict__.get("_flask_babel")
-
-
-def _request_catalog() -> tuple[Any, Any, dict[Any, str]]:
-    """(locale, translations, translated strings) of this request: found once per request and locale.
-
-    A page calls gettext hundreds of times (a row per person, a badge per lesson); Flask-Babel looks
-    the locale and the domain up through several context proxies on every call. The cache sits beside
-    Flask-Babel's own locale and is keyed by that locale object, so ``force_locale`` and ``refresh``
-    (which replace it) are honoured.
-    """
-    state = _babel_state()
-    cached = getattr(state, "atrium_translations", None)
-    if cached is None or cached[0] is not getattr(state, "babel_locale", None) or cached[0] is None:
-        translations = get_translations()  # finds the locale (and makes the state) when nothing has yet
-        state = _babel_state()
-        cached = (getattr(state, "babel_locale", None), translations, {})
-        if state is not None:  # else outside an application context: no translations, nothing kept
-            state.atrium_translations = cached
-    return cached
-
-
-def request_translations() -> Any:
-    """The reader's translations, found once per request and locale rather than once per string."""
-    return _request_catalog()[1]
-
-
 @pass_eval_context
 def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
     """``_()`` and ``gettext()`` in templates: Jinja's newstyle gettext without its extra indirections.
@@ -99,7 +65,7 @@ def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> st
     gettext, a translation is markup where the template escapes, and "%%" is "%" even with nothing to
     substitute; formatting Markup costs, so a plain text skips it.
     """
-    _locale, translations, translated = _request_catalog()
+    _locale, translations, translated = request_catalog()
     key = (string, eval_ctx.autoescape)
     text = translated.get(key)
     if text is None:
@@ -145,12 +111,12 @@ def date_format(value: Any, format: str | None = None) -> str:
             return str(format_date(value, format))
     if type(value) is not date:
         return str(format_date(value, format))
-    state = _babel_state()
+    state = babel_state()
     locale = getattr(state, "babel_locale", None)
     memo = getattr(state, "atrium_dates", None)
     if locale is None or memo is None or memo[0] is not locale:
         formatted = str(format_date(value, format))  # finds the locale when nothing has yet
-        state = _babel_state()
+        state = babel_state()
         if state is not None:  # else outside an application context
             state.atrium_dates = (getattr(state, "babel_locale", None), {(value, format): formatted}, {})
         return formatted
