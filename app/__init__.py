@@ -9,7 +9,9 @@ from typing import Any
 from weakref import WeakSet
 
 from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import URLSafeTimedSerializer
 
 from app import (
     accounts,
@@ -115,12 +117,27 @@ def _select_timezone() -> str:
     return person_time_zone(mine, tenant.time_zone if tenant else None)
 
 
+class KeptSerializerSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, the serializer made once per set of keys, not twice a request."""
+
+    _kept: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._kept
+        if kept is None or kept[0] != keys:
+            self._kept = kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
 class Atrium(Flask):
     """Flask, remembering which hooks and views are plain functions instead of asking on every call.
 
     A request runs some twenty-five hooks, views and context processors, and Flask asks of each whether
-    it is a coroutine function (seven calls each) before calling it.
+    it is a coroutine function (seven calls each) before calling it. Its sessions keep their serializer.
     """
+
+    session_interface = KeptSerializerSessions()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
