@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from weakref import WeakSet
 
 from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import URLSafeTimedSerializer
 
 from app import (
     accounts,
@@ -90,8 +94,9 @@ def _select_locale() -> str:
         return "en"
     tenant = g.get("tenant")
     enabled = [loc for loc in (tenant.enabled_locales if tenant else ["en"]) if is_known_locale(loc)]
-    if current_user and current_user.is_authenticated and current_user.locale in enabled:
-        return str(current_user.locale)
+    user = current_user._get_current_object()  # once: each read through the proxy finds it again
+    if user and user.is_authenticated and user.locale in enabled:
+        return str(user.locale)
     if session.get("locale") in enabled:
         return str(session["locale"])
     accepted = [loc.replace("_", "-") for loc in enabled]
@@ -107,14 +112,51 @@ def _select_timezone() -> str:
     if not has_request_context():
         return "UTC"
     tenant = g.get("tenant")
-    mine = current_user.time_zone if current_user and current_user.is_authenticated else None
+    user = current_user._get_current_object()
+    mine = user.time_zone if user and user.is_authenticated else None
     return person_time_zone(mine, tenant.time_zone if tenant else None)
+
+
+class KeptSerializerSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, the serializer made once per set of keys, not twice a request."""
+
+    _kept: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._kept
+        if kept is None or kept[0] != keys:
+            self._kept = kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
+class Atrium(Flask):
+    """Flask, remembering which hooks and views are plain functions instead of asking on every call.
+
+    A request runs some twenty-five hooks, views and context processors, and Flask asks of each whether
+    it is a coroutine function (seven calls each) before calling it. Its sessions keep their serializer.
+    """
+
+    session_interface = KeptSerializerSessions()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Weak: a function registered for one request only (after_this_request) is not kept.
+        self._plain_functions: WeakSet[Callable[..., Any]] = WeakSet()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        if func in self._plain_functions:
+            return func
+        made = super().ensure_sync(func)
+        if made is func:
+            self._plain_functions.add(func)
+        return made
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the Atrium application; *config* overrides settings from the environment."""
     instance_path = os.environ.get("ATRIUM_INSTANCE_PATH")
-    app = Flask(
+    app = Atrium(
         __name__, instance_path=instance_path or str(Path.cwd() / "instance"), instance_relative_config=True
     )
     app.jinja_options = {**app.jinja_options, "extensions": ["jinja2.ext.do"]}

@@ -15,9 +15,10 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from app.reader_translations import request_translations
 
 MAIN = "main"
 ADMIN = "admin"
@@ -46,7 +47,7 @@ class NavEntry:
     label: Any  # a lazy string: translated when the page renders
     endpoint: str
     prefix: str  # the URL prefix of every page that belongs to this entry
-    allowed: Callable[[Any], bool]  # from the person's permissions (``may``, ``may_any``)
+    allowed: Callable[[Any], bool]  # from the person's permissions only (``may``, ``may_any``): see _visible
     area: str = MAIN
     section: Section | None = None  # admin entries only
     portals: tuple[str, ...] = (TENANT,)
@@ -78,6 +79,8 @@ class NavSection:
 
 
 _EXTENSION = "atrium.navigation"
+_VISIBLE_EXTENSION = "atrium.navigation.visible"
+_VISIBLE_LIMIT = 1_000
 
 
 def register(app: Flask, *entries: NavEntry) -> None:
@@ -87,6 +90,7 @@ def register(app: Flask, *entries: NavEntry) -> None:
         registered[:] = [e for e in registered if (e.endpoint, e.portals) != (entry.endpoint, entry.portals)]
         registered.append(entry)
     registered.sort(key=lambda e: e.sort_key)
+    app.extensions.pop(_VISIBLE_EXTENSION, None)
 
 
 def entries(app: Flask) -> list[NavEntry]:
@@ -105,31 +109,36 @@ def may_any(*permissions: str) -> Callable[[Any], bool]:
 
 
 def _visible() -> list[NavEntry]:
-    """The entries open to the signed-in person; worked out once a request while their permissions stay.
+    """The entries open to the signed-in person, worked out once per kind of portal and set of permissions.
 
-    The top bar and the admin area's navigation both ask, and each entry asks the person's roles.
+    The top bar and the admin area's navigation both ask on every page, and each of the seventy entries
+    asks the person's roles; an entry's ``allowed`` reads the permissions alone, so the answer is kept
+    for the application (a registration starts it again). Never changed by its readers.
     """
-    if not current_user.is_authenticated:
-        return []
     user = current_user._get_current_object()
-    permissions = user.permissions
-    known = g.get("_atrium_navigation")
-    if known is not None and known[0] is user and known[1] == permissions:
-        return known[2]
+    if not user.is_authenticated:
+        return []
     tenant = g.get("tenant")
     portal = PLATFORM if tenant is not None and tenant.is_platform else TENANT
-    visible = [e for e in entries(current_app) if portal in e.portals and e.allowed(user)]
-    g._atrium_navigation = (user, permissions, visible)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    kept: dict[tuple[str, frozenset[str]], list[NavEntry]] = app.extensions.setdefault(_VISIBLE_EXTENSION, {})
+    key = (portal, user.permissions)
+    visible = kept.get(key)
+    if visible is None:
+        if len(kept) >= _VISIBLE_LIMIT:
+            kept.clear()
+        kept[key] = visible = [e for e in entries(app) if portal in e.portals and e.allowed(user)]
     return visible
 
 
-def _matches(prefix: str) -> bool:
-    return request.path == prefix if prefix == "/" else request.path.startswith(prefix)
+def _matches(path: str, prefix: str) -> bool:
+    return path == prefix if prefix == "/" else path.startswith(prefix)
 
 
 def _current(entries: list[NavEntry]) -> NavEntry | None:
     """The entry this page belongs to: the longest matching prefix ("/console/library" is not "/console")."""
-    matching = [e for e in entries if _matches(e.prefix)]
+    path = request.path
+    matching = [e for e in entries if _matches(path, e.prefix)]
     return max(matching, key=lambda e: len(e.prefix), default=None)
 
 
@@ -142,7 +151,7 @@ _LINKS_LIMIT = 1_000
 
 def _links(area: str, visible: list[NavEntry], build: Callable[[], list[Any]]) -> list[Any]:
     """The links of *area* for *visible*, made by *build* the first time for this catalog chain and key."""
-    by_key = _kept_links.setdefault(get_translations(), {})
+    by_key = _kept_links.setdefault(request_translations(), {})
     key = (area, tuple((e.endpoint, e.area) for e in visible), request.host, request.script_root)
     links = by_key.get(key)
     if links is None:

@@ -8,14 +8,13 @@ from typing import Any
 
 from babel import dates as babel_dates
 from babel import lists as babel_lists
-from flask import Flask, g, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import (
     format_date,
     format_datetime,
     format_timedelta,
     get_locale,
     get_timezone,
-    get_translations,
     to_user_timezone,
 )
 from flask_login import current_user
@@ -26,6 +25,7 @@ from markupsafe import Markup
 from app.labels import badge, label
 from app.locales import RTL_LOCALES, switchable_locales
 from app.navigation import admin_navigation, main_navigation
+from app.reader_translations import babel_state, request_catalog, request_translations
 from app.tenancy.branding import brand_version
 from app.tenancy.themes import current_theme_key, get_theme
 
@@ -57,50 +57,51 @@ def relative_time(value: Any) -> str:
     return format_timedelta(value - datetime.now(UTC), add_direction=True)
 
 
-def request_translations() -> Any:
-    """The reader's translations, found once per request and locale rather than once per string.
-
-    A page calls gettext hundreds of times (a row per person, a badge per lesson); Flask-Babel looks
-    the locale and the domain up through several context proxies on every call. The cache sits beside
-    Flask-Babel's own locale and is keyed by that locale object, so ``force_locale`` and ``refresh``
-    (which replace it) are honoured.
-    """
-    try:
-        state = g.get("_flask_babel")
-    except RuntimeError:  # outside an application context: Flask-Babel answers with no translations
-        return get_translations()
-    locale = getattr(state, "babel_locale", None)
-    cached = getattr(state, "atrium_translations", None)
-    if locale is None or cached is None or cached[0] is not locale:
-        translations = get_translations()
-        state = g.get("_flask_babel")
-        state.atrium_translations = cached = (getattr(state, "babel_locale", None), translations)
-    return cached[1]
-
-
-def _substitute(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
-    # As Jinja's newstyle gettext: a translation is markup where the template escapes, and "%%" is "%"
-    # even with nothing to substitute; formatting Markup costs, so a plain text skips it.
-    if eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704 - a translation from our own catalogues; its variables are escaped
-    return text % variables if variables or "%" in text else text
-
-
 @pass_eval_context
 def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
-    """``_()`` and ``gettext()`` in templates: Jinja's newstyle gettext without its extra indirections."""
-    return _substitute(eval_ctx, request_translations().ugettext(string), variables)
+    """``_()`` and ``gettext()`` in templates: Jinja's newstyle gettext without its extra indirections.
+
+    A string is translated once a request (a row's labels repeat on every row). As Jinja's newstyle
+    gettext, a translation is markup where the template escapes, and "%%" is "%" even with nothing to
+    substitute; formatting Markup costs, so a plain text skips it.
+    """
+    _locale, translations, translated = request_catalog()
+    key = (string, eval_ctx.autoescape)
+    text = translated.get(key)
+    if text is None:
+        text = translations.ugettext(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - a translation from our own catalogues; its variables are escaped
+        translated[key] = text
+    return text % variables if variables or "%" in text else text
 
 
 @pass_eval_context
 def template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any) -> str:
     """``ngettext()`` in templates, as Jinja's newstyle one: ``%(num)d`` is always available."""
     variables.setdefault("num", num)
-    return _substitute(eval_ctx, request_translations().ungettext(singular, plural, num), variables)
+    text = request_translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - a translation from our own catalogues; its variables are escaped
+    return text % variables
+
+
+_NAMED_FORMATS = ("full", "long", "medium", "short")
+
+
+def _date_pattern(locale: Any, format: str | None) -> Any:
+    """The parsed pattern Babel's ``format_date`` would use for *format* in *locale*."""
+    from flask_babel import _get_format  # the app's configured formats, resolved as Flask-Babel does
+
+    chosen = _get_format("date", format)
+    if chosen in _NAMED_FORMATS:
+        chosen = babel_dates.get_date_format(chosen, locale=locale)
+    return babel_dates.parse_pattern(chosen)
 
 
 def date_format(value: Any, format: str | None = None) -> str:
-    """Flask-Babel's ``dateformat``, remembered per request and locale for each day (a due date a row).
+    """Flask-Babel's ``dateformat``, remembered per request and locale for each day (a due date a row),
+    its pattern parsed once a request: a new day costs the pattern's own work, not Flask-Babel's lookups.
 
     A moment is the day it falls on in the reader's time zone, as Flask-Babel rebases it."""
     if isinstance(value, datetime):
@@ -110,25 +111,23 @@ def date_format(value: Any, format: str | None = None) -> str:
             return str(format_date(value, format))
     if type(value) is not date:
         return str(format_date(value, format))
-    try:
-        state = g.get("_flask_babel")
-    except RuntimeError:
-        return str(format_date(value, format))
+    state = babel_state()
     locale = getattr(state, "babel_locale", None)
     memo = getattr(state, "atrium_dates", None)
     if locale is None or memo is None or memo[0] is not locale:
         formatted = str(format_date(value, format))  # finds the locale when nothing has yet
-        state = g.get("_flask_babel")
-        memo = (getattr(state, "babel_locale", None), {(value, format): formatted})
-        state.atrium_dates = memo
+        state = babel_state()
+        if state is not None:  # else outside an application context
+            state.atrium_dates = (getattr(state, "babel_locale", None), {(value, format): formatted}, {})
         return formatted
-    formatted = memo[1].get((value, format))
+    _locale, texts, patterns = memo
+    formatted = texts.get((value, format))
     if formatted is None:
-        formatted = memo[1][value, format] = str(format_date(value, format))
+        pattern = patterns.get(format)
+        if pattern is None:
+            pattern = patterns[format] = _date_pattern(locale, format)
+        formatted = texts[value, format] = str(pattern.apply(value, locale))
     return formatted
-
-
-_NAMED_FORMATS = ("full", "long", "medium", "short")
 
 
 def _moment_patterns(locale: Any, zone: Any, format: str | None) -> Any:
@@ -215,6 +214,42 @@ def _page_globals() -> dict[str, object]:
     }
 
 
+# The layout's addresses, built once for each place the application is served (host, script root) and
+# brand (theme, brand version): eight ``url_for`` a page cost a tenth of the signed-in floor. Static files'
+# addresses carry their content hash, which only a deploy changes; in debug they are built every time.
+_kept_layout_links: dict[tuple[Any, ...], dict[str, str]] = {}
+_LAYOUT_LINKS_LIMIT = 1_000
+
+
+def _build_layout_links(theme_key: str, version: str) -> dict[str, str]:
+    return {
+        "css": url_for("static", filename="css/atrium.css"),
+        "theme_css": url_for("tenancy.theme_static", theme=theme_key, filename="theme.css"),
+        "brand_css": url_for("tenancy.brand_css", v=version),
+        "favicon": url_for("tenancy.favicon", v=version),
+        "htmx": url_for("static", filename="vendor/htmx.min.js"),
+        "js": url_for("static", filename="js/atrium.js"),
+        "crew_js": url_for("static", filename="js/crew.js"),
+        "home": url_for("accounts.home"),
+        "logo": url_for("tenancy.brand_image", kind="logo", v=version),
+        "account": url_for("accounts.account"),
+        "sign_out": url_for("accounts.sign_out"),
+    }
+
+
+def layout_links(theme_key: str, version: str) -> dict[str, str]:
+    """The addresses ``layout.html`` links to, for the theme *theme_key* and the brand *version*."""
+    if current_app.debug:
+        return _build_layout_links(theme_key, version)
+    key = (request.host, request.script_root, theme_key, version)
+    links = _kept_layout_links.get(key)
+    if links is None:
+        if len(_kept_layout_links) >= _LAYOUT_LINKS_LIMIT:
+            _kept_layout_links.clear()
+        _kept_layout_links[key] = links = _build_layout_links(theme_key, version)
+    return links
+
+
 _ID_MARK = 987654321987  # stands for the id while the address is built; no real id reaches it
 
 
@@ -252,3 +287,4 @@ def init_app(app: Flask) -> None:
     app.context_processor(_page_globals)
     app.add_template_global(has_permission)
     app.add_template_global(url_for_ids)
+    app.add_template_global(layout_links)

@@ -103,3 +103,25 @@ def test_the_top_bar_is_kept_per_language_and_per_what_each_person_may_reach(
         assert "Admin" not in top_bar and "My learning" not in top_bar and len(top_bar) == 3
     catalog = _page(learner, "/catalog")
     assert _current(catalog, "//nav[contains(@class, 'main-nav')]") == [("/catalog", "page")]
+
+
+def test_the_top_bar_follows_a_change_of_what_a_persons_role_allows(
+    db, tenant_factory, user_factory, client_for
+):
+    """The entries open to a set of permissions are kept: a role that allows more shows more at once."""
+    from app.accounts.services import role_by_key
+    from app.tenancy import as_tenant
+
+    tenant = tenant_factory()
+    client = client_for(tenant, user_factory(tenant))
+    assert "Admin" not in _top_bar(_page(client, "/"))
+    with as_tenant(tenant):
+        learner = role_by_key("learner")
+        learner.permissions = [*learner.permissions, "catalog.manage"]
+        db.session.commit()
+    assert _top_bar(_page(client, "/"))[-1] == "Admin"
+    with as_tenant(tenant):
+        learner = role_by_key("learner")
+        learner.permissions = [p for p in learner.permissions if p != "catalog.manage"]
+        db.session.commit()
+    assert "Admin" not in _top_bar(_page(client, "/"))

@@ -15,7 +15,9 @@ def init_app(app: Flask) -> None:
     def _set_actor() -> None:
         if g.get("tenant") is None:  # a host-less endpoint (health checks, static files)
             return
-        user = current_user if current_user.is_authenticated else None
+        user = current_user._get_current_object()  # once: each read through the proxy finds it again
+        if not user.is_authenticated:
+            user = None
         g.actor_token = set_actor(
             Actor(
                 type="user" if user else "anonymous",

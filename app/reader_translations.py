@@ -1,0 +1,41 @@
+"""The reader's translations, found once a request: for templates, dates and the navigation's labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.globals import _cv_app
+from flask_babel import get_translations
+
+
+def babel_state() -> Any:
+    """Flask-Babel's state of this request (its locale and time zone once found), None before or outside one.
+
+    Read from the application context itself: through ``g``'s proxy it cost four calls, paid by every string.
+    """
+    app_context = _cv_app.get(None)
+    return None if app_context is None else app_context.g.__dict__.get("_flask_babel")
+
+
+def request_catalog() -> tuple[Any, Any, dict[Any, str]]:
+    """(locale, translations, translated strings) of this request: found once per request and locale.
+
+    A page calls gettext hundreds of times (a row per person, a badge per lesson); Flask-Babel looks
+    the locale and the domain up through several context proxies on every call. The cache sits beside
+    Flask-Babel's own locale and is keyed by that locale object, so ``force_locale`` and ``refresh``
+    (which replace it) are honoured.
+    """
+    state = babel_state()
+    cached = getattr(state, "atrium_translations", None)
+    if cached is None or cached[0] is not getattr(state, "babel_locale", None) or cached[0] is None:
+        translations = get_translations()  # finds the locale (and makes the state) when nothing has yet
+        state = babel_state()
+        cached = (getattr(state, "babel_locale", None), translations, {})
+        if state is not None:  # else outside an application context: no translations, nothing kept
+            state.atrium_translations = cached
+    return cached
+
+
+def request_translations() -> Any:
+    """The reader's translations, found once per request and locale rather than once per string."""
+    return request_catalog()[1]
