@@ -10,6 +10,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from app.reader_translations import text_of
+
 LABELS: dict[str, dict[str, Any]] = {
     "kind": {
         "region": _l("Region"),
@@ -84,7 +86,7 @@ def badge(status: str) -> tuple[str, str]:
     Only the one status shown is translated: badges sit in table rows, once per person or lesson.
     """
     known = BADGES.get(status)
-    return (str(known[0]), known[1]) if known else (status, status)
+    return (text_of(known[0]), known[1]) if known else (status, status)
 
 
 def add_label(group: str, code: str, text: Any) -> None:
@@ -96,4 +98,4 @@ def label(group: str, code: str | None) -> str:
     """Return the translated word for *code* in *group*, or the code itself."""
     if code is None:
         return ""
-    return str(LABELS.get(group, {}).get(code, code))
+    return text_of(LABELS.get(group, {}).get(code, code))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.globals import _cv_app
-from flask_babel import get_translations
+from flask_babel import get_translations, gettext
+from flask_babel.speaklater import LazyString
 
 
 def babel_state() -> Any:
@@ -39,3 +40,20 @@ def request_catalog() -> tuple[Any, Any, dict[Any, str]]:
 def request_translations() -> Any:
     """The reader's translations, found once per request and locale rather than once per string."""
     return request_catalog()[1]
+
+
+def text_of(value: Any) -> str:
+    """``str(value)``, a lazily translated string (``lazy_gettext``) through the request's catalogue.
+
+    Labels and badges are lazy strings made at import; ``str()`` of one asks Flask-Babel for the domain,
+    the locale and the translations again (about twenty calls), for every row's status word. The same
+    words come from the catalogue this request already found, as the templates' ``_()`` does.
+    """
+    if type(value) is LazyString and value._func is gettext and len(value._args) == 1 and not value._kwargs:
+        _locale, translations, translated = request_catalog()
+        key = (value._args[0], False)
+        text = translated.get(key)
+        if text is None:
+            text = translated[key] = translations.ugettext(value._args[0])
+        return str(text)
+    return str(value)

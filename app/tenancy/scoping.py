@@ -83,7 +83,28 @@ def _scope_statement(state: ORMExecuteState) -> None:
             with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
         )
         return
-    state.statement = state.statement.options(tenant_criteria(ctx.tenant_id))
+    state.statement = _scoped(state.statement, ctx.tenant_id)
+
+
+# A statement built once and run again (a module's prebuilt query, bind parameters for its values) gets
+# the same scoped copy each time: SQLAlchemy keeps a statement's cache key on the statement, so the
+# copy's is computed once instead of on every run (a thousand calls and more for a large union). The
+# copy holds the tenant as a bound value of its criteria, so one copy per tenant. Statements built per
+# request miss and are dropped with the rest when the table is full.
+_SCOPED: dict[tuple[int, int], tuple[Any, Any]] = {}
+_SCOPED_MAX = 2048
+
+
+def _scoped(statement: Any, tenant_id: int) -> Any:
+    key = (id(statement), tenant_id)
+    kept = _SCOPED.get(key)
+    if kept is not None and kept[0] is statement:
+        return kept[1]
+    scoped = statement.options(tenant_criteria(tenant_id))
+    if len(_SCOPED) >= _SCOPED_MAX:
+        _SCOPED.clear()
+    _SCOPED[key] = (statement, scoped)  # the statement itself is kept, so its id is not reused meanwhile
+    return scoped
 
 
 @lru_cache(maxsize=4096)
