@@ -1,9 +1,9 @@
 """How learners' pages show a portal's translated texts: in which language, marked up for screen readers.
 
 The words come from the content reader that ``app.multilingual`` registers as template helpers (the
-``tr`` filter and the ``content_reading`` global); they are looked up there, not imported, because the
-multilingual registry of translatable kinds imports this feature's models. This module only says, around
-the words, which language they are in when it is not the page's (``lang``, ``dir``), and isolates names
+``tr`` filter, the ``content_reading`` and ``content_shown`` globals); they are looked up there, not imported,
+because the multilingual registry of translatable kinds imports this feature's models. This module only says,
+around the words, which language they are in when it is not the page's (``lang``, ``dir``), and isolates names
 that sit inside a sentence of another direction (``<bdi>``).
 """
 
@@ -51,8 +51,8 @@ def shown_name(obj: Any, name: str = "title") -> Markup:
     # Escaped and joined directly, not with Markup.format: a page of cards calls this for every row.
     if isinstance(obj, _PLAIN_ROWS):
         return Markup(f"<bdi>{escape(getattr(obj, name, ''))}</bdi>")  # noqa: S704 - the text is escaped
-    locale = current_app.jinja_env.globals["content_reading"](obj, name).locale  # type: ignore[operator]
-    return Markup(f"<bdi{lang_attrs(locale)}>{escape(shown_text(obj, name))}</bdi>")  # noqa: S704 - as above
+    shown = current_app.jinja_env.globals["content_shown"](obj, name)  # type: ignore[operator]
+    return Markup(f"<bdi{lang_attrs(shown.locale)}>{escape(shown.text)}</bdi>")  # noqa: S704 - as above
 
 
 def language_name(code: str) -> Markup:

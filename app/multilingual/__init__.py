@@ -53,3 +53,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(reading.translated_html, "tr_html")
     app.add_template_filter(reading.reads_translated, "reads_translated")
     app.add_template_global(reading.reading_of, "content_reading")
+    app.add_template_global(reading.shown_of, "content_shown")

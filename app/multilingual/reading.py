@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_app_context
+from flask.globals import _cv_app
 from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import select
@@ -19,8 +20,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.multilingual.kinds import Field, Kind, kind_of, portal_locale, source_hash, written_in_portal_locale
 from app.multilingual.models import ContentTranslation
+from app.tenancy import context
 
 _READERS = "_content_readers"
+_LAST_READER = "_content_reader_last"
 
 
 @dataclass(frozen=True)
@@ -159,15 +162,38 @@ def _sanitised(html: str | None) -> Markup | None:
 
 
 def reader() -> Reader:
-    """This request's reader for the current language (a new one once the language is switched)."""
+    """This request's reader for the current language (a new one once the language is switched).
+
+    A page asks for it once per title (a hundred times for a catalog's paths): the last answer is kept
+    with what it was found from (Flask-Babel's locale object, the request's portal and its language, the
+    tenant in context) and given again while they are the same, without looking the locale and the
+    portal up again.
+    """
+    if not has_app_context():
+        return Reader(str(get_locale() or "en"), portal_locale())
+    app_context = _cv_app.get()
+    state = app_context.g.__dict__.get("_flask_babel")
+    portal = app_context.g.__dict__.get("tenant")
+    babel_locale = getattr(state, "babel_locale", None)
+    portal_language = getattr(portal, "default_locale", None)
+    tenant_id = context.current_tenant_id()
+    last = app_context.g.__dict__.get(_LAST_READER)
+    if (
+        last is not None
+        and babel_locale is not None
+        and last[0] is babel_locale
+        and last[1] is portal
+        and last[2] == portal_language
+        and last[3] == tenant_id
+    ):
+        return last[4]
     locale = str(get_locale() or "en")
     default = portal_locale()
-    if not has_app_context():
-        return Reader(locale, default)
     readers: dict[tuple[str, str], Reader] = g.setdefault(_READERS, {})
     key = (locale, default)
     if key not in readers:
         readers[key] = Reader(locale, default)
+    setattr(app_context.g, _LAST_READER, (babel_locale, portal, portal_language, tenant_id, readers[key]))
     return readers[key]
 
 
@@ -175,6 +201,7 @@ def forget_in_this_context() -> None:
     """Drop what this request looked up, so that a translation just saved shows on the page it renders."""
     if has_app_context():
         g.pop(_READERS, None)
+        g.pop(_LAST_READER, None)
 
 
 def translated(obj: Any, name: str) -> str:
@@ -193,6 +220,11 @@ def translated_html(obj: Any, name: str, original_html: str | None = None) -> Ma
     if shown.translated and shown.html is not None:
         return shown.html
     return _sanitised(original_html or "") or Markup()
+
+
+def shown_of(obj: Any, name: str) -> Shown:
+    """Field *name* of *obj* as this person reads it, with the language it is in (one lookup for both)."""
+    return reader().shown(obj, name)
 
 
 def reading_of(obj: Any, *names: str) -> Reading:
