@@ -9,7 +9,7 @@ its place (``order``) within its area or section.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -18,6 +18,7 @@ from flask import Flask, current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.kept import kept
 from app.reader_translations import request_translations
 
 MAIN = "main"
@@ -80,7 +81,6 @@ class NavSection:
 
 _EXTENSION = "atrium.navigation"
 _VISIBLE_EXTENSION = "atrium.navigation.visible"
-_VISIBLE_LIMIT = 1_000
 
 
 def register(app: Flask, *entries: NavEntry) -> None:
@@ -121,14 +121,11 @@ def _visible() -> list[NavEntry]:
     tenant = g.get("tenant")
     portal = PLATFORM if tenant is not None and tenant.is_platform else TENANT
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    kept: dict[tuple[str, frozenset[str]], list[NavEntry]] = app.extensions.setdefault(_VISIBLE_EXTENSION, {})
-    key = (portal, user.permissions)
-    visible = kept.get(key)
-    if visible is None:
-        if len(kept) >= _VISIBLE_LIMIT:
-            kept.clear()
-        kept[key] = visible = [e for e in entries(app) if portal in e.portals and e.allowed(user)]
-    return visible
+    return kept(
+        app.extensions.setdefault(_VISIBLE_EXTENSION, {}),
+        (portal, user.permissions),
+        lambda: [e for e in entries(app) if portal in e.portals and e.allowed(user)],
+    )
 
 
 def _matches(path: str, prefix: str) -> bool:
@@ -145,20 +142,13 @@ def _current(entries: list[NavEntry]) -> NavEntry | None:
 # Links built once and kept, by the catalog chain their labels come from (the language and a tenant's own
 # terminology: a rewording builds a new chain, and a chain dropped takes its links with it), then by the
 # entries open to the person and where the application is served. Few keys a chain (roles x hosts).
-_kept_links: WeakKeyDictionary[Any, dict[tuple[Any, ...], list[Any]]] = WeakKeyDictionary()
-_LINKS_LIMIT = 1_000
+_kept_links: WeakKeyDictionary[Any, dict[Hashable, list[Any]]] = WeakKeyDictionary()
 
 
 def _links(area: str, visible: list[NavEntry], build: Callable[[], list[Any]]) -> list[Any]:
     """The links of *area* for *visible*, made by *build* the first time for this catalog chain and key."""
-    by_key = _kept_links.setdefault(request_translations(), {})
     key = (area, tuple((e.endpoint, e.area) for e in visible), request.host, request.script_root)
-    links = by_key.get(key)
-    if links is None:
-        if len(by_key) >= _LINKS_LIMIT:
-            by_key.clear()
-        by_key[key] = links = build()
-    return links
+    return kept(_kept_links.setdefault(request_translations(), {}), key, build)
 
 
 def _top_bar(visible: list[NavEntry]) -> list[tuple[int | None, str, str]]:

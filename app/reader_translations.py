@@ -7,6 +7,7 @@ from typing import Any
 from flask.globals import _cv_app
 from flask_babel import get_translations, gettext
 from flask_babel.speaklater import LazyString
+from markupsafe import Markup
 
 
 def babel_state() -> Any:
@@ -42,6 +43,20 @@ def request_translations() -> Any:
     return request_catalog()[1]
 
 
+def translated_once(string: str, markup: bool = False) -> str:
+    """*string* translated for this request, looked up in the catalogue once a request (a row's words repeat
+    on every row); as markup (``Markup``) for a template that escapes."""
+    _locale, translations, translated = request_catalog()
+    key = (string, markup)
+    text = translated.get(key)
+    if text is None:
+        text = translations.ugettext(string)
+        if markup:
+            text = Markup(text)  # noqa: S704 - a translation from our own catalogues; its variables are escaped
+        translated[key] = text
+    return text
+
+
 def text_of(value: Any) -> str:
     """``str(value)``, a lazily translated string (``lazy_gettext``) through the request's catalogue.
 
@@ -50,10 +65,5 @@ def text_of(value: Any) -> str:
     words come from the catalogue this request already found, as the templates' ``_()`` does.
     """
     if type(value) is LazyString and value._func is gettext and len(value._args) == 1 and not value._kwargs:
-        _locale, translations, translated = request_catalog()
-        key = (value._args[0], False)
-        text = translated.get(key)
-        if text is None:
-            text = translated[key] = translations.ugettext(value._args[0])
-        return str(text)
+        return translated_once(value._args[0])
     return str(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,10 +22,11 @@ from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
+from app.kept import kept
 from app.labels import badge, label
 from app.locales import RTL_LOCALES, switchable_locales
 from app.navigation import admin_navigation, main_navigation
-from app.reader_translations import babel_state, request_catalog, request_translations
+from app.reader_translations import babel_state, request_translations, translated_once
 from app.tenancy.branding import brand_version
 from app.tenancy.themes import current_theme_key, get_theme
 
@@ -65,14 +66,7 @@ def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> st
     gettext, a translation is markup where the template escapes, and "%%" is "%" even with nothing to
     substitute; formatting Markup costs, so a plain text skips it.
     """
-    _locale, translations, translated = request_catalog()
-    key = (string, eval_ctx.autoescape)
-    text = translated.get(key)
-    if text is None:
-        text = translations.ugettext(string)
-        if eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704 - a translation from our own catalogues; its variables are escaped
-        translated[key] = text
+    text = translated_once(string, eval_ctx.autoescape)
     return text % variables if variables or "%" in text else text
 
 
@@ -217,8 +211,7 @@ def _page_globals() -> dict[str, object]:
 # The layout's addresses, built once for each place the application is served (host, script root) and
 # brand (theme, brand version): eight ``url_for`` a page cost a tenth of the signed-in floor. Static files'
 # addresses carry their content hash, which only a deploy changes; in debug they are built every time.
-_kept_layout_links: dict[tuple[Any, ...], dict[str, str]] = {}
-_LAYOUT_LINKS_LIMIT = 1_000
+_kept_layout_links: dict[Hashable, dict[str, str]] = {}
 
 
 def _build_layout_links(theme_key: str, version: str) -> dict[str, str]:
@@ -242,12 +235,7 @@ def layout_links(theme_key: str, version: str) -> dict[str, str]:
     if current_app.debug:
         return _build_layout_links(theme_key, version)
     key = (request.host, request.script_root, theme_key, version)
-    links = _kept_layout_links.get(key)
-    if links is None:
-        if len(_kept_layout_links) >= _LAYOUT_LINKS_LIMIT:
-            _kept_layout_links.clear()
-        _kept_layout_links[key] = links = _build_layout_links(theme_key, version)
-    return links
+    return kept(_kept_layout_links, key, lambda: _build_layout_links(theme_key, version))
 
 
 _ID_MARK = 987654321987  # stands for the id while the address is built; no real id reaches it

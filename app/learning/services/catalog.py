@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 from app.accounts.models import User
 from app.extensions import db
 from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment, PathStep
-from app.learning.services.facet_cache import Facets, facet_cache
+from app.learning.services.facet_cache import Facets, Kept, facet_cache
 from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
 from app.tenancy import context
 
@@ -36,7 +36,6 @@ SORTS = {
     "shortest": (Course.duration_minutes.asc(), Course.title.asc()),
 }
 PER_PAGE = 24
-_Kept = TypeVar("_Kept", Facets, int)
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,7 @@ def catalog(
     )
 
 
-def _kept(viewer: Viewer, search: tuple[str, ...], count: Callable[[], _Kept]) -> _Kept:
+def _kept(viewer: Viewer, search: tuple[str, ...], count: Callable[[], Kept]) -> Kept:
     """What *count()* finds in what *viewer* may see (and *search* finds), kept per tenant and audience
     until a course changes."""
     tenant_id = context.current_tenant_id()

@@ -53,7 +53,8 @@ class Facets(NamedTuple):
     listed: int
 
 
-_Kept = TypeVar("_Kept", Facets, int)
+#: What the cache keeps: an audience's filters, or how many courses a search finds.
+Kept = TypeVar("Kept", Facets, int)
 
 
 class _Generations:
@@ -107,7 +108,7 @@ class FacetCache:
         self._entries: dict[Hashable, _Entry] = {}
         self._lock = threading.Lock()
 
-    def facets(self, tenant_id: int, key: Hashable, count: Callable[[], _Kept]) -> _Kept:
+    def facets(self, tenant_id: int, key: Hashable, count: Callable[[], Kept]) -> Kept:
         """What *count()* finds for *key* in *tenant_id* (the filters of an audience, or how many courses
         a search finds): kept while the catalog is unchanged."""
         generation = self.generations.read(tenant_id)  # before the query: a change after it is seen next time
@@ -117,7 +118,7 @@ class FacetCache:
         entry = self._entries.get(key)
         now = time.monotonic()
         if entry is not None and entry.generation == generation and now - entry.read_at < MAX_AGE_SECONDS:
-            return cast(_Kept, entry.value)  # immutable: no page can change what others get
+            return cast(Kept, entry.value)  # immutable: no page can change what others get
         value = count()
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
