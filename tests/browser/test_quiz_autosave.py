@@ -119,8 +119,19 @@ def test_a_save_after_the_session_expired_says_not_saved_and_leads_back_after_si
     assert status.get_attribute("role") == "status"
     assert _answers(tenant, attempt_id)[4] == "5"
 
+    # On the way to the link the field loses focus and saves once more: the same refusal must leave
+    # the link in place, or a click pressed on the old link is released on a new one and goes nowhere.
+    link = status.get_by_role("link", name="Sign in again")
+    link.evaluate("a => { a.dataset.pressed = 'yes'; }")
+    page.evaluate(
+        "() => { window.answered = new Promise((done) => document.addEventListener("
+        "'htmx:afterRequest', (e) => done(e.detail.xhr.status), { once: true })); }"
+    )
+    page.locator("#answer-5").blur()
+    assert page.evaluate("() => window.answered") == 400  # htmx has swapped, or not, by then
+    assert link.get_attribute("data-pressed") == "yes", "the link was replaced under the pointer"
     with page.expect_navigation():
-        status.get_by_role("link", name="Sign in again").click()
+        link.click()
     assert "/sign-in" in page.url
     page.fill("#email", "ana@autosave.example")
     page.fill("#password", PASSWORD)

@@ -23,8 +23,11 @@
     const reply = new DOMParser().parseFromString(event.detail.serverResponse || "", "text/html");
     const explained = reply.getElementById(status.id);
     if (explained && explained.classList.contains("saved-error")) {
-      event.detail.shouldSwap = true;
       event.detail.isError = false;
+      // The same refusal again (the field lost focus on the way to its "Sign in again" link): keep the
+      // line as it is, so the link is not replaced between the press and the release of a click.
+      const same = status.classList.contains("saved-error") && status.textContent.trim() === explained.textContent.trim();
+      event.detail.shouldSwap = !same;
       return;
     }
     event.detail.shouldSwap = false;
