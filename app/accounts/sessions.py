@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -24,6 +24,11 @@ KEEP_ENDED = timedelta(days=30)
 # assignments and roles (the navigation's permission checks then need no query of their own).
 _WITH_USER_AND_ROLES = (
     joinedload(UserSession.user).joinedload(User.role_assignments).joinedload(RoleAssignment.role),
+)
+# Built once: SQLAlchemy keeps a statement's cache key on it, and the tenant-scoped copy is kept per
+# tenant (app/tenancy/scoping.py), where ``session.get`` built and keyed a new statement every request.
+_SESSION_WITH_USER_AND_ROLES = (
+    select(UserSession).options(*_WITH_USER_AND_ROLES).where(UserSession.id == bindparam("session_id"))
 )
 
 
@@ -79,7 +84,11 @@ def user_for_cookie(cookie: str, tenant: Tenant) -> User | None:
     session_id, _, secret = cookie.partition(".")
     if not session_id.isascii() or not session_id.isdigit() or len(session_id) > 18 or not secret:
         return None
-    user_session = db.session.get(UserSession, int(session_id), options=_WITH_USER_AND_ROLES)
+    user_session = (
+        db.session.execute(_SESSION_WITH_USER_AND_ROLES, {"session_id": int(session_id)})
+        .unique()
+        .scalar_one_or_none()
+    )
     if user_session is None or not hmac.compare_digest(user_session.secret_hash, _hash(secret)):
         return None
     now = utcnow()
