@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,7 +44,10 @@ class ComplianceSnapshot(TenantScoped, Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    # What an admin removing the unit is told still uses it (app/accounts/services/org_units.py).
+    org_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_units.id"), info={"unit_use": _l("the compliance history")}
+    )
     week_start: Mapped[date] = mapped_column(Date)  # the Monday of the week, on the portal's calendar
     people: Mapped[int] = mapped_column(Integer, default=0)
     compliant: Mapped[int] = mapped_column(Integer, default=0)

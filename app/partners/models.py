@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -52,7 +53,10 @@ class PartnerCompany(TenantScoped, Model):
     __table_args__ = (tenant_unique("org_unit_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    # What an admin removing the unit is told still uses it (app/accounts/services/org_units.py).
+    org_unit_id: Mapped[int] = mapped_column(
+        ForeignKey("org_units.id"), info={"unit_use": _l("the partner program")}
+    )
     tier_id: Mapped[int] = mapped_column(ForeignKey("partner_tiers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 

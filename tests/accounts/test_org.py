@@ -217,3 +217,38 @@ def test_reach_and_ancestry_take_the_same_number_of_queries_for_10_or_200_units(
             counts.append(counter.count)
     # reach_of is two (the ids, then the people), each other call one.
     assert counts[0] == counts[1] == 7, counts
+
+
+def test_what_still_uses_a_unit_is_named_in_the_admins_language(
+    db: Any, app: Any, tenant_factory: Any
+) -> None:
+    """A unit another feature's rows point at is named by that feature, in the admin's language."""
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from app.accounts.services import org_unit_uses
+    from app.compliance.models import ComplianceSnapshot
+    from app.partners.models import PartnerCompany, PartnerTier
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        acme = create_org_unit("Acme", "company")
+        tier = PartnerTier(name="Gold", rank=1)
+        db.session.add(tier)
+        db.session.flush()
+        db.session.add(PartnerCompany(org_unit_id=acme.id, tier_id=tier.id))
+        db.session.add(
+            ComplianceSnapshot(org_unit_id=acme.id, week_start=date(2026, 11, 30), people=1, compliant=1)
+        )
+        db.session.commit()
+        with app.test_request_context(), force_locale("en"):
+            assert sorted(org_unit_uses([acme.id])[acme.id]) == [
+                "the compliance history",
+                "the partner program",
+            ]
+        with app.test_request_context(), force_locale("fr"):
+            assert sorted(org_unit_uses([acme.id])[acme.id]) == [
+                "l'historique de conformité",
+                "le programme partenaires",
+            ]

@@ -127,8 +127,13 @@ def org_unit_uses(
         if unit_id is not None:
             uses[unit_id].append(_("people"))
     for table, column in _foreign_keys_to_units():
+        # A feature names its use in the column's info, in the admin's language; the table's name is
+        # the fallback for a column that does not.
+        label = column.info.get("unit_use")
         for (unit_id,) in db.session.execute(select(column).where(column.in_(ids)).distinct()):
-            uses[unit_id].append(_("records of %(table)s", table=table.name.replace("_", " ")))
+            uses[unit_id].append(
+                str(label) if label else _("records of %(table)s", table=table.name.replace("_", " "))
+            )
     for label, find in _USES.values():
         for unit_id in find(ids) & set(ids):
             uses[unit_id].append(str(label))
