@@ -1,9 +1,11 @@
-"""A page of cards (the catalog's paths and courses) as the template writes them: each card's pieces
-found in one pass, the words every card repeats translated once a page.
+"""Pages of cards (the catalog's paths and courses, My learning's enrolments) as their templates write
+them: each card's pieces found in one pass, the words every card repeats translated once a page.
 
 A card written by its own macro, its title and phrases found by template helpers, cost a few hundred
 Python calls; the catalog's page 1 lists every visible learning path (a hundred on a large portal).
-Here a card is a tuple of ready pieces, and the template writes a page of them in one loop.
+Here a card is a tuple of ready pieces, and the template writes a page of them in one loop. A due line
+and a progress bar are written here too (the macros of learning/_macros.html call these), as every
+card shows them. Their words are marked with ``N_`` for pybabel and translated once a request.
 """
 
 from __future__ import annotations
@@ -22,6 +24,20 @@ from app.templating import date_format, url_for_ids
 
 if TYPE_CHECKING:
     from flask import Flask
+
+
+def N_(message: str) -> str:
+    """*message* as it is: marks it for pybabel (a default keyword), translated later once a request."""
+    return message
+
+
+_WAS_DUE = N_("Was due %(date)s")
+_OVERDUE = N_("Overdue")
+_WAS_DUE_ON = N_("was due %(date)s")
+_DUE_SOON = N_("Due soon")
+_DUE = N_("Due %(date)s")
+_PERCENT_COMPLETE = N_("%(percent)d%% complete")
+_PROGRESS_IN = N_("Progress in %(title)s")
 
 
 class PathPiece(NamedTuple):
@@ -103,7 +119,7 @@ def course_pieces(result: CatalogPage, readable: Mapping[int, Any]) -> list[Cour
     """A page of the catalog's courses as cards; *readable*: the courses whose titles may read translated."""
     href = url_for_ids("learning.course", "course_id")
     minutes = minutes_phrase()
-    progress_in = translated_once("Progress in %(title)s", True)
+    progress_in = translated_once(_PROGRESS_IN, True)
     enrollments: Mapping[int, CardEnrollment] = result.enrollments
     pieces = []
     for course in result.courses:
@@ -128,16 +144,6 @@ def course_pieces(result: CatalogPage, readable: Mapping[int, Any]) -> list[Cour
     return pieces
 
 
-def N_(message: str) -> str:
-    """*message* as it is: marks it for pybabel (a default keyword), translated later once a request."""
-    return message
-
-
-_WAS_DUE = N_("Was due %(date)s")
-_OVERDUE = N_("Overdue")
-_WAS_DUE_ON = N_("was due %(date)s")
-_DUE_SOON = N_("Due soon")
-_DUE = N_("Due %(date)s")
 # Around the line, the blank lines and indents the due macro (learning/_macros.html) always wrote.
 _AROUND = ("\n  \n    \n      ", "\n    \n  \n")
 
@@ -167,9 +173,6 @@ def due_line(enrollment: Any, today: date) -> Markup:
     else:
         line = Markup('<span class="due">%s</span>') % (translated_once(_DUE, True) % {"date": when})
     return Markup(f"{_AROUND[0]}{line}{_AROUND[1]}")  # noqa: S704 - line is markup, its texts escaped
-
-
-_PERCENT_COMPLETE = N_("%(percent)d%% complete")
 
 
 def progress_line(percent: int, label: str) -> Markup:
@@ -211,7 +214,7 @@ def learning_pieces(
     course_href = url_for_ids("learning.course", "course_id")
     resume_href = url_for_ids("learning.resume", "enrollment_id")
     minutes = minutes_phrase()
-    progress_in = translated_once("Progress in %(title)s", True)
+    progress_in = translated_once(_PROGRESS_IN, True)
     return {
         card.id: LearningPiece(
             course_href(card.course_id),
