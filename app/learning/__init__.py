@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from app.accounts.services import register_org_unit_use
     from app.learning import (
         admin_views,
+        cards,
         cli,
         lesson_kinds,  # noqa: F401 - registers the page, video and file lessons
         models,  # noqa: F401 - the tables
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     from app.learning.services import facet_cache, unit_uses
 
     translated.init_app(app)  # learners' pages show translated texts with their language
+    cards.init_app(app)  # due dates written once for My learning and a person's page
     facet_cache.init_app(app)  # the catalog's filters, kept per tenant until a course changes
     # A unit a course, path or rule names is in use (an HR sync's roll-back keeps it).
     register_org_unit_use("course_audiences", _l("course or path audiences"), unit_uses.units_in_audiences)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, send_file, url_for
@@ -17,6 +18,7 @@ from app.accounts.views import home_page
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number, whole_number
+from app.learning import cards as cards_pieces
 from app.learning import translated
 from app.learning.lesson_kinds import file_for, get_kind, kind_names
 from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathStep
@@ -37,6 +39,10 @@ def add_to_my_learning(name: str, provide: Callable[[Any], Any]) -> None:
     _home_context[name] = provide
 
 
+def _due_on(card: catalog_service.EnrollmentCard) -> date:
+    return card.due_on or date.max
+
+
 @home_page
 def my_learning_page() -> Any:
     """The learner's home page (served at / by accounts.home)."""
@@ -53,7 +59,14 @@ def my_learning_page() -> Any:
     # Each title marked up once: a course's card, its due date and its label all show it.
     titles = {course.id: translated.shown_name(readable.get(course.id, course)) for course in courses}
     return render_template(
-        "learning/my_learning.html", data=data, today=today, readable=readable, titles=titles, **extra
+        "learning/my_learning.html",
+        data=data,
+        today=today,
+        titles=titles,
+        pieces=cards_pieces.learning_pieces(cards, titles, readable, today),
+        dated=sorted((card for card in [*data.assigned, *data.in_progress] if card.due_on), key=_due_on),
+        minutes=cards_pieces.minutes_phrase(),
+        **extra,
     )
 
 
@@ -67,8 +80,17 @@ def catalog() -> Any:
         "tag": request.args.get("tag", ""),
         "sort": request.args.get("sort", "title"),
     }
-    result = catalog_service.catalog(viewer_for(current_user), page=page, **params)
-    context = {"result": result, "readable": translated.readable_courses(result.courses), **params}
+    translated_paths = cards_pieces.paths_may_read_translated()
+    result = catalog_service.catalog(
+        viewer_for(current_user), page=page, paths_as_rows=not translated_paths, **params
+    )
+    context = {
+        "result": result,
+        "paths": cards_pieces.path_pieces(result.paths, translated_paths),
+        "options": cards_pieces.options,
+        "courses": cards_pieces.course_pieces(result, translated.readable_courses(result.courses)),
+        **params,
+    }
     if request.htmx and request.htmx.target == "catalog-results":
         return render_template("learning/_catalog_results.html", **context)
     return render_template("learning/catalog.html", **context)

@@ -267,3 +267,34 @@ def test_learner_pages_send_the_same_statements_whatever_the_catalog_size(
     small = build(30)
     large = build(300)
     assert small == large, (small, large)
+
+
+def test_two_portals_with_the_same_audience_each_see_only_their_own_catalog(
+    db, tenant_factory, user_factory, client_for, course_factory
+):
+    """The catalog's statements are built once per audience, shared by portals: each runs in its own."""
+    from app.learning.services import courses as authoring
+
+    pages = {}
+    for name in ("North", "South"):
+        tenant = tenant_factory()
+        first = course_factory(
+            tenant, f"{name} Knife Skills", category=f"{name} kitchen", tags=[name.lower()]
+        )
+        with as_tenant(tenant):
+            path = authoring.create_path({"title": f"{name} & Co path", "self_enroll": True})
+            authoring.set_path_courses(path, [first.id])
+            authoring.set_path_status(path, "published")
+            db.session.commit()
+        client = client_for(tenant, user_factory(tenant))
+        pages[name] = (
+            client.get("/catalog").get_data(as_text=True),
+            client.get(f"/catalog?q=knife&category={name}%20kitchen&tag={name.lower()}").get_data(
+                as_text=True
+            ),
+        )
+    for name, other in (("North", "South"), ("South", "North")):
+        catalog, search = pages[name]
+        assert f"<bdi>{name} &amp; Co path</bdi>" in catalog and "1 course</p>" in catalog
+        assert f"{name} Knife Skills" in catalog and f"{name} Knife Skills" in search
+        assert other not in catalog and other not in search

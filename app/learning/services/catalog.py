@@ -21,7 +21,7 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Bundle, joinedload
 
 from app.accounts.models import User
 from app.extensions import db
@@ -40,7 +40,7 @@ PER_PAGE = 24
 
 @dataclass(frozen=True)
 class CourseCard:
-    """What a course card shows (learning/_macros.html course_card), as plain values: no ORM object."""
+    """What a course card shows (learning/cards.py course_pieces), as plain values: no ORM object."""
 
     id: int
     title: str
@@ -72,7 +72,8 @@ class CatalogPage:
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     enrollments: dict[int, CardEnrollment] = field(default_factory=dict)
-    paths: list[tuple[LearningPath, int]] = field(default_factory=list)  # each with its number of steps
+    # Each with its number of steps; a path is a plain row (id, title) when the caller asked for rows.
+    paths: list[tuple[Any, int]] = field(default_factory=list)
 
 
 # Built once: a card's columns and, beside them, the viewer's enrolment in its course (at most one
@@ -104,6 +105,65 @@ _STEPS = (
 )
 
 
+# The catalog's learning paths with their number of steps, by title: as models, or as plain rows
+# (id, title) when their titles read as written.
+_PATHS = select(LearningPath, _STEPS).order_by(LearningPath.title)
+_PATH_ROWS = select(Bundle("path", LearningPath.id, LearningPath.title), _STEPS).order_by(LearningPath.title)
+
+
+# Statements kept to an audience, by the ids of the statement and the clause (both kept with it, so
+# neither id is reused meanwhile): keyed by identity, as a clause's == builds SQL rather than comparing.
+_AUDIENCE_STATEMENTS: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+_AUDIENCE_STATEMENTS_MAX = 1024
+
+
+def _for_audience(statement: Any, visible: ColumnElement[bool]) -> Any:
+    """*statement* kept to what an audience may see (*visible*: its clause, itself built once an audience).
+
+    Built once per process for each, not per request: a statement built again computes its cache key
+    again (and its tenant-scoped copy is made again), some hundreds of calls a statement.
+    """
+    key = (id(statement), id(visible))
+    kept = _AUDIENCE_STATEMENTS.get(key)
+    if kept is not None and kept[0] is statement and kept[1] is visible:
+        return kept[2]
+    if len(_AUDIENCE_STATEMENTS) >= _AUDIENCE_STATEMENTS_MAX:
+        _AUDIENCE_STATEMENTS.clear()
+    found = statement.where(visible)
+    _AUDIENCE_STATEMENTS[key] = (statement, visible, found)
+    return found
+
+
+# A page of cards: visible and listed, then the filters a search adds, their values bound when it runs
+# (so that the statements are built once per audience and kind of search, not per request).
+_LISTED = Course.listed.is_(True)
+_SEARCHED = or_(
+    func.lower(Course.title).like(bindparam("like")), func.lower(Course.description).like(bindparam("like"))
+)
+_IN_CATEGORY = Course.category == bindparam("category")
+_TAGGED = cast(Course.tags, String).like(bindparam("tag_like"))
+_CARD_STATEMENTS: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
+
+
+def _cards_statements(
+    visible: ColumnElement[bool], searched: bool, in_category: bool, tagged: bool, sort: str
+) -> tuple[Any, Any]:
+    """The cards a search finds in what *visible* lets an audience see, and a page of them in *sort*'s order
+    (bound: ``limit``, ``offset``), built once a process for each (kept with the clause, keyed by its id)."""
+    sort = sort if sort in SORTS else "title"
+    key = (id(visible), searched, in_category, tagged, sort)
+    kept = _CARD_STATEMENTS.get(key)
+    if kept is not None and kept[0] is visible:
+        return kept[1], kept[2]
+    wanted = [_SEARCHED] * searched + [_IN_CATEGORY] * in_category + [_TAGGED] * tagged
+    cards = _CARDS.where(visible, _LISTED, *wanted)
+    in_order = cards.order_by(*SORTS[sort]).limit(bindparam("limit")).offset(bindparam("offset"))
+    if len(_CARD_STATEMENTS) >= _AUDIENCE_STATEMENTS_MAX:
+        _CARD_STATEMENTS.clear()
+    _CARD_STATEMENTS[key] = (visible, cards, in_order)
+    return cards, in_order
+
+
 def catalog(
     viewer: Viewer,
     *,
@@ -113,29 +173,27 @@ def catalog(
     sort: str = "title",
     page: int = 1,
     per_page: int = PER_PAGE,
+    paths_as_rows: bool = False,
 ) -> CatalogPage:
     """One page of the courses *viewer* may see and enrol in, with the facets to filter by.
 
     The page is read in the catalog's order and stops after it (an index, however large the catalog).
     How many courses there are comes with the facets, and how many a search finds is counted once
-    (unless page 1 shows them all) and kept the same way, until a course changes.
+    (unless page 1 shows them all) and kept the same way, until a course changes. The learning paths
+    (on page 1 without filters) are plain rows with *paths_as_rows*: no ORM object to load for each.
     """
-    listed = (visible_courses_clause(viewer), Course.listed.is_(True))
-    filters = []
+    visible = visible_courses_clause(viewer)
+    params: dict[str, Any] = {"viewer_id": viewer.user_id}
     if query.strip():
-        like = f"%{query.strip().lower()}%"
-        filters.append(or_(func.lower(Course.title).like(like), func.lower(Course.description).like(like)))
+        params["like"] = f"%{query.strip().lower()}%"
     if category:
-        filters.append(Course.category == category)
+        params["category"] = category
     if tag:
-        filters.append(cast(Course.tags, String).like(f'%"{tag.lower()}"%'))
-    facets = _kept(viewer, (), lambda: _facets(*listed))
-    cards = _CARDS.where(*listed, *filters)
-    params = {"viewer_id": viewer.user_id}
-    rows = db.session.execute(
-        cards.order_by(*SORTS.get(sort, SORTS["title"])).limit(per_page).offset((page - 1) * per_page),
-        params,
-    ).all()
+        params["tag_like"] = f'%"{tag.lower()}"%'
+    filters = bool(query.strip() or category or tag)
+    facets = _kept(viewer, (), lambda: _facets(visible, _LISTED))
+    cards, in_order = _cards_statements(visible, "like" in params, bool(category), bool(tag), sort)
+    rows = db.session.execute(in_order, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
     if not filters:
         total = facets.listed
     elif page == 1 and len(rows) < per_page:
@@ -149,16 +207,10 @@ def catalog(
         for row in rows
         if row.enrollment_id is not None
     }
-    paths: list[tuple[LearningPath, int]] = (
-        [
-            (path, steps)
-            for path, steps in db.session.execute(
-                select(LearningPath, _STEPS).where(visible_paths_clause(viewer)).order_by(LearningPath.title)
-            )
-        ]
-        if page == 1 and not (query or category or tag)
-        else []
-    )
+    paths: list[tuple[Any, int]] = []
+    if page == 1 and not (query or category or tag):
+        listed_paths = _for_audience(_PATH_ROWS if paths_as_rows else _PATHS, visible_paths_clause(viewer))
+        paths = [(path, steps) for path, steps in db.session.execute(listed_paths)]
     return CatalogPage(
         courses=courses,
         total=total,
@@ -278,7 +330,9 @@ def next_in_paths(viewer: Viewer, course_ids: Iterable[int]) -> dict[int, list[N
     if not ids:
         return {}
     paths = (
-        db.session.scalars(_PATHS_THROUGH.where(visible_paths_clause(viewer)), {"course_ids": sorted(ids)})
+        db.session.scalars(
+            _for_audience(_PATHS_THROUGH, visible_paths_clause(viewer)), {"course_ids": sorted(ids)}
+        )
         .unique()
         .all()
     )
@@ -388,7 +442,7 @@ def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
     suggestions = [
         CourseSummary(*row)
         for row in db.session.execute(
-            _SUGGESTIONS.where(visible_courses_clause(viewer)), {"user_id": user.id}
+            _for_audience(_SUGGESTIONS, visible_courses_clause(viewer)), {"user_id": user.id}
         )
     ]
     return MyLearning(

@@ -1,0 +1,233 @@
+"""Pages of cards (the catalog's paths and courses, My learning's enrolments) as their templates write
+them: each card's pieces found in one pass, the words every card repeats translated once a page.
+
+A card written by its own macro, its title and phrases found by template helpers, cost a few hundred
+Python calls; the catalog's page 1 lists every visible learning path (a hundred on a large portal).
+Here a card is a tuple of ready pieces, and the template writes a page of them in one loop. A due line
+and a progress bar are written here too (the macros of learning/_macros.html call these), as every
+card shows them. Their words are marked with ``N_`` for pybabel and translated once a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from flask import g
+from markupsafe import Markup, escape
+
+from app.learning.services.catalog import CardEnrollment, CatalogPage, CourseCard
+from app.learning.translated import shown_name, shown_text
+from app.reader_translations import request_catalog, request_translations, translated_once
+from app.templating import date_format, url_for_ids
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def N_(message: str) -> str:
+    """*message* as it is: marks it for pybabel (a default keyword), translated later once a request."""
+    return message
+
+
+_WAS_DUE = N_("Was due %(date)s")
+_OVERDUE = N_("Overdue")
+_WAS_DUE_ON = N_("was due %(date)s")
+_DUE_SOON = N_("Due soon")
+_DUE = N_("Due %(date)s")
+_PERCENT_COMPLETE = N_("%(percent)d%% complete")
+_PROGRESS_IN = N_("Progress in %(title)s")
+
+
+class PathPiece(NamedTuple):
+    """A learning path's card: its address, its title marked up, how many courses it has (in words)."""
+
+    href: str
+    title: Markup
+    courses: Markup
+
+
+class CoursePiece(NamedTuple):
+    """A course's card (see learning/_macros.html course_cards)."""
+
+    href: str
+    title: Markup
+    category: str | None
+    minutes: Markup | None
+    lang: str
+    code: str
+    from_library: bool
+    enrolled: bool
+    completed: bool
+    progress: Markup | None
+
+
+def _per_count(translate: Callable[[int], str]) -> Callable[[int], Markup]:
+    """*translate(n)* (an ``ungettext``) as the template's ``ngettext`` writes it, found once per *n*."""
+    found: dict[int, Markup] = {}
+
+    def phrase(num: int) -> Markup:
+        text = found.get(num)
+        if text is None:
+            # The translation is our own markup, as the template's ngettext makes it; num is a number.
+            text = found[num] = Markup(translate(num)) % {"num": num}  # noqa: S704
+        return text
+
+    return phrase
+
+
+def paths_may_read_translated() -> bool:
+    """Whether a learning path's title may read translated: paths are written in the portal's language."""
+    portal = str(getattr(g.get("tenant"), "default_locale", None) or "en")
+    return str(request_catalog()[0] or "en") != portal
+
+
+def options(values: Iterable[str], chosen: str) -> Markup:
+    """A filter's ``<option>`` elements, *chosen* selected: written once a page, not by a loop of tags."""
+    written = []
+    for value in values:
+        shown = escape(value)
+        selected = " selected" if value == chosen else ""
+        written.append(f'<option dir="auto" value="{shown}"{selected}>{shown}</option>')
+    return Markup("".join(written))  # noqa: S704 - every value is escaped
+
+
+def path_pieces(paths: Iterable[tuple[Any, int]], translated: bool) -> list[PathPiece]:
+    """The catalog's learning paths (each with its number of steps) as cards.
+
+    A path is its model when its title may read *translated*, else a plain row (id, title).
+    """
+    href = url_for_ids("learning.path", "path_id")
+    translations = request_translations()
+    courses = _per_count(lambda num: translations.ungettext("%(num)d course", "%(num)d courses", num))
+    if translated:
+        return [PathPiece(href(path.id), shown_name(path), courses(steps)) for path, steps in paths]
+    # As shown_name writes a title in the page's language (a blank one is no text), without asking the
+    # reader for each path.
+    return [
+        PathPiece(href(path.id), _bdi(path.title if path.title.strip() else ""), courses(steps))
+        for path, steps in paths
+    ]
+
+
+def _bdi(text: str) -> Markup:
+    return Markup(f"<bdi>{escape(text)}</bdi>")  # noqa: S704 - the text is escaped
+
+
+def course_pieces(result: CatalogPage, readable: Mapping[int, Any]) -> list[CoursePiece]:
+    """A page of the catalog's courses as cards; *readable*: the courses whose titles may read translated."""
+    href = url_for_ids("learning.course", "course_id")
+    minutes = minutes_phrase()
+    progress_in = translated_once(_PROGRESS_IN, True)
+    enrollments: Mapping[int, CardEnrollment] = result.enrollments
+    pieces = []
+    for course in result.courses:
+        titled: CourseCard | Any = readable.get(course.id) or course
+        enrollment = enrollments.get(course.id)
+        pieces.append(
+            CoursePiece(
+                href(course.id),
+                shown_name(titled),
+                course.category,
+                minutes(course.duration_minutes) if course.duration_minutes else None,
+                str(course.language).replace("_", "-"),
+                str(course.language).upper(),
+                course.from_library,
+                enrollment is not None,
+                enrollment is not None and enrollment.completed_at is not None,
+                progress_line(enrollment.progress_percent, progress_in % {"title": shown_text(titled)})
+                if enrollment is not None and enrollment.completed_at is None
+                else None,
+            )
+        )
+    return pieces
+
+
+# Around the line, the blank lines and indents the due macro (learning/_macros.html) always wrote.
+_AROUND = ("\n  \n    \n      ", "\n    \n  \n")
+
+
+def due_line(enrollment: Any, today: date) -> Markup:
+    """When *enrollment* is (or was) due, in words: overdue, due soon (a week) or due on a day.
+
+    Written here rather than by a macro: My learning shows it for every card and again in its list of
+    due dates.
+    """
+    due_on = enrollment.due_on
+    if not due_on:
+        return Markup("\n  \n")
+    when = date_format(due_on, "medium")
+    if enrollment.completed_at:
+        line = Markup('<span class="due">%s</span>') % (translated_once(_WAS_DUE, True) % {"date": when})
+    elif due_on < today:
+        line = Markup('<span class="due due-overdue"><strong>%s</strong> · %s</span>') % (
+            translated_once(_OVERDUE, True),
+            translated_once(_WAS_DUE_ON, True) % {"date": when},
+        )
+    elif (due_on - today).days <= 7:
+        line = Markup('<span class="due due-soon"><strong>%s</strong> · %s</span>') % (
+            translated_once(_DUE_SOON, True),
+            when,
+        )
+    else:
+        line = Markup('<span class="due">%s</span>') % (translated_once(_DUE, True) % {"date": when})
+    return Markup(f"{_AROUND[0]}{line}{_AROUND[1]}")  # noqa: S704 - line is markup, its texts escaped
+
+
+def progress_line(percent: int, label: str) -> Markup:
+    """A progress bar at *percent*, named *label* for screen readers (learning/_macros.html progress_bar)."""
+    done = translated_once(_PERCENT_COMPLETE, True) % {"percent": percent}
+    value = escape(percent)
+    return Markup(  # noqa: S704 - every value is escaped
+        f'\n  <div class="progress">\n    <progress max="100" value="{value}" aria-label="{escape(label)}">'
+        f"{value}%</progress>\n    <span>{done}</span>\n  </div>\n"
+    )
+
+
+def minutes_phrase() -> Callable[[int], Markup]:
+    """``ngettext("%(num)d minute", …, n)`` as a template writes it, translated once a page per length."""
+    translations = request_translations()
+    return _per_count(lambda num: translations.ungettext("%(num)d minute", "%(num)d minutes", num))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(due_line)
+    app.add_template_global(progress_line)
+
+
+class LearningPiece(NamedTuple):
+    """One of My learning's cards (and its due date's line in the side list): what the page writes."""
+
+    href: str
+    title: Markup
+    due: Markup
+    minutes: Markup | None
+    progress: Markup | None
+    resume_href: str
+
+
+def learning_pieces(
+    enrollments: Iterable[Any], titles: Mapping[int, Markup], readable: Mapping[int, Any], today: date
+) -> dict[int, LearningPiece]:
+    """My learning's cards by enrolment id; *titles*: each course's title marked up, by course id."""
+    course_href = url_for_ids("learning.course", "course_id")
+    resume_href = url_for_ids("learning.resume", "enrollment_id")
+    minutes = minutes_phrase()
+    progress_in = translated_once(_PROGRESS_IN, True)
+    return {
+        card.id: LearningPiece(
+            course_href(card.course_id),
+            titles[card.course_id],
+            due_line(card, today),
+            minutes(card.course.duration_minutes) if card.course.duration_minutes else None,
+            None
+            if card.completed_at
+            else progress_line(
+                card.progress_percent,
+                progress_in % {"title": shown_text(readable.get(card.course_id, card.course))},
+            ),
+            resume_href(card.id),
+        )
+        for card in enrollments
+    }
