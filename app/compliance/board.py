@@ -12,6 +12,7 @@ from app.accounts import org
 from app.accounts.models import OrgUnit, User
 from app.compliance import services
 from app.compliance.audiences import Requirements, load_requirements
+from app.compliance.lines import ItemLines
 from app.compliance.ranking import NOTHING, Standing, item_titles, rank_people
 from app.compliance.status import (
     Item,
@@ -225,6 +226,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "not_compliant": NOT_COMPLIANT,
         "today": today,
         "remind_every_minutes": int(services.REMIND_EVERY.total_seconds() // 60),
+        "item_lines": ItemLines,  # writes each row's items with the template's words
     }
 
 
