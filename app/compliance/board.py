@@ -14,13 +14,13 @@ from app.compliance import services
 from app.compliance.audiences import Requirements, load_requirements
 from app.compliance.lines import ItemLines
 from app.compliance.ranking import NOTHING, Standing, item_titles, rank_people
+from app.compliance.statements import IDS, ids_in, rows
 from app.compliance.status import (
     Item,
     Kind,
     PersonCompliance,
     Status,
     Summary,
-    _in,
     for_people,
     unit_people_select,
 )
@@ -96,10 +96,14 @@ def _people(ids: set[int]) -> list[Person]:
     """The people *ids* as rows (one statement)."""
     if not ids:
         return []
-    statement = select(User.id, User.full_name, User.job_title, User.org_unit_id, User.email).where(
-        _in(User.id, ids)
+    found = rows(
+        ("team people",),
+        lambda: select(User.id, User.full_name, User.job_title, User.org_unit_id, User.email).where(
+            ids_in(User.id)
+        ),
+        {IDS: sorted(ids)},
     )
-    return [Person(*row) for row in db.session.execute(statement)]
+    return [Person(*row) for row in found]
 
 
 def _team(manager: User, chosen_unit: OrgUnit | None, everyone: bool) -> set[int]:

@@ -98,13 +98,35 @@ def _compiled(statement: Any, tenant_id: int, parameters: dict[str, Any]) -> tup
     # A list of constants (``IN ('manual', 'rule', 'manager')``) becomes as many parameters once, here.
     expanded = compiled.construct_expanded_state(parameters)
     process = expanded.processors
-    constants = {
-        name: process[name](value) if name in process else value
-        for name, value in expanded.parameters.items()
-        if name not in parameters
-    }
+    sql = expanded.statement
+    constants = {}
+    for name, value in expanded.parameters.items():
+        if name in parameters:
+            continue
+        if name in process:
+            value = process[name](value)
+        written = _literal(value)
+        if written is None:
+            constants[name] = value
+        else:
+            # Written into the SQL rather than bound: a statement this long is not among the driver's
+            # cached conversions, and it finds each of its parameters again on every run.
+            sql = sql.replace(f"%({name})s", written)
     given = tuple((name, process[name]) for name in parameters if name in process)
-    return expanded.statement, constants, given
+    return sql, constants, given
+
+
+def _literal(value: Any) -> str | None:
+    """*value* as a PostgreSQL literal of the type the driver would send it as, for a SQL text with
+    ``%(name)s`` parameters; None for what is left bound (dates, text with a backslash)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and "\\" not in value and "\x00" not in value:
+        # Quoted as an untyped literal, as the driver sends text: PostgreSQL infers its type the same way.
+        return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+    return None
 
 
 def clear() -> None:
