@@ -12,14 +12,15 @@ from app.accounts import org
 from app.accounts.models import OrgUnit, User
 from app.compliance import services
 from app.compliance.audiences import Requirements, load_requirements
+from app.compliance.lines import ItemLines
 from app.compliance.ranking import NOTHING, Standing, item_titles, rank_people
+from app.compliance.statements import IDS, ids_in, rows
 from app.compliance.status import (
     Item,
     Kind,
     PersonCompliance,
     Status,
     Summary,
-    _in,
     for_people,
     unit_people_select,
 )
@@ -95,10 +96,14 @@ def _people(ids: set[int]) -> list[Person]:
     """The people *ids* as rows (one statement)."""
     if not ids:
         return []
-    statement = select(User.id, User.full_name, User.job_title, User.org_unit_id, User.email).where(
-        _in(User.id, ids)
+    found = rows(
+        ("team people",),
+        lambda: select(User.id, User.full_name, User.job_title, User.org_unit_id, User.email).where(
+            ids_in(User.id)
+        ),
+        {IDS: sorted(ids)},
     )
-    return [Person(*row) for row in db.session.execute(statement)]
+    return [Person(*row) for row in found]
 
 
 def _team(manager: User, chosen_unit: OrgUnit | None, everyone: bool) -> set[int]:
@@ -225,6 +230,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "not_compliant": NOT_COMPLIANT,
         "today": today,
         "remind_every_minutes": int(services.REMIND_EVERY.total_seconds() // 60),
+        "item_lines": ItemLines,  # writes each row's items with the template's words
     }
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from app.compliance.audiences import Requirements, load_requirements
-from app.compliance.statements import IDS, cached, day_parameters, ids_in
+from app.compliance.statements import IDS, cached, day_parameters, ids_in, rows
 from app.compliance.status import (
     DUE_SOON_DAYS,
     Kind,
@@ -247,10 +247,12 @@ def rank_people(
     required = requirements or load_requirements()
     parameters = _parameters(standings, today, due_soon_days, portal_zone(tenant))
     if item:
-        statement = _counted(_items(required, titles=True), item)
+        found = db.session.execute(_counted(_items(required, titles=True), item), parameters).all()
     else:
-        statement = cached(("ranked", required.key), lambda: _counted(_items(required, titles=False), ""))
-    for user_id, *numbers in db.session.execute(statement, parameters).all():
+        found = rows(
+            ("ranked", required.key), lambda: _counted(_items(required, titles=False), ""), parameters
+        )
+    for user_id, *numbers in found:
         standing = standings[user_id]
         standing.by_status = numbers[: len(Status)]  # sums of 0s and 1s: whole numbers, never NULL
         standing.chosen = numbers[len(Status) :]

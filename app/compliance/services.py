@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app import audit, jobs
 from app.accounts.models import User
 from app.compliance.models import Reminder
+from app.compliance.statements import IDS, ids_in, rows
 from app.compliance.status import portal_today
 from app.errors import ValidationError
 from app.extensions import db
@@ -25,12 +26,17 @@ def last_reminders(user_ids: list[int]) -> dict[int, datetime]:
     """When each of *user_ids* was last reminded (one statement)."""
     if not user_ids:
         return {}
-    rows = db.session.execute(
-        select(Reminder.user_id, func.max(Reminder.sent_at))
-        .where(Reminder.user_id.in_(user_ids))
-        .group_by(Reminder.user_id)
+    found = rows(
+        ("last reminders",),
+        lambda: (
+            select(Reminder.user_id, func.max(Reminder.sent_at))
+            .where(ids_in(Reminder.user_id))
+            .group_by(Reminder.user_id)
+        ),
+        {IDS: sorted(user_ids)},
     )
-    return {user_id: sent_at for user_id, sent_at in rows}
+    # In UTC whichever way the statement ran (its SQL alone hands PostgreSQL's moment back as it is).
+    return {user_id: sent_at.astimezone(UTC) for user_id, sent_at in found}
 
 
 def remind(person: User, *, by: User, now: datetime | None = None) -> Reminder:

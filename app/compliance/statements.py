@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,6 +59,74 @@ def cached(key: tuple[Hashable, ...], build: Callable[[], Any]) -> Any:
         while len(_kept) > LIMIT:
             _kept.popitem(last=False)
     return built
+
+
+def rows(key: tuple[Hashable, ...], build: Callable[[], Any], parameters: dict[str, Any]) -> Sequence[Any]:
+    """The rows of the statement kept under *key* (see :func:`cached`), run with *parameters*.
+
+    On PostgreSQL its SQL is compiled once, scoped to the tenant as every ORM read is
+    (:func:`app.tenancy.scoping.tenant_criteria`), and sent as it is: SQLAlchemy's run of even a kept
+    statement matches each of its dozens of bound values (a tenant id repeated for every table of a
+    ``UNION ALL`` of six SELECTs) to the compiled one, hundreds of calls a statement. Elsewhere (SQLite
+    expands the people's ids into an ``IN`` list) and outside a tenant, the session runs it.
+    """
+    from app.tenancy import context
+    from app.tenancy.scoping import sync_database_context
+
+    ctx = context.current()
+    if ctx.tenant_id is None or ctx.unscoped or dialect_name() != "postgresql":
+        return db.session.execute(cached(key, build), parameters).all()
+    tenant_id = ctx.tenant_id
+    sql, constants, processors = cached(
+        ("compiled", *key), lambda: _compiled(cached(key, build), tenant_id, parameters)
+    )
+    values = {**constants, **parameters}
+    for name, process in processors:
+        values[name] = process(values[name])
+    if db.session.autoflush:
+        db.session.flush()  # as the session's own run would: what this request added is read back
+    sync_database_context(db.session())  # the row-level security setting, as for every ORM statement
+    return db.session.connection().exec_driver_sql(sql, values).all()
+
+
+def _compiled(statement: Any, tenant_id: int, parameters: dict[str, Any]) -> tuple[str, dict[str, Any], Any]:
+    """*statement* limited to *tenant_id*'s rows, compiled: its SQL, the values it binds whatever the run
+    (processed for the driver), and the processors of those given at each run (*parameters* names them)."""
+    from app.tenancy.scoping import tenant_criteria
+
+    compiled = statement.options(tenant_criteria(tenant_id)).compile(dialect=db.session.get_bind().dialect)
+    # A list of constants (``IN ('manual', 'rule', 'manager')``) becomes as many parameters once, here.
+    expanded = compiled.construct_expanded_state(parameters)
+    process = expanded.processors
+    sql = expanded.statement
+    constants = {}
+    for name, value in expanded.parameters.items():
+        if name in parameters:
+            continue
+        if name in process:
+            value = process[name](value)
+        written = _literal(value)
+        if written is None:
+            constants[name] = value
+        else:
+            # Written into the SQL rather than bound: a statement this long is not among the driver's
+            # cached conversions, and it finds each of its parameters again on every run.
+            sql = sql.replace(f"%({name})s", written)
+    given = tuple((name, process[name]) for name in parameters if name in process)
+    return sql, constants, given
+
+
+def _literal(value: Any) -> str | None:
+    """*value* as a PostgreSQL literal of the type the driver would send it as, for a SQL text with
+    ``%(name)s`` parameters; None for what is left bound (dates, text with a backslash)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and "\\" not in value and "\x00" not in value:
+        # Quoted as an untyped literal, as the driver sends text: PostgreSQL infers its type the same way.
+        return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+    return None
 
 
 def clear() -> None:

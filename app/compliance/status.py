@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 
 from app.accounts.models import User
-from app.compliance.statements import IDS, cached, ids_in
+from app.compliance.statements import IDS, ids_in, rows
 from app.extensions import db
 from app.timezones import is_usable_zone
 
@@ -479,14 +479,16 @@ def for_people(
         required = load_requirements()
     if isinstance(user_ids, Select):
         ids = user_ids
-        statement, parameters = _items_select(lambda column: column.in_(ids), required, open_only), {}
+        statement = _items_select(lambda column: column.in_(ids), required, open_only)
+        found = db.session.execute(statement).all()
     else:
-        statement = cached(
-            ("page items", open_only, required.key), lambda: _items_select(ids_in, required, open_only)
+        found = rows(
+            ("page items", open_only, required.key),
+            lambda: _items_select(ids_in, required, open_only),
+            {IDS: sorted(user_ids)},
         )
-        parameters = {IDS: sorted(user_ids)}
     by_source: dict[str, list[Any]] = {source: [] for source in _SOURCES}
-    for row in db.session.execute(statement, parameters).all():
+    for row in found:
         by_source[row[0]].append(row)
     # Each person's items as (rank, date, title, arrival, item): sorted as tuples, without a key function
     # called per item; the arrival number keeps the order items were read in among equals.

@@ -482,3 +482,26 @@ def test_the_item_filter_suggests_the_teams_items_as_the_manager_types(
     assert "Nobody here has a required item" not in _text(typed)
     assert _names(typed) == ["Eve Expiring"]
     assert 'value="Food handler"' in typed
+
+
+def test_titles_and_names_in_a_lines_items_are_escaped_once(
+    db, tenant_factory, user_factory, course_factory, enrol, certify, client_for
+):
+    bistro = _bistro(db, tenant_factory, user_factory, course_factory, enrol, certify)
+    tenant = bistro["tenant"]
+    today = date.today()
+    odd = user_factory(
+        tenant, "odd@bistro.example", full_name="Ann <O'Neil>", org_unit_id=bistro["downtown"].id
+    )
+    enrol(tenant, odd, course_factory(tenant, 'Fish & "Chips" <b>'), due_on=today - timedelta(days=1))
+    page = _get_page(client_for(tenant, bistro["manager"]))
+    row = _row(page, "Ann &lt;O&#39;Neil&gt;")
+    assert "<bdi>Fish &amp; &#34;Chips&#34; &lt;b&gt;</bdi>" in row
+    assert "the due date of Fish &amp; &#34;Chips&#34; &lt;b&gt; for Ann &lt;O&#39;Neil&gt;</span>" in row
+    assert "<b>" not in row and "&amp;amp;" not in row
+    # The Extend link under the item, the due date in the reader's words, as every item line.
+    assert 'href="/team/compliance/enrollments/' in row and "(due " in row
+
+
+def _get_page(client: Any) -> str:
+    return client.get(DASHBOARD).get_data(as_text=True)

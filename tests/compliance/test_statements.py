@@ -66,3 +66,31 @@ def test_each_tenant_keeps_its_own_statements_and_reads_only_its_own_items(
     assert _titles(mine[ana.id]) == {"Allergens", "Code of Conduct"} and not mine[bo.id].items
     assert _titles(theirs[bo.id]) == {"Forklift", "Code of Conduct"} and not theirs[ana.id].items
     assert {item.kind for item in theirs[bo.id].items} == {Kind.course, Kind.policy}
+
+
+def test_a_kept_statement_run_for_another_tenants_ids_reads_none_of_their_rows(
+    db, tenant_factory, user_factory, course_factory, enrol
+):
+    """The kept statements' own SQL (PostgreSQL) is scoped to the tenant as the session's runs are."""
+    from app.compliance import services
+    from app.compliance.board import _people
+    from app.compliance.models import Reminder
+
+    today = date.today()
+    first, second = tenant_factory(), tenant_factory()
+    ana = user_factory(first, full_name="Ana First")
+    bo = user_factory(second, full_name="Bo Second")
+    enrol(second, bo, course_factory(second, "Forklift"), due_on=today - timedelta(days=3))
+    with as_tenant(second):
+        db.session.add(Reminder(user_id=bo.id, sent_by_id=None, channel="inbox"))
+        db.session.commit()
+    statements.clear()
+    for _run in range(2):  # built, then kept
+        with as_tenant(first):
+            assert not for_people([ana.id, bo.id], today)[bo.id].items
+            assert [person.id for person in _people({ana.id, bo.id})] == [ana.id]
+            assert services.last_reminders([ana.id, bo.id]) == {}
+        with as_tenant(second):
+            assert _titles(for_people([bo.id], today)[bo.id]) == {"Forklift"}
+            assert [person.full_name for person in _people({ana.id, bo.id})] == ["Bo Second"]
+            assert list(services.last_reminders([ana.id, bo.id])) == [bo.id]
