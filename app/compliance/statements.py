@@ -12,6 +12,7 @@ dropped once :data:`LIMIT` newer ones are kept), never a stale statement.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -19,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from psycopg.sql import Literal as sql_literal
 from sqlalchemy import ARRAY, Integer, any_, bindparam
 
 from app.extensions import db
@@ -98,34 +100,47 @@ def _compiled(statement: Any, tenant_id: int, parameters: dict[str, Any]) -> tup
     # A list of constants (``IN ('manual', 'rule', 'manager')``) becomes as many parameters once, here.
     expanded = compiled.construct_expanded_state(parameters)
     process = expanded.processors
-    sql = expanded.statement
-    constants = {}
+    constants: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    driver = db.session.connection().connection.driver_connection
     for name, value in expanded.parameters.items():
         if name in parameters:
             continue
         if name in process:
             value = process[name](value)
-        written = _literal(value)
-        if written is None:
+        literal = _literal(value, driver)
+        if literal is None:
             constants[name] = value
         else:
-            # Written into the SQL rather than bound: a statement this long is not among the driver's
-            # cached conversions, and it finds each of its parameters again on every run.
-            sql = sql.replace(f"%({name})s", written)
+            written[name] = literal
+
+    def put(found: re.Match[str]) -> str:
+        # "%%" is a percent sign of the SQL itself; the text written in is never read again.
+        name = found.group(1)
+        return found.group(0) if name is None or name not in written else written[name]
+
+    # Written into the SQL rather than bound: a statement this long is not among the driver's cached
+    # conversions, and it finds each of its parameters again on every run.
+    sql = _PLACEHOLDER.sub(put, expanded.statement)
     given = tuple((name, process[name]) for name in parameters if name in process)
     return sql, constants, given
 
 
-def _literal(value: Any) -> str | None:
-    """*value* as a PostgreSQL literal of the type the driver would send it as, for a SQL text with
-    ``%(name)s`` parameters; None for what is left bound (dates, text with a backslash)."""
+# A placeholder of the compiled SQL, or an escaped percent sign, which must not be taken for one.
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
+
+
+def _literal(value: Any, driver: Any) -> str | None:
+    """*value* as a SQL literal for a text with ``%(name)s`` parameters (its percent signs doubled), quoted
+    by the driver itself; None for what is left bound (anything but a boolean, a whole number or text)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if type(value) is int:
         return str(value)
-    if type(value) is str and "\\" not in value and "\x00" not in value:
-        # Quoted as an untyped literal, as the driver sends text: PostgreSQL infers its type the same way.
-        return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+    if type(value) is str and "\x00" not in value:
+        # psycopg quotes as it would send the value (escaping quotes and backslashes for this server), and
+        # PostgreSQL infers an untyped literal's type as it does a bound text parameter's.
+        return sql_literal(value).as_string(driver).replace("%", "%%")
     return None
 
 

@@ -94,3 +94,20 @@ def test_a_kept_statement_run_for_another_tenants_ids_reads_none_of_their_rows(
             assert _titles(for_people([bo.id], today)[bo.id]) == {"Forklift"}
             assert [person.full_name for person in _people({ana.id, bo.id})] == ["Bo Second"]
             assert list(services.last_reminders([ana.id, bo.id])) == [bo.id]
+
+
+def test_titles_with_quotes_percent_signs_and_backslashes_read_back_as_typed(
+    db, tenant_factory, user_factory, course_factory, enrol, policy_factory
+):
+    """What the kept statements write into their SQL (titles among their constants) is quoted, whatever it holds."""
+    today = date.today()
+    tenant = tenant_factory()
+    dana = user_factory(tenant, full_name="Dana Cook")
+    course = "O'Brien's 50% course %(tenant_id_1)s"
+    policy = "Code \\' of ''Conduct'' %% %s); SELECT 1; --"
+    enrol(tenant, dana, course_factory(tenant, course), due_on=today - timedelta(days=1))
+    policy_factory(tenant, policy, due_days=None)
+    statements.clear()
+    for _run in range(2):  # built, then kept
+        with as_tenant(tenant):
+            assert _titles(for_people([dana.id], today)[dana.id]) == {course, policy}
