@@ -99,7 +99,7 @@ def test_a_kept_statement_run_for_another_tenants_ids_reads_none_of_their_rows(
 def test_titles_with_quotes_percent_signs_and_backslashes_read_back_as_typed(
     db, tenant_factory, user_factory, course_factory, enrol, policy_factory
 ):
-    """What the kept statements write into their SQL (titles among their constants) is quoted, whatever it holds."""
+    """What the kept statements write into their SQL (policy titles among it) is quoted as typed."""
     today = date.today()
     tenant = tenant_factory()
     dana = user_factory(tenant, full_name="Dana Cook")
