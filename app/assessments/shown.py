@@ -24,6 +24,7 @@ from app.reader_translations import request_translations
 
 # A prompt in the page's language may still be written right to left: the browser decides.
 _PROMPT_DIR_AUTO = Markup(' dir="auto"')
+_MATCHING = QuestionType.matching.value
 
 
 class ShownRevision(NamedTuple):
@@ -93,6 +94,8 @@ class ShownQuestion(NamedTuple):
     points: Markup  # "1 point"
     prompt_attrs: Markup  # the prompt's lang and dir, or dir="auto" when it reads in the page's language
     choices: list[tuple[str, str]]  # a choice question's (option id, label) in this attempt's order
+    columns: tuple[list[str], list[str]] | None  # a matching question's right and left columns (pair ids)
+    answered: bool  # saved, and answering the whole question (every step placed, every item matched)
 
 
 def shown_questions(items: Iterable[AttemptItem], total: int) -> list[ShownQuestion]:
@@ -105,10 +108,15 @@ def shown_questions(items: Iterable[AttemptItem], total: int) -> list[ShownQuest
     catalog = request_translations()
     number_of = catalog.ugettext("Question %(n)d of %(total)d")
     points_of: dict[int, Markup] = {}
+    attrs_of: dict[str | None, Markup] = {}  # a prompt's attributes by its language: the same for most
     shown = []
     for item in items:
         revision = item.revision
         rev = shown_revision(revision)
+        locale = content_reading(revision, "prompt").locale
+        prompt_attrs = attrs_of.get(locale)
+        if prompt_attrs is None:
+            prompt_attrs = attrs_of[locale] = lang_attrs(locale) or _PROMPT_DIR_AUTO
         points = points_of.get(rev.points)
         if points is None:
             words = catalog.ungettext("%(num)d point", "%(num)d points", rev.points)
@@ -120,8 +128,11 @@ def shown_questions(items: Iterable[AttemptItem], total: int) -> list[ShownQuest
                 # A translation from our own catalogues, as the template's would be; numbers need no escaping.
                 Markup(number_of % {"n": int(item.position), "total": total}),  # noqa: S704
                 points,
-                lang_attrs(content_reading(revision, "prompt").locale) or _PROMPT_DIR_AUTO,
+                prompt_attrs,
                 _choices(rev, item.display_order) if rev.type in grading.CHOICE_TYPES else [],
+                grading.matching_orders(rev, item.display_order) if rev.type == _MATCHING else None,  # type: ignore[arg-type]
+                item.answered_at is not None
+                and grading.is_answered(revision, item.display_order, item.answer),
             )
         )
     return shown
