@@ -13,7 +13,7 @@ from app.accounts.access import require_sign_in
 from app.assessments import grading
 from app.assessments import services as assessments
 from app.assessments.models import Attempt, AttemptStatus, QuizLayout
-from app.assessments.shown import shown_revision
+from app.assessments.shown import shown_questions, shown_revision
 from app.errors import ValidationError
 from app.extensions import db
 from app.inputs import page_number
@@ -92,7 +92,7 @@ def _attempt_page(
         "assessments/attempt.html",
         attempt=attempt,
         quiz=attempt.quiz,
-        items=shown,
+        questions=shown_questions(shown, len(attempt.items)),
         steps=steps,
         position=position,
         now=utcnow(),
