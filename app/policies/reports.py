@@ -43,21 +43,33 @@ def _audience_criteria(policy: Policy) -> list[ColumnElement[bool]]:
     return criteria
 
 
+def _counted_versions(policy: Policy, binding: PolicyVersion) -> list[int]:
+    """The ids of *binding* and the later versions of *policy*: accepting any of them counts."""
+    return sorted(v.id for v in policy.versions if v.number >= binding.number)
+
+
 def _has_signed(policy: Policy, binding: PolicyVersion) -> ColumnElement[bool]:
     """SQL: the person of the enclosing ``users`` row accepted *binding* or a later version of *policy*.
 
     The versions are the policy's own (loaded already), so no join to ``policy_versions``: the anti-join
     reads the acknowledgements of those versions alone.
     """
-    later = sorted(v.id for v in policy.versions if v.number >= binding.number)
     return (
         select(Acknowledgement.id)
         .where(
             Acknowledgement.user_id == User.id,
             Acknowledgement.policy_id == policy.id,
-            Acknowledgement.version_id.in_(later),
+            Acknowledgement.version_id.in_(_counted_versions(policy, binding)),
         )
         .exists()
+    )
+
+
+def _signers(policy: Policy, binding: PolicyVersion) -> Select[int]:
+    """SQL: who accepted *binding* or a later version of *policy* (a person once for each acceptance)."""
+    return select(Acknowledgement.user_id).where(
+        Acknowledgement.policy_id == policy.id,
+        Acknowledgement.version_id.in_(_counted_versions(policy, binding)),
     )
 
 
@@ -65,7 +77,10 @@ def audience_counts(policies: list[Policy]) -> dict[int, PolicyCounts]:
     """For each policy: how many active people it applies to have accepted its binding version, and not.
 
     Counted in SQL, in one statement for all the policies of the page (two filtered counts each over
-    the tenant's active people), whatever the number of people or policies.
+    the tenant's active people), whatever the number of people or policies. Who signed is an
+    uncorrelated IN, which PostgreSQL reads once into a hash; the correlated EXISTS of the report's
+    anti-join, inside a FILTER, was looked up once a person and a policy (0.6 s at 100,000 people and
+    two policies, then 0.1 s).
     """
     counts = {policy.id: PolicyCounts() for policy in policies}
     bound = [(policy, binding) for policy in policies if (binding := policy.binding_version) is not None]
@@ -75,7 +90,7 @@ def audience_counts(policies: list[Policy]) -> dict[int, PolicyCounts]:
     for policy, binding in bound:
         audience = and_(true(), *_audience_criteria(policy)[1:])
         columns.append(func.count(User.id).filter(audience))
-        columns.append(func.count(User.id).filter(and_(audience, _has_signed(policy, binding))))
+        columns.append(func.count(User.id).filter(and_(audience, User.id.in_(_signers(policy, binding)))))
     row = db.session.execute(select(*columns).where(User.status == UserStatus.active.value)).one()
     for index, (policy, _binding) in enumerate(bound):
         applies, signed = row[2 * index], row[2 * index + 1]

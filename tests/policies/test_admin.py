@@ -519,3 +519,63 @@ def test_an_older_versions_report_sends_readers_to_the_newest_and_the_newest_say
     assert all('<td data-label="Due"><strong class="text-danger">Overdue</strong> · ' in row for row in rows)
     # A version of another policy, or a draft, is not found under this one.
     assert client.get(f"/admin/policies/{policy.id + 1}/versions/{second.id}").status_code == 404
+
+
+def test_policies_list_counts_a_person_who_signed_two_counted_versions_once_and_not_once_they_leave(
+    db, tenant_factory, user_factory, client_for
+):
+    """Who signed is a set of people: two signed versions are one person, a deactivated signer is nobody."""
+    from app.accounts.services import deactivate_user
+
+    tenant, _admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    twice = user_factory(tenant, full_name="Twice Signed")
+    leaver = user_factory(tenant, full_name="Left Since")
+    user_factory(tenant, full_name="Not Yet")
+    with as_tenant(tenant):
+        policy = policies.create_policy("Code of Conduct")
+        first = policies.publish_version(policies.save_draft(policy, "Be kind."))
+        for person in (twice, leaver):
+            policies.acknowledge_policy(
+                db.session.merge(person), first, person.full_name, accepted=True, ip=None, user_agent=None
+            )
+        minor = policies.publish_version(policies.save_draft(policy, "Be kind, always.", material=False))
+        policies.acknowledge_policy(
+            db.session.merge(twice), minor, "Twice Signed", accepted=True, ip=None, user_agent=None
+        )
+        db.session.commit()
+    page = client.get("/admin/policies/").get_data(as_text=True)
+    # Active: the admin, Twice Signed, Left Since and Not Yet; two signed, Twice Signed once.
+    assert '<td data-label="Accepted">2</td>' in page and '<td data-label="Not yet accepted">2</td>' in page
+    with as_tenant(tenant):
+        deactivate_user(db.session.merge(leaver))
+        db.session.commit()
+    page = client.get("/admin/policies/").get_data(as_text=True)
+    assert '<td data-label="Accepted">1</td>' in page and '<td data-label="Not yet accepted">2</td>' in page
+    report = client.get(f"/admin/policies/{policy.id}/versions/{minor.id}").get_data(as_text=True)
+    assert "Accepted (1)" in report and "Not yet accepted (2)" in report and "Not Yet" in report
+
+
+def test_report_says_when_nobody_has_accepted_yet_and_when_everyone_has(
+    db, tenant_factory, user_factory, client_for
+):
+    """Each list of the report has its own empty message, in place of an empty table."""
+    tenant, admin, client = _admin_client(tenant_factory, user_factory, client_for)
+    with as_tenant(tenant):
+        policy = policies.create_policy("Code of Conduct")
+        version = policies.publish_version(policies.save_draft(policy, "Be kind."))
+        db.session.commit()
+    report = f"/admin/policies/{policy.id}/versions/{version.id}"
+    page = client.get(report).get_data(as_text=True)
+    assert "Accepted (0)" in page and "Not yet accepted (1)" in page
+    assert '<p class="empty-state">Nobody has accepted this version yet.</p>' in page
+    assert "Everyone it applies to has accepted." not in page and "Alex Admin" in page
+    with as_tenant(tenant):
+        policies.acknowledge_policy(
+            db.session.merge(admin), version, "Alex Admin", accepted=True, ip=None, user_agent=None
+        )
+        db.session.commit()
+    page = client.get(report).get_data(as_text=True)
+    assert "Accepted (1)" in page and "Not yet accepted (0)" in page
+    assert '<p class="empty-state">Everyone it applies to has accepted.</p>' in page
+    assert "Nobody has accepted this version yet." not in page
+    assert page.count("<table") == 1
