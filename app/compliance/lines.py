@@ -169,7 +169,10 @@ class PersonRows:
     def __call__(self, rows: Iterable[tuple[Any, ...]]) -> Markup:
         """The rows of *rows* (the page's ``Row`` tuples)."""
         out = []
-        for person_id, name, job_title, location, email, required, compliant, items, more, done, reminded in rows:
+        for values in rows:
+            person_id, name, job_title, location, email, required, compliant, items, more, done, reminded = (
+                values
+            )
             pid = int(person_id)
             shown = escape(name)
             href = escape(self.person_href(pid))
@@ -179,7 +182,7 @@ class PersonRows:
                     f'{self.select_cell}<input type="checkbox" name="people" value="{pid}" id="select-{pid}" '
                     f'form="assign-form" aria-label="{self.select_name.replace(chr(0), shown)}"></td>'
                 )
-            row += f"{self.person_cell}{href}\"><bdi>{shown}</bdi></a>"
+            row += f'{self.person_cell}{href}"><bdi>{shown}</bdi></a>'
             if job_title or location:
                 row += "<br><small>"
                 if job_title:
@@ -189,7 +192,8 @@ class PersonRows:
                 if location:
                     row += f"<bdi>{escape(location)}</bdi>"
                 row += "</small>"
-            row += self.standings["nothing" if not required else "compliant" if compliant else "not_compliant"]
+            standing = "nothing" if not required else "compliant" if compliant else "not_compliant"
+            row += self.standings[standing]
             row += f"{self.required_cell}{self.lines(items, name)}"
             if more:
                 row += (
