@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -51,10 +53,16 @@ def may_sign_for(signer: User, learner_id: int) -> bool:
     return signer.can(perms.TEAM_VIEW) and org.reaches(signer, learner_id)
 
 
+@lru_cache(maxsize=1024)
+def _everyone_but(signer_id: int) -> Select[int]:
+    # Kept, as a manager's reach is, so the statement built on it is kept too (_open_enrollments_of).
+    return select(User.id).where(User.status == UserStatus.active.value, User.id != signer_id)
+
+
 def _people_signed_for(signer: User) -> Select[int] | None:
     """A SELECT of the ids of the people *signer* signs off checkpoints for (None: nobody)."""
     if signs_for_anyone(signer):
-        return select(User.id).where(User.status == UserStatus.active.value, User.id != signer.id)
+        return _everyone_but(signer.id)
     if signer.can(perms.TEAM_VIEW):
         return org.reach_select(signer)
     return None
@@ -187,18 +195,16 @@ def gate_message(learner: User, gate: Lesson) -> str:
     return _("%(name)s must complete “%(title)s” first.", name=learner.full_name, title=gate.title)
 
 
-def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
-    """Checkpoints open for sign-off (their gate passed, not yet signed) of the people *signer* signs for.
+@lru_cache(maxsize=1024)
+def _open_enrollments_of(people: Select[int]) -> Select[Any]:
+    """The open enrollments of *people* in courses with a checkpoint, with what telling what waits reads.
 
-    Only open enrollments in courses that have a checkpoint can be waiting, so only those are read,
-    with their learners, courses, lessons (without their content) and progress: a fixed number of
-    queries, and work that grows with the checkpoints rather than with the team's whole training.
+    Built once for each statement of the people signed for (each is kept: :func:`_people_signed_for`):
+    building it, with its loader options, costs more Python than running it on My team, and it holds
+    no one's data (the tenant's criteria are added when it runs).
     """
-    people = _people_signed_for(signer)
-    if people is None:
-        return []
     with_checkpoints = select(Lesson.course_id).where(Lesson.kind == CHECKPOINT)
-    enrollments = db.session.scalars(
+    return (
         select(Enrollment)
         .where(
             Enrollment.user_id.in_(people),
@@ -214,7 +220,20 @@ def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
             .load_only(Lesson.kind, Lesson.title, Lesson.position, Lesson.library_version_id),
             selectinload(Enrollment.progress),
         )
-    ).all()
+    )
+
+
+def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
+    """Checkpoints open for sign-off (their gate passed, not yet signed) of the people *signer* signs for.
+
+    Only open enrollments in courses that have a checkpoint can be waiting, so only those are read,
+    with their learners, courses, lessons (without their content) and progress: a fixed number of
+    queries, and work that grows with the checkpoints rather than with the team's whole training.
+    """
+    people = _people_signed_for(signer)
+    if people is None:
+        return []
+    enrollments = db.session.scalars(_open_enrollments_of(people)).all()
     waiting: list[AwaitingCheckpoint] = []
     for enrollment in enrollments:
         done = {p.lesson_id: p.completed_at for p in enrollment.progress if p.completed_at is not None}

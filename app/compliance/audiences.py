@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Date,
@@ -36,7 +36,7 @@ from sqlalchemy import (
 
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
 from app.compliance.statements import cached, ids_in
-from app.extensions import db
+from app.compliance.statements import rows as kept_rows
 from app.inputs import parse_id
 
 #: ``_in(column, ids)`` of :mod:`app.compliance.status`: a column is one of a set of ids.
@@ -96,17 +96,21 @@ def subtrees_of(audiences: Iterable[Audience]) -> dict[int, set[int]]:
     Read once rather than as a recursive query in each audience's clause: a statement may hold only
     one common table expression of a name, and a list of ids plans better than a recursion.
     """
-    named = sorted({unit for audience in audiences for unit in audience.units})
+    named = tuple(sorted({unit for audience in audiences for unit in audience.units}))
     if not named:
         return {}
-    tree = (
-        select(OrgUnit.id.label("root"), OrgUnit.id.label("id"))
-        .where(OrgUnit.id.in_(named))
-        .cte("named_subtrees", recursive=True)
-    )
-    tree = tree.union(select(tree.c.root, OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id))
+
+    def build() -> Any:
+        tree = (
+            select(OrgUnit.id.label("root"), OrgUnit.id.label("id"))
+            .where(OrgUnit.id.in_(named))
+            .cte("named_subtrees", recursive=True)
+        )
+        tree = tree.union(select(tree.c.root, OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id))
+        return select(tree.c.root, tree.c.id)
+
     found: dict[int, set[int]] = {}
-    for root, unit_id in db.session.execute(select(tree.c.root, tree.c.id)):
+    for root, unit_id in kept_rows(("subtrees", named), build, {}):
         found.setdefault(root, set()).add(unit_id)
     return found
 
@@ -122,6 +126,18 @@ class BindingPolicy:
     audience: Audience
 
 
+class _Published(NamedTuple):
+    """What :func:`app.policies.services.due_on` reads of a binding version."""
+
+    published_at: datetime
+
+
+def utc(moment: datetime) -> datetime:
+    """*moment* in UTC, as the ORM reads a ``UtcDateTime``: rows read through the driver come in the
+    connection's time zone (a due date is counted from the UTC day a version was published)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def binding_policies() -> list[BindingPolicy]:
     """The published policies with a version that binds, and whom each binds (two statements, rows rather
     than loaded policies and versions: the binding version is as :attr:`Policy.binding_version` finds it)."""
@@ -131,20 +147,25 @@ def binding_policies() -> list[BindingPolicy]:
     published = Policy.status == PolicyStatus.published.value
     policies: dict[int, Any] = {}
     binding: dict[int, Any] = {}
-    for row in db.session.execute(
-        select(
-            Policy.id,
-            Policy.title,
-            Policy.visibility,
-            Policy.due_days,
-            PolicyVersion.number,
-            PolicyVersion.material,
-            PolicyVersion.published_at,
-        )
-        .join(PolicyVersion, PolicyVersion.policy_id == Policy.id)
-        .where(published, PolicyVersion.published_at.is_not(None))
-        .order_by(Policy.id, PolicyVersion.number)
-    ):
+    versions = kept_rows(
+        ("binding_policies",),
+        lambda: (
+            select(
+                Policy.id,
+                Policy.title,
+                Policy.visibility,
+                Policy.due_days,
+                PolicyVersion.number,
+                PolicyVersion.material,
+                PolicyVersion.published_at,
+            )
+            .join(PolicyVersion, PolicyVersion.policy_id == Policy.id)
+            .where(published, PolicyVersion.published_at.is_not(None))
+            .order_by(Policy.id, PolicyVersion.number)
+        ),
+        {},
+    )
+    for row in versions:
         policies.setdefault(row.id, row)
         if row.id not in binding or row.material:  # the first published version, or the latest material one
             binding[row.id] = row
@@ -153,10 +174,14 @@ def binding_policies() -> list[BindingPolicy]:
     audiences = {
         policy_id: Audience(everyone=row.visibility == "everyone") for policy_id, row in policies.items()
     }
-    for policy_id, kind, value in db.session.execute(
-        select(PolicyAudience.policy_id, PolicyAudience.kind, PolicyAudience.value)
-        .join(Policy, Policy.id == PolicyAudience.policy_id)
-        .where(published, PolicyAudience.kind.in_(("group", "org_unit")))
+    for policy_id, kind, value in kept_rows(
+        ("policy_audiences",),
+        lambda: (
+            select(PolicyAudience.policy_id, PolicyAudience.kind, PolicyAudience.value)
+            .join(Policy, Policy.id == PolicyAudience.policy_id)
+            .where(published, PolicyAudience.kind.in_(("group", "org_unit")))
+        ),
+        {},
     ):
         if policy_id in audiences:
             audiences[policy_id].add(kind, value)
@@ -165,7 +190,8 @@ def binding_policies() -> list[BindingPolicy]:
             policy_id,
             row.title,
             binding[policy_id].number,
-            due_on(row, binding[policy_id]),
+            # due_on reads a version's published_at only: the row's, in UTC as the ORM would read it.
+            due_on(row, cast("PolicyVersion", _Published(utc(binding[policy_id].published_at)))),
             audiences[policy_id],
         )
         for policy_id, row in policies.items()
@@ -177,20 +203,24 @@ def open_certifications() -> dict[int, tuple[str, Audience]]:
     from app.certifications.models import Certification, CertificationAudience, CertificationStatus
 
     found: dict[int, tuple[str, Audience]] = {}
-    for cert_id, title, visibility, kind, value in db.session.execute(
-        select(
-            Certification.id,
-            Certification.title,
-            Certification.visibility,
-            CertificationAudience.kind,
-            CertificationAudience.value,
-        )
-        .outerjoin(CertificationAudience, CertificationAudience.certification_id == Certification.id)
-        .where(
-            Certification.status == CertificationStatus.published.value,
-            Certification.visibility.in_(("everyone", "restricted")),
-        )
-        .order_by(Certification.id)
+    for cert_id, title, visibility, kind, value in kept_rows(
+        ("open_certifications",),
+        lambda: (
+            select(
+                Certification.id,
+                Certification.title,
+                Certification.visibility,
+                CertificationAudience.kind,
+                CertificationAudience.value,
+            )
+            .outerjoin(CertificationAudience, CertificationAudience.certification_id == Certification.id)
+            .where(
+                Certification.status == CertificationStatus.published.value,
+                Certification.visibility.in_(("everyone", "restricted")),
+            )
+            .order_by(Certification.id)
+        ),
+        {},
     ):
         entry = found.setdefault(cert_id, (title, Audience(everyone=visibility == "everyone")))
         if kind is not None:

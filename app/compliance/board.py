@@ -12,7 +12,7 @@ from app.accounts import org
 from app.accounts.models import OrgUnit, User
 from app.compliance import services
 from app.compliance.audiences import Requirements, load_requirements
-from app.compliance.lines import ItemLines
+from app.compliance.lines import ItemLines, PersonRows
 from app.compliance.ranking import NOTHING, Standing, item_titles, rank_people
 from app.compliance.statements import IDS, ids_in, rows
 from app.compliance.status import (
@@ -231,6 +231,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "today": today,
         "remind_every_minutes": int(services.REMIND_EVERY.total_seconds() // 60),
         "item_lines": ItemLines,  # writes each row's items with the template's words
+        "person_rows": PersonRows,  # writes the rows with the template's words
     }
 
 

@@ -105,3 +105,121 @@ class ItemLines:
                 )
             lines.append(line + "\n      </li>")
         return Markup("".join(lines))  # noqa: S704 - the template's escaped words and values escaped above
+
+
+class PersonRows:
+    """Writes the ``<tr>`` of a page's people as ``compliance/_list.html`` words them, a row in one go.
+
+    Written by the template, a row cost some 275 calls: an escape for every constant word, two
+    ``replace`` filters and a dozen tests. Here the words come escaped once from the template (*words*:
+    the cells' labels and the standing, remind and no-email phrases), each row escapes only its name,
+    job title and place, and the phrases with a number (*more*, *done*, *reminded*, *last_reminded*:
+    the template's macros) are written once for each number.
+    """
+
+    def __init__(
+        self,
+        words: Mapping[str, str],
+        lines: Callable[[Iterable[tuple[Any, ...]], str], Markup],
+        person_href: Callable[[Any], str],
+        remind_href: Callable[[Any], str],
+        csrf: str,
+        filter_fields: str,
+        phrases: Mapping[str, Callable[[int], str]],
+        remind_every_minutes: int,
+        may_assign: bool,
+    ) -> None:
+        w = {key: str(word) for key, word in words.items()}
+        self.select_name, self.of_name = w["select_name"], w["of_name"]
+        self.select_cell = f'<td data-label="{w["select"]}">' if may_assign else None
+        self.person_cell = f'\n    <td data-label="{w["person"]}"><a href="'
+        standing = f'</td>\n    <td data-label="{w["standing"]}">'
+        self.standings = {
+            "nothing": f"{standing}{w['nothing']}</td>",
+            "compliant": (
+                f'{standing}<span class="compliance compliance-done"><span aria-hidden="true">✓</span> '
+                f"{w['compliant']}</span></td>"
+            ),
+            "not_compliant": (
+                f'{standing}<strong class="compliance compliance-overdue"><span aria-hidden="true">⚠</span> '
+                f"{w['not_compliant']}</strong></td>"
+            ),
+        }
+        self.required_cell = f'\n    <td data-label="{w["required"]}"><ul class="plain compliance-items">'
+        self.actions_cell = f'\n    </ul></td>\n    <td data-label="{w["actions"]}">\n      '
+        self.form_middle = (
+            f'" class="inline">\n        {csrf}\n        {filter_fields}\n'
+            f'        <button type="submit" class="button button-secondary">{w["remind"]}'
+            '<span class="visually-hidden"> '
+        )
+        self.no_email = f'<p class="hint">{w["no_email"]}</p>'
+        self.just_now = f'\n        <p class="hint">{w["just_now"]}</p>\n      '
+        self.lines, self.person_href, self.remind_href = lines, person_href, remind_href
+        self.phrases = phrases
+        self.written: dict[tuple[str, int], str] = {}
+        self.remind_every_minutes = remind_every_minutes
+
+    def _phrase(self, which: str, n: int) -> str:
+        """The template's phrase *which* for the number *n*, written once a page for each number."""
+        found = self.written.get((which, n))
+        if found is None:
+            found = self.written[which, n] = str(self.phrases[which](n))
+        return found
+
+    def __call__(self, rows: Iterable[tuple[Any, ...]]) -> Markup:
+        """The rows of *rows* (the page's ``Row`` tuples)."""
+        out = []
+        for values in rows:
+            person_id, name, job_title, location, email, required, compliant, items, more, done, reminded = (
+                values
+            )
+            pid = int(person_id)
+            shown = escape(name)
+            href = escape(self.person_href(pid))
+            row = f'\n  \n  <tr id="person-{pid}">\n    '
+            if self.select_cell is not None:
+                row += (
+                    f'{self.select_cell}<input type="checkbox" name="people" value="{pid}" id="select-{pid}" '
+                    f'form="assign-form" aria-label="{self.select_name.replace(chr(0), shown)}"></td>'
+                )
+            row += f'{self.person_cell}{href}"><bdi>{shown}</bdi></a>'
+            if job_title or location:
+                row += "<br><small>"
+                if job_title:
+                    row += f"<bdi>{escape(job_title)}</bdi>"
+                if job_title and location:
+                    row += " · "
+                if location:
+                    row += f"<bdi>{escape(location)}</bdi>"
+                row += "</small>"
+            standing = "nothing" if not required else "compliant" if compliant else "not_compliant"
+            row += self.standings[standing]
+            row += f"{self.required_cell}{self.lines(items, name)}"
+            if more:
+                row += (
+                    f'\n      <li class="compliance-more"><a href="{href}">{self._phrase("more", more)}'
+                    f'<span class="visually-hidden"> {self.of_name.replace(chr(0), shown)}</span></a></li>'
+                )
+            if done:
+                row += (
+                    '<li class="compliance compliance-done"><span aria-hidden="true">✓</span> '
+                    f"{self._phrase('done', done)}</li>"
+                )
+            row += self.actions_cell
+            if reminded is not None and reminded < self.remind_every_minutes:
+                row += (
+                    self.just_now
+                    if reminded < 1
+                    else f'\n        <p class="hint">{self._phrase("reminded", reminded)}</p>\n      '
+                )
+            else:
+                row += (
+                    f'\n      <form method="post" action="{escape(self.remind_href(pid))}{self.form_middle}'
+                    f"{shown}</span></button>\n      </form>\n      "
+                    f"{'' if email else self.no_email}\n      "
+                )
+                if reminded is not None:
+                    row += f'<p class="hint">{self._phrase("last_reminded", reminded)}</p>'
+                row += "\n      "
+            out.append(row + "\n    </td>\n  </tr>\n")
+        return Markup("".join(out))  # noqa: S704 - the template's escaped words and values escaped above

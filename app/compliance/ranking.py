@@ -56,6 +56,10 @@ class Standing:
     user_id: int
     by_status: Sequence[int] = _NONE  # replaced, never changed in place
     chosen: Sequence[int] = _NONE  # the item filter's item only
+    #: As :attr:`app.compliance.status.PersonCompliance.urgency`: out of compliance first, then worst
+    #: (``(compliant, worst)``). Set with *by_status* by :func:`rank_people`, once, rather than worked
+    #: out by two properties at each of a team sort's comparisons' key.
+    urgency: tuple[bool, int] = (True, NOTHING)
 
     @property
     def worst(self) -> int:
@@ -68,11 +72,6 @@ class Standing:
     @property
     def compliant(self) -> bool:
         return not (self.by_status[_OVERDUE] or self.by_status[_EXPIRED])
-
-    @property
-    def urgency(self) -> tuple[bool, int]:
-        """As :attr:`app.compliance.status.PersonCompliance.urgency`: out of compliance first, then worst."""
-        return (self.compliant, self.worst)
 
     def has(self, status: Status) -> bool:
         return bool(self.by_status[status.rank])
@@ -254,8 +253,14 @@ def rank_people(
         )
     for user_id, *numbers in found:
         standing = standings[user_id]
-        standing.by_status = numbers[: len(Status)]  # sums of 0s and 1s: whole numbers, never NULL
+        standing.by_status = by_status = numbers[: len(Status)]  # sums of 0s and 1s: never NULL
         standing.chosen = numbers[len(Status) :]
+        worst = NOTHING
+        for rank, count in enumerate(by_status):  # Standing.worst, without a call per person
+            if count:
+                worst = rank
+                break
+        standing.urgency = (not (by_status[_OVERDUE] or by_status[_EXPIRED]), worst)
     return standings
 
 

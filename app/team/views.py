@@ -10,7 +10,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts import org
@@ -24,37 +24,9 @@ from app.inputs import page_number, parse_id, whole_number
 from app.learning.models import Course, LearningPath
 from app.learning.services import enrollments as enrolling
 from app.learning.services import rules as rule_service
+from app.team.choices import NO_CHOICES, assign_choices
 
 bp = Blueprint("team", __name__, url_prefix="/team")
-
-
-#: Courses offered at once in the assign form; a search narrows them (a tenant may publish thousands).
-ASSIGN_CHOICES = 50
-
-
-def _title_contains(column: Any, query: str) -> Any:
-    """A WHERE clause: *column* contains *query* in any case ("%" and "_" are letters, not wildcards)."""
-    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
-
-
-def _course_choices(query: str) -> tuple[list[Any], bool]:
-    """Published courses whose title contains *query* (ids and titles, by title), and whether more match."""
-    statement = select(Course.id, Course.title).where(Course.status == "published")
-    if query:
-        statement = statement.where(_title_contains(Course.title, query))
-    rows = db.session.execute(statement.order_by(Course.title, Course.id).limit(ASSIGN_CHOICES + 1)).all()
-    return list(rows[:ASSIGN_CHOICES]), len(rows) > ASSIGN_CHOICES
-
-
-def _path_choices(query: str) -> list[Any]:
-    """Published learning paths whose title contains *query* (ids and titles, by title; the first few)."""
-    statement = select(LearningPath.id, LearningPath.title).where(LearningPath.status == "published")
-    if query:
-        statement = statement.where(_title_contains(LearningPath.title, query))
-    return list(
-        db.session.execute(statement.order_by(LearningPath.title, LearningPath.id).limit(ASSIGN_CHOICES))
-    )
 
 
 @bp.route("/")
@@ -70,14 +42,8 @@ def index() -> Any:
         # comes with the whole page through the Find button).
         if not current_user.can(perms.TEAM_ASSIGN):
             abort(403)
-        courses, more = _course_choices(course_query)
-        paths = _path_choices(course_query)
         return render_template(
-            "learning/_team_course_options.html",
-            courses=courses,
-            paths=paths,
-            more_courses=more,
-            course_q=course_query,
+            "learning/_team_course_options.html", choices=assign_choices(course_query), course_q=course_query
         )
     if request.htmx and request.htmx.target == "item-choices":
         # The item filter's suggestions as the manager types: the titles of their team's items.
@@ -89,13 +55,10 @@ def index() -> Any:
     if request.htmx and request.htmx.target == "compliance-list":
         return render_template("compliance/_list.html", **context)
     may_assign = current_user.can(perms.TEAM_ASSIGN)
-    courses, more_courses = _course_choices(course_query) if may_assign else ([], False)
     return render_template(
         "compliance/dashboard.html",
         **context,
-        courses=courses,
-        paths=_path_choices(course_query) if may_assign else [],
-        more_courses=more_courses,
+        choices=assign_choices(course_query) if may_assign else NO_CHOICES,
         course_q=course_query,
         due_modes=rule_service.DUE_MODES,
         checkpoints_waiting=len(checkpoints_awaiting(current_user)),
