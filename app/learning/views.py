@@ -7,11 +7,13 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from markupsafe import Markup, escape
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from app.accounts.access import require_sign_in
 from app.accounts.views import home_page
@@ -21,12 +23,13 @@ from app.inputs import page_number, whole_number
 from app.learning import cards as cards_pieces
 from app.learning import translated
 from app.learning.lesson_kinds import file_for, get_kind, kind_names
-from app.learning.models import Course, Enrollment, LearningPath, Lesson, PathStep
+from app.learning.models import Course, Enrollment, LearningPath, Lesson, LessonProgress, PathStep
 from app.learning.services import catalog as catalog_service
 from app.learning.services import enrollments as enrolling
 from app.learning.services import progress as progress_service
 from app.learning.services.visibility import can_see_course, can_see_path, viewer_for
 from app.storage import extension_of, inline_safe, storage, stored_filename
+from app.templating import url_for_ids
 
 bp = Blueprint("learning", __name__)
 
@@ -96,11 +99,126 @@ def catalog() -> Any:
     return render_template("learning/catalog.html", **context)
 
 
-def _own_enrollment(enrollment_id: int) -> Enrollment:
-    # Its course and that course's lessons come in the same statement: every page of it lists them.
-    enrollment = db.session.get(
-        Enrollment, enrollment_id, options=[joinedload(Enrollment.course).joinedload(Course.lessons)]
+# The statements below are built once, with bound values: the tenant scoping keeps one scoped copy of each
+# per tenant, whose cache key is computed once, instead of building and keying a statement every request.
+
+# Its course and that course's lessons come in the same statement: every page of it lists them.
+_OWN_ENROLLMENT = (
+    select(Enrollment)
+    .where(Enrollment.id == bindparam("enrollment_id"))
+    .options(joinedload(Enrollment.course).joinedload(Course.lessons))
+)
+
+# The lesson page reads only these (the lesson kinds too: an assessment or a policy asks for the
+# enrollment's person, a checkpoint for its id); every column more is one more for the driver to describe
+# and the ORM to load. A column left out would load with a statement of its own, which the tests of the
+# page's statement count catch.
+_LESSON_COLUMNS = (
+    Lesson.id,
+    Lesson.course_id,
+    Lesson.library_version_id,
+    Lesson.kind,
+    Lesson.title,
+    Lesson.required,
+    Lesson.content,
+    Lesson.tenant_id,
+)
+# The lesson page's enrollment with its course, the course's lessons and the learner's progress in each,
+# in one statement: a lesson has at most one progress row an enrollment, so each lesson is one row.
+_ENROLLMENT_TO_READ = (
+    select(Enrollment)
+    .join(Enrollment.course)
+    .outerjoin(Course.lessons)
+    .outerjoin(
+        LessonProgress,
+        and_(LessonProgress.enrollment_id == Enrollment.id, LessonProgress.lesson_id == Lesson.id),
     )
+    .where(Enrollment.id == bindparam("enrollment_id"))
+    .order_by(Lesson.position)  # the relationship's order, which rows loaded by hand do not get by themselves
+    .options(
+        load_only(
+            Enrollment.user_id,
+            Enrollment.course_id,
+            Enrollment.library_version_id,
+            Enrollment.withdrawn_at,
+            Enrollment.tenant_id,
+        ),
+        contains_eager(Enrollment.course).load_only(
+            Course.title,
+            Course.description,
+            Course.language,
+            Course.deployment_id,
+            Course.library_version_id,
+            Course.tenant_id,
+        ),
+        contains_eager(Enrollment.course, Course.lessons).load_only(*_LESSON_COLUMNS),
+        # Whether each lesson is complete is all the page reads of the progress.
+        contains_eager(Enrollment.progress).load_only(
+            LessonProgress.lesson_id, LessonProgress.completed_at, LessonProgress.tenant_id
+        ),
+    )
+)
+
+# The published paths a course is a step of, with what their links show (the title, as translated).
+_PATHS_OF_COURSE = (
+    select(LearningPath)
+    .where(
+        LearningPath.status == "published",
+        LearningPath.id.in_(select(PathStep.path_id).where(PathStep.course_id == bindparam("course_id"))),
+    )
+    .options(load_only(LearningPath.title, LearningPath.description, LearningPath.tenant_id))
+)
+
+
+def _lesson_titles(course: Course, lessons: list[Lesson]) -> dict[int, Markup]:
+    """Each lesson's title by id, as ``shown_name`` marks it up, for a page that lists the course's lessons.
+
+    A lesson reads in its course's language unless a translation is tried, which the reader does only for
+    a person reading another language than the one it was written in: then each title is looked up. For
+    the others (most people, most pages) every title is its own text, in the language marked up once.
+    """
+    if not course.language or course.language != str(get_locale() or "en"):
+        return {lesson.id: translated.shown_name(lesson) for lesson in lessons}
+    attrs = translated.lang_attrs(course.language)
+    # A blank title is no text to show, as the reader has it (it keeps no field for one).
+    return {
+        lesson.id: Markup(f"<bdi{attrs}>{escape(lesson.title if lesson.title.strip() else '')}</bdi>")  # noqa: S704 - escaped
+        for lesson in lessons
+    }
+
+
+#: A lesson in a list of the course's lessons: (id, address or None, title, kind, required, "done",
+#: "locked" or ""), found once in Python rather than attribute by attribute in the template's loop.
+OutlineRow = tuple[int, str | None, Markup, str, bool, str]
+
+
+def _outline(
+    course: Course,
+    lessons: list[Lesson],
+    enrollment: Enrollment | None,
+    done: set[int],
+    locked: dict[int, Lesson],
+) -> list[OutlineRow]:
+    """The rows of the course's lessons that the course page and the lesson pages list."""
+    titles = _lesson_titles(course, lessons)
+    href = url_for_ids("learning.lesson", "lesson_id", enrollment_id=enrollment.id) if enrollment else None
+    return [
+        (
+            lesson.id,
+            href(lesson.id) if href else None,
+            titles[lesson.id],
+            lesson.kind,
+            lesson.required,
+            "done" if lesson.id in done else "locked" if lesson.id in locked else "",
+        )
+        for lesson in lessons
+    ]
+
+
+def _own_enrollment(enrollment_id: int, statement: Any = _OWN_ENROLLMENT) -> Enrollment:
+    """The signed-in person's current enrollment *enrollment_id* (404 for anyone else's or a withdrawn one),
+    with all its columns (it is written to) unless *statement* loads fewer."""
+    enrollment = db.session.scalars(statement, {"enrollment_id": enrollment_id}).unique().one_or_none()
     if enrollment is None or enrollment.user_id != current_user.id or enrollment.withdrawn_at is not None:
         abort(404)
     return enrollment
@@ -109,20 +227,16 @@ def _own_enrollment(enrollment_id: int) -> Enrollment:
 @bp.route("/courses/<int:course_id>")
 @require_sign_in
 def course(course_id: int) -> Any:
-    # The lessons come with the course (one statement), the page lists them all.
-    found = db.session.get(Course, course_id, options=[joinedload(Course.lessons)])
+    # The lessons, the enrollment and its progress come with the course (one statement).
+    found, enrollment = enrolling.course_with_enrollment(current_user.id, course_id)
     if found is None:
         abort(404)
-    enrollment = enrolling.current_enrollment(current_user.id, course_id, with_progress=True)
     viewer = None if enrollment else viewer_for(current_user)  # looked up once, and only when needed
     if viewer is not None and not can_see_course(viewer, course_id):
         abort(404)
     lessons = found.lessons_for(enrollment.library_version_id if enrollment else found.library_version_id)
     done = {p.lesson_id for p in enrollment.progress if p.completed_at} if enrollment else set()
-    steps_here = select(PathStep.path_id).where(PathStep.course_id == course_id)
-    paths = db.session.scalars(
-        select(LearningPath).where(LearningPath.status == "published", LearningPath.id.in_(steps_here))
-    ).all()
+    paths = db.session.scalars(_PATHS_OF_COURSE, {"course_id": course_id}).all()
     locked = progress_service.locked_lessons(enrollment) if enrollment else {}
     finished = enrollment is not None and enrollment.completed_at is not None
     following = (
@@ -133,6 +247,7 @@ def course(course_id: int) -> Any:
         next_in_paths=following.get(course_id, []),
         course=found,
         lessons=lessons,
+        outline=_outline(found, lessons, enrollment, done, locked),
         kind_names=kind_names(lessons),
         enrollment=enrollment,
         done=done,
@@ -179,10 +294,12 @@ def _lesson_in(enrollment: Enrollment, lesson_id: int) -> Lesson:
 @bp.route("/learn/<int:enrollment_id>/lessons/<int:lesson_id>")
 @require_sign_in
 def lesson(enrollment_id: int, lesson_id: int) -> Any:
-    enrollment = _own_enrollment(enrollment_id)
+    enrollment = _own_enrollment(enrollment_id, _ENROLLMENT_TO_READ)  # a page view writes nothing
     current = _lesson_in(enrollment, lesson_id)
     lessons = progress_service.lessons_of(enrollment)
     locked = progress_service.locked_lessons(enrollment)
+    done = {p.lesson_id for p in enrollment.progress if p.completed_at}
+    outline = _outline(enrollment.course, lessons, enrollment, done, locked)
     gate = locked.get(current.id)
     if gate is not None:
         return render_template(
@@ -191,9 +308,7 @@ def lesson(enrollment_id: int, lesson_id: int) -> Any:
             lesson=current,
             gate=gate,
             message=get_kind(gate.kind).unlock_message(gate),
-            lessons=lessons,
-            locked=locked,
-            done={p.lesson_id for p in enrollment.progress if p.completed_at},
+            outline=outline,
         ), 403
     # A page view writes nothing: the page posts the visit once loaded (see visit below).
     kind = get_kind(current.kind)
@@ -205,7 +320,9 @@ def lesson(enrollment_id: int, lesson_id: int) -> Any:
         completed=progress_service.is_complete(enrollment, current),
         done_elsewhere=kind.done_elsewhere(enrollment, current),
         lessons=lessons,
-        done={p.lesson_id for p in enrollment.progress if p.completed_at},
+        outline=outline,
+        rows={row[0]: row for row in outline},
+        done=done,
         previous=progress_service.previous_lesson(enrollment, current),
         next=progress_service.next_lesson(enrollment, current),
         locked=locked,

@@ -103,9 +103,34 @@ def test_course_and_lesson_pages_cost_the_same_few_statements_for_3_or_12_lesson
             measured[name] = counter.count
         counts.append(measured)
     assert counts[0] == counts[1], counts
-    # The course page: the person, the course with its lessons, the enrollment with its progress, the
-    # paths it is in; the lesson page: the person, the enrollment with its course and lessons, the progress.
+    # The course page: the person, the course with its lessons and the enrollment with its progress, the
+    # paths it is in; the lesson page: the person, the enrollment with its course, lessons and progress.
     assert counts[0]["course"] <= 4 and counts[0]["lesson"] <= 3, counts
+
+
+def test_course_and_lesson_pages_load_no_column_they_left_out(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for, count_queries
+):
+    """The pages select only the columns they show: one they read but left out would load on its own."""
+    tenant = tenant_factory()
+    learner = user_factory(tenant)
+    course = course_factory(tenant, "Lean <pages> & co", lessons=3)
+    enrollment = enrol(tenant, learner, course)
+    with as_tenant(tenant):
+        lessons = progress.lessons_of(enrollment)
+        progress.complete_lesson(enrollment, lessons[0])
+        db.session.commit()
+        lesson_ids = [lesson.id for lesson in lessons]
+    client = client_for(tenant, learner)
+    for url, statements in (
+        (f"/courses/{course.id}", 3),
+        (f"/learn/{enrollment.id}/lessons/{lesson_ids[1]}", 2),
+    ):
+        client.get(url)  # warm caches (templates, translations)
+        with count_queries() as counter:
+            page = client.get(url).get_data(as_text=True)
+        assert counter.count == statements, (url, counter.count)
+        assert "Lean &lt;pages&gt; &amp; co" in page
 
 
 def test_my_learning_lists_each_path_once_with_its_number_of_courses(

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import contains_eager, load_only
 
 from app import audit, events
 from app.accounts.models import GroupMembership, OrgUnit, User, UserStatus
@@ -21,6 +21,8 @@ from app.learning.models import (
     Enrollment,
     EnrollmentStatus,
     LearningPath,
+    Lesson,
+    LessonProgress,
     PathEnrollment,
 )
 from app.tenancy.models import insert_unless_exists, utcnow
@@ -99,19 +101,88 @@ def due_date_for(
     return None
 
 
-def current_enrollment(user_id: int, course_id: int, *, with_progress: bool = False) -> Enrollment | None:
-    """The person's enrollment in the course, unless withdrawn; *with_progress* loads its lesson progress
-    in the same statement (the course page marks the lessons done)."""
-    query = select(Enrollment).where(
-        Enrollment.user_id == user_id,
-        Enrollment.course_id == course_id,
-        Enrollment.withdrawn_at.is_(None),
+# Built once, with bound values: the tenant scoping keeps one scoped copy of each per tenant, whose cache
+# key is computed once, instead of building and keying the statement for every page that asks.
+_CURRENT_ENROLLMENT = select(Enrollment).where(
+    Enrollment.user_id == bindparam("user_id"),
+    Enrollment.course_id == bindparam("course_id"),
+    Enrollment.withdrawn_at.is_(None),
+)
+
+# The course page's: the course and its lessons, the person's current enrollment in it (at most one) and
+# their progress in each lesson (at most one an enrollment), so each lesson is one row. Only the columns
+# the page shows: one left out would load with a statement of its own, which the tests of the page's
+# statement count catch.
+_COURSE_WITH_ENROLLMENT = (
+    select(Course, Enrollment)
+    .outerjoin(Course.lessons)
+    .outerjoin(
+        Enrollment,
+        and_(
+            Enrollment.course_id == Course.id,
+            Enrollment.user_id == bindparam("user_id"),
+            Enrollment.withdrawn_at.is_(None),
+        ),
     )
-    if not with_progress:
-        return db.session.scalars(query).first()
-    # A joined collection fills from every row of its parent: all rows, never just the first.
-    found = db.session.scalars(query.options(joinedload(Enrollment.progress))).unique().all()
-    return found[0] if found else None
+    .outerjoin(
+        LessonProgress,
+        and_(LessonProgress.enrollment_id == Enrollment.id, LessonProgress.lesson_id == Lesson.id),
+    )
+    .where(Course.id == bindparam("course_id"))
+    .order_by(Lesson.position)  # the relationship's order, which rows loaded by hand do not get by themselves
+    .options(
+        load_only(
+            Course.title,
+            Course.description,
+            Course.category,
+            Course.tags,
+            Course.language,
+            Course.duration_minutes,
+            Course.status,
+            Course.self_enroll,
+            Course.deployment_id,
+            Course.library_version_id,
+            Course.tenant_id,
+        ),
+        contains_eager(Course.lessons).load_only(
+            Lesson.course_id,
+            Lesson.library_version_id,
+            Lesson.kind,
+            Lesson.title,
+            Lesson.required,
+            Lesson.content,
+            Lesson.tenant_id,
+        ),
+        load_only(
+            Enrollment.course_id,
+            Enrollment.library_version_id,
+            Enrollment.started_at,
+            Enrollment.completed_at,
+            Enrollment.progress_percent,
+            Enrollment.tenant_id,
+        ),
+        contains_eager(Enrollment.progress).load_only(
+            LessonProgress.lesson_id, LessonProgress.completed_at, LessonProgress.tenant_id
+        ),
+    )
+)
+
+
+def current_enrollment(user_id: int, course_id: int) -> Enrollment | None:
+    """The person's enrollment in the course, unless withdrawn."""
+    return db.session.scalars(_CURRENT_ENROLLMENT, {"user_id": user_id, "course_id": course_id}).first()
+
+
+def course_with_enrollment(user_id: int, course_id: int) -> tuple[Course | None, Enrollment | None]:
+    """The course with its lessons, and the person's current enrollment in it with their progress in each
+    lesson (None when not enrolled), in one statement, for showing (only what the course page reads)."""
+    # Joined collections fill from every row: all rows, never just the first.
+    rows = (
+        db.session.execute(_COURSE_WITH_ENROLLMENT, {"user_id": user_id, "course_id": course_id})
+        .unique()
+        .all()
+    )
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
 
 
 def enrol(
