@@ -142,6 +142,17 @@ def written_day(day: date, format: str | None, locale: Any, code: str) -> str:
     return written
 
 
+def day_writer(format: str | None) -> Callable[[Any], str]:
+    """``date_format(day, format)`` for a page's many days: the reader's locale found once, not per day."""
+    reader = _reader_locale()
+    if reader is None:
+        return lambda day: date_format(day, format)
+    locale, code = reader
+    return lambda day: (
+        written_day(day, format, locale, code) if type(day) is date else date_format(day, format)
+    )
+
+
 def date_format(value: Any, format: str | None = None) -> str:
     """Flask-Babel's ``dateformat``: a day written once for its locale and format, then kept between
     requests (a due date a row, the same few days page after page).

@@ -9,7 +9,7 @@ import pytest
 from flask import g
 
 from app.locales import LOCALE_NAMES
-from app.templating import date_format, datetime_format
+from app.templating import date_format, datetime_format, day_writer
 
 MOMENTS = [
     datetime(2026, 1, 1, 0, 0, tzinfo=UTC),
@@ -101,6 +101,7 @@ def test_a_day_kept_between_requests_reads_in_each_readers_language(app):
             for format in ("medium", "full", "yyyy-MM-dd"):
                 assert date_format(day, format) == flask_babel.format_date(day, format), (locale, format)
             written[locale] = date_format(day, "long")
+            assert day_writer("long")(day) == written[locale]  # a page's many days, the locale found once
     assert written["en"] == "December 6, 2026"
     assert written["de"] == "6. Dezember 2026"
     assert len(set(written.values())) == 4

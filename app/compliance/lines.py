@@ -15,7 +15,7 @@ from typing import Any
 from flask import url_for
 from markupsafe import Markup, escape
 
-from app.templating import date_format
+from app.templating import day_writer
 
 
 class ItemLines:
@@ -46,12 +46,16 @@ class ItemLines:
         # "due 6 Dec 2026" once for each date of the page, however many items fall due on it.
         self.due_words: dict[date, str] = {}
         self.expiry_words: dict[date, str] = {}
+        self._write_day: Callable[[date], str] | None = None
 
     def _dated(self, day: date, phrase: str, words: dict[date, str]) -> str:
         found = words.get(day)
         if found is None:
-            # The medium format of the reader's locale, which ``date_format`` keeps between requests.
-            found = words[day] = phrase.replace("\x00", escape(date_format(day, "medium")))
+            # The medium format of the reader's locale, as ``date_format`` writes it and keeps it between
+            # requests (the locale found once for the page).
+            if self._write_day is None:
+                self._write_day = day_writer("medium")
+            found = words[day] = phrase.replace("\x00", escape(self._write_day(day)))
         return found
 
     def __call__(self, items: Iterable[tuple[Any, ...]], name: str) -> Markup:
