@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from babel import dates as babel_dates
 from babel import lists as babel_lists
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, url_for
+from flask.globals import _cv_app, _cv_request
 from flask_babel import (
     format_date,
     format_datetime,
@@ -18,6 +21,8 @@ from flask_babel import (
     to_user_timezone,
 )
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -32,8 +37,12 @@ from app.tenancy.themes import current_theme_key, get_theme
 
 
 def current_locale_code() -> str:
-    locale = get_locale()
-    return str(locale).replace("_", "-") if locale else "en"
+    """The reader's language as HTML writes it (``pt-BR``), read where Flask-Babel keeps it."""
+    reader = _reader_locale()
+    if reader is None:
+        locale = get_locale()  # outside a request: Flask-Babel's own answer (None)
+        return str(locale).replace("_", "-") if locale else "en"
+    return reader[1].replace("_", "-")
 
 
 def iso(value: Any) -> str:
@@ -82,6 +91,14 @@ def template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: in
 
 _NAMED_FORMATS = ("full", "long", "medium", "short")
 
+# Parsed patterns and written days, kept between requests: a page's dates repeat from request to request
+# (due dates, this week's days), and Flask-Babel takes some forty calls to write one. What a day reads as
+# depends on the locale and the format alone: the formats are the application's (one Flask-Babel instance
+# a process), the time zone has already turned a moment into its day, nothing stored is read.
+_kept_patterns: dict[Hashable, Any] = {}
+_kept_days: dict[Hashable, str] = {}
+_DAYS_KEPT = 4096
+
 
 def _date_pattern(locale: Any, format: str | None) -> Any:
     """The parsed pattern Babel's ``format_date`` would use for *format* in *locale*."""
@@ -93,9 +110,52 @@ def _date_pattern(locale: Any, format: str | None) -> Any:
     return babel_dates.parse_pattern(chosen)
 
 
+def _reader_locale() -> tuple[Any, str] | None:
+    """The request's locale and its code (``en_GB``), where Flask-Babel keeps it; None outside a request."""
+    state = babel_state()
+    locale = getattr(state, "babel_locale", None)
+    found = getattr(state, "atrium_locale", None)
+    if found is not None and found[0] is locale and locale is not None:
+        return found
+    if locale is None:
+        try:
+            locale = get_locale()  # which remembers it on the request's state
+        except RuntimeError:  # outside an application context
+            return None
+        state = babel_state()
+        if locale is None or state is None:
+            return None
+    found = state.atrium_locale = (locale, str(locale))
+    return found
+
+
+def written_day(day: date, format: str | None, locale: Any, code: str) -> str:
+    """*day* as *locale* (whose code is *code*) writes it in *format*, kept between requests."""
+    key = (code, format, day)
+    written = _kept_days.get(key)
+    if written is None:
+        pattern = kept(_kept_patterns, ("date", code, format), lambda: _date_pattern(locale, format))
+        written = str(pattern.apply(day, locale))
+        if len(_kept_days) >= _DAYS_KEPT:
+            _kept_days.clear()
+        _kept_days[key] = written
+    return written
+
+
+def day_writer(format: str | None) -> Callable[[Any], str]:
+    """``date_format(day, format)`` for a page's many days: the reader's locale found once, not per day."""
+    reader = _reader_locale()
+    if reader is None:
+        return lambda day: date_format(day, format)
+    locale, code = reader
+    return lambda day: (
+        written_day(day, format, locale, code) if type(day) is date else date_format(day, format)
+    )
+
+
 def date_format(value: Any, format: str | None = None) -> str:
-    """Flask-Babel's ``dateformat``, remembered per request and locale for each day (a due date a row),
-    its pattern parsed once a request: a new day costs the pattern's own work, not Flask-Babel's lookups.
+    """Flask-Babel's ``dateformat``: a day written once for its locale and format, then kept between
+    requests (a due date a row, the same few days page after page).
 
     A moment is the day it falls on in the reader's time zone, as Flask-Babel rebases it."""
     if isinstance(value, datetime):
@@ -105,55 +165,36 @@ def date_format(value: Any, format: str | None = None) -> str:
             return str(format_date(value, format))
     if type(value) is not date:
         return str(format_date(value, format))
-    state = babel_state()
-    locale = getattr(state, "babel_locale", None)
-    memo = getattr(state, "atrium_dates", None)
-    if locale is None or memo is None or memo[0] is not locale:
-        formatted = str(format_date(value, format))  # finds the locale when nothing has yet
-        state = babel_state()
-        if state is not None:  # else outside an application context
-            state.atrium_dates = (getattr(state, "babel_locale", None), {(value, format): formatted}, {})
-        return formatted
-    _locale, texts, patterns = memo
-    formatted = texts.get((value, format))
-    if formatted is None:
-        pattern = patterns.get(format)
-        if pattern is None:
-            pattern = patterns[format] = _date_pattern(locale, format)
-        formatted = texts[value, format] = str(pattern.apply(value, locale))
-    return formatted
+    reader = _reader_locale()
+    if reader is None:
+        return str(format_date(value, format))
+    return written_day(value, format, *reader)
 
 
-def _moment_patterns(locale: Any, zone: Any, format: str | None) -> Any:
-    """The parsed patterns Babel's ``format_datetime`` would use for *format*, kept for the request."""
+def _moment_patterns(locale: Any, format: str | None) -> Any:
+    """The parsed patterns Babel's ``format_datetime`` would use for *format* in *locale*."""
     from flask_babel import (
         _get_format,
     )  # the app's configured formats (Babel(date_formats=...)), resolved as it does
 
-    memo = g.setdefault("_atrium_moment_patterns", {})
-    key = (str(locale), zone, format)
-    found = memo.get(key)
-    if found is None:
-        chosen = _get_format("datetime", format)
-        if chosen in _NAMED_FORMATS:
-            found = (
-                str(babel_dates.get_datetime_format(chosen, locale=locale)).replace("'", ""),
-                babel_dates.parse_pattern(babel_dates.get_date_format(chosen, locale=locale)),
-                babel_dates.parse_pattern(babel_dates.get_time_format(chosen, locale=locale)),
-            )
-        else:
-            found = (None, babel_dates.parse_pattern(chosen), None)
-        memo[key] = found
-    return found
+    chosen = _get_format("datetime", format)
+    if chosen in _NAMED_FORMATS:
+        return (
+            str(babel_dates.get_datetime_format(chosen, locale=locale)).replace("'", ""),
+            babel_dates.parse_pattern(babel_dates.get_date_format(chosen, locale=locale)),
+            babel_dates.parse_pattern(babel_dates.get_time_format(chosen, locale=locale)),
+        )
+    return (None, babel_dates.parse_pattern(chosen), None)
 
 
 def datetime_format(value: Any, format: str | None = None) -> str:
     """Flask-Babel's ``datetimeformat`` (the reader's language and time zone), its patterns parsed once a
-    request instead of for every row: the same text, a third of the work.
+    process instead of for every row: the same text, a third of the work.
 
     The locale and time zone are read where Flask-Babel keeps them for the request (found by it the first
-    time), and a day's date text is written once a request: a page of rows from the same few days formats
-    only their times.
+    time). The moment is rebased to the reader's zone for every call; only then is its day's text taken
+    from the days kept between requests (a day's text depends on the locale and format alone), so a
+    page of rows from the same few days formats only their times.
     """
     if not isinstance(value, datetime):
         return str(format_datetime(value, format))
@@ -161,28 +202,29 @@ def datetime_format(value: Any, format: str | None = None) -> str:
         state = g.get("_flask_babel")
     except RuntimeError:  # outside a request
         return str(format_datetime(value, format))
-    locale = getattr(state, "babel_locale", None)
     zone = getattr(state, "babel_tzinfo", None)
-    if locale is None or zone is None:
-        locale, zone = get_locale(), get_timezone()  # which remember them on the request's state
-        state = g.get("_flask_babel")
-        if locale is None or zone is None or state is None:
+    if zone is None:
+        zone = get_timezone()  # which remembers it on the request's state
+        if zone is None:
             return str(format_datetime(value, format))
-    moments = getattr(state, "atrium_moments", None)
-    if moments is None:
-        moments = state.atrium_moments = {}
-    key = (locale, zone, format)
-    found = moments.get(key)
-    if found is None:
-        found = moments[key] = (*_moment_patterns(locale, zone, format), {})
-    combined, date_pattern, time_pattern, days = found
+    reader = _reader_locale()
+    if reader is None:
+        return str(format_datetime(value, format))
+    locale, code = reader
+    combined, date_pattern, time_pattern = kept(
+        _kept_patterns, ("datetime", code, format), lambda: _moment_patterns(locale, format)
+    )
     moment = babel_dates._ensure_datetime_tzinfo(value, zone)  # as format_datetime does
     if combined is None:
         return str(date_pattern.apply(moment, locale))
     day = moment.date()
-    day_text = days.get(day)
+    key = (code, ("datetime", format), day)
+    day_text = _kept_days.get(key)
     if day_text is None:
-        day_text = days[day] = date_pattern.apply(day, locale)
+        day_text = str(date_pattern.apply(day, locale))
+        if len(_kept_days) >= _DAYS_KEPT:
+            _kept_days.clear()
+        _kept_days[key] = day_text
     return str(combined.replace("{0}", time_pattern.apply(moment, locale)).replace("{1}", day_text))
 
 
@@ -196,6 +238,45 @@ def list_format(values: Any) -> str:
     return str(babel_lists.format_list(words, locale=locale or "en"))
 
 
+# The serializer flask_wtf's ``generate_csrf`` makes for every token, kept for each secret key: it holds
+# only the key and the salt, and signs each token anew (its own time stamp), as a new one would.
+_kept_csrf_serializers: dict[Hashable, URLSafeTimedSerializer] = {}
+
+
+def csrf_token() -> str:
+    """flask_wtf's ``generate_csrf`` for templates: the same token, from the same session value, signed the
+    same way; read from the request's contexts once rather than through a proxy for each value.
+
+    The first call of a request signs the session's raw token (made if the session has none) and keeps
+    the result on ``g`` where ``generate_csrf`` keeps it, so either gives the same token for the request.
+    """
+    app_context = _cv_app.get(None)
+    request_context = _cv_request.get(None)
+    if app_context is None or request_context is None:
+        return str(generate_csrf())  # which explains what is missing
+    kept_on_g = app_context.g.__dict__
+    config = app_context.app.config
+    field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field_name in kept_on_g:
+        return kept_on_g[field_name]
+    secret_key = config.get("WTF_CSRF_SECRET_KEY", app_context.app.secret_key)
+    if secret_key is None or field_name is None:
+        return str(generate_csrf())  # which raises flask_wtf's own error
+    serializer = kept(
+        _kept_csrf_serializers, secret_key, lambda: URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token")
+    )
+    session = request_context.session
+    if field_name not in session:
+        session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - flask_wtf's raw token
+    try:
+        token = serializer.dumps(session[field_name])
+    except TypeError:  # a session value that is not JSON: replaced, as flask_wtf does
+        session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - as above
+        token = serializer.dumps(session[field_name])
+    kept_on_g[field_name] = token
+    return token
+
+
 def has_permission(permission: str) -> bool:
     return bool(current_user and current_user.is_authenticated and current_user.can(permission))
 
@@ -205,6 +286,8 @@ def _page_globals() -> dict[str, object]:
         "rtl_locales": RTL_LOCALES,
         "theme": get_theme(current_theme_key()),
         "brand_version": brand_version(g.get("tenant")),
+        # flask_wtf gives every template its ``generate_csrf`` as a variable: this one, as the global.
+        "csrf_token": csrf_token,
     }
 
 
@@ -234,7 +317,8 @@ def layout_links(theme_key: str, version: str) -> dict[str, str]:
     """The addresses ``layout.html`` links to, for the theme *theme_key* and the brand *version*."""
     if current_app.debug:
         return _build_layout_links(theme_key, version)
-    key = (request.host, request.script_root, theme_key, version)
+    here = _cv_request.get().request  # once, rather than through the proxy for each value
+    key = (here.host, here.script_root, theme_key, version)
     return kept(_kept_layout_links, key, lambda: _build_layout_links(theme_key, version))
 
 
@@ -276,3 +360,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(has_permission)
     app.add_template_global(url_for_ids)
     app.add_template_global(layout_links)
+    app.add_template_global(csrf_token)  # in place of flask_wtf's ``generate_csrf`` (registered before)

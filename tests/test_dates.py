@@ -9,7 +9,7 @@ import pytest
 from flask import g
 
 from app.locales import LOCALE_NAMES
-from app.templating import date_format, datetime_format
+from app.templating import date_format, datetime_format, day_writer
 
 MOMENTS = [
     datetime(2026, 1, 1, 0, 0, tzinfo=UTC),
@@ -89,3 +89,34 @@ def test_a_pages_moments_of_the_same_few_days_each_read_their_own_day_and_time(a
             for moment in moments + moments:
                 for format in ("medium", "short", "EEEE d MMMM 'at' h:mm a zzz"):
                     assert datetime_format(moment, format) == flask_babel.format_datetime(moment, format)
+
+
+def test_a_day_kept_between_requests_reads_in_each_readers_language(app):
+    """Days are kept between requests by locale and format: the next reader's language is honoured."""
+    day = datetime(2026, 12, 6, tzinfo=UTC).date()
+    written = {}
+    for locale in ("en", "de", "ar", "en", "fr", "de"):  # each again after the others were kept
+        with app.test_request_context(), flask_babel.force_locale(locale):
+            g.started = True
+            for format in ("medium", "full", "yyyy-MM-dd"):
+                assert date_format(day, format) == flask_babel.format_date(day, format), (locale, format)
+            written[locale] = date_format(day, "long")
+            assert day_writer("long")(day) == written[locale]  # a page's many days, the locale found once
+    assert written["en"] == "December 6, 2026"
+    assert written["de"] == "6. Dezember 2026"
+    assert len(set(written.values())) == 4
+
+
+def test_a_moments_kept_day_follows_each_readers_time_zone(app):
+    """The same moment is another day in another zone: the zone is applied before the kept day is read."""
+    moment = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    seen = []
+    for zone in ("UTC", "Pacific/Chatham", "America/Argentina/Buenos_Aires", "UTC"):
+        with app.test_request_context(), flask_babel.force_locale("en"):
+            g.started = True
+            flask_babel.refresh()
+            vars(g._flask_babel)["babel_tzinfo"] = flask_babel.timezone(zone)
+            assert date_format(moment, "medium") == flask_babel.format_date(moment, "medium"), zone
+            assert datetime_format(moment, "medium") == flask_babel.format_datetime(moment, "medium"), zone
+            seen.append(date_format(moment, "medium"))
+    assert seen == ["Dec 6, 2026", "Dec 7, 2026", "Dec 6, 2026", "Dec 6, 2026"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask
+from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 
 from app.actors import Actor, reset_actor, set_actor
@@ -13,24 +14,27 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _set_actor() -> None:
-        if g.get("tenant") is None:  # a host-less endpoint (health checks, static files)
+        # ``g`` and the request read from their contexts once, not through a proxy for each value.
+        app_g = _cv_app.get().g.__dict__
+        if app_g.get("tenant") is None:  # a host-less endpoint (health checks, static files)
             return
+        request = _cv_request.get().request
         user = current_user._get_current_object()  # once: each read through the proxy finds it again
         if not user.is_authenticated:
             user = None
-        g.actor_token = set_actor(
+        app_g["actor_token"] = set_actor(
             Actor(
                 type="user" if user else "anonymous",
                 id=user.id if user else None,
                 label=(user.email or user.contact) if user else None,
                 ip=request.remote_addr,
                 user_agent=request.user_agent.string or None,
-                request_id=g.get("request_id"),
+                request_id=app_g.get("request_id"),
             )
         )
 
     @app.teardown_request
     def _reset_actor(exc: BaseException | None) -> None:
-        token = g.pop("actor_token", None)
+        token = _cv_app.get().g.__dict__.pop("actor_token", None)
         if token is not None:
             reset_actor(token)

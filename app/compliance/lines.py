@@ -15,13 +15,7 @@ from typing import Any
 from flask import url_for
 from markupsafe import Markup, escape
 
-from app.templating import current_locale_code, date_format
-
-#: Dates as each tenant's readers' locale writes them ("6 Dec 2026"), kept between requests: a team's
-#: due dates repeat from page to page, and Babel takes some forty calls to write one. What a date reads
-#: as depends on the locale alone (the formats are the application's), never on anything stored.
-_DAYS: dict[tuple[int | None, str, date], str] = {}
-_DAYS_KEPT = 4096
+from app.templating import day_writer
 
 
 class ItemLines:
@@ -52,28 +46,17 @@ class ItemLines:
         # "due 6 Dec 2026" once for each date of the page, however many items fall due on it.
         self.due_words: dict[date, str] = {}
         self.expiry_words: dict[date, str] = {}
-        self._where: tuple[int | None, str] | None = None
+        self._write_day: Callable[[date], str] | None = None
 
     def _dated(self, day: date, phrase: str, words: dict[date, str]) -> str:
         found = words.get(day)
         if found is None:
-            found = words[day] = phrase.replace("\x00", escape(self._day(day)))
+            # The medium format of the reader's locale, as ``date_format`` writes it and keeps it between
+            # requests (the locale found once for the page).
+            if self._write_day is None:
+                self._write_day = day_writer("medium")
+            found = words[day] = phrase.replace("\x00", escape(self._write_day(day)))
         return found
-
-    def _day(self, day: date) -> str:
-        """*day* in the medium format of the reader's locale, written once for the tenant and locale."""
-        if self._where is None:
-            from app.tenancy.context import current_tenant_id
-
-            self._where = (current_tenant_id(), current_locale_code())
-        key = (*self._where, day)
-        written = _DAYS.get(key)
-        if written is None:
-            written = date_format(day, "medium")
-            if len(_DAYS) >= _DAYS_KEPT:
-                _DAYS.clear()
-            _DAYS[key] = written
-        return written
 
     def __call__(self, items: Iterable[tuple[Any, ...]], name: str) -> Markup:
         """The lines of *items* (a row's ``ItemLine`` tuples) of the person called *name*."""

@@ -53,4 +53,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(reading.translated_html, "tr_html")
     app.add_template_filter(reading.reads_translated, "reads_translated")
     app.add_template_global(reading.reading_of, "content_reading")
+    app.add_template_global(reading.notice_of, "content_notice")
     app.add_template_global(reading.shown_of, "content_shown")

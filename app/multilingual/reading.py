@@ -8,6 +8,7 @@ query at all, so a portal that translates nothing pays nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,27 @@ class Reader:
         locale = shown[0].locale if shown else source_locale
         return Reading(locale, self.locale, any(s.outdated for s in shown))
 
+    def notice(self, items: Iterable[Any]) -> tuple[Reading | None, bool]:
+        """What a page's translation notice says of *items*: the first read in another language than the
+        person's (or None), and whether any shown text may be behind its original.
+
+        An item read in the language it was written in (most, in most portals) says nothing, and is
+        passed over without making its ``Reading``.
+        """
+        shown: Reading | None = None
+        outdated = False
+        for obj in items:
+            kind = kind_of(obj)
+            if kind is None:
+                raise TypeError(f"{type(obj).__name__} is not translatable")
+            if self.source_locale(kind, obj) == self.locale:
+                continue  # read as written: in the person's language, nothing behind
+            reading = self.reading(obj)
+            if shown is None and reading.fallback:
+                shown = reading
+            outdated = outdated or reading.outdated
+        return shown, outdated
+
     def _load(self, kind: Kind, item_id: int) -> None:
         if (kind.name, item_id) in self._loaded:
             return
@@ -229,3 +251,9 @@ def shown_of(obj: Any, name: str) -> Shown:
 
 def reading_of(obj: Any, *names: str) -> Reading:
     return reader().reading(obj, *names)
+
+
+def notice_of(items: Iterable[Any]) -> tuple[Reading | None, bool]:
+    """(the first of *items* read in another language, or None; whether any may be behind): for the
+    translation notice, one call for a page's items."""
+    return reader().notice(items)

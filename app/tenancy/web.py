@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request, session
+from flask import Flask, Response, render_template, request
+from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 
 from app.tenancy import cache, context
@@ -37,6 +38,8 @@ SECURITY_HEADERS = (
         "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
     ),
 )
+# The same names lower-cased, as a response's headers are compared.
+_SECURITY_HEADERS_LOWER = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS)
 # What a malformed Host is replaced with on its way in: RFC 6761 reserves .invalid, so no tenant has it.
 MALFORMED_HOST_STAND_IN = "malformed-host.invalid"
 
@@ -94,7 +97,7 @@ def request_id_for(incoming: str) -> str:
 
 
 def _request_id() -> str:
-    return request_id_for(request.headers.get("X-Request-ID", ""))
+    return request_id_for(request.environ.get("HTTP_X_REQUEST_ID", ""))  # the X-Request-ID header
 
 
 def init_app(app: Flask) -> None:
@@ -104,26 +107,33 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _resolve_tenant() -> Response | tuple[str, int] | None:
-        g.request_id = _request_id()
-        if "atrium.malformed_host" in request.environ:
-            g.unknown_host = True
+        # The request, its session and ``g`` read once from their contexts: each read through Flask's
+        # proxies costs three calls, and every request (every signed-in page) comes through here.
+        request_context = _cv_request.get()
+        here, app_g = request_context.request, _cv_app.get().g
+        environ = here.environ
+        app_g.request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
+        if "atrium.malformed_host" in environ:
+            app_g.unknown_host = True
             return render_template("errors/not_found.html"), 404
-        if request.endpoint in HOSTLESS_ENDPOINTS:
+        if here.endpoint in HOSTLESS_ENDPOINTS:
             return None
-        root = current_app.config["ATRIUM_DOMAIN"]
-        if normalise_host(request.host) == normalise_host(root):
+        root = request_context.app.config["ATRIUM_DOMAIN"]
+        host = here.host
+        if normalise_host(host) == normalise_host(root):
             # The console works across tenants: its whole request runs as the platform database
             # role, chosen from the Host header before the first query (docs/decisions/0009).
-            g.platform_token = context.open_platform("platform console request")
-        tenant = tenants.tenant_for_host(request.host, root)
+            app_g.platform_token = context.open_platform("platform console request")
+        tenant = tenants.tenant_for_host(host, root)
         if tenant is None:
-            g.unknown_host = True
+            app_g.unknown_host = True
             return render_template("errors/not_found.html"), 404
-        g.tenant = tenant
-        g.tenant_context_token = context.set_tenant(tenant.id)
+        app_g.tenant = tenant
+        app_g.tenant_context_token = context.set_tenant(tenant.id)
         if not tenant.is_active:
-            answer = SUSPENDED_ANSWERS.get(request.blueprint or "")
+            answer = SUSPENDED_ANSWERS.get(here.blueprint or "")
             return answer() if answer is not None else (render_template("errors/suspended.html"), 403)
+        session = request_context.session
         if session.get("tenant_id") not in (None, tenant.id):
             # A session issued by another tenant is not a login here.
             session.clear()
@@ -131,27 +141,43 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        response.headers["X-Request-ID"] = g.get("request_id") or _request_id()
-        for name, value in SECURITY_HEADERS:
-            response.headers.setdefault(name, value)
-        if request.endpoint not in PUBLIC_ASSET_ENDPOINTS and current_user.is_authenticated:
+        headers = response.headers
+        # Which headers the view set, looked at once: asking the headers for each name (setdefault)
+        # compares every header's lower-cased name again, some eighty calls a response.
+        present = {name.lower() for name, _value in headers}
+        request_id = _cv_app.get().g.__dict__.get("request_id") or _request_id()
+        if "x-request-id" in present:
+            headers["X-Request-ID"] = request_id
+        else:
+            headers.add("X-Request-ID", request_id)
+        for lowered, name, value in _SECURITY_HEADERS_LOWER:
+            if lowered not in present:
+                headers.add(name, value)
+        if _cv_request.get().request.endpoint not in PUBLIC_ASSET_ENDPOINTS and current_user.is_authenticated:
             # Signed-in pages, exports and files hold people's data: no browser or proxy keeps a copy
             # (a shared computer's back button or a cache must not show them after sign-out).
-            response.headers["Cache-Control"] = "no-store"
+            if "cache-control" in present:
+                headers["Cache-Control"] = "no-store"
+            else:
+                headers.add("Cache-Control", "no-store")
         if response.mimetype == "text/html":
             # Pages may render a partial for htmx; caches must keep the two apart.
-            response.vary.add("HX-Request")
+            if "vary" in present:
+                response.vary.add("HX-Request")
+            else:
+                headers.add("Vary", "HX-Request")  # what ``vary.add`` writes when there is none yet
         return response
 
     @app.teardown_request
     def _reset_context(exc: BaseException | None) -> None:
-        token = g.pop("tenant_context_token", None)
+        app_g = _cv_app.get().g.__dict__
+        token = app_g.pop("tenant_context_token", None)
         if token is not None:
             context.reset(token)
-        platform_token = g.pop("platform_token", None)
+        platform_token = app_g.pop("platform_token", None)
         if platform_token is not None:
             context.close_platform(platform_token)
 
     @app.context_processor
     def _inject_tenant() -> dict[str, object]:
-        return {"tenant": g.get("tenant")}
+        return {"tenant": _cv_app.get().g.__dict__.get("tenant")}

@@ -166,3 +166,41 @@ def test_reading_many_translated_titles_costs_one_query(app, db, bistro, count_q
         with count_queries() as counter:
             assert reading.translated(loaded[0], "title") == loaded[0].title
         assert counter.count == 0  # the original language: no lookup at all
+
+
+def test_the_translation_notice_names_the_first_item_read_in_another_language_and_any_behind(app, db, bistro):
+    """content_notice reads a page's items at once and says what reading them one by one said."""
+    with as_tenant(bistro):
+        course = _course()
+        lesson = course.lessons[0]
+        services.save_translation(COURSE, course, "es", {"title": "Seguridad alimentaria"})
+        services.save_translation(
+            LESSON, lesson, "es", {"title": "Lavado de manos", "markdown": "Lávate **20 segundos**."}
+        )
+        db.session.commit()
+        courses.update_lesson(lesson, "Handwashing", True, {"body": "Wash for **30 seconds**."}, {})
+        db.session.commit()
+
+    def notices() -> Any:
+        found_course = db.session.get(type(course), course.id)
+        found_lesson = db.session.get(type(lesson), lesson.id)
+        answers = []
+        for items in (
+            [found_course],
+            [found_lesson],
+            [found_course, found_lesson],
+            [found_lesson, found_course],
+        ):
+            one_by_one = [reading.reading_of(item) for item in items]
+            first = next((r for r in one_by_one if r.fallback), None)
+            assert reading.notice_of(items) == (first, any(r.outdated for r in one_by_one))
+            answers.append(reading.notice_of(items))
+        return answers
+
+    spanish = _read(app, bistro, "es", notices)
+    assert spanish == [(None, False), (None, True), (None, True), (None, True)]  # the lesson's text is behind
+    french = _read(app, bistro, "fr", notices)  # nothing in French: both shown in English, the original
+    assert [(r.locale if r else None, behind) for r, behind in french] == [("en", False)] * 4
+    assert _read(app, bistro, "en", notices) == [(None, False)] * 4  # the language they were written in
+    with pytest.raises(TypeError):
+        _read(app, bistro, "en", lambda: reading.notice_of([bistro]))
