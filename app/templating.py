@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,7 +9,7 @@ from typing import Any
 from babel import dates as babel_dates
 from babel import lists as babel_lists
 from flask import Flask, current_app, g, url_for
-from flask.globals import _cv_app, _cv_request
+from flask.globals import _cv_request
 from flask_babel import (
     format_date,
     format_datetime,
@@ -21,8 +19,6 @@ from flask_babel import (
     to_user_timezone,
 )
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -238,45 +234,6 @@ def list_format(values: Any) -> str:
     return str(babel_lists.format_list(words, locale=locale or "en"))
 
 
-# The serializer flask_wtf's ``generate_csrf`` makes for every token, kept for each secret key: it holds
-# only the key and the salt, and signs each token anew (its own time stamp), as a new one would.
-_kept_csrf_serializers: dict[Hashable, URLSafeTimedSerializer] = {}
-
-
-def csrf_token() -> str:
-    """flask_wtf's ``generate_csrf`` for templates: the same token, from the same session value, signed the
-    same way; read from the request's contexts once rather than through a proxy for each value.
-
-    The first call of a request signs the session's raw token (made if the session has none) and keeps
-    the result on ``g`` where ``generate_csrf`` keeps it, so either gives the same token for the request.
-    """
-    app_context = _cv_app.get(None)
-    request_context = _cv_request.get(None)
-    if app_context is None or request_context is None:
-        return str(generate_csrf())  # which explains what is missing
-    kept_on_g = app_context.g.__dict__
-    config = app_context.app.config
-    field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if field_name in kept_on_g:
-        return kept_on_g[field_name]
-    secret_key = config.get("WTF_CSRF_SECRET_KEY", app_context.app.secret_key)
-    if secret_key is None or field_name is None:
-        return str(generate_csrf())  # which raises flask_wtf's own error
-    serializer = kept(
-        _kept_csrf_serializers, secret_key, lambda: URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token")
-    )
-    session = request_context.session
-    if field_name not in session:
-        session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - flask_wtf's raw token
-    try:
-        token = serializer.dumps(session[field_name])
-    except TypeError:  # a session value that is not JSON: replaced, as flask_wtf does
-        session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - as above
-        token = serializer.dumps(session[field_name])
-    kept_on_g[field_name] = token
-    return token
-
-
 def has_permission(permission: str) -> bool:
     return bool(current_user and current_user.is_authenticated and current_user.can(permission))
 
@@ -286,8 +243,6 @@ def _page_globals() -> dict[str, object]:
         "rtl_locales": RTL_LOCALES,
         "theme": get_theme(current_theme_key()),
         "brand_version": brand_version(g.get("tenant")),
-        # flask_wtf gives every template its ``generate_csrf`` as a variable: this one, as the global.
-        "csrf_token": csrf_token,
     }
 
 
@@ -360,4 +315,3 @@ def init_app(app: Flask) -> None:
     app.add_template_global(has_permission)
     app.add_template_global(url_for_ids)
     app.add_template_global(layout_links)
-    app.add_template_global(csrf_token)  # in place of flask_wtf's ``generate_csrf`` (registered before)
