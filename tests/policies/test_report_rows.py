@@ -58,7 +58,7 @@ def test_rows_escape_names_emails_signatures_and_addresses_and_write_the_labels_
         )
         pending = str(pending_rows([(hostile, None)], ("Name", "<Email>"), "<td>due</td>"))
     assert "<script>" not in accepted and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in accepted
-    assert "o&#39;neil&#34;@example.com" in accepted and "A &amp; B" in accepted and "&lt;i&gt;" in accepted
+    assert "o&#39;neil&#34;@example.com" in accepted and "A &amp; B" in accepted and "&lt;ip&gt;" in accepted
     assert 'data-label="E&#34;mail"' in accepted
     assert '<time datetime="2026-01-02T03:04:05+00:00">Jan 2, 2026, 3:04:05\u202fAM</time>' in accepted
     assert "<script>" not in pending and 'data-label="&lt;Email&gt;">—</td>' in pending
