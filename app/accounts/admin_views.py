@@ -16,6 +16,7 @@ from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_permission
 from app.accounts.forms import AddMembersForm, GroupForm, OrgUnitForm, UserForm
 from app.accounts.models import Group, OrgUnit, RoleAssignment, User, UserStatus
+from app.accounts.people_rows import people_rows
 from app.audit import search as audit_search
 from app.audit import sentences
 from app.audit.checkpoints import last_checkpoint
@@ -94,6 +95,7 @@ def users():
         "status": status,
         "page": page,
         "per_page": PER_PAGE,
+        "people_rows": people_rows,  # the page's rows written at once, with the template's words
     }
     if request.htmx and request.htmx.target == "user-results":
         return render_template("admin/_user_results.html", **context)

@@ -29,7 +29,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
 from app.inputs import page_number
-from app.policies import reports
+from app.policies import report_rows, reports
 from app.policies import services as policies
 from app.policies.forms import DraftForm, PolicyForm
 from app.policies.models import Policy, PolicyVersion
@@ -202,6 +202,8 @@ def report(policy_id: int, version_id: int) -> Any:
         version=version,
         report=report_data,
         today=datetime.now(get_timezone()).date(),
+        accepted_rows=report_rows.accepted_rows,  # each list's rows written at once, with the page's labels
+        pending_rows=report_rows.pending_rows,
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events, timezones
@@ -265,28 +266,56 @@ def people_page(
 
     The list shows a person's name, job title, email, status and their unit's name: those columns, the
     unit joined, are read as rows instead of every column of each person and a second statement for
-    the units. The total is counted on the people alone.
+    the units. The total is counted on the people alone, by the same statement (its subquery is run
+    once), or by one of its own for a page past the last. Both are built once (for a search or not, a
+    status or not), their values bound: the tenancy's scoped copy and SQLAlchemy's cache key are then
+    found again rather than made on every request. Each row ends with that total.
     """
     page = max(page, 1)
+    like = f"%{query.strip().lower()}%" if query.strip() else None
+    rows_statement, count_statement = _people_statements(like is not None, bool(status))
+    values = {key: value for key, value in (("like", like), ("status", status)) if value}
     rows = db.session.execute(
-        _matching(
-            select(
-                User.id,
-                User.full_name,
-                User.job_title,
-                User.email,
-                User.status,
-                OrgUnit.name.label("unit_name"),
-            ).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id),
-            query,
-            status,
-        )
-        .order_by(User.full_name, User.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        rows_statement, {**values, "limit": per_page, "offset": (page - 1) * per_page}
     ).all()
-    total = db.session.scalar(_matching(select(func.count()).select_from(User), query, status)) or 0
+    total = rows[0].total if rows else db.session.scalar(count_statement, values) or 0
     return list(rows), total
+
+
+@cache
+def _people_statements(searched: bool, by_status: bool) -> tuple[Any, Any]:
+    """The People list's page and count statements, the search's pattern, status and page bound later."""
+
+    def matching(statement: Any) -> Any:
+        # As _matching, with bound values: "like" is the pattern, lowercased and "%" around.
+        if searched:
+            like: Any = bindparam("like")
+            statement = statement.where(
+                or_(
+                    func.lower(User.full_name).like(like),
+                    func.coalesce(User.email, "").like(like),
+                    func.lower(func.coalesce(User.employee_id, "")).like(like),
+                    func.lower(func.coalesce(User.job_title, "")).like(like),
+                )
+            )
+        if by_status:
+            statement = statement.where(User.status == bindparam("status"))
+        return statement
+
+    count = matching(select(func.count()).select_from(User))
+    rows = matching(
+        select(
+            User.id,
+            User.full_name,
+            User.job_title,
+            User.email,
+            User.status,
+            OrgUnit.name.label("unit_name"),
+            count.scalar_subquery().label("total"),
+        ).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id)
+    )
+    rows = rows.order_by(User.full_name, User.id).limit(bindparam("limit")).offset(bindparam("offset"))
+    return rows, count
 
 
 def _matching(statement: Any, query: str, status: str | None) -> Any:
