@@ -4,8 +4,8 @@ Every visit of My team offers the first published courses and learning paths by 
 and the escaping of a hundred titles, the same for every manager of a tenant until a course or path
 changes. So the unsearched list is kept, as its ``<option>`` markup, under the tenant's **catalog
 generation** (:mod:`app.learning.services.facet_cache`, read before the queries): a commit that wrote
-a course or an audience moves it on, and so does one that wrote a learning path (the listeners
-below), in every process. Entries are never used more than ``MAX_AGE_SECONDS`` after they were read.
+a course, an audience or a learning path moves it on, in every process. Entries are never used more
+than ``MAX_AGE_SECONDS`` after they were read.
 A search (``course_q``) is read each time: what managers type hardly repeats.
 """
 
@@ -17,10 +17,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app
 from markupsafe import Markup, escape
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.learning.models import Course, LearningPath
@@ -31,8 +30,6 @@ from app.tenancy import context
 ASSIGN_CHOICES = 50
 MAX_AGE_SECONDS = 300.0
 _EXTENSION = "atrium.team_choices"
-_CHANGED_KEY = "atrium_paths_changed"
-_FACETS = "atrium.catalog_facets"  # facet_cache's extension: absent, no catalog is kept to invalidate
 
 
 @dataclass(frozen=True)
@@ -91,37 +88,3 @@ def assign_choices(query: str) -> Choices:
 
 
 _lock = threading.Lock()
-
-
-# -- a learning path's change moves the tenant's catalog generation on, once committed ---------------------
-
-
-def _changed(session: Session) -> set[int | None]:
-    found: set[int | None] = session.info.setdefault(_CHANGED_KEY, set())
-    return found
-
-
-@event.listens_for(Session, "before_flush")
-def _note_path_writes(session: Session, flush_context: Any, instances: Any) -> None:
-    for obj in (*session.new, *session.deleted, *session.dirty):
-        if isinstance(obj, LearningPath) and (obj not in session.dirty or session.is_modified(obj)):
-            # A new row may not have its tenant stamped yet: it is written as the tenant in context.
-            _changed(session).add(obj.tenant_id or context.current_tenant_id())
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_path_writes(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and any(m.class_ is LearningPath for m in state.all_mappers):
-        ctx = context.current()
-        _changed(state.session).add(None if ctx.unscoped else ctx.tenant_id)
-
-
-@event.listens_for(Session, "after_commit")
-def _advance_after_commit(session: Session) -> None:
-    changed = session.info.pop(_CHANGED_KEY, None)
-    if not changed or not has_app_context():
-        return
-    cache = current_app.extensions.get(_FACETS)
-    if cache is not None:
-        for tenant_id in changed:
-            cache.advance(tenant_id)

@@ -289,15 +289,7 @@ def _people_statements(searched: bool, by_status: bool) -> tuple[Any, Any]:
     def matching(statement: Any) -> Any:
         # As _matching, with bound values: "like" is the pattern, lowercased and "%" around.
         if searched:
-            like: Any = bindparam("like")
-            statement = statement.where(
-                or_(
-                    func.lower(User.full_name).like(like),
-                    func.coalesce(User.email, "").like(like),
-                    func.lower(func.coalesce(User.employee_id, "")).like(like),
-                    func.lower(func.coalesce(User.job_title, "")).like(like),
-                )
-            )
+            statement = statement.where(_search(bindparam("like")))
         if by_status:
             statement = statement.where(User.status == bindparam("status"))
         return statement
@@ -318,18 +310,21 @@ def _people_statements(searched: bool, by_status: bool) -> tuple[Any, Any]:
     return rows, count
 
 
+def _search(like: Any) -> Any:
+    """People whose name, email, employee id or job title is like *like* (a lowercased pattern, or a
+    bound parameter for one)."""
+    return or_(
+        func.lower(User.full_name).like(like),
+        func.coalesce(User.email, "").like(like),
+        func.lower(func.coalesce(User.employee_id, "")).like(like),
+        func.lower(func.coalesce(User.job_title, "")).like(like),
+    )
+
+
 def _matching(statement: Any, query: str, status: str | None) -> Any:
     """*statement* kept to the people matching *query* (name, email, employee id, job title) and *status*."""
     if query.strip():
-        like = f"%{query.strip().lower()}%"
-        statement = statement.where(
-            or_(
-                func.lower(User.full_name).like(like),
-                func.coalesce(User.email, "").like(like),
-                func.lower(func.coalesce(User.employee_id, "")).like(like),
-                func.lower(func.coalesce(User.job_title, "")).like(like),
-            )
-        )
+        statement = statement.where(_search(f"%{query.strip().lower()}%"))
     if status:
         statement = statement.where(User.status == status)
     return statement

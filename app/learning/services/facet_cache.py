@@ -32,7 +32,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from app.learning.models import Audience, Course
+from app.learning.models import Audience, Course, LearningPath
 from app.tenancy import context
 from app.tenancy.cache import FileGeneration, RedisGeneration
 
@@ -150,19 +150,22 @@ def _changed(session: Session) -> set[int | None]:
     return found
 
 
+# What moves the generation on: the catalog's courses and audiences, and the learning paths My team's assign
+# form offers beside them (app/team/choices.py keeps its options under this generation too).
+_WATCHED = (Course, Audience, LearningPath)
+
+
 @event.listens_for(Session, "before_flush")
 def _note_catalog_writes(session: Session, flush_context: Any, instances: Any) -> None:
     for obj in (*session.new, *session.deleted, *session.dirty):
-        if isinstance(obj, Course | Audience) and (obj not in session.dirty or session.is_modified(obj)):
+        if isinstance(obj, _WATCHED) and (obj not in session.dirty or session.is_modified(obj)):
             # A new row may not have its tenant stamped yet: it is written as the tenant in context.
             _changed(session).add(obj.tenant_id or context.current_tenant_id())
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_catalog_writes(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and any(
-        m.class_ in (Course, Audience) for m in state.all_mappers
-    ):
+    if (state.is_update or state.is_delete) and any(m.class_ in _WATCHED for m in state.all_mappers):
         ctx = context.current()
         _changed(state.session).add(None if ctx.unscoped else ctx.tenant_id)
 
