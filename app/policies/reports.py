@@ -79,10 +79,9 @@ def audience_counts(policies: list[Policy]) -> dict[int, PolicyCounts]:
 
     Counted in SQL, in one statement for all the policies of the page (two filtered counts each over
     the tenant's active people), whatever the number of people or policies, and kept until what they
-    count changes (:mod:`count_cache`). Who signed is an
-    uncorrelated IN, which PostgreSQL reads once into a hash; the correlated EXISTS of the report's
-    anti-join, inside a FILTER, was looked up once a person and a policy (0.6 s at 100,000 people and
-    two policies, then 0.1 s).
+    count changes (:mod:`count_cache`). Who signed is an uncorrelated IN, which PostgreSQL reads once
+    into a hash; the correlated EXISTS of the report's anti-join, inside a FILTER, was looked up once a
+    person and a policy (0.6 s at 100,000 people and two policies, then 0.1 s).
     """
     counts = {policy.id: PolicyCounts() for policy in policies}
     bound = [(policy, binding) for policy in policies if (binding := policy.binding_version) is not None]
@@ -214,8 +213,9 @@ def version_report(version: PolicyVersion, *, accepted_page: int = 1, pending_pa
         counted = db.session.execute(select(*totals)).one()
         return counted[0] or 0, (counted[1] or 0) if found is not None else 0
 
-    totals = policy_count_cache().get(version.tenant_id, ("version", version.id), count)
-    accepted_total, pending_total = totals
+    accepted_total, pending_total = policy_count_cache().get(
+        version.tenant_id, ("version", version.id), count
+    )
     accepted = list(db.session.execute(_accepted(version, page=accepted_page)))
     pending: list[Row[str, str | None]] = []
     if found is not None:
