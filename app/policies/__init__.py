@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from app.audit.verification import check_records_against_log
     from app.policies import (
         admin_views,
+        count_cache,
         lesson_kind,  # noqa: F401 - registers the policy lesson
         models,  # noqa: F401 - the tables
         services,
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     )
 
     translatable.register_kinds()
+    count_cache.init_app(app)  # the reports' totals, kept per tenant until what they count changes
 
     app.register_blueprint(views.bp)
     # The policy page and the policy lesson show (and sign) a version's text in the reader's language.
