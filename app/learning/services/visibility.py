@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, false, literal, or_, select, union_all
+from sqlalchemy import String, and_, bindparam, cast, exists, false, literal, or_, select, union_all
 
 from app.accounts.models import GroupMembership, OrgUnit, User
 from app.extensions import db
@@ -93,6 +93,55 @@ def _visible_clauses(group_ids: frozenset[int], org_unit_ids: frozenset[int], jo
         ),
     )
     return courses, paths
+
+
+def _person_clauses() -> Any:
+    """The courses' and the paths' clause for the person bound when a statement runs, built once.
+
+    Bound at run time: ``user_id``, ``org_unit_id`` (their unit; the units above it count too) and
+    ``job_title`` (as :func:`viewer_for` writes it, or None). The same audience as
+    :func:`visible_courses_clause`, with the person's groups and units found by the statement itself
+    (the recursive query of ``org.ancestry``) rather than by a statement of their own beforehand.
+    """
+    chain = (
+        select(OrgUnit.id, OrgUnit.parent_id)
+        .where(OrgUnit.id == bindparam("org_unit_id"))
+        .cte("viewer_units", recursive=True)
+    )
+    chain = chain.union(select(OrgUnit.id, OrgUnit.parent_id).join(chain, OrgUnit.id == chain.c.parent_id))
+    # Audience values are ids written as text (str(id)), as visible_courses_clause compares them.
+    my_groups = select(cast(GroupMembership.group_id, String)).where(
+        GroupMembership.user_id == bindparam("user_id")
+    )
+    my_units = select(cast(chain.c.id, String))
+    match = or_(
+        and_(Audience.kind == "group", Audience.value.in_(my_groups)),
+        and_(Audience.kind == "org_unit", Audience.value.in_(my_units)),
+        and_(Audience.kind == "job_title", Audience.value == bindparam("job_title")),
+    )
+    courses = and_(
+        Course.status == "published",
+        or_(Course.visibility == "everyone", exists().where(Audience.course_id == Course.id, match)),
+    )
+    paths = and_(
+        LearningPath.status == "published",
+        or_(
+            LearningPath.visibility == "everyone", exists().where(Audience.path_id == LearningPath.id, match)
+        ),
+    )
+    return courses, paths
+
+
+PERSON_SEES_COURSE, PERSON_SEES_PATH = _person_clauses()
+
+
+def person_params(user: User) -> dict[str, Any]:
+    """The values :data:`PERSON_SEES_COURSE` and :data:`PERSON_SEES_PATH` are bound to for *user*."""
+    return {
+        "user_id": user.id,
+        "org_unit_id": user.org_unit_id,
+        "job_title": (user.job_title or "").strip().casefold() or None,
+    }
 
 
 def can_see_course(viewer: Viewer, course_id: int) -> bool:
