@@ -3,22 +3,24 @@
 A fixed number of statements whatever the person's learning or the portal's size. What the person may
 see (their groups, their unit and the units above it, their job title) is found inside the statements
 that need it, bound to the person, rather than by a statement of its own first (see
-``visibility.PERSON_SEES_COURSE``); the statements are built once a process.
+``visibility.person_clauses``); the statements are built once a process.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from app.accounts import org
 from app.accounts.models import User
 from app.extensions import db
 from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment, PathStep
 from app.learning.services.catalog import CourseSummary, EnrollmentCard, MyLearning, NextInPath
-from app.learning.services.visibility import PERSON_SEES_COURSE, PERSON_SEES_PATH, person_params
+from app.learning.services.visibility import person_clauses, person_params
 
 # A person's current enrolments with the little of each course My learning shows, as plain rows (a page
 # of cards needs no ORM objects, identity map or load events).
@@ -51,36 +53,44 @@ _MY_PATHS = (
     .order_by(PathEnrollment.id)  # as enrolled (the steps, joined, would order the rows otherwise)
 )
 
-# The four newest courses they may see and could enrol in themselves, and have not.
-_SUGGESTIONS = (
-    select(Course.id, Course.title, Course.duration_minutes, Course.status, Course.language)
-    .where(
-        Course.listed.is_(True),
-        Course.self_enroll.is_(True),
-        ~select(Enrollment.id)
-        .where(
-            Enrollment.course_id == Course.id,
-            Enrollment.user_id == bindparam("user_id"),
-            Enrollment.withdrawn_at.is_(None),
-        )
-        .exists(),
-        PERSON_SEES_COURSE,
-    )
-    .order_by(Course.created_at.desc())
-    .limit(4)
-)
 
-# The paths they may see through any of the courses they completed (``course_ids``), with their steps'
-# courses (joined: one statement whatever the number of paths), by title.
-_PATHS_THROUGH = (
-    select(LearningPath)
-    .where(
-        LearningPath.steps.any(PathStep.course_id.in_(bindparam("course_ids", expanding=True))),
-        PERSON_SEES_PATH,
+@lru_cache(maxsize=2)
+def _visible_statements(per_row: bool) -> tuple[Any, Any]:
+    """The suggestions and the paths through completed courses, kept to what the bound person may see.
+
+    Built once a process (for its kind of database, *per_row*: ``org.probe_per_row()``).
+    """
+    courses, paths = person_clauses(per_row)
+    # The four newest courses they may see and could enrol in themselves, and have not.
+    suggestions = (
+        select(Course.id, Course.title, Course.duration_minutes, Course.status, Course.language)
+        .where(
+            Course.listed.is_(True),
+            Course.self_enroll.is_(True),
+            ~select(Enrollment.id)
+            .where(
+                Enrollment.course_id == Course.id,
+                Enrollment.user_id == bindparam("user_id"),
+                Enrollment.withdrawn_at.is_(None),
+            )
+            .exists(),
+            courses,
+        )
+        .order_by(Course.created_at.desc())
+        .limit(4)
     )
-    .options(joinedload(LearningPath.steps).joinedload(PathStep.course, innerjoin=True))
-    .order_by(LearningPath.title)
-)
+    # The paths through any of the courses they completed (``course_ids``), with their steps' courses
+    # (joined: one statement whatever the number of paths), by title.
+    paths_through = (
+        select(LearningPath)
+        .where(
+            LearningPath.steps.any(PathStep.course_id.in_(bindparam("course_ids", expanding=True))),
+            paths,
+        )
+        .options(joinedload(LearningPath.steps).joinedload(PathStep.course, innerjoin=True))
+        .order_by(LearningPath.title)
+    )
+    return suggestions, paths_through
 
 
 def _card(row: Any) -> EnrollmentCard:
@@ -101,13 +111,15 @@ def _card(row: Any) -> EnrollmentCard:
     )
 
 
-def _next_in_paths(person: dict[str, Any], completed: list[EnrollmentCard]) -> dict[int, list[NextInPath]]:
+def _next_in_paths(
+    statement: Any, person: dict[str, Any], completed: list[EnrollmentCard]
+) -> dict[int, list[NextInPath]]:
     """For each completed course, the course after it in every published path the person may see, unless
     they completed that one too (one statement, none without a completed course)."""
     done = {e.course_id for e in completed}
     if not done:
         return {}
-    paths = db.session.scalars(_PATHS_THROUGH, {**person, "course_ids": sorted(done)}).unique().all()
+    paths = db.session.scalars(statement, {**person, "course_ids": sorted(done)}).unique().all()
     found: dict[int, list[NextInPath]] = {course_id: [] for course_id in done}
     for path in paths:
         for step, following in zip(path.steps, path.steps[1:], strict=False):
@@ -120,6 +132,7 @@ def _next_in_paths(person: dict[str, Any], completed: list[EnrollmentCard]) -> d
 def my_learning(user: User, today: date) -> MyLearning:
     """The learner's home: what is assigned (overdue first), in progress, done, and what to try next."""
     person = person_params(user)
+    suggested, paths_through = _visible_statements(org.probe_per_row())
     assigned: list[EnrollmentCard] = []
     in_progress: list[EnrollmentCard] = []
     completed: list[EnrollmentCard] = []
@@ -141,7 +154,7 @@ def my_learning(user: User, today: date) -> MyLearning:
         in_progress=in_progress,
         completed=completed,
         paths=list(db.session.scalars(_MY_PATHS, {"user_id": user.id}).unique()),
-        suggestions=[CourseSummary(*row) for row in db.session.execute(_SUGGESTIONS, person)],
+        suggestions=[CourseSummary(*row) for row in db.session.execute(suggested, person)],
         today=today,
-        next_in_paths=_next_in_paths(person, completed),
+        next_in_paths=_next_in_paths(paths_through, person, completed),
     )

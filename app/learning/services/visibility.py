@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import String, and_, bindparam, cast, exists, false, literal, or_, select, union_all
 
+from app.accounts import org
 from app.accounts.models import GroupMembership, OrgUnit, User
 from app.extensions import db
 from app.learning.models import Audience, Course, LearningPath
@@ -95,20 +96,16 @@ def _visible_clauses(group_ids: frozenset[int], org_unit_ids: frozenset[int], jo
     return courses, paths
 
 
-def _person_clauses() -> Any:
+@lru_cache(maxsize=2)
+def person_clauses(per_row: bool) -> tuple[Any, Any]:
     """The courses' and the paths' clause for the person bound when a statement runs, built once.
 
     Bound at run time: ``user_id``, ``org_unit_id`` (their unit; the units above it count too) and
     ``job_title`` (as :func:`viewer_for` writes it, or None). The same audience as
     :func:`visible_courses_clause`, with the person's groups and units found by the statement itself
-    (the recursive query of ``org.ancestry``) rather than by a statement of their own beforehand.
+    rather than by a statement of their own beforehand. *per_row*: ``org.probe_per_row()``.
     """
-    chain = (
-        select(OrgUnit.id, OrgUnit.parent_id)
-        .where(OrgUnit.id == bindparam("org_unit_id"))
-        .cte("viewer_units", recursive=True)
-    )
-    chain = chain.union(select(OrgUnit.id, OrgUnit.parent_id).join(chain, OrgUnit.id == chain.c.parent_id))
+    chain = org.ancestry_cte(bindparam("org_unit_id"), "viewer_units", per_row)
     # Audience values are ids written as text (str(id)), as visible_courses_clause compares them.
     my_groups = select(cast(GroupMembership.group_id, String)).where(
         GroupMembership.user_id == bindparam("user_id")
@@ -132,11 +129,8 @@ def _person_clauses() -> Any:
     return courses, paths
 
 
-PERSON_SEES_COURSE, PERSON_SEES_PATH = _person_clauses()
-
-
 def person_params(user: User) -> dict[str, Any]:
-    """The values :data:`PERSON_SEES_COURSE` and :data:`PERSON_SEES_PATH` are bound to for *user*."""
+    """The values the clauses of :func:`person_clauses` are bound to for *user*."""
     return {
         "user_id": user.id,
         "org_unit_id": user.org_unit_id,
