@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from app.learning.services.catalog import CardEnrollment, CatalogPage, CourseCard
 from app.learning.translated import shown_name, shown_text
 from app.reader_translations import request_catalog, request_translations, translated_once
-from app.templating import date_format, url_for_ids
+from app.templating import date_format, day_writer, url_for_ids
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -146,43 +146,87 @@ def course_pieces(result: CatalogPage, readable: Mapping[int, Any]) -> list[Cour
 
 # Around the line, the blank lines and indents the due macro (learning/_macros.html) always wrote.
 _AROUND = ("\n  \n    \n      ", "\n    \n  \n")
+_NO_DUE = Markup("\n  \n")
 
 
 def due_line(enrollment: Any, today: date) -> Markup:
     """When *enrollment* is (or was) due, in words: overdue, due soon (a week) or due on a day.
 
     Written here rather than by a macro: My learning shows it for every card and again in its list of
-    due dates.
+    due dates (a page of cards writes them with :func:`due_lines`).
     """
     due_on = enrollment.due_on
     if not due_on:
-        return Markup("\n  \n")
-    when = date_format(due_on, "medium")
-    if enrollment.completed_at:
-        line = Markup('<span class="due">%s</span>') % (translated_once(_WAS_DUE, True) % {"date": when})
+        return _NO_DUE
+    return _due(due_on, bool(enrollment.completed_at), today, _due_words(), date_format(due_on, "medium"))
+
+
+def _due_words() -> tuple[str, ...]:
+    """The words of a due line, translated (our own catalogues' markup: their variables are escaped)."""
+    return tuple(str(translated_once(words)) for words in (_WAS_DUE, _OVERDUE, _WAS_DUE_ON, _DUE_SOON, _DUE))
+
+
+def _due(due_on: date, completed: bool, today: date, words: tuple[str, ...], when: str) -> Markup:
+    """The due line of a day *due_on*, written *when*; *words*: :func:`_due_words`."""
+    was_due, overdue, was_due_on, due_soon, due = words
+    day = escape(when)
+    if completed:
+        line = f'<span class="due">{was_due % {"date": day}}</span>'
     elif due_on < today:
-        line = Markup('<span class="due due-overdue"><strong>%s</strong> · %s</span>') % (
-            translated_once(_OVERDUE, True),
-            translated_once(_WAS_DUE_ON, True) % {"date": when},
+        line = (
+            f'<span class="due due-overdue"><strong>{overdue}</strong> · {was_due_on % {"date": day}}</span>'
         )
     elif (due_on - today).days <= 7:
-        line = Markup('<span class="due due-soon"><strong>%s</strong> · %s</span>') % (
-            translated_once(_DUE_SOON, True),
-            when,
-        )
+        line = f'<span class="due due-soon"><strong>{due_soon}</strong> · {day}</span>'
     else:
-        line = Markup('<span class="due">%s</span>') % (translated_once(_DUE, True) % {"date": when})
-    return Markup(f"{_AROUND[0]}{line}{_AROUND[1]}")  # noqa: S704 - line is markup, its texts escaped
+        line = f'<span class="due">{due % {"date": day}}</span>'
+    return Markup(f"{_AROUND[0]}{line}{_AROUND[1]}")  # noqa: S704 - the day is escaped, the words are markup
+
+
+def due_lines(today: date) -> Callable[[Any], Markup]:
+    """:func:`due_line` for a page of cards: the words translated and each day written once a page, and
+    cards due the same day (done or not) share their line."""
+    words = _due_words()
+    write_day = day_writer("medium")
+    written: dict[tuple[date, bool], Markup] = {}
+
+    def line(enrollment: Any) -> Markup:
+        due_on = enrollment.due_on
+        if not due_on:
+            return _NO_DUE
+        key = (due_on, bool(enrollment.completed_at))
+        found = written.get(key)
+        if found is None:
+            found = written[key] = _due(due_on, key[1], today, words, write_day(due_on))
+        return found
+
+    return line
 
 
 def progress_line(percent: int, label: str) -> Markup:
     """A progress bar at *percent*, named *label* for screen readers (learning/_macros.html progress_bar)."""
-    done = translated_once(_PERCENT_COMPLETE, True) % {"percent": percent}
-    value = escape(percent)
+    return _progress(escape(percent), translated_once(_PERCENT_COMPLETE, True) % {"percent": percent}, label)
+
+
+def _progress(value: str, done: str, label: str) -> Markup:
     return Markup(  # noqa: S704 - every value is escaped
         f'\n  <div class="progress">\n    <progress max="100" value="{value}" aria-label="{escape(label)}">'
         f"{value}%</progress>\n    <span>{done}</span>\n  </div>\n"
     )
+
+
+def progress_lines() -> Callable[[int, str], Markup]:
+    """:func:`progress_line` for a page of cards: each percent's words written once a page."""
+    percent_complete = translated_once(_PERCENT_COMPLETE, True)
+    written: dict[int, tuple[str, str]] = {}
+
+    def line(percent: int, label: str) -> Markup:
+        found = written.get(percent)
+        if found is None:
+            found = written[percent] = (escape(percent), percent_complete % {"percent": percent})
+        return _progress(*found, label)
+
+    return line
 
 
 def minutes_phrase() -> Callable[[int], Markup]:
@@ -214,19 +258,22 @@ def learning_pieces(
     course_href = url_for_ids("learning.course", "course_id")
     resume_href = url_for_ids("learning.resume", "enrollment_id")
     minutes = minutes_phrase()
-    progress_in = translated_once(_PROGRESS_IN, True)
+    due = due_lines(today)
+    progress = progress_lines()
+    progress_in = str(translated_once(_PROGRESS_IN))
+
+    def progress_label(card: Any) -> Markup:
+        # As the template's _() writes it: our own translation, the title escaped.
+        title = escape(shown_text(readable.get(card.course_id, card.course)))
+        return Markup(progress_in % {"title": title})  # noqa: S704
+
     return {
         card.id: LearningPiece(
             course_href(card.course_id),
             titles[card.course_id],
-            due_line(card, today),
+            due(card),
             minutes(card.course.duration_minutes) if card.course.duration_minutes else None,
-            None
-            if card.completed_at
-            else progress_line(
-                card.progress_percent,
-                progress_in % {"title": shown_text(readable.get(card.course_id, card.course))},
-            ),
+            None if card.completed_at else progress(card.progress_percent, progress_label(card)),
             resume_href(card.id),
         )
         for card in enrollments

@@ -26,6 +26,7 @@ from app.learning.lesson_kinds import file_for, get_kind, kind_names
 from app.learning.models import Course, Enrollment, LearningPath, Lesson, LessonProgress, PathStep
 from app.learning.services import catalog as catalog_service
 from app.learning.services import enrollments as enrolling
+from app.learning.services import home as home_service
 from app.learning.services import progress as progress_service
 from app.learning.services.visibility import can_see_course, can_see_path, viewer_for
 from app.storage import extension_of, inline_safe, storage, stored_filename
@@ -54,7 +55,7 @@ def my_learning_page() -> Any:
     from flask_babel import get_timezone
 
     today = datetime.now(get_timezone()).date()
-    data = catalog_service.my_learning(current_user, viewer_for(current_user), today)
+    data = home_service.my_learning(current_user, today)
     extra = {name: provide(current_user) for name, provide in _home_context.items()}
     cards = [*data.assigned, *data.in_progress, *data.completed]
     courses = [card.course for card in cards] + data.suggestions

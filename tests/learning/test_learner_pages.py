@@ -151,3 +151,104 @@ def test_my_learning_lists_each_path_once_with_its_number_of_courses(
     section = home.xpath("//section[@aria-labelledby='paths-heading']")[0]
     cards = [" ".join(li.text_content().split()) for li in section.xpath(".//li")]
     assert cards == ["Bread 3 courses", "Pastry 2 courses"]
+
+
+def _suggested(client):
+    home = lxml.html.fromstring(client.get("/").get_data(as_text=True))
+    section = home.xpath("//section[@aria-labelledby='suggestions-heading']")
+    return sorted(a.text_content().strip() for a in section[0].xpath(".//h3/a")) if section else []
+
+
+def test_my_learning_suggests_restricted_courses_only_to_their_audience(
+    db, tenant_factory, user_factory, course_factory, client_for
+):
+    from app.accounts.services import add_group_members, create_group, create_org_unit
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        bakers = create_group("Bakers")
+        region = create_org_unit("North", "region")
+        db.session.flush()
+        store = create_org_unit("North store", "location", region.id)
+        elsewhere = create_org_unit("South", "region")
+        db.session.commit()
+    course_factory(tenant, "For bakers", visibility="restricted", audiences={"group": [str(bakers.id)]})
+    course_factory(tenant, "For the north", visibility="restricted", audiences={"org_unit": [str(region.id)]})
+    course_factory(tenant, "For cooks", visibility="restricted", audiences={"job_title": ["Line cook"]})
+    baker = user_factory(tenant, org_unit_id=elsewhere.id)
+    northerner = user_factory(tenant, org_unit_id=store.id)
+    cook = user_factory(tenant, job_title=" line COOK ")
+    nobody = user_factory(tenant)
+    with as_tenant(tenant):
+        add_group_members(bakers, [baker.id])
+        db.session.commit()
+
+    assert _suggested(client_for(tenant, baker)) == ["For bakers"]
+    assert _suggested(client_for(tenant, northerner)) == ["For the north"]  # their unit is below it
+    assert _suggested(client_for(tenant, cook)) == ["For cooks"]
+    assert _suggested(client_for(tenant, nobody)) == []
+
+
+def test_the_next_course_in_a_path_is_offered_only_from_a_path_the_learner_may_see(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for
+):
+    from app.accounts.services import create_org_unit
+
+    tenant = tenant_factory()
+    with as_tenant(tenant):
+        region = create_org_unit("North", "region")
+        elsewhere = create_org_unit("South", "region")
+        db.session.commit()
+    first = course_factory(tenant, "Ovens 1")
+    second = course_factory(tenant, "Ovens 2")
+    with as_tenant(tenant):
+        path = authoring.create_path(
+            {"title": "Ovens", "self_enroll": True},
+            visibility="restricted",
+            audiences={"org_unit": [str(region.id)]},
+        )
+        authoring.set_path_courses(path, [first.id, second.id])
+        authoring.set_path_status(path, "published")
+        db.session.commit()
+    inside = user_factory(tenant, org_unit_id=region.id)
+    outside = user_factory(tenant, org_unit_id=elsewhere.id)
+    for learner in (inside, outside):
+        _finish(db, tenant, enrol(tenant, learner, first))
+    assert "Next in Ovens: Ovens 2" in _text(client_for(tenant, inside).get("/"))
+    assert "Next in" not in _text(client_for(tenant, outside).get("/"))
+
+
+def test_my_learning_costs_the_same_statements_for_a_little_or_a_lot_of_learning(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for, count_queries
+):
+    from app.accounts.services import create_org_unit
+
+    counts = []
+    for size in (1, 4):
+        tenant = tenant_factory()
+        with as_tenant(tenant):
+            unit = None
+            for level in range(size):  # a deeper tree above the learner
+                unit = create_org_unit(f"Level {level}", "region", unit.id if unit else None)
+                db.session.flush()
+            db.session.commit()
+        learner = user_factory(tenant, org_unit_id=unit.id)
+        courses = [course_factory(tenant, f"Course {n}", lessons=1) for n in range(3 * size)]
+        with as_tenant(tenant):
+            path = authoring.create_path({"title": "Everything", "self_enroll": True})
+            authoring.set_path_courses(path, [course.id for course in courses])
+            authoring.set_path_status(path, "published")
+            enrol_in_path(learner, path)
+            db.session.commit()
+        for course in courses[:size]:
+            _finish(db, tenant, enrol(tenant, learner, course))
+        for course in courses[size : 2 * size]:
+            enrol(tenant, learner, course)
+        client = client_for(tenant, learner)
+        client.get("/")  # warm up
+        with count_queries() as counter:
+            assert "Next in Everything" in _text(client.get("/"))
+        counts.append(counter.count)
+    # The session, enrolments, paths, suggestions, next in paths, policies and certifications: who the
+    # learner is (their groups and units) is found inside the statements that need it.
+    assert counts[0] == counts[1] <= 7, counts

@@ -23,9 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Bundle, joinedload
 
-from app.accounts.models import User
 from app.extensions import db
-from app.learning.models import Course, Enrollment, EnrollmentStatus, LearningPath, PathEnrollment, PathStep
+from app.learning.models import Course, Enrollment, LearningPath, PathEnrollment, PathStep
 from app.learning.services.facet_cache import Facets, Kept, facet_cache
 from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
 from app.tenancy import context
@@ -342,115 +341,3 @@ def next_in_paths(viewer: Viewer, course_ids: Iterable[int]) -> dict[int, list[N
             if step.course_id in ids and following.course.status == "published":
                 found.setdefault(step.course_id, []).append(NextInPath(path=path, course=following.course))
     return found
-
-
-def _not_yet_done(
-    following: dict[int, list[NextInPath]], completed: list[EnrollmentCard]
-) -> dict[int, list[NextInPath]]:
-    done = {e.course_id for e in completed}
-    return {
-        course_id: [n for n in items if n.course.id not in done] for course_id, items in following.items()
-    }
-
-
-# Built once: a person's current enrolments with the little of each course My learning shows, as
-# plain rows (a page of cards needs no ORM objects, identity map or load events).
-_MY_ENROLLMENTS = (
-    select(
-        Enrollment.id,
-        Enrollment.course_id,
-        Enrollment.status,
-        Enrollment.source,
-        Enrollment.enrolled_at,
-        Enrollment.started_at,
-        Enrollment.completed_at,
-        Enrollment.due_on,
-        Enrollment.progress_percent,
-        Course.title,
-        Course.duration_minutes,
-        Course.status.label("course_status"),
-        Course.language.label("course_language"),
-    )
-    .join(Course, Enrollment.course_id == Course.id)
-    .where(Enrollment.user_id == bindparam("user_id"), Enrollment.withdrawn_at.is_(None))
-    .order_by(Enrollment.enrolled_at.desc())
-)
-
-
-# The learner's paths with their steps (one statement), and the four newest courses they could enrol in
-# themselves and have not (the viewer's visibility is added per request): built once, as _MY_ENROLLMENTS.
-_MY_PATHS = (
-    select(PathEnrollment)
-    .where(PathEnrollment.user_id == bindparam("user_id"), PathEnrollment.withdrawn_at.is_(None))
-    .options(joinedload(PathEnrollment.path, innerjoin=True).joinedload(LearningPath.steps))
-    .order_by(PathEnrollment.id)  # as enrolled (the steps, joined, would order the rows otherwise)
-)
-_SUGGESTIONS = (
-    select(Course.id, Course.title, Course.duration_minutes, Course.status, Course.language)
-    .where(
-        Course.listed.is_(True),
-        Course.self_enroll.is_(True),
-        ~select(Enrollment.id)
-        .where(
-            Enrollment.course_id == Course.id,
-            Enrollment.user_id == bindparam("user_id"),
-            Enrollment.withdrawn_at.is_(None),
-        )
-        .exists(),
-    )
-    .order_by(Course.created_at.desc())
-    .limit(4)
-)
-
-
-def _card(row: Any) -> EnrollmentCard:
-    course = CourseSummary(
-        row.course_id, row.title, row.duration_minutes, row.course_status, row.course_language
-    )
-    return EnrollmentCard(
-        id=row.id,
-        course_id=row.course_id,
-        status=row.status,
-        source=row.source,
-        enrolled_at=row.enrolled_at,
-        started_at=row.started_at,
-        completed_at=row.completed_at,
-        due_on=row.due_on,
-        progress_percent=row.progress_percent or 0,
-        course=course,
-    )
-
-
-def my_learning(user: User, viewer: Viewer, today: date) -> MyLearning:
-    """The learner's home: what is assigned (overdue first), in progress, done, and what to try next."""
-    enrollments = [_card(row) for row in db.session.execute(_MY_ENROLLMENTS, {"user_id": user.id})]
-    assigned: list[EnrollmentCard] = []
-    in_progress: list[EnrollmentCard] = []
-    completed: list[EnrollmentCard] = []
-    for enrollment in enrollments:
-        if enrollment.status == EnrollmentStatus.completed.value:
-            completed.append(enrollment)
-        elif enrollment.started_at is None and enrollment.source != "self":
-            assigned.append(enrollment)
-        else:
-            in_progress.append(enrollment)
-    far = date.max
-    assigned.sort(key=lambda e: (e.due_on or far, e.course.title))
-    in_progress.sort(key=lambda e: (e.due_on or far, e.course.title))
-    completed.sort(key=lambda e: e.completed_at or e.enrolled_at, reverse=True)
-    paths = list(db.session.scalars(_MY_PATHS, {"user_id": user.id}).unique())
-    suggestions = [
-        CourseSummary(*row)
-        for row in db.session.execute(
-            _for_audience(_SUGGESTIONS, visible_courses_clause(viewer)), {"user_id": user.id}
-        )
-    ]
-    return MyLearning(
-        assigned=assigned,
-        in_progress=in_progress,
-        completed=completed,
-        paths=paths,
-        suggestions=suggestions,
-        today=today,
-        next_in_paths=_not_yet_done(next_in_paths(viewer, [e.course_id for e in completed]), completed),
-    )

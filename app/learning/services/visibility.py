@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, false, literal, or_, select, union_all
+from sqlalchemy import String, and_, bindparam, cast, exists, false, literal, or_, select, union_all
 
+from app.accounts import org
 from app.accounts.models import GroupMembership, OrgUnit, User
 from app.extensions import db
 from app.learning.models import Audience, Course, LearningPath
@@ -93,6 +94,48 @@ def _visible_clauses(group_ids: frozenset[int], org_unit_ids: frozenset[int], jo
         ),
     )
     return courses, paths
+
+
+@lru_cache(maxsize=2)
+def person_clauses(per_row: bool) -> tuple[Any, Any]:
+    """The courses' and the paths' clause for the person bound when a statement runs, built once.
+
+    Bound at run time: ``user_id``, ``org_unit_id`` (their unit; the units above it count too) and
+    ``job_title`` (as :func:`viewer_for` writes it, or None). The same audience as
+    :func:`visible_courses_clause`, with the person's groups and units found by the statement itself
+    rather than by a statement of their own beforehand. *per_row*: ``org.probe_per_row()``.
+    """
+    chain = org.ancestry_cte(bindparam("org_unit_id"), "viewer_units", per_row)
+    # Audience values are ids written as text (str(id)), as visible_courses_clause compares them.
+    my_groups = select(cast(GroupMembership.group_id, String)).where(
+        GroupMembership.user_id == bindparam("user_id")
+    )
+    my_units = select(cast(chain.c.id, String))
+    match = or_(
+        and_(Audience.kind == "group", Audience.value.in_(my_groups)),
+        and_(Audience.kind == "org_unit", Audience.value.in_(my_units)),
+        and_(Audience.kind == "job_title", Audience.value == bindparam("job_title")),
+    )
+    courses = and_(
+        Course.status == "published",
+        or_(Course.visibility == "everyone", exists().where(Audience.course_id == Course.id, match)),
+    )
+    paths = and_(
+        LearningPath.status == "published",
+        or_(
+            LearningPath.visibility == "everyone", exists().where(Audience.path_id == LearningPath.id, match)
+        ),
+    )
+    return courses, paths
+
+
+def person_params(user: User) -> dict[str, Any]:
+    """The values the clauses of :func:`person_clauses` are bound to for *user*."""
+    return {
+        "user_id": user.id,
+        "org_unit_id": user.org_unit_id,
+        "job_title": (user.job_title or "").strip().casefold() or None,
+    }
 
 
 def can_see_course(viewer: Viewer, course_id: int) -> bool:
