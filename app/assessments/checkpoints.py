@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -9,7 +10,7 @@ from typing import Any
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import ARRAY, Integer, Select, String, any_, bindparam, cast, select
 from sqlalchemy.orm import selectinload
 
 from app import audit, events
@@ -17,6 +18,7 @@ from app.accounts import org
 from app.accounts import permissions as perms
 from app.accounts.models import User, UserStatus
 from app.assessments.models import CheckpointSignoff
+from app.compliance.statements import id_array
 from app.errors import ValidationError
 from app.extensions import db
 from app.learning.lesson_kinds import get_kind
@@ -195,19 +197,35 @@ def gate_message(learner: User, gate: Lesson) -> str:
     return _("%(name)s must complete “%(title)s” first.", name=learner.full_name, title=gate.title)
 
 
+#: The parameter the ids of the people signed for are bound to when the caller has read them.
+_PEOPLE_IDS = "people_ids"
+
+
 @lru_cache(maxsize=1024)
-def _open_enrollments_of(people: Select[int]) -> Select[Any]:
+def _open_enrollments_of(people: Select[int] | str) -> Select[Any]:
     """The open enrollments of *people* in courses with a checkpoint, with what telling what waits reads.
 
+    *people* is a statement of their ids, or the name of the database's dialect: the ids are then
+    bound as ``people_ids`` when it runs (on PostgreSQL one array, elsewhere an ``IN`` list).
     Built once for each statement of the people signed for (each is kept: :func:`_people_signed_for`):
     building it, with its loader options, costs more Python than running it on My team, and it holds
     no one's data (the tenant's criteria are added when it runs).
     """
+    if isinstance(people, str):
+        among = (
+            # Bound as the array's text (app.compliance.statements.id_array): a list is written into an
+            # array by psycopg in Python, five calls a person.
+            Enrollment.user_id == any_(cast(bindparam(_PEOPLE_IDS, type_=String), ARRAY(Integer)))
+            if people == "postgresql"
+            else Enrollment.user_id.in_(bindparam(_PEOPLE_IDS, expanding=True))
+        )
+    else:
+        among = Enrollment.user_id.in_(people)
     with_checkpoints = select(Lesson.course_id).where(Lesson.kind == CHECKPOINT)
     return (
         select(Enrollment)
         .where(
-            Enrollment.user_id.in_(people),
+            among,
             Enrollment.course_id.in_(with_checkpoints),
             Enrollment.withdrawn_at.is_(None),
             Enrollment.completed_at.is_(None),
@@ -223,17 +241,26 @@ def _open_enrollments_of(people: Select[int]) -> Select[Any]:
     )
 
 
-def checkpoints_awaiting(signer: User) -> list[AwaitingCheckpoint]:
+def checkpoints_awaiting(signer: User, *, reach: Collection[int] | None = None) -> list[AwaitingCheckpoint]:
     """Checkpoints open for sign-off (their gate passed, not yet signed) of the people *signer* signs for.
 
     Only open enrollments in courses that have a checkpoint can be waiting, so only those are read,
     with their learners, courses, lessons (without their content) and progress: a fixed number of
     queries, and work that grows with the checkpoints rather than with the team's whole training.
+    *reach*: the ids of the people *signer* reaches, when the caller has read them already (My team):
+    a manager's reach is then not walked a second time.
     """
-    people = _people_signed_for(signer)
-    if people is None:
-        return []
-    enrollments = db.session.scalars(_open_enrollments_of(people)).all()
+    if reach is not None and not signs_for_anyone(signer) and signer.can(perms.TEAM_VIEW):
+        if not reach:
+            return []
+        dialect = db.session.get_bind().dialect.name
+        ids = id_array(sorted(reach)) if dialect == "postgresql" else sorted(reach)
+        enrollments = db.session.scalars(_open_enrollments_of(dialect), {_PEOPLE_IDS: ids}).all()
+    else:
+        people = _people_signed_for(signer)
+        if people is None:
+            return []
+        enrollments = db.session.scalars(_open_enrollments_of(people)).all()
     waiting: list[AwaitingCheckpoint] = []
     for enrollment in enrollments:
         done = {p.lesson_id: p.completed_at for p in enrollment.progress if p.completed_at is not None}

@@ -156,7 +156,8 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
     chosen = chosen_filters(args)
     everyone = org.sees_everyone(manager)
     chosen_unit = db.session.get(OrgUnit, chosen["location"]) if chosen["location"] else None
-    people = _people(_team(manager, chosen_unit, everyone))
+    team = _team(manager, chosen_unit, everyone)
+    people = _people(team)
     requirements = load_requirements()  # read once for the ranking and the page's items
     ranks = rank_people([p.id for p in people], today, item=chosen["item"], requirements=requirements)
     typed_item = None
@@ -214,6 +215,9 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
     suggestions = item_suggestions([p.id for p in people], today, chosen["item"]) if unknown_item else []
     page_people = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return {
+        # The manager's reach when it is the team ranked (not a tenant admin's chosen unit): the page's
+        # other parts that need it (the checkpoints awaiting sign-off) do not read it again.
+        "reach": None if everyone and chosen_unit is not None else team,
         "rows": _rows(page_people, ranks, today, chosen, unit_names, requirements),
         "total": len(shown),
         "page": page,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -85,10 +85,23 @@ def rows(key: tuple[Hashable, ...], build: Callable[[], Any], parameters: dict[s
     values = {**constants, **parameters}
     for name, process in processors:
         values[name] = process(values[name])
+    ids = values.get(IDS)
+    if isinstance(ids, list):
+        values[IDS] = id_array(ids)  # the SQL casts it (``%(ids)s::INTEGER[]``) as it does a list
     if db.session.autoflush:
         db.session.flush()  # as the session's own run would: what this request added is read back
     sync_database_context(db.session())  # the row-level security setting, as for every ORM statement
     return db.session.connection().exec_driver_sql(sql, values).all()
+
+
+def id_array(ids: Iterable[int]) -> str:
+    """*ids* in PostgreSQL's text form of an array (``{1,2,3}``), for a parameter the SQL casts to one.
+
+    psycopg writes a list into an array element by element in Python, five calls an id: a team of 250
+    costs over a thousand calls for each statement that binds it. This text is joined in C; int() keeps
+    it whole numbers whatever the caller hands in.
+    """
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
 
 
 def _compiled(statement: Any, tenant_id: int, parameters: dict[str, Any]) -> tuple[str, dict[str, Any], Any]:

@@ -52,6 +52,7 @@ def index() -> Any:
         return render_template("compliance/_item_choices.html", item_suggestions=found)
     page = request.args.get("page", 1, type=page_number)
     context = team_board(current_user, request.args, portal_today(), page)
+    reach = context.pop("reach")
     if request.htmx and request.htmx.target == "compliance-list":
         return render_template("compliance/_list.html", **context)
     may_assign = current_user.can(perms.TEAM_ASSIGN)
@@ -61,7 +62,7 @@ def index() -> Any:
         choices=assign_choices(course_query) if may_assign else NO_CHOICES,
         course_q=course_query,
         due_modes=rule_service.DUE_MODES,
-        checkpoints_waiting=len(checkpoints_awaiting(current_user)),
+        checkpoints_waiting=len(checkpoints_awaiting(current_user, reach=reach)),
     )
 
 

@@ -392,6 +392,36 @@ def test_checkpoints_awaiting_takes_the_same_number_of_queries_for_3_or_30_learn
     assert counts[0] == counts[1], counts
 
 
+def test_my_team_counts_the_sign_offs_waiting_in_the_managers_reach_and_no_one_elses(
+    db, kitchen, user_factory, client_for
+):
+    from app.accounts.models import User
+
+    k = kitchen
+    _pass_quiz(db, k)
+    boss = user_factory(k["tenant"], roles=("manager",), full_name="Bo Boss")  # no unit: a chain reach
+    with as_tenant(k["tenant"]):
+        db.session.get(User, k["manager"].id).manager_id = boss.id
+        db.session.commit()
+
+    # My team reads its manager's reach once and counts the checkpoints waiting among those people.
+    def team_page(who: Any, path: str = "/team/") -> str:
+        return client_for(k["tenant"], who).get(path).get_data(as_text=True)
+
+    assert "Sign-offs waiting: 1" in team_page(k["manager"])
+    assert "Sign-offs waiting: 1" in team_page(boss)
+    assert "Sign-offs waiting: 0" in team_page(k["other_manager"])
+    # The count is the one the sign-off list shows, whatever the dashboard's filters.
+    assert "Sign-offs waiting: 1" in team_page(boss, "/team/?status=overdue&page=3")
+    with as_tenant(k["tenant"]):
+        manager = db.session.get(User, k["manager"].id)
+        assert [a.learner.full_name for a in checkpoints.checkpoints_awaiting(manager)] == ["Lee Learner"]
+        assert [
+            a.learner.full_name for a in checkpoints.checkpoints_awaiting(manager, reach={k["learner"].id})
+        ] == ["Lee Learner"]
+        assert checkpoints.checkpoints_awaiting(manager, reach=set()) == []
+
+
 @pytest.mark.postgres
 def test_sign_offs_are_append_only_for_the_application_role(app, db, kitchen):
     k = kitchen

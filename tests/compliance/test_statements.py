@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from app.compliance import statements
 from app.compliance.audiences import load_requirements
 from app.compliance.ranking import rank_people
@@ -88,10 +90,12 @@ def test_a_kept_statement_run_for_another_tenants_ids_reads_none_of_their_rows(
     for _run in range(2):  # built, then kept
         with as_tenant(first):
             assert not for_people([ana.id, bo.id], today)[bo.id].items
+            assert not for_people([ana.id, bo.id], today, open_only=True)[bo.id].items  # a page's items
             assert [person.id for person in _people({ana.id, bo.id})] == [ana.id]
             assert services.last_reminders([ana.id, bo.id]) == {}
         with as_tenant(second):
             assert _titles(for_people([bo.id], today)[bo.id]) == {"Forklift"}
+            assert _titles(for_people([ana.id, bo.id], today, open_only=True)[bo.id]) == {"Forklift"}
             assert [person.full_name for person in _people({ana.id, bo.id})] == ["Bo Second"]
             assert list(services.last_reminders([ana.id, bo.id])) == [bo.id]
 
@@ -111,3 +115,10 @@ def test_titles_with_quotes_percent_signs_and_backslashes_read_back_as_typed(
     for _run in range(2):  # built, then kept
         with as_tenant(tenant):
             assert _titles(for_people([dana.id], today)[dana.id]) == {course, policy}
+
+
+def test_the_people_bound_as_an_arrays_text_are_whole_numbers_only():
+    assert statements.id_array([3, 12, 7]) == "{3,12,7}"
+    assert statements.id_array([]) == "{}"
+    with pytest.raises(ValueError):
+        statements.id_array(["1,2}"])
