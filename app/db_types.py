@@ -1,7 +1,8 @@
-"""Column types shared by every feature's models."""
+"""Column types shared by every feature's models, and how a list of ids is bound as one value."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,3 +31,13 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def id_array(ids: Iterable[int]) -> str:
+    """*ids* in PostgreSQL's text form of an array (``{1,2,3}``), for a parameter the SQL casts to one.
+
+    psycopg writes a list into an array element by element in Python, five calls an id: a team of 250
+    costs over a thousand calls for each statement that binds it. This text is joined in C; int() keeps
+    it whole numbers whatever the caller hands in.
+    """
+    return "{" + ",".join(map(str, map(int, ids))) + "}"

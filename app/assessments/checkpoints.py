@@ -18,7 +18,7 @@ from app.accounts import org
 from app.accounts import permissions as perms
 from app.accounts.models import User, UserStatus
 from app.assessments.models import CheckpointSignoff
-from app.compliance.statements import id_array
+from app.db_types import id_array
 from app.errors import ValidationError
 from app.extensions import db
 from app.learning.lesson_kinds import get_kind
@@ -213,7 +213,7 @@ def _open_enrollments_of(people: Select[int] | str) -> Select[Any]:
     """
     if isinstance(people, str):
         among = (
-            # Bound as the array's text (app.compliance.statements.id_array): a list is written into an
+            # Bound as the array's text (app.db_types.id_array): a list is written into an
             # array by psycopg in Python, five calls a person.
             Enrollment.user_id == any_(cast(bindparam(_PEOPLE_IDS, type_=String), ARRAY(Integer)))
             if people == "postgresql"

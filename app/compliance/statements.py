@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from psycopg.sql import Literal as sql_literal
 from sqlalchemy import ARRAY, Integer, any_, bindparam
 
+from app.db_types import id_array
 from app.extensions import db
 
 #: The parameter a cached statement's people are bound to.
@@ -92,16 +93,6 @@ def rows(key: tuple[Hashable, ...], build: Callable[[], Any], parameters: dict[s
         db.session.flush()  # as the session's own run would: what this request added is read back
     sync_database_context(db.session())  # the row-level security setting, as for every ORM statement
     return db.session.connection().exec_driver_sql(sql, values).all()
-
-
-def id_array(ids: Iterable[int]) -> str:
-    """*ids* in PostgreSQL's text form of an array (``{1,2,3}``), for a parameter the SQL casts to one.
-
-    psycopg writes a list into an array element by element in Python, five calls an id: a team of 250
-    costs over a thousand calls for each statement that binds it. This text is joined in C; int() keeps
-    it whole numbers whatever the caller hands in.
-    """
-    return "{" + ",".join(map(str, map(int, ids))) + "}"
 
 
 def _compiled(statement: Any, tenant_id: int, parameters: dict[str, Any]) -> tuple[str, dict[str, Any], Any]:

@@ -10,6 +10,7 @@ from app.compliance import statements
 from app.compliance.audiences import load_requirements
 from app.compliance.ranking import rank_people
 from app.compliance.status import Kind, Status, for_people
+from app.db_types import id_array
 from app.tenancy import as_tenant
 
 
@@ -118,7 +119,7 @@ def test_titles_with_quotes_percent_signs_and_backslashes_read_back_as_typed(
 
 
 def test_the_people_bound_as_an_arrays_text_are_whole_numbers_only():
-    assert statements.id_array([3, 12, 7]) == "{3,12,7}"
-    assert statements.id_array([]) == "{}"
+    assert id_array([3, 12, 7]) == "{3,12,7}"
+    assert id_array([]) == "{}"
     with pytest.raises(ValueError):
-        statements.id_array(["1,2}"])
+        id_array(["1,2}"])
