@@ -173,7 +173,7 @@ def reach_select(manager: User) -> Select[int]:
 
 @lru_cache(maxsize=1024)
 def _reach_statement(manager_id: int, org_unit_id: int | None, _per_row: bool) -> Select[int]:
-    # Built once per manager and unit (My team asks twice a page, and building it costs more Python
+    # Built once per manager and unit (asked on every My team page, and building it costs more Python
     # than running it): a statement holds no one's data, the tenant criteria are added when it runs,
     # and a manager moved to another unit is a new key; *_per_row* (:func:`probe_per_row`, the
     # database's kind) is part of the key because the statement's shape depends on it.
