@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 from weakref import WeakSet
 
+from babel import Locale
 from flask import Flask, Response, g, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import (
     accounts,
@@ -51,6 +53,7 @@ from app import (
 )
 from app.config import bind_platform_database, load_settings, tune_postgresql_engines
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.kept import kept
 from app.locales import is_known_locale, person_locale
 from app.logging import configure_logging, log_requests
 from app.timezones import person_time_zone
@@ -106,6 +109,17 @@ def _select_locale() -> str:
     return person_locale(None, tenant)
 
 
+# The reader's locale as Flask-Babel parses _select_locale's answer, parsed once a process (a Locale is
+# never changed by its readers): parsing it again cost some twenty calls a request.
+_parsed_locales: dict[Hashable, Locale] = {}
+
+
+def _selected_locale() -> Locale:
+    """The locale ``_select_locale`` picks, as Flask-Babel would parse it."""
+    code = _select_locale()
+    return kept(_parsed_locales, code, lambda: Locale.parse(code))
+
+
 def _select_timezone() -> str:
     from flask import has_request_context
 
@@ -117,10 +131,44 @@ def _select_timezone() -> str:
     return person_time_zone(mine, tenant.time_zone if tenant else None)
 
 
+# Session cookies already verified by this process (see KeptSerializerSessions.open_session).
+_OPENED_MAX = 4096
+_PLAIN_VALUES = (str, int, float, bool, type(None))
+
+
 class KeptSerializerSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, the serializer made once per set of keys, not twice a request."""
+    """Flask's signed-cookie sessions, the serializer made once per set of keys, not twice a request.
+
+    A browser sends the same cookie request after request until the session changes, and checking its
+    signature and decoding it cost some two hundred calls each time: a cookie whose signature this process
+    has already checked with the same keys is read from memory, its age still checked on every request.
+    """
 
     _kept: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def __init__(self) -> None:
+        # cookie -> (serializer that verified it, when it was signed (Unix seconds), its values)
+        self._opened: dict[str, tuple[URLSafeTimedSerializer, int, dict[str, Any]]] = {}
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if serializer is None or not cookie:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        opened = self._opened.get(cookie)
+        if opened is not None and opened[0] is serializer and 0 <= int(time.time()) - opened[1] <= max_age:
+            return self.session_class(opened[2])  # a copy: the request may change its session
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        # Only flat values are kept: a list or dict (flashed messages) would be shared between requests.
+        if isinstance(data, dict) and all(type(value) in _PLAIN_VALUES for value in data.values()):
+            if len(self._opened) >= _OPENED_MAX:
+                self._opened.clear()
+            self._opened[cookie] = (serializer, int(signed_at.timestamp()), dict(data))
+        return self.session_class(data)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
@@ -183,7 +231,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     inputs.init_app(app)
     log_requests(app)
     login_manager.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    babel.init_app(app, locale_selector=_selected_locale, timezone_selector=_select_timezone)
     htmx.init_app(app)
     csrf.init_app(app)
     # Registered before the limiter so it runs after the limiter's own headers are added.

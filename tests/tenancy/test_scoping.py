@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
-from app.accounts.models import Group, User
+from app.accounts.models import Group, GroupMembership, Role, RoleAssignment, User
 from app.tenancy import as_tenant, unscoped
 from app.tenancy.context import CrossTenantWrite, TenantContextMissing
 
@@ -27,6 +28,36 @@ def test_query_sees_only_the_current_tenants_rows(db, tenant_factory, user_facto
         assert sorted(u.email for u in db.session.scalars(select(User))) == ["one@b.example", "two@b.example"]
         # A filter on another tenant's id still returns nothing.
         assert db.session.scalars(select(User).where(User.tenant_id == a.id)).all() == []
+
+
+# Built once, as the session loader's statement is: each run binds the running tenant into every entity.
+_PEOPLE_WITH_MANAGER_GROUP_AND_ROLE = (
+    select(User.email, Group.name, Role.key)
+    .join(aliased(User), User.manager)
+    .join(GroupMembership, GroupMembership.user_id == User.id)
+    .join(Group, Group.id == GroupMembership.group_id)
+    .join(RoleAssignment, RoleAssignment.user_id == User.id)
+    .join(Role, Role.id == RoleAssignment.role_id)
+)
+
+
+def test_one_statement_of_many_scoped_entities_serves_each_tenant_its_own_rows(
+    db, tenant_factory, user_factory
+):
+    a, b = tenant_factory(), tenant_factory()
+    for tenant, email in ((a, "pat@a.example"), (b, "pat@b.example")):
+        manager = user_factory(tenant)
+        person = user_factory(tenant, email, manager_id=manager.id)
+        with as_tenant(tenant):
+            group = Group(name=f"Crew {email}")
+            db.session.add(GroupMembership(group=group, user_id=person.id))
+            db.session.commit()
+
+    for tenant, email in ((a, "pat@a.example"), (b, "pat@b.example"), (a, "pat@a.example")):
+        with as_tenant(tenant):
+            assert db.session.execute(_PEOPLE_WITH_MANAGER_GROUP_AND_ROLE).all() == [
+                (email, f"Crew {email}", "learner")
+            ]
 
 
 def test_get_by_primary_key_of_another_tenants_row_returns_none(db, tenant_factory, user_factory):
