@@ -38,6 +38,7 @@ SUGGESTIONS = 10
 #: The status filter's choices beyond the item statuses.
 NOT_COMPLIANT = "not_compliant"
 _DONE = Status.done.rank
+_STATUS_CHOICES = frozenset({s.value for s in Status} | {NOT_COMPLIANT})
 #: The filters a page keeps when it sends the manager back (after a reminder, a paging link, an assignment).
 FILTER_NAMES = ("location", "job_title", "status", "item", "page")
 
@@ -93,7 +94,7 @@ def chosen_filters(args: Mapping[str, str]) -> dict[str, Any]:
     My team's old quick filter (``show=overdue``) still works: it is the status filter "overdue".
     """
     status = args.get("status", "") or ("overdue" if args.get("show") == "overdue" else "")
-    if status not in {s.value for s in Status} | {NOT_COMPLIANT}:
+    if status not in _STATUS_CHOICES:
         status = ""
     return {
         "location": parse_id(args.get("location", "")),

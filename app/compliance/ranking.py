@@ -253,8 +253,9 @@ def rank_people(
         )
     for user_id, *numbers in found:
         standing = standings[user_id]
-        standing.by_status = by_status = numbers[: len(Status)]  # sums of 0s and 1s: never NULL
-        standing.chosen = numbers[len(Status) :]
+        # NOTHING is the number of statuses (a constant: ``len(Status)`` is a call a person).
+        standing.by_status = by_status = numbers[:NOTHING]  # sums of 0s and 1s: never NULL
+        standing.chosen = numbers[NOTHING:]
         worst = NOTHING
         for rank, count in enumerate(by_status):  # Standing.worst, without a call per person
             if count:
