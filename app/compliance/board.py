@@ -61,7 +61,7 @@ class Unit(NamedTuple):
 
 
 def _units() -> Any:
-    return select(OrgUnit.id, OrgUnit.name).order_by(OrgUnit.name, OrgUnit.id)
+    return select(OrgUnit.id, OrgUnit.name).order_by(OrgUnit.name)
 
 
 #: An open item as a line shows it: (status, kind, title, due_on, expires_on, ref_id, enrollment_id).
