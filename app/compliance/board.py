@@ -12,7 +12,7 @@ from app.accounts import org
 from app.accounts.models import OrgUnit, User
 from app.compliance import services
 from app.compliance.audiences import Requirements, load_requirements
-from app.compliance.lines import ItemLines, PersonRows
+from app.compliance.lines import ROW_PHRASES, ItemLines, PersonRows
 from app.compliance.ranking import NOTHING, Standing, item_titles, rank_people
 from app.compliance.statements import IDS, ids_in, rows
 from app.compliance.status import (
@@ -38,6 +38,7 @@ SUGGESTIONS = 10
 #: The status filter's choices beyond the item statuses.
 NOT_COMPLIANT = "not_compliant"
 _DONE = Status.done.rank
+_STATUS_CHOICES = frozenset({s.value for s in Status} | {NOT_COMPLIANT})
 #: The filters a page keeps when it sends the manager back (after a reminder, a paging link, an assignment).
 FILTER_NAMES = ("location", "job_title", "status", "item", "page")
 
@@ -50,6 +51,17 @@ class Person(NamedTuple):
     job_title: str | None
     org_unit_id: int | None
     email: str | None
+
+
+class Unit(NamedTuple):
+    """A location of the location filter: a row, not a loaded org unit."""
+
+    id: int
+    name: str
+
+
+def _units() -> Any:
+    return select(OrgUnit.id, OrgUnit.name).order_by(OrgUnit.name)
 
 
 #: An open item as a line shows it: (status, kind, title, due_on, expires_on, ref_id, enrollment_id).
@@ -82,7 +94,7 @@ def chosen_filters(args: Mapping[str, str]) -> dict[str, Any]:
     My team's old quick filter (``show=overdue``) still works: it is the status filter "overdue".
     """
     status = args.get("status", "") or ("overdue" if args.get("show") == "overdue" else "")
-    if status not in {s.value for s in Status} | {NOT_COMPLIANT}:
+    if status not in _STATUS_CHOICES:
         status = ""
     return {
         "location": parse_id(args.get("location", "")),
@@ -168,12 +180,18 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
             typed_item, chosen["item"] = chosen["item"], like[0][0]
             ranks = rank_people([p.id for p in people], today, item=chosen["item"], requirements=requirements)
     unit_ids = {p.org_unit_id for p in people if p.org_unit_id is not None}
+    units: list[Any]
     if everyone:
-        units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name)))
+        units = [Unit(*row) for row in rows(("all units",), _units, {})]
     elif unit_ids:
-        units = list(
-            db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(sorted(unit_ids))).order_by(OrgUnit.name))
-        )
+        # The ids bound as one array: the statement's text is the same whatever the number of units, so
+        # the driver prepares it once a connection instead of it being planned anew on every page.
+        units = [
+            Unit(*row)
+            for row in rows(
+                ("team units",), lambda: _units().where(ids_in(OrgUnit.id)), {IDS: sorted(unit_ids)}
+            )
+        ]
     else:
         units = []
     unit_names = {u.id: u.name for u in units}
@@ -236,6 +254,7 @@ def team_board(manager: User, args: Mapping[str, str], today: date, page: int) -
         "remind_every_minutes": int(services.REMIND_EVERY.total_seconds() // 60),
         "item_lines": ItemLines,  # writes each row's items with the template's words
         "person_rows": PersonRows,  # writes the rows with the template's words
+        "row_phrases": ROW_PHRASES,  # and the phrases with a number (translated in Python)
     }
 
 

@@ -15,7 +15,39 @@ from typing import Any
 from flask import url_for
 from markupsafe import Markup, escape
 
+from app.reader_translations import request_translations, translated_once
 from app.templating import day_writer
+
+#: Where the template's phrases take a name (a backslash cannot be written inside an f-string's braces).
+_NAME = "\x00"
+#: A number no id reaches, put in an address once to find where a row's id goes in it.
+_ID_MARK = 987654321987654321
+
+
+def escaped_href(href: Callable[[Any], str]) -> tuple[str, str]:
+    """The escaped text before and after the id of the addresses *href* builds (``url_for_ids``): a row
+    writes its id (a number, nothing to escape) between them instead of escaping its whole address."""
+    prefix, _mark, suffix = str(escape(href(_ID_MARK))).rpartition(str(_ID_MARK))
+    return prefix, suffix
+
+
+# The phrases of a row with a number, for PersonRows (``phrases``): each translated once a page for each
+# number, as the template's ``ngettext()`` and ``_()`` write them (markup: the number alone is put in),
+# without a template macro's call around each. Named as Babel's extractor finds the words.
+def ngettext(singular: str, plural: str, num: int) -> str:
+    return str(Markup(request_translations().ungettext(singular, plural, num)) % {"num": num})  # noqa: S704
+
+
+def _(string: str, **variables: int) -> str:
+    return str(translated_once(string, True) % variables)
+
+
+ROW_PHRASES: dict[str, Callable[[int], str]] = {
+    "more": lambda n: ngettext("%(num)d more open item", "%(num)d more open items", n),
+    "done": lambda n: ngettext("%(num)d item done", "%(num)d items done", n),
+    "reminded": lambda n: _("Reminded %(n)d min ago", n=n),
+    "last_reminded": lambda n: _("Last reminded %(n)d min ago", n=n),
+}
 
 
 class ItemLines:
@@ -41,8 +73,10 @@ class ItemLines:
         self.heads = {status: str(head) for status, head in heads.items()}
         self.due_date, self.expiry_date, self.due_date_of = str(due_date), str(expiry_date), str(due_date_of)
         self.extend, self.sign_off = str(extend), str(sign_off)
-        self.extend_href, self.extend_path_href = extend_href, extend_path_href
+        self.extend_href, self.extend_path_href = escaped_href(extend_href), escaped_href(extend_path_href)
         self.may_assign = may_assign
+        # A page's people share their items: each title escaped once a page.
+        self.titles: dict[str, str] = {}
         # "due 6 Dec 2026" once for each date of the page, however many items fall due on it.
         self.due_words: dict[date, str] = {}
         self.expiry_words: dict[date, str] = {}
@@ -62,13 +96,20 @@ class ItemLines:
         """The lines of *items* (a row's ``ItemLine`` tuples) of the person called *name*."""
         lines = []
         person = None
+        titles, heads = self.titles, self.heads
         for status, kind, title, due_on, expires_on, ref_id, enrollment_id in items:
-            shown = escape(title)
-            line = f"\n      {self.heads[status]}<bdi>{shown}</bdi>"
+            shown = titles.get(title)
+            if shown is None:
+                shown = titles[title] = str(escape(title))
+            line = f"\n      {heads[status]}<bdi>{shown}</bdi>"
             if due_on:
-                line += f" <small>({self._dated(due_on, self.due_date, self.due_words)})</small>"
+                when = self.due_words.get(due_on) or self._dated(due_on, self.due_date, self.due_words)
+                line += f" <small>({when})</small>"
             elif expires_on:
-                line += f" <small>({self._dated(expires_on, self.expiry_date, self.expiry_words)})</small>"
+                when = self.expiry_words.get(expires_on) or self._dated(
+                    expires_on, self.expiry_date, self.expiry_words
+                )
+                line += f" <small>({when})</small>"
             if kind == "checkpoint":
                 if person is None:
                     person = escape(name)
@@ -80,10 +121,12 @@ class ItemLines:
             elif self.may_assign and (kind == "course" or kind == "path"):
                 if person is None:
                     person = escape(name)
-                href = self.extend_href(enrollment_id) if kind == "course" else self.extend_path_href(ref_id)
+                # The address's id is a number: written between its escaped parts as it is.
+                before, after = self.extend_href if kind == "course" else self.extend_path_href
+                number = int(enrollment_id if kind == "course" else ref_id)
                 hidden = self.due_date_of.replace("\x00", shown).replace("\x01", person)
                 line += (
-                    f' <a href="{escape(href)}">{self.extend}<span class="visually-hidden"> {hidden}'
+                    f' <a href="{before}{number}{after}">{self.extend}<span class="visually-hidden"> {hidden}'
                     "</span></a>"
                 )
             lines.append(line + "\n      </li>")
@@ -137,7 +180,8 @@ class PersonRows:
         )
         self.no_email = f'<p class="hint">{w["no_email"]}</p>'
         self.just_now = f'\n        <p class="hint">{w["just_now"]}</p>\n      '
-        self.lines, self.person_href, self.remind_href = lines, person_href, remind_href
+        self.lines = lines
+        self.person_href, self.remind_href = escaped_href(person_href), escaped_href(remind_href)
         self.phrases = phrases
         self.written: dict[tuple[str, int], str] = {}
         self.remind_every_minutes = remind_every_minutes
@@ -158,12 +202,12 @@ class PersonRows:
             )
             pid = int(person_id)
             shown = escape(name)
-            href = escape(self.person_href(pid))
+            href = f"{self.person_href[0]}{pid}{self.person_href[1]}"
             row = f'\n  \n  <tr id="person-{pid}">\n    '
             if self.select_cell is not None:
                 row += (
                     f'{self.select_cell}<input type="checkbox" name="people" value="{pid}" id="select-{pid}" '
-                    f'form="assign-form" aria-label="{self.select_name.replace(chr(0), shown)}"></td>'
+                    f'form="assign-form" aria-label="{self.select_name.replace(_NAME, shown)}"></td>'
                 )
             row += f'{self.person_cell}{href}"><bdi>{shown}</bdi></a>'
             if job_title or location:
@@ -181,7 +225,7 @@ class PersonRows:
             if more:
                 row += (
                     f'\n      <li class="compliance-more"><a href="{href}">{self._phrase("more", more)}'
-                    f'<span class="visually-hidden"> {self.of_name.replace(chr(0), shown)}</span></a></li>'
+                    f'<span class="visually-hidden"> {self.of_name.replace(_NAME, shown)}</span></a></li>'
                 )
             if done:
                 row += (
@@ -196,8 +240,9 @@ class PersonRows:
                     else f'\n        <p class="hint">{self._phrase("reminded", reminded)}</p>\n      '
                 )
             else:
+                before, after = self.remind_href
                 row += (
-                    f'\n      <form method="post" action="{escape(self.remind_href(pid))}{self.form_middle}'
+                    f'\n      <form method="post" action="{before}{pid}{after}{self.form_middle}'
                     f"{shown}</span></button>\n      </form>\n      "
                     f"{'' if email else self.no_email}\n      "
                 )

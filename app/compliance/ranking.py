@@ -249,12 +249,16 @@ def rank_people(
         found = db.session.execute(_counted(_items(required, titles=True), item), parameters).all()
     else:
         found = rows(
-            ("ranked", required.key), lambda: _counted(_items(required, titles=False), ""), parameters
+            ("ranked by status", required.key),
+            lambda: _counted(_items(required, titles=False), ""),
+            parameters,
         )
     for user_id, *numbers in found:
         standing = standings[user_id]
-        standing.by_status = by_status = numbers[: len(Status)]  # sums of 0s and 1s: never NULL
-        standing.chosen = numbers[len(Status) :]
+        # NOTHING is the number of statuses (a constant: ``len(Status)`` is a call a person).
+        standing.by_status = by_status = numbers[:NOTHING]  # sums of 0s and 1s: never NULL
+        if item:
+            standing.chosen = numbers[NOTHING:]
         worst = NOTHING
         for rank, count in enumerate(by_status):  # Standing.worst, without a call per person
             if count:
@@ -265,12 +269,15 @@ def rank_people(
 
 
 def _counted(items: Any, item: str) -> Any:
-    """Each person's *items* counted by status, and those of the item filter's *item* apart."""
-    is_chosen = chosen_item_clause(items.c.kind, items.c.title, item) if item else literal(False)
+    """Each person's *items* counted by status, and those of the item filter's *item* apart (no item: no
+    such counts, rather than a column of noughts for each status summed over every item of the team)."""
     counts = [func.sum(case((items.c.rank == _n(rank), _n(1)), else_=_n(0))) for rank in _RANKS]
-    chosen = [
-        func.sum(case((and_(is_chosen, items.c.rank == _n(rank)), _n(1)), else_=_n(0))) for rank in _RANKS
-    ]
+    chosen = []
+    if item:
+        is_chosen = chosen_item_clause(items.c.kind, items.c.title, item)
+        chosen = [
+            func.sum(case((and_(is_chosen, items.c.rank == _n(rank)), _n(1)), else_=_n(0))) for rank in _RANKS
+        ]
     return select(items.c.user_id, *counts, *chosen).group_by(items.c.user_id)
 
 

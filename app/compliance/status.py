@@ -501,7 +501,9 @@ def for_people(
         by_source[row[0]].append(row)
     # Each person's items as (rank, date, title, arrival, item): sorted as tuples, without a key function
     # called per item; the arrival number keeps the order items were read in among equals.
+    # (One count over all the rows orders them as each person's own count would, without a len() an item.)
     pending: dict[int, list[tuple[int, date, str, int, Item]]] = {}
+    arrival = 0
     for source in _SOURCES:  # each source's items in turn, as they were read one statement each
         for row in by_source[source]:
             item = _item(row, today, due_soon_days, zone)
@@ -511,7 +513,8 @@ def for_people(
                 if row[1] not in result:
                     result[row[1]] = PersonCompliance(row[1])
             day = item.due_on or item.expires_on or date.max
-            entries.append((_RANK[item.status], day, item.title, len(entries), item))
+            arrival += 1
+            entries.append((_RANK[item.status], day, item.title, arrival, item))
     for user_id, entries in pending.items():
         entries.sort()
         result[user_id].items = [entry[4] for entry in entries]

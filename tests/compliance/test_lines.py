@@ -83,3 +83,23 @@ def test_a_row_says_when_its_person_was_reminded(app):
     assert "Last reminded 95 min ago" in long_ago and 'action="/remind/7"' in long_ago
     assert "reminded" not in never.lower() and "<form" in never and "No email" not in never
     assert "select" not in never.lower() and "NOTHING" in never  # no checkbox without the assign right
+
+
+def test_a_rows_phrases_with_a_number_read_as_the_templates_words_in_the_readers_language(app):
+    from flask import render_template_string
+
+    from app.compliance.lines import ROW_PHRASES
+
+    template = (
+        '{{ ngettext("%(num)d more open item", "%(num)d more open items", n) }}|'
+        '{{ ngettext("%(num)d item done", "%(num)d items done", n) }}|'
+        '{{ _("Reminded %(n)d min ago", n=n) }}|{{ _("Last reminded %(n)d min ago", n=n) }}'
+    )
+    with app.test_request_context("/"), force_locale("fr"):
+        for n in (1, 2, 12):
+            written = "|".join(
+                ROW_PHRASES[which](n) for which in ("more", "done", "reminded", "last_reminded")
+            )
+            assert written == render_template_string(template, n=n)
+        assert ROW_PHRASES["more"](2) == "2 autres éléments non terminés"
+        assert ROW_PHRASES["reminded"](12) == "Relance envoyée il y a 12 min"
