@@ -48,7 +48,7 @@ def test_a_forged_copy_of_a_cookie_read_before_is_refused(app):
     cookie = _signed(app, {"locale": "es"})
     assert dict(_open(app, cookie)) == {"locale": "es"}
 
-    # A character inside the signature: its last one may carry only base64 padding bits, which decode the same.
+    # A character inside the signature: its last one may carry only base64 padding bits (decoded the same).
     value, signature = cookie.rsplit(".", 1)
     middle = len(signature) // 2
     swapped = "A" if signature[middle] != "A" else "Q"
