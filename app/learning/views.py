@@ -62,12 +62,14 @@ def my_learning_page() -> Any:
     readable = translated.readable_courses(courses)
     # Each title marked up once: a course's card, its due date and its label all show it.
     titles = {course.id: translated.shown_name(readable.get(course.id, course)) for course in courses}
+    pieces = cards_pieces.learning_pieces(cards, titles, readable, today)
     return render_template(
         "learning/my_learning.html",
         data=data,
         today=today,
         titles=titles,
-        pieces=cards_pieces.learning_pieces(cards, titles, readable, today),
+        pieces=pieces,
+        write_cards=cards_pieces.learning_cards(pieces, data.next_in_paths, today),
         dated=sorted((card for card in [*data.assigned, *data.in_progress] if card.due_on), key=_due_on),
         minutes=cards_pieces.minutes_phrase(),
         **extra,
