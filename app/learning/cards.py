@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import g
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
+from app.extensions import db
+from app.learning.models import LearningPath
 from app.learning.services.catalog import CardEnrollment, CatalogPage, CourseCard
 from app.learning.translated import shown_name, shown_text
 from app.reader_translations import request_catalog, request_translations, translated_once
@@ -284,13 +287,18 @@ _NEXT_IN = N_("Next in %(path)s: %(course)s")
 
 
 def learning_cards(
-    pieces: Mapping[int, LearningPiece], next_in_paths: Mapping[int, Iterable[Any]], today: date
+    pieces: Mapping[int, LearningPiece],
+    next_in_paths: Mapping[int, Iterable[Any]],
+    titles: Mapping[int, Markup],
+    path_titles: Mapping[int, Markup],
+    today: date,
 ) -> Callable[[Iterable[Any], tuple[Markup, Markup, Markup, Markup]], Markup]:
     """My learning's cards written as the page shows them, one list at a time (assigned, in progress, done).
 
     A card written by the template's loop cost some seventy calls (each value through the escaping
     runtime); here a card is one string. The list's words (continue, start, review, the completed badge)
-    come from the template, which translates them; each card's pieces come from :func:`learning_pieces`.
+    come from the template, which translates them; each card's pieces come from :func:`learning_pieces`,
+    the titles of courses and paths (marked up) from *titles* and *path_titles*, by id.
     """
     course_href = url_for_ids("learning.course", "course_id")
     write_day = day_writer("medium")
@@ -300,11 +308,12 @@ def learning_cards(
         if not items:
             return ""
         phrase = translated_once(_NEXT_IN, True)
-        return "".join(
-            f'\n      <p class="next-in-path"><a href="{course_href(item.course.id)}">'
-            f"{phrase % {'path': shown_name(item.path), 'course': shown_name(item.course)}}</a></p>\n      "
-            for item in items
-        )
+        written = []
+        for item in items:
+            words = phrase % {"path": path_titles[item.path_id], "course": titles[item.course.id]}
+            href = escape(course_href(item.course.id))
+            written.append(f'\n      <p class="next-in-path"><a href="{href}">{words}</a></p>\n      ')
+        return "".join(written)
 
     def write(cards: Iterable[Any], words: tuple[Markup, Markup, Markup, Markup]) -> Markup:
         continue_label, start_label, review_label, completed_badge = words
@@ -334,3 +343,19 @@ def learning_cards(
         return Markup("".join(written))  # noqa: S704
 
     return write
+
+
+def path_titles(paths: Iterable[tuple[int, str]]) -> dict[int, Markup]:
+    """The titles of learning paths (id, title as written) marked up as :func:`shown_name` writes them.
+
+    Paths are written in the portal's language: only a reader of another one needs the paths themselves
+    (one statement), to read their titles translated.
+    """
+    written = dict(paths)
+    if not written:
+        return {}
+    if paths_may_read_translated():
+        found = db.session.scalars(select(LearningPath).where(LearningPath.id.in_(sorted(written))))
+        return {path.id: shown_name(path) for path in found}
+    # As shown_name writes a title in the page's language (a blank one is no text).
+    return {path_id: _bdi(title if title.strip() else "") for path_id, title in written.items()}
