@@ -345,6 +345,19 @@ def learning_cards(
     return write
 
 
+def due_dates(cards: Iterable[Any], pieces: Mapping[int, LearningPiece], today: date) -> Markup:
+    """My learning's list of due dates (*cards* in order, each with a due date) as the page shows it."""
+    written = []
+    for card in cards:
+        href, title, due = pieces[card.id][:3]
+        overdue = "todo-overdue" if card.due_on < today else ""
+        written.append(
+            f'\n    <li class="{overdue}">\n      <a href="{escape(href)}">{title}</a>\n'
+            f'      <p class="meta">{due}</p>\n    </li>\n  '
+        )
+    return Markup("".join(written))  # noqa: S704 - the address is escaped, the rest is markup
+
+
 def path_titles(paths: Iterable[tuple[int, str]]) -> dict[int, Markup]:
     """The titles of learning paths (id, title as written) marked up as :func:`shown_name` writes them.
 

@@ -64,6 +64,7 @@ def my_learning_page() -> Any:
     # Each title marked up once: a course's card, its due date and its label all show it.
     titles = {course.id: translated.shown_name(readable.get(course.id, course)) for course in courses}
     pieces = cards_pieces.learning_pieces(cards, titles, readable, today)
+    dated = sorted((card for card in [*data.assigned, *data.in_progress] if card.due_on), key=_due_on)
     path_titles = cards_pieces.path_titles(
         [(path.path_id, path.title) for path in data.paths]
         + [(item.path_id, item.path_title) for item in following]
@@ -76,7 +77,8 @@ def my_learning_page() -> Any:
         pieces=pieces,
         path_titles=path_titles,
         write_cards=cards_pieces.learning_cards(pieces, data.next_in_paths, titles, path_titles, today),
-        dated=sorted((card for card in [*data.assigned, *data.in_progress] if card.due_on), key=_due_on),
+        dated=dated,
+        due_dates=cards_pieces.due_dates(dated, pieces, today),
         minutes=cards_pieces.minutes_phrase(),
         **extra,
     )
