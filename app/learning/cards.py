@@ -11,10 +11,11 @@ card shows them. Their words are marked with ``N_`` for pybabel and translated o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import g
+from flask_babel import get_timezone
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -302,6 +303,14 @@ def learning_cards(
     """
     course_href = url_for_ids("learning.course", "course_id")
     write_day = day_writer("medium")
+    zone = get_timezone()
+
+    def completed_on(moment: datetime) -> str:
+        # The day it falls on in the reader's time zone, as Flask-Babel's dateformat rebases a moment
+        # (its zone found once a page, not once a card).
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return write_day(zone.normalize(moment.astimezone(zone)).date())
 
     def next_in(course_id: int) -> str:
         items = next_in_paths.get(course_id)
@@ -335,7 +344,7 @@ def learning_cards(
             else:
                 written.append(
                     f'<li class="card">\n    {head}\n    \n      <p>{completed_badge} '
-                    f"{escape(write_day(card.completed_at))}</p>\n      {next_in(card.course_id)}\n"
+                    f"{escape(completed_on(card.completed_at))}</p>\n      {next_in(card.course_id)}\n"
                     f'      <a class="button button-secondary card-action" href="{href}">{review_label}'
                     f'<span class="visually-hidden"> {title}</span></a>\n    \n  </li>\n'
                 )

@@ -287,3 +287,24 @@ def test_a_spanish_learner_reads_their_path_and_what_comes_next_in_spanish_on_my
             assert (paths, following) == (["Cuchillos"], ["Siguiente en Cuchillos: Cuchillos 2"])
         else:
             assert (paths, following) == (["Knife skills"], ["Next in Knife skills: Knife skills 2"])
+
+
+def test_a_completed_card_shows_the_day_it_was_finished_in_the_learners_time_zone(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for
+):
+    from datetime import UTC, datetime
+
+    tenant = tenant_factory()
+    course = course_factory(tenant, "Fryer safety")
+    for zone, shown in (("Pacific/Auckland", "Jan 2, 2026"), ("America/Los_Angeles", "Jan 1, 2026")):
+        learner = user_factory(tenant)
+        enrollment = enrol(tenant, learner, course)
+        _finish(db, tenant, enrollment)
+        with as_tenant(tenant):
+            db.session.merge(learner).time_zone = zone
+            # 20:00 on New Year's Day in UTC: the next morning in Auckland, midday in Los Angeles.
+            db.session.merge(enrollment).completed_at = datetime(2026, 1, 1, 20, 0, tzinfo=UTC)
+            db.session.commit()
+        page = lxml.html.fromstring(client_for(tenant, learner).get("/").get_data(as_text=True))
+        done = page.xpath("//section[@aria-labelledby='completed-heading']//li[@class='card']/p[not(@class)]")
+        assert [" ".join(p.text_content().split()) for p in done] == [f"Completed {shown}"]
