@@ -256,12 +256,17 @@ class LearningPiece(NamedTuple):
 
 
 def learning_pieces(
-    enrollments: Iterable[Any], titles: Mapping[int, Markup], readable: Mapping[int, Any], today: date
+    enrollments: Iterable[Any],
+    titles: Mapping[int, Markup],
+    readable: Mapping[int, Any],
+    today: date,
+    minutes: Callable[[int], Markup] | None = None,
 ) -> dict[int, LearningPiece]:
-    """My learning's cards by enrolment id; *titles*: each course's title marked up, by course id."""
+    """My learning's cards by enrolment id; *titles*: each course's title marked up, by course id;
+    *minutes*: a :func:`minutes_phrase` the page shares."""
     course_href = url_for_ids("learning.course", "course_id")
     resume_href = url_for_ids("learning.resume", "enrollment_id")
-    minutes = minutes_phrase()
+    minutes = minutes or minutes_phrase()
     due = due_lines(today)
     progress = progress_lines()
     progress_in = str(translated_once(_PROGRESS_IN))

@@ -63,7 +63,8 @@ def my_learning_page() -> Any:
     readable = translated.readable_courses(courses)
     # Each title marked up once: a course's card, its due date and its label all show it.
     titles = {course.id: translated.shown_name(readable.get(course.id, course)) for course in courses}
-    pieces = cards_pieces.learning_pieces(cards, titles, readable, today)
+    minutes = cards_pieces.minutes_phrase()  # the cards' and the suggestions' lengths: each written once
+    pieces = cards_pieces.learning_pieces(cards, titles, readable, today, minutes)
     dated = sorted((card for card in [*data.assigned, *data.in_progress] if card.due_on), key=_due_on)
     path_titles = cards_pieces.path_titles(
         [(path.path_id, path.title) for path in data.paths]
@@ -79,7 +80,7 @@ def my_learning_page() -> Any:
         write_cards=cards_pieces.learning_cards(pieces, data.next_in_paths, titles, path_titles, today),
         dated=dated,
         due_dates=cards_pieces.due_dates(dated, pieces, today),
-        minutes=cards_pieces.minutes_phrase(),
+        minutes=minutes,
         **extra,
     )
 
