@@ -75,7 +75,6 @@ def my_learning_page() -> Any:
         data=data,
         today=today,
         titles=titles,
-        pieces=pieces,
         path_titles=path_titles,
         write_cards=cards_pieces.learning_cards(pieces, data.next_in_paths, titles, path_titles, today),
         dated=dated,
