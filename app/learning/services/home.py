@@ -40,6 +40,8 @@ _MY_ENROLLMENTS = (
         Course.duration_minutes,
         Course.status.label("course_status"),
         Course.language.label("course_language"),
+        # Whether the course is a step of any path: what comes next is looked for only after those.
+        select(PathStep.id).where(PathStep.course_id == Enrollment.course_id).exists().label("in_a_path"),
     )
     .join(Course, Enrollment.course_id == Course.id)
     .where(Enrollment.user_id == bindparam("user_id"), Enrollment.withdrawn_at.is_(None))
@@ -154,17 +156,19 @@ def _card(row: Any) -> EnrollmentCard:
 
 
 def _next_in_paths(
-    statement: Any, person: dict[str, Any], completed: list[EnrollmentCard]
+    statement: Any, person: dict[str, Any], completed: list[EnrollmentCard], in_a_path: set[int]
 ) -> dict[int, list[NextCourse]]:
     """For each completed course, the course after it in every published path the person may see, unless
-    they completed that one too (one statement, none without a completed course)."""
+    they completed that one too (one statement, none when no completed course is in a path,
+    *in_a_path*)."""
     done = {e.course_id for e in completed}
-    if not done:
+    after = done & in_a_path
+    if not after:
         return {}
     found: dict[int, list[NextCourse]] = {course_id: [] for course_id in done}
     previous: tuple[int, int] | None = None  # (path, course) of the step before, within a path
     for path_id, path_title, course_id, *course in db.session.execute(
-        statement, {**person, "course_ids": sorted(done)}
+        statement, {**person, "course_ids": sorted(after)}
     ):
         if previous is not None and previous[0] == path_id:
             before = previous[1]
@@ -182,10 +186,13 @@ def my_learning(user: User, today: date) -> MyLearning:
     in_progress: list[EnrollmentCard] = []
     completed: list[EnrollmentCard] = []
     completed_status = EnrollmentStatus.completed.value
+    in_a_path: set[int] = set()
     for row in db.session.execute(_MY_ENROLLMENTS, {"user_id": user.id}):
         enrollment = _card(row)
         if enrollment.status == completed_status:
             completed.append(enrollment)
+            if row.in_a_path:
+                in_a_path.add(row.course_id)
         elif enrollment.started_at is None and enrollment.source != "self":
             assigned.append(enrollment)
         else:
@@ -201,5 +208,5 @@ def my_learning(user: User, today: date) -> MyLearning:
         paths=[MyPath(*row) for row in db.session.execute(_MY_PATHS, {"user_id": user.id})],
         suggestions=[CourseSummary(*row) for row in db.session.execute(suggested, person)],
         today=today,
-        next_in_paths=_next_in_paths(paths_through, person, completed),
+        next_in_paths=_next_in_paths(paths_through, person, completed, in_a_path),
     )
