@@ -11,12 +11,16 @@ card shows them. Their words are marked with ``N_`` for pybabel and translated o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import g
+from flask_babel import get_timezone
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
+from app.extensions import db
+from app.learning.models import LearningPath
 from app.learning.services.catalog import CardEnrollment, CatalogPage, CourseCard
 from app.learning.translated import shown_name, shown_text
 from app.reader_translations import request_catalog, request_translations, translated_once
@@ -252,12 +256,17 @@ class LearningPiece(NamedTuple):
 
 
 def learning_pieces(
-    enrollments: Iterable[Any], titles: Mapping[int, Markup], readable: Mapping[int, Any], today: date
+    enrollments: Iterable[Any],
+    titles: Mapping[int, Markup],
+    readable: Mapping[int, Any],
+    today: date,
+    minutes: Callable[[int], Markup] | None = None,
 ) -> dict[int, LearningPiece]:
-    """My learning's cards by enrolment id; *titles*: each course's title marked up, by course id."""
+    """My learning's cards by enrolment id; *titles*: each course's title marked up, by course id;
+    *minutes*: a :func:`minutes_phrase` the page shares."""
     course_href = url_for_ids("learning.course", "course_id")
     resume_href = url_for_ids("learning.resume", "enrollment_id")
-    minutes = minutes_phrase()
+    minutes = minutes or minutes_phrase()
     due = due_lines(today)
     progress = progress_lines()
     progress_in = str(translated_once(_PROGRESS_IN))
@@ -278,3 +287,102 @@ def learning_pieces(
         )
         for card in enrollments
     }
+
+
+_NEXT_IN = N_("Next in %(path)s: %(course)s")
+
+
+def learning_cards(
+    pieces: Mapping[int, LearningPiece],
+    next_in_paths: Mapping[int, Iterable[Any]],
+    titles: Mapping[int, Markup],
+    path_titles: Mapping[int, Markup],
+    today: date,
+) -> Callable[[Iterable[Any], tuple[Markup, Markup, Markup, Markup]], Markup]:
+    """My learning's cards written as the page shows them, one list at a time (assigned, in progress, done).
+
+    A card written by the template's loop cost some seventy calls (each value through the escaping
+    runtime); here a card is one string. The list's words (continue, start, review, the completed badge)
+    come from the template, which translates them; each card's pieces come from :func:`learning_pieces`,
+    the titles of courses and paths (marked up) from *titles* and *path_titles*, by id.
+    """
+    course_href = url_for_ids("learning.course", "course_id")
+    write_day = day_writer("medium")
+    zone = get_timezone()
+
+    def completed_on(moment: datetime) -> str:
+        # The day it falls on in the reader's time zone, as Flask-Babel's dateformat rebases a moment
+        # (its zone found once a page, not once a card).
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return write_day(zone.normalize(moment.astimezone(zone)).date())
+
+    def next_in(course_id: int) -> str:
+        items = next_in_paths.get(course_id)
+        if not items:
+            return ""
+        phrase = translated_once(_NEXT_IN, True)
+        written = []
+        for item in items:
+            words = phrase % {"path": path_titles[item.path_id], "course": titles[item.course.id]}
+            href = escape(course_href(item.course.id))
+            written.append(f'\n      <p class="next-in-path"><a href="{href}">{words}</a></p>\n      ')
+        return "".join(written)
+
+    def write(cards: Iterable[Any], words: tuple[Markup, Markup, Markup, Markup]) -> Markup:
+        continue_label, start_label, review_label, completed_badge = words
+        written = []
+        for card in cards:
+            href, title, due, length, progress, resume = pieces[card.id]
+            href, resume = escape(href), escape(resume)
+            shown_length = f"<span>{length}</span>" if length else ""
+            meta = f'<p class="meta">{due}\n      {shown_length}</p>'
+            head = f'<h3><a href="{href}">{title}</a></h3>\n    {meta}'
+            if not card.completed_at:
+                overdue = " card-overdue" if card.due_on and card.due_on < today else ""
+                action = continue_label if card.started_at else start_label
+                written.append(
+                    f'<li class="card{overdue}">\n    {head}\n    \n      {progress}\n'
+                    f'      <a class="button button-primary card-action" href="{resume}">\n'
+                    f'        {action}<span class="visually-hidden"> {title}</span></a>\n    \n  </li>\n'
+                )
+            else:
+                written.append(
+                    f'<li class="card">\n    {head}\n    \n      <p>{completed_badge} '
+                    f"{escape(completed_on(card.completed_at))}</p>\n      {next_in(card.course_id)}\n"
+                    f'      <a class="button button-secondary card-action" href="{href}">{review_label}'
+                    f'<span class="visually-hidden"> {title}</span></a>\n    \n  </li>\n'
+                )
+        # The addresses are built from ids, every other value is markup written above or escaped here.
+        return Markup("".join(written))  # noqa: S704
+
+    return write
+
+
+def due_dates(cards: Iterable[Any], pieces: Mapping[int, LearningPiece], today: date) -> Markup:
+    """My learning's list of due dates (*cards* in order, each with a due date) as the page shows it."""
+    written = []
+    for card in cards:
+        href, title, due = pieces[card.id][:3]
+        overdue = "todo-overdue" if card.due_on < today else ""
+        written.append(
+            f'\n    <li class="{overdue}">\n      <a href="{escape(href)}">{title}</a>\n'
+            f'      <p class="meta">{due}</p>\n    </li>\n  '
+        )
+    return Markup("".join(written))  # noqa: S704 - the address is escaped, the rest is markup
+
+
+def path_titles(paths: Iterable[tuple[int, str]]) -> dict[int, Markup]:
+    """The titles of learning paths (id, title as written) marked up as :func:`shown_name` writes them.
+
+    Paths are written in the portal's language: only a reader of another one needs the paths themselves
+    (one statement), to read their titles translated.
+    """
+    written = dict(paths)
+    if not written:
+        return {}
+    if paths_may_read_translated():
+        found = db.session.scalars(select(LearningPath).where(LearningPath.id.in_(sorted(written))))
+        return {path.id: shown_name(path) for path in found}
+    # As shown_name writes a title in the page's language (a blank one is no text).
+    return {path_id: _bdi(title if title.strip() else "") for path_id, title in written.items()}

@@ -58,18 +58,28 @@ def my_learning_page() -> Any:
     data = home_service.my_learning(current_user, today)
     extra = {name: provide(current_user) for name, provide in _home_context.items()}
     cards = [*data.assigned, *data.in_progress, *data.completed]
-    courses = [card.course for card in cards] + data.suggestions
+    following = [item for items in data.next_in_paths.values() for item in items]
+    courses = [card.course for card in cards] + data.suggestions + [item.course for item in following]
     readable = translated.readable_courses(courses)
     # Each title marked up once: a course's card, its due date and its label all show it.
     titles = {course.id: translated.shown_name(readable.get(course.id, course)) for course in courses}
+    minutes = cards_pieces.minutes_phrase()  # the cards' and the suggestions' lengths: each written once
+    pieces = cards_pieces.learning_pieces(cards, titles, readable, today, minutes)
+    dated = sorted((card for card in [*data.assigned, *data.in_progress] if card.due_on), key=_due_on)
+    path_titles = cards_pieces.path_titles(
+        [(path.path_id, path.title) for path in data.paths]
+        + [(item.path_id, item.path_title) for item in following]
+    )
     return render_template(
         "learning/my_learning.html",
         data=data,
         today=today,
         titles=titles,
-        pieces=cards_pieces.learning_pieces(cards, titles, readable, today),
-        dated=sorted((card for card in [*data.assigned, *data.in_progress] if card.due_on), key=_due_on),
-        minutes=cards_pieces.minutes_phrase(),
+        path_titles=path_titles,
+        write_cards=cards_pieces.learning_cards(pieces, data.next_in_paths, titles, path_titles, today),
+        dated=dated,
+        due_dates=cards_pieces.due_dates(dated, pieces, today),
+        minutes=minutes,
         **extra,
     )
 

@@ -252,3 +252,59 @@ def test_my_learning_costs_the_same_statements_for_a_little_or_a_lot_of_learning
     # The session, enrolments, paths, suggestions, next in paths, policies and certifications: who the
     # learner is (their groups and units) is found inside the statements that need it.
     assert counts[0] == counts[1] <= 7, counts
+
+
+def test_a_spanish_learner_reads_their_path_and_what_comes_next_in_spanish_on_my_learning(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for
+):
+    from app.multilingual import services as translations
+    from app.multilingual.kinds import kind_named
+
+    tenant = tenant_factory(enabled_locales=["en", "es"], default_locale="en")
+    first = course_factory(tenant, "Knife skills 1")
+    second = course_factory(tenant, "Knife skills 2")
+    with as_tenant(tenant):
+        path = authoring.create_path({"title": "Knife skills", "self_enroll": True})
+        authoring.set_path_courses(path, [first.id, second.id])
+        authoring.set_path_status(path, "published")
+        translations.save_translation(kind_named("path"), path, "es", {"title": "Cuchillos"})
+        translations.save_translation(
+            kind_named("course"), db.session.merge(second), "es", {"title": "Cuchillos 2"}
+        )
+        db.session.commit()
+    for learner in (user_factory(tenant, locale="es"), user_factory(tenant, locale="en")):
+        with as_tenant(tenant):
+            enrol_in_path(db.session.merge(learner), path)
+            db.session.commit()
+        _finish(db, tenant, enrol(tenant, learner, first))
+        page = lxml.html.fromstring(client_for(tenant, learner).get("/").get_data(as_text=True))
+        paths = [
+            " ".join(h.text_content().split())
+            for h in page.xpath("//section[@aria-labelledby='paths-heading']//h3")
+        ]
+        following = [" ".join(p.text_content().split()) for p in page.xpath("//p[@class='next-in-path']")]
+        if learner.locale == "es":
+            assert (paths, following) == (["Cuchillos"], ["Siguiente en Cuchillos: Cuchillos 2"])
+        else:
+            assert (paths, following) == (["Knife skills"], ["Next in Knife skills: Knife skills 2"])
+
+
+def test_a_completed_card_shows_the_day_it_was_finished_in_the_learners_time_zone(
+    db, tenant_factory, user_factory, course_factory, enrol, client_for
+):
+    from datetime import UTC, datetime
+
+    tenant = tenant_factory()
+    course = course_factory(tenant, "Fryer safety")
+    for zone, shown in (("Pacific/Auckland", "Jan 2, 2026"), ("America/Los_Angeles", "Jan 1, 2026")):
+        learner = user_factory(tenant)
+        enrollment = enrol(tenant, learner, course)
+        _finish(db, tenant, enrollment)
+        with as_tenant(tenant):
+            db.session.merge(learner).time_zone = zone
+            # 20:00 on New Year's Day in UTC: the next morning in Auckland, midday in Los Angeles.
+            db.session.merge(enrollment).completed_at = datetime(2026, 1, 1, 20, 0, tzinfo=UTC)
+            db.session.commit()
+        page = lxml.html.fromstring(client_for(tenant, learner).get("/").get_data(as_text=True))
+        done = page.xpath("//section[@aria-labelledby='completed-heading']//li[@class='card']/p[not(@class)]")
+        assert [" ".join(p.text_content().split()) for p in done] == [f"Completed {shown}"]

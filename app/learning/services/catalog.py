@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Bundle, joinedload
 
 from app.extensions import db
-from app.learning.models import Course, Enrollment, LearningPath, PathEnrollment, PathStep
+from app.learning.models import Course, Enrollment, LearningPath, PathStep
 from app.learning.services.facet_cache import Facets, Kept, facet_cache
 from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
 from app.tenancy import context
@@ -294,17 +294,6 @@ class EnrollmentCard:
     due_on: date | None
     progress_percent: int
     course: CourseSummary
-
-
-@dataclass
-class MyLearning:
-    assigned: list[EnrollmentCard]
-    in_progress: list[EnrollmentCard]
-    completed: list[EnrollmentCard]
-    paths: list[PathEnrollment]
-    suggestions: list[CourseSummary]
-    today: date
-    next_in_paths: dict[int, list[NextInPath]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
