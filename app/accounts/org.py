@@ -58,11 +58,7 @@ def ancestry(org_unit_id: int | None) -> frozenset[int]:
     """Return the ids of unit *org_unit_id* and every unit above it (empty for no unit)."""
     if org_unit_id is None:
         return frozenset()
-    chain = (
-        select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id == org_unit_id).cte("chain", recursive=True)
-    )
-    above = select(OrgUnit.id, OrgUnit.parent_id).join(chain, OrgUnit.id == chain.c.parent_id)
-    chain = chain.union(above)
+    chain = ancestry_cte(org_unit_id, "chain", per_row=False)
     return frozenset(db.session.scalars(select(chain.c.id)))
 
 

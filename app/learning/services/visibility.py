@@ -83,6 +83,11 @@ def _visible_clauses(group_ids: frozenset[int], org_unit_ids: frozenset[int], jo
     if job_title:
         conditions.append(and_(Audience.kind == "job_title", Audience.value == job_title))
     match = or_(*conditions) if conditions else false()
+    return _published_for(match)
+
+
+def _published_for(match: Any) -> tuple[Any, Any]:
+    """The courses' and the paths' clause: published, and for everyone or an audience row matching *match*."""
     courses = and_(
         Course.status == "published",
         or_(Course.visibility == "everyone", exists().where(Audience.course_id == Course.id, match)),
@@ -116,17 +121,7 @@ def person_clauses(per_row: bool) -> tuple[Any, Any]:
         and_(Audience.kind == "org_unit", Audience.value.in_(my_units)),
         and_(Audience.kind == "job_title", Audience.value == bindparam("job_title")),
     )
-    courses = and_(
-        Course.status == "published",
-        or_(Course.visibility == "everyone", exists().where(Audience.course_id == Course.id, match)),
-    )
-    paths = and_(
-        LearningPath.status == "published",
-        or_(
-            LearningPath.visibility == "everyone", exists().where(Audience.path_id == LearningPath.id, match)
-        ),
-    )
-    return courses, paths
+    return _published_for(match)
 
 
 def person_params(user: User) -> dict[str, Any]:
