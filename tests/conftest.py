@@ -53,6 +53,30 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(pytest.mark.skip(reason="Redis run only (set TEST_REDIS_URL)"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheapest_argon2() -> Iterator[None]:
+    """Passwords and PINs hashed with Argon2 at argon2-cffi's ``CHEAPEST`` parameters, its profile for tests.
+
+    The same algorithm, library and code paths, with a hash or check costing 0.1 ms instead of 110 ms: the
+    suite hashes thousands of passwords (every person a test creates, every sign-in), which took minutes of
+    CI. Production keeps argon2-cffi's defaults (RFC 9106's second recommended option); a hash made with
+    either set of parameters verifies under the other, so the worker process and stored hashes still work.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from app.accounts.services import passwords
+    from app.crew import services as crew
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    saved = [(module, module._hasher, module._DUMMY_HASH) for module in (passwords, crew)]
+    for module, _old, _old_dummy in saved:
+        module._hasher = cheap
+        module._DUMMY_HASH = cheap.hash("atrium-timing-equaliser")
+    yield
+    for module, hasher, dummy in saved:
+        module._hasher, module._DUMMY_HASH = hasher, dummy
+
+
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     if POSTGRES_ADMIN_URL:

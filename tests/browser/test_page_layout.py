@@ -162,3 +162,35 @@ def test_english_user_content_keeps_its_direction_in_the_arabic_interface(
         assert not wrong, (path, wrong)
         seen |= {f["needle"] for f in found}
     assert seen == set(ENGLISH), set(ENGLISH) - seen  # every kind of content was on some page
+
+
+def test_the_walks_checks_catch_a_wide_page_a_wide_open_menu_and_an_accessibility_violation(
+    portal_for, tenant_factory, user_factory
+):
+    """The checks every walk relies on (tests/browser/conftest.py) fail when they should, on every page."""
+    tenant = tenant_factory()
+    person = user_factory(tenant)
+    portal = portal_for(tenant, width=360)
+    portal.sign_in(person.email)
+    for path in ("/", "/catalog"):  # the second page has axe-core from the context, not injected again
+        portal.go(path)
+        assert portal.sideways_problems() == [] and portal.axe_violations() == [], path
+        portal.page.evaluate(
+            """() => {
+              const wide = document.createElement("div");
+              wide.style.width = "900px"; wide.style.height = "1px"; wide.id = "wide-in-menu";
+              document.getElementById("site-menu").append(wide);
+            }"""
+        )
+        assert [p["id"] for p in portal.sideways_problems()] == ["horizontal-scroll-menu-open"], path
+        portal.page.evaluate(
+            """() => {
+              document.getElementById("wide-in-menu").remove();
+              const wide = document.createElement("div");
+              wide.style.width = "900px"; wide.style.height = "1px";
+              document.querySelector("main").append(wide);
+              document.querySelector("main").append(document.createElement("img"));
+            }"""
+        )
+        assert "horizontal-scroll" in [p["id"] for p in portal.sideways_problems()], path
+        assert "image-alt" in [v["id"] for v in portal.axe_violations()], path
