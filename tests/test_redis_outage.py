@@ -164,10 +164,11 @@ def redis_app(app: Flask, own_redis: RedisServer) -> Iterator[Flask]:
 def run_queued_jobs(application: Flask, redis_url: str, *queues: str) -> None:
     """Run every job waiting in *queues* in this process, as a worker would, then return."""
     from redis import Redis
-    from rq import SimpleWorker
+
+    from workers import Worker
 
     with application.app_context():
-        SimpleWorker(list(queues), connection=Redis.from_url(redis_url)).work(burst=True)
+        Worker(list(queues), connection=Redis.from_url(redis_url)).work(burst=True)
 
 
 def outbox_rows(application: Flask, tenant: Any) -> list[Any]:
@@ -319,6 +320,35 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
+
+
+def test_a_worker_stops_within_seconds_once_its_command_channel_is_unsubscribed(
+    own_redis: RedisServer,
+) -> None:
+    """The end of every burst run and every SIGTERM: the worker unsubscribes from its command channel, then
+    stops the thread that listens to it. rq polls that channel every 60 s and redis-py's stop() waits for the
+    poll, so a worker whose thread had already read the unsubscribe hung for up to a minute (seen in CI, and
+    as workers still running after systemd's grace period)."""
+    from redis import Redis
+
+    from workers import Worker
+
+    worker = Worker(["default"], connection=Redis.from_url(own_redis.url))
+    worker.subscribe()
+    pubsub = worker.pubsub
+    assert pubsub is not None
+    deadline = time.monotonic() + 10
+    while not pubsub.subscribed:
+        assert time.monotonic() < deadline, "the worker did not subscribe"
+        time.sleep(0.01)
+    pubsub.unsubscribe()
+    while pubsub.subscribed:  # the thread read the unsubscribe and now waits for a new subscription
+        assert time.monotonic() < deadline, "the unsubscribe was not read"
+        time.sleep(0.01)
+    asked = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - asked < 5
+    assert worker.pubsub_thread is not None and not worker.pubsub_thread.is_alive()
 
 
 def test_a_job_whose_worker_is_killed_runs_again_after_the_sweep_and_completes_once(

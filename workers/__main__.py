@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from rq import SimpleWorker
-
 from app import create_app
 from app.jobs import QUEUES, redis_connection
+from workers import Worker
 
 
 def main(argv: list[str]) -> int:
@@ -126,9 +125,9 @@ def main(argv: list[str]) -> int:
         return 0
     queues = argv or list(QUEUES)
     with app.app_context():
-        # SimpleWorker runs jobs in this process, inside the app context created above.
+        # The worker runs jobs in this process, inside the app context created above.
         # A 60 s TTL makes an idle worker refresh its heartbeat every 45 s, well inside /readyz's window.
-        worker = SimpleWorker(queues, connection=redis_connection(), worker_ttl=60)
+        worker = Worker(queues, connection=redis_connection(), worker_ttl=60)
         worker.work(with_scheduler=True)
     return 0
 
