@@ -68,12 +68,11 @@ def cheapest_argon2() -> Iterator[None]:
     from app.crew import services as crew
 
     cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    saved = [(module, module._hasher, module._DUMMY_HASH) for module in (passwords, crew)]
-    for module, _old, _old_dummy in saved:
-        module._hasher = cheap
-        module._DUMMY_HASH = cheap.hash("atrium-timing-equaliser")
+    saved = {module: (module._hasher, module._DUMMY_HASH) for module in (passwords, crew)}
+    for module in saved:
+        module._hasher, module._DUMMY_HASH = cheap, cheap.hash("atrium-timing-equaliser")
     yield
-    for module, hasher, dummy in saved:
+    for module, (hasher, dummy) in saved.items():
         module._hasher, module._DUMMY_HASH = hasher, dummy
 
 
