@@ -27,15 +27,24 @@ _IN_LIST_LIMIT = 500
 # ---------------------------------------------------------------- subtree
 
 
-def _subtree_cte(org_unit_id: int) -> CTE:
+def _subtree_cte(org_unit_id: int, per_row: bool) -> CTE:
+    """A recursive CTE (``id``) of unit *org_unit_id* and every unit below it.
+
+    *per_row*: :func:`probe_per_row`; on PostgreSQL each level looks its children up by the parent
+    index, as many probes as units found, rather than hashing every unit of the tenant at each level.
+    """
     tree = select(OrgUnit.id).where(OrgUnit.id == org_unit_id).cte("subtree", recursive=True)
-    below = select(OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id)
+    if per_row:
+        child = select(OrgUnit.id).where(OrgUnit.parent_id == tree.c.id).offset(0).lateral("child")
+        below = select(child.c.id).select_from(tree).join(child, true())
+    else:
+        below = select(OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id)
     return tree.union(below)
 
 
 def subtree_select(org_unit_id: int) -> Select[int]:
     """A SELECT of the ids of unit *org_unit_id* and every unit below it, for ``IN (…)`` clauses."""
-    tree = _subtree_cte(org_unit_id)
+    tree = _subtree_cte(org_unit_id, probe_per_row())
     return select(tree.c.id)
 
 
@@ -58,7 +67,7 @@ def ancestry(org_unit_id: int | None) -> frozenset[int]:
     """Return the ids of unit *org_unit_id* and every unit above it (empty for no unit)."""
     if org_unit_id is None:
         return frozenset()
-    chain = ancestry_cte(org_unit_id, "chain", per_row=False)
+    chain = ancestry_cte(org_unit_id, "chain", per_row=probe_per_row())
     return frozenset(db.session.scalars(select(chain.c.id)))
 
 
@@ -176,7 +185,7 @@ def _reach_statement(manager_id: int, org_unit_id: int | None, _per_row: bool) -
     reports = _reports_cte(manager_id)
     parts = [select(reports.c.id).where(reports.c.id != manager_id)]
     if org_unit_id is not None:
-        members = _unit_people(_subtree_cte(org_unit_id))
+        members = _unit_people(_subtree_cte(org_unit_id, _per_row))
         parts.append(members.where(members.selected_columns[0] != manager_id))
     reached = union(*parts).subquery("reached")
     return select(reached.c.id)
@@ -210,7 +219,7 @@ def sees_everyone(user: User) -> bool:
 
 def unit_people(org_unit_id: int, *, besides: int | None = None) -> list[User]:
     """The active people of unit *org_unit_id* and every unit below it, by name (not *besides*)."""
-    members = _unit_people(_subtree_cte(org_unit_id))
+    members = _unit_people(_subtree_cte(org_unit_id, probe_per_row()))
     if besides is not None:
         members = members.where(members.selected_columns[0] != besides)
     ids = set(db.session.scalars(members))

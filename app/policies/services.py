@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app import audit, events
 from app.accounts import org
-from app.accounts.models import GroupMembership, OrgUnit, User
+from app.accounts.models import GroupMembership, User
 from app.audit.models import AuditEvent
 from app.errors import ValidationError
 from app.extensions import db
@@ -339,8 +340,10 @@ class PolicyToAccept:
         return self.due_on is not None and self.due_on < today
 
 
-def _policies_to_accept_statement() -> Any:
-    """One statement, built once: the published policies a person must accept and has not signed.
+@lru_cache(maxsize=2)
+def _policies_to_accept_statement(per_row: bool) -> Any:
+    """One statement, built once per kind of database: the published policies a person must accept and
+    has not signed. *per_row*: ``org.probe_per_row()`` (how the units above theirs are looked up).
 
     Bound at run time: ``user_id`` and ``org_unit_id`` (the person's unit; its ancestors count too).
     """
@@ -356,12 +359,7 @@ def _policies_to_accept_statement() -> Any:
         .subquery("published")
     )
     binding = aliased(PolicyVersion, name="binding")
-    chain = (
-        select(OrgUnit.id, OrgUnit.parent_id)
-        .where(OrgUnit.id == bindparam("org_unit_id"))
-        .cte("unit_chain", recursive=True)
-    )
-    chain = chain.union(select(OrgUnit.id, OrgUnit.parent_id).join(chain, OrgUnit.id == chain.c.parent_id))
+    chain = org.ancestry_cte(bindparam("org_unit_id"), "unit_chain", per_row)
     my_groups = select(cast(GroupMembership.group_id, String)).where(
         GroupMembership.user_id == bindparam("user_id")
     )
@@ -395,13 +393,11 @@ def _policies_to_accept_statement() -> Any:
     )
 
 
-_POLICIES_TO_ACCEPT = _policies_to_accept_statement()
-
-
 def policies_to_accept(user: User) -> list[PolicyToAccept]:
     """The policies *user* must still accept, soonest due first: :func:`pending_policies` in one statement."""
     rows = db.session.execute(
-        _POLICIES_TO_ACCEPT, {"user_id": user.id, "org_unit_id": user.org_unit_id}
+        _policies_to_accept_statement(org.probe_per_row()),
+        {"user_id": user.id, "org_unit_id": user.org_unit_id},
     ).all()
     result = [
         PolicyToAccept(

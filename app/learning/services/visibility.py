@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import String, and_, bindparam, cast, exists, false, literal, or_, select, union_all
 
 from app.accounts import org
-from app.accounts.models import GroupMembership, OrgUnit, User
+from app.accounts.models import GroupMembership, User
 from app.extensions import db
 from app.learning.models import Audience, Course, LearningPath
 
@@ -24,15 +24,12 @@ class Viewer:
     job_title: str | None
 
 
-def _viewer_facts() -> Any:
-    """One statement, built once: ("group", id) for each of a person's groups, ("unit", id) for their
-    unit and each unit above it (the recursive query of ``org.ancestry``)."""
-    chain = (
-        select(OrgUnit.id, OrgUnit.parent_id)
-        .where(OrgUnit.id == bindparam("org_unit_id"))
-        .cte("chain", recursive=True)
-    )
-    chain = chain.union(select(OrgUnit.id, OrgUnit.parent_id).join(chain, OrgUnit.id == chain.c.parent_id))
+@lru_cache(maxsize=2)
+def _viewer_facts(per_row: bool) -> Any:
+    """One statement, built once per kind of database: ("group", id) for each of a person's groups,
+    ("unit", id) for their unit and each unit above it (``org.ancestry_cte``; *per_row*:
+    ``org.probe_per_row()``)."""
+    chain = org.ancestry_cte(bindparam("org_unit_id"), "chain", per_row)
     groups = select(literal("group").label("kind"), GroupMembership.group_id.label("id")).where(
         GroupMembership.user_id == bindparam("user_id")
     )
@@ -40,13 +37,10 @@ def _viewer_facts() -> Any:
     return union_all(groups, units)
 
 
-_VIEWER_FACTS = _viewer_facts()
-
-
 def viewer_for(user: User) -> Viewer:
     found: dict[str, set[int]] = {"group": set(), "unit": set()}
     for kind, value in db.session.execute(
-        _VIEWER_FACTS, {"user_id": user.id, "org_unit_id": user.org_unit_id}
+        _viewer_facts(org.probe_per_row()), {"user_id": user.id, "org_unit_id": user.org_unit_id}
     ):
         found[kind].add(value)
     return Viewer(
