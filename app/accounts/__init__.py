@@ -16,11 +16,13 @@ def init_app(app: Flask) -> None:
     from app.accounts import (
         admin_views,
         models,  # noqa: F401 - the tables
+        people_count,
         views,
     )
     from app.accounts import permissions as perms
 
     views.init_login(app)
+    people_count.init_app(app)  # Admin → People's totals, kept until a person or a status changes
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     nav.register(

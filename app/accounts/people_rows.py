@@ -8,7 +8,7 @@ fields. Here a row is one string of its values, each escaped once, between label
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -18,12 +18,13 @@ _ID_MARK = 987654321987654321
 
 
 def people_rows(
-    rows: Iterable[tuple[int, str, str | None, str | None, str, str | None, int]],
+    rows: Iterable[Sequence[Any]],
     labels: tuple[str, str, str, str],
     person_href: Callable[[Any], str],
     status_badge: Callable[[str], str],
 ) -> Markup:
-    """The ``<tr>`` of each person of :func:`~app.accounts.services.people_page`'s rows (the total last).
+    """The ``<tr>`` of each person of :func:`~app.accounts.services.people_page`'s rows (a search's total
+    last).
 
     *labels* are the columns' translated names (name, email, unit, status: each cell's ``data-label``);
     *person_href* writes a person's address from their id; *status_badge* is the components' macro,
@@ -33,7 +34,7 @@ def people_rows(
     prefix, _mark, suffix = str(escape(person_href(_ID_MARK))).rpartition(str(_ID_MARK))
     badges: dict[str, Markup] = {}
     lines = []
-    for person_id, full_name, job_title, email, status, unit_name, _total in rows:
+    for person_id, full_name, job_title, email, status, unit_name, *_total in rows:
         badge = badges.get(status)
         if badge is None:
             badge = badges[status] = escape(status_badge(status))

@@ -1,11 +1,25 @@
-"""Admin → People: rows written at once, every value escaped, the total the tenant's own."""
+"""Admin → People: rows written at once, every value escaped, the total the tenant's own, kept until a person
+or a status changes and then counted again in every worker."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from sqlalchemy import update
 
-from app.accounts.models import User
+from app.accounts.models import User, UserStatus
+from app.accounts.people_count import people_count_cache
+from app.accounts.services import create_user, deactivate_user, reactivate_user
 from app.tenancy import as_tenant
+from app.tenancy.models import utcnow
+
+
+def _total(client: Any, query: str = "") -> int:
+    html = client.get(f"/admin/users{query}").get_data(as_text=True)
+    found = re.search(r'<p class="result-count" id="result-count">(\d+) (?:person|people)</p>', html)
+    assert found, f"/admin/users{query} shows how many people"
+    return int(found.group(1))
 
 
 def test_people_list_escapes_names_job_titles_emails_and_units(db, tenant_factory, user_factory, client_for):
@@ -54,3 +68,88 @@ def test_people_total_counts_the_tenants_own_matches_on_every_page_and_past_the_
         html = client.get(f"/admin/users{query}").get_data(as_text=True)
         assert '<p class="result-count" id="result-count">27 people</p>' in html, query
     assert "0 people" in client.get("/admin/users?status=deactivated").get_data(as_text=True)
+
+
+def test_people_totals_kept_in_one_worker_follow_a_person_added_deactivated_and_reactivated_in_another(
+    db, workers, tenant_factory, user_factory
+):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, roles=("tenant_admin",), full_name="Aa Admin")
+    leaver = user_factory(tenant, full_name="Lee Leaver")
+    a, b = workers(tenant, admin.email, warm="/admin/users")
+    assert _total(a) == _total(b) == 2
+    assert _total(b, "?status=deactivated") == 0
+
+    with as_tenant(tenant):  # someone joins (as the admin screen, SCIM or an HR sync would add them)
+        create_user("new.starter@example.com", "New Starter")
+        db.session.commit()
+    assert _total(b) == _total(a) == 3
+
+    with as_tenant(tenant):  # someone leaves
+        deactivate_user(db.session.merge(leaver))
+        db.session.commit()
+    assert _total(b) == 3
+    assert _total(b, "?status=deactivated") == _total(a, "?status=deactivated") == 1
+    assert _total(b, "?status=active") == 2
+
+    with as_tenant(tenant):
+        reactivate_user(db.session.merge(leaver))
+        db.session.commit()
+    assert _total(b, "?status=deactivated") == 0
+    assert _total(a, "?status=active") == 3
+
+
+def test_the_people_page_seen_again_counts_nobody_again_until_a_status_changes(
+    app, db, tenant_factory, user_factory, client_for, count_queries
+):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, roles=("tenant_admin",), full_name="Aa Admin")
+    person = user_factory(tenant, full_name="Pat Person")
+    client = client_for(tenant, admin)
+    with count_queries() as first:
+        assert _total(client) == 2
+    with count_queries() as again:
+        assert _total(client) == 2
+    assert again.count == first.count - 1  # the count, and only it, not run again
+    assert not any("count(" in statement for statement in again.statements)
+
+    generations = people_count_cache(app).generations
+    before = generations.read(tenant.id)
+    with as_tenant(tenant):  # signing in and a new name change nobody's count
+        user = db.session.merge(person)
+        user.last_login_at = utcnow()
+        user.full_name = "Pat Renamed"
+        db.session.commit()
+    assert generations.read(tenant.id) == before
+    with as_tenant(tenant):
+        db.session.merge(person).status = UserStatus.deactivated.value
+        db.session.commit()
+    assert generations.read(tenant.id) != before
+    with count_queries() as changed:
+        assert _total(client, "") == 2
+    assert changed.count == first.count
+
+
+def test_a_search_is_always_counted_on_what_it_finds(db, tenant_factory, user_factory, client_for):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, roles=("tenant_admin",), full_name="Aa Admin")
+    person = user_factory(tenant, full_name="Sam Smith")
+    client = client_for(tenant, admin)
+    assert _total(client, "?q=smith") == 1
+    with as_tenant(tenant):  # a rename moves no generation: the search's total is counted anyway
+        db.session.merge(person).full_name = "Sam Jones"
+        db.session.commit()
+    assert _total(client, "?q=smith") == 0
+    assert _total(client, "?q=jones") == 1
+
+
+def test_one_tenants_kept_total_is_never_another_tenants(tenant_factory, user_factory, client_for):
+    acme, bistro = tenant_factory(), tenant_factory()
+    acme_admin = user_factory(acme, roles=("tenant_admin",))
+    bistro_admin = user_factory(bistro, roles=("tenant_admin",))
+    for _ in range(4):
+        user_factory(acme)
+    acme_client, bistro_client = client_for(acme, acme_admin), client_for(bistro, bistro_admin)
+    for _ in range(2):  # counted, then kept: each tenant its own
+        assert _total(acme_client) == 5
+        assert _total(bistro_client) == 1

@@ -14,11 +14,13 @@ from sqlalchemy.orm import selectinload
 from app import audit, events, timezones
 from app.accounts import org, sessions
 from app.accounts.models import OrgUnit, RoleAssignment, User, UserStatus, new_session_token
+from app.accounts.people_count import people_count_cache
 from app.accounts.services.passwords import clear_sign_in_failures, hash_password, validate_new_password
 from app.accounts.services.roles import role_by_key
 from app.errors import ValidationError
 from app.extensions import db
 from app.locales import is_known_locale
+from app.tenancy import context as tenancy_context
 from app.tenancy.models import utcnow
 
 
@@ -266,10 +268,12 @@ def people_page(
 
     The list shows a person's name, job title, email, status and their unit's name: those columns, the
     unit joined, are read as rows instead of every column of each person and a second statement for
-    the units. The total is counted on the people alone, by the same statement (its subquery is run
-    once), or by one of its own for a page past the last. Both are built once (for a search or not, a
-    status or not), their values bound: the tenancy's scoped copy and SQLAlchemy's cache key are then
-    found again rather than made on every request. Each row ends with that total.
+    the units. Without a search the total is kept until a person or a status changes
+    (:mod:`app.accounts.people_count`: counting a whole tenant is the costliest part of the page); a
+    search's total is counted on the people alone, by the same statement as the rows (its subquery is
+    run once), or by one of its own for a page past the last, and ends each row. The statements are
+    built once (for a search or not, a status or not), their values bound: the tenancy's scoped copy and
+    SQLAlchemy's cache key are then found again rather than made on every request.
     """
     page = max(page, 1)
     like = f"%{query.strip().lower()}%" if query.strip() else None
@@ -278,7 +282,13 @@ def people_page(
     rows = db.session.execute(
         rows_statement, {**values, "limit": per_page, "offset": (page - 1) * per_page}
     ).all()
-    total = rows[0].total if rows else db.session.scalar(count_statement, values) or 0
+    tenant_id = tenancy_context.current_tenant_id()
+    if like is None and tenant_id is not None:
+        total = people_count_cache().get(
+            tenant_id, ("people", status), lambda: db.session.scalar(count_statement, values) or 0
+        )
+    else:
+        total = rows[0].total if rows else db.session.scalar(count_statement, values) or 0
     return list(rows), total
 
 
@@ -295,17 +305,11 @@ def _people_statements(searched: bool, by_status: bool) -> tuple[Any, Any]:
         return statement
 
     count = matching(select(func.count()).select_from(User))
-    rows = matching(
-        select(
-            User.id,
-            User.full_name,
-            User.job_title,
-            User.email,
-            User.status,
-            OrgUnit.name.label("unit_name"),
-            count.scalar_subquery().label("total"),
-        ).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id)
-    )
+    columns: list[Any] = [User.id, User.full_name, User.job_title, User.email, User.status]
+    columns.append(OrgUnit.name.label("unit_name"))
+    if searched:  # without a search the total is kept (people_page), not counted with every page
+        columns.append(count.scalar_subquery().label("total"))
+    rows = matching(select(*columns).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id))
     rows = rows.order_by(User.full_name, User.id).limit(bindparam("limit")).offset(bindparam("offset"))
     return rows, count
 
