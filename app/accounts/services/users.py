@@ -282,13 +282,14 @@ def people_page(
     rows = db.session.execute(
         rows_statement, {**values, "limit": per_page, "offset": (page - 1) * per_page}
     ).all()
+
+    def count() -> int:
+        return db.session.scalar(count_statement, values) or 0
+
+    if like is not None:  # a search's total came with its rows, unless the page is past the last
+        return list(rows), rows[0].total if rows else count()
     tenant_id = tenancy_context.current_tenant_id()
-    if like is None and tenant_id is not None:
-        total = people_count_cache().get(
-            tenant_id, ("people", status), lambda: db.session.scalar(count_statement, values) or 0
-        )
-    else:
-        total = rows[0].total if rows else db.session.scalar(count_statement, values) or 0
+    total = count() if tenant_id is None else people_count_cache().get(tenant_id, ("people", status), count)
     return list(rows), total
 
 
@@ -305,8 +306,14 @@ def _people_statements(searched: bool, by_status: bool) -> tuple[Any, Any]:
         return statement
 
     count = matching(select(func.count()).select_from(User))
-    columns: list[Any] = [User.id, User.full_name, User.job_title, User.email, User.status]
-    columns.append(OrgUnit.name.label("unit_name"))
+    columns: list[Any] = [
+        User.id,
+        User.full_name,
+        User.job_title,
+        User.email,
+        User.status,
+        OrgUnit.name.label("unit_name"),
+    ]
     if searched:  # without a search the total is kept (people_page), not counted with every page
         columns.append(count.scalar_subquery().label("total"))
     rows = matching(select(*columns).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id))
