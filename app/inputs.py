@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response
 from wtforms import SelectField
 
 # The largest value of a 32-bit signed integer column (PostgreSQL `integer`): every id fits in it.
@@ -78,6 +80,34 @@ def whole_number(value: Any, *, minimum: int = -MAX_ID - 1, maximum: int = MAX_I
 def page_number(value: Any) -> int:
     """A page of a list: 1 or more; ValueError (so the first page) for anything else."""
     return whole_number(value, minimum=1)
+
+
+def past_last_page(per_page: int, **lists: tuple[int, int]) -> Response | None:
+    """A redirect to the same address with each list's page brought back to its last one, when a page asked
+    for is past it; None when every page is within its list.
+
+    *lists*: each page argument's name, with the page asked for and the list's total
+    (``past_last_page(25, page=(page, total))``). An old link or bookmark, or a list that shrank since
+    (people deactivated, a filter narrowed), then shows the list's last rows instead of "nobody matches"
+    under a total that says there are some. The first page is written as no argument at all.
+    """
+    args = request.args.to_dict(flat=False)
+    moved = False
+    for name, (page, total) in lists.items():
+        pages = max(1, -(-total // per_page))
+        if page > pages:
+            moved = True
+            if pages == 1:
+                args.pop(name, None)
+            else:
+                args[name] = [str(pages)]
+    if not moved:
+        return None
+    # The query string is written apart from url_for: an argument named like one of its own (_external,
+    # _anchor, _scheme) would otherwise change the address it builds.
+    query = urlencode(args, doseq=True)
+    path = url_for(request.endpoint or "", **(request.view_args or {}))
+    return redirect(f"{path}?{query}" if query else path)
 
 
 def contains_control_characters(value: str) -> bool:

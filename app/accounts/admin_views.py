@@ -23,7 +23,7 @@ from app.audit.checkpoints import last_checkpoint
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
-from app.inputs import page_number, parse_id
+from app.inputs import page_number, parse_id, past_last_page
 from app.locales import LOCALE_NAMES
 from app.storage import safe_filename
 
@@ -88,6 +88,8 @@ def users():
     status = request.args.get("status") or None
     page = request.args.get("page", 1, type=page_number)
     people, total = services.people_page(query, status=status, page=page, per_page=PER_PAGE)
+    if (back := past_last_page(PER_PAGE, page=(page, total))) is not None:
+        return back
     context = {
         "people": people,
         "total": total,
@@ -321,6 +323,8 @@ def audit_log():
     if filters.errors:
         return _render_audit_log(filters, None, page), 422
     rows = db.paginate(audit_search.statement_for(filters), page=page, per_page=PER_PAGE, error_out=False)
+    if (back := past_last_page(PER_PAGE, page=(page, rows.total or 0))) is not None:
+        return back
     return _render_audit_log(filters, rows, page)
 
 

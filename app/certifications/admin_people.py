@@ -22,7 +22,7 @@ from app.certifications.services import imports, lifecycle
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
-from app.inputs import page_number
+from app.inputs import page_number, past_last_page
 from app.storage import UploadRefused, check_upload, storage, stored_filename
 from app.timezones import person_time_zone
 
@@ -56,6 +56,8 @@ def people(certification_id: int) -> Any:
             or_(func.lower(User.full_name).like(like), func.lower(func.coalesce(User.email, "")).like(like))
         )
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    if (back := past_last_page(PAGE_SIZE, page=(page, total))) is not None:
+        return back
     rows = db.session.execute(
         statement.order_by(
             CertificationRecord.expires_at.is_(None), CertificationRecord.expires_at, User.full_name

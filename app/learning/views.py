@@ -19,7 +19,7 @@ from app.accounts.access import require_sign_in
 from app.accounts.views import home_page
 from app.errors import ValidationError
 from app.extensions import db
-from app.inputs import page_number, whole_number
+from app.inputs import page_number, past_last_page, whole_number
 from app.learning import cards as cards_pieces
 from app.learning import translated
 from app.learning.lesson_kinds import file_for, get_kind, kind_names
@@ -98,6 +98,8 @@ def catalog() -> Any:
     result = catalog_service.catalog(
         viewer_for(current_user), page=page, paths_as_rows=not translated_paths, **params
     )
+    if (back := past_last_page(result.per_page, page=(page, result.total))) is not None:
+        return back
     context = {
         "result": result,
         "paths": cards_pieces.path_pieces(result.paths, translated_paths),

@@ -14,6 +14,7 @@ from app.accounts.access import require_permission
 from app.errors import ValidationError, ValidationErrors
 from app.extensions import db
 from app.forms import form_status
+from app.inputs import past_last_page
 from app.locales import LOCALE_NAMES, RTL_LOCALES
 from app.multilingual import services, workspace
 from app.multilingual.exchange import ExchangeError
@@ -66,6 +67,8 @@ def index() -> Any:
         if (not kind or r.kind.name == kind) and (not status or workspace.matches(r, status))
     ]
     page = _page_number()
+    if (back := past_last_page(PER_PAGE, page=(page, len(rows)))) is not None:
+        return back
     return render_template(
         "multilingual/index.html",
         locale=locale,

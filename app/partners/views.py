@@ -12,7 +12,7 @@ from app.accounts import permissions as perms
 from app.accounts.access import get_or_404, require_any_permission
 from app.accounts.models import OrgUnit
 from app.extensions import db
-from app.inputs import page_number, parse_id
+from app.inputs import page_number, parse_id, past_last_page
 from app.partners import services
 from app.partners.models import PartnerTier
 
@@ -47,6 +47,8 @@ def program() -> Any:
         tier_id=chosen["tier"], certification_id=chosen["certification"], viewer=current_user
     )
     page = request.args.get("page", 1, type=page_number)
+    if (back := past_last_page(PAGE_SIZE, page=(page, len(standings)))) is not None:
+        return back
     context = {
         **chosen,
         "standings": standings[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
@@ -94,6 +96,8 @@ def company(unit_id: int) -> Any:
     people, total = services.company_people(
         found, [line.certification_id for line in lines], page=page, per_page=PAGE_SIZE
     )
+    if (back := past_last_page(PAGE_SIZE, page=(page, total))) is not None:
+        return back
     return render_template(
         "partners/company.html",
         unit=unit,

@@ -28,7 +28,7 @@ from app.accounts.services import org_unit_tree
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
-from app.inputs import page_number
+from app.inputs import page_number, past_last_page
 from app.policies import report_rows, reports
 from app.policies import services as policies
 from app.policies.forms import DraftForm, PolicyForm
@@ -196,6 +196,13 @@ def report(policy_id: int, version_id: int) -> Any:
         accepted_page=request.args.get("accepted_page", 1, type=page_number),
         pending_page=request.args.get("pending_page", 1, type=page_number),
     )
+    back = past_last_page(
+        report_data.per_page,
+        accepted_page=(report_data.accepted_page, report_data.accepted_total),
+        pending_page=(report_data.pending_page, report_data.pending_total),
+    )
+    if back is not None:
+        return back
     return render_template(
         "policies/admin/report.html",
         policy=version.policy,

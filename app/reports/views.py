@@ -26,7 +26,7 @@ from app.accounts.access import require_permission
 from app.compliance.status import portal_zone
 from app.errors import ValidationError, ValidationErrors
 from app.extensions import db
-from app.inputs import page_number
+from app.inputs import page_number, past_last_page
 from app.reports import exports, services
 from app.reports.forms import ExportForm, SaveForm, filter_form
 from app.reports.models import ExportStatus, ReportExport, SavedReport
@@ -98,6 +98,8 @@ def show(key: str) -> Any:
     else:
         scope = services.scope_for(current_user)
         total = report.count(filters, scope)
+        if (back := past_last_page(PAGE_SIZE, page=(page, total))) is not None:
+            return back
         rows = report.page(filters, scope, page, PAGE_SIZE, portal_zone())
     context = {
         "report": report,

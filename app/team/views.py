@@ -20,7 +20,7 @@ from app.accounts.models import RoleAssignment, User
 from app.assessments.checkpoints import checkpoints_awaiting
 from app.errors import ValidationError
 from app.extensions import db
-from app.inputs import page_number, parse_id, whole_number
+from app.inputs import page_number, parse_id, past_last_page, whole_number
 from app.learning.models import Course, LearningPath
 from app.learning.services import enrollments as enrolling
 from app.learning.services import rules as rule_service
@@ -52,6 +52,8 @@ def index() -> Any:
         return render_template("compliance/_item_choices.html", item_suggestions=found)
     page = request.args.get("page", 1, type=page_number)
     context = team_board(current_user, request.args, portal_today(), page)
+    if (back := past_last_page(context["per_page"], page=(page, context["total"]))) is not None:
+        return back
     reach = context.pop("reach")
     if request.htmx and request.htmx.target == "compliance-list":
         return render_template("compliance/_list.html", **context)

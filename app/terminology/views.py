@@ -12,6 +12,7 @@ from app.accounts import permissions as perms
 from app.accounts.access import require_permission
 from app.errors import ValidationError
 from app.forms import form_status
+from app.inputs import past_last_page
 from app.locales import LOCALE_NAMES
 from app.terminology import services
 from app.terminology.catalogs import shipped_message
@@ -50,6 +51,8 @@ def index() -> Any:
     mine = request.args.get("mine") == "1"
     page = _page_number()
     rows, total = services.search(locale, query, page=page, only_overridden=mine)
+    if (back := past_last_page(services.PER_PAGE, page=(page, total))) is not None:
+        return back
     return render_template(
         "terminology/index.html",
         locale=locale,

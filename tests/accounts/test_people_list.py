@@ -65,8 +65,10 @@ def test_people_total_counts_the_tenants_own_matches_on_every_page_and_past_the_
         as_text=True
     )
     for query in ("?q=jo", "?q=jo&page=2", "?q=JO&status=active", "?q=jo&page=5"):
-        html = client.get(f"/admin/users{query}").get_data(as_text=True)
+        response = client.get(f"/admin/users{query}", follow_redirects=True)
+        html = response.get_data(as_text=True)
         assert '<p class="result-count" id="result-count">27 people</p>' in html, query
+    assert response.request.full_path == "/admin/users?q=jo&page=2"  # past the last page: the last one
     assert "0 people" in client.get("/admin/users?status=deactivated").get_data(as_text=True)
 
 

@@ -249,7 +249,8 @@ def test_learner_pages_send_the_same_statements_whatever_the_catalog_size(
         for name, path_ in pages.items():
             client.get(path_)  # warm up
             with count_queries() as counter:
-                assert client.get(path_).status_code == 200
+                # Past the last page: sent on to the last one (counted too: as many at 300 courses as at 30).
+                assert client.get(path_).status_code == (302 if name == "past the last page" else 200)
             counts[name] = counter.count
         with count_queries() as counter:
             partial = client.get(
@@ -259,7 +260,9 @@ def test_learner_pages_send_the_same_statements_whatever_the_catalog_size(
         counts["search as htmx"] = counter.count
         # The pages show what the counts are about: the next course of the path, and the learner's own.
         assert 'class="next-in-path"' in client.get(f"/courses/{courses[1].id}").get_data(as_text=True)
-        assert f"{n} courses" in client.get("/catalog?page=50").get_data(as_text=True)
+        last = client.get("/catalog?page=50", follow_redirects=True)
+        assert f"{n} courses" in last.get_data(as_text=True)
+        assert last.request.full_path == f"/catalog?page={(n + 23) // 24}"
         home = client.get("/").get_data(as_text=True)
         assert 'class="next-in-path"' in home and "Course 0005" in home
         return counts
