@@ -406,7 +406,7 @@ def test_my_team_counts_the_sign_offs_waiting_in_the_managers_reach_and_no_one_e
 
     # My team reads its manager's reach once and counts the checkpoints waiting among those people.
     def team_page(who: Any, path: str = "/team/") -> str:
-        return client_for(k["tenant"], who).get(path).get_data(as_text=True)
+        return client_for(k["tenant"], who).get(path, follow_redirects=True).get_data(as_text=True)
 
     assert "Sign-offs waiting: 1" in team_page(k["manager"])
     assert "Sign-offs waiting: 1" in team_page(boss)
