@@ -62,6 +62,13 @@ def language_name(code: str) -> Markup:
     return Markup("<span{}>{}</span>").format(attrs, name) if attrs else Markup.escape(name)
 
 
+def reading_locales() -> tuple[str, ...]:
+    """The languages this person may read a course's texts in: their own, then the portal's (each once)."""
+    locale = str(get_locale() or "en")
+    default = str(getattr(g.get("tenant"), "default_locale", None) or "en")
+    return (locale,) if locale == default else (locale, default)
+
+
 def readable_courses(summaries: Iterable[Any]) -> dict[int, Course]:
     """The courses behind plain rows whose titles may read in another language than written, by id.
 

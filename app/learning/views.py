@@ -96,7 +96,11 @@ def catalog() -> Any:
     }
     translated_paths = cards_pieces.paths_may_read_translated()
     result = catalog_service.catalog(
-        viewer_for(current_user), page=page, paths_as_rows=not translated_paths, **params
+        viewer_for(current_user),
+        page=page,
+        paths_as_rows=not translated_paths,
+        reading=translated.reading_locales(),  # a search finds a course by its title as the person reads it
+        **params,
     )
     if (back := past_last_page(result.per_page, page=(page, result.total))) is not None:
         return back

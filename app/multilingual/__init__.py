@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from app.library.services.translations import TEXT_CHECKS
     from app.multilingual import (
         audit_sentences,  # noqa: F401 - the audit log's sentences
+        catalog_search,  # noqa: F401 - the catalog's search reads translated titles
         models,  # noqa: F401 - the table
         reading,
         subscribers,  # noqa: F401 - library versions bring their translations

@@ -136,25 +136,72 @@ def _for_audience(statement: Any, visible: ColumnElement[bool]) -> Any:
 # A page of cards: visible and listed, then the filters a search adds, their values bound when it runs
 # (so that the statements are built once per audience and kind of search, not per request).
 _LISTED = Course.listed.is_(True)
-_SEARCHED = or_(
-    func.lower(Course.title).like(bindparam("like")), func.lower(Course.description).like(bindparam("like"))
-)
+
+#: A search matches a course holding every one of its first words, in any order.
+MAX_SEARCH_WORDS = 8
+# Quotes and punctuation typed around a word ("safety!", «hygiène»), not part of what is looked for.
+_AROUND_WORDS = "!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~“”\u2018\u2019«»¿¡…"
+
+#: Where else a search word may be found in a course, each a clause over ``Course.id`` given the word's
+#: bound LIKE pattern (escaped with a backslash). Content translations add the course's title and
+#: description in the reader's language (:func:`also_search`): a learner reading "Seguridad alimentaria"
+#: finds it by typing "seguridad".
+_ELSEWHERE: list[Callable[[Any], ColumnElement[bool]]] = []
+
+
+def also_search(place: Callable[[Any], ColumnElement[bool]]) -> None:
+    """Search words are also looked for in *place* (registered once, at start-up, before any search)."""
+    _ELSEWHERE.append(place)
+    _CARD_STATEMENTS.clear()
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search as it matches them: lowercased, without the punctuation around them, each once,
+    the first :data:`MAX_SEARCH_WORDS` (text of punctuation alone is looked for as typed)."""
+    words: list[str] = []
+    for typed in query.lower().split():
+        word = typed.strip(_AROUND_WORDS)
+        if word and word not in words:
+            words.append(word)
+    if not words and query.strip():
+        words = [query.strip().lower()]
+    return words[:MAX_SEARCH_WORDS]
+
+
+def _like_pattern(word: str) -> str:
+    """*word* anywhere in a text, its own ``%`` and ``_`` (and the escape character) taken as typed."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _holds_word(number: int) -> ColumnElement[bool]:
+    """A course holds the search's word *number* (bound as ``like_<number>``) in its title, description or
+    category, or in a place registered with :func:`also_search`."""
+    like: Any = bindparam(f"like_{number}")
+    return or_(
+        func.lower(Course.title).like(like, escape="\\"),
+        func.lower(Course.description).like(like, escape="\\"),
+        func.lower(Course.category).like(like, escape="\\"),
+        *(place(like) for place in _ELSEWHERE),
+    )
+
+
 _IN_CATEGORY = Course.category == bindparam("category")
 _TAGGED = cast(Course.tags, String).like(bindparam("tag_like"))
 _CARD_STATEMENTS: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
 
 
 def _cards_statements(
-    visible: ColumnElement[bool], searched: bool, in_category: bool, tagged: bool, sort: str
+    visible: ColumnElement[bool], words: int, in_category: bool, tagged: bool, sort: str
 ) -> tuple[Any, Any]:
-    """The cards a search finds in what *visible* lets an audience see, and a page of them in *sort*'s order
-    (bound: ``limit``, ``offset``), built once a process for each (kept with the clause, keyed by its id)."""
+    """The cards a search of *words* words finds in what *visible* lets an audience see, and a page of them
+    in *sort*'s order (bound: ``limit``, ``offset``), built once a process for each (kept with the clause,
+    keyed by its id)."""
     sort = sort if sort in SORTS else "title"
-    key = (id(visible), searched, in_category, tagged, sort)
+    key = (id(visible), words, in_category, tagged, sort)
     kept = _CARD_STATEMENTS.get(key)
     if kept is not None and kept[0] is visible:
         return kept[1], kept[2]
-    wanted = [_SEARCHED] * searched + [_IN_CATEGORY] * in_category + [_TAGGED] * tagged
+    wanted = [_holds_word(n) for n in range(words)] + [_IN_CATEGORY] * in_category + [_TAGGED] * tagged
     cards = _CARDS.where(visible, _LISTED, *wanted)
     in_order = cards.order_by(*SORTS[sort]).limit(bindparam("limit")).offset(bindparam("offset"))
     if len(_CARD_STATEMENTS) >= _AUDIENCE_STATEMENTS_MAX:
@@ -173,6 +220,7 @@ def catalog(
     page: int = 1,
     per_page: int = PER_PAGE,
     paths_as_rows: bool = False,
+    reading: tuple[str, ...] = (),
 ) -> CatalogPage:
     """One page of the courses *viewer* may see and enrol in, with the facets to filter by.
 
@@ -182,23 +230,25 @@ def catalog(
     (on page 1 without filters) are plain rows with *paths_as_rows*: no ORM object to load for each.
     """
     visible = visible_courses_clause(viewer)
-    params: dict[str, Any] = {"viewer_id": viewer.user_id}
-    if query.strip():
-        params["like"] = f"%{query.strip().lower()}%"
+    params: dict[str, Any] = {"viewer_id": viewer.user_id, "reading": list(reading)}
+    words = search_words(query)
+    for number, word in enumerate(words):
+        params[f"like_{number}"] = _like_pattern(word)
     if category:
         params["category"] = category
     if tag:
         params["tag_like"] = f'%"{tag.lower()}"%'
     filters = bool(query.strip() or category or tag)
     facets = _kept(viewer, (), lambda: _facets(visible, _LISTED))
-    cards, in_order = _cards_statements(visible, "like" in params, bool(category), bool(tag), sort)
+    cards, in_order = _cards_statements(visible, len(words), bool(category), bool(tag), sort)
     rows = db.session.execute(in_order, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
     if not filters:
         total = facets.listed
     elif page == 1 and len(rows) < per_page:
         total = len(rows)
     else:
-        search = (query.strip().lower(), category, tag.lower())
+        # What the words are found in depends on the languages read, too.
+        search = (" ".join(words), category, tag.lower(), *reading)
         total = _kept(viewer, search, lambda: _count(cards.subquery(), params))
     courses = [CourseCard(*row[:6]) for row in rows]
     enrollments = {

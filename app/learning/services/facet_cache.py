@@ -22,7 +22,7 @@ the application does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import NamedTuple, TypeVar
 
 from flask import Flask, current_app
@@ -61,6 +61,12 @@ class FacetCache(GenerationCache):
 
 def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = FacetCache(app)
+
+
+def also_watch(classes: Mapping[type, tuple[str, ...] | None]) -> None:
+    """Writes of *classes* change what the catalog counts too (a course's translations, which its search
+    looks in): they move the generation on as well. Called once a process, at import."""
+    watch_writes(_EXTENSION, classes)
 
 
 def facet_cache(app: Flask | None = None) -> FacetCache:
