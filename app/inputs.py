@@ -82,6 +82,31 @@ def page_number(value: Any) -> int:
     return whole_number(value, minimum=1)
 
 
+#: A search matches what holds every one of its first words, in any order.
+MAX_SEARCH_WORDS = 8
+# Quotes and punctuation typed around a word ("safety!", «hygiène»), not part of what is looked for.
+_AROUND_WORDS = "!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~“”\u2018\u2019«»¿¡…"
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search as the lists match them: lowercased, without the punctuation around them, each
+    once, the first :data:`MAX_SEARCH_WORDS` (text of punctuation alone is looked for as typed)."""
+    words: list[str] = []
+    for typed in query.lower().split():
+        word = typed.strip(_AROUND_WORDS)
+        if word and word not in words:
+            words.append(word)
+    if not words and query.strip():
+        words = [query.strip().lower()]
+    return words[:MAX_SEARCH_WORDS]
+
+
+def like_pattern(word: str) -> str:
+    """A LIKE pattern (escaped with a backslash) of *word* anywhere in a text, its own ``%`` and ``_`` (and
+    the backslash) taken as typed rather than as wildcards."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def past_last_page(per_page: int, **lists: tuple[int, int]) -> Response | None:
     """A redirect to the same address with each list's page brought back to its last one, when a page asked
     for is past it; None when every page is within its list.

@@ -22,7 +22,7 @@ from app.certifications.services import imports, lifecycle
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_error, as_choices, form_status
-from app.inputs import page_number, past_last_page
+from app.inputs import like_pattern, page_number, past_last_page, search_words
 from app.storage import UploadRefused, check_upload, storage, stored_filename
 from app.timezones import person_time_zone
 
@@ -50,10 +50,13 @@ def people(certification_id: int) -> Any:
     )
     if state in {s.value for s in RecordState}:
         statement = statement.where(CertificationRecord.state == state)
-    if query:
-        like = f"%{query.casefold()}%"
+    for word in search_words(query):  # every word, in any order, in the name or the email
+        like = like_pattern(word)
         statement = statement.where(
-            or_(func.lower(User.full_name).like(like), func.lower(func.coalesce(User.email, "")).like(like))
+            or_(
+                func.lower(User.full_name).like(like, escape="\\"),
+                func.lower(func.coalesce(User.email, "")).like(like, escape="\\"),
+            )
         )
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     if (back := past_last_page(PAGE_SIZE, page=(page, total))) is not None:

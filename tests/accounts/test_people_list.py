@@ -155,3 +155,27 @@ def test_one_tenants_kept_total_is_never_another_tenants(tenant_factory, user_fa
     for _ in range(2):  # counted, then kept: each tenant its own
         assert _total(acme_client) == 5
         assert _total(bistro_client) == 1
+
+
+def test_a_people_search_finds_every_word_in_any_order_and_takes_percent_and_underscore_as_typed(
+    tenant_factory, user_factory, client_for
+):
+    tenant = tenant_factory()
+    admin = user_factory(tenant, "aa@example.com", roles=("tenant_admin",), full_name="Aa Admin")
+    user_factory(tenant, "mia.lopez@bistro.example", full_name="Mia López", job_title="Line cook")
+    user_factory(tenant, "sam@bistro.example", full_name="Sam Stone", job_title="Cook")
+    user_factory(tenant, "x_y@bistro.example", full_name="Pat 100% Sure", employee_id="B-7")
+    client = client_for(tenant, admin)
+
+    def names(query: str) -> list[str]:
+        html = client.get("/admin/users", query_string={"q": query}).get_data(as_text=True)
+        return re.findall(r'<a href="/team/people/\d+"><bdi>([^<]+)</bdi></a>', html)
+
+    assert names("line cook") == names("cook line") == names("  Line   COOK! ") == ["Mia López"]
+    assert names("cook") == ["Mia López", "Sam Stone"]  # a job title
+    assert names("mia bistro") == ["Mia López"]  # a name and an email
+    assert names("cook sure") == []  # every word must be found
+    assert names("100%") == ["Pat 100% Sure"] and names("%") == ["Pat 100% Sure"]
+    assert names("x_y") == ["Pat 100% Sure"] and names("s_m") == []
+    assert names("b-7") == ["Pat 100% Sure"]  # an employee id
+    assert _total(client, "?q=cook+line") == 1 and _total(client, "?q=%25") == 1

@@ -104,6 +104,10 @@ def test_an_admin_creates_a_certification_chooses_its_requirements_and_publishes
     people = _text(client.get(f"/admin/certifications/{cert_id}/people?state=in_progress"))
     assert "Lee Learner" in people
     assert "Lee Learner" not in _text(client.get(f"/admin/certifications/{cert_id}/people?state=certified"))
+    # Searched by every word, in any order, in the name or the email; "%" is a character, not a wildcard.
+    for query, found in (("learner lee", True), ("LEE, learner!", True), ("lee nobody", False), ("%", False)):
+        searched = _text(client.get(f"/admin/certifications/{cert_id}/people", query_string={"q": query}))
+        assert ("Lee Learner" in searched) is found, query
 
 
 def test_an_admin_awards_by_hand_with_evidence_revokes_and_reinstates(

@@ -8,8 +8,8 @@ from typing import Any
 import lxml.html  # installed with svglib (certificate PDFs)
 import pytest
 
+from app.inputs import MAX_SEARCH_WORDS, search_words
 from app.learning.services import courses as authoring
-from app.learning.services.catalog import MAX_SEARCH_WORDS, search_words
 from app.multilingual import services as translations
 from app.multilingual.kinds import kind_named
 from app.tenancy import as_tenant

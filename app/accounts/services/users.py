@@ -19,6 +19,7 @@ from app.accounts.services.passwords import clear_sign_in_failures, hash_passwor
 from app.accounts.services.roles import role_by_key
 from app.errors import ValidationError
 from app.extensions import db
+from app.inputs import like_pattern, search_words
 from app.locales import is_known_locale
 from app.tenancy import context as tenancy_context
 from app.tenancy.models import utcnow
@@ -276,9 +277,11 @@ def people_page(
     SQLAlchemy's cache key are then found again rather than made on every request.
     """
     page = max(page, 1)
-    like = f"%{query.strip().lower()}%" if query.strip() else None
-    rows_statement, count_statement = _people_statements(like is not None, bool(status))
-    values = {key: value for key, value in (("like", like), ("status", status)) if value}
+    words = search_words(query)
+    rows_statement, count_statement = _people_statements(len(words), bool(status))
+    values: dict[str, Any] = {f"like_{number}": like_pattern(word) for number, word in enumerate(words)}
+    if status:
+        values["status"] = status
     rows = db.session.execute(
         rows_statement, {**values, "limit": per_page, "offset": (page - 1) * per_page}
     ).all()
@@ -286,7 +289,7 @@ def people_page(
     def count() -> int:
         return db.session.scalar(count_statement, values) or 0
 
-    if like is not None:  # a search's total came with its rows, unless the page is past the last
+    if words:  # a search's total came with its rows, unless the page is past the last
         return list(rows), rows[0].total if rows else count()
     tenant_id = tenancy_context.current_tenant_id()
     total = count() if tenant_id is None else people_count_cache().get(tenant_id, ("people", status), count)
@@ -294,13 +297,14 @@ def people_page(
 
 
 @cache
-def _people_statements(searched: bool, by_status: bool) -> tuple[Any, Any]:
-    """The People list's page and count statements, the search's pattern, status and page bound later."""
+def _people_statements(words: int, by_status: bool) -> tuple[Any, Any]:
+    """The People list's page and count statements for a search of *words* words, each word's pattern
+    (``like_0``…), the status and the page bound later."""
 
     def matching(statement: Any) -> Any:
-        # As _matching, with bound values: "like" is the pattern, lowercased and "%" around.
-        if searched:
-            statement = statement.where(_search(bindparam("like")))
+        # As _matching, with bound values: each word's pattern (app.inputs.like_pattern).
+        for number in range(words):
+            statement = statement.where(_search(bindparam(f"like_{number}")))
         if by_status:
             statement = statement.where(User.status == bindparam("status"))
         return statement
@@ -314,7 +318,7 @@ def _people_statements(searched: bool, by_status: bool) -> tuple[Any, Any]:
         User.status,
         OrgUnit.name.label("unit_name"),
     ]
-    if searched:  # without a search the total is kept (people_page), not counted with every page
+    if words:  # without a search the total is kept (people_page), not counted with every page
         columns.append(count.scalar_subquery().label("total"))
     rows = matching(select(*columns).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id))
     rows = rows.order_by(User.full_name, User.id).limit(bindparam("limit")).offset(bindparam("offset"))
@@ -322,20 +326,21 @@ def _people_statements(searched: bool, by_status: bool) -> tuple[Any, Any]:
 
 
 def _search(like: Any) -> Any:
-    """People whose name, email, employee id or job title is like *like* (a lowercased pattern, or a
-    bound parameter for one)."""
+    """People whose name, email, employee id or job title is like *like* (a pattern of
+    :func:`app.inputs.like_pattern`, or a bound parameter for one)."""
     return or_(
-        func.lower(User.full_name).like(like),
-        func.coalesce(User.email, "").like(like),
-        func.lower(func.coalesce(User.employee_id, "")).like(like),
-        func.lower(func.coalesce(User.job_title, "")).like(like),
+        func.lower(User.full_name).like(like, escape="\\"),
+        func.lower(func.coalesce(User.email, "")).like(like, escape="\\"),
+        func.lower(func.coalesce(User.employee_id, "")).like(like, escape="\\"),
+        func.lower(func.coalesce(User.job_title, "")).like(like, escape="\\"),
     )
 
 
 def _matching(statement: Any, query: str, status: str | None) -> Any:
-    """*statement* kept to the people matching *query* (name, email, employee id, job title) and *status*."""
-    if query.strip():
-        statement = statement.where(_search(f"%{query.strip().lower()}%"))
+    """*statement* kept to the people matching every word of *query* (each in their name, email, employee
+    id or job title, in any order) and *status*."""
+    for word in search_words(query):
+        statement = statement.where(_search(like_pattern(word)))
     if status:
         statement = statement.where(User.status == status)
     return statement

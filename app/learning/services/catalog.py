@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Bundle, joinedload
 
 from app.extensions import db
+from app.inputs import like_pattern, search_words
 from app.learning.models import Course, Enrollment, LearningPath, PathStep
 from app.learning.services.facet_cache import Facets, Kept, facet_cache
 from app.learning.services.visibility import Viewer, visible_courses_clause, visible_paths_clause
@@ -137,11 +138,6 @@ def _for_audience(statement: Any, visible: ColumnElement[bool]) -> Any:
 # (so that the statements are built once per audience and kind of search, not per request).
 _LISTED = Course.listed.is_(True)
 
-#: A search matches a course holding every one of its first words, in any order.
-MAX_SEARCH_WORDS = 8
-# Quotes and punctuation typed around a word ("safety!", «hygiène»), not part of what is looked for.
-_AROUND_WORDS = "!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~“”\u2018\u2019«»¿¡…"
-
 #: Where else a search word may be found in a course, each a clause over ``Course.id`` given the word's
 #: bound LIKE pattern (escaped with a backslash). Content translations add the course's title and
 #: description in the reader's language (:func:`also_search`): a learner reading "Seguridad alimentaria"
@@ -153,24 +149,6 @@ def also_search(place: Callable[[Any], ColumnElement[bool]]) -> None:
     """Search words are also looked for in *place* (registered once, at start-up, before any search)."""
     _ELSEWHERE.append(place)
     _CARD_STATEMENTS.clear()
-
-
-def search_words(query: str) -> list[str]:
-    """The words of a search as it matches them: lowercased, without the punctuation around them, each once,
-    the first :data:`MAX_SEARCH_WORDS` (text of punctuation alone is looked for as typed)."""
-    words: list[str] = []
-    for typed in query.lower().split():
-        word = typed.strip(_AROUND_WORDS)
-        if word and word not in words:
-            words.append(word)
-    if not words and query.strip():
-        words = [query.strip().lower()]
-    return words[:MAX_SEARCH_WORDS]
-
-
-def _like_pattern(word: str) -> str:
-    """*word* anywhere in a text, its own ``%`` and ``_`` (and the escape character) taken as typed."""
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _holds_word(number: int) -> ColumnElement[bool]:
@@ -233,7 +211,7 @@ def catalog(
     params: dict[str, Any] = {"viewer_id": viewer.user_id, "reading": list(reading)}
     words = search_words(query)
     for number, word in enumerate(words):
-        params[f"like_{number}"] = _like_pattern(word)
+        params[f"like_{number}"] = like_pattern(word)
     if category:
         params["category"] = category
     if tag:
