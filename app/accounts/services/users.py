@@ -327,10 +327,11 @@ def _people_statements(words: int, by_status: bool) -> tuple[Any, Any]:
 
 def _search(like: Any) -> Any:
     """People whose name, email, employee id or job title is like *like* (a pattern of
-    :func:`app.inputs.like_pattern`, or a bound parameter for one)."""
+    :func:`app.inputs.like_pattern`, or a bound parameter for one). Emails are stored lowercased
+    (:func:`normalise_email`): not lowered again for each of a tenant's people."""
     return or_(
         func.lower(User.full_name).like(like, escape="\\"),
-        func.lower(func.coalesce(User.email, "")).like(like, escape="\\"),
+        func.coalesce(User.email, "").like(like, escape="\\"),
         func.lower(func.coalesce(User.employee_id, "")).like(like, escape="\\"),
         func.lower(func.coalesce(User.job_title, "")).like(like, escape="\\"),
     )
