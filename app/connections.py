@@ -9,12 +9,15 @@ does, only when its socket has something to read or it has been idle for more th
 :data:`IDLE_PING_SECONDS` (a firewall may have forgotten it without a word); otherwise it is used
 as it is. A failed ping invalidates the whole pool, as ``pool_pre_ping`` does.
 
-SQLite has no server and keeps SQLAlchemy's own check.
+SQLite has no server and keeps SQLAlchemy's own check. Its ``lower()`` folds only the letters A to Z, so
+every SQLite connection gets Python's instead: a search for "ética" or "übung" (lowercased in Python) finds
+"Ética" and "Übung", as on PostgreSQL. No index or constraint of the schema is built on ``lower()``.
 """
 
 from __future__ import annotations
 
 import select
+import sqlite3
 import time
 from typing import Any
 
@@ -24,6 +27,16 @@ from sqlalchemy.engine import Engine, make_url
 
 IDLE_PING_SECONDS = 30.0
 _LAST_USED = "atrium_last_used"
+
+
+def _lower(text: Any) -> Any:
+    return text.lower() if isinstance(text, str) else text
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_lower_folds_every_letter(dbapi_connection: Any, record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
 
 def _is_postgresql(url: str | None) -> bool:

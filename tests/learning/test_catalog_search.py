@@ -122,3 +122,14 @@ def test_a_translation_added_counts_at_once_in_a_search_of_more_than_a_page(
         translations.save_translation(COURSE, courses[25], "es", {"title": "Curso 25"})
         db.session.commit()
     assert "26 cursos" in client.get("/catalog?q=curso").get_data(as_text=True)
+
+
+def test_a_capital_accented_letter_is_found_in_either_case_on_either_database(
+    db, bistro, user_factory, client_for
+):
+    """SQLite's own lower() folds only A to Z: "Ética" and "Übung" would not be found by "ética", "übung"."""
+    _course(bistro, "Ética profesional", "Für Übung und Ärger.")
+    db.session.commit()
+    client = client_for(bistro, user_factory(bistro))
+    for query in ("ética", "ÉTICA", "übung", "ärger", "PROFESIONAL ética"):
+        assert _found(client, query) == ["Ética profesional"], query
