@@ -101,10 +101,15 @@ def search_words(query: str) -> list[str]:
     return words[:MAX_SEARCH_WORDS]
 
 
+def escape_like(text: str) -> str:
+    """*text* for a LIKE pattern escaped with a backslash: its own ``%``, ``_`` and backslash taken as typed
+    rather than as wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(word: str) -> str:
-    """A LIKE pattern (escaped with a backslash) of *word* anywhere in a text, its own ``%`` and ``_`` (and
-    the backslash) taken as typed rather than as wildcards."""
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """A LIKE pattern (escaped with a backslash) of *word* anywhere in a text (:func:`escape_like`)."""
+    return f"%{escape_like(word)}%"
 
 
 def past_last_page(per_page: int, **lists: tuple[int, int]) -> Response | None:
@@ -116,18 +121,16 @@ def past_last_page(per_page: int, **lists: tuple[int, int]) -> Response | None:
     (people deactivated, a filter narrowed), then shows the list's last rows instead of "nobody matches"
     under a total that says there are some. The first page is written as no argument at all.
     """
+    last = {name: max(1, -(-total // per_page)) for name, (page, total) in lists.items()}
+    if all(page <= last[name] for name, (page, _total) in lists.items()):
+        return None  # every page within its list: nothing more to do on a list's every view
     args = request.args.to_dict(flat=False)
-    moved = False
-    for name, (page, total) in lists.items():
-        pages = max(1, -(-total // per_page))
-        if page > pages:
-            moved = True
-            if pages == 1:
+    for name, (page, _total) in lists.items():
+        if page > last[name]:
+            if last[name] == 1:
                 args.pop(name, None)
             else:
-                args[name] = [str(pages)]
-    if not moved:
-        return None
+                args[name] = [str(last[name])]
     # The query string is written apart from url_for: an argument named like one of its own (_external,
     # _anchor, _scheme) would otherwise change the address it builds.
     query = urlencode(args, doseq=True)

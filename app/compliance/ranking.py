@@ -40,6 +40,7 @@ from app.compliance.status import (
     portal_zone,
 )
 from app.extensions import db
+from app.inputs import like_pattern
 
 #: A person with nothing required sorts after every status.
 NOTHING = len(Status)
@@ -289,10 +290,9 @@ def item_titles(
     if not ids:
         return []
     items = _items(load_requirements(), titles=True)
-    escaped = containing.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     statement = (
         select(items.c.kind, items.c.title)
-        .where(func.lower(items.c.title).like(func.lower(literal(f"%{escaped}%")), escape="\\"))
+        .where(func.lower(items.c.title).like(func.lower(literal(like_pattern(containing))), escape="\\"))
         .group_by(items.c.kind, items.c.title)
         .order_by(items.c.title, items.c.kind)
         .limit(limit)

@@ -26,6 +26,8 @@ from scim2_models.path import (
 )
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
 
+from app.inputs import escape_like
+
 KNOWN_URNS = (
     "urn:ietf:params:scim:schemas:core:2.0:user",
     "urn:ietf:params:scim:schemas:core:2.0:group",
@@ -54,10 +56,6 @@ def attribute_key(path: AttrPath | str) -> str:
         if text.startswith(urn + ":"):
             text = text[len(urn) + 1 :]
     return text
-
-
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _coerce(column: Column, value: Any) -> Any:
@@ -100,7 +98,7 @@ def compare(column: Column, op: CompareOperator, value: Any) -> ColumnElement[bo
     elif op in (CompareOperator.co, CompareOperator.sw, CompareOperator.ew):
         if column.kind != "string":
             raise InvalidFilterException(detail=f"{op.value} compares text only")
-        pattern = _like_escape(value)
+        pattern = escape_like(value)
         pattern = {"co": f"%{pattern}%", "sw": f"{pattern}%", "ew": f"%{pattern}"}[op.value]
         condition = expression.like(pattern, escape="\\")
     else:

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.inputs import like_pattern
 from app.learning.models import Course, LearningPath
 from app.learning.services.facet_cache import facet_cache
 from app.tenancy import context
@@ -47,8 +48,7 @@ NO_CHOICES = Choices(Markup(""), Markup(""), False)
 
 def _title_contains(column: Any, query: str) -> Any:
     """A WHERE clause: *column* contains *query* in any case ("%" and "_" are letters, not wildcards)."""
-    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
+    return func.lower(column).like(like_pattern(query.lower()), escape="\\")
 
 
 def _read(query: str) -> Choices:
